@@ -1,0 +1,1 @@
+"""Key Account Workbook helpers."""

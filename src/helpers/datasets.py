@@ -1,0 +1,410 @@
+"""Open a data source as a workspace of contract tables.
+
+This is the only module that reads user data. A source is one of:
+
+* a folder of files named after the tables (``accounts.csv``, ``orders.parquet``,
+  ``surveys.xlsx``); CSV may be UTF-8, UTF-8 with BOM or GBK;
+* a DuckDB database file (``*.duckdb``);
+* a database URL that Ibis understands (``postgresql://analyst@db/crm``). The password
+  is never part of the URL: it is read from the environment variable named by
+  ``password_env``.
+
+Folders and DuckDB files are opened with an embedded DuckDB engine, so every later
+aggregation runs in the engine rather than in pandas.
+"""
+
+from __future__ import annotations
+
+import atexit
+import codecs
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from difflib import get_close_matches
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import ibis
+import ibis.expr.datatypes as dt
+import yaml
+
+from helpers.contract import CONTRACT, table as contract_table
+from helpers.errors import DataError
+from helpers.paths import is_url, resolve
+
+FILE_SUFFIXES = (".parquet", ".csv", ".xlsx")
+LOGICAL_TO_IBIS = {
+    "string": dt.string,
+    "integer": dt.int64,
+    "float": dt.float64,
+    "date": dt.date,
+    "timestamp": dt.timestamp,
+    "boolean": dt.boolean,
+}
+
+
+def redact_url(source: str | os.PathLike) -> str:
+    """Return ``source`` with any password in a URL replaced by ``***``."""
+    text = str(source)
+    if not is_url(text):
+        return text
+    parts = urlsplit(text)
+    if parts.password is None:
+        return text
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def load_mapping(mapping_file: str | os.PathLike | None) -> dict[str, dict]:
+    """Read a column-mapping YAML and check it against the contract.
+
+    The file maps each table either directly to ``{source_column: canonical_column}`` or to
+    ``{"file": source_name, "columns": {...}}`` when the source file or table has another
+    name. Headers may be in any language (``客户编号: account_id``).
+
+    Parameters
+    ----------
+    mapping_file : path-like or None
+        The YAML file; ``None`` or ``""`` means no mapping.
+
+    Returns
+    -------
+    dict
+        ``{table: {"file": str | None, "columns": {source: canonical}}}``.
+    """
+    if not mapping_file:
+        return {}
+    path = resolve(mapping_file)
+    if not path.is_file():
+        raise DataError(f"mapping file {path.name!r} not found at {mapping_file}; "
+                        "fix mapping_file in params/workbook.yaml or create the file")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise DataError(f"mapping file {path.name}: cannot be read as UTF-8 YAML ({exc})") from None
+    if not isinstance(raw, Mapping):
+        raise DataError(f"mapping file {path.name}: expected table names at the top level")
+    mapping: dict[str, dict] = {}
+    for tname, spec in raw.items():
+        if tname not in CONTRACT:
+            hint = get_close_matches(str(tname), list(CONTRACT), n=1)
+            raise DataError(
+                f"mapping file {path.name}: unknown table {tname!r}"
+                + (f"; did you mean {hint[0]!r}?" if hint else "")
+                + f" Tables: {', '.join(CONTRACT)}"
+            )
+        spec = spec or {}
+        if "columns" in spec or "file" in spec:
+            file_name, columns = spec.get("file"), spec.get("columns") or {}
+        else:
+            file_name, columns = None, spec
+        known = CONTRACT[tname].column_names
+        for src, canon in columns.items():
+            if canon not in known:
+                hint = get_close_matches(str(canon), known, n=1)
+                raise DataError(
+                    f"mapping file {path.name}: table {tname!r} maps {src!r} to unknown "
+                    f"column {canon!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                    + f" Columns: {', '.join(known)}"
+                )
+        mapping[tname] = {"file": file_name, "columns": {str(k): str(v) for k, v in columns.items()}}
+    return mapping
+
+
+def _sniff_encoding(path: Path) -> str:
+    """Return ``"utf-8"`` or ``"gb18030"`` (a superset of GBK), or raise DataError."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    for encoding in ("utf-8", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise DataError(
+        f"{path.name}: the file is neither UTF-8 nor GBK text. Re-save it as "
+        "'CSV UTF-8' (Excel: File > Save As > CSV UTF-8) and run again."
+    )
+
+
+def _transcode_to_utf8(path: Path, encoding: str, scratch: Path) -> Path:
+    """Stream ``path`` into a UTF-8 copy in ``scratch`` (bounded memory)."""
+    target = scratch / f"{path.stem}.utf8.csv"
+    with path.open("r", encoding=encoding, newline="") as src, target.open(
+        "w", encoding="utf-8", newline=""
+    ) as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    return target
+
+
+class Workspace:
+    """The contract tables of one data source, as Ibis tables on one backend.
+
+    Use :func:`open_workspace` to create one. ``raw(name)`` gives a table with canonical
+    column names as the source typed it; ``table(name)`` casts the contract columns to
+    their contract types (values that cannot be cast become null; :mod:`helpers.validation`
+    reports them).
+    """
+
+    def __init__(self, con, tables: dict, origins: dict[str, str], source_label: str,
+                 scratch: Path | None = None):
+        self.con = con
+        self._raw = tables
+        self._origins = origins
+        self.source_label = source_label
+        self._scratch = scratch
+
+    @property
+    def names(self) -> list[str]:
+        """Contract tables present in the source, in contract order."""
+        return [name for name in CONTRACT if name in self._raw]
+
+    def has(self, name: str) -> bool:
+        """Whether the source provides table ``name``."""
+        return name in self._raw
+
+    def origin(self, name: str) -> str:
+        """Where table ``name`` came from (file or table name), for messages."""
+        return self._origins.get(name, name)
+
+    def raw(self, name: str):
+        """Return table ``name`` with canonical column names and source types."""
+        contract_table(name)
+        if name not in self._raw:
+            raise DataError(
+                f"table {name!r} is not in the data source {self.source_label}; "
+                f"add {name}.csv/.parquet/.xlsx (or map a source table to it)"
+            )
+        return self._raw[name]
+
+    def table(self, name: str):
+        """Return table ``name`` with contract columns cast to their contract types."""
+        t = self.raw(name)
+        schema = t.schema()
+        casts = {}
+        for col in contract_table(name).columns:
+            if col.name not in schema:
+                continue
+            target = LOGICAL_TO_IBIS[col.dtype]
+            if schema[col.name] != target:
+                casts[col.name] = t[col.name].try_cast(target)
+        return t.mutate(**casts) if casts else t
+
+    def to_pandas(self, name: str, columns: list[str] | None = None):
+        """Typed table ``name`` as a pandas DataFrame (small tables only)."""
+        t = self.table(name)
+        return (t.select(*columns) if columns else t).to_pandas()
+
+    def close(self) -> None:
+        """Release the connection and any scratch files."""
+        try:
+            self.con.disconnect()
+        except Exception:  # noqa: BLE001 - best effort on shutdown
+            pass
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Workspace({self.source_label!r}, tables={self.names})"
+
+
+def _duckdb_connect(path: str | None = None, *, read_only: bool = False,
+                    memory_limit: str | None = None, threads: int | None = None,
+                    scratch: Path | None = None):
+    config = {}
+    if memory_limit:
+        config["memory_limit"] = str(memory_limit)
+    if threads:
+        config["threads"] = int(threads)
+    if scratch is not None:
+        config["temp_directory"] = str(scratch / "spill")
+    kwargs = {"read_only": True} if read_only else {}
+    return ibis.duckdb.connect(path or ":memory:", **kwargs, **config)
+
+
+def _apply_mapping(t, tname: str, mapping: dict, origin: str):
+    columns = mapping.get(tname, {}).get("columns", {})
+    if not columns:
+        return t
+    present = set(t.columns)
+    rename = {canon: src for src, canon in columns.items() if src in present}
+    clashes = [canon for canon in rename if canon in present and canon not in columns.values()]
+    if clashes:
+        raise DataError(f"{origin}: mapping renames a column to {clashes[0]!r}, which already "
+                        "exists; drop one of them from the mapping or the file")
+    return t.rename(rename) if rename else t
+
+
+def _open_folder(folder: Path, mapping: dict, memory_limit, threads) -> Workspace:
+    scratch = Path(tempfile.mkdtemp(prefix="workbook-"))
+    atexit.register(shutil.rmtree, scratch, True)
+    con = _duckdb_connect(memory_limit=memory_limit, threads=threads, scratch=scratch)
+    by_stem: dict[str, list[Path]] = {}
+    for f in sorted(folder.iterdir()):
+        if f.is_file() and f.suffix.lower() in FILE_SUFFIXES:
+            by_stem.setdefault(f.stem, []).append(f)
+    tables, origins = {}, {}
+    for tname in CONTRACT:
+        stem = mapping.get(tname, {}).get("file") or tname
+        stem = Path(stem).stem if Path(stem).suffix.lower() in FILE_SUFFIXES else stem
+        files = by_stem.get(stem, [])
+        if not files:
+            continue
+        if len(files) > 1:
+            raise DataError(
+                f"table {tname!r} is given twice in {folder.name}: "
+                f"{', '.join(f.name for f in files)}; keep one file per table"
+            )
+        tables[tname] = _apply_mapping(_read_file(con, files[0], tname, scratch), tname,
+                                       mapping, files[0].name)
+        origins[tname] = files[0].name
+    return Workspace(con, tables, origins, str(folder), scratch)
+
+
+def _read_file(con, path: Path, tname: str, scratch: Path):
+    if path.stat().st_size == 0:
+        raise DataError(f"{path.name} is an empty file; export table {tname!r} with its "
+                        "header row, or remove the file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return con.read_parquet(path, table_name=tname)
+        if suffix == ".csv":
+            encoding = _sniff_encoding(path)
+            if encoding != "utf-8":
+                path = _transcode_to_utf8(path, encoding, scratch)
+            # All text first: types are checked and cast against the contract, so a stray
+            # "n/a" becomes a validation finding instead of a reader crash. Materialised once
+            # so that later queries do not parse the file again.
+            staged = con.read_csv(path, table_name=f"_csv_{tname}", all_varchar=True, header=True)
+            return con.create_table(tname, staged, overwrite=True)
+        import pandas as pd
+
+        frame = pd.read_excel(path, sheet_name=0, engine="openpyxl", dtype=object)
+        frame = frame.astype({c: "string" for c in frame.columns if frame[c].dtype == object})
+        return con.create_table(tname, frame, overwrite=True)
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - reader errors become one readable message
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{path.name}: cannot be read as {suffix[1:].upper()} ({first}); "
+                        "check that the file is complete and well-formed") from None
+
+
+def _with_password(url: str, password_env: str | None) -> str:
+    parts = urlsplit(url)
+    if parts.password is not None or not password_env:
+        return url
+    secret = os.environ.get(password_env)
+    if not secret or not parts.username:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    netloc = f"{parts.username}:{quote(secret, safe='')}@{host}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _open_connection(con, mapping: dict, label: str) -> Workspace:
+    try:
+        available = set(con.list_tables())
+    except Exception as exc:  # noqa: BLE001
+        raise DataError(f"{label}: cannot list tables ({exc})") from None
+    tables, origins = {}, {}
+    for tname in CONTRACT:
+        source_name = mapping.get(tname, {}).get("file") or tname
+        if source_name in available:
+            tables[tname] = _apply_mapping(con.table(source_name), tname, mapping, source_name)
+            origins[tname] = f"table {source_name}"
+    return Workspace(con, tables, origins, label)
+
+
+def open_workspace(source: str | os.PathLike, *, mapping_file: str | os.PathLike | None = None,
+                   password_env: str | None = None, memory_limit: str | None = None,
+                   threads: int | None = None) -> Workspace:
+    """Open a data source as a :class:`Workspace`.
+
+    Parameters
+    ----------
+    source : str or path-like
+        Folder of table files, ``.duckdb`` file, or database URL. Relative paths are taken
+        from the project root.
+    mapping_file : path-like, optional
+        Column-mapping YAML (see :func:`load_mapping`).
+    password_env : str, optional
+        Environment variable holding the database password for URL sources.
+    memory_limit : str, optional
+        DuckDB memory limit such as ``"3GB"``; larger work spills to disk.
+    threads : int, optional
+        DuckDB worker threads (default: all cores).
+
+    Returns
+    -------
+    Workspace
+    """
+    mapping = load_mapping(mapping_file)
+    text = str(source)
+    if is_url(text):
+        label = redact_url(text)
+        if text.startswith("duckdb://"):
+            text = text.removeprefix("duckdb://")
+        else:
+            try:
+                con = ibis.connect(_with_password(text, password_env))
+            except Exception as exc:  # noqa: BLE001
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise DataError(
+                    f"cannot connect to {label}: {redact_url(first)}. Check the URL in "
+                    f"data_source and that ${password_env or 'WORKBOOK_DB_PASSWORD'} holds the password"
+                ) from None
+            return _open_connection(con, mapping, label)
+    path = resolve(text)
+    if path.is_dir():
+        return _open_folder(path, mapping, memory_limit, threads)
+    if path.is_file() and path.suffix.lower() in (".duckdb", ".db", ".ddb"):
+        try:
+            con = _duckdb_connect(str(path), read_only=True, memory_limit=memory_limit,
+                                  threads=threads)
+        except Exception as exc:  # noqa: BLE001
+            raise DataError(f"{path.name}: cannot be opened as a DuckDB database ({exc})") from None
+        return _open_connection(con, mapping, str(path))
+    raise DataError(
+        f"data source {text!r} not found: expected a folder of <table>.csv/.parquet/.xlsx "
+        "files, a .duckdb file or a database URL. Set data_source in params/workbook.yaml "
+        "(or run `workbook sample-data` for the sample world)."
+    )
+
+
+def fingerprint(source: str | os.PathLike) -> str:
+    """A short, stable hash of a data source's identity and contents.
+
+    Folders and files hash the names, sizes and modification times of the table files, so
+    a changed input gives a new fingerprint without reading gigabytes. URLs hash the
+    redacted URL.
+    """
+    h = hashlib.sha256()
+    text = str(source)
+    if is_url(text):
+        h.update(redact_url(text).encode())
+        return h.hexdigest()[:16]
+    path = resolve(text)
+    files = sorted(path.iterdir()) if path.is_dir() else [path] if path.exists() else []
+    for f in files:
+        if f.is_file() and (f.suffix.lower() in FILE_SUFFIXES or f.suffix == ".duckdb"):
+            st = f.stat()
+            h.update(f"{f.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]

@@ -1,0 +1,127 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import AS_OF, tiny_tables, write_tables
+
+from helpers import datasets, validation
+from helpers.errors import ValidationError
+
+
+def findings_for(tmp_path, tables, fmt="csv"):
+    folder = write_tables(tables, tmp_path / "d", fmt)
+    with datasets.open_workspace(folder) as ws:
+        return validation.validate(ws, as_of=AS_OF)
+
+
+def only(findings, rule):
+    hits = [f for f in findings if f.rule == rule]
+    assert hits, f"no {rule} finding in {[f.rule for f in findings]}"
+    return hits
+
+
+def test_clean_data_has_no_errors(tmp_path, tables):
+    assert not validation.has_errors(findings_for(tmp_path, tables))
+
+
+def test_missing_required_table(tmp_path, tables):
+    del tables["orders"]
+    (f,) = only(findings_for(tmp_path, tables), "missing_table")
+    assert f.severity == "error" and "required table 'orders' is missing" in f.message
+
+
+def test_missing_column(tmp_path, tables):
+    tables["orders"] = tables["orders"].drop(columns="order_date")
+    (f,) = only(findings_for(tmp_path, tables), "missing_column")
+    assert f.table == "orders" and "required column 'order_date' is missing" in f.message
+    assert "orders.csv" in f.message
+
+
+def test_wrong_type(tmp_path, tables):
+    tables["orders"]["amount"] = ["1000", "12,5 EUR", "90000", "n/a"]
+    (f,) = only(findings_for(tmp_path, tables), "wrong_type")
+    assert f.column == "amount" and f.count == 2
+    assert "not float" in f.message and "12,5 EUR" in f.examples
+
+
+def test_duplicate_id(tmp_path, tables):
+    tables["accounts"].loc[2, "account_id"] = "A1"
+    fs = findings_for(tmp_path, tables)
+    (f,) = [f for f in only(fs, "duplicate_id") if f.table == "accounts"]
+    assert "duplicate account_id value(s)" in f.message and f.examples == ["A1"]
+
+
+def test_orphan_foreign_key(tmp_path, tables):
+    tables["orders"].loc[0, "account_id"] = "A404"
+    (f,) = only(findings_for(tmp_path, tables), "orphan_key")
+    assert f.severity == "error" and f.examples == ["A404"] and "not in accounts" in f.message
+
+
+def test_negative_spend(tmp_path, tables):
+    tables["marketing_spend"]["spend"] = [-10.0]
+    (f,) = only(findings_for(tmp_path, tables), "negative_value")
+    assert f.table == "marketing_spend" and "negative spend" in f.message
+
+
+def test_nps_out_of_range(tmp_path, tables):
+    tables["surveys"]["nps"] = [11]
+    (f,) = only(findings_for(tmp_path, tables), "out_of_range")
+    assert "nps out of range" in f.message and "between 0 and 10" in f.message
+
+
+def test_dates_after_as_of(tmp_path, tables):
+    tables["orders"]["order_date"] = pd.to_datetime(
+        ["2025-01-05", "2026-02-01", "2024-05-05", "2026-09-01"]).date
+    (f,) = only(findings_for(tmp_path, tables), "after_as_of")
+    assert f.severity == "warning" and "after as_of 2026-06-30" in f.message and f.count == 1
+
+
+def test_empty_required_table(tmp_path, tables):
+    tables["orders"] = tables["orders"].iloc[0:0]
+    (f,) = only(findings_for(tmp_path, tables, "parquet"), "empty_table")
+    assert f.severity == "error" and "has no rows" in f.message
+
+
+def test_unknown_stage_and_lifecycle_values(tmp_path, tables):
+    tables["opportunities"]["stage"] = ["closed-won"]
+    tables["accounts"]["lifecycle_stage"] = ["new", "loyal", "growth"]
+    fs = only(findings_for(tmp_path, tables), "unknown_value")
+    by_col = {f.column: f for f in fs}
+    assert by_col["stage"].examples == ["closed-won"] and "open, won, lost" in by_col["stage"].message
+    assert by_col["lifecycle_stage"].examples == ["loyal"]
+
+
+def test_raise_for_errors_lists_every_error(tmp_path, tables):
+    tables["accounts"].loc[2, "account_id"] = "A1"
+    tables["orders"] = tables["orders"].drop(columns="order_date")
+    fs = findings_for(tmp_path, tables)
+    with pytest.raises(ValidationError) as exc:
+        validation.raise_for_errors(fs)
+    text = str(exc.value)
+    assert "account_id" in text and "order_date" in text
+    assert "Traceback" not in text
+
+
+def test_cli_validate_exits_1_and_names_both_problems(tmp_path):
+    tables = tiny_tables()
+    tables["accounts"].loc[2, "account_id"] = "A1"
+    tables["orders"] = tables["orders"].drop(columns="order_date")
+    folder = write_tables(tables, tmp_path / "d")
+    proc = subprocess.run(
+        [sys.executable, "-m", "helpers.cli", "validate", "--data", str(folder), "--as-of", AS_OF],
+        capture_output=True, text=True, cwd=Path(__file__).parents[1],
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "duplicate" in proc.stdout and "account_id" in proc.stdout
+    assert "order_date" in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_supported_analyses_names_missing_tables(tmp_path, tables):
+    del tables["surveys"]
+    folder = write_tables(tables, tmp_path / "d")
+    with datasets.open_workspace(folder) as ws:
+        sup = validation.supported_analyses(ws)
+    row = sup[sup.analysis == "satisfaction (NPS, CSAT)"].iloc[0]
+    assert not row.supported and row.missing_tables == "surveys"
