@@ -30,7 +30,8 @@ import ibis
 import ibis.expr.datatypes as dt
 import yaml
 
-from helpers.contract import CONTRACT, table as contract_table
+from helpers.contract import CONTRACT
+from helpers.contract import table as contract_table
 from helpers.errors import DataError
 from helpers.paths import is_url, resolve
 
@@ -207,7 +208,7 @@ class Workspace:
         """Release the connection and any scratch files."""
         try:
             self.con.disconnect()
-        except Exception:  # noqa: BLE001 - best effort on shutdown
+        except Exception:
             pass
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
@@ -299,7 +300,7 @@ def _read_file(con, path: Path, tname: str, scratch: Path):
         return con.create_table(tname, frame, overwrite=True)
     except DataError:
         raise
-    except Exception as exc:  # noqa: BLE001 - reader errors become one readable message
+    except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"{path.name}: cannot be read as {suffix[1:].upper()} ({first}); "
                         "check that the file is complete and well-formed") from None
@@ -322,7 +323,7 @@ def _with_password(url: str, password_env: str | None) -> str:
 def _open_connection(con, mapping: dict, label: str) -> Workspace:
     try:
         available = set(con.list_tables())
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise DataError(f"{label}: cannot list tables ({exc})") from None
     tables, origins = {}, {}
     for tname in CONTRACT:
@@ -365,7 +366,7 @@ def open_workspace(source: str | os.PathLike, *, mapping_file: str | os.PathLike
         else:
             try:
                 con = ibis.connect(_with_password(text, password_env))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise DataError(
                     f"cannot connect to {label}: {redact_url(first)}. Check the URL in "
@@ -379,7 +380,7 @@ def open_workspace(source: str | os.PathLike, *, mapping_file: str | os.PathLike
         try:
             con = _duckdb_connect(str(path), read_only=True, memory_limit=memory_limit,
                                   threads=threads)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise DataError(f"{path.name}: cannot be opened as a DuckDB database ({exc})") from None
         return _open_connection(con, mapping, str(path))
     raise DataError(

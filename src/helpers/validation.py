@@ -268,3 +268,33 @@ def supported_analyses(ws: Workspace) -> pd.DataFrame:
         rows.append({"analysis": analysis, "supported": not lacking,
                      "missing_tables": ", ".join(lacking)})
     return pd.DataFrame(rows)
+
+
+def open_validated(data_source, *, as_of, mapping_file=None, password_env=None,
+                   memory_limit=None):
+    """Open a data source and validate it; the one loading step every notebook uses.
+
+    Parameters
+    ----------
+    data_source, mapping_file, password_env, memory_limit
+        As in :func:`helpers.datasets.open_workspace`.
+    as_of : date-like
+        Analysis date.
+
+    Returns
+    -------
+    (Workspace, list of Finding)
+        The workspace and the non-error findings (warnings and notes) for the report.
+
+    Raises
+    ------
+    ValidationError
+        When any finding is an error; the message lists them all.
+    """
+    from helpers.datasets import open_workspace
+
+    ws = open_workspace(data_source, mapping_file=mapping_file or None,
+                        password_env=password_env or None, memory_limit=memory_limit or None)
+    findings = validate(ws, as_of=as_of)
+    raise_for_errors(findings)
+    return ws, findings

@@ -1,0 +1,52 @@
+"""Repository rules that keep the workbook clean to live in."""
+
+import ast
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_committed_without_outputs(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    dirty = [i for i, c in enumerate(nb["cells"])
+             if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
+    assert not dirty, f"{path.name}: strip outputs from cells {dirty}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_follows_conventions(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "parameters" in code[0].get("metadata", {}).get("tags", []), \
+        f"{path.name}: the first code cell must be tagged 'parameters'"
+    assert nb["cells"][0]["cell_type"] == "markdown" and "".join(
+        nb["cells"][0]["source"]).startswith("# "), f"{path.name}: start with a title"
+    assert nb["metadata"]["kernelspec"]["name"] == "workbook"
+    for cell in code:
+        src = "".join(cell["source"])
+        tree = ast.parse(src)
+        defs = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)]
+        assert not defs, f"{path.name}: move def/class into src/helpers"
+        assert "sys.path" not in src and "filterwarnings" not in src
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_each_notebook_has_a_params_file(path):
+    assert (ROOT / "params" / f"{path.stem}.yaml").is_file(), \
+        f"add params/{path.stem}.yaml (it may be empty)"
+
+
+def test_ruff_is_clean():
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    proc = subprocess.run([ruff, "check", "--quiet", str(ROOT)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
