@@ -1,0 +1,1034 @@
+"""Run the notebooks, render the reports and keep the portal.
+
+One run executes the selected notebooks with papermill into ``reports/.staging-<run-id>/``,
+renders each executed notebook twice (a management page without code and an analyst
+page with code), writes ``run.json`` and then renames the folder to ``reports/<run-id>/``
+in one step. Earlier run folders are never modified; a notebook that fails keeps its last
+good report in the portal (``reports/index.html``).
+
+Notebooks talk back to the runner through :func:`record_headlines` (KPI cards for the
+portal) and :func:`exports_dir` (CSV/XLSX files meant for the CRM).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import copy
+import datetime as _dt
+import hashlib
+import html
+import json
+import logging
+import os
+import platform
+import re
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import metadata as _metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from helpers.errors import ParamError, WorkbookError
+from helpers.params import (
+    load_workbook_settings,
+    notebook_path,
+    resolve_parameters,
+    split_url_password,
+)
+from helpers.paths import is_url, project_root, resolve
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+# nbformat, nbconvert, jinja2 and papermill are imported inside the functions that use
+# them: notebooks import this module for record_headlines and must not pay for them
+# (nbformat's schema validation alone takes seconds to import).
+TEMPLATES = Path(__file__).parent / "templates"
+SAMPLE_SOURCE = Path("data") / "sample"
+LOCK_NAME = ".lock"
+STAGING_PREFIX = ".staging-"
+RUN_ID_RE = re.compile(r"^(\d{8}T\d{6}Z)(?:-(\d+))?$")
+#: Cells never shown to management: parameters, papermill's error banners, opt-outs.
+MANAGEMENT_REMOVE_TAGS = (
+    "parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell",
+    "remove_cell", "hide-management",
+)
+PACKAGES = (
+    "key-account-workbook", "pandas", "numpy", "scipy", "scikit-learn", "statsmodels",
+    "matplotlib", "seaborn", "ibis-framework", "duckdb", "sqlglot", "pyarrow", "papermill",
+    "nbconvert", "nbclient", "ipykernel",
+)
+#: Markup that outputs may use; everything else in an output is shown as text.
+SAFE_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del",
+    "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5",
+    "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "s", "small", "span",
+    "strong", "style", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+    "tr", "u", "ul",
+})
+SAFE_ATTRIBUTES = {
+    "*": ["class", "id", "style", "title", "align", "valign", "border", "colspan", "rowspan",
+          "width", "height", "lang", "dir"],
+    "a": ["href", "name"],
+    "img": ["src", "alt"],
+}
+MIN_SECRET_LENGTH = 4
+
+
+class RunLockedError(WorkbookError):
+    """Another run holds the lock on the reports folder."""
+
+
+# --------------------------------------------------------------------------- helpers used by notebooks
+
+
+def _plain(value: Any) -> Any:
+    """numpy/pandas scalars -> Python scalars, so KPI files are plain JSON."""
+    item = getattr(value, "item", None)
+    if callable(item) and not isinstance(value, (str, bytes)):
+        try:
+            return item()
+        except (TypeError, ValueError):
+            return str(value)
+    return value
+
+
+def record_headlines(name: str, kpis: dict, output_dir: str | os.PathLike) -> Path:
+    """Save a notebook's headline KPI cards for the run record and the portal.
+
+    Parameters
+    ----------
+    name : str
+        Notebook name (``customer_value``).
+    kpis : dict
+        ``label -> {"value": number or text, "unit": str, "delta": number or text}``;
+        ``unit`` and ``delta`` are optional and a bare number is taken as the value.
+    output_dir : path-like
+        The notebook's ``output_dir`` parameter; relative paths are taken from the
+        project root.
+
+    Returns
+    -------
+    pathlib.Path
+        ``output_dir/headlines/<name>.json``.
+    """
+    if not isinstance(kpis, dict):
+        raise WorkbookError(f"record_headlines({name!r}): kpis must be a dict of label -> card")
+    cards: dict[str, dict] = {}
+    for label, card in kpis.items():
+        if not isinstance(card, dict):
+            card = {"value": card}
+        extra = set(card) - {"value", "unit", "delta"}
+        if "value" not in card or extra:
+            raise WorkbookError(
+                f"record_headlines({name!r}): card {label!r} needs 'value' and may have 'unit' "
+                f"and 'delta'; got keys {sorted(card)}"
+            )
+        cards[str(label)] = {k: _plain(v) for k, v in card.items()}
+    folder = resolve(output_dir) / "headlines"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(cards, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    return path
+
+
+def exports_dir(output_dir: str | os.PathLike) -> Path:
+    """Return ``output_dir/exports`` (created), where notebooks write CRM-ready tables.
+
+    Parameters
+    ----------
+    output_dir : path-like
+        The notebook's ``output_dir`` parameter; relative paths are taken from the
+        project root.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    folder = resolve(output_dir) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+# --------------------------------------------------------------------------- locking and run ids
+
+
+class RunLock:
+    """An exclusive, non-blocking ``flock`` on ``reports/.lock``.
+
+    The operating system releases the lock when the holding process ends, so a crashed
+    run never leaves a stale lock behind.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The lock file.
+    label : str
+        How the file is named in messages.
+    """
+
+    def __init__(self, path: Path, label: str = "reports/.lock"):
+        self.path = Path(path)
+        self.label = label
+        self._handle = None
+
+    def acquire(self) -> RunLock:
+        """Take the lock or raise :class:`RunLockedError` naming the holder's pid."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        import fcntl  # POSIX only: imported here so notebooks can use this module anywhere
+
+        handle = open(self.path, "a+", encoding="utf-8")  # held open until release()
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            pid = handle.read().strip() or "unknown"
+            handle.close()
+            raise RunLockedError(
+                f"another workbook run (pid {pid}) holds {self.label}; wait for it to finish "
+                "(the lock is released automatically when that process ends)"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._handle = handle
+        return self
+
+    def release(self) -> None:
+        """Release the lock (the file stays; its content is only informative)."""
+        if self._handle is not None:
+            import fcntl
+
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def new_run_id(reports_dir: Path, now: _dt.datetime | None = None) -> str:
+    """A UTC timestamp id such as ``20261125T101500Z``, suffixed ``-2``, ``-3``... if taken."""
+    stamp = (now or _dt.datetime.now(_dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
+    candidate, n = stamp, 1
+    while (reports_dir / candidate).exists() or (reports_dir / f"{STAGING_PREFIX}{candidate}").exists():
+        n += 1
+        candidate = f"{stamp}-{n}"
+    return candidate
+
+
+def _run_sort_key(run_id: str) -> tuple[str, int]:
+    m = RUN_ID_RE.match(run_id)
+    return (m.group(1), int(m.group(2) or 1)) if m else (run_id, 0)
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+def secret_variants(secret: str) -> set[str]:
+    """The forms a secret may take in notebooks and HTML: raw, JSON, HTML and URL escaped."""
+    return {
+        secret,
+        json.dumps(secret)[1:-1],
+        html.escape(secret),
+        html.escape(secret, quote=False),
+        quote(secret, safe=""),
+    }
+
+
+def scrub(text: str, secrets: set[str] | list[str]) -> str:
+    """Replace every form of every secret in ``text`` by ``***``.
+
+    Parameters
+    ----------
+    text : str
+    secrets : iterable of str
+        Secrets shorter than :data:`MIN_SECRET_LENGTH` are skipped: replacing two-letter
+        strings would garble the document.
+
+    Returns
+    -------
+    str
+    """
+    for secret in secrets:
+        if len(secret) < MIN_SECRET_LENGTH:
+            continue
+        for form in sorted(secret_variants(secret), key=len, reverse=True):
+            text = text.replace(form, "***")
+    return text
+
+
+def _scrub_file(path: Path, secrets: set[str]) -> None:
+    if not secrets or not path.is_file():
+        return
+    text = path.read_text(encoding="utf-8")
+    clean = scrub(text, secrets)
+    if clean != text:
+        path.write_text(clean, encoding="utf-8")
+
+
+def _redact_parameters(params: dict) -> tuple[dict, set[str]]:
+    """Strip URL passwords from string parameters; return the clean dict and the passwords."""
+    clean, found = {}, set()
+    for key, value in params.items():
+        if isinstance(value, str):
+            value, password = split_url_password(value)
+            if password:
+                found.add(password)
+        clean[key] = value
+    return clean, found
+
+
+# --------------------------------------------------------------------------- notebooks on disk
+
+
+def notebook_title(path: Path) -> str:
+    """The first markdown heading of a notebook, or its file name."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError, nbformat.reader.NotJSONError):
+        return path.stem
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.search(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", cell.source, re.MULTILINE)
+            if m:
+                return m.group(1)
+    return path.stem
+
+
+def list_notebooks(root: str | os.PathLike | None = None) -> list[Path]:
+    """``notebooks/*.ipynb`` in name order (checkpoints and ``_drafts`` excluded)."""
+    folder = (Path(root) if root else project_root()) / "notebooks"
+    return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith(("_", ".")))
+
+
+def format_notebook_list(root: str | os.PathLike | None = None) -> str:
+    """Text for ``workbook list``: each notebook, its title and whether it has a params file."""
+    base = Path(root) if root else project_root()
+    paths = list_notebooks(base)
+    if not paths:
+        return "no notebooks in notebooks/"
+    width = max(len(p.stem) for p in paths)
+    lines = []
+    for p in paths:
+        own = base / "params" / f"{p.stem}.yaml"
+        note = f"params/{p.stem}.yaml" if own.is_file() else "(workbook.yaml only)"
+        lines.append(f"{p.stem:<{width}}  {notebook_title(p)}  [{note}]")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _fallback_fingerprint(path: Path) -> str:
+    h = hashlib.sha256()
+    files = sorted(path.rglob("*")) if path.is_dir() else [path] if path.exists() else []
+    for f in files:
+        if f.is_file():
+            st = f.stat()
+            h.update(f"{f.relative_to(path) if path.is_dir() else f.name}|{st.st_size}|"
+                     f"{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def data_fingerprint(source: str, root: Path) -> str:
+    """Fingerprint of a data source (``helpers.datasets.fingerprint`` when available).
+
+    Parameters
+    ----------
+    source : str
+        Folder, file or URL; URLs must already be free of passwords.
+    root : pathlib.Path
+        Project folder that relative paths are taken from.
+
+    Returns
+    -------
+    str
+    """
+    target = source if is_url(source) else str(resolve(source, root))
+    try:
+        from helpers.datasets import fingerprint
+    except ImportError:
+        fingerprint = None
+    if fingerprint is not None:
+        return fingerprint(target)
+    if is_url(source):
+        return hashlib.sha256(source.encode()).hexdigest()[:16]
+    return _fallback_fingerprint(Path(target))
+
+
+def _is_sample_source(source: str, root: Path) -> bool:
+    return not is_url(source) and resolve(source, root) == (root / SAMPLE_SOURCE)
+
+
+def ensure_sample_world(path: Path, sample: dict) -> bool:
+    """Build the sample world at ``path`` unless one matching ``sample`` is there.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+    sample : dict
+        ``accounts``, ``seed`` and ``locale`` from ``params/workbook.yaml``.
+
+    Returns
+    -------
+    bool
+        Whether a world was generated.
+    """
+    from helpers import sample_world
+
+    options = {k: sample[k] for k in ("accounts", "seed", "locale")}
+    if path.exists() and sample_world.world_matches(path, **options):
+        return False
+    print(f"building the sample world in {SAMPLE_SOURCE} ({options['accounts']:,} accounts, "
+          f"seed {options['seed']}, locale {options['locale']})", flush=True)
+    sample_world.generate_world(path, **options)
+    return True
+
+
+# --------------------------------------------------------------------------- execution
+
+
+@dataclass
+class NotebookRun:
+    """The outcome of one notebook in one run."""
+
+    name: str
+    title: str
+    parameters: dict
+    status: str = "pending"
+    seconds: float = 0.0
+    error: str | None = None
+    headlines: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+
+    def record(self) -> dict:
+        """The run.json entry."""
+        return {
+            "title": self.title,
+            "status": self.status,
+            "seconds": round(self.seconds, 2),
+            "error": self.error,
+            "parameters": self.parameters,
+            "headlines": self.headlines,
+            "files": self.files,
+        }
+
+
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str | None) -> int | None:
+    """Bytes in a size such as ``"3GB"``, ``"512MiB"`` or ``"2g"``; ``None`` if unparseable."""
+    m = _SIZE_RE.match(str(text or ""))
+    if not m:
+        return None
+    return int(float(m.group(1)) * 1024 ** " KMGT".index(m.group(2).upper() or " "))
+
+
+def default_jobs(memory_limits: list[str | None]) -> int:
+    """Notebooks to run at once: one per core, but no more than fit in memory.
+
+    Each notebook's DuckDB may use up to its ``memory_limit``, so a run never starts more
+    notebooks than physical memory holds at that limit.
+    """
+    cores = os.cpu_count() or 1
+    per_notebook = max((parse_size(m) or 0 for m in memory_limits), default=0)
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return cores
+    if per_notebook <= 0 or total <= 0:
+        return cores
+    return max(1, min(cores, total // per_notebook))
+
+
+def kernel_name() -> str:
+    """``workbook`` when that kernel is installed (``make env``), else ``python3``."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return "workbook" if "workbook" in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def _first_line(text: str, limit: int = 300) -> str:
+    line = next((ln for ln in str(text).splitlines() if ln.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def execute_notebook(source: Path, output: Path, parameters: dict, *, kernel: str,
+                     cwd: Path, cell_timeout: int) -> tuple[str, float, str | None]:
+    """Execute one notebook with papermill.
+
+    The kernel's working directory is passed to nbclient rather than through papermill's
+    ``cwd``, which changes the directory of the whole process and so would race between
+    notebooks executed in parallel threads.
+
+    Parameters
+    ----------
+    source, output : pathlib.Path
+        Notebook to run and where to write the executed copy.
+    parameters : dict
+        Injected after the ``parameters`` cell.
+    kernel : str
+        Kernel name.
+    cwd : pathlib.Path
+        Working directory of the kernel.
+    cell_timeout : int
+        Seconds a cell may run.
+
+    Returns
+    -------
+    (status, seconds, error)
+        ``status`` is ``"ok"`` or ``"failed"``; ``error`` is a one-line summary.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.monotonic()
+    try:
+        papermill.execute_notebook(
+            str(source), str(output), parameters=parameters, kernel_name=kernel,
+            progress_bar=False, log_output=False, execution_timeout=cell_timeout,
+            resources={"metadata": {"path": str(cwd)}},
+        )
+    except PapermillExecutionError as exc:
+        summary = f"{exc.ename}: {_first_line(exc.evalue)} (cell In [{exc.exec_count}])"
+        return "failed", time.monotonic() - start, summary
+    except Exception as exc:  # kernel death, timeouts, unreadable notebooks: isolate the notebook
+        return "failed", time.monotonic() - start, f"{type(exc).__name__}: {_first_line(exc)}"
+    return "ok", time.monotonic() - start, None
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def safe_html(markup: str) -> str:
+    """Sanitise HTML from a notebook output: tables, text and images stay, scripts go.
+
+    Anything outside :data:`SAFE_TAGS` is escaped and shown as text, so an account called
+    ``<script>alert(1)</script>`` stays a name.
+    """
+    import bleach
+    from bleach.css_sanitizer import CSSSanitizer
+
+    return bleach.clean(
+        str(markup), tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES,
+        protocols={"http", "https", "mailto", "data"}, css_sanitizer=CSSSanitizer(),
+    )
+
+
+def _management_cells(nb: NotebookNode) -> NotebookNode:
+    """Drop error and stderr outputs and code cells left without output."""
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.get("outputs", [])
+                if o.get("output_type") != "error"
+                and not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+            if not cell.outputs:
+                continue
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+_HEADING_RE = re.compile(r"<h([1-6])\b[^>]*\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.DOTALL)
+
+
+def table_of_contents(body: str) -> str:
+    """An ordered list linking the ``h2``/``h3`` headings of a rendered page (``h1`` if none)."""
+    found = [(int(lvl), anchor, inner) for lvl, anchor, inner in _HEADING_RE.findall(body)]
+    levels = {2, 3} if any(lvl == 2 for lvl, _, _ in found) else {1}
+    items = []
+    for lvl, anchor, inner in found:
+        if lvl not in levels:
+            continue
+        text = html.unescape(re.sub(r"<[^>]+>", "", inner)).replace("¶", "").strip()
+        if text:
+            items.append(f'<li class="wb-toc-{lvl}"><a href="#{anchor}">{html.escape(text)}</a></li>')
+    if not items:
+        return ""
+    return '<ol><li class="wb-toc-title">Contents</li>' + "".join(items) + "</ol>"
+
+
+def render_report(nb: NotebookNode, *, audience: str, info: dict,
+                  notebook_dir: Path | None = None) -> str:
+    """Render an executed notebook as one self-contained HTML page.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        Executed notebook (not modified).
+    audience : {"management", "analyst"}
+        Management pages hide code, prompts, parameter cells, errors and stderr.
+    info : dict
+        ``title``, ``company_name``, ``as_of``, ``run_id``, ``language``, ``generated``,
+        ``analyst_link`` for the page frame.
+    notebook_dir : pathlib.Path, optional
+        Where images referenced by markdown cells are looked up to embed them.
+
+    Returns
+    -------
+    str
+        HTML without external scripts, stylesheets or fonts.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    if audience not in ("management", "analyst"):
+        raise ValueError(f"audience must be 'management' or 'analyst', not {audience!r}")
+    management = audience == "management"
+    nb = copy.deepcopy(nb)
+    if management:
+        nb = _management_cells(nb)
+    exporter = HTMLExporter(
+        template_name="report",
+        extra_template_basedirs=[str(TEMPLATES)],
+        extra_template_paths=[str(TEMPLATES)],
+        exclude_input=management,
+        exclude_input_prompt=management,
+        exclude_output_prompt=management,
+        embed_images=True,
+    )
+    exporter.register_filter("workbook_safe_html", safe_html)
+    remove = TagRemovePreprocessor(
+        remove_cell_tags=set(MANAGEMENT_REMOVE_TAGS if management else ("papermill-error-cell-tag",)),
+        remove_input_tags={"remove-input", "remove_input"},
+        remove_all_outputs_tags={"remove-output", "remove_output"},
+    )
+    exporter.register_preprocessor(remove, enabled=True)
+    resources = {
+        "workbook": {**info, "audience": audience},
+        "metadata": {"name": info.get("title", "report"),
+                     "path": str(notebook_dir) if notebook_dir else ""},
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body.replace("<!--WORKBOOK-TOC-->", table_of_contents(body), 1)
+
+
+# --------------------------------------------------------------------------- run records and portal
+
+
+def package_versions() -> dict[str, str | None]:
+    """Installed versions of the packages that shape the results."""
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = _metadata.version(name)
+        except _metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def load_runs(reports_dir: str | os.PathLike) -> list[dict]:
+    """Every finished run's ``run.json``, newest first; unreadable records are skipped."""
+    runs = []
+    for folder in Path(reports_dir).iterdir() if Path(reports_dir).is_dir() else []:
+        record = folder / "run.json"
+        if folder.is_dir() and RUN_ID_RE.match(folder.name) and record.is_file():
+            try:
+                data = json.loads(record.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                print(f"warning: skipping {folder.name}/run.json ({exc})", file=sys.stderr)
+                continue
+            data["run_id"] = folder.name
+            runs.append(data)
+    runs.sort(key=lambda r: _run_sort_key(r["run_id"]), reverse=True)
+    return runs
+
+
+def last_good_runs(runs: list[dict]) -> dict[str, str]:
+    """Notebook name -> id of the newest run in which it succeeded."""
+    good: dict[str, str] = {}
+    for run in runs:  # newest first
+        for name, nb in run.get("notebooks", {}).items():
+            if nb.get("status") == "ok" and name not in good:
+                good[name] = run["run_id"]
+    return good
+
+
+def prune_runs(reports_dir: str | os.PathLike, keep: int) -> list[str]:
+    """Delete run folders beyond the newest ``keep``, sparing every last good report.
+
+    Parameters
+    ----------
+    reports_dir : path-like
+    keep : int
+
+    Returns
+    -------
+    list of str
+        Ids of the removed runs.
+    """
+    runs = load_runs(reports_dir)
+    protected = set(last_good_runs(runs).values())
+    removed = []
+    for run in runs[keep:]:
+        if run["run_id"] not in protected:
+            shutil.rmtree(Path(reports_dir) / run["run_id"])
+            removed.append(run["run_id"])
+    return removed
+
+
+def format_number(value: Any) -> str:
+    """Thousands separators, one decimal below 100 and none above; text unchanged."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def _cards(headlines: dict) -> list[dict]:
+    cards = []
+    for label, card in headlines.items():
+        delta = card.get("delta")
+        direction = ""
+        if isinstance(delta, (int, float)) and not isinstance(delta, bool):
+            direction = "up" if delta > 0 else "down" if delta < 0 else ""
+            delta = ("+" if delta > 0 else "") + format_number(delta)
+        cards.append({"label": label, "value": format_number(card.get("value")),
+                      "unit": card.get("unit") or "", "delta": delta, "direction": direction})
+    return cards
+
+
+def _link(run_id: str, filename: str) -> str:
+    return f"{quote(run_id)}/{quote(filename)}"
+
+
+def _portal_entry(name: str, nb: dict, run_id: str, good: dict[str, str],
+                  by_id: dict[str, dict]) -> dict:
+    entry = {"name": name, "title": nb.get("title") or name, "status": nb.get("status"),
+             "error": nb.get("error"), "seconds": nb.get("seconds"), "links": [], "cards": [],
+             "last_good": None}
+    if nb.get("status") == "ok":
+        files = nb.get("files", {})
+        entry["links"] = [(label, _link(run_id, files[key])) for key, label in
+                          (("management", "report"), ("analyst", "analyst version"),
+                           ("notebook", "notebook")) if files.get(key)]
+        entry["cards"] = _cards(nb.get("headlines") or {})
+    elif name in good:
+        old_id = good[name]
+        old = by_id[old_id]["notebooks"][name]
+        entry["last_good"] = {"run_id": old_id, "link": _link(old_id, old["files"]["management"]),
+                              "cards": _cards(old.get("headlines") or {})}
+    if nb.get("files", {}).get("failed_notebook"):
+        entry["links"] = [("failed notebook", _link(run_id, nb["files"]["failed_notebook"]))]
+    return entry
+
+
+def build_portal(reports_dir: str | os.PathLike) -> Path:
+    """Write ``reports/index.html`` from every run's ``run.json``.
+
+    The latest run comes first with its KPI cards and links; a failed notebook links its
+    last good report. Notebooks not in the latest run keep their newest good report. The
+    run history follows. Links are relative, so the portal works opened from disk.
+
+    Parameters
+    ----------
+    reports_dir : path-like
+
+    Returns
+    -------
+    pathlib.Path
+        The written ``index.html``.
+    """
+    import jinja2
+    import markupsafe
+
+    reports = Path(reports_dir)
+    reports.mkdir(parents=True, exist_ok=True)
+    runs = load_runs(reports)
+    good = last_good_runs(runs)
+    by_id = {r["run_id"]: r for r in runs}
+    latest = runs[0] if runs else None
+    entries, others = [], []
+    if latest:
+        entries = [_portal_entry(n, nb, latest["run_id"], good, by_id)
+                   for n, nb in latest.get("notebooks", {}).items()]
+        for name, run_id in sorted(good.items()):
+            if name not in latest.get("notebooks", {}):
+                others.append(_portal_entry(name, by_id[run_id]["notebooks"][name], run_id,
+                                            good, by_id) | {"run_id": run_id})
+    history = [{
+        "run_id": r["run_id"], "status": r.get("status"), "started": r.get("started"),
+        "seconds": r.get("seconds"), "as_of": r.get("as_of"),
+        "ok": sum(1 for nb in r.get("notebooks", {}).values() if nb.get("status") == "ok"),
+        "failed": sum(1 for nb in r.get("notebooks", {}).values() if nb.get("status") != "ok"),
+        "record": _link(r["run_id"], "run.json"),
+    } for r in runs]
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    page = env.get_template("portal.html.j2").render(
+        css=markupsafe.Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
+        company_name=(latest or {}).get("company_name") or "Key Account Workbook",
+        language=(latest or {}).get("language") or "en",
+        latest=latest, entries=entries, others=others, history=history,
+    )
+    target = reports / "index.html"
+    tmp = reports / ".index.html.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _cli_data(data: str | None, root: Path) -> str | None:
+    """``--data`` paths are relative to where the command was typed; keep them root-relative."""
+    if data is None or is_url(data):
+        return data
+    path = Path(data).expanduser()
+    path = path if path.is_absolute() else (Path.cwd() / path).resolve()
+    try:
+        return path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _prepare_secrets(resolved: dict[str, dict]) -> tuple[dict[str, dict], set[str], dict[str, str]]:
+    """Redact URL passwords from every notebook's parameters.
+
+    Returns the clean parameters, every secret to scrub from outputs, and environment
+    variables that hand the URL passwords to the kernels through ``password_env``.
+    """
+    clean, secrets, env = {}, set(), {}
+    for name, params in resolved.items():
+        clean[name], found = _redact_parameters(params)
+        var = params.get("password_env") or "WORKBOOK_DB_PASSWORD"
+        for password in found:
+            if env.get(var, password) != password:
+                raise ParamError(
+                    f"data sources of several notebooks carry different passwords for ${var}; "
+                    f"remove the passwords from the URLs and set ${var} instead"
+                )
+            env[var] = password
+        secrets |= found
+        if params.get("password_env") and os.environ.get(params["password_env"]):
+            secrets.add(os.environ[params["password_env"]])
+    return clean, secrets, env
+
+
+def _read_headlines(staging: Path, name: str) -> dict:
+    path = staging / "headlines" / f"{name}.json"
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        print(f"warning: {name}: headline file unreadable ({exc})", file=sys.stderr)
+        return {}
+
+
+def _finish_notebook(job: NotebookRun, staging: Path, secrets: set[str], info: dict,
+                     notebook_dir: Path) -> None:
+    """Scrub, then render (ok) or keep as ``<name>.failed.ipynb`` (failed)."""
+    import nbformat
+
+    executed = staging / f"{job.name}.ipynb"
+    _scrub_file(executed, secrets)
+    if job.error:
+        job.error = scrub(job.error, secrets)
+    if job.status != "ok":
+        if executed.is_file():
+            failed = staging / f"{job.name}.failed.ipynb"
+            executed.rename(failed)
+            job.files = {"failed_notebook": failed.name}
+        return
+    try:
+        nb = nbformat.read(executed, as_version=4)
+        page_info = {**info, "title": job.title, "analyst_link": f"{job.name}.analyst.html"}
+        for audience, filename in (("management", f"{job.name}.html"),
+                                   ("analyst", f"{job.name}.analyst.html")):
+            page = render_report(nb, audience=audience, info=page_info, notebook_dir=notebook_dir)
+            (staging / filename).write_text(scrub(page, secrets), encoding="utf-8")
+    except Exception as exc:  # a rendering bug must not take the other reports down
+        job.status, job.error = "failed", f"rendering failed: {type(exc).__name__}: {_first_line(exc)}"
+        for leftover in (f"{job.name}.html", f"{job.name}.analyst.html"):
+            (staging / leftover).unlink(missing_ok=True)
+        executed.rename(staging / f"{job.name}.failed.ipynb")
+        job.files = {"failed_notebook": f"{job.name}.failed.ipynb"}
+        return
+    job.files = {"management": f"{job.name}.html", "analyst": f"{job.name}.analyst.html",
+                 "notebook": executed.name}
+    job.headlines = _read_headlines(staging, job.name)
+
+
+def run_workbook(names: list[str] | None = None, data: str | None = None,
+                 as_of: str | None = None, jobs: int | None = None,
+                 reports_dir: str | os.PathLike | None = None,
+                 root: str | os.PathLike | None = None) -> int:
+    """Execute notebooks, render their reports, record the run and refresh the portal.
+
+    Parameters
+    ----------
+    names : list of str, optional
+        Notebooks to run (default: every ``notebooks/*.ipynb``).
+    data : str, optional
+        Overrides ``data_source`` for every notebook; relative paths are taken from the
+        current directory.
+    as_of : str, optional
+        Overrides ``as_of`` (``YYYY-MM-DD``).
+    jobs : int, optional
+        Notebooks executed at once (default: :func:`default_jobs`, one per core within
+        physical memory at each notebook's ``memory_limit``).
+    reports_dir : path-like, optional
+        Default ``reports/`` under the project root.
+    root : path-like, optional
+        Project folder (default: :func:`helpers.paths.project_root`).
+
+    Returns
+    -------
+    int
+        0 when every notebook succeeded, 1 when any failed.
+
+    Raises
+    ------
+    ParamError
+        Before anything runs, for any parameter problem in any selected notebook.
+    RunLockedError
+        When another run holds ``reports/.lock``.
+    """
+    root = Path(root).resolve() if root else project_root()
+    settings = load_workbook_settings(root)
+    available = [p.stem for p in list_notebooks(root)]
+    selected = list(dict.fromkeys(names)) if names else available
+    if not selected:
+        raise WorkbookError("no notebooks found in notebooks/; nothing to run")
+    for name in selected:
+        notebook_path(name, root)  # unknown names fail here, with a suggestion
+    if jobs is not None and jobs < 1:
+        raise ParamError(f"--jobs must be at least 1, got {jobs}")
+
+    overrides = {"data_source": _cli_data(data, root), "as_of": as_of}
+    resolved, problems = {}, []
+    for name in selected:
+        try:
+            resolved[name] = resolve_parameters(name, overrides, root)
+        except ParamError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ParamError("\n".join(problems))
+    clean, secrets, kernel_env = _prepare_secrets(resolved)
+    for var in kernel_env:
+        print(f"note: the password in data_source was kept out of the reports and passed to "
+              f"the notebooks as ${var}; set ${var} instead of writing it in the URL",
+              file=sys.stderr)
+
+    reports = Path(reports_dir).expanduser() if reports_dir else root / "reports"
+    reports = (Path.cwd() / reports).resolve() if not reports.is_absolute() else reports
+    reports.mkdir(parents=True, exist_ok=True)
+    with RunLock(reports / LOCK_NAME, _display(reports / LOCK_NAME, root)):
+        return _run_locked(root, settings, selected, clean, secrets, kernel_env, reports, jobs)
+
+
+def _run_locked(root: Path, settings: dict, selected: list[str], params: dict[str, dict],
+                secrets: set[str], kernel_env: dict[str, str], reports: Path,
+                jobs: int | None) -> int:
+    # parameters are validated above; papermill's own guesses only add misleading warnings
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    for stale in reports.glob(f"{STAGING_PREFIX}*"):
+        # under the lock, any staging folder is the leftover of an interrupted run
+        shutil.rmtree(stale, ignore_errors=True)
+    sources = sorted({p["data_source"] for p in params.values() if "data_source" in p})
+    for source in sources:
+        if _is_sample_source(source, root):
+            ensure_sample_world(root / SAMPLE_SOURCE, settings["sample"])
+
+    started, t0 = _now(), time.monotonic()
+    run_id = new_run_id(reports)
+    staging = reports / f"{STAGING_PREFIX}{run_id}"
+    (staging / "exports").mkdir(parents=True)
+    output_dir = _display(staging, root)
+    notebook_dir = root / "notebooks"
+    kernel = kernel_name()
+    cell_timeout = settings["run"]["cell_timeout"]
+    if jobs is None:
+        jobs = default_jobs([p.get("memory_limit") for p in params.values()])
+    workers = max(1, min(jobs, len(selected)))
+    runs = {name: NotebookRun(name, notebook_title(notebook_dir / f"{name}.ipynb"),
+                              {**params[name], "output_dir": output_dir})
+            for name in selected}
+    info = {"company_name": settings.get("company_name", ""), "as_of": settings.get("as_of", ""),
+            "language": settings.get("language", "en"), "run_id": run_id, "generated": started}
+    print(f"run {run_id}: {len(selected)} notebook(s), {workers} at once, kernel {kernel}",
+          flush=True)
+
+    saved_env = {var: os.environ.get(var) for var in kernel_env}
+    os.environ.update(kernel_env)  # kernels inherit the environment when they start
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {
+                pool.submit(execute_notebook, notebook_dir / f"{name}.ipynb",
+                            staging / f"{name}.ipynb", job.parameters, kernel=kernel,
+                            cwd=notebook_dir, cell_timeout=cell_timeout): name
+                for name, job in runs.items()
+            }
+            for future in concurrent.futures.as_completed(futures):
+                job = runs[futures[future]]
+                job.status, job.seconds, job.error = future.result()
+                job_info = {**info, "as_of": job.parameters.get("as_of", info["as_of"])}
+                _finish_notebook(job, staging, secrets, job_info, notebook_dir)
+                print(f"  {job.name:<28} {job.status:<6} {job.seconds:7.1f} s"
+                      + (f"  {job.error}" if job.error else ""), flush=True)
+    finally:
+        for var, value in saved_env.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+
+    shutil.rmtree(staging / "headlines", ignore_errors=True)
+    failed = [j.name for j in runs.values() if j.status != "ok"]
+    record = {
+        "run_id": run_id,
+        "status": "failed" if failed else "ok",
+        "started": started,
+        "finished": _now(),
+        "seconds": round(time.monotonic() - t0, 2),
+        "company_name": info["company_name"],
+        "language": info["language"],
+        "as_of": info["as_of"],
+        "kernel": kernel,
+        "data": {s: data_fingerprint(s, root) for s in sources},
+        "packages": package_versions(),
+        "exports": sorted(p.relative_to(staging / "exports").as_posix()
+                          for p in (staging / "exports").rglob("*") if p.is_file()),
+        "notebooks": {name: runs[name].record() for name in selected},
+    }
+    final = reports / run_id
+    for entry in record["notebooks"].values():
+        entry["parameters"]["output_dir"] = _display(final, root)
+    text = scrub(json.dumps(record, indent=2, ensure_ascii=False, default=str), secrets)
+    (staging / "run.json").write_text(text + "\n", encoding="utf-8")
+    os.rename(staging, final)
+
+    removed = prune_runs(reports, settings["run"]["keep_runs"])
+    portal = build_portal(reports)
+    print(f"{_display(final, root)}/: {len(selected) - len(failed)} ok, {len(failed)} failed"
+          + (f"; pruned {len(removed)} old run(s)" if removed else "")
+          + f"; portal {_display(portal, root)}", flush=True)
+    return 1 if failed else 0
