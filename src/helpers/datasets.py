@@ -250,7 +250,7 @@ def _apply_mapping(t, tname: str, mapping: dict, origin: str):
     return t.rename(rename) if rename else t
 
 
-def _open_folder(folder: Path, mapping: dict, memory_limit, threads) -> Workspace:
+def _open_folder(folder: Path, label: str, mapping: dict, memory_limit, threads) -> Workspace:
     scratch = Path(tempfile.mkdtemp(prefix="workbook-"))
     atexit.register(shutil.rmtree, scratch, True)
     con = _duckdb_connect(memory_limit=memory_limit, threads=threads, scratch=scratch)
@@ -273,7 +273,7 @@ def _open_folder(folder: Path, mapping: dict, memory_limit, threads) -> Workspac
         tables[tname] = _apply_mapping(_read_file(con, files[0], tname, scratch), tname,
                                        mapping, files[0].name)
         origins[tname] = files[0].name
-    return Workspace(con, tables, origins, str(folder), scratch)
+    return Workspace(con, tables, origins, label, scratch)
 
 
 def _read_file(con, path: Path, tname: str, scratch: Path):
@@ -375,14 +375,14 @@ def open_workspace(source: str | os.PathLike, *, mapping_file: str | os.PathLike
             return _open_connection(con, mapping, label)
     path = resolve(text)
     if path.is_dir():
-        return _open_folder(path, mapping, memory_limit, threads)
+        return _open_folder(path, text, mapping, memory_limit, threads)
     if path.is_file() and path.suffix.lower() in (".duckdb", ".db", ".ddb"):
         try:
             con = _duckdb_connect(str(path), read_only=True, memory_limit=memory_limit,
                                   threads=threads)
         except Exception as exc:
             raise DataError(f"{path.name}: cannot be opened as a DuckDB database ({exc})") from None
-        return _open_connection(con, mapping, str(path))
+        return _open_connection(con, mapping, text)
     raise DataError(
         f"data source {text!r} not found: expected a folder of <table>.csv/.parquet/.xlsx "
         "files, a .duckdb file or a database URL. Set data_source in params/workbook.yaml "

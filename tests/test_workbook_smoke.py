@@ -1,0 +1,68 @@
+"""End to end: `workbook run` executes every real notebook on a small sample world.
+
+One run serves every assertion (each kernel start costs seconds). The world gets an account
+named like an injection attempt, to prove reports show user strings as text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import sample_world
+
+ROOT = Path(__file__).parents[1]
+NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+XSS = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("smoke")
+    world = base / "world"
+    sample_world.generate_world(world, accounts=400, seed=7)
+    accounts = pd.read_parquet(world / "accounts.parquet")
+    accounts.loc[0, "account_name"] = XSS
+    accounts.to_parquet(world / "accounts.parquet", index=False)
+    reports = base / "reports"
+    proc = subprocess.run(
+        [sys.executable, "-m", "helpers.cli", "run", "--data", str(world),
+         "--reports-dir", str(reports), "--jobs", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=1200,
+    )
+    runs = [p for p in reports.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    return proc, reports, runs
+
+
+def test_every_notebook_runs_and_renders(smoke_run):
+    proc, reports, runs = smoke_run
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert len(runs) == 1
+    run = runs[0]
+    record = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    statuses = {name: nb["status"] for name, nb in record["notebooks"].items()}
+    assert statuses == {name: "ok" for name in NOTEBOOKS}
+    for name in NOTEBOOKS:
+        assert (run / f"{name}.html").is_file() and (run / f"{name}.analyst.html").is_file()
+    assert (reports / "index.html").is_file()
+
+
+def test_management_reports_have_no_code_and_no_external_scripts(smoke_run):
+    _, _, runs = smoke_run
+    for name in NOTEBOOKS:
+        html = (runs[0] / f"{name}.html").read_text(encoding="utf-8")
+        assert "open_validated" not in html, f"{name}: code leaked into the management report"
+        assert not re.search(r"<script[^>]+src=", html), name
+        assert "Traceback" not in html, name
+
+
+def test_user_strings_are_escaped(smoke_run):
+    _, reports, runs = smoke_run
+    for page in [*runs[0].glob("*.html"), reports / "index.html"]:
+        assert XSS not in page.read_text(encoding="utf-8"), page.name
