@@ -1,0 +1,945 @@
+"""Value tiers, key-account selection and key-account dossiers.
+
+* :func:`value_table` is the one-call account value table (RFM, P(alive), CLV, profit CLV,
+  fit score, value tier) that other notebooks use; :func:`assemble_value_table` builds it
+  from pieces a notebook has already computed.
+* :func:`assign_value_tiers` puts every account in one of :data:`VALUE_TIERS`.
+* :func:`select_key_accounts` applies explicit criteria and a capacity and says why each
+  chosen account qualifies; :func:`compare_with_previous` shows promotions and demotions.
+* :func:`firmographic_fit` is a simple look-alike fit score used when no ICP fit score is
+  supplied.
+* :func:`dossiers` gathers a compact profile per key account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+import ibis
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from helpers import clv as clv_mod
+from helpers import rfm as rfm_mod
+from helpers.errors import DataError, ParamError
+from helpers.features import account_features, parse_as_of
+
+VALUE_TIERS: tuple[str, ...] = ("strategic", "key", "growth", "maintain")
+#: Tier thresholds. ``share``: cumulative top share of accounts by value; ``amount``:
+#: smallest value in the tier.
+DEFAULT_TIER_THRESHOLDS: dict[str, float] = {"strategic": 0.02, "key": 0.10, "growth": 0.30}
+TIER_BASES = ("share", "amount")
+
+DEFAULT_CRITERIA: dict[str, Any] = {
+    "capacity": 20,
+    "min_clv": 0.0,
+    "min_fit_score": 0.5,
+    "min_p_alive": 0.5,
+    "strategic_industries": [],
+    "value_column": "profit_clv",
+}
+CAPACITY_RANGE = (5, 25)
+#: Columns of ``exports/account_value.csv``.
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "account_id", "account_name", "industry", "size_band", "region", "owner",
+    "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "rfm_code",
+    "rfm_segment", "p_alive", "expected_purchases", "expected_spend", "clv", "margin_rate",
+    "cost_rate", "profit_clv", "clv_cac", "fit_score", "stage", "value_tier", "clv_method",
+)
+NO_PURCHASE_METHOD = "no purchases"
+
+_BASE_COLUMNS = (
+    "account_id", "account_name", "industry", "size_band", "region", "country", "owner",
+    "acquisition_channel", "acquisition_cost", "first_order_date", "last_order_date", "order_count",
+    "revenue_12m", "revenue_prev_12m", "revenue_growth", "revenue_total", "margin_total",
+    "product_lines", "opp_open", "pipeline_open_amount", "nps_latest", "cost_to_serve",
+)
+
+
+# --------------------------------------------------------------------------- value tiers
+
+
+def check_tier_thresholds(thresholds: Mapping[str, Any] | None, basis: str = "share"
+                          ) -> dict[str, float]:
+    """Validate tier thresholds for ``strategic``, ``key`` and ``growth``.
+
+    Parameters
+    ----------
+    thresholds : mapping or None
+        ``{"strategic": ..., "key": ..., "growth": ...}``; None gives
+        :data:`DEFAULT_TIER_THRESHOLDS` (share basis only).
+    basis : {"share", "amount"}
+        ``share``: each number is the cumulative top share of accounts (0 to 1], and
+        must not decrease from strategic to growth. ``amount``: each number is the
+        smallest value in that tier, and must not increase from strategic to growth.
+
+    Returns
+    -------
+    dict
+    """
+    if basis not in TIER_BASES:
+        raise ParamError(f"tier_basis={basis!r} is not known; use 'share' or 'amount'")
+    if thresholds is None:
+        if basis == "amount":
+            raise ParamError("tier_basis 'amount' needs tier_thresholds with amounts")
+        thresholds = DEFAULT_TIER_THRESHOLDS
+    if not isinstance(thresholds, Mapping):
+        raise ParamError("tier_thresholds must map strategic, key and growth to numbers")
+    named = VALUE_TIERS[:-1]
+    for name in thresholds:
+        if name not in named:
+            hint = get_close_matches(str(name), named, n=1)
+            raise ParamError(
+                f"tier_thresholds: unknown tier {name!r}"
+                + (f"; did you mean {hint[0]!r}?" if hint else "")
+                + f" Tiers with thresholds: {', '.join(named)} (maintain is everyone else)")
+    missing = [t for t in named if t not in thresholds]
+    if missing:
+        raise ParamError(f"tier_thresholds: give a threshold for {', '.join(missing)}")
+    out = {}
+    for name in named:
+        v = thresholds[name]
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not np.isfinite(v):
+            raise ParamError(f"tier_thresholds: {name} must be a number, got {v!r}")
+        out[name] = float(v)
+    vals = [out[t] for t in named]
+    if basis == "share":
+        if not all(0 < v <= 1 for v in vals) or vals != sorted(vals):
+            raise ParamError(
+                f"tier_thresholds (share of accounts): need 0 < strategic <= key <= growth "
+                f"<= 1, got {out}")
+    elif vals != sorted(vals, reverse=True) or vals[-1] < 0:
+        raise ParamError(f"tier_thresholds (amounts): need strategic >= key >= growth >= 0, "
+                         f"got {out}")
+    return out
+
+
+def assign_value_tiers(value: Any, thresholds: Mapping[str, Any] | None = None, *,
+                       basis: str = "share") -> pd.Series:
+    """Put each account in a value tier: strategic, key, growth or maintain.
+
+    Parameters
+    ----------
+    value : array-like or pandas.Series
+        One value per account, normally profit CLV.
+    thresholds : mapping, optional
+        See :func:`check_tier_thresholds`; default top 2% strategic, top 10% key, top 30%
+        growth (cumulative, by number of accounts).
+    basis : {"share", "amount"}, default "share"
+
+    Returns
+    -------
+    pandas.Series
+        Categorical with categories :data:`VALUE_TIERS`, aligned with ``value``. Accounts
+        with zero, negative or missing value are always ``maintain``; tied values share a
+        tier.
+    """
+    limits = check_tier_thresholds(thresholds, basis)
+    s = value if isinstance(value, pd.Series) else pd.Series(value)
+    v = pd.to_numeric(s, errors="coerce").astype("float64")
+    positive = (v > 0).to_numpy()
+    tier = np.full(len(v), VALUE_TIERS[-1], dtype=object)
+    if basis == "share":
+        n = len(v)
+        # Rank 1 = largest; ties take the best rank of their block, so they share a tier.
+        rank = v.where(positive).rank(ascending=False, method="min").to_numpy()
+        for name in reversed(VALUE_TIERS[:-1]):
+            cut = int(np.ceil(limits[name] * n - 1e-9))
+            tier[positive & (rank <= cut)] = name
+    else:
+        for name in reversed(VALUE_TIERS[:-1]):
+            tier[positive & (v.to_numpy() >= limits[name])] = name
+    return pd.Series(pd.Categorical(tier, categories=list(VALUE_TIERS)), index=s.index,
+                     name="value_tier")
+
+
+def tier_summary(table: pd.DataFrame, value_col: str = "profit_clv") -> pd.DataFrame:
+    """Accounts and value per tier.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``value_tier``, ``accounts``, ``value``, ``value_share``, ``min_value``, in tier order.
+    """
+    g = table.groupby("value_tier", observed=False)[value_col]
+    out = pd.DataFrame({"accounts": g.size(), "value": g.sum(), "min_value": g.min()})
+    total = table[value_col].clip(lower=0).sum()
+    out["value_share"] = out["value"] / total if total > 0 else np.nan
+    out = out.reindex(list(VALUE_TIERS)).reset_index()
+    out["accounts"] = out["accounts"].fillna(0).astype("int64")
+    return out[["value_tier", "accounts", "value", "value_share", "min_value"]]
+
+
+# --------------------------------------------------------------------------- fit score
+
+
+def firmographic_fit(features: pd.DataFrame, *, value_col: str = "margin_total",
+                     prior_accounts: float = 20.0) -> pd.Series:
+    """A simple look-alike fit score from industry and size band, between 0 and 1.
+
+    For each industry and each size band the score takes the mean ``value_col`` per
+    account (prospects count as zero, so it rewards both conversion and spend), shrunk
+    toward the overall mean as if ``prior_accounts`` average accounts were added, so small
+    groups do not top the list by chance. Each group's value is divided by the best
+    group's value; the fit score is the mean of the industry and size-band parts.
+    Accounts with a missing industry or size band get 0.5 for that part.
+
+    This stands in until an ICP fit score from the customer-profiling analysis is passed
+    to :func:`value_table` (``fit_scores``).
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        Needs ``account_id``, ``industry``, ``size_band`` and ``value_col``.
+    value_col : str, default "margin_total"
+    prior_accounts : float, default 20
+
+    Returns
+    -------
+    pandas.Series
+        Fit score per account, aligned with ``features``.
+    """
+    missing = [c for c in ("industry", "size_band", value_col) if c not in features]
+    if missing:
+        raise ParamError(f"firmographic_fit: the features lack {', '.join(missing)}")
+    value = features[value_col].astype("float64").fillna(0.0).clip(lower=0)
+    overall = float(value.mean()) if len(value) else 0.0
+    parts = []
+    for col in ("industry", "size_band"):
+        key = features[col].astype("object").where(features[col].notna(), None)
+        frame = pd.DataFrame({"key": key, "value": value})
+        g = frame.dropna(subset=["key"]).groupby("key")["value"].agg(["sum", "size"])
+        shrunk = (g["sum"] + prior_accounts * overall) / (g["size"] + prior_accounts)
+        best = shrunk.max() if len(shrunk) else 0.0
+        score = shrunk / best if best > 0 else shrunk * 0 + 0.5
+        parts.append(key.map(score).astype("float64").fillna(0.5).to_numpy())
+    return pd.Series((parts[0] + parts[1]) / 2, index=features.index, name="fit_score")
+
+
+# --------------------------------------------------------------------------- value table
+
+
+def account_stage(table: pd.DataFrame, as_of: Any) -> pd.Series:
+    """A plain value stage per account, for dossiers: prospect, new, growing, steady,
+    declining or lapsing.
+
+    Rules, first match wins: no orders -> prospect; first order within 180 days -> new;
+    P(alive) below 0.5 or no order for a year -> lapsing; revenue in the last 12 months
+    at least 20% above the 12 months before -> growing; at least 20% below -> declining;
+    otherwise steady.
+
+    Returns
+    -------
+    pandas.Series
+    """
+    as_of = pd.Timestamp(parse_as_of(as_of))
+    first = pd.to_datetime(table["first_order_date"])
+    last = pd.to_datetime(table["last_order_date"])
+    growth = table["revenue_growth"].astype("float64")
+    p_alive = table["p_alive"].astype("float64") if "p_alive" in table else pd.Series(
+        np.nan, index=table.index)
+    conditions = [
+        first.isna().to_numpy(),
+        ((as_of - first).dt.days <= 180).to_numpy(),
+        ((p_alive < 0.5) | ((as_of - last).dt.days > 365)).to_numpy(),
+        (growth >= 0.2).to_numpy(),
+        (growth <= -0.2).to_numpy(),
+    ]
+    labels = ["prospect", "new", "lapsing", "growing", "declining"]
+    return pd.Series(np.select(conditions, labels, default="steady"), index=table.index,
+                     name="stage")
+
+
+def _fit_score_column(features: pd.DataFrame, fit_scores: Any) -> tuple[np.ndarray, str]:
+    if fit_scores is None:
+        return firmographic_fit(features).to_numpy(), "firmographic look-alike"
+    if isinstance(fit_scores, pd.DataFrame):
+        if not {"account_id", "fit_score"} <= set(fit_scores.columns):
+            raise ParamError("fit_scores must have the columns account_id and fit_score")
+        fit_scores = fit_scores.set_index("account_id")["fit_score"]
+    s = pd.to_numeric(pd.Series(fit_scores), errors="coerce")
+    if s.max() > 1:  # the ICP fit score runs from 0 to 100
+        s = s / 100
+    return s.reindex(features["account_id"]).to_numpy(dtype="float64"), "supplied"
+
+
+def assemble_value_table(features: pd.DataFrame, rfm: pd.DataFrame,
+                         clv_result: clv_mod.ClvResult, *, as_of: Any,
+                         segments: Mapping[str, Any] | None = None, q: int = 5,
+                         fit_scores: Any = None,
+                         tier_thresholds: Mapping[str, Any] | None = None,
+                         tier_basis: str = "share", tier_value: str = "profit_clv"
+                         ) -> pd.DataFrame:
+    """Join features, RFM, CLV, profit CLV, fit score, stage and value tier per account.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        :func:`helpers.features.account_features` output.
+    rfm : pandas.DataFrame
+        :func:`helpers.rfm.rfm_table` output for the same accounts.
+    clv_result : helpers.clv.ClvResult
+        :func:`helpers.clv.fit_clv` output.
+    as_of : date-like
+    segments : mapping, optional
+        RFM segment rules (:data:`helpers.rfm.DEFAULT_SEGMENTS`).
+    q : int
+        RFM score levels.
+    fit_scores : pandas.Series or DataFrame, optional
+        ICP fit score per account (Series indexed by ``account_id`` or a frame with
+        ``account_id`` and ``fit_score``, e.g. :func:`helpers.icp.fit_scores`); scores on
+        a 0-100 scale are divided by 100. Default :func:`firmographic_fit`.
+    tier_thresholds, tier_basis
+        See :func:`assign_value_tiers`.
+    tier_value : str, default "profit_clv"
+        Column the tiers rank on.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per account of ``features``. Accounts without purchases have zero CLV and
+        expected purchases, missing P(alive) and ``clv_method`` "no purchases".
+        ``attrs`` hold ``clv_method``, ``clv_message``, ``fit_source`` and
+        ``has_service_costs``.
+    """
+    base = features[[c for c in _BASE_COLUMNS if c in features]].copy()
+    scored = rfm.drop(columns=[c for c in rfm.columns if c in base and c != "account_id"])
+    table = base.merge(scored, on="account_id", how="left", validate="one_to_one")
+    table["rfm_segment"] = rfm_mod.assign_segments(table, segments, q=q).to_numpy()
+    scores = clv_result.table.drop(columns=[c for c in clv_result.table if c in table
+                                            and c != "account_id"])
+    table = table.merge(scores, on="account_id", how="left", validate="one_to_one")
+    buyers = table["clv"].notna()
+    for col in ("expected_purchases", "clv"):
+        table[col] = table[col].fillna(0.0)
+    table["clv_method"] = table["clv_method"].where(buyers, NO_PURCHASE_METHOD)
+    profit = clv_mod.profit_clv(table[["account_id", "clv"]], features)
+    table = table.merge(profit, on="account_id", how="left", validate="one_to_one")
+    fit, fit_source = _fit_score_column(features, fit_scores)
+    table["fit_score"] = pd.Series(fit, index=features["account_id"].to_numpy()).reindex(
+        table["account_id"]).to_numpy()
+    table["stage"] = account_stage(table, as_of).to_numpy()
+    if tier_value not in table:
+        raise ParamError(f"tier_value {tier_value!r} is not a value column; use profit_clv "
+                         "or clv")
+    table["value_tier"] = assign_value_tiers(table[tier_value], tier_thresholds,
+                                             basis=tier_basis).to_numpy()
+    table.attrs.update({
+        "clv_method": clv_result.method,
+        "clv_message": clv_result.message,
+        "fit_source": fit_source,
+        "has_service_costs": profit.attrs.get("has_service_costs", False),
+    })
+    return table
+
+
+def value_table(ws: Any, as_of: Any, *, time_unit: str = "week", horizon_months: int = 36,
+                monthly_discount_rate: float = 0.01, rfm_window_days: int = 730, q: int = 5,
+                rfm_segments: Mapping[str, Any] | None = None, fit_scores: Any = None,
+                tier_thresholds: Mapping[str, Any] | None = None, tier_basis: str = "share",
+                tier_value: str = "profit_clv",
+                min_repeat_buyers: int = 30) -> pd.DataFrame:
+    """One row per account with RFM, P(alive), expected purchases, CLV, profit CLV and tier.
+
+    Parameters
+    ----------
+    ws : workspace
+        From :func:`helpers.validation.open_validated`.
+    as_of : date-like
+    time_unit, horizon_months, monthly_discount_rate, min_repeat_buyers
+        As in :func:`helpers.clv.fit_clv`.
+    rfm_window_days, q, rfm_segments
+        As in :func:`helpers.rfm.rfm_table` and :func:`helpers.rfm.assign_segments`.
+    fit_scores, tier_thresholds, tier_basis, tier_value
+        As in :func:`assemble_value_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns include ``account_id``, ``account_name``, ``industry``, ``r_score``,
+        ``f_score``, ``m_score``, ``rfm_segment``, ``p_alive``, ``expected_purchases``,
+        ``expected_spend``, ``clv``, ``profit_clv``, ``clv_cac``, ``fit_score``,
+        ``stage`` and ``value_tier``.
+
+    Examples
+    --------
+    >>> table = value_table(ws, "2026-06-30")  # doctest: +SKIP
+    >>> table.groupby("value_tier", observed=True).profit_clv.sum()  # doctest: +SKIP
+    """
+    windows = sorted({90, 365, int(rfm_window_days)})
+    features = account_features(ws, as_of, windows=windows)
+    rfm = rfm_mod.rfm_table(features, window_days=int(rfm_window_days), q=q)
+    summary = clv_mod.purchase_summary(ws, as_of, time_unit=time_unit)
+    result = clv_mod.fit_clv(summary, time_unit=time_unit, horizon_months=horizon_months,
+                             monthly_discount_rate=monthly_discount_rate,
+                             min_repeat_buyers=min_repeat_buyers)
+    return assemble_value_table(features, rfm, result, as_of=as_of, segments=rfm_segments,
+                                q=q, fit_scores=fit_scores, tier_thresholds=tier_thresholds,
+                                tier_basis=tier_basis, tier_value=tier_value)
+
+
+def clv_cac_summary(table: pd.DataFrame, by: str = "acquisition_channel") -> pd.DataFrame:
+    """Profit CLV over acquisition cost, per group, for accounts whose cost is known.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`value_table` output.
+    by : str, default "acquisition_channel"
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``by``, ``accounts``, ``median_clv_cac``, ``share_above_3`` (accounts returning at
+        least three times their acquisition cost), highest median first; empty when no
+        acquisition cost is known.
+    """
+    if by not in table:
+        raise ParamError(f"clv_cac_summary: the table has no column {by!r}")
+    known = table[table["clv_cac"].notna()]
+    out = known.groupby(by).agg(accounts=("clv_cac", "size"),
+                                median_clv_cac=("clv_cac", "median"),
+                                share_above_3=("clv_cac", lambda s: float((s >= 3).mean())))
+    return out.reset_index().sort_values("median_clv_cac", ascending=False,
+                                         kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def check_criteria(criteria: Mapping[str, Any] | None,
+                   industries: Sequence[str] | None = None) -> dict[str, Any]:
+    """Validate key-account criteria and fill in defaults.
+
+    Keys: ``capacity`` (whole number 5 to 25), ``min_clv`` (number), ``min_fit_score``
+    (0 to 1, or None to skip), ``min_p_alive`` (0 to 1, or None), ``strategic_industries``
+    (list; empty means any industry) and ``value_column`` (``profit_clv`` or ``clv``).
+
+    Parameters
+    ----------
+    criteria : mapping or None
+    industries : sequence of str, optional
+        Industries present in the data, to catch misspelt strategic industries.
+
+    Returns
+    -------
+    dict
+    """
+    criteria = dict(criteria or {})
+    for key in criteria:
+        if key not in DEFAULT_CRITERIA:
+            hint = get_close_matches(str(key), list(DEFAULT_CRITERIA), n=1)
+            raise ParamError(f"key_account_criteria: unknown key {key!r}"
+                             + (f"; did you mean {hint[0]!r}?" if hint else "")
+                             + f" Keys: {', '.join(DEFAULT_CRITERIA)}")
+    crit = {**DEFAULT_CRITERIA, **criteria}
+    cap = crit["capacity"]
+    lo, hi = CAPACITY_RANGE
+    if isinstance(cap, bool) or not isinstance(cap, (int, np.integer)) or not lo <= cap <= hi:
+        raise ParamError(f"key_account_criteria: capacity must be a whole number from {lo} to "
+                         f"{hi} (a key-account team can look after that many), got {cap!r}")
+    for key in ("min_clv", "min_fit_score", "min_p_alive"):
+        v = crit[key]
+        if v is None and key != "min_clv":
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not np.isfinite(v):
+            raise ParamError(f"key_account_criteria: {key} must be a number, got {v!r}")
+        if key != "min_clv" and not 0 <= v <= 1:
+            raise ParamError(f"key_account_criteria: {key} must lie between 0 and 1, got {v!r}")
+    inds = crit["strategic_industries"]
+    if inds is None:
+        inds = []
+    if isinstance(inds, str) or not isinstance(inds, (list, tuple)):
+        raise ParamError("key_account_criteria: strategic_industries must be a list, e.g. "
+                         "[Manufacturing, Logistics]")
+    if industries is not None:
+        known = sorted({str(i) for i in industries if pd.notna(i)})
+        for ind in inds:
+            if ind not in known:
+                hint = get_close_matches(str(ind), known, n=1)
+                raise ParamError(f"key_account_criteria: strategic industry {ind!r} is not in "
+                                 "the data" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                                 + f" Industries: {', '.join(known)}")
+    crit["strategic_industries"] = [str(i) for i in inds]
+    if crit["value_column"] not in ("profit_clv", "clv"):
+        raise ParamError(f"key_account_criteria: value_column must be profit_clv or clv, got "
+                         f"{crit['value_column']!r}")
+    crit["capacity"] = int(cap)
+    return crit
+
+
+def _criteria_checks(accounts: pd.DataFrame, crit: dict) -> tuple[pd.DataFrame, list[str]]:
+    """One boolean column per applied criterion, and notes on skipped ones."""
+    value_col = crit["value_column"]
+    if value_col not in accounts:
+        raise ParamError(f"select_key_accounts: the table has no {value_col!r} column")
+    notes: list[str] = []
+    checks = pd.DataFrame(index=accounts.index)
+    checks["min_clv"] = accounts[value_col].astype("float64") >= float(crit["min_clv"])
+    if crit["min_fit_score"] is not None:
+        fit = accounts["fit_score"].astype("float64") if "fit_score" in accounts else None
+        if fit is None or fit.isna().all():
+            notes.append("min_fit_score was skipped: the table has no fit score.")
+        else:
+            checks["min_fit_score"] = fit >= float(crit["min_fit_score"])
+    if crit["min_p_alive"] is not None:
+        alive = accounts["p_alive"].astype("float64") if "p_alive" in accounts else None
+        if alive is None or alive.isna().all():
+            notes.append("min_p_alive was skipped: no P(alive) (the historical-average CLV "
+                         "has no churn model).")
+        else:
+            checks["min_p_alive"] = alive >= float(crit["min_p_alive"])
+    if crit["strategic_industries"]:
+        if "industry" not in accounts:
+            raise ParamError("select_key_accounts: strategic_industries needs an industry "
+                             "column")
+        checks["strategic_industries"] = accounts["industry"].isin(crit["strategic_industries"])
+    return checks.fillna(False).astype(bool), notes
+
+
+def _reason(row: pd.Series, crit: dict, applied: Sequence[str], currency: str) -> str:
+    label = "profit CLV" if crit["value_column"] == "profit_clv" else "CLV"
+    parts = [f"{label} {row[crit['value_column']]:,.0f} {currency}".strip()
+             + f" >= {crit['min_clv']:,.0f}"]
+    if "min_fit_score" in applied:
+        parts.append(f"fit {row['fit_score']:.2f} >= {crit['min_fit_score']:.2f}")
+    if "min_p_alive" in applied:
+        parts.append(f"P(alive) {row['p_alive']:.0%} >= {crit['min_p_alive']:.0%}")
+    if "strategic_industries" in applied:
+        parts.append(f"{row['industry']} is a strategic industry")
+    return "; ".join(parts) + f"; rank {int(row['rank'])} of {int(row['eligible'])} eligible"
+
+
+def select_key_accounts(accounts: pd.DataFrame, criteria: Mapping[str, Any] | None = None, *,
+                        currency: str = "") -> pd.DataFrame:
+    """Choose key accounts by explicit criteria, ranked by value, up to the capacity.
+
+    An account qualifies when it meets every applied criterion (value at least
+    ``min_clv``, fit score at least ``min_fit_score``, P(alive) at least ``min_p_alive``,
+    industry in ``strategic_industries`` when that list is not empty). Qualifying
+    accounts are ranked by ``value_column`` and the top ``capacity`` are chosen. A fit or
+    P(alive) criterion is skipped, with a note in ``attrs["notes"]``, when the table has
+    no such numbers.
+
+    Parameters
+    ----------
+    accounts : pandas.DataFrame
+        One row per account, e.g. :func:`value_table`; needs ``account_id`` and the value
+        column, plus ``fit_score``, ``p_alive`` and ``industry`` for those criteria.
+    criteria : mapping, optional
+        See :func:`check_criteria`; missing keys take :data:`DEFAULT_CRITERIA`.
+    currency : str
+        Currency label used in the reasons.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank``, the account columns, and ``reason``; at most ``capacity`` rows.
+        ``attrs``: ``eligible`` (count), ``criteria`` (as applied), ``notes``.
+    """
+    inds = accounts["industry"].unique() if "industry" in accounts else None
+    crit = check_criteria(criteria, inds)
+    checks, notes = _criteria_checks(accounts, crit)
+    ok = checks.all(axis=1)
+    value_col = crit["value_column"]
+    eligible = accounts[ok].sort_values([value_col, "account_id"], ascending=[False, True],
+                                         kind="stable")
+    chosen = eligible.head(crit["capacity"]).copy()
+    chosen.insert(0, "rank", np.arange(1, len(chosen) + 1))
+    chosen["eligible"] = len(eligible)
+    applied = list(checks.columns)
+    chosen["reason"] = pd.Series([_reason(row, crit, applied, currency)
+                                  for _, row in chosen.iterrows()], index=chosen.index,
+                                 dtype="object")
+    keep = ["rank", "account_id", "account_name", "industry", "size_band", "owner",
+            "value_tier", value_col, "clv", "profit_clv", "p_alive", "fit_score", "reason"]
+    cols = list(dict.fromkeys(c for c in keep if c in chosen))
+    out = chosen[cols].reset_index(drop=True)
+    out.attrs.update({"eligible": int(len(eligible)), "criteria": crit, "notes": notes,
+                      "applied": applied})
+    return out
+
+
+def read_account_list(path: str | Path) -> pd.DataFrame:
+    """Read a previous key-account list (a CSV with an ``account_id`` column).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    from helpers.paths import resolve
+
+    p = resolve(path)
+    if not p.is_file():
+        raise DataError(f"{path!r} not found; point the parameter at a CSV file with an "
+                        "account_id column, or set it to '' for none")
+    try:
+        frame = pd.read_csv(p, dtype={"account_id": str}, encoding="utf-8-sig")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{p.name}: cannot be read as a UTF-8 CSV ({exc})") from None
+    if "account_id" not in frame:
+        raise DataError(f"{p.name}: needs an account_id column; it has "
+                        f"{', '.join(map(str, frame.columns))}")
+    return frame
+
+
+def read_fit_scores(path: str | Path) -> pd.DataFrame:
+    """Read fit scores from a CSV with ``account_id`` and ``fit_score`` (0-1 or 0-100).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    frame = read_account_list(path)
+    if "fit_score" not in frame:
+        raise DataError(f"{Path(path).name}: needs a fit_score column next to account_id")
+    scores = pd.to_numeric(frame["fit_score"], errors="coerce")
+    if scores.isna().all():
+        raise DataError(f"{Path(path).name}: the fit_score column holds no numbers")
+    return pd.DataFrame({"account_id": frame["account_id"].astype(str), "fit_score": scores})
+
+
+def compare_with_previous(selection: pd.DataFrame, previous: pd.DataFrame,
+                          accounts: pd.DataFrame) -> pd.DataFrame:
+    """Promotions and demotions against a previous key-account list.
+
+    Parameters
+    ----------
+    selection : pandas.DataFrame
+        :func:`select_key_accounts` output (its ``attrs["criteria"]`` is reused).
+    previous : pandas.DataFrame
+        Previous list with ``account_id``.
+    accounts : pandas.DataFrame
+        The table the selection was made from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id``, ``account_name``, ``change`` ("promoted", "kept", "demoted") and
+        ``why``: for demotions the criteria now failed, or that the account fell below the
+        capacity cut, or left the data.
+    """
+    crit = selection.attrs.get("criteria") or check_criteria(None)
+    checks, _ = _criteria_checks(accounts, crit)
+    by_id = accounts.set_index("account_id")
+    checks.index = accounts["account_id"]
+    now = list(selection["account_id"])
+    before = [str(a) for a in previous["account_id"].dropna().astype(str).unique()]
+    rows = []
+    for acc in now:
+        change = "kept" if acc in before else "promoted"
+        rank = int(selection.loc[selection.account_id == acc, "rank"].iloc[0])
+        rows.append((acc, change, f"rank {rank} now"))
+    for acc in before:
+        if acc in now:
+            continue
+        if acc not in by_id.index:
+            rows.append((acc, "demoted", "no longer in the data"))
+            continue
+        failed = [c for c in checks.columns if not bool(checks.loc[acc, c])]
+        why = ("fails " + ", ".join(failed) if failed
+               else f"still qualifies but ranks below the capacity of {crit['capacity']}")
+        rows.append((acc, "demoted", why))
+    out = pd.DataFrame(rows, columns=["account_id", "change", "why"])
+    names = by_id["account_name"] if "account_name" in by_id else None
+    out.insert(1, "account_name", out["account_id"].map(names) if names is not None else "")
+    order = {"promoted": 0, "demoted": 1, "kept": 2}
+    return out.sort_values("change", key=lambda s: s.map(order), kind="stable").reset_index(
+        drop=True)
+
+
+# --------------------------------------------------------------------------- dossiers
+
+
+def monthly_revenue(ws: Any, account_ids: Sequence[str], as_of: Any, *,
+                    months: int = 24) -> pd.DataFrame:
+    """Net revenue per account and calendar month over the last ``months`` months.
+
+    Parameters
+    ----------
+    ws : workspace
+    account_ids : sequence of str
+    as_of : date-like
+    months : int, default 24
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id``, ``month`` (first day), ``revenue``; every account has every
+        month, zero where nothing was ordered.
+    """
+    as_of = parse_as_of(as_of)
+    end_month = pd.Timestamp(as_of).to_period("M")
+    first = (end_month - (months - 1)).to_timestamp().date()
+    ids = [str(a) for a in account_ids]
+    grid = pd.MultiIndex.from_product(
+        [ids, pd.period_range(end_month - (months - 1), end_month, freq="M").to_timestamp()],
+        names=["account_id", "month"])
+    if not ids:
+        return pd.DataFrame(columns=["account_id", "month", "revenue"])
+    o = ws.table("orders")
+    o = o.filter(o.account_id.isin(ids) & (o.order_date >= first) & (o.order_date <= as_of))
+    agg = o.group_by([o.account_id, o.order_date.truncate("M").name("month")]).aggregate(
+        revenue=o.amount.sum()).to_pandas()
+    agg["month"] = pd.to_datetime(agg["month"]).astype("datetime64[ns]")
+    agg["account_id"] = agg["account_id"].astype(str)
+    series = agg.set_index(["account_id", "month"])["revenue"].astype("float64")
+    grid = grid.set_levels(grid.levels[1].astype("datetime64[ns]"), level=1)
+    return series.reindex(grid, fill_value=0.0).reset_index()
+
+
+def latest_feedback(ws: Any, account_ids: Sequence[str], as_of: Any) -> pd.DataFrame:
+    """Latest survey answer per account (NPS, pain points, comment) up to ``as_of``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id``, ``response_date``, ``nps``, ``pain_points``, ``comment``; empty
+        without a ``surveys`` table.
+    """
+    cols = ["account_id", "response_date", "nps", "pain_points", "comment"]
+    ids = [str(a) for a in account_ids]
+    if not ws.has("surveys") or not ids:
+        return pd.DataFrame(columns=cols)
+    as_of = parse_as_of(as_of)
+    s = ws.table("surveys")
+    s = s.filter(s.account_id.isin(ids) & (s.response_date <= as_of))
+    rank = ibis.row_number().over(group_by=s.account_id,
+                                  order_by=[ibis.desc(s.response_date), ibis.desc(s.response_id)])
+    s = s.mutate(_rn=rank).filter(lambda t: t._rn == 0)
+    present = [c for c in cols if c in s.columns]
+    frame = s.select(*present).to_pandas()
+    for c in cols:
+        if c not in frame:
+            frame[c] = None
+    frame["account_id"] = frame["account_id"].astype(str)
+    return frame[cols]
+
+
+def next_actions(profile: Mapping[str, Any], currency: str = "", *, limit: int = 3) -> list[str]:
+    """Recommended next actions for one key account, from simple documented rules.
+
+    In priority order: slowing purchases (P(alive) under 60%), a detractor NPS (0-6) or
+    no NPS, falling revenue (20% or more below last year), open opportunities to push or
+    no open pipeline, and cross-selling when the account buys from two product lines or
+    fewer. At most ``limit`` actions.
+
+    Parameters
+    ----------
+    profile : mapping
+        One dossier row (see :func:`dossiers`).
+    currency : str
+    limit : int
+
+    Returns
+    -------
+    list of str
+    """
+    acts: list[str] = []
+    p_alive = profile.get("p_alive")
+    if p_alive is not None and pd.notna(p_alive) and p_alive < 0.6:
+        acts.append(f"Buying has slowed (P(alive) {p_alive:.0%}): book an executive check-in "
+                    "within 30 days.")
+    nps = profile.get("nps")
+    pains = profile.get("pain_points")
+    pains = str(pains).replace(";", ", ") if pains is not None and pd.notna(pains) else ""
+    if nps is None or pd.isna(nps):
+        acts.append("No survey answer on record: ask for feedback at the next business review.")
+    elif nps <= 6:
+        acts.append(f"Detractor (NPS {int(nps)}): close the loop"
+                    + (f" on {pains}." if pains else " with the decision makers."))
+    growth = profile.get("revenue_growth")
+    if growth is not None and pd.notna(growth) and growth <= -0.2:
+        acts.append(f"Revenue {growth:.0%} against last year: review the account plan with the "
+                    "owner.")
+    opp = profile.get("opp_open")
+    amount = profile.get("pipeline_open_amount")
+    if opp is not None and pd.notna(opp) and opp > 0:
+        worth = f"{amount:,.0f} {currency}".strip()
+        acts.append(f"Move {int(opp)} open opportunit{'y' if opp == 1 else 'ies'} ({worth}) to a "
+                    "decision.")
+    else:
+        acts.append("No open pipeline: plan a joint growth opportunity.")
+    lines = profile.get("product_lines")
+    if lines is not None and pd.notna(lines) and lines <= 2:
+        acts.append(f"Buys from {int(lines)} product line{'s' if lines != 1 else ''}: run a "
+                    "cross-sell workshop.")
+    return acts[:limit]
+
+
+def dossiers(ws: Any, selection: pd.DataFrame, table: pd.DataFrame, as_of: Any, *,
+             months: int = 24, currency: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Compact dossier data for each selected key account.
+
+    Parameters
+    ----------
+    ws : workspace
+    selection : pandas.DataFrame
+        :func:`select_key_accounts` output.
+    table : pandas.DataFrame
+        :func:`value_table` / :func:`assemble_value_table` output.
+    as_of : date-like
+    months : int, default 24
+        Length of the revenue trend.
+    currency : str
+
+    Returns
+    -------
+    profiles : pandas.DataFrame
+        One row per key account in rank order: profile fields, ``p_alive``, ``clv``,
+        ``profit_clv``, open opportunities, latest ``nps`` and ``pain_points``, ``stage``,
+        ``actions`` (list of str), ``trend_sparkline`` (text chart of the monthly revenue)
+        and ``trend_peak``.
+    trend : pandas.DataFrame
+        :func:`monthly_revenue` for these accounts.
+    """
+    ids = list(selection["account_id"])
+    t = table.set_index("account_id").loc[ids].reset_index()
+    fb = latest_feedback(ws, ids, as_of).drop(columns=["nps"], errors="ignore")
+    prof = t.merge(fb, on="account_id", how="left")
+    prof["nps"] = prof["nps_latest"] if "nps_latest" in prof else np.nan
+    prof.insert(0, "rank", selection["rank"].to_numpy())
+    names = prof["account_name"] if "account_name" in prof else prof["account_id"]
+    prof["label"] = prof["rank"].astype(str) + ". " + names.astype(str)
+    prof["actions"] = [next_actions(row, currency) for row in prof.to_dict("records")]
+    trend = monthly_revenue(ws, ids, as_of, months=months)
+    by_acc = trend.sort_values("month").groupby("account_id", sort=False)["revenue"]
+    prof["trend_sparkline"] = prof["account_id"].map(by_acc.agg(sparkline))
+    prof["trend_months"] = months
+    prof["trend_peak"] = prof["account_id"].map(by_acc.max())
+    return prof, trend
+
+
+SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Any) -> str:
+    """A one-line text chart of a series: one block per value, ``·`` for zero or less.
+
+    Returns
+    -------
+    str
+    """
+    v = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce").fillna(0.0), dtype=float)
+    top = v.max() if len(v) else 0.0
+    if top <= 0:
+        return "·" * len(v)
+    level = np.clip(np.ceil(v / top * len(SPARK_BLOCKS)) - 1, 0, len(SPARK_BLOCKS) - 1)
+    return "".join("·" if x <= 0 else SPARK_BLOCKS[int(i)] for x, i in zip(v, level, strict=True))
+
+
+def dossier_markdown(profile: Mapping[str, Any], currency: str = "") -> str:
+    """Markdown for one dossier: heading, profile line, value line, feedback and actions.
+
+    Returns
+    -------
+    str
+    """
+    def money(v):
+        return "n/a" if v is None or pd.isna(v) else f"{v:,.0f} {currency}".strip()
+
+    def pct(v):
+        return "n/a" if v is None or pd.isna(v) else f"{v:.0%}"
+
+    emp = profile.get("size_band")
+    lines = [
+        f"### {int(profile['rank'])}. {profile.get('account_name', profile['account_id'])}",
+        f"**Profile:** {profile.get('industry', 'n/a')}, {emp if pd.notna(emp) else 'size n/a'}"
+        f", {profile.get('region', 'n/a')}; owner {profile.get('owner', 'n/a')}; "
+        f"stage **{profile.get('stage', 'n/a')}**; tier **{profile.get('value_tier', 'n/a')}**.",
+        f"**Value:** profit CLV {money(profile.get('profit_clv'))} (CLV "
+        f"{money(profile.get('clv'))}); P(alive) {pct(profile.get('p_alive'))}; revenue last 12 "
+        f"months {money(profile.get('revenue_12m'))} ({pct(profile.get('revenue_growth'))} "
+        "against the year before).",
+    ]
+    opp = profile.get("opp_open")
+    opp_text = (f"{int(opp)} open, {money(profile.get('pipeline_open_amount'))}"
+                if opp is not None and pd.notna(opp) else "n/a")
+    nps = profile.get("nps")
+    pains = profile.get("pain_points")
+    fb = f"NPS {int(nps)}" if nps is not None and pd.notna(nps) else "no NPS"
+    if pains is not None and pd.notna(pains) and str(pains):
+        fb += f"; pain points: {str(pains).replace(';', ', ')}"
+    spark = profile.get("trend_sparkline")
+    if spark:
+        lines.append(f"**Revenue, last {profile.get('trend_months', 24)} months:** `{spark}` "
+                     f"(monthly peak {money(profile.get('trend_peak'))}).")
+    lines.append(f"**Pipeline:** {opp_text}. **Feedback:** {fb}.")
+    actions = profile.get("actions") or []
+    lines.append("**Next actions:**\n" + "\n".join(f"- {a}" for a in actions))
+    return "\n\n".join(lines)
+
+
+def plot_revenue_trends(trend: pd.DataFrame, *, labels: Mapping[str, str] | None = None,
+                        ncols: int = 4, axes=None, currency: str = ""):
+    """Small multiples: one monthly revenue panel per account, in the order of ``trend``.
+
+    Parameters
+    ----------
+    trend : pandas.DataFrame
+        :func:`monthly_revenue` output.
+    labels : mapping, optional
+        Panel title per ``account_id`` (e.g. rank and name).
+    ncols : int
+        Panels per row when ``axes`` is not given.
+    axes : array of matplotlib.axes.Axes, optional
+        At least one per account.
+    currency : str
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+    """
+    ids = list(dict.fromkeys(trend["account_id"]))
+    if axes is None:
+        nrows = max(1, int(np.ceil(len(ids) / ncols)))
+        fig, axes = plt.subplots(nrows, ncols, figsize=(3 * ncols, 1.7 * nrows), squeeze=False)
+        fig.subplots_adjust(hspace=0.9, wspace=0.35, top=1 - 0.5 / (1.7 * nrows))
+    flat = np.asarray(axes).ravel()
+    for ax, acc in zip(flat, ids, strict=False):
+        title = (labels or {}).get(acc, acc)
+        plot_revenue_trend(trend[trend["account_id"] == acc], ax=ax,
+                           title=title if len(title) <= 32 else title[:31] + "…", currency="")
+        ax.tick_params(axis="x", labelsize=7)
+    for ax in flat[len(ids):]:
+        ax.set_visible(False)
+    if len(ids):
+        flat[0].figure.suptitle(f"Monthly revenue per key account ({currency})".replace(" ()", ""),
+                                fontweight="bold")
+    return np.asarray(axes)
+
+
+def plot_revenue_trend(trend: pd.DataFrame, *, ax=None, title: str = "", currency: str = ""):
+    """Bar chart of one account's monthly revenue (credit-note months in red).
+
+    Parameters
+    ----------
+    trend : pandas.DataFrame
+        ``month`` and ``revenue`` rows for one account (:func:`monthly_revenue`).
+    ax : matplotlib.axes.Axes, optional
+    title, currency : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 1.8))
+    t = trend.sort_values("month")
+    months = pd.to_datetime(t["month"])
+    revenue = t["revenue"].to_numpy(dtype="float64")
+    pos = np.arange(len(t))
+    # Category positions, not dates: date locators make many small panels slow to draw.
+    ax.bar(pos, revenue, width=0.8, color=np.where(revenue >= 0, "#2e86c1", "#e74c3c"))
+    ticks = pos[::6]
+    ax.set_xticks(ticks, [m.strftime("%b %y") for m in months.iloc[::6]])
+    ax.set_ylabel(currency)
+    ax.set_title(title, fontsize=10)
+    ax.tick_params(labelsize=8)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: rfm_mod.short_money(v)))
+    return ax
+

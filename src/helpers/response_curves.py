@@ -1,0 +1,619 @@
+"""Response curves: how a channel's outcome per period responds to its spend.
+
+The model is the saturating Hill curve used in marketing-mix modelling,
+
+.. math:: y_t = \\beta \\, \\frac{x_t^s}{k^s + x_t^s}, \\qquad
+          x_t = (1 - d)\\, \\mathrm{spend}_t + d\\, x_{t-1},
+
+where ``beta`` is the outcome per period at saturation, ``k`` the spend that reaches half of
+it, ``s`` the shape (``s > 1`` gives an S-curve) and ``d`` the geometric carry-over
+(adstock). The adstock is normalised by ``1 - d``, so a spend held at ``x`` every period
+settles at an adstocked spend of ``x``: the steady-state response to a per-period spend is
+simply ``hill(x)``, which is what the budget optimiser uses.
+
+Each channel is fitted by non-linear least squares (:func:`scipy.optimize.least_squares`)
+from multiple starting points. Uncertainty comes from a seeded residual bootstrap. When a
+channel's history is too short, too flat or has almost no outcome, the channel falls back
+to a clearly labelled constant-ROI assumption (outcome = ROI x spend) that stops growing
+above a cap, so the optimiser cannot pour money into an untested straight line.
+
+The periodic data come from :func:`channel_periods`, which aggregates ``marketing_spend``
+and the channel-attributed ``opportunities`` in the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+from scipy.optimize import least_squares
+from scipy.signal import lfilter
+
+from helpers.errors import DataError, ParamError
+
+#: Outcomes a curve can be fitted to, and what they mean.
+OUTCOMES: dict[str, str] = {
+    "opportunities": "opportunities created, by source_channel",
+    "pipeline": "amount of opportunities created, by source_channel",
+    "won_revenue": "amount of won opportunities, by source_channel and creation period",
+}
+
+HILL = "hill"
+CONSTANT_ROI = "constant_roi"
+
+_S_BOUNDS = (0.5, 3.0)
+_DECAY_MAX = 0.8
+
+
+def _as_date(value: Any) -> dt.date:
+    try:
+        return pd.Timestamp(value).date()
+    except (TypeError, ValueError):
+        raise ParamError(f"as_of: {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+# --------------------------------------------------------------------------- data
+
+
+def channel_periods(ws, as_of: Any, *, outcome: str = "opportunities",
+                    exclude_channels: Iterable[str] = ()) -> pd.DataFrame:
+    """Spend and attributed outcome per channel and spend period, aggregated in the engine.
+
+    Periods are the distinct ``period_start`` values of ``marketing_spend``; a period runs up
+    to the next start (the last one up to ``as_of``). An opportunity belongs to the period
+    in which it was created and to the channel named in its ``source_channel`` (matched
+    case-insensitively to ``marketing_spend.channel``). Periods with spend but no
+    opportunity get an outcome of 0. A last period that is not complete on ``as_of`` is
+    dropped, so a half month does not look like a drop in response.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Needs ``marketing_spend``; ``opportunities`` is optional (all outcomes are 0
+        without it, and every channel falls back to a constant ROI of 0).
+    as_of : date-like
+        Analysis date; later rows are ignored.
+    outcome : {"opportunities", "pipeline", "won_revenue"}
+        What the curves explain, see :data:`OUTCOMES`.
+    exclude_channels : iterable of str
+        Channels to leave out (for example account-based programmes, planned by tier).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel, period_start, spend, outcome`` sorted by channel and period.
+
+    Raises
+    ------
+    helpers.errors.ParamError
+        For an unknown outcome.
+    helpers.errors.DataError
+        When ``marketing_spend`` is missing or has no rows up to ``as_of``.
+    """
+    if outcome not in OUTCOMES:
+        raise ParamError(f"outcome: {outcome!r} is not known; choose one of "
+                         f"{', '.join(OUTCOMES)}")
+    if not ws.has("marketing_spend"):
+        raise DataError("response curves need the marketing_spend table, which this data "
+                        "source does not have")
+    as_of_d = _as_date(as_of)
+    excluded = [str(c).strip().lower() for c in exclude_channels]
+    spend = ws.table("marketing_spend")
+    spend = spend.filter(spend.period_start.notnull(), spend.period_start <= as_of_d,
+                         spend.channel.notnull())
+    spend = spend.mutate(channel=spend.channel.strip().lower())
+    if excluded:
+        spend = spend.filter(~spend.channel.isin(excluded))
+    spend = spend.group_by(["channel", "period_start"]).aggregate(
+        spend=spend.spend.fill_null(0).sum())
+
+    starts = sorted(pd.to_datetime(
+        spend.select("period_start").distinct().to_pandas()["period_start"]).dt.date)
+    if not starts:
+        raise DataError(f"marketing_spend has no rows on or before {as_of_d}")
+    # Each period ends where the next starts; the last one is as long as the typical period.
+    gaps = np.diff([pd.Timestamp(s).value for s in starts])
+    typical = pd.Timedelta(int(np.median(gaps)) if len(gaps) else 0)
+    ends = [*starts[1:], (pd.Timestamp(starts[-1]) + typical).date()]
+    complete_until = as_of_d + dt.timedelta(days=1)
+    if len(starts) > 1 and ends[-1] > complete_until + dt.timedelta(days=3):
+        starts, ends = starts[:-1], ends[:-1]
+        spend = spend.filter(spend.period_start < pd.Timestamp(ends[-1]).date())
+    periods = ibis.memtable(pd.DataFrame({
+        "p_start": pd.to_datetime(starts), "p_end": pd.to_datetime(ends)}))
+    periods = periods.mutate(p_start=periods.p_start.cast("date"),
+                             p_end=periods.p_end.cast("date"))
+
+    if ws.has("opportunities"):
+        opp = ws.table("opportunities")
+        opp = opp.filter(opp.created_date.notnull(), opp.created_date <= as_of_d,
+                         opp.source_channel.notnull())
+        opp = opp.mutate(channel=opp.source_channel.strip().lower())
+        joined = opp.join(periods, [opp.created_date >= periods.p_start,
+                                    opp.created_date < periods.p_end])
+        amount = joined.amount.fill_null(0)
+        value = {
+            "opportunities": joined.count(),
+            "pipeline": amount.sum(),
+            "won_revenue": (joined.stage == "won").ifelse(amount, 0).sum(),
+        }[outcome]
+        attributed = joined.group_by(["channel", "p_start"]).aggregate(outcome=value)
+        attributed = attributed.rename(a_channel="channel")
+        result = spend.left_join(attributed, [spend.channel == attributed.a_channel,
+                                              spend.period_start == attributed.p_start])
+        result = result.select("channel", "period_start", "spend",
+                               outcome=result.outcome.cast("float64").fill_null(0.0))
+    else:
+        result = spend.mutate(outcome=ibis.literal(0.0))
+    df = result.to_pandas()
+    df["period_start"] = pd.to_datetime(df["period_start"])
+    df["spend"] = df["spend"].astype(float)
+    df["outcome"] = df["outcome"].astype(float)
+    return df.sort_values(["channel", "period_start"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- model
+
+
+def adstock(spend: np.ndarray, decay: float, start: float | None = None) -> np.ndarray:
+    """Normalised geometric carry-over: ``x[t] = (1 - decay) * spend[t] + decay * x[t-1]``.
+
+    Parameters
+    ----------
+    spend : array-like
+        Spend per period, oldest first.
+    decay : float
+        Share of last period's adstocked spend carried over, in ``[0, 1)``.
+    start : float, optional
+        ``x[-1]``; default the mean spend (the channel was running before the data starts).
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    spend = np.asarray(spend, dtype=float)
+    if decay <= 0 or len(spend) == 0:
+        return spend.copy()
+    prev = float(np.mean(spend)) if start is None else float(start)
+    out, _ = lfilter([1.0 - decay], [1.0, -decay], spend, zi=[decay * prev])
+    return out
+
+
+def hill(x: np.ndarray | float, beta: float, k: float, s: float) -> np.ndarray:
+    """Hill saturation ``beta * x**s / (k**s + x**s)`` for ``x >= 0``."""
+    x = np.maximum(np.asarray(x, dtype=float), 0.0)
+    ratio = (x / k) ** s
+    return beta * ratio / (1.0 + ratio)
+
+
+def hill_derivative(x: np.ndarray | float, beta: float, k: float, s: float) -> np.ndarray:
+    """Marginal response ``d hill / d x``."""
+    x = np.maximum(np.asarray(x, dtype=float), 1e-12)
+    ratio = (x / k) ** s
+    return beta * s * ratio / (x * (1.0 + ratio) ** 2)
+
+
+@dataclass
+class ResponseCurve:
+    """A fitted (or assumed) response of one channel's outcome per period to its spend.
+
+    Use :meth:`response` and :meth:`marginal` at a steady per-period spend. ``kind`` is
+    ``"hill"`` for a fitted curve and ``"constant_roi"`` for the fallback, whose
+    ``note`` says why the fit was not used.
+
+    Attributes
+    ----------
+    channel : str
+    kind : {"hill", "constant_roi"}
+    beta, k, s, decay : float
+        Hill parameters (NaN for the fallback, except ``decay`` = 0).
+    roi, cap : float
+        Fallback only: outcome per currency unit, and the per-period spend above which no
+        further outcome is assumed.
+    current_spend : float
+        Recent mean spend per period (the "current plan").
+    n_periods : int
+    r2, rmse : float
+        Fit quality on the periods (in-sample).
+    note : str
+        Plain-language label: fit summary or why the fallback was used.
+    boot : numpy.ndarray
+        Bootstrap parameter draws, rows of ``(beta, k, s, decay)`` for Hill curves or
+        ``(roi,)`` for the fallback.
+    history : pandas.DataFrame
+        ``period_start, spend, adstocked, outcome, fitted`` used for the fit.
+    """
+
+    channel: str
+    kind: str
+    beta: float = float("nan")
+    k: float = float("nan")
+    s: float = float("nan")
+    decay: float = 0.0
+    roi: float = float("nan")
+    cap: float = float("inf")
+    current_spend: float = 0.0
+    n_periods: int = 0
+    r2: float = float("nan")
+    rmse: float = float("nan")
+    note: str = ""
+    boot: np.ndarray = field(default_factory=lambda: np.empty((0, 4)))
+    history: pd.DataFrame | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_params(cls, channel: str, beta: float, k: float, s: float, *,
+                    decay: float = 0.0, current_spend: float = 0.0) -> ResponseCurve:
+        """A Hill curve with known parameters (planted truths, what-if curves)."""
+        return cls(channel=channel, kind=HILL, beta=float(beta), k=float(k), s=float(s),
+                   decay=float(decay), current_spend=float(current_spend),
+                   note="given parameters")
+
+    @classmethod
+    def constant_roi(cls, channel: str, roi: float, cap: float, *,
+                     current_spend: float = 0.0, note: str = "") -> ResponseCurve:
+        """A constant-ROI curve: ``roi * min(spend, cap)``."""
+        return cls(channel=channel, kind=CONSTANT_ROI, roi=float(roi), cap=float(cap),
+                   current_spend=float(current_spend), note=note)
+
+    @property
+    def is_fallback(self) -> bool:
+        """Whether this is the constant-ROI assumption rather than a fitted curve."""
+        return self.kind == CONSTANT_ROI
+
+    def response(self, spend: np.ndarray | float) -> np.ndarray:
+        """Expected outcome per period at a steady per-period ``spend``."""
+        if self.is_fallback:
+            return self.roi * np.minimum(np.maximum(np.asarray(spend, dtype=float), 0), self.cap)
+        return hill(spend, self.beta, self.k, self.s)
+
+    def marginal(self, spend: np.ndarray | float) -> np.ndarray:
+        """Extra outcome per extra currency unit at ``spend`` (marginal ROI)."""
+        spend = np.asarray(spend, dtype=float)
+        if self.is_fallback:
+            return np.where(spend < self.cap, self.roi, 0.0)
+        return hill_derivative(spend, self.beta, self.k, self.s)
+
+    def draws(self, spend: np.ndarray | float) -> np.ndarray:
+        """Response at ``spend`` under each bootstrap draw, shape ``(n_boot, *spend.shape)``."""
+        spend = np.asarray(spend, dtype=float)
+        if len(self.boot) == 0:
+            return self.response(spend)[None, ...]
+        if self.is_fallback:
+            roi = self.boot[:, 0].reshape((-1,) + (1,) * spend.ndim)
+            return roi * np.minimum(np.maximum(spend, 0), self.cap)
+        b = self.boot.reshape((len(self.boot),) + (1,) * spend.ndim + (4,))
+        return hill(spend, b[..., 0], b[..., 1], b[..., 2])
+
+    def label(self) -> str:
+        """Short label for tables and charts."""
+        if self.is_fallback:
+            return f"constant ROI (assumed, capped at {self.cap:,.0f} per period)"
+        return "fitted Hill curve" + (" with carry-over" if self.decay > 0 else "")
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+def _predict(theta: np.ndarray, spend: np.ndarray, start: float) -> np.ndarray:
+    beta, k, s, decay = theta
+    return hill(adstock(spend, decay, start), beta, k, s)
+
+
+def _jacobian(theta: np.ndarray, spend: np.ndarray, start: float) -> np.ndarray:
+    """Analytic derivatives of :func:`_predict` by (beta, k, s, decay)."""
+    beta, k, s, decay = theta
+    x = adstock(spend, decay, start)
+    xs = np.maximum(x, 1e-12)
+    r = (xs / k) ** s
+    share = r / (1.0 + r)
+    dy_dr = beta / (1.0 + r) ** 2
+    # x[t] = (1-d) spend[t] + d x[t-1]  =>  dx[t]/dd = x[t-1] - spend[t] + d dx[t-1]/dd
+    x_prev = np.concatenate(([start], x[:-1]))
+    dx_dd = lfilter([1.0], [1.0, -decay], x_prev - spend)
+    return np.column_stack([
+        share,
+        dy_dr * (-s / k) * r,
+        dy_dr * r * np.log(xs / k),
+        beta * s * r / (xs * (1.0 + r) ** 2) * dx_dd,
+    ])
+
+
+def _least_squares(spend, y, starts, lower, upper, start_x, max_nfev=400):
+    best = None
+    for theta0 in starts:
+        theta0 = np.clip(theta0, lower + 1e-9, upper - 1e-9)
+        try:
+            res = least_squares(lambda th: _predict(th, spend, start_x) - y, theta0,
+                                jac=lambda th: _jacobian(th, spend, start_x),
+                                bounds=(lower, upper), x_scale="jac", max_nfev=max_nfev)
+        except (ValueError, FloatingPointError):
+            continue
+        if best is None or res.cost < best.cost:
+            best = res
+    return best
+
+
+def _bounds(spend: np.ndarray, y: np.ndarray, use_adstock: bool):
+    pos = spend[spend > 0]
+    lo_x, hi_x = float(pos.min()), float(pos.max())
+    lower = np.array([1e-9, 0.05 * lo_x, _S_BOUNDS[0], 0.0])
+    # beta and k are only identified up to a few times the observed range; beyond it the
+    # curve would be an untested extrapolation.
+    upper = np.array([max(10.0 * float(y.max()), 1e-6), 10.0 * hi_x, _S_BOUNDS[1],
+                      _DECAY_MAX if use_adstock else 1e-9])
+    return lower, upper
+
+
+def _starts(spend: np.ndarray, y: np.ndarray, use_adstock: bool) -> list[np.ndarray]:
+    med = float(np.median(spend[spend > 0]))
+    ymax = float(y.max())
+    decays = (0.0, 0.3, 0.6) if use_adstock else (0.0,)
+    return [np.array([ymax * b, med * kk, ss, d])
+            for d in decays for kk in (0.7, 2.5) for ss in (1.0, 2.0)
+            for b in (1.5,)]
+
+
+def fit_curve(channel: str, spend: Iterable[float], outcome: Iterable[float], *,
+              periods: Iterable[Any] | None = None, use_adstock: bool = True,
+              n_boot: int = 200, seed: int = 0, current_periods: int = 12,
+              min_periods: int = 12, min_outcome: float = 10.0, min_spend_cv: float = 0.1,
+              min_r2: float = 0.0, roi_cap: float = 1.5) -> ResponseCurve:
+    """Fit one channel's Hill curve, or fall back to a capped constant ROI.
+
+    Parameters
+    ----------
+    channel : str
+        Channel name, for labels.
+    spend, outcome : array-like
+        Spend and attributed outcome per period, oldest first, same length.
+    periods : array-like, optional
+        Period start dates, kept in ``history`` for charts.
+    use_adstock : bool
+        Whether to fit the geometric carry-over ``decay`` (else it is 0).
+    n_boot : int
+        Residual-bootstrap replicates for the intervals (0 for none).
+    seed : int
+        Seed of the bootstrap, so reports are reproducible.
+    current_periods : int
+        The current plan is the mean spend of this many latest periods.
+    min_periods, min_outcome, min_spend_cv : float
+        Below any of these (periods with data, summed outcome, coefficient of variation of
+        spend) the history is too thin or flat to fit and the fallback is used.
+    min_r2 : float
+        A fit explaining no more than this share of the variance is not used either.
+    roi_cap : float
+        Fallback only: the constant ROI holds up to ``roi_cap`` x the current spend per
+        period; above that no further outcome is assumed.
+
+    Returns
+    -------
+    ResponseCurve
+    """
+    spend = np.asarray(list(spend), dtype=float)
+    y = np.asarray(list(outcome), dtype=float)
+    if spend.shape != y.shape:
+        raise ParamError(f"{channel}: spend and outcome must have the same length")
+    if roi_cap <= 0:
+        raise ParamError(f"roi_cap must be positive, got {roi_cap}")
+    spend = np.nan_to_num(np.maximum(spend, 0.0))
+    y = np.nan_to_num(np.maximum(y, 0.0))
+    current = float(spend[-current_periods:].mean()) if len(spend) else 0.0
+    history = pd.DataFrame({
+        "period_start": pd.to_datetime(list(periods)) if periods is not None
+        else pd.RangeIndex(len(spend)),
+        "spend": spend, "outcome": y})
+
+    mean_spend = float(spend.mean()) if len(spend) else 0.0
+    cv = float(spend.std() / mean_spend) if mean_spend > 0 else 0.0
+    reason = None
+    if len(spend) < min_periods:
+        reason = f"only {len(spend)} periods of history (needs {min_periods})"
+    elif y.sum() < min_outcome:
+        reason = f"only {y.sum():,.0f} attributed outcome in the history (needs {min_outcome:,.0f})"
+    elif cv < min_spend_cv:
+        reason = f"spend barely varies (variation {cv:.0%}, needs {min_spend_cv:.0%})"
+
+    fit = None
+    if reason is None:
+        lower, upper = _bounds(spend, y, use_adstock)
+        start_x = mean_spend
+        fit = _least_squares(spend, y, _starts(spend, y, use_adstock), lower, upper, start_x)
+        if fit is None:
+            reason = "the curve fit did not converge"
+        else:
+            fitted = _predict(fit.x, spend, start_x)
+            sst = float(((y - y.mean()) ** 2).sum())
+            r2 = 1 - float(((y - fitted) ** 2).sum()) / sst if sst > 0 else float("nan")
+            if not r2 > min_r2:
+                reason = f"the fitted curve explains too little (R² {r2:.2f})"
+
+    rng = np.random.default_rng(seed)
+    if reason is not None:
+        roi = float(y.sum() / spend.sum()) if spend.sum() > 0 else 0.0
+        cap = roi_cap * current if current > 0 else roi_cap * mean_spend
+        boot = np.empty((0, 1))
+        if n_boot > 0 and len(spend) > 1:
+            idx = rng.integers(0, len(spend), size=(n_boot, len(spend)))
+            s_sum = spend[idx].sum(axis=1)
+            boot = np.where(s_sum > 0, y[idx].sum(axis=1) / np.where(s_sum > 0, s_sum, 1),
+                            0.0)[:, None]
+        fitted = roi * np.minimum(spend, cap)
+        history["adstocked"] = spend
+        history["fitted"] = fitted
+        return ResponseCurve(
+            channel=channel, kind=CONSTANT_ROI, decay=0.0, roi=roi, cap=cap,
+            current_spend=current, n_periods=len(spend), r2=_r2(y, fitted),
+            rmse=_rmse(y, fitted), boot=boot, history=history,
+            note=f"assumed constant ROI, capped at {roi_cap:g}x current spend: {reason}")
+
+    if not use_adstock:
+        fit.x[3] = 0.0  # the solver keeps a 1e-9 sliver of the fixed bound
+    beta, k, s, decay = (float(v) for v in fit.x)
+    fitted = _predict(fit.x, spend, mean_spend)
+    history["adstocked"] = adstock(spend, decay, mean_spend)
+    history["fitted"] = fitted
+    boot = np.empty((0, 4))
+    if n_boot > 0:
+        resid = y - fitted
+        draws = []
+        lower, upper = _bounds(spend, y, use_adstock)
+        for _ in range(n_boot):
+            y_star = np.maximum(fitted + rng.choice(resid, size=len(y), replace=True), 0.0)
+            res = _least_squares(spend, y_star, [fit.x], lower, upper, mean_spend)
+            if res is not None:
+                draws.append(res.x)
+        boot = np.array(draws) if draws else np.empty((0, 4))
+        if not use_adstock and len(boot):
+            boot[:, 3] = 0.0
+    r2 = _r2(y, fitted)
+    near_k_cap = k >= 0.95 * 10.0 * float(spend.max())
+    note = f"fitted Hill curve, R² {r2:.2f}"
+    if near_k_cap:
+        note += "; no saturation visible in the observed spend range"
+    return ResponseCurve(channel=channel, kind=HILL, beta=beta, k=k, s=s, decay=decay,
+                         current_spend=current, n_periods=len(spend), r2=r2,
+                         rmse=_rmse(y, fitted), boot=boot, history=history, note=note)
+
+
+def _r2(y: np.ndarray, fitted: np.ndarray) -> float:
+    sst = float(((y - y.mean()) ** 2).sum())
+    return 1 - float(((y - fitted) ** 2).sum()) / sst if sst > 0 else float("nan")
+
+
+def _rmse(y: np.ndarray, fitted: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((y - fitted) ** 2))) if len(y) else float("nan")
+
+
+def fit_response_curves(periods: pd.DataFrame, *, use_adstock: bool = True,
+                        n_boot: int = 200, seed: int = 0, **options) -> dict[str, ResponseCurve]:
+    """Fit :func:`fit_curve` for every channel of a :func:`channel_periods` table.
+
+    Parameters
+    ----------
+    periods : pandas.DataFrame
+        ``channel, period_start, spend, outcome``.
+    use_adstock, n_boot, seed
+        As in :func:`fit_curve`; each channel's bootstrap gets its own stream of ``seed``.
+    **options
+        Passed to :func:`fit_curve` (``min_periods``, ``roi_cap``, ...).
+
+    Returns
+    -------
+    dict of str to ResponseCurve
+        In channel order.
+    """
+    missing = {"channel", "period_start", "spend", "outcome"} - set(periods.columns)
+    if missing:
+        raise ParamError(f"periods table lacks column(s) {', '.join(sorted(missing))}")
+    curves = {}
+    seeds = np.random.SeedSequence(seed).spawn(max(1, periods["channel"].nunique()))
+    for (channel, part), ss in zip(periods.groupby("channel", sort=True), seeds, strict=False):
+        part = part.sort_values("period_start")
+        curves[str(channel)] = fit_curve(
+            str(channel), part["spend"], part["outcome"], periods=part["period_start"],
+            use_adstock=use_adstock, n_boot=n_boot,
+            seed=int(ss.generate_state(1)[0]), **options)
+    return curves
+
+
+def curves_table(curves: Mapping[str, ResponseCurve], *, level: float = 0.9) -> pd.DataFrame:
+    """One row per channel: model, parameters with bootstrap intervals, fit quality.
+
+    Parameters
+    ----------
+    curves : mapping of str to ResponseCurve
+    level : float
+        Coverage of the percentile intervals (default 90 %).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel, model, periods, current_spend, response_at_current, response_low,
+        response_high, saturation_outcome, half_saturation_spend, shape, carry_over, roi,
+        cap, r2, rmse, note``.
+    """
+    q = [(1 - level) / 2, 1 - (1 - level) / 2]
+    rows = []
+    for ch, c in curves.items():
+        draws = np.asarray(c.draws(c.current_spend)).ravel()
+        lo, hi = (np.quantile(draws, q) if len(draws) > 1 else (np.nan, np.nan))
+        rows.append({
+            "channel": ch, "model": c.label(), "periods": c.n_periods,
+            "current_spend": c.current_spend,
+            "response_at_current": float(c.response(c.current_spend)),
+            "response_low": float(lo), "response_high": float(hi),
+            "saturation_outcome": c.beta, "half_saturation_spend": c.k, "shape": c.s,
+            "carry_over": c.decay, "roi": c.roi if c.is_fallback else
+            float(c.response(c.current_spend)) / c.current_spend if c.current_spend else np.nan,
+            "cap": c.cap if c.is_fallback else np.nan,
+            "r2": c.r2, "rmse": c.rmse, "note": c.note,
+        })
+    return pd.DataFrame(rows)
+
+
+def with_current(curves: Mapping[str, ResponseCurve],
+                 current: Mapping[str, float]) -> dict[str, ResponseCurve]:
+    """Copies of ``curves`` whose ``current_spend`` is replaced from ``current``."""
+    return {ch: replace(c, current_spend=float(current.get(ch, c.current_spend)))
+            for ch, c in curves.items()}
+
+
+def plot_response_curves(curves: Mapping[str, ResponseCurve], *,
+                         proposed: Mapping[str, float] | None = None, ax=None,
+                         level: float = 0.9, title: str = "", outcome_label: str = "outcome"):
+    """All channels' curves on one chart, with bootstrap bands, current and proposed spend.
+
+    Parameters
+    ----------
+    curves : mapping of str to ResponseCurve
+    proposed : mapping of str to float, optional
+        Proposed spend per period, marked with a star.
+    ax : matplotlib Axes, optional
+    level : float
+        Coverage of the shaded band.
+    title, outcome_label : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 5))
+    proposed = proposed or {}
+    top = max([c.current_spend for c in curves.values()]
+              + [float(v) for v in proposed.values()] + [1.0])
+    grid = np.linspace(0, 1.6 * top, 200)
+    q = [(1 - level) / 2, 1 - (1 - level) / 2]
+    for i, (ch, c) in enumerate(curves.items()):
+        color = f"C{i % 10}"
+        style = "--" if c.is_fallback else "-"
+        label = ch + (" (assumed constant ROI)" if c.is_fallback else "")
+        ax.plot(grid, c.response(grid), style, color=color, label=label, lw=2)
+        draws = c.draws(grid)
+        if draws.shape[0] > 1:
+            lo, hi = np.quantile(draws, q, axis=0)
+            ax.fill_between(grid, lo, hi, color=color, alpha=0.12, lw=0)
+        ax.plot([c.current_spend], [float(c.response(c.current_spend))], "o", color=color,
+                ms=8, mec="white")
+        if ch in proposed:
+            x = float(proposed[ch])
+            ax.plot([x], [float(c.response(x))], "*", color=color, ms=15, mec="black", mew=0.6)
+    ax.plot([], [], "o", color="grey", label="current spend")
+    ax.plot([], [], "*", color="grey", mec="black", ms=12, label="proposed spend")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_xlabel("spend per period")
+    ax.set_ylabel(f"{outcome_label} per period")
+    ax.set_xlim(0, grid[-1])
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if title:
+        ax.set_title(title)
+    return ax

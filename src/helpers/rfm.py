@@ -1,0 +1,294 @@
+"""Recency, frequency and monetary (RFM) scores and named RFM segments.
+
+Scores run from 1 (worst) to ``q`` (best, default 5) and are based on mid-ranks: tied
+accounts share the score of the middle of their tied block, so identical inputs always get
+identical scores, and a lone account (or a set of identical ones) scores the middle value
+3, since nothing ranks it above or below anyone. Only accounts with at least one order are
+scored; the others get missing scores and the segment ``"No purchases"``.
+
+Recency is days since the latest order (fewer is better), frequency the number of orders
+and monetary the net revenue, both within ``window_days`` before ``as_of``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from difflib import get_close_matches
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from helpers.errors import ParamError
+
+#: Named segments on the R x F grid, first match wins; every cell is covered.
+DEFAULT_SEGMENTS: dict[str, dict[str, list[int]]] = {
+    "Champions": {"r": [4, 5], "f": [4, 5]},
+    "Loyal": {"r": [3, 5], "f": [3, 5]},
+    "Promising": {"r": [4, 5], "f": [1, 3]},
+    "Needs attention": {"r": [3, 3], "f": [1, 2]},
+    "At risk": {"r": [1, 2], "f": [3, 5]},
+    "Hibernating": {"r": [1, 2], "f": [1, 2]},
+}
+NO_PURCHASES = "No purchases"
+OTHER = "Other"
+SCORE_KEYS = ("r", "f", "m")
+
+
+def quantile_scores(values: Any, *, q: int = 5, higher_is_better: bool = True) -> pd.Series:
+    """Score values from 1 to ``q`` by mid-rank percentile; ties get identical scores.
+
+    ``score = floor(q * (midrank - 0.5) / n) + 1``, where ``n`` counts the non-missing
+    values.
+
+    Parameters
+    ----------
+    values : array-like or pandas.Series
+        Values to score; missing values stay missing.
+    q : int, default 5
+        Number of score levels (5 gives quintile scores).
+    higher_is_better : bool, default True
+        False scores small values highest (recency in days).
+
+    Returns
+    -------
+    pandas.Series
+        Nullable integers (``Int64``) aligned with ``values``.
+    """
+    if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not 2 <= q <= 10:
+        raise ParamError(f"the number of score levels must be a whole number from 2 to 10, "
+                         f"got {q!r}")
+    s = pd.Series(values) if not isinstance(values, pd.Series) else values
+    s = pd.to_numeric(s, errors="coerce").astype("float64")
+    ranks = (s if higher_is_better else -s).rank(method="average")
+    n = int(s.notna().sum())
+    score = np.floor(q * (ranks - 0.5) / max(n, 1)) + 1
+    return score.clip(1, q).astype("Int64")
+
+
+def rfm_table(features: pd.DataFrame, *, window_days: int = 365, q: int = 5) -> pd.DataFrame:
+    """RFM values and scores per account from :func:`helpers.features.account_features`.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        Needs ``account_id``, ``recency_days``, ``orders_<window_days>d`` and
+        ``revenue_<window_days>d`` (pass ``windows`` including ``window_days`` to
+        ``account_features``).
+    window_days : int, default 365
+        Look-back window for frequency and monetary value.
+    q : int, default 5
+        Score levels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id``, ``recency_days``, ``frequency``, ``monetary``, ``r_score``,
+        ``f_score``, ``m_score``, ``rfm_code`` (e.g. ``"545"``) for every account; scores
+        are missing for accounts without orders.
+    """
+    f_col, m_col = f"orders_{window_days}d", f"revenue_{window_days}d"
+    missing = [c for c in ("account_id", "recency_days", f_col, m_col) if c not in features]
+    if missing:
+        raise ParamError(
+            f"the features lack {', '.join(missing)}; compute them with "
+            f"account_features(ws, as_of, windows=[..., {window_days}])")
+    buyer = features["recency_days"].notna()
+    out = pd.DataFrame({
+        "account_id": features["account_id"].to_numpy(),
+        "recency_days": features["recency_days"].to_numpy(dtype="float64"),
+        "frequency": features[f_col].to_numpy(dtype="float64"),
+        "monetary": features[m_col].to_numpy(dtype="float64"),
+    })
+    for key, col, better in (("r", "recency_days", False), ("f", "frequency", True),
+                             ("m", "monetary", True)):
+        out[f"{key}_score"] = quantile_scores(out[col].where(buyer.to_numpy()), q=q,
+                                              higher_is_better=better)
+    code = (out["r_score"].astype("string") + out["f_score"].astype("string")
+            + out["m_score"].astype("string"))
+    out["rfm_code"] = code
+    return out
+
+
+def check_segments(segments: Mapping[str, Any], *, q: int = 5) -> dict[str, dict[str, tuple]]:
+    """Validate a segment mapping ``{name: {"r": [lo, hi], "f": [lo, hi], "m": [lo, hi]}}``.
+
+    Parameters
+    ----------
+    segments : mapping
+        Segment rules in priority order; each names at least one of ``r``, ``f``, ``m``.
+    q : int
+        Score levels; bounds must lie in ``1..q``.
+
+    Returns
+    -------
+    dict
+        ``{name: {key: (lo, hi)}}``.
+    """
+    if not isinstance(segments, Mapping) or not segments:
+        raise ParamError("rfm_segments must map segment names to score ranges, e.g. "
+                         "Champions: {r: [4, 5], f: [4, 5]}")
+    out: dict[str, dict[str, tuple]] = {}
+    for name, rule in segments.items():
+        if not isinstance(rule, Mapping) or not rule:
+            raise ParamError(f"rfm_segments: {name!r} needs score ranges such as "
+                             "{r: [4, 5], f: [4, 5]}")
+        parsed = {}
+        for key, bounds in rule.items():
+            if key not in SCORE_KEYS:
+                hint = get_close_matches(str(key), SCORE_KEYS, n=1)
+                raise ParamError(f"rfm_segments: {name!r} uses unknown score {key!r}"
+                                 + (f"; did you mean {hint[0]!r}?" if hint else "")
+                                 + " Scores are r, f and m.")
+            ok = (isinstance(bounds, (list, tuple)) and len(bounds) == 2
+                  and all(isinstance(b, (int, np.integer)) and not isinstance(b, bool)
+                          for b in bounds))
+            if not ok or not 1 <= bounds[0] <= bounds[1] <= q:
+                raise ParamError(f"rfm_segments: {name!r} {key}: {bounds!r} must be [low, high] "
+                                 f"whole scores with 1 <= low <= high <= {q}")
+            parsed[key] = (int(bounds[0]), int(bounds[1]))
+        out[str(name)] = parsed
+    return out
+
+
+def assign_segments(rfm: pd.DataFrame, segments: Mapping[str, Any] | None = None, *,
+                    q: int = 5) -> pd.Series:
+    """Name each account's RFM segment; the first matching rule wins.
+
+    Parameters
+    ----------
+    rfm : pandas.DataFrame
+        Output of :func:`rfm_table`.
+    segments : mapping, optional
+        Rules as in :func:`check_segments`; default :data:`DEFAULT_SEGMENTS`.
+    q : int
+        Score levels used for the scores.
+
+    Returns
+    -------
+    pandas.Series
+        Segment names; :data:`NO_PURCHASES` without scores, :data:`OTHER` when no rule
+        matches.
+    """
+    rules = check_segments(DEFAULT_SEGMENTS if segments is None else segments, q=q)
+    scored = rfm["r_score"].notna().to_numpy()
+    conditions, names = [], []
+    for name, rule in rules.items():
+        cond = scored.copy()
+        for key, (lo, hi) in rule.items():
+            score = rfm[f"{key}_score"].astype("float64").to_numpy()
+            cond &= (score >= lo) & (score <= hi)
+        conditions.append(cond)
+        names.append(name)
+    label = np.select(conditions, names, default=OTHER)
+    label = np.where(scored, label, NO_PURCHASES)
+    return pd.Series(label, index=rfm.index, name="rfm_segment", dtype="object")
+
+
+def segment_summary(rfm: pd.DataFrame, segment: pd.Series,
+                    value: pd.Series | None = None) -> pd.DataFrame:
+    """Accounts, monetary value and (optionally) another value per segment.
+
+    Parameters
+    ----------
+    rfm : pandas.DataFrame
+        Output of :func:`rfm_table`.
+    segment : pandas.Series
+        Output of :func:`assign_segments`.
+    value : pandas.Series, optional
+        Extra value to total per segment (e.g. CLV).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment``, ``accounts``, ``account_share``, ``monetary``, ``monetary_share``,
+        ``median_recency_days`` (and ``value``, ``value_share``), largest monetary first.
+    """
+    frame = pd.DataFrame({"segment": segment.to_numpy(),
+                          "monetary": rfm["monetary"].to_numpy(),
+                          "recency_days": rfm["recency_days"].to_numpy()})
+    aggs = {"accounts": ("segment", "size"), "monetary": ("monetary", "sum"),
+            "median_recency_days": ("recency_days", "median")}
+    if value is not None:
+        frame["value"] = np.asarray(value, dtype="float64")
+        aggs["value"] = ("value", "sum")
+    out = frame.groupby("segment").agg(**aggs).reset_index()
+    out["account_share"] = out["accounts"] / out["accounts"].sum()
+    total = out["monetary"].clip(lower=0).sum()
+    out["monetary_share"] = out["monetary"] / total if total > 0 else np.nan
+    cols = ["segment", "accounts", "account_share", "monetary", "monetary_share",
+            "median_recency_days"]
+    if value is not None:
+        vtotal = out["value"].clip(lower=0).sum()
+        out["value_share"] = out["value"] / vtotal if vtotal > 0 else np.nan
+        cols += ["value", "value_share"]
+    return out[cols].sort_values("monetary", ascending=False, kind="stable").reset_index(
+        drop=True)
+
+
+def rfm_grid(rfm: pd.DataFrame) -> pd.DataFrame:
+    """Accounts and mean monetary value in each R x F cell (scored accounts only).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``r_score``, ``f_score``, ``accounts``, ``mean_monetary``, ``total_monetary``.
+    """
+    scored = rfm[rfm["r_score"].notna()]
+    grid = scored.groupby(["r_score", "f_score"]).agg(
+        accounts=("monetary", "size"), mean_monetary=("monetary", "mean"),
+        total_monetary=("monetary", "sum")).reset_index()
+    grid["r_score"] = grid["r_score"].astype("int64")
+    grid["f_score"] = grid["f_score"].astype("int64")
+    return grid
+
+
+def plot_rfm_heatmap(grid: pd.DataFrame, *, ax=None, q: int = 5, currency: str = ""):
+    """R x F heatmap coloured by mean monetary value, annotated with value and accounts.
+
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        Output of :func:`rfm_grid`.
+    ax : matplotlib.axes.Axes, optional
+    q : int
+        Score levels.
+    currency : str
+        Label for the money values.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 5))
+    levels = list(range(1, q + 1))
+    value = grid.pivot(index="r_score", columns="f_score", values="mean_monetary").reindex(
+        index=levels[::-1], columns=levels)
+    count = grid.pivot(index="r_score", columns="f_score", values="accounts").reindex(
+        index=levels[::-1], columns=levels)
+    labels = np.full(value.shape, "", dtype=object)
+    for i in range(value.shape[0]):
+        for j in range(value.shape[1]):
+            n = count.iat[i, j]
+            if pd.notna(n) and n > 0:
+                labels[i, j] = f"{short_money(value.iat[i, j])}\n{int(n)} acc."
+    sns.heatmap(value, annot=labels, fmt="", cmap="Blues", cbar=True, ax=ax, linewidths=0.5,
+                annot_kws={"fontsize": 8},
+                cbar_kws={"label": f"mean monetary value {currency}".strip()})
+    ax.set_xlabel("F score (5 = most orders)")
+    ax.set_ylabel("R score (5 = most recent)")
+    ax.set_title("Recency x frequency: mean monetary value")
+    return ax
+
+
+def short_money(v: float) -> str:
+    """Compact money label: 1.2M, 35.0k, 950."""
+    if pd.isna(v):
+        return ""
+    for unit, div in (("M", 1e6), ("k", 1e3)):
+        if abs(v) >= div:
+            return f"{v / div:.1f}{unit}"
+    return f"{v:.0f}"

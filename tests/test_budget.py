@@ -1,0 +1,399 @@
+"""Budget allocation: frame, bounds, optimiser against planted truths, scenarios, tiers, exports."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from scipy.optimize import brentq
+
+from helpers import budget as bg
+from helpers import response_curves as rc
+from helpers.datasets import open_workspace
+from helpers.errors import WorkbookError
+from helpers.sample_world import generate_world
+
+matplotlib.use("Agg")
+
+AS_OF = "2026-06-30"
+P = 12
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("budget_world")
+    truth = generate_world(folder, accounts=1000, seed=7)
+    ws = open_workspace(folder)
+    periods = rc.channel_periods(ws, AS_OF, exclude_channels=["abm"])
+    curves = rc.fit_response_curves(periods, n_boot=20, seed=1)
+    planted = {ch: rc.ResponseCurve.from_params(ch, v["beta"], v["k"], v["s"],
+                                                current_spend=curves[ch].current_spend)
+               for ch, v in truth["response_curves"]["channels"].items()}
+    yield {"folder": folder, "truth": truth, "ws": ws, "curves": curves, "planted": planted}
+    ws.close()
+
+
+def _setup(curves, lo=0.5, hi=2.0):
+    current = bg.current_plan(curves, periods=P)
+    bounds = bg.channel_bounds(current, min_multiplier=lo, max_multiplier=hi)
+    return current, bounds, float(current.sum())
+
+
+def _toy_curves():
+    return {
+        "a": rc.ResponseCurve.from_params("a", 50.0, 2000.0, 1.0, current_spend=3000.0),
+        "b": rc.ResponseCurve.from_params("b", 30.0, 1000.0, 1.0, current_spend=1000.0),
+        "c": rc.ResponseCurve.from_params("c", 40.0, 3000.0, 1.8, current_spend=2000.0),
+    }
+
+
+# --------------------------------------------------------------------------- frame and bounds
+
+
+def test_reserve_and_fixed_lines_are_never_allocated():
+    frame = bg.budget_frame(1_000_000, reserve_pct=0.1, fixed_lines={"tools": 50_000,
+                            "content_production": 80_000, "events": 70_000},
+                            account_facing_share=0.25)
+    assert frame.reserve == pytest.approx(100_000)
+    assert frame.allocatable == pytest.approx(700_000)
+    assert frame.account_facing + frame.channel_budget == pytest.approx(700_000)
+    assert frame.account_facing == pytest.approx(175_000)
+    table = frame.table()
+    lines = table[table.line != "total budget"]
+    assert lines.amount.sum() == pytest.approx(1_000_000)
+
+    curves = _toy_curves()
+    current, bounds, _ = _setup(curves, 0.0, 100.0)
+    mix = bg.optimise_mix(curves, frame.channel_budget, bounds, periods=P)
+    tiers = pd.DataFrame({"account_id": ["x", "y"], "value_tier": ["key", "growth"],
+                          "clv_uplift": [10.0, 5.0]})
+    tier_table, _ = bg.tier_allocation(tiers, frame.account_facing)
+    plan = bg.plan_lines(frame, bg.mix_table(curves, bounds, mix, periods=P), tier_table)
+    # The channel optimiser and the tier split only ever see their own budgets.
+    assert mix.sum() == pytest.approx(frame.channel_budget)
+    assert plan[plan.section.isin(["channel", "account tier"])].proposed.sum() == \
+        pytest.approx(frame.allocatable)
+    assert plan.proposed.sum() == pytest.approx(frame.total)
+    assert plan.loc[plan.section == "reserve", "proposed"].iloc[0] == pytest.approx(100_000)
+
+
+def test_budget_frame_derives_total_from_current_spend():
+    frame = bg.budget_frame(0, reserve_pct=0.1, fixed_lines={"tools": 12_000},
+                            account_facing_share=0.2, periods=12, current_channel_spend=5_000)
+    assert frame.derived_total
+    assert frame.channel_budget == pytest.approx(60_000)
+    assert frame.total == pytest.approx((60_000 / 0.8 + 12_000) / 0.9)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"total_budget": 100, "reserve_pct": 1.0}, "reserve_pct"),
+    ({"total_budget": 100, "fixed_lines": {"tools": 95}}, "nothing left to allocate"),
+    ({"total_budget": -5}, "negative"),
+    ({"total_budget": 100, "goals": {"pipline": 1}}, "did you mean 'pipeline'"),
+    ({"total_budget": 100, "fixed_lines": {"tools": -1}}, "negative"),
+    ({"total_budget": 0}, "no current channel spend"),
+])
+def test_bad_budget_parameters_raise_budget_errors(kwargs, match):
+    with pytest.raises(bg.BudgetError, match=match):
+        bg.budget_frame(**kwargs)
+
+
+def test_bounds_are_echoed_as_absolute_amounts():
+    current = pd.Series({"ads": 100_000.0, "email": 20_000.0, "social": 40_000.0})
+    b = bg.channel_bounds(current, min_multiplier=0.5, max_multiplier=2.0,
+                          overrides={"email": {"min_amount": 15_000, "max": 3.0},
+                                     "social": {"max_amount": 45_000}})
+    assert b.loc["ads", ["lower", "upper"]].tolist() == [50_000, 200_000]
+    assert b.loc["email", ["lower", "upper"]].tolist() == [15_000, 60_000]
+    assert b.loc["email", "lower_rule"] == "absolute"
+    assert b.loc["email", "upper_rule"] == "3 x current"
+    assert b.loc["social", "upper"] == 45_000
+    with pytest.raises(bg.BudgetError, match="did you mean 'email'"):
+        bg.channel_bounds(current, overrides={"emial": {"min": 1}})
+    with pytest.raises(bg.BudgetError, match="above the upper bound"):
+        bg.channel_bounds(current, overrides={"ads": {"min": 3.0}})
+    with pytest.raises(bg.BudgetError, match="unknown key"):
+        bg.channel_bounds(current, overrides={"ads": {"minimum": 3.0}})
+
+
+def test_infeasible_bounds_raise_the_named_error_with_numbers():
+    curves = _toy_curves()
+    current, bounds, budget = _setup(curves, 0.9, 1.1)
+    assert issubclass(bg.InfeasibleBoundsError, WorkbookError)
+    with pytest.raises(bg.InfeasibleBoundsError, match=r"lower bounds sum to 64,800, more than"
+                       r" the channel budget of 50,000"):
+        bg.optimise_mix(curves, 50_000, bounds, periods=P)
+    with pytest.raises(bg.InfeasibleBoundsError, match=r"upper bounds sum to 79,200, less than"
+                       r" the channel budget of 100,000"):
+        bg.greedy_mix(curves, 100_000, bounds, periods=P)
+
+
+# --------------------------------------------------------------------------- optimiser
+
+
+def test_two_concave_channels_match_the_closed_form_optimum():
+    curves = {"a": rc.ResponseCurve.from_params("a", 50.0, 2000.0, 1.0, current_spend=1500.0),
+              "b": rc.ResponseCurve.from_params("b", 30.0, 1000.0, 1.0, current_spend=1500.0)}
+    current, bounds, budget = _setup(curves, 0.0, 10.0)
+    x_a = brentq(lambda x: 50 * 2000 / (2000 + x / P) ** 2 - 30 * 1000 / (1000 + (budget - x) / P)
+                 ** 2, 0, budget)
+    mix = bg.optimise_mix(curves, budget, bounds, periods=P)
+    assert mix["a"] == pytest.approx(x_a, rel=1e-4)
+    assert mix.sum() == pytest.approx(budget)
+
+
+def test_optimum_reaches_95_percent_of_the_planted_optimum(world):
+    curves, planted = world["curves"], world["planted"]
+    for lo, hi in ((0.5, 2.0), (0.2, 3.0)):
+        current, bounds, budget = _setup(curves, lo, hi)
+        ours = bg.optimise_mix(curves, budget, bounds, periods=P)
+        best = bg.optimise_mix(planted, budget, bounds, periods=P)
+        value = bg.expected_outcome(planted, ours, periods=P)
+        optimum = bg.expected_outcome(planted, best, periods=P)
+        assert value >= 0.95 * optimum
+        # ... and the plan is better than today's mix when judged by the truth.
+        assert value > bg.expected_outcome(planted, current, periods=P)
+
+
+@pytest.mark.parametrize("which", ["curves", "planted"])
+def test_interior_optimum_equalises_marginal_roi(world, which):
+    curves = world[which]
+    current, bounds, budget = _setup(curves, 0.1, 5.0)
+    mix = bg.optimise_mix(curves, budget, bounds, periods=P)
+    table = bg.mix_table(curves, bounds, mix, periods=P)
+    free = table[table.binding == ""]
+    assert len(free) >= 3
+    m = free.marginal_roi_proposed
+    assert (m.max() - m.min()) / m.mean() < 0.02
+    # A channel stopped at its upper bound would still earn more than the rest, one at its
+    # lower bound less: the optimality conditions with bounds.
+    for r in table[table.binding == "upper bound"].itertuples():
+        assert r.marginal_roi_proposed >= m.min() * 0.98
+    for r in table[table.binding == "lower bound"].itertuples():
+        assert r.marginal_roi_proposed <= m.max() * 1.02
+
+
+@pytest.mark.parametrize("which", ["curves", "planted"])
+@pytest.mark.parametrize("lo, hi", [(0.5, 2.0), (0.0, 5.0)])
+def test_slsqp_and_greedy_agree_within_one_percent(world, which, lo, hi):
+    curves = world[which]
+    _, bounds, budget = _setup(curves, lo, hi)
+    slsqp = bg.expected_outcome(curves, bg.optimise_mix(curves, budget, bounds, periods=P),
+                                periods=P)
+    greedy = bg.expected_outcome(curves, bg.greedy_mix(curves, budget, bounds, periods=P),
+                                 periods=P)
+    assert greedy == pytest.approx(slsqp, rel=0.01)
+    assert slsqp >= greedy * (1 - 1e-6)
+
+
+def test_optimal_equals_current_is_explained():
+    curves = _toy_curves()
+    current, tight, budget = _setup(curves, 1.0, 1.0)
+    mix = bg.optimise_mix(curves, budget, tight, periods=P)
+    assert np.allclose(mix, current)
+    text = bg.explain_mix(bg.mix_table(curves, tight, mix, periods=P))
+    assert text.startswith("The optimal mix equals the current plan") and "bounds" in text
+
+    _, wide, _ = _setup(curves, 0.0, 10.0)
+    best = bg.optimise_mix(curves, budget, wide, periods=P)
+    at_optimum = bg.channel_bounds(best, min_multiplier=0.0, max_multiplier=10.0)
+    again = bg.optimise_mix(bg_with_current(curves, best), budget, at_optimum, periods=P)
+    text = bg.explain_mix(bg.mix_table(curves, at_optimum, again, current=best, periods=P))
+    assert "already earns about the same" in text
+
+    moved = bg.explain_mix(bg.mix_table(curves, wide, best, current=current, periods=P))
+    assert moved.startswith("The plan moves")
+
+
+def bg_with_current(curves, amounts):
+    return rc.with_current(curves, {ch: v / P for ch, v in amounts.items()})
+
+
+def test_constant_roi_channels_stop_at_their_cap():
+    curves = dict(_toy_curves())
+    curves["flat"] = rc.ResponseCurve.constant_roi("flat", 0.05, 1500.0, current_spend=1000.0)
+    _, bounds, budget = _setup(curves, 0.0, 5.0)
+    mix = bg.optimise_mix(curves, budget, bounds, periods=P)
+    assert mix["flat"] <= 1500.0 * P * (1 + 1e-6)
+    table = bg.mix_table(curves, bounds, mix, periods=P)
+    assert table.set_index("channel").loc["flat", "model"] == "assumed constant ROI"
+
+
+def test_plan_gain_has_an_interval(world):
+    curves = world["curves"]
+    current, bounds, budget = _setup(curves)
+    mix = bg.optimise_mix(curves, budget, bounds, periods=P)
+    gain = bg.plan_gain(curves, current, mix, periods=P)
+    assert gain["gain"] > 0
+    assert gain["gain_low"] <= gain["gain"] <= gain["gain_high"]
+    assert gain["proposed_low"] <= gain["proposed"] <= gain["proposed_high"]
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def test_scenarios_side_by_side(world):
+    curves = world["curves"]
+    current, bounds, budget = _setup(curves)
+    table = bg.scenario_table(curves, bounds, budget, periods=P,
+                              user_allocation={"ads": {"multiplier": 1.1}, "email": 5000})
+    s = table.set_index("scenario")
+    assert list(s.index) == ["current", "optimal", "budget -20%", "budget +20%", "bounds x3",
+                             "target efficiency", "user allocation"]
+    assert s.loc["budget -20%", "budget"] == pytest.approx(0.8 * budget)
+    assert s.loc["budget +20%", "budget"] == pytest.approx(1.2 * budget)
+    assert s.loc["optimal", "outcome"] >= s.loc["current", "outcome"]
+    assert s.loc["bounds x3", "outcome"] >= s.loc["optimal", "outcome"] * (1 - 1e-6)
+    assert s.loc["user allocation", "email"] == 5000
+    assert s.loc["user allocation", "ads"] == pytest.approx(1.1 * current["ads"])
+    # Target defaults to today's cost per outcome: the optimum affords at least today's budget.
+    target = s.loc["current", "cost_per_outcome"]
+    assert s.loc["target efficiency", "cost_per_outcome"] <= target * (1 + 1e-6)
+    assert s.loc["target efficiency", "budget"] >= budget * (1 - 1e-6)
+    assert (s.outcome_low <= s.outcome).all() and (s.outcome <= s.outcome_high).all()
+    with pytest.raises(bg.BudgetError, match="unknown channel"):
+        bg.scenario_table(curves, bounds, budget, periods=P, user_allocation={"tv": 1.0})
+    ax = bg.plot_scenarios(table)
+    assert len(ax.patches) == len(table)
+
+
+def test_efficiency_plan_finds_the_largest_budget_under_target():
+    curves = _toy_curves()
+    _, bounds, _ = _setup(curves, 0.0, 5.0)
+    budget, mix = bg.efficiency_plan(curves, bounds, 100.0, periods=P)
+    out = bg.expected_outcome(curves, mix, periods=P)
+    assert budget / out == pytest.approx(100.0, rel=1e-3)
+    assert bg.efficiency_plan(curves, bounds, 1e-6, periods=P) is None
+
+
+# --------------------------------------------------------------------------- tiers
+
+
+def test_tier_budgets_sum_exactly_to_the_account_facing_budget():
+    rng = np.random.default_rng(0)
+    n = 500
+    accounts = pd.DataFrame({
+        "account_id": [f"A{i}" for i in range(n)],
+        "account_name": [f"Company {i}" for i in range(n)],
+        "value_tier": rng.choice(list(bg.TIERS), n, p=[0.03, 0.1, 0.3, 0.57]),
+        "clv_uplift": rng.lognormal(8, 1, n),
+    })
+    budget = 123_456.789
+    tiers, key = bg.tier_allocation(accounts, budget)
+    assert round(tiers.budget.sum() * 100) == round(budget * 100)
+    assert list(tiers.tier) == list(bg.TIERS)
+    for tier in ("strategic", "key"):
+        tier_budget = tiers.set_index("tier").loc[tier, "budget"]
+        assert round(key[key.tier == tier].budget.sum() * 100) == round(tier_budget * 100)
+    assert set(key.tier) == {"strategic", "key"}
+    weighted = tiers.clv_uplift * tiers.weight
+    assert np.allclose(tiers.budget / budget, weighted / weighted.sum(), atol=1e-6)
+    # Within a tier an account's budget follows its uplift.
+    strategic = key[key.tier == "strategic"]
+    assert strategic.budget.corr(strategic.clv_uplift) > 0.999
+
+
+def test_tier_weights_are_checked():
+    accounts = pd.DataFrame({"account_id": ["a", "b"], "value_tier": ["key", "vip"],
+                             "clv_uplift": [1.0, 2.0]})
+    with pytest.raises(bg.BudgetError, match="unknown value tier 'vip'"):
+        bg.tier_allocation(accounts, 100.0)
+    ok = accounts.assign(value_tier=["key", "growth"])
+    with pytest.raises(bg.BudgetError, match="unknown tier 'kee'"):
+        bg.tier_allocation(ok, 100.0, tier_weights={"kee": 1.0})
+    with pytest.raises(bg.BudgetError, match="no weight for tier 'growth'"):
+        bg.tier_allocation(ok, 100.0, tier_weights={"key": 1.0})
+
+
+def test_value_tiers_from_the_value_assessment(world):
+    table = bg.account_value_tiers(world["ws"], AS_OF, uplift_rate=0.1)
+    assert {"account_id", "value_tier", "clv", "clv_uplift"} <= set(table.columns)
+    assert set(table.value_tier) <= set(bg.TIERS)
+    assert np.allclose(table.clv_uplift, 0.1 * table.clv.fillna(0).clip(lower=0))
+    tiers, key = bg.tier_allocation(table, 50_000.0)
+    assert round(tiers.budget.sum(), 2) == 50_000.0
+    s = tiers.set_index("tier")
+    # Higher tiers get more per account: weights and value point the same way.
+    assert s.budget_per_account["strategic"] > s.budget_per_account["key"] > \
+        s.budget_per_account["maintain"]
+    assert len(key) == s.accounts["strategic"] + s.accounts["key"]
+
+
+def test_value_uplift_reads_other_column_names():
+    table = pd.DataFrame({"account_id": ["a", "b"], "tier": ["Key", "growth"],
+                          "clv": [1000.0, -50.0]})
+    out = bg.value_uplift(table, 0.2)
+    assert out.value_tier.tolist() == ["key", "growth"]
+    assert out.clv_uplift.tolist() == [200.0, 0.0]
+    given = bg.value_uplift(table.assign(clv_uplift=[5.0, 7.0]))
+    assert given.clv_uplift.tolist() == [5.0, 7.0]
+    with pytest.raises(WorkbookError, match="value tier"):
+        bg.value_uplift(table.drop(columns="tier"))
+
+
+# --------------------------------------------------------------------------- cost control
+
+
+def test_cost_control_flags_overspend():
+    periods = pd.to_datetime(["2026-04-01", "2026-05-01", "2026-06-01"])
+    actual = pd.DataFrame({"channel": ["ads"] * 3 + ["email"] * 3,
+                           "period_start": list(periods) * 2,
+                           "actual": [100.0, 120.0, 130.0, 50.0, 50.0, 40.0]})
+    plan = pd.DataFrame({"channel": ["ads", "email"], "planned": [100.0, 50.0]})
+    detail, summary = bg.cost_control(actual, plan, review_periods=3, tolerance=0.05)
+    s = summary.set_index("channel")
+    assert s.loc["ads", "variance"] == pytest.approx(50.0)
+    assert s.loc["ads", "overspend"] and not s.loc["email", "overspend"]
+    assert detail.overspend.sum() == 2
+    dated = pd.DataFrame({"channel": ["ads"], "period_start": [periods[2]], "planned": [200.0]})
+    detail, _ = bg.cost_control(actual, dated, review_periods=1)
+    row = detail.set_index("channel").loc["ads"]
+    assert row.variance == pytest.approx(-70.0) and not row.overspend
+
+
+def test_cost_control_on_the_sample_world(world, tmp_path):
+    actual = bg.spend_by_period(world["ws"], AS_OF)
+    plan = bg.trailing_plan(actual, review_periods=6)
+    detail, summary = bg.cost_control(actual, plan, review_periods=6)
+    assert detail.period_start.nunique() == 6
+    assert set(summary.channel) == set(actual.channel)
+    csv = tmp_path / "plan.csv"
+    pd.DataFrame({"channel": ["Ads"], "planned_spend": [1000.0]}).to_csv(csv, index=False)
+    assert bg.read_plan(csv).channel.tolist() == ["ads"]
+
+
+def test_reallocation_moves_money_towards_high_marginal_roi(world):
+    curves = world["curves"]
+    current, bounds, budget = _setup(curves)
+    mix = bg.optimise_mix(curves, budget, bounds, periods=P)
+    table = bg.mix_table(curves, bounds, mix, periods=P)
+    rec, threshold = bg.reallocation(table)
+    assert threshold > 0
+    r = rec.set_index("channel")
+    assert (r.loc[r.action == "reduce", "marginal_roi_current"] < threshold).all()
+    assert (r.loc[r.action == "increase", "marginal_roi_current"] > threshold).all()
+    assert (r.loc[r.action == "reduce", "suggested_change"] <= 0).all()
+    assert (r.loc[r.action == "increase", "suggested_change"] >= 0).all()
+
+
+# --------------------------------------------------------------------------- export
+
+
+def test_export_writes_csv_and_one_sheet_per_view(tmp_path):
+    frame = bg.budget_frame(100_000, fixed_lines={"tools": 5_000})
+    curves = _toy_curves()
+    _, bounds, _ = _setup(curves, 0.0, 100.0)
+    mix = bg.optimise_mix(curves, frame.channel_budget, bounds, periods=P)
+    table = bg.mix_table(curves, bounds, mix, periods=P)
+    views = {"plan": bg.plan_lines(frame, table), "frame": frame.table(), "channel mix": table,
+             "a/very:long*sheet name that Excel cuts": pd.DataFrame({"x": [np.inf, 1.0]})}
+    paths = bg.export_budget_plan(views, tmp_path)
+    back = pd.read_csv(paths["csv"])
+    assert back.proposed.sum() == pytest.approx(100_000)
+    book = openpyxl.load_workbook(paths["xlsx"])
+    assert book.sheetnames[:3] == ["plan", "frame", "channel mix"]
+    assert len(book.sheetnames) == 4 and all(len(n) <= 31 for n in book.sheetnames)
+    read = bg.read_plan(paths["csv"])
+    assert read.planned.sum() == pytest.approx(frame.channel_budget / P)

@@ -1,0 +1,262 @@
+"""Value tiers, key-account selection, comparisons and dossiers, on hand tables and on the
+sample world."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import key_accounts as ka
+from helpers.datasets import open_workspace
+from helpers.errors import DataError, ParamError
+from helpers.sample_world import generate_world
+
+AS_OF = "2026-06-30"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ka_world")
+    generate_world(folder, accounts=1000, seed=31)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def ws(world):
+    with open_workspace(world) as w:
+        yield w
+
+
+@pytest.fixture(scope="module")
+def table(ws):
+    return ka.value_table(ws, AS_OF, horizon_months=24)
+
+
+# --------------------------------------------------------------------------- tiers
+
+
+def test_share_tiers_follow_the_thresholds():
+    value = pd.Series(np.arange(100, 0, -1, dtype=float))
+    tiers = ka.assign_value_tiers(value)
+    assert tiers.value_counts().reindex(list(ka.VALUE_TIERS)).tolist() == [2, 8, 20, 70]
+    assert tiers.iloc[0] == "strategic" and tiers.iloc[-1] == "maintain"
+    assert list(tiers.cat.categories) == list(ka.VALUE_TIERS)
+
+
+def test_tied_and_non_positive_values():
+    value = pd.Series([10.0, 10, 10, 5, 0, -3, np.nan, 1, 1, 1])
+    tiers = ka.assign_value_tiers(value, {"strategic": 0.1, "key": 0.3, "growth": 0.5})
+    assert tiers[:3].nunique() == 1 and tiers[0] == "strategic"  # ties share the best tier
+    assert (tiers[4:7] == "maintain").all()
+    by_amount = ka.assign_value_tiers(value, {"strategic": 10, "key": 5, "growth": 1},
+                                      basis="amount")
+    assert by_amount.tolist() == ["strategic"] * 3 + ["key", "maintain", "maintain",
+                                                      "maintain"] + ["growth"] * 3
+
+
+@pytest.mark.parametrize("thresholds, basis, message", [
+    ({"strategic": 0.02, "key": 0.1, "platinum": 0.3}, "share", "unknown tier 'platinum'"),
+    ({"strategic": 0.02, "kei": 0.1, "growth": 0.3}, "share", "did you mean 'key'"),
+    ({"strategic": 0.2, "key": 0.1, "growth": 0.3}, "share", "strategic <= key <= growth"),
+    ({"strategic": 0.02, "key": 0.1}, "share", "threshold for growth"),
+    ({"strategic": 1, "key": 5, "growth": 0}, "amount", "strategic >= key >= growth"),
+    (None, "amount", "needs tier_thresholds"),
+    (None, "percent", "tier_basis"),
+])
+def test_bad_tier_thresholds_are_explained(thresholds, basis, message):
+    with pytest.raises(ParamError, match=message):
+        ka.assign_value_tiers([1.0, 2.0], thresholds, basis=basis)
+
+
+# --------------------------------------------------------------------------- value table
+
+
+def test_value_table_has_one_row_per_account(table, ws):
+    n_accounts = ws.table("accounts").count().to_pandas()
+    assert len(table) == n_accounts and table.account_id.is_unique
+    for col in ("account_id", "r_score", "f_score", "m_score", "rfm_segment", "p_alive",
+                "expected_purchases", "expected_spend", "clv", "profit_clv", "fit_score",
+                "value_tier", "stage", "clv_method"):
+        assert col in table, col
+    prospects = table.order_count == 0
+    assert (table.clv[prospects] == 0).all() and table.p_alive[prospects].isna().all()
+    assert (table.clv_method[prospects] == ka.NO_PURCHASE_METHOD).all()
+    assert (table.stage[prospects] == "prospect").all()
+    assert table.attrs["has_service_costs"] and table.attrs["fit_source"]
+    assert table.clv[~prospects].gt(0).all()
+    tiers = ka.tier_summary(table)
+    assert tiers.accounts.sum() == len(table)
+    assert tiers.value.iloc[0] > tiers.value.iloc[1] / 10  # strategic few, but valuable
+
+
+def test_firmographic_fit_finds_the_planted_icp(table, world):
+    truth = pd.read_parquet(world / "truth_accounts.parquet")
+    t = table.merge(truth[["account_id", "is_icp"]], on="account_id")
+    assert t.fit_score.between(0, 1).all()
+    assert t.fit_score[t.is_icp].mean() > t.fit_score[~t.is_icp].mean() + 0.15
+
+
+def test_supplied_fit_scores_on_a_0_100_scale(table):
+    scores = pd.DataFrame({"account_id": table.account_id, "fit_score": 50.0})
+    fit, source = ka._fit_score_column(table, scores)
+    assert source == "supplied" and np.allclose(fit, 0.5)
+    with pytest.raises(ParamError, match="account_id and fit_score"):
+        ka._fit_score_column(table, scores.rename(columns={"fit_score": "score"}))
+
+
+# --------------------------------------------------------------------------- selection
+
+
+@pytest.mark.parametrize("criteria", [
+    {},
+    {"capacity": 5, "min_clv": 50_000, "min_fit_score": 0.7},
+    {"capacity": 25, "strategic_industries": ["Manufacturing", "Logistics"],
+     "min_p_alive": 0.9, "value_column": "clv"},
+    {"capacity": 10, "min_fit_score": None, "min_p_alive": None, "min_clv": 1e12},
+])
+def test_key_accounts_meet_every_criterion_and_capacity(table, criteria):
+    sel = ka.select_key_accounts(table, criteria, currency="EUR")
+    crit = sel.attrs["criteria"]
+    assert len(sel) <= crit["capacity"]
+    assert len(sel) == min(crit["capacity"], sel.attrs["eligible"])
+    chosen = table.set_index("account_id").loc[sel.account_id]
+    value = crit["value_column"]
+    assert (chosen[value] >= crit["min_clv"]).all()
+    if crit["min_fit_score"] is not None:
+        assert (chosen.fit_score >= crit["min_fit_score"]).all()
+    if crit["min_p_alive"] is not None:
+        assert (chosen.p_alive >= crit["min_p_alive"]).all()
+    if crit["strategic_industries"]:
+        assert chosen.industry.isin(crit["strategic_industries"]).all()
+    assert chosen[value].is_monotonic_decreasing
+    assert sel["rank"].tolist() == list(range(1, len(sel) + 1))
+    assert sel.reason.str.contains("eligible").all()
+    # Nobody left out ranks above the last chosen account while meeting the criteria.
+    checks, _ = ka._criteria_checks(table, crit)
+    eligible = table[checks.all(axis=1)]
+    assert len(eligible) == sel.attrs["eligible"]
+    if len(sel):
+        rest = eligible[~eligible.account_id.isin(sel.account_id)]
+        assert (rest[value] <= chosen[value].min()).all()
+
+
+@pytest.mark.parametrize("criteria, message", [
+    ({"capacity": 30}, "from 5 to 25"),
+    ({"capacity": 4}, "from 5 to 25"),
+    ({"capacity": 10.5}, "whole number"),
+    ({"capcity": 10}, "did you mean 'capacity'"),
+    ({"strategic_industries": ["Manufacturng"]}, "did you mean 'Manufacturing'"),
+    ({"strategic_industries": "Manufacturing"}, "must be a list"),
+    ({"min_fit_score": 2}, "between 0 and 1"),
+    ({"value_column": "revenue"}, "profit_clv or clv"),
+])
+def test_bad_criteria_are_explained(table, criteria, message):
+    with pytest.raises(ParamError, match=message):
+        ka.select_key_accounts(table, criteria)
+
+
+def test_missing_fit_score_is_skipped_with_a_note(table):
+    sel = ka.select_key_accounts(table.drop(columns=["fit_score"]), {"min_fit_score": 0.6})
+    assert "min_fit_score" not in sel.attrs["applied"]
+    assert any("min_fit_score was skipped" in n for n in sel.attrs["notes"])
+
+
+def test_compare_with_previous_list(table):
+    sel = ka.select_key_accounts(table, {"capacity": 10})
+    ids = list(sel.account_id)
+    failing = table[table.fit_score < 0.5].nlargest(1, "profit_clv").account_id.iloc[0]
+    below_cut = ka.select_key_accounts(table, {"capacity": 12}).account_id.iloc[11]
+    previous = pd.DataFrame({"account_id": ids[:8] + [failing, below_cut, "GONE"]})
+    out = ka.compare_with_previous(sel, previous, table).set_index("account_id")
+    assert (out.loc[ids[:8], "change"] == "kept").all()
+    assert (out.loc[ids[8:], "change"] == "promoted").all()
+    assert out.loc[failing, "why"] == "fails min_fit_score"
+    assert "below the capacity of 10" in out.loc[below_cut, "why"]
+    assert out.loc["GONE", "why"] == "no longer in the data"
+
+
+def test_read_account_list(tmp_path):
+    good = tmp_path / "prev.csv"
+    good.write_text("account_id,account_name\nA000001,X\n", encoding="utf-8-sig")
+    assert ka.read_account_list(good).account_id.tolist() == ["A000001"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id\nA1\n", encoding="utf-8")
+    with pytest.raises(DataError, match="needs an account_id column"):
+        ka.read_account_list(bad)
+    with pytest.raises(DataError, match="not found"):
+        ka.read_account_list(tmp_path / "missing.csv")
+
+
+# --------------------------------------------------------------------------- dossiers
+
+
+def test_dossiers_on_sample_world(ws, table):
+    sel = ka.select_key_accounts(table, {"capacity": 5})
+    prof, trend = ka.dossiers(ws, sel, table, AS_OF, currency="EUR")
+    assert prof.account_id.tolist() == sel.account_id.tolist()
+    assert prof.actions.map(len).between(1, 3).all()
+    assert trend.groupby("account_id").size().eq(24).all()
+    # as_of is a month end, so the last 12 calendar months are exactly revenue_12m.
+    recent = trend[trend.month >= "2025-07-01"].groupby("account_id").revenue.sum()
+    want = table.set_index("account_id").revenue_12m.loc[recent.index]
+    np.testing.assert_allclose(recent.to_numpy(), want.to_numpy(), rtol=1e-9)
+    text = ka.dossier_markdown(prof.iloc[0].to_dict(), "EUR")
+    assert text.startswith("### 1. ") and "Next actions" in text and "P(alive)" in text
+    ax = ka.plot_revenue_trend(trend[trend.account_id == sel.account_id.iloc[0]])
+    assert len(ax.patches) == 24
+
+
+def test_latest_feedback_picks_the_newest_answer(ws):
+    s = ws.table("surveys").to_pandas()
+    acc = s.account_id.value_counts().index[0]
+    fb = ka.latest_feedback(ws, [acc], AS_OF)
+    newest = s[s.account_id == acc].sort_values(["response_date", "response_id"]).iloc[-1]
+    assert fb.nps.iloc[0] == newest.nps and fb.response_date.iloc[0] == newest.response_date
+
+
+def test_next_actions_rules():
+    acts = ka.next_actions({"p_alive": 0.3, "nps": 4, "pain_points": "price;support",
+                            "revenue_growth": -0.5, "opp_open": 0, "product_lines": 1},
+                           "EUR", limit=10)
+    assert acts[0].startswith("Buying has slowed (P(alive) 30%)")
+    assert "price, support" in acts[1]
+    assert any("Revenue -50%" in a for a in acts)
+    assert any("cross-sell" in a for a in acts)
+    healthy = ka.next_actions({"p_alive": 0.95, "nps": 9, "revenue_growth": 0.3,
+                               "opp_open": 2, "pipeline_open_amount": 12000.0,
+                               "product_lines": 4}, "EUR")
+    assert healthy == ["Move 2 open opportunities (12,000 EUR) to a decision."]
+
+
+# --------------------------------------------------------------------------- notebook
+
+
+@pytest.mark.slow
+def test_notebook_runs_on_a_small_world_without_surveys(tmp_path):
+    """One papermill run: every section renders, exports and headlines are written."""
+    import nbformat
+
+    from helpers import paths, reporting
+
+    data = tmp_path / "data"
+    generate_world(data, accounts=600, seed=41)
+    (data / "surveys.parquet").unlink()  # an optional table the dossiers use
+    root = paths.project_root()
+    out = tmp_path / "out"
+    status, _, error = reporting.execute_notebook(
+        root / "notebooks" / "customer_value.ipynb", tmp_path / "executed.ipynb",
+        {"data_source": str(data), "output_dir": str(out)},
+        kernel=reporting.kernel_name(), cwd=root / "notebooks", cell_timeout=300)
+    assert status == "ok", error
+    nb = nbformat.read(tmp_path / "executed.ipynb", as_version=4)
+    text = "\n".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells
+                     if c.cell_type == "code" for o in c.outputs)
+    assert "Missing optional tables: **surveys**" in text
+    assert "a total error of" in text
+    assert "key accounts chosen" in text and "Next actions" in text
+    value = pd.read_csv(out / "exports" / "account_value.csv")
+    keys = pd.read_csv(out / "exports" / "key_accounts.csv")
+    assert len(value) == 600 and set(ka.EXPORT_COLUMNS) <= set(value.columns)
+    assert 0 < len(keys) <= 20 and keys.reason.notna().all()
+    assert (out / "headlines" / "customer_value.json").is_file()

@@ -1,0 +1,206 @@
+"""Response curves: the model maths, the fit, the fallback and the engine-side data."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import curve_fit
+
+from helpers import response_curves as rc
+from helpers.datasets import open_workspace
+from helpers.errors import DataError, ParamError
+from helpers.sample_world import generate_world
+
+matplotlib.use("Agg")
+
+AS_OF = "2026-06-30"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("rc_world")
+    truth = generate_world(folder, accounts=1000, seed=7)
+    ws = open_workspace(folder)
+    yield folder, truth, ws
+    ws.close()
+
+
+@pytest.fixture(scope="module")
+def periods(world):
+    _, _, ws = world
+    return rc.channel_periods(ws, AS_OF, exclude_channels=["abm"])
+
+
+def _synthetic(beta=30.0, k=4000.0, s=1.6, decay=0.35, n=60, noise=0.0, seed=3):
+    rng = np.random.default_rng(seed)
+    spend = 4000.0 * np.exp(rng.normal(0, 0.6, n))
+    y = rc.hill(rc.adstock(spend, decay), beta, k, s)
+    return spend, y + rng.normal(0, noise, n)
+
+
+# --------------------------------------------------------------------------- maths
+
+
+def test_adstock_matches_recursion_and_settles_at_spend():
+    spend = np.array([100.0, 300.0, 0.0, 50.0])
+    x, prev = [], 120.0
+    for v in spend:
+        prev = 0.4 * v + 0.6 * prev
+        x.append(prev)
+    assert np.allclose(rc.adstock(spend, 0.6, 120.0), x)
+    assert np.allclose(rc.adstock(np.full(30, 250.0), 0.7), 250.0)
+    assert np.allclose(rc.adstock(spend, 0.0), spend)
+
+
+def test_hill_value_and_derivative():
+    assert rc.hill(1000.0, 10.0, 1000.0, 2.0) == pytest.approx(5.0)
+    x = np.array([10.0, 500.0, 2000.0, 9000.0])
+    h = 1e-3
+    numeric = (rc.hill(x + h, 7.0, 1500.0, 1.7) - rc.hill(x - h, 7.0, 1500.0, 1.7)) / (2 * h)
+    assert np.allclose(rc.hill_derivative(x, 7.0, 1500.0, 1.7), numeric, rtol=1e-5)
+
+
+def test_analytic_jacobian_matches_finite_differences():
+    spend, _ = _synthetic(n=20)
+    theta = np.array([12.0, 3000.0, 1.4, 0.45])
+    jac = rc._jacobian(theta, spend, 3500.0)
+    steps = np.array([1e-5, 1e-3, 1e-6, 1e-7])
+    numeric = np.column_stack([
+        (rc._predict(theta + e * h, spend, 3500.0) - rc._predict(theta - e * h, spend, 3500.0))
+        / (2 * h) for e, h in zip(np.eye(4), steps, strict=True)])
+    assert np.allclose(jac, numeric, rtol=1e-5, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- fit
+
+
+def test_fit_recovers_known_parameters_without_noise():
+    spend, y = _synthetic()
+    curve = rc.fit_curve("x", spend, y, n_boot=0)
+    assert curve.kind == rc.HILL
+    assert curve.beta == pytest.approx(30.0, rel=0.02)
+    assert curve.k == pytest.approx(4000.0, rel=0.02)
+    assert curve.s == pytest.approx(1.6, rel=0.02)
+    assert curve.decay == pytest.approx(0.35, abs=0.01)
+    assert curve.r2 > 0.999
+
+
+def test_fit_is_at_least_as_good_as_scipy_curve_fit():
+    spend, y = _synthetic(decay=0.0, noise=1.0)
+    curve = rc.fit_curve("x", spend, y, use_adstock=False, n_boot=0)
+    popt, _ = curve_fit(lambda x, b, k, s: rc.hill(x, b, k, s), spend, y,
+                        p0=[30, 4000, 1.5], maxfev=20000)
+    sse_ours = np.sum((rc.hill(spend, curve.beta, curve.k, curve.s) - y) ** 2)
+    sse_scipy = np.sum((rc.hill(spend, *popt) - y) ** 2)
+    assert curve.decay == 0.0
+    assert sse_ours <= sse_scipy * (1 + 1e-6)
+
+
+def test_bootstrap_is_seeded_and_brackets_the_estimate():
+    spend, y = _synthetic(noise=1.5)
+    a = rc.fit_curve("x", spend, y, n_boot=25, seed=5)
+    b = rc.fit_curve("x", spend, y, n_boot=25, seed=5)
+    c = rc.fit_curve("x", spend, y, n_boot=25, seed=6)
+    assert a.boot.shape == (25, 4)
+    assert np.array_equal(a.boot, b.boot)
+    assert not np.array_equal(a.boot, c.boot)
+    table = rc.curves_table({"x": a})
+    row = table.iloc[0]
+    assert row.response_low <= row.response_at_current <= row.response_high
+
+
+def test_thin_history_falls_back_to_capped_constant_roi():
+    spend, y = _synthetic(n=8)
+    curve = rc.fit_curve("thin", spend, y, roi_cap=1.5, n_boot=10)
+    assert curve.is_fallback and "8 periods" in curve.note
+    assert "constant ROI" in curve.label()
+    assert curve.roi == pytest.approx(y.sum() / spend.sum())
+    assert curve.cap == pytest.approx(1.5 * spend.mean())
+    assert curve.response(2 * curve.cap) == pytest.approx(curve.roi * curve.cap)
+    assert curve.marginal(2 * curve.cap) == 0.0
+    assert curve.boot.shape == (10, 1)
+
+
+def test_flat_spend_and_empty_outcome_fall_back():
+    flat = rc.fit_curve("flat", np.full(24, 1000.0), np.arange(24.0), n_boot=0)
+    assert flat.is_fallback and "barely varies" in flat.note
+    spend, _ = _synthetic(n=24)
+    none = rc.fit_curve("none", spend, np.zeros(24), n_boot=0)
+    assert none.is_fallback and none.roi == 0.0 and "outcome" in none.note
+
+
+def test_bad_inputs_raise_param_errors():
+    with pytest.raises(ParamError, match="same length"):
+        rc.fit_curve("x", [1.0, 2.0], [1.0])
+    with pytest.raises(ParamError, match="roi_cap"):
+        rc.fit_curve("x", [1.0, 2.0], [1.0, 2.0], roi_cap=0)
+
+
+# --------------------------------------------------------------------------- engine data
+
+
+def test_channel_periods_match_a_direct_count(world, periods):
+    folder, _, _ = world
+    spend = pd.read_parquet(folder / "marketing_spend.parquet")
+    opp = pd.read_parquet(folder / "opportunities.parquet")
+    assert set(periods.channel) == {"ads", "social", "email", "webinar", "trade_show"}
+    assert periods.groupby("channel").size().eq(36).all()
+    month = pd.to_datetime(opp.created_date).dt.to_period("M").dt.to_timestamp()
+    expected = opp.assign(period_start=month).groupby(["source_channel", "period_start"]).size()
+    got = periods.set_index(["channel", "period_start"])["outcome"]
+    ads = got.loc["ads"]
+    assert ads.sum() == expected.loc["ads"].sum()
+    assert np.allclose(ads.to_numpy(), expected.loc["ads"].reindex(ads.index, fill_value=0))
+    total_spend = spend[spend.channel == "email"].spend.sum()
+    assert periods[periods.channel == "email"].spend.sum() == pytest.approx(total_spend)
+
+
+def test_channel_periods_outcomes_and_as_of(world):
+    _, _, ws = world
+    pipe = rc.channel_periods(ws, AS_OF, outcome="pipeline", exclude_channels=["abm"])
+    won = rc.channel_periods(ws, AS_OF, outcome="won_revenue", exclude_channels=["abm"])
+    assert (won.outcome <= pipe.outcome + 1e-6).all() and won.outcome.sum() > 0
+    early = rc.channel_periods(ws, "2025-06-15")
+    assert early.period_start.max() == pd.Timestamp("2025-05-01")  # June incomplete: dropped
+    assert "abm" in set(early.channel)
+    with pytest.raises(ParamError, match="outcome"):
+        rc.channel_periods(ws, AS_OF, outcome="revenue")
+
+
+def test_channel_periods_without_spend_table_says_so():
+    class NoSpend:
+        def has(self, name):
+            return name != "marketing_spend"
+
+    with pytest.raises(DataError, match="marketing_spend"):
+        rc.channel_periods(NoSpend(), AS_OF)
+
+
+def test_sample_world_fits_are_hill_curves_near_the_truth(world, periods):
+    _, truth, _ = world
+    curves = rc.fit_response_curves(periods, n_boot=20, seed=1)
+    planted = truth["response_curves"]["channels"]
+    for ch, curve in curves.items():
+        assert curve.kind == rc.HILL, curve.note
+        assert curve.boot.shape[0] >= 15
+        true = rc.hill(curve.current_spend, planted[ch]["beta"], planted[ch]["k"],
+                       planted[ch]["s"])
+        # The response at current spend is what the data pins down best.
+        assert float(curve.response(curve.current_spend)) == pytest.approx(true, rel=0.25)
+    table = rc.curves_table(curves)
+    assert list(table.channel) == sorted(planted)
+    assert table.r2.gt(0).all()
+    ax = rc.plot_response_curves(curves, proposed={c: v.current_spend * 1.2
+                                                   for c, v in curves.items()})
+    assert len(ax.lines) >= 2 * len(curves)
+
+
+def test_truth_file_has_the_curves_the_tests_rely_on(world):
+    folder, _, _ = world
+    truth = json.loads((folder / "truth.json").read_text())
+    for spec in truth["response_curves"]["channels"].values():
+        assert {"beta", "k", "s", "adstock_decay"} <= set(spec)
