@@ -1,0 +1,1413 @@
+"""Ideal customer profile (ICP), minimum customer profile (MCP) and fit scores.
+
+The chain, each step a function a notebook can call and a test can check:
+
+1. :func:`best_customers` marks the best customers by a parameter: the top share by margin,
+   by 24-month revenue, or accounts with a won opportunity.
+2. :func:`attribute_lift` compares how often each attribute value (industry, size band,
+   region, ...) occurs among the best customers and among the rest, with a Katz log
+   confidence interval (:func:`ratio_ci`) and a minimum support. :func:`icp_profile` keeps
+   the values that are clearly over-represented; :func:`icp_statement` says it in words.
+3. :class:`LookalikeModel` learns the same from all attributes at once: one-hot encoding and
+   scaling, logistic regression, calibrated probabilities, cross-validated ROC-AUC, top
+   factors and per-account reasons.
+4. :func:`scorecard_scores` is the transparent alternative: points per rule, from params.
+5. :func:`mcp_check` applies hard gates from params and says why an account fails.
+6. :func:`fit_scores` combines them into a 0-100 fit score with Strong / Moderate / Weak
+   buckets. This is the stable interface other notebooks use.
+7. :func:`fit_engagement_matrix`, :func:`strong_fit_prospects`,
+   :func:`competitor_targets` and :func:`whitespace` turn scores into target lists.
+
+Rules (scorecard criteria and MCP gates) are short texts, so they read well in YAML:
+``"employees at least 50"``, ``"industry in Manufacturing, Logistics"``,
+``"region not in Nordics"``, ``"is_competitor_customer is true"``. Operators in words:
+``at least``, ``at most``, ``above`` (``more than``), ``below`` (``less than``), ``is``,
+``is not``, ``in``, ``not in``; or as symbols ``>=``, ``<=``, ``>``, ``<``, ``=`` (``==``),
+``!=``. Words keep ``=`` out of notebook parameter lines, which papermill cannot parse
+otherwise. A missing value never satisfies a rule: the account gets no points for it and
+fails the gate ("unknown").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from difflib import get_close_matches
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from helpers.errors import DataError, ParamError
+from helpers.features import parse_as_of
+
+#: Ways to define the best customers, with the text used in reports.
+BEST_DEFINITIONS: dict[str, str] = {
+    "margin": "top {share} of accounts by gross margin",
+    "revenue_24m": "top {share} of accounts by revenue in the last 24 months",
+    "won": "accounts with at least one won opportunity",
+}
+
+#: Attributes compared in the ICP lift table by default.
+ICP_ATTRIBUTES: tuple[str, ...] = ("industry", "size_band", "region", "acquisition_channel",
+                                   "is_competitor_customer")
+
+#: Attributes the look-alike model learns from by default: only what is known about a
+#: prospect before it buys, so the model can score prospects too.
+LOOKALIKE_CATEGORICAL: tuple[str, ...] = ICP_ATTRIBUTES
+LOOKALIKE_NUMERIC: tuple[str, ...] = ("employees", "annual_revenue")
+
+FIT_BUCKETS: tuple[str, ...] = ("Strong", "Moderate", "Weak")
+EXCLUDED = "Excluded"
+
+#: Fit x engagement quadrants: (high fit, high engagement) -> (name, action).
+QUADRANTS: dict[tuple[bool, bool], tuple[str, str]] = {
+    (True, True): ("Strong fit, engaged", "Prioritise: hand to sales now"),
+    (True, False): ("Strong fit, not engaged", "Target now: account-based campaigns to open "
+                    "the door"),
+    (False, True): ("Weaker fit, engaged", "Qualify: nurture and check needs before investing"),
+    (False, False): ("Weaker fit, not engaged", "Deprioritise: low-cost automated nurture"),
+}
+
+_MISSING = "(missing)"
+
+
+# --------------------------------------------------------------------------- best customers
+
+
+def _check_share(top_share: float) -> float:
+    if isinstance(top_share, bool) or not isinstance(top_share, (int, float)) \
+            or not 0 < top_share < 1:
+        raise ParamError(f"best_top_share must be a share between 0 and 1 (0.2 = top 20%), "
+                         f"got {top_share!r}")
+    return float(top_share)
+
+
+def describe_best(definition: str, top_share: float = 0.2) -> str:
+    """Plain-language description of a best-customer definition.
+
+    Parameters
+    ----------
+    definition : {"margin", "revenue_24m", "won"}
+    top_share : float
+        Share of accounts for the ``top`` definitions.
+
+    Returns
+    -------
+    str
+    """
+    _check_definition(definition)
+    return BEST_DEFINITIONS[definition].format(share=f"{top_share:.0%}")
+
+
+def _check_definition(definition: str) -> None:
+    if definition not in BEST_DEFINITIONS:
+        hint = get_close_matches(str(definition), list(BEST_DEFINITIONS), n=1)
+        raise ParamError(
+            f"best_definition {definition!r} is not known"
+            + (f"; did you mean {hint[0]!r}?" if hint else "")
+            + f" Choose one of: {', '.join(BEST_DEFINITIONS)}"
+        )
+
+
+def best_customers(features: pd.DataFrame, definition: str = "margin",
+                   top_share: float = 0.2, *, min_best: int = 10) -> pd.Series:
+    """Mark the best customers.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per account (``account_features`` output).
+    definition : {"margin", "revenue_24m", "won"}
+        ``margin``: the top ``top_share`` of all accounts by ``margin_total``;
+        ``revenue_24m``: the top ``top_share`` by ``revenue_12m + revenue_prev_12m``;
+        ``won``: accounts with at least one won opportunity (``opp_won > 0``).
+    top_share : float
+        Share of all accounts (prospects included) that counts as best, for the ``top``
+        definitions. Only accounts with a positive value can be best; ties at the cut are
+        broken by ``account_id`` so the result is reproducible.
+    min_best : int
+        Fewer best customers than this raise an error: lifts and models would be noise.
+
+    Returns
+    -------
+    pandas.Series
+        Boolean, aligned with ``features``, named ``best``.
+    """
+    _check_definition(definition)
+    top_share = _check_share(top_share)
+    if definition == "won":
+        if "opp_won" not in features or not (features.get("opp_count", features["opp_won"])
+                                             > 0).any():
+            raise DataError("best_definition 'won' needs opportunities, and the data has none; "
+                            "use 'margin' or 'revenue_24m'")
+        best = features["opp_won"].fillna(0).to_numpy() > 0
+    else:
+        if definition == "margin":
+            value = features["margin_total"]
+        else:
+            value = features["revenue_12m"] + features["revenue_prev_12m"]
+        value = pd.to_numeric(value, errors="coerce").fillna(0).to_numpy(dtype=float)
+        k = int(round(top_share * len(features)))
+        order = np.lexsort((features["account_id"].astype(str).to_numpy(), -value))
+        best = np.zeros(len(features), dtype=bool)
+        best[order[:k]] = True
+        best &= value > 0
+    n = int(best.sum())
+    if n < min_best:
+        raise DataError(f"only {n} best customers ({describe_best(definition, top_share)}); "
+                        f"at least {min_best} are needed. Raise best_top_share or use more data")
+    if n == len(features):
+        raise DataError("every account counts as a best customer, so there is nothing to "
+                        "compare; lower best_top_share or choose another best_definition")
+    return pd.Series(best, index=features.index, name="best")
+
+
+# --------------------------------------------------------------------------- lift
+
+
+def ratio_ci(x1, n1, x2, n2, confidence: float = 0.95):
+    """Ratio of two independent proportions ``(x1/n1) / (x2/n2)`` with a Katz log interval.
+
+    The interval is ``ratio * exp(+-z * se)`` with
+    ``se = sqrt(1/x1 - 1/n1 + 1/x2 - 1/n2)`` (Katz et al. 1978; statsmodels
+    ``confint_proportions_2indep(method="log", compare="ratio")``). When a count is zero
+    the interval uses 0.5 added to both counts and totals (statsmodels ``"log-adjusted"``),
+    so it stays finite; the point estimate is not adjusted.
+
+    Parameters
+    ----------
+    x1, n1 : array-like
+        Successes and trials of the first group (e.g. best customers with the attribute,
+        and all best customers).
+    x2, n2 : array-like
+        The same for the second group.
+    confidence : float
+        Two-sided confidence level.
+
+    Returns
+    -------
+    ratio, low, high : numpy.ndarray
+    """
+    if not 0 < confidence < 1:
+        raise ParamError(f"confidence must be between 0 and 1, got {confidence!r}")
+    x1, n1, x2, n2 = (np.asarray(a, dtype=float) for a in (x1, n1, x2, n2))
+    if np.any((n1 <= 0) | (n2 <= 0)) or np.any((x1 < 0) | (x2 < 0) | (x1 > n1) | (x2 > n2)):
+        raise ParamError("ratio_ci needs 0 <= x <= n and n > 0 in both groups")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (x1 / n1) / (x2 / n2)
+        zero = (x1 == 0) | (x2 == 0)
+        a = np.where(zero, 0.5, 0.0)
+        c1, m1, c2, m2 = x1 + a, n1 + a, x2 + a, n2 + a
+        centre = np.log((c1 / m1) / (c2 / m2))
+        se = np.sqrt(1 / c1 - 1 / m1 + 1 / c2 - 1 / m2)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    return ratio, np.exp(centre - z * se), np.exp(centre + z * se)
+
+
+def _attribute_values(features: pd.DataFrame, attribute: str | Sequence[str]) -> tuple[str, pd.Series]:
+    cols = [attribute] if isinstance(attribute, str) else list(attribute)
+    for col in cols:
+        if col not in features.columns:
+            hint = get_close_matches(col, list(features.columns), n=1)
+            raise ParamError(f"ICP attribute {col!r} is not an account feature"
+                             + (f"; did you mean {hint[0]!r}?" if hint else ""))
+    parts = []
+    for col in cols:
+        s = features[col]
+        parts.append(s.astype("object").where(s.notna(), _MISSING).astype(str))
+    values = parts[0]
+    for p in parts[1:]:
+        values = values + " × " + p
+    return " × ".join(cols), values
+
+
+def attribute_lift(features: pd.DataFrame, best: pd.Series,
+                   attributes: Sequence[str | Sequence[str]] = ICP_ATTRIBUTES, *,
+                   min_support: float = 0.05, confidence: float = 0.95) -> pd.DataFrame:
+    """Lift of every attribute value among the best customers against the rest.
+
+    ``lift = share of best customers with the value / share of the other accounts with the
+    value``; 2 means the value is twice as common among the best customers.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per account.
+    best : pandas.Series of bool
+        Aligned with ``features`` (see :func:`best_customers`).
+    attributes : sequence
+        Column names; a tuple of names makes a combined attribute such as
+        ``("industry", "size_band")`` with values like ``"Logistics × large"``.
+    min_support : float
+        Values held by a smaller share of all accounts are flagged ``supported=False``
+        and never enter the ICP: too few accounts to trust.
+    confidence : float
+        Level of the Katz log interval (:func:`ratio_ci`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``attribute, value, accounts, best_accounts, support, share_of_best, share_of_rest,
+        lift, ci_low, ci_high, supported, direction`` with ``direction`` one of ``"over"``
+        (interval above 1), ``"under"`` (below 1) or ``"unclear"``; sorted by attribute
+        order, then lift, highest first.
+    """
+    if not 0 <= min_support < 1:
+        raise ParamError(f"min_support must be a share between 0 and 1, got {min_support!r}")
+    b = np.asarray(best, dtype=bool)
+    if len(b) != len(features):
+        raise ParamError("best must have one value per account")
+    n_best, n_rest = int(b.sum()), int((~b).sum())
+    if n_best == 0 or n_rest == 0:
+        raise DataError("the lift needs both best customers and other accounts")
+    frames = []
+    for attr in attributes:
+        name, values = _attribute_values(features, attr)
+        g = pd.DataFrame({"value": values.to_numpy(), "best": b}).groupby("value")["best"]
+        counts = pd.DataFrame({"accounts": g.size(), "best_accounts": g.sum()}).reset_index()
+        counts.insert(0, "attribute", name)
+        frames.append(counts)
+    out = pd.concat(frames, ignore_index=True)
+    out["best_accounts"] = out["best_accounts"].astype("int64")
+    out["accounts"] = out["accounts"].astype("int64")
+    rest = out["accounts"] - out["best_accounts"]
+    out["support"] = out["accounts"] / len(features)
+    out["share_of_best"] = out["best_accounts"] / n_best
+    out["share_of_rest"] = rest / n_rest
+    ratio, low, high = ratio_ci(out["best_accounts"], n_best, rest, n_rest, confidence)
+    out["lift"], out["ci_low"], out["ci_high"] = ratio, low, high
+    out["supported"] = out["support"] >= min_support
+    out["direction"] = np.where(out["ci_low"] > 1, "over",
+                                np.where(out["ci_high"] < 1, "under", "unclear"))
+    order = {name: i for i, name in enumerate(out["attribute"].drop_duplicates())}
+    out["_o"] = out["attribute"].map(order)
+    out = out.sort_values(["_o", "lift", "value"], ascending=[True, False, True])
+    return out.drop(columns="_o").reset_index(drop=True)
+
+
+def icp_profile(lift: pd.DataFrame) -> pd.DataFrame:
+    """The ICP: supported attribute values clearly over-represented among the best customers.
+
+    Parameters
+    ----------
+    lift : pandas.DataFrame
+        Output of :func:`attribute_lift`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows with ``supported`` and ``direction == "over"``, highest lift first, with a
+        ``rank`` column.
+    """
+    icp = lift[lift["supported"] & (lift["direction"] == "over")]
+    icp = icp.sort_values(["lift", "ci_low"], ascending=False, ignore_index=True)
+    icp.insert(0, "rank", np.arange(1, len(icp) + 1))
+    return icp
+
+
+def _label(attribute: str) -> str:
+    return attribute.replace("_", " ")
+
+
+def icp_statement(lift: pd.DataFrame, best_label: str, *, max_values: int = 3) -> str:
+    """One paragraph that states the ICP in plain language.
+
+    Parameters
+    ----------
+    lift : pandas.DataFrame
+        Output of :func:`attribute_lift`.
+    best_label : str
+        What "best customers" means (:func:`describe_best`).
+    max_values : int
+        At most this many values per attribute are named.
+
+    Returns
+    -------
+    str
+        Markdown text.
+    """
+    icp = icp_profile(lift)
+    if icp.empty:
+        return (f"No attribute value is clearly more common among the best customers "
+                f"({best_label}) than among the rest: the data shows no distinct ICP yet.")
+    parts = []
+    for attr, g in icp.groupby("attribute", sort=False):
+        g = g.head(max_values)
+        vals = [f"**{v}** ({lf:.1f}×)" for v, lf in zip(g["value"], g["lift"], strict=True)]
+        parts.append(f"{_label(attr)} {_join(vals)}")
+    under = lift[lift["supported"] & (lift["direction"] == "under")]
+    under = under.sort_values("lift").head(max_values)
+    text = (f"Our best customers ({best_label}) are over-represented in " + "; ".join(parts)
+            + ". The multiplier compares how often the value occurs among the best customers "
+            "with the rest.")
+    if not under.empty:
+        text += " They are rarely " + _join(
+            [f"{_label(a)} **{v}** ({lf:.1f}×)" for a, v, lf in
+             zip(under["attribute"], under["value"], under["lift"], strict=True)]) + "."
+    return text
+
+
+def _join_or(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def best_rate_grid(features: pd.DataFrame, best: pd.Series, rows: str = "industry",
+                   cols: str = "size_band", *, min_accounts: int = 10) -> pd.DataFrame:
+    """Share of best customers in each cell of a two-way table (e.g. industry x size band).
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+    best : pandas.Series of bool
+    rows, cols : str
+        Attribute columns.
+    min_accounts : int
+        Cells with fewer accounts are left empty (NaN).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows = values of ``rows``, columns = values of ``cols`` (categorical order kept).
+    """
+    _, r = _attribute_values(features, rows)
+    _, c = _attribute_values(features, cols)
+    frame = pd.DataFrame({"r": r.to_numpy(), "c": c.to_numpy(), "b": np.asarray(best, bool)})
+    rate = frame.pivot_table(index="r", columns="c", values="b", aggfunc="mean")
+    size = frame.pivot_table(index="r", columns="c", values="b", aggfunc="size")
+    rate = rate.where(size >= min_accounts)
+    if isinstance(features[cols].dtype, pd.CategoricalDtype):
+        order = [str(v) for v in features[cols].cat.categories if str(v) in rate.columns]
+        rate = rate[order + [v for v in rate.columns if v not in order]]
+    rate = rate.loc[rate.mean(axis=1).sort_values(ascending=False).index]
+    rate.index.name, rate.columns.name = rows, cols
+    return rate
+
+
+def plot_lift(lift: pd.DataFrame, *, ax=None, title: str = "", top: int = 15):
+    """Lift with its confidence interval for the highest-lift supported values.
+
+    Parameters
+    ----------
+    lift : pandas.DataFrame
+        Output of :func:`attribute_lift`.
+    ax : matplotlib.axes.Axes, optional
+    title : str
+    top : int
+        Number of values shown.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    from helpers.plotting import PALETTE
+
+    d = lift[lift["supported"]].sort_values("lift", ascending=False).head(top).iloc[::-1]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, max(2.5, 0.35 * len(d) + 1)))
+    y = np.arange(len(d))
+    colors = [PALETTE[0] if dirn == "over" else PALETTE[6] for dirn in d["direction"]]
+    err = np.vstack([d["lift"] - d["ci_low"], d["ci_high"] - d["lift"]])
+    ax.barh(y, d["lift"], color=colors, alpha=0.85)
+    ax.errorbar(d["lift"], y, xerr=err, fmt="none", ecolor="black", elinewidth=1, capsize=2)
+    ax.axvline(1, color=PALETTE[4], linestyle="--", linewidth=1)
+    ax.set_yticks(y, [f"{_label(a)}: {v}" for a, v in zip(d["attribute"], d["value"],
+                                                           strict=True)])
+    ax.set_xlabel("lift among best customers vs the rest (1 = no difference)")
+    ax.set_title(title)
+    return ax
+
+
+# --------------------------------------------------------------------------- look-alike model
+
+
+def _design(features: pd.DataFrame, categorical: Sequence[str],
+            numeric: Sequence[str]) -> pd.DataFrame:
+    """Model inputs: categories as text (missing as a category), numbers as float."""
+    missing = [c for c in (*categorical, *numeric) if c not in features.columns]
+    if missing:
+        raise ParamError(f"look-alike attribute(s) {', '.join(missing)} are not account features")
+    out = {}
+    for c in categorical:
+        s = features[c]
+        out[c] = s.astype("object").where(s.notna(), _MISSING).astype(str).to_numpy(dtype=object)
+    for c in numeric:
+        out[c] = pd.to_numeric(features[c], errors="coerce").to_numpy(dtype=float)
+    return pd.DataFrame(out, index=features.index)
+
+
+class LookalikeModel:
+    """Look-alike model: who resembles the best customers?
+
+    A scikit-learn pipeline: categories one-hot encoded, numbers log-transformed (company
+    sizes are heavy-tailed), imputed with the median and scaled; then an L2 logistic
+    regression. Probabilities are calibrated with :class:`~sklearn.calibration.CalibratedClassifierCV`
+    (sigmoid, one calibrator fitted on out-of-fold scores), so a probability of 0.4 means
+    about 4 in 10 such accounts are best customers.
+
+    Parameters
+    ----------
+    categorical : sequence of str
+        Categorical account attributes.
+    numeric : sequence of str
+        Numeric account attributes (non-negative, log1p-transformed).
+    C : float
+        Inverse regularisation strength of the logistic regression.
+    cv : int
+        Folds for the cross-validated ROC-AUC and for calibration.
+    random_state : int
+        Seed of the fold split.
+
+    Attributes
+    ----------
+    calibrated_ : CalibratedClassifierCV
+        The fitted, calibrated model.
+    pipeline_ : sklearn.pipeline.Pipeline
+        The logistic-regression pipeline fitted on all rows (for factors and reasons).
+    cv_auc_ : float
+        Mean cross-validated ROC-AUC; ``cv_auc_folds_`` holds each fold's value.
+    base_rate_ : float
+        Share of best customers in the training rows.
+    """
+
+    def __init__(self, categorical: Sequence[str] = LOOKALIKE_CATEGORICAL,
+                 numeric: Sequence[str] = LOOKALIKE_NUMERIC, *, C: float = 1.0, cv: int = 5,
+                 random_state: int = 0):
+        self.categorical = tuple(categorical)
+        self.numeric = tuple(numeric)
+        self.C = C
+        self.cv = cv
+        self.random_state = random_state
+
+    def _pipeline(self):
+        from sklearn.compose import ColumnTransformer
+        from sklearn.impute import SimpleImputer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+        num = Pipeline([
+            ("impute", SimpleImputer(strategy="median")),
+            ("log", FunctionTransformer(_log1p_nonneg, feature_names_out="one-to-one")),
+            ("scale", StandardScaler()),
+        ])
+        cat = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+        prep = ColumnTransformer([("cat", cat, list(self.categorical)),
+                                  ("num", num, list(self.numeric))])
+        # liblinear is much faster than lbfgs on a few thousand rows and gives the same fit
+        # up to its (tiny) intercept penalty.
+        lr = LogisticRegression(C=self.C, solver="liblinear", max_iter=1000)
+        return Pipeline([("prep", prep), ("model", lr)])
+
+    def fit(self, features: pd.DataFrame, best) -> LookalikeModel:
+        """Fit on accounts and their best-customer flags.
+
+        Parameters
+        ----------
+        features : pandas.DataFrame
+            One row per account (training rows only).
+        best : array-like of bool
+            Target, aligned with ``features``.
+
+        Returns
+        -------
+        LookalikeModel
+            ``self``.
+        """
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+        y = np.asarray(best, dtype=bool)
+        if len(y) != len(features):
+            raise ParamError("best must have one value per account")
+        n_pos, n_neg = int(y.sum()), int((~y).sum())
+        if min(n_pos, n_neg) < self.cv:
+            raise DataError(f"the look-alike model needs at least {self.cv} best customers and "
+                            f"{self.cv} other accounts; got {n_pos} and {n_neg}")
+        X = _design(features, self.categorical, self.numeric)
+        folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
+        # Calibration is a monotone map, so the pipeline's AUC is the calibrated model's AUC.
+        aucs = cross_val_score(self._pipeline(), X, y, cv=folds, scoring="roc_auc")
+        self.cv_auc_folds_ = np.asarray(aucs, dtype=float)
+        self.cv_auc_ = float(np.mean(aucs))
+        self.calibrated_ = CalibratedClassifierCV(self._pipeline(), method="sigmoid", cv=folds,
+                                                  ensemble=False).fit(X, y)
+        self.pipeline_ = self.calibrated_.calibrated_classifiers_[0].estimator
+        # Reasons compare an account with the average training account.
+        self.mean_z_ = np.asarray(self.pipeline_.named_steps["prep"].transform(X),
+                                  dtype=float).mean(axis=0)
+        self.base_rate_ = float(y.mean())
+        self.n_train_ = len(y)
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "calibrated_"):
+            raise ParamError("the look-alike model is not fitted yet; call fit() first")
+
+    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
+        """Calibrated probability that each account is a best customer.
+
+        Parameters
+        ----------
+        features : pandas.DataFrame
+
+        Returns
+        -------
+        numpy.ndarray
+            One probability per row.
+        """
+        self._check_fitted()
+        X = _design(features, self.categorical, self.numeric)
+        return self.calibrated_.predict_proba(X)[:, 1]
+
+    def _columns(self) -> list[tuple[str, str | None]]:
+        """(attribute, value) per model input column; value None for numeric columns."""
+        enc = self.pipeline_.named_steps["prep"].named_transformers_["cat"]
+        cols: list[tuple[str, str | None]] = []
+        for attr, cats in zip(self.categorical, enc.categories_, strict=True):
+            cols += [(attr, str(v)) for v in cats]
+        cols += [(attr, None) for attr in self.numeric]
+        return cols
+
+    def factors(self, top: int | None = 10) -> pd.DataFrame:
+        """The strongest factors of the logistic regression.
+
+        A categorical value's effect is its coefficient minus the frequency-weighted mean
+        coefficient of its attribute, i.e. compared with the average account (one-hot
+        coefficients alone are only defined up to a shift). Numeric factors are per
+        standard deviation of the log value; the label says what factor that step is.
+
+        Parameters
+        ----------
+        top : int, optional
+            Number of factors returned, largest absolute effect first.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``factor, attribute, value, effect, odds_ratio, direction`` where ``odds_ratio``
+            is ``exp(effect)``.
+        """
+        self._check_fitted()
+        coef = self.pipeline_.named_steps["model"].coef_[0]
+        cols = self._columns()
+        attrs = np.asarray([a for a, _ in cols])
+        effect = coef.copy()
+        for attr in self.categorical:
+            m = attrs == attr
+            effect[m] = coef[m] - np.sum(coef[m] * self.mean_z_[m])
+        scale = self.pipeline_.named_steps["prep"].named_transformers_["num"] \
+            .named_steps["scale"].scale_
+        steps = dict(zip(self.numeric, np.exp(scale), strict=True))
+        rows = []
+        for (attr, value), e in zip(cols, effect, strict=True):
+            label = (f"{_label(attr)} = {value}" if value is not None
+                     else f"{_label(attr)} (per step of ×{steps[attr]:.1f})")
+            rows.append({"factor": label, "attribute": attr, "value": value, "effect": e,
+                         "odds_ratio": float(np.exp(e)),
+                         "direction": "raises fit" if e > 0 else "lowers fit"})
+        out = pd.DataFrame(rows)
+        out = out.reindex(out["effect"].abs().sort_values(ascending=False).index)
+        out = out.reset_index(drop=True)
+        return out.head(top) if top else out
+
+    def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Each attribute's contribution to each account's log-odds, against the average.
+
+        Parameters
+        ----------
+        features : pandas.DataFrame
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per model attribute, one row per account (index of ``features``).
+        """
+        self._check_fitted()
+        X = _design(features, self.categorical, self.numeric)
+        Z = np.asarray(self.pipeline_.named_steps["prep"].transform(X), dtype=float)
+        coef = self.pipeline_.named_steps["model"].coef_[0]
+        contrib = (Z - self.mean_z_) * coef
+        attrs = [a for a, _ in self._columns()]
+        out = pd.DataFrame(contrib, columns=range(Z.shape[1])).T.groupby(
+            np.asarray(attrs)).sum().T
+        out.index = features.index
+        return out[list(dict.fromkeys(attrs))]
+
+    def reasons(self, features: pd.DataFrame, n: int = 3) -> pd.Series:
+        """Up to ``n`` attributes that raise each account's fit the most, as text.
+
+        Parameters
+        ----------
+        features : pandas.DataFrame
+        n : int
+
+        Returns
+        -------
+        pandas.Series
+            E.g. ``"industry = Logistics; size band = large"``; empty when nothing raises
+            the fit above the average account.
+        """
+        contrib = self.contributions(features)
+        X = _design(features, self.categorical, self.numeric)
+        labels = np.column_stack([
+            f"{_label(c)} = " + _text(X[c], number=c in self.numeric) for c in contrib.columns])
+        vals = contrib.to_numpy()
+        rows = np.arange(len(vals))[:, None]
+        order = np.argsort(-vals, axis=1, kind="stable")[:, :n]
+        picked = np.where(vals[rows, order] > 0, labels[rows, order], "")
+        text = np.full(len(vals), "", dtype=object)
+        for k in range(picked.shape[1]):
+            text = _append(text, picked[:, k])
+        return pd.Series(text, index=features.index, name="reasons")
+
+
+def _text(values: pd.Series, *, number: bool = False) -> np.ndarray:
+    """Values as an object array of display strings; missing values become ``""``."""
+    if number:
+        nums = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+        return np.array(["" if np.isnan(v) else f"{v:,.0f}" for v in nums], dtype=object)
+    obj = values.astype("object")
+    return np.array(["" if pd.isna(v) else str(v) for v in obj], dtype=object)
+
+
+def _append(text: np.ndarray, part: np.ndarray, sep: str = "; ") -> np.ndarray:
+    """Join ``part`` onto ``text`` element-wise, skipping empty strings."""
+    part = np.asarray(part, dtype=object)
+    joined = np.where(text == "", part, text + sep + part)
+    return np.where(part == "", text, joined)
+
+
+def _log1p_nonneg(x):
+    return np.log1p(np.clip(x, 0, None))
+
+
+# --------------------------------------------------------------------------- rules
+
+
+_LIST_OPS = ("not in", "in")
+_CMP = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less,
+        "=": np.equal, "==": np.equal, "!=": np.not_equal}
+_RULE_WORDS = re.compile(
+    r"^\s*(?P<col>\w+)\s+(?P<op>not\s+in|in|is\s+not|is|at\s+least|at\s+most|more\s+than|"
+    r"less\s+than|above|below)\s+(?P<val>.+?)\s*$", re.I)
+_WORD_OPS = {"is not": "!=", "is": "=", "at least": ">=", "at most": "<=", "more than": ">",
+             "above": ">", "less than": "<", "below": "<"}
+_RULE_CMP = re.compile(r"^\s*(?P<col>\w+)\s*(?P<op>>=|<=|==|!=|=|>|<)\s*(?P<val>.+?)\s*$")
+_TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One criterion on an account attribute, parsed from text like ``"employees >= 50"``.
+
+    Attributes
+    ----------
+    text : str
+        The rule as written.
+    column : str
+        Account feature column.
+    op : str
+        ``>=``, ``<=``, ``>``, ``<``, ``=``, ``!=``, ``in`` or ``not in``.
+    values : tuple
+        The value(s) compared with.
+    """
+
+    text: str
+    column: str
+    op: str
+    values: tuple
+
+    def evaluate(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Whether each account satisfies the rule, and whether its value is known.
+
+        Parameters
+        ----------
+        features : pandas.DataFrame
+
+        Returns
+        -------
+        passed, known : numpy.ndarray of bool
+            A missing value is never ``passed``.
+        """
+        s = features[self.column]
+        known = s.notna().to_numpy()
+        if self.op in _LIST_OPS:
+            text = s.astype("object").where(s.notna(), "").astype(str).str.casefold()
+            hit = text.isin([str(v).casefold() for v in self.values]).to_numpy()
+            passed = hit if self.op == "in" else ~hit
+        elif _is_bool(s):
+            target = self.values[0]
+            vals = s.astype("object").where(s.notna(), False).astype(bool).to_numpy()
+            passed = _CMP[self.op](vals, target)
+        elif _is_numeric(s):
+            vals = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+            with np.errstate(invalid="ignore"):
+                passed = _CMP[self.op](vals, float(self.values[0]))
+        else:
+            vals = s.astype("object").where(s.notna(), "").astype(str).str.casefold()
+            passed = _CMP[self.op](vals.to_numpy(dtype=object), str(self.values[0]).casefold())
+        return np.asarray(passed, dtype=bool) & known, known
+
+
+def _is_bool(s: pd.Series) -> bool:
+    return pd.api.types.is_bool_dtype(s.dtype)
+
+
+def _is_numeric(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s.dtype) and not _is_bool(s)
+
+
+def parse_rule(text: str, features: pd.DataFrame, *, what: str = "rule") -> Rule:
+    """Parse a rule text against the account feature columns.
+
+    Parameters
+    ----------
+    text : str
+        ``"<column> <op> <value>"``; for ``in`` / ``not in`` a comma-separated list.
+    features : pandas.DataFrame
+        Account features, to check the column and its type.
+    what : str
+        Name used in error messages (``"scorecard rule"``, ``"MCP gate"``).
+
+    Returns
+    -------
+    Rule
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ParamError(f"{what} {text!r} is empty; write it like 'employees >= 50'")
+    m = _RULE_WORDS.match(text) or _RULE_CMP.match(text)
+    if not m:
+        raise ParamError(f"{what} {text!r} is not understood; write '<column> <op> <value>' "
+                         "with op one of: at least, at most, above, below, is, is not, in, "
+                         "not in (or >=, <=, >, <, =, !=); for example "
+                         "'employees at least 50' or 'industry in Manufacturing, Logistics'")
+    col, op, raw = m.group("col"), re.sub(r"\s+", " ", m.group("op").lower()), m.group("val")
+    op = _WORD_OPS.get(op, op)
+    if col not in features.columns:
+        hint = get_close_matches(col, list(features.columns), n=1)
+        raise ParamError(f"{what} {text!r}: {col!r} is not an account attribute"
+                         + (f"; did you mean {hint[0]!r}?" if hint else ""))
+    s = features[col]
+    if op in _LIST_OPS:
+        values = tuple(v.strip() for v in raw.split(",") if v.strip())
+        if not values:
+            raise ParamError(f"{what} {text!r}: give at least one value after '{op}'")
+        return Rule(text, col, op, values)
+    if _is_bool(s):
+        low = raw.strip().lower()
+        if low not in _TRUE | _FALSE or op not in ("=", "==", "!="):
+            raise ParamError(f"{what} {text!r}: {col} is yes/no; write '{col} = true' or "
+                             f"'{col} = false'")
+        return Rule(text, col, op, (low in _TRUE,))
+    if _is_numeric(s):
+        try:
+            number = float(raw.replace(",", "").replace("_", ""))
+        except ValueError:
+            raise ParamError(f"{what} {text!r}: {col} is a number, so {raw!r} must be a "
+                             "number too") from None
+        return Rule(text, col, op, (number,))
+    if op not in ("=", "==", "!="):
+        raise ParamError(f"{what} {text!r}: {col} is text, so use is, is not, in or not in")
+    return Rule(text, col, op, (raw.strip(),))
+
+
+def rule_warnings(rules: Sequence[Rule], features: pd.DataFrame) -> list[str]:
+    """Values named in rules that no account has (typos, or another language's labels).
+
+    Parameters
+    ----------
+    rules : sequence of Rule
+    features : pandas.DataFrame
+
+    Returns
+    -------
+    list of str
+        One sentence per rule with unknown values, naming the closest existing value when
+        there is one.
+    """
+    out = []
+    for rule in rules:
+        s = features[rule.column]
+        if _is_numeric(s) or _is_bool(s):
+            continue
+        present = {str(v) for v in s.dropna().astype("object").unique()}
+        folded = {v.casefold() for v in present}
+        missing = []
+        for v in rule.values:
+            if str(v).casefold() not in folded:
+                hint = get_close_matches(str(v), sorted(present), n=1)
+                missing.append(repr(str(v)) + (f" (closest: {hint[0]!r})" if hint else ""))
+        if missing:
+            out.append(f"'{rule.text}': no account has {rule.column} = " + _join_or(missing))
+    return out
+
+
+# --------------------------------------------------------------------------- scorecard and MCP
+
+
+def parse_scorecard(scorecard: Mapping[str, float], features: pd.DataFrame) -> list[tuple[Rule, float]]:
+    """Parse a scorecard ``{rule text: points}``.
+
+    Parameters
+    ----------
+    scorecard : mapping of str to number
+        For example ``{"industry in Manufacturing, Logistics": 30, "employees at least 200": 10}``.
+        Negative points are allowed (penalties).
+    features : pandas.DataFrame
+
+    Returns
+    -------
+    list of (Rule, float)
+    """
+    if not isinstance(scorecard, Mapping) or not scorecard:
+        raise ParamError("scorecard must map rule texts to points, e.g. "
+                         "{'employees >= 200': 10}")
+    parsed = []
+    for text, points in scorecard.items():
+        if isinstance(points, bool) or not isinstance(points, (int, float)):
+            raise ParamError(f"scorecard rule {text!r}: points must be a number, got {points!r}")
+        parsed.append((parse_rule(text, features, what="scorecard rule"), float(points)))
+    if sum(p for _, p in parsed if p > 0) <= 0:
+        raise ParamError("scorecard gives no positive points, so every account would score 0; "
+                         "give at least one rule positive points")
+    return parsed
+
+
+def scorecard_scores(features: pd.DataFrame, scorecard: Mapping[str, float]) -> pd.DataFrame:
+    """Transparent points scorecard, scaled to 0-100.
+
+    ``score = 100 * (points - lowest possible) / (highest possible - lowest possible)``,
+    where the highest possible sum is all positive points and the lowest all penalties.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per account.
+    scorecard : mapping of str to number
+        ``{rule text: points}`` (see :func:`parse_scorecard`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id, scorecard_points, scorecard_score, scorecard_matched`` (the rules met).
+    """
+    parsed = parse_scorecard(scorecard, features)
+    points = np.zeros(len(features))
+    matched = np.full(len(features), "", dtype=object)
+    for rule, pts in parsed:
+        passed, _ = rule.evaluate(features)
+        points += np.where(passed, pts, 0.0)
+        matched = _append(matched, np.where(passed, rule.text, ""))
+    hi = sum(p for _, p in parsed if p > 0)
+    lo = sum(p for _, p in parsed if p < 0)
+    return pd.DataFrame({
+        "account_id": features["account_id"].astype(str).to_numpy(),
+        "scorecard_points": points,
+        "scorecard_score": 100 * (points - lo) / (hi - lo),
+        "scorecard_matched": matched,
+    }, index=features.index)
+
+
+def mcp_check(features: pd.DataFrame, gates: Sequence[str] = ()) -> pd.DataFrame:
+    """Minimum customer profile: hard gates every account must pass to be scored.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per account.
+    gates : sequence of str
+        Rule texts (see :func:`parse_rule`), e.g. ``["employees at least 20",
+        "industry not in Public Sector"]``. An account fails a gate when its value does not
+        satisfy it or is missing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id, mcp_pass, mcp_reasons`` (``"; "``-separated reasons, empty when
+        passing).
+    """
+    if isinstance(gates, str):
+        gates = [gates]
+    rules = [parse_rule(g, features, what="MCP gate") for g in gates]
+    ok = np.ones(len(features), dtype=bool)
+    reasons = np.full(len(features), "", dtype=object)
+    for rule in rules:
+        passed, known = rule.evaluate(features)
+        ok &= passed
+        values = features[rule.column]
+        shown = _text(values, number=_is_numeric(values))
+        name = _label(rule.column)
+        why = np.where(known, name + " is " + shown, name + " unknown") + f" (gate: {rule.text})"
+        reasons = _append(reasons, np.where(passed, "", why))
+    return pd.DataFrame({"account_id": features["account_id"].astype(str).to_numpy(),
+                         "mcp_pass": ok, "mcp_reasons": reasons},
+                        index=features.index)
+
+
+# --------------------------------------------------------------------------- fit score
+
+
+def check_thresholds(strong: float, moderate: float) -> tuple[float, float]:
+    """Validate the Strong / Moderate thresholds on the 0-100 scale.
+
+    Parameters
+    ----------
+    strong, moderate : float
+        Minimum score for Strong and for Moderate.
+
+    Returns
+    -------
+    (float, float)
+    """
+    for name, v in (("fit_strong_min", strong), ("fit_moderate_min", moderate)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 100:
+            raise ParamError(f"{name} must be a score between 0 and 100, got {v!r}")
+    if moderate >= strong:
+        raise ParamError(f"fit_moderate_min ({moderate}) must be below fit_strong_min "
+                         f"({strong}), otherwise no account can be Moderate")
+    return float(strong), float(moderate)
+
+
+def fit_buckets(scores, *, strong: float = 40.0, moderate: float = 20.0) -> pd.Series:
+    """Strong / Moderate / Weak bucket per score; missing scores are ``"Excluded"``.
+
+    Parameters
+    ----------
+    scores : array-like
+        Fit scores 0-100 (NaN for accounts excluded by the MCP).
+    strong, moderate : float
+        Minimum score of the Strong and Moderate buckets.
+
+    Returns
+    -------
+    pandas.Series
+        Ordered categorical with categories Strong, Moderate, Weak, Excluded.
+    """
+    strong, moderate = check_thresholds(strong, moderate)
+    s = np.asarray(scores, dtype=float)
+    labels = np.where(np.isnan(s), EXCLUDED, np.where(s >= strong, "Strong",
+                                                      np.where(s >= moderate, "Moderate", "Weak")))
+    index = scores.index if isinstance(scores, pd.Series) else None
+    return pd.Series(pd.Categorical(labels, categories=[*FIT_BUCKETS, EXCLUDED], ordered=True),
+                     index=index, name="fit_bucket")
+
+
+def fit_scores(features: pd.DataFrame, *, best_definition: str = "margin",
+               best_top_share: float = 0.2, gates: Sequence[str] = (),
+               strong: float = 40.0, moderate: float = 20.0,
+               scorecard: Mapping[str, float] | None = None, scorecard_weight: float = 0.0,
+               model: LookalikeModel | None = None) -> pd.DataFrame:
+    """Fit score 0-100 per account, with its bucket and MCP result.
+
+    The score is ``100 x`` the look-alike model's calibrated probability that the account is
+    a best customer, so 40 means "about 4 in 10 accounts like this one are best customers".
+    With a ``scorecard`` and ``scorecard_weight`` w > 0 it is ``(1 - w) x model + w x
+    scorecard``. Accounts failing the MCP gates get no score and the bucket ``"Excluded"``.
+
+    This is the stable interface for other notebooks (e.g. key-account selection)::
+
+        scores = icp.fit_scores(features)                      # defaults
+        scores = icp.fit_scores(features, gates=["employees at least 20"], strong=50)
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        ``helpers.features.account_features`` output (one row per account).
+    best_definition : {"margin", "revenue_24m", "won"}
+        How best customers are defined (see :func:`best_customers`); ignored when a fitted
+        ``model`` is given.
+    best_top_share : float
+        Share of accounts counted as best for the ``top`` definitions.
+    gates : sequence of str
+        MCP gates (see :func:`mcp_check`). The model is trained on passing accounts only.
+    strong, moderate : float
+        Bucket thresholds on the 0-100 scale.
+    scorecard : mapping, optional
+        ``{rule text: points}``; needed when ``scorecard_weight > 0``.
+    scorecard_weight : float
+        Weight of the scorecard in the fit score, 0 (model only) to 1 (scorecard only).
+    model : LookalikeModel, optional
+        An already fitted model; otherwise one is fitted here.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id, fit_score, fit_bucket, mcp_pass, mcp_reasons, model_score`` and, with a
+        scorecard, ``scorecard_score``; one row per account in the order of ``features``.
+    """
+    strong, moderate = check_thresholds(strong, moderate)
+    if isinstance(scorecard_weight, bool) or not isinstance(scorecard_weight, (int, float)) \
+            or not 0 <= scorecard_weight <= 1:
+        raise ParamError(f"scorecard_weight must be between 0 and 1, got {scorecard_weight!r}")
+    if scorecard_weight > 0 and not scorecard:
+        raise ParamError("scorecard_weight > 0 needs a scorecard")
+    mcp = mcp_check(features, gates)
+    passing = mcp["mcp_pass"].to_numpy()
+    if not passing.any():
+        raise ParamError(f"the MCP gates exclude every one of the {len(features)} accounts; "
+                         "loosen mcp_gates")
+    if model is None:
+        best = best_customers(features, best_definition, best_top_share)
+        model = LookalikeModel().fit(features[passing], best[passing])
+    model_score = np.full(len(features), np.nan)
+    model_score[passing] = 100 * model.predict_proba(features[passing])
+    out = pd.DataFrame({"account_id": features["account_id"].astype(str).to_numpy()},
+                       index=features.index)
+    score = model_score
+    if scorecard:
+        card = scorecard_scores(features, scorecard)["scorecard_score"].to_numpy()
+        card = np.where(passing, card, np.nan)
+        score = (1 - scorecard_weight) * model_score + scorecard_weight * card
+    out["fit_score"] = np.round(score, 1)
+    out["fit_bucket"] = fit_buckets(out["fit_score"], strong=strong, moderate=moderate)
+    out["mcp_pass"] = passing
+    out["mcp_reasons"] = mcp["mcp_reasons"].to_numpy()
+    out["model_score"] = np.round(model_score, 1)
+    if scorecard:
+        out["scorecard_score"] = np.round(card, 1)
+    return out.reset_index(drop=True)
+
+
+def score_disagreements(scores: pd.DataFrame, *, n: int = 10) -> tuple[float, pd.DataFrame]:
+    """Where the look-alike model and the points scorecard disagree most.
+
+    Both scores are turned into percentile ranks among the scored accounts; the gap is
+    model rank minus scorecard rank (in percentage points).
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        With ``account_id, model_score, scorecard_score`` (from :func:`fit_scores` with a
+        scorecard); other columns are kept.
+    n : int
+        Accounts returned per direction.
+
+    Returns
+    -------
+    rho : float
+        Spearman rank correlation of the two scores.
+    table : pandas.DataFrame
+        The ``n`` accounts the model rates most above the scorecard, then the ``n`` rated
+        most below, with ``model_rank, scorecard_rank, gap, disagreement``.
+    """
+    s = scores.dropna(subset=["model_score", "scorecard_score"]).copy()
+    if len(s) < 3:
+        return float("nan"), s.assign(model_rank=[], scorecard_rank=[], gap=[], disagreement=[])
+    rho = float(stats.spearmanr(s["model_score"], s["scorecard_score"]).statistic)
+    s["model_rank"] = 100 * s["model_score"].rank(pct=True)
+    s["scorecard_rank"] = 100 * s["scorecard_score"].rank(pct=True)
+    s["gap"] = s["model_rank"] - s["scorecard_rank"]
+    hi = s.nlargest(n, "gap").assign(disagreement="model rates higher")
+    lo = s.nsmallest(n, "gap").assign(disagreement="scorecard rates higher")
+    return rho, pd.concat([hi, lo], ignore_index=True)
+
+
+# --------------------------------------------------------------------------- engagement matrix
+
+
+def recent_engagement(ws, as_of, *, days: int = 180) -> pd.DataFrame:
+    """Interactions per account in the last ``days`` days up to ``as_of`` (engine-side).
+
+    Parameters
+    ----------
+    ws : Workspace
+        Must provide ``interactions``.
+    as_of : date-like
+    days : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id, engagement`` for accounts with at least one interaction.
+    """
+    if not ws.has("interactions"):
+        raise DataError("engagement needs the interactions table")
+    if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
+        raise ParamError(f"engagement_days must be a positive whole number, got {days!r}")
+    as_of = parse_as_of(as_of)
+    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+    t = ws.table("interactions")
+    t = t.filter((t.timestamp < end) & (t.timestamp >= end - dt.timedelta(days=days)))
+    out = t.group_by(account_id=t.account_id.cast("string")).aggregate(engagement=t.count())
+    df = out.to_pandas()
+    df["engagement"] = df["engagement"].astype("int64")
+    return df
+
+
+def fit_engagement_matrix(scores: pd.DataFrame, engagement: pd.DataFrame, *,
+                          high_fit: Sequence[str] = ("Strong",),
+                          engagement_quantile: float = 0.5) -> pd.DataFrame:
+    """Place each scored account in the fit x engagement 2x2 with its action.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        :func:`fit_scores` output; excluded accounts are left out.
+    engagement : pandas.DataFrame
+        ``account_id, engagement`` (accounts missing from it have 0).
+    high_fit : sequence of str
+        Buckets that count as high fit.
+    engagement_quantile : float
+        Engagement at or above this quantile of the scored accounts (and above 0) is high.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id, fit_score, fit_bucket, engagement, high_fit, high_engagement,
+        quadrant, action``.
+    """
+    if not 0 < engagement_quantile < 1:
+        raise ParamError(f"engagement_quantile must be between 0 and 1, got "
+                         f"{engagement_quantile!r}")
+    unknown = set(high_fit) - set(FIT_BUCKETS)
+    if unknown:
+        raise ParamError(f"high-fit bucket(s) {sorted(unknown)} unknown; use "
+                         f"{', '.join(FIT_BUCKETS)}")
+    s = scores[scores["fit_bucket"].astype(str) != EXCLUDED]
+    s = s[["account_id", "fit_score", "fit_bucket"]].merge(engagement, on="account_id",
+                                                           how="left")
+    s["engagement"] = s["engagement"].fillna(0).astype("int64")
+    cut = float(s["engagement"].quantile(engagement_quantile)) if len(s) else 0.0
+    s["high_fit"] = s["fit_bucket"].astype(str).isin(list(high_fit))
+    s["high_engagement"] = (s["engagement"] >= cut) & (s["engagement"] > 0)
+    keys = list(zip(s["high_fit"], s["high_engagement"], strict=True))
+    s["quadrant"] = [QUADRANTS[k][0] for k in keys]
+    s["action"] = [QUADRANTS[k][1] for k in keys]
+    s.attrs["engagement_cut"] = cut
+    return s.reset_index(drop=True)
+
+
+def quadrant_summary(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Accounts per fit x engagement quadrant, with the action.
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        Output of :func:`fit_engagement_matrix`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``quadrant, fit, engagement, accounts, share, action`` in a fixed order.
+    """
+    rows = []
+    for (hf, he), (name, action) in QUADRANTS.items():
+        n = int(((matrix["high_fit"] == hf) & (matrix["high_engagement"] == he)).sum())
+        rows.append({"quadrant": name, "fit": "high" if hf else "low",
+                     "engagement": "high" if he else "low", "accounts": n,
+                     "share": n / len(matrix) if len(matrix) else np.nan, "action": action})
+    return pd.DataFrame(rows)
+
+
+def plot_fit_engagement(summary: pd.DataFrame, *, ax=None, title: str = ""):
+    """The 2x2 as four labelled boxes: quadrant, account count and action.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Output of :func:`quadrant_summary`.
+    ax : matplotlib.axes.Axes, optional
+    title : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    from helpers.plotting import PALETTE
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 5))
+    colors = {("high", "high"): PALETTE[2], ("high", "low"): PALETTE[3],
+              ("low", "high"): PALETTE[1], ("low", "low"): PALETTE[6]}
+    for row in summary.itertuples():
+        x = 1 if row.engagement == "high" else 0
+        y = 1 if row.fit == "high" else 0
+        ax.add_patch(plt.Rectangle((x, y), 1, 1, color=colors[(row.fit, row.engagement)],
+                                   alpha=0.35))
+        action = "\n".join(textwrap.wrap(row.action, 30))
+        ax.text(x + 0.5, y + 0.5, f"{row.quadrant}\n{row.accounts:,} accounts\n\n{action}",
+                ha="center", va="center", fontsize=9)
+    ax.set_xlim(0, 2)
+    ax.set_ylim(0, 2)
+    ax.set_xticks([0.5, 1.5], ["low engagement", "high engagement"])
+    ax.set_yticks([0.5, 1.5], ["weaker fit", "strong fit"])
+    ax.grid(False)
+    ax.set_title(title)
+    return ax
+
+
+# --------------------------------------------------------------------------- target lists
+
+
+_TARGET_COLS = ("account_id", "account_name", "industry", "size_band", "region", "country",
+                "employees")
+
+
+def _with_names(scores: pd.DataFrame, features: pd.DataFrame, extra: Sequence[str]) -> pd.DataFrame:
+    cols = [c for c in (*_TARGET_COLS, *extra) if c in features.columns]
+    f = features[cols].copy()
+    f["account_id"] = f["account_id"].astype(str)
+    return scores.merge(f, on="account_id", how="left")
+
+
+def strong_fit_prospects(scores: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """Strong-fit accounts that have never ordered, best score first.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        :func:`fit_scores` output.
+    features : pandas.DataFrame
+        Account features (``order_count`` and names).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    s = _with_names(scores, features, ["order_count", "interactions_total", "opp_open"])
+    s = s[(s["fit_bucket"].astype(str) == "Strong") & (s["order_count"].fillna(0) == 0)]
+    return s.sort_values("fit_score", ascending=False, ignore_index=True)
+
+
+def competitor_targets(scores: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """Strong-fit accounts that also buy from a competitor, best score first.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        :func:`fit_scores` output.
+    features : pandas.DataFrame
+        Account features with ``is_competitor_customer``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Includes ``revenue_12m`` so sales sees how much of the account we already win.
+    """
+    if "is_competitor_customer" not in features.columns:
+        raise DataError("the accounts table has no is_competitor_customer column")
+    s = _with_names(scores, features, ["is_competitor_customer", "order_count", "revenue_12m"])
+    s = s[(s["fit_bucket"].astype(str) == "Strong")
+          & s["is_competitor_customer"].fillna(False).astype(bool)]
+    return s.sort_values("fit_score", ascending=False, ignore_index=True)
+
+
+def whitespace(ws, as_of, features: pd.DataFrame, *,
+               peer_keys: Sequence[str] = ("industry", "size_band"), days: int = 365,
+               min_adoption: float = 0.5, min_peers: int = 10) -> pd.DataFrame:
+    """Cross-sell whitespace: product lines that similar customers buy and this one does not.
+
+    Peers are the customers (an order in the window) with the same ``peer_keys`` values.
+    Product-line revenue per account is summed in the engine over the last ``days`` days.
+
+    Parameters
+    ----------
+    ws : Workspace
+    as_of : date-like
+    features : pandas.DataFrame
+        Account features (for the peer keys and names).
+    peer_keys : sequence of str
+        Attributes that define "similar accounts".
+    days : int
+        Look-back window for "buys".
+    min_adoption : float
+        A line is whitespace when at least this share of the peers bought it.
+    min_peers : int
+        Peer groups with fewer customers are skipped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id, account_name, <peer keys>, product_line, peers, peer_adoption,
+        peer_median_revenue`` (the median window revenue on that line among peers who buy
+        it: a size for the opportunity), largest opportunity first.
+    """
+    if not 0 < min_adoption <= 1:
+        raise ParamError(f"whitespace_min_adoption must be between 0 and 1, got {min_adoption!r}")
+    if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
+        raise ParamError(f"whitespace_days must be a positive whole number, got {days!r}")
+    for k in peer_keys:
+        if k not in features.columns:
+            raise ParamError(f"peer key {k!r} is not an account feature")
+    as_of = parse_as_of(as_of)
+    o = ws.table("orders")
+    o = o.filter((o.order_date <= as_of) & (o.order_date > as_of - dt.timedelta(days=days))
+                 & (o.amount >= 0))
+    lines = o.group_by(account_id=o.account_id.cast("string"),
+                       product_line=o.product_line.cast("string").fill_null(_MISSING)).aggregate(
+        revenue=o.amount.sum()).to_pandas()
+    cols = ["account_id", "account_name", *peer_keys, "product_line", "peers", "peer_adoption",
+            "peer_median_revenue"]
+    if lines.empty:
+        return pd.DataFrame(columns=cols)
+    keys = features[["account_id", *peer_keys]].copy()
+    keys["account_id"] = keys["account_id"].astype(str)
+    keys["peer_group"] = _attribute_values(features, list(peer_keys))[1].to_numpy()
+    buyers = lines.merge(keys[["account_id", "peer_group"]], on="account_id", how="inner")
+    customers = buyers[["account_id", "peer_group"]].drop_duplicates()
+    peers = customers.groupby("peer_group").size().rename("peers")
+    adopt = buyers.groupby(["peer_group", "product_line"]).agg(
+        buyers=("account_id", "nunique"), peer_median_revenue=("revenue", "median")).reset_index()
+    adopt = adopt.merge(peers, on="peer_group")
+    adopt["peer_adoption"] = adopt["buyers"] / adopt["peers"]
+    adopt = adopt[(adopt["peers"] >= min_peers) & (adopt["peer_adoption"] >= min_adoption)]
+    # Every (customer, popular line) pair, minus what the customer already buys.
+    cand = customers.merge(adopt, on="peer_group")
+    have = buyers[["account_id", "product_line"]].assign(_has=True)
+    cand = cand.merge(have, on=["account_id", "product_line"], how="left")
+    cand = cand[cand["_has"].isna()]
+    names = features[["account_id", "account_name", *peer_keys]].copy()
+    names["account_id"] = names["account_id"].astype(str)
+    cand = cand.merge(names, on="account_id", how="left")
+    cand = cand.sort_values(["peer_median_revenue", "peer_adoption"], ascending=False)
+    return cand[cols].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- export
+
+
+def account_profiles(scores: pd.DataFrame, reasons: pd.Series | None = None) -> pd.DataFrame:
+    """The CRM export: one row per account with fit score, bucket, MCP result and reasons.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        :func:`fit_scores` output.
+    reasons : pandas.Series, optional
+        Model reasons per row of ``scores`` (:meth:`LookalikeModel.reasons`). Accounts
+        failing the MCP get their fail reasons instead.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id, fit_score, bucket, mcp_pass, top_reasons``.
+    """
+    why = (pd.Series(reasons).to_numpy(dtype=object) if reasons is not None
+           else np.full(len(scores), "", dtype=object))
+    failing = ~scores["mcp_pass"].to_numpy(dtype=bool)
+    top = np.where(failing, "MCP: " + scores["mcp_reasons"].astype(str).to_numpy(dtype=object),
+                   why)
+    return pd.DataFrame({
+        "account_id": scores["account_id"].astype(str).to_numpy(),
+        "fit_score": scores["fit_score"].to_numpy(dtype=float),
+        "bucket": scores["fit_bucket"].astype(str).to_numpy(),
+        "mcp_pass": scores["mcp_pass"].to_numpy(dtype=bool),
+        "top_reasons": top,
+    })

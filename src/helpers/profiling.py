@@ -1,0 +1,725 @@
+"""Profile of the customer base: who the customers are, how they buy, decide and what hurts.
+
+Four views, each one small table per segment that a chart and a finding sentence can use:
+
+- **basic information** (:func:`base_profile`): accounts, revenue and margin by industry,
+  size band, region, country or city, as counts and shares;
+- **behaviour** (:func:`behaviour_by_segment`, :func:`channel_engagement`,
+  :func:`preferred_channels`, :func:`activity_by_time`, :func:`activity_peaks`): purchase
+  frequency, order value, gaps between orders, product-line breadth, engagement by channel,
+  and the weekday and hour when accounts are most active;
+- **decision process** (:func:`buying_committee`, :func:`sales_cycle`): contacts and roles per
+  account, sales-cycle length and win rate;
+- **needs** (:func:`pain_points`): survey pain-point tags ranked within each segment.
+
+Account-level inputs come from :func:`helpers.features.account_features` (one row per
+account, so pandas is fine there); anything that reads event tables (interactions, contacts,
+opportunities, surveys) aggregates in the engine first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from helpers.errors import DataError, ParamError
+from helpers.features import parse_as_of
+
+#: Weekday names for ``weekday`` indexes (Monday = 0).
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+#: Account columns a profile can be cut by.
+PROFILE_DIMENSIONS = ("industry", "size_band", "region", "country", "city",
+                      "acquisition_channel", "is_competitor_customer", "owner")
+
+OTHER = "Other"
+MISSING = "(missing)"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_column(features: pd.DataFrame, column: str, what: str = "segment column") -> None:
+    if column not in features.columns:
+        from difflib import get_close_matches
+
+        hint = get_close_matches(column, list(features.columns), n=1)
+        raise ParamError(
+            f"{what} {column!r} is not an account feature"
+            + (f"; did you mean {hint[0]!r}?" if hint else "")
+            + f" Usable columns include: {', '.join(PROFILE_DIMENSIONS)}"
+        )
+
+
+def segment_labels(features: pd.DataFrame, by: str, *, top: int | None = None,
+                   weight: str | None = None) -> pd.Series:
+    """Segment label per account as text, with rare values folded into ``"Other"``.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per account (``account_features`` output).
+    by : str
+        Column to segment by, e.g. ``"industry"``.
+    top : int, optional
+        Keep the ``top`` largest values (by account count, or by ``weight``) and fold the
+        rest into ``"Other"``.
+    weight : str, optional
+        Column whose sum ranks the values for ``top``.
+
+    Returns
+    -------
+    pandas.Series
+        Text labels aligned with ``features``; missing values become ``"(missing)"``.
+    """
+    _check_column(features, by)
+    col = features[by]
+    labels = col.astype("object").where(col.notna(), MISSING).astype(str)
+    if top is not None and top > 0 and labels.nunique() > top:
+        size = (features[weight].groupby(labels).sum() if weight
+                else labels.value_counts())
+        keep = set(size.sort_values(ascending=False).index[:top])
+        labels = labels.where(labels.isin(keep), OTHER)
+    return labels
+
+
+def _ordered_levels(features: pd.DataFrame, by: str, labels: pd.Series) -> list[str]:
+    """Categorical columns keep their own order (size bands small -> enterprise)."""
+    col = features[by]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        levels = [str(c) for c in col.cat.categories]
+        extra = sorted(set(labels) - set(levels))
+        return [v for v in levels if v in set(labels)] + extra
+    return list(labels.value_counts().index)
+
+
+# --------------------------------------------------------------------------- basic information
+
+
+def base_profile(features: pd.DataFrame, by: str, *, revenue: str = "revenue_total",
+                 margin: str = "margin_total", top: int | None = 12) -> pd.DataFrame:
+    """Accounts, customers, revenue and margin per segment, with their shares.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per account.
+    by : str
+        Segment column, e.g. ``"industry"``, ``"size_band"``, ``"region"``, ``"city"``.
+    revenue, margin : str
+        Money columns to total (default: net revenue and margin up to ``as_of``).
+    top : int, optional
+        Largest segments kept (by revenue); the rest are folded into ``"Other"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment, accounts, customers, revenue, margin, account_share, revenue_share,
+        margin_share, revenue_per_customer, margin_rate``; categorical segments (size bands)
+        in their natural order, others by revenue, largest first.
+    """
+    for col in (revenue, margin):
+        _check_column(features, col, "money column")
+    labels = segment_labels(features, by, top=top, weight=revenue)
+    frame = pd.DataFrame({
+        "segment": labels,
+        "customer": features["order_count"].to_numpy() > 0 if "order_count" in features
+        else features[revenue].to_numpy() > 0,
+        "revenue": features[revenue].fillna(0).to_numpy(),
+        "margin": features[margin].fillna(0).to_numpy(),
+    })
+    out = frame.groupby("segment").agg(accounts=("segment", "size"), customers=("customer", "sum"),
+                                       revenue=("revenue", "sum"), margin=("margin", "sum"))
+    for col, share in (("accounts", "account_share"), ("revenue", "revenue_share"),
+                       ("margin", "margin_share")):
+        total = out[col].sum()
+        out[share] = out[col] / total if total else np.nan
+    out["revenue_per_customer"] = out["revenue"] / out["customers"].where(out["customers"] > 0)
+    out["margin_rate"] = out["margin"] / out["revenue"].where(out["revenue"] > 0)
+    if isinstance(features[by].dtype, pd.CategoricalDtype):
+        out = out.reindex([v for v in _ordered_levels(features, by, labels) if v in out.index])
+    else:
+        out = out.sort_values("revenue", ascending=False)
+        if OTHER in out.index:  # "Other" last, however large
+            out = pd.concat([out.drop(index=OTHER), out.loc[[OTHER]]])
+    out["customers"] = out["customers"].astype("int64")
+    return out.rename_axis("segment").reset_index()
+
+
+def concentration(profile: pd.DataFrame) -> dict[str, Any]:
+    """The segment with the most revenue relative to its account share.
+
+    Parameters
+    ----------
+    profile : pandas.DataFrame
+        Output of :func:`base_profile`.
+
+    Returns
+    -------
+    dict
+        ``segment, account_share, revenue_share, margin_share, ratio`` of the segment whose
+        revenue share most exceeds its account share (``ratio`` = revenue / account share).
+    """
+    p = profile[profile["segment"] != OTHER]
+    p = p[p["account_share"] > 0]
+    if p.empty:
+        return {"segment": None, "account_share": np.nan, "revenue_share": np.nan,
+                "margin_share": np.nan, "ratio": np.nan}
+    ratio = p["revenue_share"] / p["account_share"]
+    row = p.loc[ratio.idxmax()]
+    return {"segment": row["segment"], "account_share": float(row["account_share"]),
+            "revenue_share": float(row["revenue_share"]),
+            "margin_share": float(row["margin_share"]), "ratio": float(ratio.max())}
+
+
+def plot_profile_shares(profile: pd.DataFrame, *, ax=None, title: str = ""):
+    """Grouped horizontal bars: share of accounts, revenue and margin per segment.
+
+    Parameters
+    ----------
+    profile : pandas.DataFrame
+        Output of :func:`base_profile`.
+    ax : matplotlib.axes.Axes, optional
+    title : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    from helpers.plotting import PALETTE
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, max(2.5, 0.45 * len(profile) + 1)))
+    shares = profile.set_index("segment")[["account_share", "revenue_share", "margin_share"]]
+    shares = shares.iloc[::-1]
+    y = np.arange(len(shares))
+    h = 0.27
+    for i, (col, label) in enumerate((("account_share", "accounts"),
+                                      ("revenue_share", "revenue"), ("margin_share", "margin"))):
+        ax.barh(y + (1 - i) * h, shares[col].to_numpy() * 100, height=h, label=label,
+                color=PALETTE[i])
+    ax.set_yticks(y, [str(s) for s in shares.index])
+    ax.set_xlabel("share of total (%)")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(title)
+    return ax
+
+
+# --------------------------------------------------------------------------- behaviour
+
+
+def behaviour_by_segment(features: pd.DataFrame, by: str = "size_band", *,
+                         top: int | None = 12) -> pd.DataFrame:
+    """Typical buying behaviour of customers per segment (medians, robust to heavy tails).
+
+    Only accounts with at least one order count as customers.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per account with ``order_count``, ``orders_365d``, ``avg_order_value``,
+        ``mean_gap_days`` and ``product_lines``.
+    by : str
+        Segment column.
+    top : int, optional
+        Largest segments kept; the rest are folded into ``"Other"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment, customers, orders_per_year, avg_order_value, gap_days, product_lines``
+        (medians) plus a last row ``segment="All customers"``.
+    """
+    needed = ("order_count", "orders_365d", "avg_order_value", "mean_gap_days", "product_lines")
+    for col in needed:
+        _check_column(features, col, "behaviour column")
+    cust = features[features["order_count"] > 0]
+    if cust.empty:
+        raise DataError("no account has an order on or before as_of, so there is no buying "
+                        "behaviour to profile; check as_of and the orders table")
+    labels = segment_labels(cust, by, top=top)
+    frame = pd.DataFrame({
+        "segment": labels,
+        "orders_per_year": cust["orders_365d"].to_numpy(dtype=float),
+        "avg_order_value": cust["avg_order_value"].to_numpy(dtype=float),
+        "gap_days": cust["mean_gap_days"].to_numpy(dtype=float),
+        "product_lines": cust["product_lines"].to_numpy(dtype=float),
+    })
+    med = ["orders_per_year", "avg_order_value", "gap_days", "product_lines"]
+    out = frame.groupby("segment")[med].median()
+    out.insert(0, "customers", frame.groupby("segment").size())
+    out = out.reindex([v for v in _ordered_levels(cust, by, labels) if v in out.index])
+    total = frame[med].median().to_frame().T
+    total.insert(0, "customers", len(frame))
+    total.index = ["All customers"]
+    return pd.concat([out, total]).rename_axis("segment").reset_index()
+
+
+def channel_engagement(features: pd.DataFrame) -> pd.DataFrame:
+    """Interactions, reach and preference per channel, from the ``eng_<channel>`` columns.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per account; without ``eng_*`` columns (no interactions table) the result
+        is empty.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel, interactions, interaction_share, accounts_reached, reach,
+        per_engaged_account, preferred_by, preferred_share``, most interactions first.
+        ``reach`` is the share of all accounts with at least one interaction on the channel;
+        ``preferred_by`` counts accounts for which it is the busiest channel.
+    """
+    cols = [c for c in features.columns if c.startswith("eng_")]
+    if not cols:
+        return pd.DataFrame(columns=["channel", "interactions", "interaction_share",
+                                     "accounts_reached", "reach", "per_engaged_account",
+                                     "preferred_by", "preferred_share"])
+    eng = features[cols].to_numpy(dtype=float)
+    interactions = eng.sum(axis=0)
+    reached = (eng > 0).sum(axis=0)
+    pref = preferred_channels(features)
+    counts = pref.value_counts()
+    names = [c.removeprefix("eng_") for c in cols]
+    engaged = int((eng.sum(axis=1) > 0).sum())
+    out = pd.DataFrame({
+        "channel": names,
+        "interactions": interactions.astype("int64"),
+        "interaction_share": interactions / interactions.sum() if interactions.sum() else np.nan,
+        "accounts_reached": reached.astype("int64"),
+        "reach": reached / len(features) if len(features) else np.nan,
+        "per_engaged_account": np.where(reached > 0, interactions / np.maximum(reached, 1),
+                                        np.nan),
+        "preferred_by": [int(counts.get(n, 0)) for n in names],
+    })
+    out["preferred_share"] = out["preferred_by"] / engaged if engaged else np.nan
+    return out.sort_values("interactions", ascending=False, ignore_index=True)
+
+
+def preferred_channels(features: pd.DataFrame) -> pd.Series:
+    """Each account's busiest channel (``"none"`` without interactions).
+
+    Ties go to the channel listed first in the feature table.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per account with ``eng_<channel>`` columns.
+
+    Returns
+    -------
+    pandas.Series
+        Channel name per account, aligned with ``features``.
+    """
+    cols = [c for c in features.columns if c.startswith("eng_")]
+    if not cols:
+        return pd.Series("none", index=features.index, name="preferred_channel")
+    eng = features[cols].to_numpy(dtype=float)
+    names = np.array([c.removeprefix("eng_") for c in cols], dtype=object)
+    pick = names[eng.argmax(axis=1)]
+    pick = np.where(eng.sum(axis=1) > 0, pick, "none")
+    return pd.Series(pick, index=features.index, name="preferred_channel").astype(str)
+
+
+def activity_by_time(ws, as_of, *, days: int | None = 365) -> pd.DataFrame:
+    """Interactions per channel, weekday and hour of day, counted in the engine.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Must provide ``interactions``.
+    as_of : date-like
+        Analysis date; later interactions are ignored.
+    days : int, optional
+        Only the last ``days`` days up to ``as_of``; ``None`` means all history.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel, weekday (0 = Monday), weekday_name, hour, interactions``.
+    """
+    if not ws.has("interactions"):
+        raise DataError("activity by weekday and hour needs the interactions table")
+    as_of = parse_as_of(as_of)
+    if days is not None and days <= 0:
+        raise ParamError(f"days must be a positive number of days, got {days!r}")
+    t = ws.table("interactions")
+    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+    cond = t.timestamp < end
+    if days is not None:
+        cond &= t.timestamp >= end - dt.timedelta(days=days)
+    t = t.filter(cond & t.timestamp.notnull())
+    expr = t.group_by(
+        channel=t.channel.cast("string").fill_null(MISSING),
+        weekday=t.timestamp.day_of_week.index(),
+        hour=t.timestamp.hour(),
+    ).aggregate(interactions=t.count())
+    out = expr.to_pandas()
+    out["weekday"] = out["weekday"].astype("int64")
+    out["hour"] = out["hour"].astype("int64")
+    out["interactions"] = out["interactions"].astype("int64")
+    out.insert(2, "weekday_name", [WEEKDAYS[d] for d in out["weekday"]])
+    return out.sort_values(["channel", "weekday", "hour"], ignore_index=True)
+
+
+def activity_peaks(activity: pd.DataFrame) -> pd.DataFrame:
+    """Most active weekday and hour per channel, and for all channels together.
+
+    Parameters
+    ----------
+    activity : pandas.DataFrame
+        Output of :func:`activity_by_time`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel, interactions, peak_weekday, weekday_share, peak_hour, hour_share``; the
+        last row is ``channel="all"``. Shares are the peak's share of the channel's
+        interactions (1/7 or 1/24 would mean no peak at all).
+    """
+    rows = []
+    groups = [(ch, g) for ch, g in activity.groupby("channel", sort=True)]
+    groups.append(("all", activity))
+    for ch, g in groups:
+        total = g["interactions"].sum()
+        if not total:
+            continue
+        by_day = g.groupby("weekday")["interactions"].sum()
+        by_hour = g.groupby("hour")["interactions"].sum()
+        rows.append({
+            "channel": ch, "interactions": int(total),
+            "peak_weekday": WEEKDAYS[int(by_day.idxmax())],
+            "weekday_share": float(by_day.max() / total),
+            "peak_hour": int(by_hour.idxmax()),
+            "hour_share": float(by_hour.max() / total),
+        })
+    return pd.DataFrame(rows, columns=["channel", "interactions", "peak_weekday",
+                                       "weekday_share", "peak_hour", "hour_share"])
+
+
+def plot_activity_heatmap(activity: pd.DataFrame, *, ax=None, title: str = ""):
+    """Heatmap of interactions by weekday (rows) and hour (columns), all channels.
+
+    Parameters
+    ----------
+    activity : pandas.DataFrame
+        Output of :func:`activity_by_time` (optionally filtered to one channel).
+    ax : matplotlib.axes.Axes, optional
+    title : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 3.2))
+    grid = (activity.groupby(["weekday", "hour"])["interactions"].sum().unstack(fill_value=0)
+            .reindex(index=range(7), columns=range(24), fill_value=0))
+    grid.index = [WEEKDAYS[d][:3] for d in grid.index]
+    sns.heatmap(grid, cmap="Blues", cbar=False, ax=ax, linewidths=0.2)
+    ax.set_xlabel("hour of day")
+    ax.set_ylabel("")
+    ax.set_title(title)
+    return ax
+
+
+# --------------------------------------------------------------------------- decision process
+
+
+def _segment_frame(features: pd.DataFrame, by: str, top: int | None) -> pd.DataFrame:
+    return pd.DataFrame({"account_id": features["account_id"].astype(str).to_numpy(),
+                         "segment": segment_labels(features, by, top=top).to_numpy()})
+
+
+def buying_committee(ws, features: pd.DataFrame, by: str = "size_band", *,
+                     top: int | None = 12) -> pd.DataFrame:
+    """Buying-committee size and role mix per segment, from the contacts table.
+
+    Contacts are counted per account and role in the engine; accounts without contacts are
+    left out (an unknown committee, not an empty one).
+
+    Parameters
+    ----------
+    ws : Workspace
+        Must provide ``contacts``.
+    features : pandas.DataFrame
+        One row per account (for the segment of each account).
+    by : str
+        Segment column.
+    top : int, optional
+        Largest segments kept; the rest are folded into ``"Other"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment, accounts, committee_median, committee_mean`` and one ``share_<role>``
+        column per role (share of the segment's contacts), plus a last row
+        ``segment="All accounts"``.
+    """
+    if not ws.has("contacts"):
+        raise DataError("the buying committee needs the contacts table")
+    c = ws.table("contacts")
+    per = c.group_by(account_id=c.account_id.cast("string"),
+                     role=c.role.cast("string").lower().fill_null("other")).aggregate(n=c.count())
+    long = per.to_pandas()
+    wide = long.pivot_table(index="account_id", columns="role", values="n", aggfunc="sum",
+                            fill_value=0)
+    seg = _segment_frame(features, by, top).set_index("account_id")
+    wide = wide.join(seg, how="inner")
+    roles = [r for r in wide.columns if r != "segment"]
+    wide["size"] = wide[roles].sum(axis=1)
+
+    def summarise(g: pd.DataFrame) -> dict:
+        contacts = g["size"].sum()
+        row = {"accounts": len(g), "committee_median": float(g["size"].median()),
+               "committee_mean": float(g["size"].mean())}
+        for r in roles:
+            row[f"share_{r}"] = g[r].sum() / contacts if contacts else np.nan
+        return row
+
+    rows = {s: summarise(g) for s, g in wide.groupby("segment")}
+    order = [v for v in _ordered_levels(features, by, seg["segment"]) if v in rows]
+    out = pd.DataFrame([rows[s] for s in order], index=order)
+    out.loc["All accounts"] = summarise(wide)
+    out["accounts"] = out["accounts"].astype("int64")
+    return out.rename_axis("segment").reset_index()
+
+
+def sales_cycle(ws, as_of, features: pd.DataFrame, by: str = "size_band", *,
+                top: int | None = 12) -> pd.DataFrame:
+    """Win rate and sales-cycle length per segment, from the opportunities table.
+
+    An opportunity counts as closed when its stage is won or lost and its close date (if
+    the column exists) is on or before ``as_of``. The cycle is ``close_date - created_date``
+    in days, for closed opportunities with both dates.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Must provide ``opportunities``.
+    as_of : date-like
+        Analysis date.
+    features : pandas.DataFrame
+        One row per account (for the segment of each account).
+    by : str
+        Segment column.
+    top : int, optional
+        Largest segments kept; the rest are folded into ``"Other"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment, opportunities, closed, won, win_rate, cycle_median_days,
+        cycle_won_median_days``, plus a last row ``segment="All"``.
+    """
+    if not ws.has("opportunities"):
+        raise DataError("win rates and sales cycles need the opportunities table")
+    as_of = parse_as_of(as_of)
+    o = ws.table("opportunities")
+    o = o.filter(o.created_date <= as_of)
+    stage = o.stage.cast("string").lower()
+    has_close = "close_date" in o.columns
+    closed = stage.isin(["won", "lost"])
+    if has_close:
+        closed &= o.close_date.isnull() | (o.close_date <= as_of)
+        cycle = ibis.ifelse(closed, o.close_date.delta(o.created_date, unit="day"),
+                            ibis.null("int64"))
+    else:
+        cycle = ibis.null("int64")
+    rows = o.select(account_id=o.account_id.cast("string"), closed=closed,
+                    won=closed & (stage == "won"), cycle=cycle)
+    # Per account and cycle length keeps the transfer small and lets pandas take medians.
+    agg = rows.group_by("account_id", "closed", "won", "cycle").aggregate(n=rows.count())
+    df = agg.to_pandas()
+    seg = _segment_frame(features, by, top)
+    df = df.merge(seg, on="account_id", how="inner")
+
+    def summarise(g: pd.DataFrame) -> dict:
+        n_closed = int(g.loc[g["closed"], "n"].sum())
+        n_won = int(g.loc[g["won"], "n"].sum())
+        cyc = g[g["closed"] & g["cycle"].notna()]
+        won = cyc[cyc["won"]]
+        return {
+            "opportunities": int(g["n"].sum()), "closed": n_closed, "won": n_won,
+            "win_rate": n_won / n_closed if n_closed else np.nan,
+            "cycle_median_days": _weighted_median(cyc["cycle"], cyc["n"]),
+            "cycle_won_median_days": _weighted_median(won["cycle"], won["n"]),
+        }
+
+    result = {s: summarise(g) for s, g in df.groupby("segment")}
+    order = [v for v in _ordered_levels(features, by, seg["segment"]) if v in result]
+    out = pd.DataFrame([result[s] for s in order], index=order,
+                       columns=["opportunities", "closed", "won", "win_rate",
+                                "cycle_median_days", "cycle_won_median_days"])
+    out.loc["All"] = summarise(df)
+    for col in ("opportunities", "closed", "won"):
+        out[col] = out[col].astype("int64")
+    return out.rename_axis("segment").reset_index()
+
+
+def _weighted_median(values: pd.Series, weights: pd.Series) -> float:
+    """Median of ``values`` repeated ``weights`` times (lower-upper average on ties)."""
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    w = pd.to_numeric(weights, errors="coerce").to_numpy(dtype=float)
+    ok = ~np.isnan(v) & (w > 0)
+    if not ok.any():
+        return float("nan")
+    return float(np.median(np.repeat(v[ok], w[ok].astype(np.int64))))
+
+
+# --------------------------------------------------------------------------- needs
+
+
+def pain_points(ws, as_of, features: pd.DataFrame, by: str = "industry", *,
+                top: int | None = 12, separator: str = ";") -> pd.DataFrame:
+    """Survey pain-point tags ranked within each segment.
+
+    Tags are split and counted per account in the engine. ``share`` is the share of the
+    segment's survey responses that mention the tag; ``rank`` 1 is the most mentioned.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Must provide ``surveys`` with a ``pain_points`` column.
+    as_of : date-like
+        Analysis date; later responses are ignored.
+    features : pandas.DataFrame
+        One row per account (for the segment of each account).
+    by : str
+        Segment column.
+    top : int, optional
+        Largest segments kept; the rest are folded into ``"Other"``.
+    separator : str
+        Separator between tags.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long format ``segment, pain_point, mentions, responses, share, rank, lift`` where
+        ``lift`` is the share in the segment over the share across all responses; the
+        segment ``"All"`` comes first.
+    """
+    if not ws.has("surveys"):
+        raise DataError("pain points need the surveys table")
+    s = ws.table("surveys")
+    if "pain_points" not in s.columns:
+        raise DataError("the surveys table has no pain_points column, so pain points cannot "
+                        "be ranked")
+    as_of = parse_as_of(as_of)
+    s = s.filter(s.response_date <= as_of)
+    responses = s.group_by(account_id=s.account_id.cast("string")).aggregate(responses=s.count())
+    tags = s.select(account_id=s.account_id.cast("string"),
+                    tag=s.pain_points.cast("string").split(separator).unnest())
+    tags = tags.mutate(tag=tags.tag.strip().lower())
+    tags = tags.filter(tags.tag.notnull() & (tags.tag != ""))
+    mentions = tags.group_by("account_id", "tag").aggregate(mentions=tags.count())
+    resp, ment = responses.to_pandas(), mentions.to_pandas()
+    seg = _segment_frame(features, by, top)
+    resp = resp.merge(seg, on="account_id", how="inner")
+    ment = ment.merge(seg, on="account_id", how="inner")
+    cols = ["segment", "pain_point", "mentions", "responses", "share", "rank", "lift"]
+    if resp.empty or ment.empty:
+        return pd.DataFrame(columns=cols)
+    per_seg = resp.groupby("segment")["responses"].sum()
+    counts = ment.groupby(["segment", "tag"])["mentions"].sum().rename("mentions").reset_index()
+    overall = ment.groupby("tag")["mentions"].sum().rename("mentions").reset_index()
+    overall.insert(0, "segment", "All")
+    per_seg.loc["All"] = resp["responses"].sum()
+    out = pd.concat([overall, counts], ignore_index=True).rename(columns={"tag": "pain_point"})
+    out["responses"] = out["segment"].map(per_seg).astype("int64")
+    out["share"] = out["mentions"] / out["responses"]
+    all_share = out[out["segment"] == "All"].set_index("pain_point")["share"]
+    out["lift"] = out["share"] / out["pain_point"].map(all_share)
+    out = out.sort_values(["segment", "mentions", "pain_point"], ascending=[True, False, True])
+    out["rank"] = out.groupby("segment").cumcount() + 1
+    seg_order = ["All"] + [v for v in _ordered_levels(features, by, seg["segment"])
+                           if v in set(out["segment"])]
+    out["segment"] = pd.Categorical(out["segment"], categories=seg_order, ordered=True)
+    out = out.sort_values(["segment", "rank"]).reset_index(drop=True)
+    out["segment"] = out["segment"].astype(str)
+    out["mentions"] = out["mentions"].astype("int64")
+    return out[cols]
+
+
+def plot_pain_points(pains: pd.DataFrame, *, ax=None, title: str = "", min_responses: int = 0):
+    """Heatmap of pain-point shares (% of responses) by segment.
+
+    Parameters
+    ----------
+    pains : pandas.DataFrame
+        Output of :func:`pain_points`.
+    ax : matplotlib.axes.Axes, optional
+    title : str
+    min_responses : int
+        Segments with fewer responses are left out.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    p = pains[pains["responses"] >= min_responses]
+    grid = p.pivot_table(index="segment", columns="pain_point", values="share", sort=False)
+    order = list(dict.fromkeys(p["segment"]))
+    cols = list(p[p["segment"] == order[0]].sort_values("rank")["pain_point"]) if order else []
+    grid = grid.reindex(index=order, columns=cols + [c for c in grid.columns if c not in cols])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, max(2.5, 0.4 * len(grid) + 1)))
+    sns.heatmap(grid * 100, annot=True, fmt=".0f", cmap="Oranges", cbar=False, ax=ax,
+                linewidths=0.5)
+    ax.set_xlabel("pain point (% of responses mentioning it)")
+    ax.set_ylabel("")
+    ax.set_title(title)
+    return ax
+
+
+def distinctive_pain_points(pains: pd.DataFrame, *, min_responses: int = 30,
+                            min_lift: float = 1.3) -> pd.DataFrame:
+    """Segment pain points mentioned clearly more often than across all responses.
+
+    Parameters
+    ----------
+    pains : pandas.DataFrame
+        Output of :func:`pain_points`.
+    min_responses : int
+        Segments with fewer responses are ignored (too noisy).
+    min_lift : float
+        Share in the segment over the overall share, at least.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of ``pains`` (segments only, not ``"All"``), highest lift first.
+    """
+    p = pains[(pains["segment"] != "All") & (pains["responses"] >= min_responses)
+              & (pains["lift"] >= min_lift)]
+    return p.sort_values("lift", ascending=False, ignore_index=True)
+
+
+def top_values(series: pd.Series, n: int = 3) -> list[str]:
+    """The ``n`` first index labels of a Series as text (for finding sentences)."""
+    return [str(v) for v in list(series.index[:n])]
+
+
+def format_list(items: Sequence[Any]) -> str:
+    """``["a", "b", "c"]`` -> ``"a, b and c"``."""
+    items = [str(i) for i in items]
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,282 @@
+"""Customer-base profile: engine results against pandas, planted activity peaks, and the
+customer profiling notebook on a tiny world without surveys and contacts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import profiling, reporting
+from helpers.datasets import open_workspace
+from helpers.errors import DataError, ParamError
+from helpers.features import account_features
+from helpers.sample_world import generate_world, read_truth
+
+AS_OF = "2026-06-30"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("profiling_world")
+    generate_world(folder, accounts=1000, seed=7)
+    ws = open_workspace(folder)
+    yield {"ws": ws, "features": account_features(ws, AS_OF), "truth": read_truth(folder),
+           "folder": folder}
+    ws.close()
+
+
+def _tables(world, name):
+    return world["ws"].table(name).to_pandas()
+
+
+# --------------------------------------------------------------------------- basic information
+
+
+def test_base_profile_totals_and_shares(world):
+    f = world["features"]
+    prof = profiling.base_profile(f, "industry", top=None)
+    assert prof["accounts"].sum() == len(f)
+    assert prof["revenue"].sum() == pytest.approx(f["revenue_total"].sum())
+    assert prof["margin"].sum() == pytest.approx(f["margin_total"].sum())
+    for col in ("account_share", "revenue_share", "margin_share"):
+        assert prof[col].sum() == pytest.approx(1.0)
+    assert prof["revenue"].is_monotonic_decreasing
+    manu = prof.set_index("segment").loc["Manufacturing"]
+    rows = f[f["industry"] == "Manufacturing"]
+    assert manu["customers"] == (rows["order_count"] > 0).sum()
+    assert manu["revenue_per_customer"] == pytest.approx(
+        rows["revenue_total"].sum() / (rows["order_count"] > 0).sum())
+
+
+def test_base_profile_keeps_band_order_and_folds_rare_values(world):
+    f = world["features"]
+    bands = profiling.base_profile(f, "size_band")
+    assert bands["segment"].tolist()[:3] == ["small", "mid", "large"]
+    cities = profiling.base_profile(f, "city", top=5)
+    assert len(cities) == 6 and cities["segment"].iloc[-1] == "Other"
+    assert cities["accounts"].sum() == len(f)
+    top = profiling.concentration(bands)
+    assert top["ratio"] == pytest.approx(top["revenue_share"] / top["account_share"])
+    with pytest.raises(ParamError, match="did you mean 'industry'"):
+        profiling.base_profile(f, "industri")
+
+
+def test_base_profile_on_tiny_tables(tables, tmp_path):
+    from conftest import write_tables
+
+    ws = open_workspace(write_tables(tables, tmp_path / "d", "parquet"))
+    prof = profiling.base_profile(account_features(ws, AS_OF), "region")
+    emea = prof.set_index("segment").loc["EMEA"]
+    assert emea["accounts"] == 2 and emea["customers"] == 2
+    assert emea["revenue"] == pytest.approx(1000 + 2500 + 90000 - 500)
+    assert emea["revenue_share"] == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- behaviour
+
+
+def test_behaviour_medians_match_pandas(world):
+    f = world["features"]
+    out = profiling.behaviour_by_segment(f, "size_band").set_index("segment")
+    cust = f[f["order_count"] > 0]
+    mid = cust[cust["size_band"] == "mid"]
+    assert out.loc["mid", "customers"] == len(mid)
+    assert out.loc["mid", "avg_order_value"] == pytest.approx(mid["avg_order_value"].median())
+    assert out.loc["mid", "gap_days"] == pytest.approx(mid["mean_gap_days"].median())
+    assert out.loc["All customers", "orders_per_year"] == pytest.approx(
+        cust["orders_365d"].median())
+    assert out.index[-1] == "All customers"
+
+
+def test_channel_engagement_and_preferred_channel(world):
+    f = world["features"]
+    eng = profiling.channel_engagement(f)
+    ints = _tables(world, "interactions")
+    ints = ints[pd.to_datetime(ints["timestamp"]) < pd.Timestamp("2026-07-01")]
+    known = ints[ints["account_id"].isin(f["account_id"])]
+    by_channel = known.groupby("channel").size()
+    got = eng.set_index("channel")["interactions"]
+    assert got.sort_index().tolist() == by_channel.sort_index().tolist()
+    assert eng["interaction_share"].sum() == pytest.approx(1.0)
+    pref = profiling.preferred_channels(f)
+    top = known.groupby(["account_id", "channel"]).size().unstack(fill_value=0)
+    some = top.index[:50]
+    expected = top.loc[some].idxmax(axis=1)
+    counts = top.loc[some]
+    # Compare only accounts without a tie for the top channel.
+    unique = (counts.eq(counts.max(axis=1), axis=0).sum(axis=1) == 1)
+    got_pref = pref.set_axis(f["account_id"]).loc[some]
+    assert (got_pref[unique] == expected[unique]).all()
+    assert eng["preferred_by"].sum() == (pref != "none").sum()
+    assert profiling.channel_engagement(f.drop(columns=[c for c in f if c.startswith("eng_")])
+                                        ).empty
+
+
+def test_activity_peaks_recover_planted_peaks(world):
+    activity = profiling.activity_by_time(world["ws"], AS_OF)
+    peaks = profiling.activity_peaks(activity).set_index("channel")
+    planted = world["truth"]["activity_peaks"]["channels"]
+    for channel, truth in planted.items():
+        assert peaks.loc[channel, "peak_weekday"] == truth["weekday"], channel
+        assert peaks.loc[channel, "peak_hour"] == truth["hour"], channel
+    assert peaks.index[-1] == "all"
+    ints = _tables(world, "interactions")
+    ts = pd.to_datetime(ints["timestamp"])
+    window = (ts < pd.Timestamp("2026-07-01")) & (ts >= pd.Timestamp("2026-07-01")
+                                                  - pd.Timedelta(days=365))
+    assert activity["interactions"].sum() == window.sum()
+    email = ints[window & (ints["channel"] == "email")]
+    tues10 = ((pd.to_datetime(email["timestamp"]).dt.day_of_week == 1)
+              & (pd.to_datetime(email["timestamp"]).dt.hour == 10)).sum()
+    cell = activity[(activity["channel"] == "email") & (activity["weekday"] == 1)
+                    & (activity["hour"] == 10)]
+    assert int(cell["interactions"].iloc[0]) == tues10
+    with pytest.raises(ParamError):
+        profiling.activity_by_time(world["ws"], AS_OF, days=0)
+
+
+# --------------------------------------------------------------------------- decision process
+
+
+def test_buying_committee_matches_pandas(world):
+    f = world["features"]
+    out = profiling.buying_committee(world["ws"], f, "size_band").set_index("segment")
+    contacts = _tables(world, "contacts").merge(f[["account_id", "size_band"]], on="account_id")
+    large = contacts[contacts["size_band"] == "large"]
+    sizes = large.groupby("account_id").size()
+    assert out.loc["large", "accounts"] == len(sizes)
+    assert out.loc["large", "committee_median"] == pytest.approx(sizes.median())
+    dm = (large["role"] == "decision_maker").mean()
+    assert out.loc["large", "share_decision_maker"] == pytest.approx(dm)
+    shares = out[[c for c in out.columns if c.startswith("share_")]].sum(axis=1)
+    assert np.allclose(shares, 1.0)
+    # Bigger companies have bigger buying committees in any plausible world.
+    assert out.loc["large", "committee_median"] > out.loc["small", "committee_median"]
+
+
+def test_sales_cycle_matches_pandas(world):
+    f = world["features"]
+    out = profiling.sales_cycle(world["ws"], AS_OF, f, "size_band").set_index("segment")
+    o = _tables(world, "opportunities").merge(f[["account_id", "size_band"]], on="account_id")
+    o = o[pd.to_datetime(o["created_date"]) <= AS_OF]
+    closed = o["stage"].isin(["won", "lost"]) & (
+        o["close_date"].isna() | (pd.to_datetime(o["close_date"]) <= AS_OF))
+    mid = o[(o["size_band"] == "mid")]
+    mid_closed = mid[closed[mid.index]]
+    assert out.loc["mid", "closed"] == len(mid_closed)
+    assert out.loc["mid", "win_rate"] == pytest.approx((mid_closed["stage"] == "won").mean())
+    cycle = (pd.to_datetime(mid_closed["close_date"])
+             - pd.to_datetime(mid_closed["created_date"])).dt.days
+    assert out.loc["mid", "cycle_median_days"] == pytest.approx(cycle.median())
+    won = cycle[mid_closed["stage"] == "won"]
+    assert out.loc["mid", "cycle_won_median_days"] == pytest.approx(won.median())
+    assert out.loc["All", "opportunities"] == len(o)
+
+
+def test_weighted_median():
+    assert profiling._weighted_median(pd.Series([1, 5, 9]), pd.Series([1, 1, 2])) == 7.0
+    assert np.isnan(profiling._weighted_median(pd.Series([], dtype=float),
+                                               pd.Series([], dtype=float)))
+
+
+# --------------------------------------------------------------------------- needs
+
+
+def test_pain_points_match_pandas(world):
+    f = world["features"]
+    pains = profiling.pain_points(world["ws"], AS_OF, f, "industry")
+    s = _tables(world, "surveys")
+    s = s[pd.to_datetime(s["response_date"]) <= AS_OF]
+    tags = s.assign(tag=s["pain_points"].str.split(";")).explode("tag").dropna(subset=["tag"])
+    overall = tags["tag"].value_counts() / len(s)
+    got = pains[pains["segment"] == "All"].set_index("pain_point")["share"]
+    assert got.sort_index().to_numpy() == pytest.approx(overall.sort_index().to_numpy())
+    assert pains[pains["segment"] == "All"]["rank"].tolist() == list(range(1, len(got) + 1))
+    seg = s.merge(f[["account_id", "industry"]], on="account_id")
+    retail = seg[seg["industry"] == "Retail"]
+    r_tags = retail.assign(tag=retail["pain_points"].str.split(";")).explode("tag")
+    r_share = r_tags["tag"].value_counts() / len(retail)
+    got_r = pains[pains["segment"] == "Retail"].set_index("pain_point")["share"]
+    assert got_r.sort_index().to_numpy() == pytest.approx(r_share.sort_index().to_numpy())
+    distinct = profiling.distinctive_pain_points(pains, min_responses=30, min_lift=1.3)
+    assert (distinct["lift"] >= 1.3).all() and (distinct["segment"] != "All").all()
+
+
+def test_missing_optional_tables_raise_readable_errors(world, tmp_path):
+    folder = tmp_path / "no_optional"
+    folder.mkdir()
+    for name in ("accounts", "orders"):
+        shutil.copy(world["folder"] / f"{name}.parquet", folder / f"{name}.parquet")
+    ws = open_workspace(folder)
+    f = account_features(ws, AS_OF)
+    for call in (lambda: profiling.buying_committee(ws, f),
+                 lambda: profiling.sales_cycle(ws, AS_OF, f),
+                 lambda: profiling.pain_points(ws, AS_OF, f),
+                 lambda: profiling.activity_by_time(ws, AS_OF)):
+        with pytest.raises(DataError, match="needs? the"):
+            call()
+    assert profiling.channel_engagement(f).empty
+    ws.close()
+
+
+def test_format_helpers():
+    assert profiling.format_list(["a", "b", "c"]) == "a, b and c"
+    assert profiling.format_list(["a"]) == "a"
+    assert profiling.format_list([]) == ""
+
+
+def test_plots_return_axes(world):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    f = world["features"]
+    ax = profiling.plot_profile_shares(profiling.base_profile(f, "industry"))
+    assert len(ax.patches) == 3 * f["industry"].nunique()
+    activity = profiling.activity_by_time(world["ws"], AS_OF, days=90)
+    assert profiling.plot_activity_heatmap(activity).get_xlabel() == "hour of day"
+    pains = profiling.pain_points(world["ws"], AS_OF, f, "size_band")
+    assert profiling.plot_pain_points(pains).get_ylabel() == ""
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------- the notebook
+
+
+@pytest.mark.slow
+def test_notebook_runs_without_surveys_and_contacts(tmp_path):
+    """The one papermill execution: a tiny world lacking surveys and contacts."""
+    import papermill as pm
+
+    data = tmp_path / "tiny"
+    generate_world(data, accounts=300, seed=3)
+    for name in ("surveys", "contacts"):
+        (data / f"{name}.parquet").unlink()
+    out_dir = tmp_path / "out"
+    executed = tmp_path / "customer_profiling.ipynb"
+    pm.execute_notebook(
+        str(ROOT / "notebooks" / "customer_profiling.ipynb"), str(executed),
+        parameters={"data_source": str(data), "output_dir": str(out_dir)},
+        kernel_name=reporting.kernel_name(), cwd=str(ROOT / "notebooks"),
+        progress_bar=False,
+    )
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    text = "\n".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/markdown", ""))
+                     for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
+    assert "No contacts table" in text
+    assert "No surveys table" in text
+    assert not any(o.get("output_type") == "error" for c in nb["cells"]
+                   for o in c.get("outputs", []))
+    export = pd.read_csv(out_dir / "exports" / "account_profiles.csv")
+    assert list(export.columns) == ["account_id", "fit_score", "bucket", "mcp_pass",
+                                    "top_reasons"]
+    assert len(export) == 300
+    cards = json.loads((out_dir / "headlines" / "customer_profiling.json").read_text("utf-8"))
+    assert 3 <= len(cards) <= 5
