@@ -1,0 +1,541 @@
+"""Attribution of won opportunities to channels or content over each account's touch path.
+
+A *journey* ends either in an opportunity or, for accounts without one, on ``as_of``:
+
+- every won or lost opportunity (stage as of ``as_of``) is a journey made of the account's
+  touches in the ``lookback_days`` before it was created, up to the end of the creation day;
+  won ones convert, lost ones do not. Opportunities still open on ``as_of`` are left out
+  because their outcome is unknown;
+- every account with touches in the last ``lookback_days`` and no opportunity created in
+  that time is a journey that has not converted.
+
+Paths are built in the engine (one join and window functions), so the same code runs on
+millions of touches. Heuristic credits are aggregated in the engine as well:
+
+``first_touch`` / ``last_touch``
+    All credit to the first or last touch.
+``linear``
+    Equal credit to every touch.
+``time_decay``
+    Credit proportional to ``2 ** (-days_before / half_life_days)``, normalised per
+    journey, where ``days_before`` is the time from the touch to the end of the journey.
+``position_based``
+    The U shape: ``position_weights`` (default 40 % / 20 % / 40 %) to the first touch, the
+    middle touches together, and the last touch; one touch gets everything and two touches
+    share it half and half.
+
+The data-driven model is the first-order Markov chain of the paths (states: start, the
+labels, conversion, null). The conversion probability from the start state and the
+probability with each label removed (every transition into it goes to null) are solved
+exactly with absorbing-chain algebra: with ``Q`` the transient and ``R`` the absorbing
+block of the transition matrix, absorption probabilities are ``(I - Q)^-1 R``. The
+removal effect of a label is ``1 - p_removed / p_base``, and the converting journeys are
+shared out in proportion to the removal effects.
+
+Won opportunities without any recorded touch are credited to ``"(no touch)"`` in every
+model, so every model hands out exactly the number of won opportunities.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from helpers.errors import DataError, ParamError
+
+HEURISTIC_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
+MODELS = (*HEURISTIC_MODELS, "markov")
+MODEL_NAMES = {
+    "first_touch": "first touch", "last_touch": "last touch", "linear": "linear",
+    "time_decay": "time decay", "position_based": "position-based (U)",
+    "markov": "Markov removal effect",
+}
+LABELS = ("channel", "content_id", "content_type", "content_category", "topic")
+NO_TOUCH = "(no touch)"
+START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
+_DAY = 86400.0
+
+
+def _check(lookback_days: int, half_life_days: float, position_weights) -> None:
+    if int(lookback_days) < 1:
+        raise ParamError(f"lookback_days must be at least 1, got {lookback_days}")
+    if not half_life_days > 0:
+        raise ParamError(f"half_life_days must be positive, got {half_life_days}")
+    w = list(position_weights)
+    if len(w) != 3 or min(w) < 0 or abs(sum(w) - 1) > 1e-9:
+        raise ParamError("position_weights must be three non-negative shares (first, middle, "
+                         f"last) adding up to 1, got {w}")
+
+
+def _as_of_end(as_of) -> dt.datetime:
+    day = pd.Timestamp(as_of).date()
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+
+
+def journeys(ws, as_of, *, lookback_days: int = 90):
+    """The journeys to attribute, as an Ibis table (not executed).
+
+    Parameters
+    ----------
+    ws : Workspace
+        Needs ``interactions``; ``opportunities`` for converting journeys.
+    as_of : date-like
+        Analysis date.
+    lookback_days : int
+        Days of touches before each journey end.
+
+    Returns
+    -------
+    ibis.Table
+        ``journey_id, account_id, start_ts, end_ts, converted, value``.
+    """
+    if not ws.has("interactions"):
+        raise DataError("attribution needs the interactions table, which the data lacks")
+    end_all = _as_of_end(as_of)
+    look = ibis.interval(days=int(lookback_days))
+    i = ws.table("interactions")
+    i = i.filter(i.timestamp < end_all)
+    recent = i.filter(i.timestamp >= end_all - dt.timedelta(days=int(lookback_days)))
+    active = recent.select(account_id=recent.account_id.cast("string")).distinct()
+    parts = []
+    if ws.has("opportunities"):
+        o = ws.table("opportunities")
+        o = o.filter(o.created_date <= pd.Timestamp(as_of).date())
+        stage = o.stage.cast("string").lower()
+        if "close_date" in o.columns:
+            later = o.close_date.notnull() & (o.close_date > pd.Timestamp(as_of).date())
+            stage = ibis.ifelse(later, "open", stage)
+        o = o.mutate(_stage=stage)
+        done = o.filter(o._stage.isin(["won", "lost"]))
+        end_ts = done.created_date.cast("timestamp") + ibis.interval(days=1)
+        parts.append(done.select(
+            journey_id=done.opportunity_id.cast("string"),
+            account_id=done.account_id.cast("string"),
+            start_ts=end_ts - look, end_ts=end_ts,
+            converted=done._stage == "won",
+            value=ibis.ifelse(done._stage == "won", done.amount.cast("float64").coalesce(0.0),
+                              0.0),
+        ))
+        recent_opp = o.filter(o.created_date.cast("timestamp") >= end_all - dt.timedelta(
+            days=int(lookback_days))).select(_acc=o.account_id.cast("string")).distinct()
+        active = active.anti_join(recent_opp, active.account_id == recent_opp._acc)
+    end_lit = ibis.literal(end_all, type="timestamp")
+    parts.append(active.select(
+        journey_id="account:" + active.account_id,
+        account_id=active.account_id,
+        start_ts=end_lit - look, end_ts=end_lit,
+        converted=ibis.literal(False), value=ibis.literal(0.0),
+    ))
+    return parts[0].union(parts[1]) if len(parts) == 2 else parts[0]
+
+
+def touch_paths(ws, as_of, *, lookback_days: int = 90, label: str = "channel"):
+    """One row per touch on a journey, with its position, as an Ibis table (not executed).
+
+    Parameters
+    ----------
+    ws : Workspace
+        Needs ``interactions``; ``content`` for content labels.
+    as_of : date-like
+        Analysis date.
+    lookback_days : int
+        Days of touches before each journey end.
+    label : {"channel", "content_id", "content_type", "content_category", "topic"}
+        What gets the credit. Content labels use only touches that carry a ``content_id``.
+
+    Returns
+    -------
+    ibis.Table
+        ``journey_id, label, position`` (0 = first), ``n_touches, days_before,
+        converted, value``.
+    """
+    if label not in LABELS:
+        raise ParamError(f"label {label!r} is not supported; use one of {', '.join(LABELS)}")
+    if int(lookback_days) < 1:
+        raise ParamError(f"lookback_days must be at least 1, got {lookback_days}")
+    ends = journeys(ws, as_of, lookback_days=lookback_days)
+    i = ws.table("interactions")
+    i = i.filter(i.timestamp < _as_of_end(as_of))
+    if label == "channel":
+        touches = i.select(_acc=i.account_id.cast("string"), ts=i.timestamp,
+                           _tie=i.interaction_id.cast("string"),
+                           label=i.channel.cast("string").coalesce("(unknown)"))
+    else:
+        if not ws.has("content"):
+            raise DataError(f"attribution by {label} needs the content table, which the data "
+                            "lacks; use label='channel'")
+        c = ws.table("content")
+        i = i.filter(i.content_id.notnull())
+        j = i.join(c, i.content_id.cast("string") == c.content_id.cast("string"))
+        col = "content_id" if label == "content_id" else label
+        touches = j.select(_acc=j.account_id.cast("string"), ts=j.timestamp,
+                           _tie=j.interaction_id.cast("string"),
+                           label=j[col].cast("string").coalesce("(unknown)"))
+    p = touches.join(ends, (touches._acc == ends.account_id) & (touches.ts >= ends.start_ts)
+                     & (touches.ts < ends.end_ts))
+    journey = ibis.window(group_by=p.journey_id)
+    ordered = ibis.window(group_by=p.journey_id, order_by=[p.ts, p._tie])
+    return p.select(
+        journey_id=p.journey_id,
+        label=p.label,
+        position=ibis.row_number().over(ordered),
+        n_touches=p.journey_id.count().over(journey),
+        days_before=(p.end_ts.epoch_seconds() - p.ts.epoch_seconds()).cast("float64") / _DAY,
+        converted=p.converted,
+        value=p.value,
+    )
+
+
+def won_totals(ws, as_of, *, lookback_days: int = 90) -> tuple[int, float]:
+    """Won opportunities to attribute (stage as of ``as_of``): count and value.
+
+    Parameters
+    ----------
+    ws : Workspace
+    as_of : date-like
+    lookback_days : int
+
+    Returns
+    -------
+    (int, float)
+    """
+    if not ws.has("opportunities"):
+        return 0, 0.0
+    ends = journeys(ws, as_of, lookback_days=lookback_days)
+    won = ends.filter(ends.converted)
+    res = won.aggregate(n=won.count(), v=won.value.sum()).to_pandas().iloc[0]
+    return int(res["n"]), float(res["v"] if pd.notna(res["v"]) else 0.0)
+
+
+# --------------------------------------------------------------------------- heuristics
+
+
+def heuristic_credits(paths, *, half_life_days: float = 7.0,
+                      position_weights: tuple[float, float, float] = (0.4, 0.2, 0.4)):
+    """Conversions and value credited to each label by the five heuristic models.
+
+    Parameters
+    ----------
+    paths : ibis.Table
+        Output of :func:`touch_paths` (or any table with its columns).
+    half_life_days : float
+        Half-life of the time-decay model.
+    position_weights : (float, float, float)
+        Shares of the first touch, all middle touches together and the last touch.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``label, model, conversions, value``; only converting journeys give credit.
+    """
+    _check(1, half_life_days, position_weights)
+    first_w, mid_w, last_w = (float(x) for x in position_weights)
+    p = paths.filter(paths.converted)
+    p = p.mutate(_decay=2.0 ** (-p.days_before / float(half_life_days)))
+    p = p.mutate(_decay_w=p._decay / p._decay.sum().over(ibis.window(group_by=p.journey_id)))
+    n = p.n_touches.cast("float64")
+    pos = p.position
+    u_shape = ibis.cases(
+        (p.n_touches == 1, 1.0),
+        (p.n_touches == 2, 0.5),
+        (pos == 0, first_w),
+        (pos == p.n_touches - 1, last_w),
+        else_=mid_w / (n - 2.0),
+    )
+    if first_w + last_w == 0:
+        u_shape = ibis.ifelse(p.n_touches <= 2, 1.0 / n, u_shape)
+    weights = {
+        "first_touch": ibis.ifelse(pos == 0, 1.0, 0.0),
+        "last_touch": ibis.ifelse(pos == p.n_touches - 1, 1.0, 0.0),
+        "linear": 1.0 / n,
+        "time_decay": p._decay_w,
+        "position_based": u_shape,
+    }
+    metrics = {}
+    for name, w in weights.items():
+        metrics[f"c_{name}"] = w.sum()
+        metrics[f"v_{name}"] = (w * p.value).sum()
+    wide = p.group_by("label").aggregate(**metrics).to_pandas()
+    rows = []
+    for name in HEURISTIC_MODELS:
+        rows.append(pd.DataFrame({"label": wide["label"], "model": name,
+                                  "conversions": wide[f"c_{name}"].astype(float),
+                                  "value": wide[f"v_{name}"].astype(float)}))
+    if not rows or wide.empty:
+        return pd.DataFrame(columns=["label", "model", "conversions", "value"])
+    return pd.concat(rows, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- Markov
+
+
+def path_transitions(paths) -> pd.DataFrame:
+    """First-order transition counts of all journeys, counted in the engine.
+
+    Parameters
+    ----------
+    paths : ibis.Table
+        Output of :func:`touch_paths`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``from_state, to_state, count`` with the states :data:`START`, the labels,
+        :data:`CONVERSION` and :data:`NULL`.
+    """
+    w = ibis.window(group_by=paths.journey_id, order_by=paths.position)
+    nxt = paths.label.lead().over(w)
+    end_state = ibis.ifelse(paths.converted, CONVERSION, NULL)
+    steps = paths.select(from_state=paths.label, to_state=nxt.coalesce(end_state))
+    starts = paths.filter(paths.position == 0).select(from_state=ibis.literal(START),
+                                                      to_state=paths.label)
+    both = steps.union(starts, distinct=False)
+    out = both.group_by(["from_state", "to_state"]).aggregate(count=both.count()).to_pandas()
+    out["count"] = out["count"].astype("int64")
+    return out.sort_values(["from_state", "to_state"]).reset_index(drop=True)
+
+
+def transitions_from_paths(paths: list[list[str]], converted: list[bool]) -> pd.DataFrame:
+    """Transition counts of a few explicit paths (for examples, tests and what-ifs).
+
+    Parameters
+    ----------
+    paths : list of list of str
+        Labels of each journey's touches in order; empty journeys are skipped.
+    converted : list of bool
+        Whether each journey converted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`path_transitions`.
+    """
+    if len(paths) != len(converted):
+        raise ParamError("paths and converted must have the same length")
+    pairs: dict[tuple[str, str], int] = {}
+    for path, conv in zip(paths, converted, strict=True):
+        if not path:
+            continue
+        states = [START, *path, CONVERSION if conv else NULL]
+        for a, b in zip(states[:-1], states[1:], strict=True):
+            pairs[(a, b)] = pairs.get((a, b), 0) + 1
+    return pd.DataFrame([(a, b, c) for (a, b), c in sorted(pairs.items())],
+                        columns=["from_state", "to_state", "count"])
+
+
+def _conversion_probability(Q: np.ndarray, R: np.ndarray) -> float:
+    # Absorption probabilities B = (I - Q)^-1 R; row 0 is the start state, column 0 conversion.
+    B = np.linalg.solve(np.eye(len(Q)) - Q, R)
+    return float(B[0, 0])
+
+
+def markov_removal_effects(transitions: pd.DataFrame) -> pd.DataFrame:
+    """Removal effect of every label in a first-order absorbing Markov chain.
+
+    Parameters
+    ----------
+    transitions : pandas.DataFrame
+        ``from_state, to_state, count`` as from :func:`path_transitions`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``label, removal_effect, share``, largest effect first. ``attrs["base_probability"]``
+        holds the conversion probability of the full chain.
+    """
+    t = transitions[transitions["count"] > 0]
+    labels = sorted((set(t["from_state"]) | set(t["to_state"])) - {START, CONVERSION, NULL})
+    cols = ["label", "removal_effect", "share"]
+    if not labels:
+        out = pd.DataFrame(columns=cols)
+        out.attrs["base_probability"] = np.nan
+        return out
+    transient = [START, *labels]
+    idx = {s: k for k, s in enumerate(transient)}
+    absorbing = {CONVERSION: 0, NULL: 1}
+    counts = np.zeros((len(transient), len(transient) + 2))
+    for a, b, c in t[["from_state", "to_state", "count"]].itertuples(index=False):
+        if a not in idx:
+            raise ParamError(f"transition out of absorbing state {a!r}")
+        col = absorbing[b] + len(transient) if b in absorbing else idx[b]
+        counts[idx[a], col] += c
+    totals = counts.sum(axis=1, keepdims=True)
+    # A state never left (no outgoing counts) is treated as ending in null.
+    counts[totals[:, 0] == 0, len(transient) + 1] = 1.0
+    P = counts / counts.sum(axis=1, keepdims=True)
+    Q, R = P[:, : len(transient)], P[:, len(transient):]
+    base = _conversion_probability(Q, R)
+    effects = []
+    for lab in labels:
+        k = idx[lab]
+        Qr, Rr = Q.copy(), R.copy()
+        Qr[k, :] = 0.0
+        Rr[k, :] = (0.0, 1.0)
+        p = _conversion_probability(Qr, Rr)
+        effects.append(1 - p / base if base > 0 else np.nan)
+    eff = np.asarray(effects, dtype=float)
+    total = np.nansum(eff)
+    out = pd.DataFrame({"label": labels, "removal_effect": eff,
+                        "share": eff / total if total > 0 else np.nan})
+    out = out.sort_values(["removal_effect", "label"], ascending=[False, True],
+                          ignore_index=True)
+    out.attrs["base_probability"] = base
+    return out
+
+
+def markov_credits(transitions: pd.DataFrame, conversions: float, value: float) -> pd.DataFrame:
+    """Share conversions and value out by Markov removal-effect share.
+
+    Parameters
+    ----------
+    transitions : pandas.DataFrame
+        As from :func:`path_transitions`.
+    conversions, value : float
+        Converting journeys with touches and their value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``label, model, conversions, value, removal_effect``.
+    """
+    eff = markov_removal_effects(transitions)
+    return pd.DataFrame({"label": eff["label"], "model": "markov",
+                         "conversions": eff["share"] * conversions,
+                         "value": eff["share"] * value,
+                         "removal_effect": eff["removal_effect"]})
+
+
+# --------------------------------------------------------------------------- everything
+
+
+def _cache(expr):
+    # Paths feed two queries; materialising them once halves the work where the engine allows.
+    try:
+        return expr.cache()
+    except Exception:
+        return expr
+
+
+def attribute(ws, as_of, *, label: str = "channel", lookback_days: int = 90,
+              half_life_days: float = 7.0,
+              position_weights: tuple[float, float, float] = (0.4, 0.2, 0.4)) -> pd.DataFrame:
+    """Credit won opportunities to labels under all six models.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Needs ``interactions`` and ``opportunities`` (and ``content`` for content labels).
+    as_of : date-like
+        Analysis date.
+    label : str
+        What gets the credit; see :func:`touch_paths`.
+    lookback_days : int
+        Days of touches before each opportunity.
+    half_life_days : float
+        Half-life of the time-decay model.
+    position_weights : (float, float, float)
+        First, middle and last shares of the position-based model.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long table ``label, model, conversions, value, share`` (share of the model's
+        conversions); ``attrs`` holds ``won`` (won opportunities), ``journeys``,
+        ``base_probability`` and ``removal_effects``.
+    """
+    _check(lookback_days, half_life_days, position_weights)
+    if not ws.has("opportunities"):
+        raise DataError("attribution needs the opportunities table, which the data lacks")
+    paths = _cache(touch_paths(ws, as_of, lookback_days=lookback_days, label=label))
+    heur = heuristic_credits(paths, half_life_days=half_life_days,
+                             position_weights=position_weights)
+    trans = path_transitions(paths)
+    conv_with_touch = float(heur.loc[heur.model == "linear", "conversions"].sum())
+    value_with_touch = float(heur.loc[heur.model == "linear", "value"].sum())
+    effects = markov_removal_effects(trans)
+    markov = markov_credits(trans, conv_with_touch, value_with_touch)
+    won_n, won_v = won_totals(ws, as_of, lookback_days=lookback_days)
+    # Won journeys without a (content) touch in their window keep their credit as one label.
+    lone_n = won_n - int(round(conv_with_touch))
+    lone_v = won_v - value_with_touch
+    parts = [heur, markov.drop(columns="removal_effect")]
+    if lone_n:
+        parts.append(pd.DataFrame({"label": NO_TOUCH, "model": list(MODELS),
+                                   "conversions": float(lone_n), "value": lone_v}))
+    out = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    out = out.groupby(["label", "model"], as_index=False)[["conversions", "value"]].sum()
+    out["share"] = out["conversions"] / out.groupby("model")["conversions"].transform("sum")
+    out.attrs.update({
+        "won": won_n,
+        "journeys": int(trans.loc[trans.from_state == START, "count"].sum()),
+        "base_probability": effects.attrs.get("base_probability", np.nan),
+        "removal_effects": effects,
+    })
+    return out
+
+
+def compare_models(credits: pd.DataFrame, *, measure: str = "share") -> pd.DataFrame:
+    """Models side by side: one row per label, one column per model, plus the spread.
+
+    Parameters
+    ----------
+    credits : pandas.DataFrame
+        Output of :func:`attribute`.
+    measure : {"share", "conversions", "value"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``label``; columns the models in :data:`MODELS` order, ``spread`` (largest
+        minus smallest across models), ``high_model`` and ``low_model``. Sorted by the
+        Markov column, then linear.
+    """
+    if measure not in ("share", "conversions", "value"):
+        raise ParamError(f"measure {measure!r} is not supported; use share, conversions or value")
+    wide = credits.pivot_table(index="label", columns="model", values=measure, aggfunc="sum",
+                               fill_value=0.0)
+    wide = wide.reindex(columns=[m for m in MODELS if m in wide.columns])
+    wide["spread"] = wide[list(wide.columns)].max(axis=1) - wide[list(wide.columns)].min(axis=1)
+    models = [m for m in MODELS if m in wide.columns]
+    wide["high_model"] = wide[models].idxmax(axis=1)
+    wide["low_model"] = wide[models].idxmin(axis=1)
+    order = [m for m in ("markov", "linear") if m in wide.columns]
+    wide = wide.sort_values(order, ascending=False) if order else wide
+    wide.columns.name = None
+    return wide
+
+
+def plot_attribution(credits: pd.DataFrame, *, ax=None, top: int = 10):
+    """Grouped bars: share of conversions per label under each model.
+
+    Parameters
+    ----------
+    credits : pandas.DataFrame
+        Output of :func:`attribute`.
+    ax : matplotlib.axes.Axes, optional
+    top : int
+        Labels shown (largest Markov share first).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.5))
+    wide = compare_models(credits).head(top)
+    data = credits[credits["label"].isin(wide.index)].copy()
+    data["model"] = data["model"].map(MODEL_NAMES)
+    sns.barplot(data=data, y="label", x="share", hue="model", order=list(wide.index),
+                hue_order=[MODEL_NAMES[m] for m in MODELS], ax=ax, orient="h")
+    ax.set_xlabel("share of won opportunities")
+    ax.set_ylabel("")
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.legend(title="", fontsize=8, loc="lower right")
+    ax.set_title("Attribution models side by side")
+    return ax

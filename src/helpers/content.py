@@ -1,0 +1,1152 @@
+"""Content and channel evaluation: what works, for whom, through which channel, and when.
+
+Definitions used throughout (all counted in the engine, rows after ``as_of`` ignored):
+
+*touch*
+    One ``interactions`` row. A *content touch* carries a ``content_id``.
+*views*
+    All touches of an asset: every recorded exposure counts once, whatever its event type.
+*interaction rate*
+    Likes, comments and shares over views.
+*engaged account*
+    An account with at least one touch of an engaging event type (click, reply, like,
+    comment, share, download, registration, attend) on the asset.
+*conversion*
+    An account *converts* after a touch when it creates an opportunity within
+    ``window_days`` after the touch (same day included). ``credit="sourced"`` counts only
+    opportunities whose ``source_content_id`` (for content) or ``source_channel`` (for
+    channels) names what was touched; ``credit="influenced"`` counts any opportunity of
+    the account, so one opportunity may be credited to several assets and the numbers
+    do not add up across assets (use :mod:`helpers.attribution` for an additive split).
+*influenced pipeline / won revenue*
+    Amounts of the converted opportunities; won means stage ``won`` and closed by
+    ``as_of``.
+*ROI*
+    ``(won revenue - cost) / cost`` with production cost (content) or spend (channels);
+    revenue, not margin, so it flatters low-margin products.
+
+Rates carry Wilson score intervals. Rows below a minimum sample are flagged and kept out
+of rankings, because a 2-of-3 asset is not better than a 90-of-1,500 one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from difflib import get_close_matches
+
+import ibis
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from helpers.contract import LIFECYCLE_STAGES
+from helpers.errors import DataError, ParamError
+
+CREDITS = ("sourced", "influenced")
+CONTENT_LEVELS = ("content_id", "content_type", "content_category", "topic")
+INTERACTION_EVENTS = ("like", "comment", "share")
+ENGAGED_EVENTS = ("click", "reply", "like", "comment", "share", "download", "registration",
+                  "attend")
+DEFAULT_CHANNEL_GROUPS: dict[str, tuple[str, ...]] = {
+    "offline": ("meeting", "trade_show", "visit"),
+    "online": ("email", "social", "website", "ads"),
+    "hybrid": ("webinar",),
+}
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+STAGE_ORDER = LIFECYCLE_STAGES
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _day(as_of) -> dt.date:
+    try:
+        ts = pd.Timestamp(as_of)
+    except (TypeError, ValueError):
+        raise ParamError(f"as_of={as_of!r} is not a date; write it like 2026-06-30") from None
+    if pd.isna(ts):
+        raise ParamError("as_of is missing; write a date like 2026-06-30")
+    return ts.date()
+
+
+def _end(as_of) -> dt.datetime:
+    return dt.datetime.combine(_day(as_of) + dt.timedelta(days=1), dt.time())
+
+
+def _need(ws, *tables: str, what: str) -> None:
+    missing = [t for t in tables if not ws.has(t)]
+    if missing:
+        raise DataError(f"{what} needs the {' and '.join(missing)} table(s), which the data "
+                        "source lacks")
+
+
+def _check_credit(credit: str) -> None:
+    if credit not in CREDITS:
+        raise ParamError(f"credit {credit!r} is not supported; use sourced or influenced")
+
+
+def _check_positive(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ParamError(f"{name} must be a whole number of at least 1, got {value!r}")
+    return int(value)
+
+
+def _safe_div(num, den):
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def wilson_interval(successes, trials, confidence: float = 0.95):
+    """Wilson score interval of a proportion (vectorised).
+
+    Parameters
+    ----------
+    successes, trials : array-like
+        Counts; rows with zero trials give NaN.
+    confidence : float
+        Coverage, e.g. 0.95.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Lower and upper bounds; equal to statsmodels
+        ``proportion_confint(method="wilson")``.
+    """
+    if not 0 < confidence < 1:
+        raise ParamError(f"confidence must lie between 0 and 1, got {confidence}")
+    x = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    if np.any(x < 0) or np.any(x > n):
+        raise ParamError("successes must lie between 0 and the number of trials")
+    z = stats.norm.ppf(1 - (1 - confidence) / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = x / n
+        denom = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    ok = n > 0
+    # The bounds are exactly 0 and 1 at the extremes; rounding would leave 1e-17 there.
+    low = np.where(ok, np.where(x == 0, 0.0, np.clip(centre - half, 0, 1)), np.nan)
+    high = np.where(ok, np.where(x == n, 1.0, np.clip(centre + half, 0, 1)), np.nan)
+    return low, high
+
+
+def rate_ratio_interval(x1, n1, x2, n2, confidence: float = 0.95):
+    """Ratio of two proportions ``(x1/n1) / (x2/n2)`` with the Katz log interval.
+
+    Parameters
+    ----------
+    x1, n1, x2, n2 : array-like
+        Successes and trials of the two groups.
+    confidence : float
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        Ratio, lower and upper bound; NaN where a group has no successes.
+    """
+    x1, n1, x2, n2 = (np.asarray(v, dtype=float) for v in (x1, n1, x2, n2))
+    z = stats.norm.ppf(1 - (1 - confidence) / 2)
+    ok = (x1 > 0) & (x2 > 0) & (n1 > 0) & (n2 > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(ok, (x1 / n1) / (x2 / n2), np.nan)
+        se = np.sqrt(1 / x1 - 1 / n1 + 1 / x2 - 1 / n2)
+        low = np.where(ok, ratio * np.exp(-z * se), np.nan)
+        high = np.where(ok, ratio * np.exp(z * se), np.nan)
+    return ratio, low, high
+
+
+def _column(frame: pd.DataFrame, col: str, fill) -> pd.Series:
+    if col not in frame.columns:
+        return pd.Series(fill, index=frame.index)
+    return pd.to_numeric(frame[col], errors="coerce").fillna(fill)
+
+
+def _add_rate(frame: pd.DataFrame, name: str, num: str, den: str, confidence: float) -> None:
+    frame[name] = _safe_div(frame[num], frame[den])
+    low, high = wilson_interval(frame[num].to_numpy(float), frame[den].to_numpy(float),
+                                confidence)
+    frame[f"{name}_low"] = low
+    frame[f"{name}_high"] = high
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+def target_accounts(stages: pd.Series, target_stages: Iterable[str]) -> pd.Index:
+    """Accounts whose stage is one of ``target_stages``.
+
+    Parameters
+    ----------
+    stages : pandas.Series
+        Stage per account, indexed by ``account_id`` (e.g. from :func:`helpers.lifecycle.stages_for`).
+    target_stages : iterable of str
+        Stage names; unknown names are an error, so a typo never empties the target list.
+
+    Returns
+    -------
+    pandas.Index
+    """
+    wanted = [str(s) for s in target_stages]
+    known = sorted(set(STAGE_ORDER) | set(pd.Series(stages).astype(str).unique()))
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        hint = get_close_matches(unknown[0], known, n=1)
+        raise ParamError(f"target_stages: unknown stage {unknown[0]!r}"
+                         + (f"; did you mean {hint[0]!r}?" if hint else "")
+                         + f" Stages: {', '.join(STAGE_ORDER)}")
+    if not wanted:
+        raise ParamError("target_stages is empty; list at least one stage, e.g. [growth, mature]")
+    s = pd.Series(stages)
+    return s.index[s.astype(str).isin(wanted)]
+
+
+def _check_groups(groups) -> dict[str, tuple[str, ...]]:
+    if groups is None:
+        return DEFAULT_CHANNEL_GROUPS
+    if not isinstance(groups, Mapping) or not all(
+            isinstance(v, (list, tuple)) for v in groups.values()):
+        raise ParamError("channel_groups must map a group name to a list of channels, e.g. "
+                         "{offline: [meeting, visit], online: [email]}")
+    return {str(k): tuple(str(c) for c in v) for k, v in groups.items()}
+
+
+# --------------------------------------------------------------------------- engine pieces
+
+
+def _opportunities(ws, as_of):
+    o = ws.table("opportunities")
+    o = o.filter(o.created_date <= _day(as_of))
+    stage = o.stage.cast("string").lower()
+    if "close_date" in o.columns:
+        stage = ibis.ifelse(o.close_date.notnull() & (o.close_date > _day(as_of)), "open", stage)
+    cols = {
+        "o_acc": o.account_id.cast("string"), "o_id": o.opportunity_id.cast("string"),
+        "o_day": o.created_date, "o_amount": o.amount.cast("float64").coalesce(0.0),
+        "o_won": stage == "won",
+        "o_content": (o.source_content_id.cast("string") if "source_content_id" in o.columns
+                      else ibis.null("string")),
+        "o_channel": (o.source_channel.cast("string") if "source_channel" in o.columns
+                      else ibis.null("string")),
+    }
+    return o.select(**cols)
+
+
+def _touches(ws, as_of, *, content_only: bool, since_days: int | None = None):
+    i = ws.table("interactions")
+    i = i.filter(i.timestamp < _end(as_of))
+    if since_days:
+        i = i.filter(i.timestamp >= _end(as_of) - dt.timedelta(days=int(since_days)))
+    if content_only:
+        i = i.filter(i.content_id.notnull())
+    return i.select(
+        t_id=i.interaction_id.cast("string"), t_acc=i.account_id.cast("string"),
+        t_ts=i.timestamp, t_day=i.timestamp.date(), t_channel=i.channel.cast("string"),
+        t_event=i.event_type.cast("string").lower(),
+        t_content=(i.content_id.cast("string") if "content_id" in i.columns
+                   else ibis.null("string")),
+    )
+
+
+def _conversions(touches, opps, window_days: int, credit: str, match: str):
+    """Pairs of a touch and an opportunity created within the window after it."""
+    cond = [touches.t_acc == opps.o_acc, opps.o_day >= touches.t_day,
+            opps.o_day <= touches.t_day + ibis.interval(days=int(window_days))]
+    if credit == "sourced":
+        cond.append(opps[f"o_{match}"] == touches[f"t_{match}"])
+    return touches.join(opps, cond)
+
+
+def _stage_table(stages: pd.Series):
+    s = pd.Series(stages)
+    frame = pd.DataFrame({"s_acc": s.index.astype(str), "stage": s.astype(str).to_numpy()})
+    return ibis.memtable(frame)
+
+
+# --------------------------------------------------------------------------- content
+
+
+def content_performance(ws, as_of, *, by: str = "content_id", window_days: int = 30,
+                        credit: str = "sourced", since_days: int = 0,
+                        confidence: float = 0.95, min_sample: int = 30,
+                        interaction_events: Iterable[str] = INTERACTION_EVENTS,
+                        engaged_events: Iterable[str] = ENGAGED_EVENTS) -> pd.DataFrame:
+    """Performance of each asset, or of each content type, category or topic.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Needs ``interactions`` and ``content``; ``opportunities`` for conversions.
+    as_of : date-like
+        Analysis date.
+    by : {"content_id", "content_type", "content_category", "topic"}
+        Level of the rows.
+    window_days : int
+        Days after a touch within which an opportunity counts as a conversion.
+    credit : {"sourced", "influenced"}
+        Which opportunities count (see the module docstring).
+    since_days : int
+        Only touches in the last ``since_days`` days; 0 means all history.
+    confidence : float
+        Coverage of the Wilson intervals.
+    min_sample : int
+        Rows reaching fewer accounts are flagged ``below_min_sample``.
+    interaction_events, engaged_events : iterable of str
+        Event types that count as interactions (numerator of the interaction rate) and
+        that make an account engaged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``by`` value: descriptors, ``assets, cost, touches, views,
+        interactions, interaction_rate(_low/_high), downloads, registrations,
+        reached_accounts, engaged_accounts, converting_accounts,
+        conversion_rate(_low/_high), converted_touches, touch_conversion_rate,
+        opportunities, pipeline, won_opportunities, won_revenue,
+        cost_per_engaged_account, cost_per_opportunity, roi, below_min_sample``.
+    """
+    _need(ws, "interactions", "content", what="content performance")
+    if by not in CONTENT_LEVELS:
+        raise ParamError(f"by={by!r} is not supported; use one of {', '.join(CONTENT_LEVELS)}")
+    _check_credit(credit)
+    window_days = _check_positive("window_days", window_days)
+    min_sample = _check_positive("min_sample", min_sample)
+    c = ws.table("content")
+    c = c.filter(c.publish_date.isnull() | (c.publish_date <= _day(as_of)))
+    key = c[by].cast("string").coalesce("(none)")
+    cat = c.select(k_id=c.content_id.cast("string"), key=key,
+                   cost=c.production_cost.cast("float64").coalesce(0.0))
+    costs = cat.group_by("key").aggregate(assets=cat.count(), cost=cat.cost.sum())
+    t = _touches(ws, as_of, content_only=True, since_days=since_days or None)
+    t = t.join(cat, t.t_content == cat.k_id).drop("k_id", "cost")
+    inter, engaged = [str(e).lower() for e in interaction_events], [
+        str(e).lower() for e in engaged_events]
+    base = t.group_by("key").aggregate(
+        touches=t.count(),
+        interactions=t.count(where=t.t_event.isin(inter)),
+        downloads=t.count(where=t.t_event == "download"),
+        registrations=t.count(where=t.t_event == "registration"),
+        reached_accounts=t.t_acc.nunique(),
+        engaged_accounts=t.t_acc.nunique(where=t.t_event.isin(engaged)),
+    ).to_pandas()
+    if ws.has("opportunities"):
+        pairs = _conversions(t, _opportunities(ws, as_of), window_days, credit, "content")
+        conv = pairs.group_by("key").aggregate(
+            converting_accounts=pairs.t_acc.nunique(),
+            converted_touches=pairs.t_id.nunique(),
+        ).to_pandas()
+        opp = pairs.select("key", "o_id", "o_amount", "o_won").distinct()
+        money = opp.group_by("key").aggregate(
+            opportunities=opp.count(), pipeline=opp.o_amount.sum(),
+            won_opportunities=opp.count(where=opp.o_won),
+            won_revenue=opp.o_amount.sum(where=opp.o_won),
+        ).to_pandas()
+        base = base.merge(conv, on="key", how="left").merge(money, on="key", how="left")
+    out = costs.to_pandas().merge(base, on="key", how="left")
+    counts = ["touches", "interactions", "downloads", "registrations", "reached_accounts",
+              "engaged_accounts", "converting_accounts", "converted_touches", "opportunities",
+              "won_opportunities"]
+    for col in counts:
+        out[col] = _column(out, col, 0).astype("int64")
+    for col in ("pipeline", "won_revenue"):
+        out[col] = _column(out, col, 0.0).astype(float)
+    out["views"] = out["touches"]
+    _add_rate(out, "interaction_rate", "interactions", "views", confidence)
+    _add_rate(out, "conversion_rate", "converting_accounts", "reached_accounts", confidence)
+    out["touch_conversion_rate"] = _safe_div(out["converted_touches"], out["touches"])
+    out["cost_per_engaged_account"] = _safe_div(out["cost"], out["engaged_accounts"])
+    out["cost_per_opportunity"] = _safe_div(out["cost"], out["opportunities"])
+    out["roi"] = _safe_div(out["won_revenue"] - out["cost"], out["cost"])
+    out["below_min_sample"] = out["reached_accounts"] < min_sample
+    out = out.rename(columns={"key": by})
+    if by == "content_id":
+        meta = c.select(content_id=c.content_id.cast("string"), title=c.title,
+                        content_type=c.content_type, content_category=c.content_category,
+                        topic=c.topic, publish_date=c.publish_date).to_pandas()
+        out = meta.merge(out, on="content_id", how="right")
+    out.attrs.update({"window_days": window_days, "credit": credit, "min_sample": min_sample,
+                      "confidence": confidence})
+    return out.sort_values(by, ignore_index=True)
+
+
+def leaderboard(performance: pd.DataFrame, *, min_sample: int | None = None,
+                rate: str = "conversion_rate", top: int | None = None) -> pd.DataFrame:
+    """Rank rows by the lower bound of a rate's interval, leaving out small samples.
+
+    Ranking by the lower bound rewards rates that are both high and well measured.
+
+    Parameters
+    ----------
+    performance : pandas.DataFrame
+        Output of :func:`content_performance`.
+    min_sample : int, optional
+        Smallest number of reached accounts; defaults to the one used for ``performance``.
+    rate : str
+        A rate column with ``_low`` and ``_high`` companions.
+    top : int, optional
+        Keep the first ``top`` rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ranked rows only, with a 1-based ``rank`` column.
+    """
+    if rate not in performance.columns or f"{rate}_low" not in performance.columns:
+        raise ParamError(f"rate {rate!r} has no interval in this table; use conversion_rate "
+                         "or interaction_rate")
+    min_sample = performance.attrs.get("min_sample", 30) if min_sample is None else min_sample
+    min_sample = _check_positive("min_sample", min_sample)
+    ranked = performance[performance["reached_accounts"] >= min_sample].copy()
+    ranked = ranked.sort_values([f"{rate}_low", rate], ascending=False, ignore_index=True)
+    ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
+    return ranked.head(top) if top else ranked
+
+
+def plot_leaderboard(board: pd.DataFrame, *, ax=None, label: str = "title",
+                     rate: str = "conversion_rate", top: int = 12):
+    """Horizontal dot plot of a leaderboard's rates with their intervals.
+
+    Parameters
+    ----------
+    board : pandas.DataFrame
+        Output of :func:`leaderboard`.
+    ax : matplotlib.axes.Axes, optional
+    label : str
+        Column used for the row labels.
+    rate : str
+        Rate column with ``_low``/``_high`` companions.
+    top : int
+        Rows shown.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    b = board.head(top).iloc[::-1]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 0.35 * max(len(b), 3) + 1))
+    y = np.arange(len(b))
+    r = b[rate].to_numpy(float)
+    err = np.vstack([r - b[f"{rate}_low"].to_numpy(float), b[f"{rate}_high"].to_numpy(float) - r])
+    ax.errorbar(r, y, xerr=err, fmt="o", color="#1f4e79", capsize=3)
+    labels = [str(v)[:48] for v in b[label]] if label in b.columns else [str(i) for i in b.index]
+    ax.set_yticks(y, labels)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_xlabel(rate.replace("_", " ") + " with interval")
+    ax.set_title("Leaderboard (ranked by the lower bound)")
+    return ax
+
+
+def conversion_by_stage(ws, as_of, stages: pd.Series, *, by: str = "content_category",
+                        window_days: int = 30, credit: str = "sourced",
+                        confidence: float = 0.95, since_days: int = 0) -> pd.DataFrame:
+    """What converts for whom: per-touch conversion by lifecycle stage and content group.
+
+    A touch converts when the account creates a (sourced or any) opportunity within
+    ``window_days`` after it. Per-touch rates compare content fairly even when some
+    categories are shown more often; intervals treat touches as independent.
+
+    Parameters
+    ----------
+    ws : Workspace
+    as_of : date-like
+    stages : pandas.Series
+        Stage per account, indexed by ``account_id`` (e.g. from :func:`helpers.lifecycle.stages_for`).
+    by : {"content_type", "content_category", "topic", "content_id"}
+    window_days : int
+    credit : {"sourced", "influenced"}
+    confidence : float
+    since_days : int
+        Only touches in the last ``since_days`` days; 0 means all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``stage, <by>, touches, converted_touches, accounts, converting_accounts, rate,
+        rate_low, rate_high, lift, lift_low, lift_high`` where ``lift`` is the rate over
+        the rate of the other groups' touches in the same stage.
+    """
+    _need(ws, "interactions", "content", "opportunities", what="conversion by stage")
+    if by not in CONTENT_LEVELS:
+        raise ParamError(f"by={by!r} is not supported; use one of {', '.join(CONTENT_LEVELS)}")
+    _check_credit(credit)
+    window_days = _check_positive("window_days", window_days)
+    c = ws.table("content")
+    cat = c.select(k_id=c.content_id.cast("string"), key=c[by].cast("string").coalesce("(none)"))
+    t = _touches(ws, as_of, content_only=True, since_days=since_days or None)
+    t = t.join(cat, t.t_content == cat.k_id)
+    st = _stage_table(stages)
+    t = t.join(st, t.t_acc == st.s_acc)
+    pairs = _conversions(t, _opportunities(ws, as_of), window_days, credit, "content")
+    hit = pairs.select(h_id=pairs.t_id).distinct()
+    flagged = t.left_join(hit, t.t_id == hit.h_id)
+    agg = flagged.group_by(["stage", "key"]).aggregate(
+        touches=flagged.count(),
+        converted_touches=flagged.count(where=flagged.h_id.notnull()),
+        accounts=flagged.t_acc.nunique(),
+        converting_accounts=flagged.t_acc.nunique(where=flagged.h_id.notnull()),
+    ).to_pandas()
+    for col in ("touches", "converted_touches", "accounts", "converting_accounts"):
+        agg[col] = agg[col].astype("int64")
+    _add_rate(agg, "rate", "converted_touches", "touches", confidence)
+    tot = agg.groupby("stage")[["touches", "converted_touches"]].transform("sum")
+    ratio, low, high = rate_ratio_interval(
+        agg["converted_touches"], agg["touches"], tot["converted_touches"] - agg[
+            "converted_touches"], tot["touches"] - agg["touches"], confidence)
+    agg["lift"], agg["lift_low"], agg["lift_high"] = ratio, low, high
+    order = {s: k for k, s in enumerate(STAGE_ORDER)}
+    agg["_o"] = agg["stage"].map(order).fillna(len(order))
+    agg = agg.sort_values(["_o", "stage", "key"]).drop(columns="_o").reset_index(drop=True)
+    return agg.rename(columns={"key": by})
+
+
+def best_for_stage(table: pd.DataFrame, *, by: str = "content_category",
+                   min_touches: int = 100) -> pd.DataFrame:
+    """The best-converting content group per stage, with its lift over the rest.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`conversion_by_stage`.
+    by : str
+        The group column used there.
+    min_touches : int
+        Groups with fewer touches are not considered.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per stage: the row of the group with the highest rate, plus
+        ``significant`` (lift interval above 1).
+    """
+    ok = table[(table["touches"] >= min_touches) & (table["converted_touches"] > 0)]
+    if ok.empty:
+        return table.head(0).assign(significant=pd.Series(dtype=bool))
+    best = ok.loc[ok.groupby("stage", sort=False)["rate"].idxmax()].copy()
+    best["significant"] = best["lift_low"] > 1
+    return best.reset_index(drop=True)
+
+
+def plot_stage_heatmap(table: pd.DataFrame, *, by: str = "content_category", ax=None):
+    """Heatmap of per-touch conversion rate, stages as rows and content groups as columns.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    wide = table.pivot_table(index="stage", columns=by, values="rate", aggfunc="sum")
+    wide = wide.reindex([s for s in STAGE_ORDER if s in wide.index]
+                        + [s for s in wide.index if s not in STAGE_ORDER])
+    sns.heatmap(wide * 100, annot=True, fmt=".1f", cmap="Blues", cbar=False, ax=ax,
+                linewidths=0.5)
+    ax.set_title("Conversion per touch, % (rows: lifecycle stage)")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    return ax
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def publishing_calendar(ws, as_of, *, by: str = "content_category",
+                        months: int = 24) -> pd.DataFrame:
+    """Assets published per month and group over the last ``months`` months.
+
+    Parameters
+    ----------
+    ws : Workspace
+    as_of : date-like
+    by : {"content_type", "content_category", "topic"}
+    months : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: month (first day, every month present, zeros filled); columns: groups.
+    """
+    _need(ws, "content", what="the publishing calendar")
+    if by not in CONTENT_LEVELS[1:]:
+        raise ParamError(f"by={by!r} is not supported; use content_type, content_category "
+                         "or topic")
+    months = _check_positive("months", months)
+    end = pd.Timestamp(_day(as_of))
+    first = (end - pd.DateOffset(months=months - 1)).to_period("M").to_timestamp()
+    c = ws.table("content")
+    c = c.filter((c.publish_date <= _day(as_of)) & (c.publish_date >= first.date()))
+    agg = c.group_by(month=c.publish_date.truncate("M"),
+                     key=c[by].cast("string").coalesce("(none)")).aggregate(n=c.count())
+    frame = agg.to_pandas()
+    index = pd.date_range(first, end, freq="MS")
+    if frame.empty:
+        return pd.DataFrame(index=index.rename("month"))
+    frame["month"] = pd.to_datetime(frame["month"])
+    wide = frame.pivot_table(index="month", columns="key", values="n", aggfunc="sum")
+    wide = wide.reindex(index, fill_value=0).fillna(0).astype("int64")
+    wide.index.name = "month"
+    wide.columns.name = None
+    return wide
+
+
+def coverage_gaps(ws, as_of, *, topic_map: Mapping[str, Iterable[str]] | None = None,
+                  since_days: int = 730, recent_days: int = 365) -> pd.DataFrame:
+    """Pain points raised in surveys, and how much content addresses each.
+
+    A tag is covered by an asset when the tag, or one of the topics ``topic_map`` lists
+    for it, appears (case-insensitive) in the asset's topic or title.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Needs ``surveys`` (with ``pain_points``) and ``content``.
+    as_of : date-like
+    topic_map : mapping of str to list of str, optional
+        Extra wording per tag, e.g. ``{"security": ["Cybersecurity"]}``; needed when
+        topics are in another language than the tags.
+    since_days : int
+        Survey answers from the last ``since_days`` days.
+    recent_days : int
+        Assets published in the last ``recent_days`` count as recent.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``pain_point, responses, accounts, share_of_responses, assets, recent_assets,
+        gap`` (no recent asset), most-mentioned first.
+    """
+    _need(ws, "surveys", "content", what="coverage gaps")
+    s = ws.table("surveys")
+    if "pain_points" not in s.columns:
+        raise DataError("coverage gaps need surveys.pain_points, which the data lacks")
+    since_days = _check_positive("since_days", since_days)
+    s = s.filter((s.response_date <= _day(as_of))
+                 & (s.response_date > _day(as_of) - dt.timedelta(days=since_days)))
+    total = int(s.count().to_pandas())
+    tags = s.filter(s.pain_points.notnull()).select(
+        r=s.response_id.cast("string"), a=s.account_id.cast("string"),
+        tag=s.pain_points.cast("string").split(";").unnest())
+    tags = tags.mutate(tag=tags.tag.strip().lower()).filter(lambda x: x.tag != "")
+    mentions = tags.group_by("tag").aggregate(responses=tags.r.nunique(),
+                                              accounts=tags.a.nunique()).to_pandas()
+    c = ws.table("content")
+    c = c.filter(c.publish_date.isnull() | (c.publish_date <= _day(as_of)))
+    catalogue = c.select(topic=c.topic.cast("string").coalesce(""),
+                         title=c.title.cast("string").coalesce(""),
+                         publish_date=c.publish_date).to_pandas()
+    text = (catalogue["topic"] + " " + catalogue["title"]).str.lower()
+    recent = pd.to_datetime(catalogue["publish_date"]) > pd.Timestamp(_day(as_of)) - pd.Timedelta(
+        days=recent_days)
+    mapping = {str(k).lower(): [str(v).lower() for v in vs] for k, vs in (topic_map or {}).items()}
+    assets, recent_assets = [], []
+    for tag in mentions["tag"]:  # a handful of tags, each a vectorised string search
+        words = [tag, *mapping.get(tag, [])]
+        hit = np.zeros(len(text), dtype=bool)
+        for w in words:
+            hit |= text.str.contains(w, regex=False).to_numpy()
+        assets.append(int(hit.sum()))
+        recent_assets.append(int((hit & recent.to_numpy()).sum()))
+    out = mentions.rename(columns={"tag": "pain_point"})
+    out["share_of_responses"] = out["responses"] / total if total else np.nan
+    out["assets"] = assets
+    out["recent_assets"] = recent_assets
+    out["gap"] = out["recent_assets"] == 0
+    return out.sort_values(["responses", "pain_point"], ascending=[False, True],
+                           ignore_index=True)
+
+
+def content_distribution(ws, as_of, *, since_days: int = 0) -> pd.DataFrame:
+    """Which channels carry each asset: content touches per asset and channel.
+
+    Parameters
+    ----------
+    ws : Workspace
+    as_of : date-like
+    since_days : int
+        Only touches in the last ``since_days`` days; 0 means all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``content_id``; one column of touches per channel, then ``channels`` (how
+        many carry the asset) and ``main_channel`` with ``main_share``.
+    """
+    _need(ws, "interactions", what="content distribution")
+    t = _touches(ws, as_of, content_only=True, since_days=since_days or None)
+    agg = t.group_by(["t_content", "t_channel"]).aggregate(n=t.count()).to_pandas()
+    if agg.empty:
+        return pd.DataFrame(columns=["channels", "main_channel", "main_share"])
+    wide = agg.pivot_table(index="t_content", columns="t_channel", values="n", aggfunc="sum",
+                           fill_value=0).astype("int64")
+    wide.index.name, wide.columns.name = "content_id", None
+    totals = wide.sum(axis=1)
+    out = wide.copy()
+    out["channels"] = (wide > 0).sum(axis=1)
+    out["main_channel"] = wide.idxmax(axis=1)
+    out["main_share"] = wide.max(axis=1) / totals
+    return out
+
+
+# --------------------------------------------------------------------------- channels
+
+
+def channel_group(channel: str, groups: Mapping[str, Iterable[str]] | None = None) -> str:
+    """Offline, online, hybrid (or ``other``) for a channel name."""
+    groups = DEFAULT_CHANNEL_GROUPS if groups is None else groups
+    for name, members in groups.items():
+        if str(channel) in {str(m) for m in members}:
+            return str(name)
+    return "other"
+
+
+def channel_comparison(ws, as_of, *, targets: Iterable[str] | None = None,
+                       lookback_days: int = 365, window_days: int = 30,
+                       credit: str = "influenced",
+                       groups: Mapping[str, Iterable[str]] | None = None,
+                       confidence: float = 0.95, min_sample: int = 30) -> pd.DataFrame:
+    """Compare channels on reach, conversion, cost per lead, CAC and ROI.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Needs ``interactions``; uses ``opportunities`` and ``marketing_spend`` when present.
+    as_of : date-like
+    targets : iterable of str, optional
+        Target account ids for the coverage measure; all accounts with a touch when
+        omitted.
+    lookback_days : int
+        Period compared: touches, spend and opportunities of the last ``lookback_days``.
+    window_days : int
+        Days after a touch within which an opportunity counts as a conversion.
+    credit : {"influenced", "sourced"}
+        ``sourced`` counts only opportunities whose ``source_channel`` is the channel.
+    groups : mapping, optional
+        Channel groups; default :data:`DEFAULT_CHANNEL_GROUPS`.
+    confidence : float
+    min_sample : int
+        Channels reaching fewer accounts are flagged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per channel (from touches or spend): ``channel, group, touches,
+        accounts_reached, targets_reached, coverage, converting_accounts,
+        conversion_rate(_low/_high), spend, leads, cost_per_lead, won, won_value,
+        new_customers, cac, roi, below_min_sample``.
+    """
+    _need(ws, "interactions", what="channel comparison")
+    _check_credit(credit)
+    groups = _check_groups(groups)
+    lookback_days = _check_positive("lookback_days", lookback_days)
+    window_days = _check_positive("window_days", window_days)
+    start = _day(as_of) - dt.timedelta(days=lookback_days - 1)
+    t = _touches(ws, as_of, content_only=False, since_days=lookback_days)
+    base = t.group_by(channel=t.t_channel).aggregate(
+        touches=t.count(), accounts_reached=t.t_acc.nunique()).to_pandas()
+    target_ids = None if targets is None else pd.Index(pd.Series(list(targets), dtype=str))
+    if target_ids is not None:
+        tt = ibis.memtable(pd.DataFrame({"g_acc": target_ids.unique()}))
+        hit = t.join(tt, t.t_acc == tt.g_acc)
+        cov = hit.group_by(channel=hit.t_channel).aggregate(
+            targets_reached=hit.t_acc.nunique()).to_pandas()
+        base = base.merge(cov, on="channel", how="left")
+        n_targets = len(target_ids.unique())
+    else:
+        base["targets_reached"] = base["accounts_reached"]
+        n_targets = int(t.t_acc.nunique().to_pandas())
+    parts = [base]
+    if ws.has("opportunities"):
+        opps = _opportunities(ws, as_of)
+        pairs = _conversions(t, opps, window_days, credit, "channel")
+        parts.append(pairs.group_by(channel=pairs.t_channel).aggregate(
+            converting_accounts=pairs.t_acc.nunique()).to_pandas())
+        recent = opps.filter(opps.o_day >= start)
+        parts.append(recent.group_by(channel=recent.o_channel).aggregate(
+            leads=recent.count(), won=recent.count(where=recent.o_won),
+            won_value=recent.o_amount.sum(where=recent.o_won)).to_pandas())
+        # A new customer is credited to the source of its first won opportunity ever.
+        won = opps.filter(opps.o_won)
+        ranked = won.mutate(_rn=ibis.row_number().over(
+            group_by=won.o_acc, order_by=[won.o_day, won.o_id]))
+        firsts = ranked.filter((ranked._rn == 0) & (ranked.o_day >= start))
+        parts.append(firsts.group_by(channel=firsts.o_channel).aggregate(
+            new_customers=firsts.count()).to_pandas())
+    if ws.has("marketing_spend"):
+        m = ws.table("marketing_spend")
+        m = m.filter((m.period_start <= _day(as_of)) & (m.period_start >= start))
+        parts.append(m.group_by(channel=m.channel.cast("string")).aggregate(
+            spend=m.spend.sum()).to_pandas())
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.merge(p.dropna(subset=["channel"]), on="channel", how="outer")
+    for col in ("touches", "accounts_reached", "targets_reached", "converting_accounts",
+                "leads", "won", "new_customers"):
+        out[col] = _column(out, col, 0).astype("int64")
+    out["won_value"] = _column(out, "won_value", 0.0).astype(float)
+    out["spend"] = (pd.to_numeric(out["spend"], errors="coerce") if "spend" in out.columns
+                    else pd.Series(np.nan, index=out.index))
+    # Source-only channels (account management, referral, ...) have neither touches nor spend.
+    out = out[(out["touches"] > 0) | out["spend"].notna()].reset_index(drop=True)
+    out["group"] = [channel_group(ch, groups) for ch in out["channel"]]
+    out["coverage"] = out["targets_reached"] / n_targets if n_targets else np.nan
+    _add_rate(out, "conversion_rate", "converting_accounts", "accounts_reached", confidence)
+    out["cost_per_lead"] = _safe_div(out["spend"], out["leads"])
+    out["cac"] = _safe_div(out["spend"], out["new_customers"])
+    out["roi"] = _safe_div(out["won_value"] - out["spend"], out["spend"])
+    out["below_min_sample"] = out["accounts_reached"] < min_sample
+    cols = ["channel", "group", "touches", "accounts_reached", "targets_reached", "coverage",
+            "converting_accounts", "conversion_rate", "conversion_rate_low",
+            "conversion_rate_high", "spend", "leads", "cost_per_lead", "won", "won_value",
+            "new_customers", "cac", "roi", "below_min_sample"]
+    out = out[cols].sort_values(["touches", "channel"], ascending=[False, True],
+                                ignore_index=True)
+    out.attrs.update({"targets": n_targets, "lookback_days": lookback_days, "credit": credit,
+                      "window_days": window_days})
+    return out
+
+
+def rank_channels(comparison: pd.DataFrame, *, rate: str = "conversion_rate",
+                  successes: str = "converting_accounts", trials: str = "accounts_reached",
+                  draws: int = 20000, seed: int = 0, level: float = 0.8) -> pd.DataFrame:
+    """Rank channels with their uncertainty: chance of being best and a plausible rank range.
+
+    Each channel's rate gets a ``Beta(1 + successes, 1 + failures)`` posterior; seeded
+    draws give the probability that the channel has the highest rate and the central
+    ``level`` interval of its rank. Flagged rows (``below_min_sample``) are left out.
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        Output of :func:`channel_comparison` (or any table with the count columns).
+    rate, successes, trials : str
+        Columns of the rate and its counts.
+    draws : int
+    seed : int
+    level : float
+        Coverage of the rank interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The kept rows with ``rank``, ``prob_best``, ``rank_low``, ``rank_high``, sorted by
+        rank (posterior mean rate).
+    """
+    keep = comparison
+    if "below_min_sample" in keep.columns:
+        keep = keep[~keep["below_min_sample"].astype(bool)]
+    keep = keep[keep[trials] > 0].reset_index(drop=True)
+    if keep.empty:
+        return keep.assign(rank=[], prob_best=[], rank_low=[], rank_high=[])
+    x = keep[successes].to_numpy(float)
+    n = keep[trials].to_numpy(float)
+    rng = np.random.default_rng(seed)
+    sample = rng.beta(1 + x, 1 + n - x, size=(int(draws), len(keep)))
+    order = (-sample).argsort(axis=1).argsort(axis=1) + 1
+    out = keep.copy()
+    out["prob_best"] = np.bincount(sample.argmax(axis=1), minlength=len(keep)) / draws
+    tail = (1 - level) / 2
+    out["rank_low"] = np.quantile(order, tail, axis=0, method="lower").astype(int)
+    out["rank_high"] = np.quantile(order, 1 - tail, axis=0, method="higher").astype(int)
+    out["posterior_mean"] = (1 + x) / (2 + n)
+    out = out.sort_values("posterior_mean", ascending=False, ignore_index=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    return out
+
+
+def channel_mix(ws, as_of, segments: pd.Series, *, lookback_days: int = 365) -> pd.DataFrame:
+    """Channel preference by segment: each segment's touches split across channels.
+
+    Parameters
+    ----------
+    ws : Workspace
+    as_of : date-like
+    segments : pandas.Series
+        Segment (e.g. lifecycle stage or size band) per account, indexed by
+        ``account_id``.
+    lookback_days : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows: segments; columns: channels; values: share of the segment's touches (rows
+        add up to 1). ``attrs["touches"]`` holds the touches per segment.
+    """
+    _need(ws, "interactions", what="channel preference")
+    lookback_days = _check_positive("lookback_days", lookback_days)
+    t = _touches(ws, as_of, content_only=False, since_days=lookback_days)
+    st = _stage_table(segments)
+    j = t.join(st, t.t_acc == st.s_acc)
+    agg = j.group_by(["stage", "t_channel"]).aggregate(n=j.count()).to_pandas()
+    wide = agg.pivot_table(index="stage", columns="t_channel", values="n", aggfunc="sum",
+                           fill_value=0)
+    if isinstance(segments.dtype, pd.CategoricalDtype):
+        wide = wide.reindex([s for s in segments.cat.categories if s in wide.index])
+    elif set(wide.index) <= set(STAGE_ORDER):
+        wide = wide.reindex([s for s in STAGE_ORDER if s in wide.index])
+    totals = wide.sum(axis=1)
+    share = wide.div(totals.where(totals > 0), axis=0)
+    share.index.name, share.columns.name = "segment", None
+    share.attrs["touches"] = totals.astype("int64").to_dict()
+    return share
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def engagement_by_time(ws, as_of, *, events: Iterable[str] | None = None,
+                       since_days: int = 0) -> pd.DataFrame:
+    """Touches per channel, weekday and hour (timestamps as stored, local time).
+
+    Parameters
+    ----------
+    ws : Workspace
+    as_of : date-like
+    events : iterable of str, optional
+        Only these event types (e.g. opens and clicks); all when omitted.
+    since_days : int
+        Only the last ``since_days`` days; 0 means all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel, weekday`` (0 = Monday), ``hour, touches``; every weekday-hour cell of
+        every channel, zeros included.
+    """
+    _need(ws, "interactions", what="timing")
+    t = _touches(ws, as_of, content_only=False, since_days=since_days or None)
+    if events is not None:
+        t = t.filter(t.t_event.isin([str(e).lower() for e in events]))
+    agg = t.group_by(channel=t.t_channel, weekday=t.t_ts.day_of_week.index(),
+                     hour=t.t_ts.hour()).aggregate(touches=t.count()).to_pandas()
+    channels = sorted(agg["channel"].dropna().unique())
+    full = pd.MultiIndex.from_product([channels, range(7), range(24)],
+                                      names=["channel", "weekday", "hour"])
+    out = agg.dropna(subset=["channel"]).set_index(["channel", "weekday", "hour"])["touches"]
+    out = out.reindex(full, fill_value=0).astype("int64").reset_index()
+    return out
+
+
+def best_send_windows(timing: pd.DataFrame, *, window_hours: int = 2,
+                      min_sample: int = 200) -> pd.DataFrame:
+    """The busiest weekday and hour window per channel, with the sample behind it.
+
+    Windows are ``window_hours`` consecutive hours within one day.
+
+    Parameters
+    ----------
+    timing : pandas.DataFrame
+        Output of :func:`engagement_by_time`.
+    window_hours : int
+    min_sample : int
+        Channels with fewer touches get no window (``enough_data`` False).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel, weekday, weekday_name, hour_start, hour_end`` (exclusive),
+        ``touches_in_window, touches, share, lift`` (share over the share of an even
+        spread), ``enough_data``, most touches first.
+    """
+    window_hours = _check_positive("window_hours", window_hours)
+    if window_hours > 24:
+        raise ParamError(f"window_hours must be at most 24, got {window_hours}")
+    rows = []
+    for ch, g in timing.groupby("channel", sort=True):
+        grid = np.zeros((7, 24))
+        grid[g["weekday"].to_numpy(int), g["hour"].to_numpy(int)] = g["touches"].to_numpy(float)
+        csum = np.concatenate([np.zeros((7, 1)), grid.cumsum(axis=1)], axis=1)
+        win = csum[:, window_hours:] - csum[:, :-window_hours]
+        total = float(grid.sum())
+        d, h = np.unravel_index(int(win.argmax()), win.shape)
+        enough = total >= min_sample
+        share = win[d, h] / total if total else np.nan
+        rows.append({
+            "channel": ch, "weekday": int(d) if enough else np.nan,
+            "weekday_name": WEEKDAYS[d] if enough else "",
+            "hour_start": int(h) if enough else np.nan,
+            "hour_end": int(h) + window_hours if enough else np.nan,
+            "touches_in_window": int(win[d, h]), "touches": int(total), "share": share,
+            "lift": share / (window_hours / 168) if total else np.nan, "enough_data": enough,
+        })
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    for col in ("weekday", "hour_start", "hour_end"):
+        out[col] = out[col].astype("Int64")
+    return out.sort_values("touches", ascending=False, ignore_index=True)
+
+
+def plot_timing_heatmap(timing: pd.DataFrame, channel: str, *, ax=None):
+    """Weekday x hour heatmap of one channel's touches.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3))
+    g = timing[timing["channel"] == channel]
+    if g.empty:
+        raise ParamError(f"channel {channel!r} has no touches; channels: "
+                         f"{', '.join(sorted(timing['channel'].unique()))}")
+    grid = g.pivot_table(index="weekday", columns="hour", values="touches", aggfunc="sum")
+    grid = grid.reindex(index=range(7), columns=range(24), fill_value=0)
+    grid.index = list(WEEKDAYS)
+    sns.heatmap(grid, cmap="Blues", cbar=False, ax=ax, linewidths=0.2)
+    ax.set_title(f"{channel}: touches by weekday and hour")
+    ax.set_xlabel("hour")
+    ax.set_ylabel("")
+    return ax
+
+
+# --------------------------------------------------------------------------- report helpers
+
+
+def segment_series(features: pd.DataFrame, column: str) -> pd.Series:
+    """One feature column as a segment per account, indexed by ``account_id``.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        From :func:`helpers.features.account_features`.
+    column : str
+        A categorical feature such as ``size_band``, ``industry`` or ``region``.
+
+    Returns
+    -------
+    pandas.Series
+    """
+    if column not in features.columns:
+        options = [c for c in features.columns if c not in ("account_id", "account_name")
+                   and not pd.api.types.is_numeric_dtype(features[c])
+                   and not pd.api.types.is_datetime64_any_dtype(features[c])]
+        raise ParamError(f"segment column {column!r} is not an account feature; use one of "
+                         f"{', '.join(options)}")
+    s = features.set_index(features["account_id"].astype(str))[column]
+    return s.rename(column)
+
+
+def plot_publishing_calendar(calendar: pd.DataFrame, *, ax=None):
+    """Stacked monthly bars of assets published per group.
+
+    Parameters
+    ----------
+    calendar : pandas.DataFrame
+        Output of :func:`publishing_calendar`.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 3.5))
+    frame = calendar.copy()
+    frame.index = [d.strftime("%Y-%m") for d in pd.to_datetime(frame.index)]
+    frame.plot(kind="bar", stacked=True, ax=ax, width=0.8)
+    ax.set_ylabel("assets published")
+    ax.set_xlabel("")
+    ax.tick_params(axis="x", rotation=90, labelsize=8)
+    ax.legend(title="", fontsize=8)
+    ax.set_title("Publishing calendar")
+    return ax
+
+
+def plot_channel_ranking(ranked: pd.DataFrame, *, ax=None):
+    """Conversion rate per channel with its interval and the chance of being best.
+
+    Parameters
+    ----------
+    ranked : pandas.DataFrame
+        Output of :func:`rank_channels`.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    r = ranked.iloc[::-1]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.4 * max(len(r), 3) + 1))
+    y = np.arange(len(r))
+    rate = r["conversion_rate"].to_numpy(float)
+    err = np.vstack([rate - r["conversion_rate_low"].to_numpy(float),
+                     r["conversion_rate_high"].to_numpy(float) - rate])
+    ax.errorbar(rate, y, xerr=err, fmt="o", color="#1f4e79", capsize=3)
+    ax.set_yticks(y, [f"{c}  (P best {p:.0%})" for c, p in zip(r["channel"], r["prob_best"],
+                                                              strict=True)])
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_xlabel("accounts opening an opportunity after a touch, with interval")
+    ax.set_title("Channels ranked with their uncertainty")
+    return ax
+
+
+def content_scores(assets: pd.DataFrame, board: pd.DataFrame) -> pd.DataFrame:
+    """The asset table for the CRM export: measures, intervals and leaderboard rank.
+
+    Parameters
+    ----------
+    assets : pandas.DataFrame
+        :func:`content_performance` with ``by="content_id"``.
+    board : pandas.DataFrame
+        :func:`leaderboard` of the same table, without ``top``.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    cols = ["content_id", "title", "content_type", "content_category", "topic", "publish_date",
+            "cost", "views", "reached_accounts", "engaged_accounts", "interaction_rate",
+            "downloads", "registrations", "converting_accounts", "conversion_rate",
+            "conversion_rate_low", "conversion_rate_high", "opportunities", "pipeline",
+            "won_revenue", "cost_per_engaged_account", "cost_per_opportunity", "roi",
+            "below_min_sample"]
+    out = assets[[c for c in cols if c in assets.columns]].merge(
+        board[["content_id", "rank"]], on="content_id", how="left")
+    out["rank"] = out["rank"].astype("Int64")
+    return out.sort_values(["rank", "content_id"], na_position="last", ignore_index=True)
+
+
+def channel_scores(comparison: pd.DataFrame, ranked: pd.DataFrame,
+                   credits: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The channel table for the CRM export: comparison, ranking and attribution shares.
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        Output of :func:`channel_comparison`.
+    ranked : pandas.DataFrame
+        Output of :func:`rank_channels`.
+    credits : pandas.DataFrame, optional
+        Output of :func:`helpers.attribution.attribute` by channel; adds one
+        ``share_<model>`` column per model.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    out = comparison.merge(ranked[["channel", "rank", "prob_best", "rank_low", "rank_high"]],
+                           on="channel", how="left")
+    if credits is not None and len(credits):
+        wide = credits.pivot_table(index="label", columns="model", values="share",
+                                   aggfunc="sum")
+        wide.columns = [f"share_{m}" for m in wide.columns]
+        out = out.merge(wide, left_on="channel", right_index=True, how="left")
+    for col in ("rank", "rank_low", "rank_high"):
+        out[col] = out[col].astype("Int64")
+    return out.sort_values(["rank", "channel"], na_position="last", ignore_index=True)

@@ -1,0 +1,980 @@
+"""Rule-based segments and behavioural clusters of accounts.
+
+Two complementary views:
+
+*Rule segments* cut accounts by industry x size band x lifecycle stage, which managers can
+read at a glance; segments with fewer accounts than a threshold fold into ``"Other"``.
+
+*Behavioural clusters* group accounts by how they buy and engage, whatever their
+firmographics. The inputs (:func:`behaviour_features`) are readable per-account numbers:
+recency, order frequency and value per active year, average order size, the order trend,
+the order rhythm, engagement intensity and the share of each channel in the account's
+engagement. The model (:func:`make_pipeline`) is a scikit-learn pipeline that log-scales the
+skewed money and count features, takes square roots of the channel shares (which steadies
+their variance), imputes the median for accounts without orders (so prospects are grouped by
+how they engage, not lumped together for not having bought; the lifecycle stage already
+says they have not), standardises and clusters with k-means or a Gaussian mixture.
+
+The number of clusters is chosen over a range (:func:`select_k`) by the silhouette (on a
+sample), Calinski-Harabasz and Davies-Bouldin criteria, among the k whose smallest cluster
+holds at least a minimum share of accounts. Stability is the adjusted Rand index between the
+reference clustering and refits on subsamples with other seeds (:func:`cluster_stability`).
+Clusters are described by medians and an index against the overall mean
+(:func:`cluster_profiles`), named from their most distinctive features
+(:func:`name_clusters`) and explained by a shallow surrogate decision tree
+(:func:`surrogate_tree`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, clone
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.impute import SimpleImputer
+from sklearn.metrics import (
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_score,
+)
+from sklearn.mixture import GaussianMixture
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier, export_text
+from threadpoolctl import threadpool_limits
+
+from helpers.errors import DataError, ParamError
+
+OTHER = "Other"
+UNKNOWN = "unknown"
+SEPARATOR = " · "
+METHODS = ("kmeans", "gmm")
+CRITERIA = ("consensus", "silhouette", "calinski_harabasz", "davies_bouldin")
+#: Shortest activity span (days) used to turn counts into yearly rates, so a first order
+#: last week does not read as 50 orders a year.
+MIN_SPAN_DAYS = 90
+
+#: Threads for k-means and distances. One, because OpenMP workers spin-wait: on a busy
+#: two-core machine two threads made the k search about seven times slower, while on an
+#: idle one they gain at most a factor of two.
+THREADS = 1
+
+#: Readable words for a cluster far above (first) or below (second) the mean on a feature.
+FEATURE_WORDS: dict[str, tuple[str | None, str | None]] = {
+    "revenue_per_year": ("high-value", "low-value"),
+    "orders_per_year": ("frequent buyers", "occasional buyers"),
+    "avg_order_value": ("large orders", "small orders"),
+    "recency_days": ("lapsed", "recently active"),
+    "order_trend": ("growing", "shrinking"),
+    "order_gap_days": ("slow order rhythm", "fast order rhythm"),
+    "interactions_per_year": ("highly engaged", "little engagement"),
+}
+_LOG_FEATURES = ("recency_days", "orders_per_year", "revenue_per_year", "avg_order_value",
+                 "order_gap_days", "interactions_per_year")
+
+
+def _words(feature: str) -> tuple[str | None, str | None]:
+    if feature.startswith("share_"):
+        return f"{feature.removeprefix('share_').replace('_', ' ')}-engaged", None
+    return FEATURE_WORDS.get(feature, (f"high {feature}", f"low {feature}"))
+
+
+def _clean_labels(values: pd.Series) -> pd.Series:
+    s = values.astype("object")
+    s = s.where(s.notna() & ~s.astype(str).isin(["", "nan", "None", "<NA>"]), UNKNOWN)
+    return s.astype(str)
+
+
+# --------------------------------------------------------------------------- rule segments
+
+
+def rule_segments(frame: pd.DataFrame, *, min_accounts: int = 30,
+                  dims: Sequence[str] = ("industry", "size_band", "stage")) -> pd.Series:
+    """Label each account with its industry x size band x stage segment.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per account with the ``dims`` columns (missing values become ``unknown``).
+    min_accounts : int, default 30
+        Segments with fewer accounts are folded into ``"Other"``.
+    dims : sequence of str
+        Columns that define a segment.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``rule_segment``, same index as ``frame``; labels join the values with
+        ``" · "``.
+    """
+    if isinstance(min_accounts, bool) or not isinstance(min_accounts, (int, np.integer)) \
+            or min_accounts < 1:
+        raise ParamError(f"min_segment_accounts must be a whole number >= 1, got {min_accounts!r}")
+    lacking = [d for d in dims if d not in frame.columns]
+    if lacking:
+        raise DataError(f"rule segments need the column(s) {', '.join(lacking)}")
+    parts = [_clean_labels(frame[d]) for d in dims]
+    label = parts[0]
+    for p in parts[1:]:
+        label = label + SEPARATOR + p
+    sizes = label.map(label.value_counts())
+    return label.where(sizes >= min_accounts, OTHER).rename("rule_segment")
+
+
+def segment_summary(frame: pd.DataFrame, segment: pd.Series | str) -> pd.DataFrame:
+    """Accounts, revenue, margin and growth per segment, largest revenue first.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Account features with ``revenue_12m``, ``revenue_prev_12m``, ``revenue_total`` and
+        ``margin_total``.
+    segment : pandas.Series or str
+        Segment label per row, or the name of a column of ``frame``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment``, ``accounts``, ``account_share``, ``revenue_12m``, ``revenue_share``,
+        ``margin_total``, ``margin_rate`` (margin over net revenue, all history) and
+        ``growth`` (revenue_12m over revenue_prev_12m minus 1; missing when the previous
+        year is not positive). ``"Other"`` comes last.
+    """
+    seg = frame[segment] if isinstance(segment, str) else segment
+    cols = ["revenue_12m", "revenue_prev_12m", "revenue_total", "margin_total"]
+    lacking = [c for c in cols if c not in frame.columns]
+    if lacking:
+        raise DataError(f"segment_summary needs the column(s) {', '.join(lacking)}")
+    g = frame[cols].assign(segment=seg.to_numpy(), accounts=1).groupby("segment", sort=False)
+    out = g.sum(numeric_only=True).reset_index()
+    out["account_share"] = out["accounts"] / out["accounts"].sum()
+    total = out["revenue_12m"].sum()
+    out["revenue_share"] = out["revenue_12m"] / total if total else np.nan
+    out["margin_rate"] = out["margin_total"] / out["revenue_total"].where(out["revenue_total"] > 0)
+    prev = out["revenue_prev_12m"].where(out["revenue_prev_12m"] > 0)
+    out["growth"] = out["revenue_12m"] / prev - 1
+    out["_other"] = out["segment"] == OTHER
+    out = out.sort_values(["_other", "revenue_12m"], ascending=[True, False])
+    keep = ["segment", "accounts", "account_share", "revenue_12m", "revenue_share",
+            "margin_total", "margin_rate", "growth"]
+    return out[keep].reset_index(drop=True)
+
+
+def segment_grid(frame: pd.DataFrame, *, value: str = "revenue_12m", top: int = 12,
+                 rows: Sequence[str] = ("industry", "size_band"), column: str = "stage"
+                 ) -> pd.DataFrame:
+    """Two-way table of the largest industry x size combinations against stage.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Account features with the ``rows`` and ``column`` columns.
+    value : str, default "revenue_12m"
+        Column to sum, or ``"accounts"`` to count accounts.
+    top : int, default 12
+        Keep the ``top`` row combinations by total value.
+    rows : sequence of str
+    column : str
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: ``industry · size_band`` labels, largest first; columns: stages.
+    """
+    label = _clean_labels(frame[rows[0]])
+    for r in rows[1:]:
+        label = label + SEPARATOR + _clean_labels(frame[r])
+    vals = pd.Series(1.0, index=frame.index) if value == "accounts" else frame[value]
+    col = frame[column]
+    cats = list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype) else None
+    grid = pd.crosstab(label, col.astype("object"), values=vals, aggfunc="sum").fillna(0.0)
+    if cats:
+        grid = grid.reindex(columns=cats, fill_value=0.0)
+    order = grid.sum(axis=1).sort_values(ascending=False).index[:top]
+    grid = grid.loc[order]
+    grid.index.name, grid.columns.name = None, None
+    return grid
+
+
+def plot_segment_grid(grid: pd.DataFrame, *, ax=None, title: str = "", fmt: str = ",.0f",
+                      scale: float = 1.0):
+    """Annotated heatmap of :func:`segment_grid` (values divided by ``scale``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.35 * len(grid) + 1.5))
+    sns.heatmap(grid / scale, annot=True, fmt=fmt, cmap="Blues", cbar=False, ax=ax,
+                linewidths=0.5)
+    ax.set_title(title)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    return ax
+
+
+# --------------------------------------------------------------------------- features
+
+
+def behaviour_features(feats: pd.DataFrame) -> pd.DataFrame:
+    """Readable behavioural inputs for clustering, one row per account.
+
+    Parameters
+    ----------
+    feats : pandas.DataFrame
+        From :func:`helpers.features.account_features` with windows that include 365 and
+        730 days.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``account_id``:
+
+        - ``recency_days``: days since the last order;
+        - ``orders_per_year``, ``revenue_per_year``: orders and net revenue per year since
+          the first order (at least :data:`MIN_SPAN_DAYS` days);
+        - ``avg_order_value``;
+        - ``order_trend``: log2 of (orders in the last 12 months + 1) over (orders in the
+          12 months before + 1); +1 is a doubling;
+        - ``order_gap_days``: mean days between order dates (the rhythm);
+        - ``interactions_per_year`` and ``share_<channel>`` (only with interactions data).
+
+        Order features are missing for accounts without orders (the gap also with one order
+        date); the pipeline imputes them.
+    """
+    need = ["account_id", "order_count", "recency_days", "first_order_date", "last_order_date",
+            "revenue_total", "avg_order_value", "orders_365d", "orders_730d", "mean_gap_days",
+            "tenure_days"]
+    lacking = [c for c in need if c not in feats.columns]
+    if lacking:
+        raise DataError(
+            f"behaviour features need the column(s) {', '.join(lacking)}; compute them with "
+            "features.account_features(ws, as_of, windows=(90, 365, 730))")
+    f = feats
+    buyer = f["order_count"] > 0
+    span = ((f["last_order_date"] - f["first_order_date"]).dt.days + f["recency_days"])
+    years = span.clip(lower=MIN_SPAN_DAYS).where(buyer) / 365.25
+    prev = f["orders_730d"] - f["orders_365d"]
+    out = pd.DataFrame({
+        "recency_days": f["recency_days"].where(buyer),
+        "orders_per_year": f["order_count"] / years,
+        "revenue_per_year": f["revenue_total"].clip(lower=0) / years,
+        "avg_order_value": f["avg_order_value"].clip(lower=0).where(buyer),
+        "order_trend": np.log2((f["orders_365d"] + 1) / (prev + 1)).where(buyer),
+        "order_gap_days": f["mean_gap_days"],
+    })
+    eng = [c for c in f.columns if c.startswith("eng_")]
+    if eng:
+        total = f[eng].sum(axis=1)
+        tenure = f["tenure_days"].fillna(MIN_SPAN_DAYS).clip(lower=MIN_SPAN_DAYS)
+        out["interactions_per_year"] = f["interactions_total"] / tenure * 365.25
+        for c in eng:
+            out[f"share_{c.removeprefix('eng_')}"] = (f[c] / total.where(total > 0)).fillna(0.0)
+    out.index = pd.Index(f["account_id"].astype(str), name="account_id")
+    return out.astype("float64")
+
+
+class BehaviourTransform(TransformerMixin, BaseEstimator):
+    """Log-scale skewed features and take square roots of channel shares.
+
+    Money, counts, days and rates (``recency_days``, ``orders_per_year``,
+    ``revenue_per_year``, ``avg_order_value``, ``order_gap_days``, ``interactions_per_year``)
+    get ``log1p``; ``share_*`` columns get ``sqrt``; others pass through. Missing values stay
+    missing for the imputer.
+    """
+
+    def fit(self, X, y=None):
+        """Remember the column names."""
+        self.feature_names_in_ = np.asarray(list(pd.DataFrame(X).columns), dtype=object)
+        return self
+
+    def transform(self, X):
+        """Return the transformed values as a float array."""
+        X = pd.DataFrame(X, columns=self.feature_names_in_).astype("float64")
+        out = X.copy()
+        for c in X.columns:
+            if c in _LOG_FEATURES:
+                out[c] = np.log1p(X[c].clip(lower=0))
+            elif c.startswith("share_"):
+                out[c] = np.sqrt(X[c].clip(lower=0))
+        return out.to_numpy()
+
+    def get_feature_names_out(self, input_features=None):
+        """Same names as the input."""
+        return self.feature_names_in_
+
+
+class _GaussianMixtureClusterer(ClusterMixin, BaseEstimator):
+    """GaussianMixture with ``labels_`` and ``fit_predict`` like a clusterer."""
+
+    def __init__(self, n_clusters: int = 3, random_state: int = 0, n_init: int = 2):
+        self.n_clusters = n_clusters
+        self.random_state = random_state
+        self.n_init = n_init
+
+    def fit(self, X, y=None):
+        self.model_ = GaussianMixture(self.n_clusters, covariance_type="diag",
+                                      random_state=self.random_state, n_init=self.n_init,
+                                      reg_covar=1e-4).fit(X)
+        self.labels_ = self.model_.predict(X)
+        return self
+
+    def predict(self, X):
+        return self.model_.predict(X)
+
+
+def _check_method(method: str) -> None:
+    if method not in METHODS:
+        raise ParamError(f"cluster_method must be one of {', '.join(METHODS)}, got {method!r}")
+
+
+def _clusterer(k: int, method: str, seed: int, n_init: int):
+    _check_method(method)
+    if method == "gmm":
+        return _GaussianMixtureClusterer(k, random_state=seed, n_init=max(1, n_init // 2))
+    return KMeans(n_clusters=k, n_init=n_init, random_state=seed)
+
+
+def _preprocessor() -> Pipeline:
+    return Pipeline([
+        ("transform", BehaviourTransform()),
+        ("impute", SimpleImputer(strategy="median")),
+        ("scale", StandardScaler()),
+    ])
+
+
+def make_pipeline(k: int, *, method: str = "kmeans", seed: int = 0, n_init: int = 4) -> Pipeline:
+    """The clustering pipeline: transform, impute, scale, cluster.
+
+    Parameters
+    ----------
+    k : int
+        Number of clusters.
+    method : {"kmeans", "gmm"}
+        k-means, or a Gaussian mixture with diagonal covariances.
+    seed : int
+    n_init : int
+        Restarts; the best is kept.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        Steps ``transform``, ``impute``, ``scale``, ``cluster``.
+    """
+    pre = _preprocessor()
+    return Pipeline([*pre.steps, ("cluster", _clusterer(k, method, seed, n_init))])
+
+
+def _check_k_range(k_range: Iterable[int], n: int) -> list[int]:
+    ks = sorted({int(k) for k in k_range})
+    if not ks or ks[0] < 2:
+        raise ParamError(f"k_range must hold whole numbers >= 2, got {list(k_range)!r}")
+    if ks[-1] >= n:
+        raise ParamError(f"k_range goes up to {ks[-1]} but there are only {n} accounts; "
+                         "lower k_max")
+    return ks
+
+
+# --------------------------------------------------------------------------- choosing k
+
+
+def usable_k_range(n_accounts: int, k_min: int = 2, k_max: int = 10, *,
+                   min_per_cluster: int = 10) -> range:
+    """The k values worth trying for ``n_accounts`` accounts.
+
+    Parameters
+    ----------
+    n_accounts : int
+    k_min, k_max : int
+        The requested range (inclusive).
+    min_per_cluster : int, default 10
+        k never exceeds ``n_accounts // min_per_cluster``, so tiny data gets few clusters.
+
+    Returns
+    -------
+    range
+        Possibly empty when there are too few accounts to cluster.
+    """
+    for name, v in (("k_min", k_min), ("k_max", k_max)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 2:
+            raise ParamError(f"{name} must be a whole number >= 2, got {v!r}")
+    if k_max < k_min:
+        raise ParamError(f"k_max ({k_max}) is below k_min ({k_min})")
+    return range(k_min, min(k_max, n_accounts // min_per_cluster) + 1)
+
+
+
+
+@dataclass
+class KSelection:
+    """Result of :func:`select_k`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per k: ``silhouette``, ``calinski_harabasz``, ``davies_bouldin``,
+        ``min_share`` (smallest cluster's share), ``eligible`` (min_share met), ``score``
+        (the criterion used; higher is better) and ``chosen``.
+    k : int
+        The chosen number of clusters.
+    criterion : str
+    """
+
+    table: pd.DataFrame
+    k: int
+    criterion: str
+
+
+def select_k(features: pd.DataFrame | np.ndarray, k_range: Iterable[int] = range(2, 11), *,
+             method: str = "kmeans", criterion: str = "consensus", min_share: float = 0.03,
+             sample_size: int = 3000, search_size: int = 20000, seed: int = 0,
+             n_init: int = 2, preprocess: bool = True) -> KSelection:
+    """Choose the number of clusters.
+
+    Every k is fitted on a random sample of ``search_size`` rows (all rows when there are
+    fewer), where Calinski-Harabasz and Davies-Bouldin are computed; the silhouette, which
+    costs O(n^2), uses ``sample_size`` of those rows. The chosen k is then fitted on all rows
+    by :func:`fit_clusters`.
+    Among the k whose smallest cluster holds at least ``min_share`` of the accounts, the
+    best by ``criterion`` wins; ``"consensus"`` averages the three criteria's ranks and
+    breaks ties by the silhouette.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame or numpy.ndarray
+        :func:`behaviour_features` output (or any numeric table).
+    k_range : iterable of int, default 2..10
+    method : {"kmeans", "gmm"}
+    criterion : {"consensus", "silhouette", "calinski_harabasz", "davies_bouldin"}
+    min_share : float, default 0.03
+        Smallest acceptable cluster share (0-1).
+    sample_size : int, default 3000
+        Rows for the silhouette (its cost grows with the square of this).
+    search_size : int, default 20000
+        Rows the search fits on; the criteria settle long before 100k rows.
+    seed : int
+    n_init : int, default 2
+        Restarts per k during the search.
+    preprocess : bool, default True
+        Apply the pipeline's transform, impute and scale steps first; set False when the
+        input is already scaled.
+
+    Returns
+    -------
+    KSelection
+    """
+    _check_method(method)
+    if criterion not in CRITERIA:
+        raise ParamError(f"k_criterion must be one of {', '.join(CRITERIA)}, got {criterion!r}")
+    if not 0 <= min_share < 0.5:
+        raise ParamError(f"min_cluster_share must be between 0 and 0.5, got {min_share!r}")
+    with threadpool_limits(limits=THREADS):
+        return _select_k(features, k_range, method=method, criterion=criterion,
+                         sample_size=sample_size, search_size=search_size, seed=seed,
+                         n_init=n_init, min_share=min_share, preprocess=preprocess)
+
+
+def _select_k(features, k_range, *, method, criterion, sample_size, search_size, seed, n_init,
+              min_share, preprocess) -> KSelection:
+    Z = _preprocessor().fit_transform(features) if preprocess else np.asarray(features, float)
+    ks = _check_k_range(k_range, len(Z))
+    rng = np.random.default_rng(seed)
+    if len(Z) > search_size:
+        Z = Z[rng.choice(len(Z), size=search_size, replace=False)]
+    n = len(Z)
+    sample = rng.choice(n, size=min(sample_size, n), replace=False)
+    rows = []
+    for k in ks:
+        labels = _clusterer(k, method, seed, n_init).fit(Z).labels_
+        counts = np.bincount(labels, minlength=k)
+        found = int((counts > 0).sum())
+        ok = found > 1 and len(np.unique(labels[sample])) > 1
+        rows.append({
+            "k": k,
+            "silhouette": silhouette_score(Z[sample], labels[sample]) if ok else np.nan,
+            "calinski_harabasz": calinski_harabasz_score(Z, labels) if found > 1 else np.nan,
+            "davies_bouldin": davies_bouldin_score(Z, labels) if found > 1 else np.nan,
+            "min_share": counts.min() / n,
+        })
+    table = pd.DataFrame(rows)
+    table["eligible"] = (table["min_share"] >= min_share) & table["silhouette"].notna()
+    if criterion == "consensus":
+        el = table[table["eligible"]]
+        ranks = pd.concat([
+            el["silhouette"].rank(ascending=False),
+            el["calinski_harabasz"].rank(ascending=False),
+            el["davies_bouldin"].rank(ascending=True),
+        ], axis=1).mean(axis=1)
+        table["score"] = -ranks.reindex(table.index)
+    elif criterion == "davies_bouldin":
+        table["score"] = -table["davies_bouldin"]
+    else:
+        table["score"] = table[criterion]
+    table.loc[~table["eligible"], "score"] = np.nan
+    if table["score"].notna().any():
+        best = table.sort_values(["score", "silhouette", "k"],
+                                 ascending=[False, False, True]).index[0]
+    else:
+        # No k meets the share floor: fall back to the one closest to it.
+        best = table["min_share"].idxmax()
+    table["chosen"] = table.index == best
+    return KSelection(table=table, k=int(table.loc[best, "k"]), criterion=criterion)
+
+
+def plot_k_selection(table: pd.DataFrame, *, ax=None, title: str = "Choosing the number of clusters"):
+    """Silhouette and Davies-Bouldin by k, the chosen k marked.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :attr:`KSelection.table`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots()
+    ax.plot(table["k"], table["silhouette"], marker="o", label="silhouette (higher is better)")
+    ax2 = ax.twinx()
+    ax2.plot(table["k"], table["davies_bouldin"], marker="s", color="#f5b041",
+             label="Davies-Bouldin (lower is better)")
+    ax2.grid(False)
+    chosen = table.loc[table["chosen"], "k"]
+    for k in chosen:
+        ax.axvline(k, color="#7f8c8d", linestyle="--", linewidth=1)
+    ax.set_xlabel("k")
+    ax.set_ylabel("silhouette")
+    ax2.set_ylabel("Davies-Bouldin")
+    lines = ax.get_legend_handles_labels()
+    lines2 = ax2.get_legend_handles_labels()
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="best", fontsize=8)
+    ax.set_title(title)
+    return ax
+
+
+# --------------------------------------------------------------------------- fit and stability
+
+
+def fit_clusters(features: pd.DataFrame, k: int, *, method: str = "kmeans", seed: int = 0,
+                 n_init: int = 4) -> tuple[Pipeline, pd.Series]:
+    """Fit the clustering pipeline and label every account.
+
+    Clusters are numbered by size, largest first, so numbers are stable across runs.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        :func:`behaviour_features` output.
+    k : int
+    method : {"kmeans", "gmm"}
+    seed : int
+    n_init : int
+
+    Returns
+    -------
+    pipeline : sklearn.pipeline.Pipeline
+        The fitted pipeline (its ``predict`` gives the raw cluster ids).
+    labels : pandas.Series
+        Named ``cluster``, indexed like ``features``, ints 0..k-1 by decreasing size.
+    """
+    _check_k_range([k], len(features))
+    with threadpool_limits(limits=THREADS):
+        pipe = make_pipeline(k, method=method, seed=seed, n_init=n_init).fit(features)
+    raw = pipe.named_steps["cluster"].labels_
+    order = np.argsort(-np.bincount(raw, minlength=k), kind="stable")
+    relabel = np.empty(k, dtype=int)
+    relabel[order] = np.arange(k)
+    pipe.relabel_ = relabel
+    return pipe, pd.Series(relabel[raw], index=features.index, name="cluster")
+
+
+def predict_clusters(pipeline: Pipeline, features: pd.DataFrame) -> pd.Series:
+    """Cluster numbers (as from :func:`fit_clusters`) for new rows."""
+    raw = pipeline.predict(features)
+    return pd.Series(pipeline.relabel_[raw], index=features.index, name="cluster")
+
+
+def cluster_stability(features: pd.DataFrame, k: int, *, method: str = "kmeans",
+                      runs: int = 5, sample_share: float = 0.8, seed: int = 0,
+                      n_init: int = 2, reference: pd.Series | None = None) -> pd.DataFrame:
+    """Adjusted Rand index between the reference clustering and refits on subsamples.
+
+    Each run fits the pipeline with another seed on a random ``sample_share`` of the
+    accounts and labels all accounts; 1 means the same partition, 0 chance agreement.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+    k : int
+    method : {"kmeans", "gmm"}
+    runs : int, default 5
+    sample_share : float, default 0.8
+    seed : int
+    n_init : int
+    reference : pandas.Series, optional
+        Reference labels; fitted with ``seed`` when not given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``run``, ``seed`` and ``ari``.
+    """
+    if not 0 < sample_share <= 1:
+        raise ParamError(f"sample_share must be in (0, 1], got {sample_share!r}")
+    if reference is None:
+        _, reference = fit_clusters(features, k, method=method, seed=seed, n_init=n_init)
+    rng = np.random.default_rng(seed + 1)
+    n = len(features)
+    rows = []
+    for run in range(1, runs + 1):
+        idx = rng.choice(n, size=max(k + 1, int(sample_share * n)), replace=False)
+        pipe = make_pipeline(k, method=method, seed=seed + run, n_init=n_init)
+        with threadpool_limits(limits=THREADS):
+            pipe.fit(features.iloc[idx])
+            labels = pipe.predict(features)
+        rows.append({"run": run, "seed": seed + run,
+                     "ari": adjusted_rand_score(reference.to_numpy(), labels)})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- description
+
+
+def cluster_zscores(pipeline: Pipeline, features: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
+    """Mean of each scaled model feature per cluster (0 = overall mean, 1 = one SD above).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows: clusters; columns: features.
+    """
+    pre = Pipeline(pipeline.steps[:-1])
+    Z = pd.DataFrame(pre.transform(features), columns=features.columns, index=features.index)
+    return Z.groupby(labels.to_numpy()).mean().sort_index()
+
+
+def name_clusters(zscores: pd.DataFrame, *, max_terms: int = 3, min_z: float = 0.4) -> dict:
+    """Readable names from each cluster's most distinctive features.
+
+    A feature describes a cluster when its scaled mean is at least ``min_z`` standard
+    deviations from the overall mean; the strongest ``max_terms`` are joined with ", ".
+    Channel shares only speak when high ("email-engaged"). Duplicate names get the next
+    distinctive feature, then a number.
+
+    Parameters
+    ----------
+    zscores : pandas.DataFrame
+        From :func:`cluster_zscores`.
+    max_terms : int, default 3
+    min_z : float, default 0.4
+
+    Returns
+    -------
+    dict
+        cluster -> name.
+    """
+    ranked: dict = {}
+    for cluster, row in zscores.iterrows():
+        terms = []
+        for feature in row.abs().sort_values(ascending=False).index:
+            z = row[feature]
+            if abs(z) < min_z:
+                break
+            word = _words(feature)[0 if z > 0 else 1]
+            if word and word not in terms:
+                terms.append(word)
+        ranked[cluster] = terms or ["average profile"]
+    names = {c: ", ".join(t[:max_terms]) for c, t in ranked.items()}
+    seen: dict[str, int] = {}
+    for c in names:
+        dupes = [d for d in names if names[d] == names[c]]
+        if len(dupes) > 1:
+            for d in dupes:
+                extra = ranked[d][max_terms:max_terms + 1]
+                names[d] = ", ".join(ranked[d][:max_terms] + extra)
+    for c, name in names.items():
+        seen[name] = seen.get(name, 0) + 1
+        if list(names.values()).count(name) > 1:
+            names[c] = f"{name} ({seen[name]})"
+    return names
+
+
+def cluster_profiles(features: pd.DataFrame, labels: pd.Series, names: dict | None = None
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Medians per cluster, and each cluster's mean as an index of the overall mean.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        :func:`behaviour_features` output (readable units).
+    labels : pandas.Series
+        Cluster per account.
+    names : dict, optional
+        cluster -> name, used as the row labels.
+
+    Returns
+    -------
+    medians : pandas.DataFrame
+        ``accounts``, ``share`` and the median of every feature, one row per cluster.
+    index : pandas.DataFrame
+        100 x cluster mean / overall mean for every feature (100 = average; missing when
+        the overall mean is 0).
+    """
+    key = labels.to_numpy()
+    g = features.groupby(key)
+    medians = g.median()
+    counts = pd.Series(key).value_counts().sort_index()
+    medians.insert(0, "share", counts / counts.sum())
+    medians.insert(0, "accounts", counts)
+    overall = features.mean()
+    index = g.mean() / overall.where(overall != 0) * 100
+    if names:
+        medians.index = [names.get(i, i) for i in medians.index]
+        index.index = medians.index
+    medians.index.name = index.index.name = "cluster"
+    return medians, index
+
+
+@dataclass
+class Surrogate:
+    """A shallow decision tree that mimics the clusters.
+
+    Attributes
+    ----------
+    tree : sklearn.tree.DecisionTreeClassifier
+        Fitted on all accounts.
+    fidelity : float
+        Share of held-out accounts (30 %) whose cluster the tree, fitted on the rest,
+        predicts correctly.
+    rules : str
+        The tree as indented text rules.
+    """
+
+    tree: DecisionTreeClassifier
+    fidelity: float
+    rules: str = field(repr=False)
+
+
+def surrogate_tree(features: pd.DataFrame, labels: pd.Series, *, names: dict | None = None,
+                   max_depth: int = 3, seed: int = 0) -> Surrogate:
+    """Explain the clusters with a shallow decision tree on the readable features.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        :func:`behaviour_features` output; missing values are allowed.
+    labels : pandas.Series
+        Cluster per account.
+    names : dict, optional
+        cluster -> name for the printed rules.
+    max_depth : int, default 3
+    seed : int
+
+    Returns
+    -------
+    Surrogate
+    """
+    if isinstance(max_depth, bool) or not isinstance(max_depth, (int, np.integer)) \
+            or max_depth < 1:
+        raise ParamError(f"tree_depth must be a whole number >= 1, got {max_depth!r}")
+    X, y = features.to_numpy(dtype="float64"), labels.to_numpy()
+    rng = np.random.default_rng(seed)
+    test = rng.random(len(y)) < 0.3
+    tree = DecisionTreeClassifier(max_depth=max_depth, random_state=seed, min_samples_leaf=5)
+    if test.any() and (~test).any():
+        fidelity = float((tree.fit(X[~test], y[~test]).predict(X[test]) == y[test]).mean())
+    else:
+        fidelity = float("nan")
+    tree = clone(tree).fit(X, y)
+    classes = [str(names.get(c, c)) if names else str(c) for c in tree.classes_]
+    rules = export_text(tree, feature_names=list(features.columns), class_names=classes,
+                        decimals=2)
+    return Surrogate(tree=tree, fidelity=fidelity, rules=rules)
+
+
+def projection_2d(pipeline: Pipeline, features: pd.DataFrame, labels: pd.Series, *,
+                  sample_size: int = 5000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Project the scaled features onto their first two principal components.
+
+    Parameters
+    ----------
+    pipeline : sklearn.pipeline.Pipeline
+        From :func:`fit_clusters`.
+    features : pandas.DataFrame
+    labels : pandas.Series
+    sample_size : int, default 5000
+        Points kept for the plot.
+    seed : int
+
+    Returns
+    -------
+    points : pandas.DataFrame
+        ``pc1``, ``pc2`` and ``cluster`` for the sampled accounts.
+    explained : numpy.ndarray
+        Variance share of the two components.
+    """
+    Z = Pipeline(pipeline.steps[:-1]).transform(features)
+    pca = PCA(n_components=2, random_state=seed).fit(Z)
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(len(Z), size=min(sample_size, len(Z)), replace=False))
+    xy = pca.transform(Z[idx])
+    points = pd.DataFrame({"pc1": xy[:, 0], "pc2": xy[:, 1],
+                           "cluster": labels.to_numpy()[idx]}, index=features.index[idx])
+    return points, pca.explained_variance_ratio_
+
+
+def plot_projection(points: pd.DataFrame, *, names: dict | None = None, ax=None,
+                    title: str = "Clusters in two dimensions (PCA)"):
+    """Scatter of :func:`projection_2d` points coloured by cluster.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 5))
+    hue = points["cluster"].map(names) if names else points["cluster"].astype(str)
+    sns.scatterplot(x=points["pc1"], y=points["pc2"], hue=hue, s=8, alpha=0.6, linewidth=0,
+                    ax=ax)
+    ax.legend(fontsize=7, markerscale=2, loc="best")
+    ax.set_xlabel("first component")
+    ax.set_ylabel("second component")
+    ax.set_title(title)
+    return ax
+
+
+# --------------------------------------------------------------------------- cross-view
+
+
+def cluster_stage_view(clusters: pd.Series, stages: pd.Series,
+                       at_risk: Sequence[str] = ("declining", "churned")) -> pd.DataFrame:
+    """Stage mix inside each cluster, to see which clusters are healthy and which slip.
+
+    Parameters
+    ----------
+    clusters : pandas.Series
+        Cluster name per account.
+    stages : pandas.Series
+        Stage per account (same index).
+    at_risk : sequence of str
+        Stages counted as slipping.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cluster: ``accounts``, the share of each stage (columns named after the
+        stages) and ``at_risk_share``; sorted by ``at_risk_share`` descending.
+    """
+    stage_cols = (list(stages.cat.categories) if isinstance(stages.dtype, pd.CategoricalDtype)
+                  else sorted(stages.dropna().unique()))
+    counts = pd.crosstab(clusters.to_numpy(), stages.astype("object").to_numpy())
+    counts = counts.reindex(columns=stage_cols, fill_value=0)
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    shares.insert(0, "accounts", counts.sum(axis=1))
+    risk = [s for s in at_risk if s in shares.columns]
+    shares["at_risk_share"] = shares[risk].sum(axis=1) if risk else 0.0
+    shares.index.name, shares.columns.name = "cluster", None
+    return shares.sort_values("at_risk_share", ascending=False)
+
+
+def plot_cluster_stage_view(view: pd.DataFrame, *, ax=None,
+                            title: str = "Stage mix by cluster (% of cluster)"):
+    """Heatmap of the stage shares of :func:`cluster_stage_view`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 0.5 * len(view) + 1.5))
+    shares = view.drop(columns=["accounts", "at_risk_share"])
+    sns.heatmap(shares * 100, annot=True, fmt=".0f", cmap="Blues", cbar=False, ax=ax,
+                linewidths=0.5, vmin=0, vmax=100)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_title(title)
+    return ax
+
+
+# --------------------------------------------------------------------------- one call
+
+
+@dataclass
+class BehaviourSegmentation:
+    """Everything :func:`segment_behaviour` computes.
+
+    Attributes
+    ----------
+    features : pandas.DataFrame
+        The readable inputs (index ``account_id``).
+    selection : KSelection or None
+        None when k was fixed.
+    k : int
+    pipeline : sklearn.pipeline.Pipeline
+    labels : pandas.Series
+        Cluster number per account.
+    names : dict
+        Cluster number -> name.
+    stability : pandas.DataFrame
+        From :func:`cluster_stability` (empty when ``stability_runs`` is 0).
+    """
+
+    features: pd.DataFrame
+    selection: KSelection | None
+    k: int
+    pipeline: Pipeline
+    labels: pd.Series
+    names: dict
+    stability: pd.DataFrame
+
+    @property
+    def cluster_names(self) -> pd.Series:
+        """Cluster name per account."""
+        return self.labels.map(self.names).rename("cluster_name")
+
+
+def segment_behaviour(feats: pd.DataFrame, *, k: int | None = None,
+                      k_range: Iterable[int] = range(2, 11), method: str = "kmeans",
+                      criterion: str = "consensus", min_share: float = 0.03,
+                      sample_size: int = 3000, seed: int = 0, stability_runs: int = 3,
+                      n_init: int = 4) -> BehaviourSegmentation:
+    """Behavioural clustering end to end: features, k, fit, names, stability.
+
+    Parameters
+    ----------
+    feats : pandas.DataFrame
+        :func:`helpers.features.account_features` output (windows including 365 and 730).
+    k : int, optional
+        Fixed number of clusters; chosen with :func:`select_k` over ``k_range`` when None.
+    k_range, method, criterion, min_share, sample_size, seed
+        As for :func:`select_k`.
+    stability_runs : int, default 3
+    n_init : int, default 4
+        Restarts of the final fit.
+
+    Returns
+    -------
+    BehaviourSegmentation
+    """
+    X = behaviour_features(feats)
+    selection = None
+    if k is None:
+        selection = select_k(X, k_range, method=method, criterion=criterion,
+                             min_share=min_share, sample_size=sample_size, seed=seed)
+        k = selection.k
+    pipe, labels = fit_clusters(X, k, method=method, seed=seed, n_init=n_init)
+    names = name_clusters(cluster_zscores(pipe, X, labels))
+    stability = (cluster_stability(X, k, method=method, runs=stability_runs, seed=seed,
+                                   reference=labels)
+                 if stability_runs else pd.DataFrame(columns=["run", "seed", "ari"]))
+    return BehaviourSegmentation(features=X, selection=selection, k=k, pipeline=pipe,
+                                 labels=labels, names=names, stability=stability)

@@ -1,0 +1,187 @@
+"""Attribution: hand-computed Markov removal effects, heuristic credits and conservation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import attribution as at
+from helpers.datasets import open_workspace
+from helpers.errors import DataError, ParamError
+from helpers.sample_world import generate_world
+
+AS_OF = "2026-06-30"
+
+
+# --------------------------------------------------------------------------- toy Markov graph
+
+
+TOY_PATHS = [["A", "B"], ["A", "C"], ["B"], ["C", "B"]]
+TOY_CONVERTED = [True, False, True, True]
+
+
+def test_markov_removal_effects_by_hand():
+    # Transitions: start->A 1/2, start->B 1/4, start->C 1/4; A->B 1/2, A->C 1/2;
+    # B->conv 1; C->B 1/2, C->null 1/2. Conversion from B = 1, C = 1/2, A = 3/4, so
+    # P(conv) = 1/2*3/4 + 1/4*1 + 1/4*1/2 = 3/4.
+    # Without A: 1/4 + 1/8 = 3/8 -> effect 1/2. Without B: 0 -> effect 1.
+    # Without C: 1/2*1/2 + 1/4 = 1/2 -> effect 1/3. Shares 3/11, 6/11, 2/11 of 3 conversions.
+    trans = at.transitions_from_paths(TOY_PATHS, TOY_CONVERTED)
+    eff = at.markov_removal_effects(trans).set_index("label")
+    assert eff.attrs["base_probability"] == pytest.approx(0.75, abs=1e-12)
+    expected = {"A": Fraction(1, 2), "B": Fraction(1), "C": Fraction(1, 3)}
+    for label, value in expected.items():
+        assert eff.loc[label, "removal_effect"] == pytest.approx(float(value), abs=1e-12)
+    credits = at.markov_credits(trans, 3, 300.0).set_index("label")
+    for label, num in {"A": 9, "B": 18, "C": 6}.items():
+        assert credits.loc[label, "conversions"] == pytest.approx(num / 11, abs=1e-12)
+        assert credits.loc[label, "value"] == pytest.approx(num / 11 * 100, abs=1e-9)
+
+
+def test_repeated_touches_do_not_change_removal_effects():
+    looped = [["A", "A", "B"], ["A", "C", "C"], ["B", "B"], ["C", "B"]]
+    base = at.markov_removal_effects(at.transitions_from_paths(TOY_PATHS, TOY_CONVERTED))
+    loop = at.markov_removal_effects(at.transitions_from_paths(looped, TOY_CONVERTED))
+    pd.testing.assert_series_equal(base.set_index("label")["removal_effect"],
+                                   loop.set_index("label")["removal_effect"], atol=1e-12)
+
+
+# --------------------------------------------------------------------------- tiny workspace
+
+
+def _ts(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text)
+
+
+@pytest.fixture(scope="module")
+def tiny_ws(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny_attr")
+    touches = [
+        ("A1", "2026-04-01 10:00", "email"),  # outside the 30-day look-back of P1
+        ("A1", "2026-06-01 10:00", "email"),
+        ("A1", "2026-06-05 10:00", "social"),
+        ("A1", "2026-06-09 10:00", "meeting"),
+        ("A1", "2026-06-12 10:00", "website"),  # after P1 was created
+        ("A2", "2026-05-10 10:00", "website"),
+        ("A3", "2026-06-19 09:00", "website"),
+        ("A5", "2026-06-20 09:00", "email"),  # A5 has an open opportunity
+        ("A6", "2026-06-15 09:00", "email"),  # no opportunity: a journey that did not convert
+    ]
+    interactions = pd.DataFrame({
+        "interaction_id": [f"I{k}" for k in range(len(touches))],
+        "account_id": [t[0] for t in touches],
+        "timestamp": [_ts(t[1]) for t in touches],
+        "channel": [t[2] for t in touches],
+        "event_type": "view",
+    })
+    opportunities = pd.DataFrame({
+        "opportunity_id": ["P1", "P2", "P3", "P4", "P5"],
+        "account_id": ["A1", "A2", "A3", "A4", "A5"],
+        "created_date": [dt.date(2026, 6, 10), dt.date(2026, 5, 20), dt.date(2026, 6, 20),
+                         dt.date(2026, 6, 25), dt.date(2026, 6, 1)],
+        "close_date": [dt.date(2026, 6, 20), dt.date(2026, 6, 1), dt.date(2026, 6, 28),
+                       dt.date(2026, 6, 29), dt.date(2026, 7, 15)],
+        "stage": ["won", "lost", "won", "won", "won"],
+        "amount": [1000.0, 800.0, 500.0, 200.0, 900.0],
+    })
+    interactions.to_parquet(folder / "interactions.parquet", index=False)
+    opportunities.to_parquet(folder / "opportunities.parquet", index=False)
+    ws = open_workspace(folder)
+    yield ws
+    ws.close()
+
+
+def test_paths_on_tiny_data(tiny_ws):
+    paths = at.touch_paths(tiny_ws, AS_OF, lookback_days=30).to_pandas()
+    got = {j: list(g.sort_values("position")["label"])
+           for j, g in paths.groupby("journey_id")}
+    assert got == {"P1": ["email", "social", "meeting"], "P2": ["website"], "P3": ["website"],
+                   "account:A6": ["email"]}
+    p1 = paths[paths.journey_id == "P1"].sort_values("position")
+    assert p1["days_before"].to_numpy() == pytest.approx([9 + 14 / 24, 5 + 14 / 24, 1 + 14 / 24])
+    assert at.won_totals(tiny_ws, AS_OF, lookback_days=30) == (3, 1700.0)
+
+
+def test_heuristic_credits_by_hand(tiny_ws):
+    res = at.attribute(tiny_ws, AS_OF, lookback_days=30, half_life_days=7)
+    wide = at.compare_models(res, measure="conversions")
+    decay = 2.0 ** (-np.array([9 + 14 / 24, 5 + 14 / 24, 1 + 14 / 24]) / 7)
+    decay /= decay.sum()
+    expected = {
+        "first_touch": {"email": 1, "social": 0, "meeting": 0, "website": 1},
+        "last_touch": {"email": 0, "social": 0, "meeting": 1, "website": 1},
+        "linear": {"email": 1 / 3, "social": 1 / 3, "meeting": 1 / 3, "website": 1},
+        "position_based": {"email": 0.4, "social": 0.2, "meeting": 0.4, "website": 1},
+        "time_decay": {"email": decay[0], "social": decay[1], "meeting": decay[2],
+                       "website": 1},
+    }
+    for model, credits in expected.items():
+        for label, value in credits.items():
+            assert wide.loc[label, model] == pytest.approx(value, abs=1e-9), (model, label)
+        assert wide.loc[at.NO_TOUCH, model] == pytest.approx(1.0)
+    value = at.compare_models(res, measure="value")
+    assert value.loc["email", "linear"] == pytest.approx(1000 / 3)
+    assert value.loc["website", "linear"] == pytest.approx(500.0)
+    assert res.attrs["won"] == 3
+
+
+def test_engine_transitions_equal_explicit_paths(tiny_ws):
+    paths = at.touch_paths(tiny_ws, AS_OF, lookback_days=30)
+    engine = at.path_transitions(paths)
+    explicit = at.transitions_from_paths(
+        [["email", "social", "meeting"], ["website"], ["website"], ["email"]],
+        [True, False, True, False])
+    pd.testing.assert_frame_equal(engine.reset_index(drop=True),
+                                  explicit.sort_values(["from_state", "to_state"])
+                                  .reset_index(drop=True), check_dtype=False)
+
+
+def test_bad_parameters(tiny_ws):
+    with pytest.raises(ParamError, match="position_weights"):
+        at.attribute(tiny_ws, AS_OF, position_weights=(0.5, 0.5, 0.5))
+    with pytest.raises(ParamError, match="lookback_days"):
+        at.attribute(tiny_ws, AS_OF, lookback_days=0)
+    with pytest.raises(ParamError, match="label"):
+        at.touch_paths(tiny_ws, AS_OF, label="campaign")
+    with pytest.raises(DataError, match="content table"):
+        at.touch_paths(tiny_ws, AS_OF, label="content_category")
+
+
+# --------------------------------------------------------------------------- sample world
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("attr_world")
+    generate_world(folder, accounts=1500, seed=11)
+    ws = open_workspace(folder)
+    yield ws
+    ws.close()
+
+
+@pytest.mark.parametrize("label", ["channel", "content_category"])
+def test_every_model_conserves_won_opportunities(world, label):
+    res = at.attribute(world, AS_OF, label=label, lookback_days=90)
+    o = world.table("opportunities")
+    won = int(o.filter((o.stage == "won") & (o.close_date <= dt.date(2026, 6, 30))
+                       & (o.created_date <= dt.date(2026, 6, 30))).count().to_pandas())
+    totals = res.groupby("model")["conversions"].sum()
+    assert set(totals.index) == set(at.MODELS)
+    assert totals.to_numpy() == pytest.approx(np.full(len(at.MODELS), won), abs=1e-6)
+    assert res.attrs["won"] == won
+    values = res.groupby("model")["value"].sum()
+    assert values.max() - values.min() < 1e-6 * values.max()
+    shares = res.groupby("model")["share"].sum()
+    assert shares.to_numpy() == pytest.approx(1.0)
+
+
+def test_website_content_is_credited_to_content_categories(world):
+    # Content-sourced opportunities come from website content touches; the Markov model
+    # should give every content category a positive share.
+    res = at.attribute(world, AS_OF, label="content_category", lookback_days=60)
+    markov = res[res.model == "markov"].set_index("label")["share"]
+    assert (markov.drop(at.NO_TOUCH, errors="ignore") > 0).all()

@@ -1,0 +1,280 @@
+"""Content and channel evaluation: intervals, rankings and the planted content and timing truths."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+from helpers import content as ct
+from helpers import lifecycle
+from helpers.datasets import open_workspace
+from helpers.errors import DataError, ParamError
+from helpers.sample_world import generate_world
+
+AS_OF = "2026-06-30"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("content_world")
+    truth = generate_world(folder, accounts=1500, seed=11)
+    ws = open_workspace(folder)
+    ws.folder = folder
+    accounts = pd.read_parquet(folder / "truth_accounts.parquet")
+    yield ws, truth, accounts.set_index("account_id")
+    ws.close()
+
+
+class _Without:
+    """A workspace view that hides some tables."""
+
+    def __init__(self, ws, hidden):
+        self._ws, self._hidden = ws, set(hidden)
+
+    def has(self, name):
+        return name not in self._hidden and self._ws.has(name)
+
+    def table(self, name):
+        if name in self._hidden:
+            raise DataError(f"no {name}")
+        return self._ws.table(name)
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+@pytest.mark.parametrize(("x", "n"), [(0, 10), (3, 10), (10, 10), (17, 412), (950, 1000),
+                                      (1, 1)])
+@pytest.mark.parametrize("confidence", [0.9, 0.95])
+def test_wilson_equals_statsmodels(x, n, confidence):
+    low, high = ct.wilson_interval([x], [n], confidence)
+    ref = proportion_confint(x, n, alpha=1 - confidence, method="wilson")
+    assert low[0] == pytest.approx(ref[0], abs=1e-12)
+    assert high[0] == pytest.approx(ref[1], abs=1e-12)
+
+
+def test_wilson_handles_zero_trials_and_rejects_bad_counts():
+    low, high = ct.wilson_interval([0], [0])
+    assert np.isnan(low[0]) and np.isnan(high[0])
+    with pytest.raises(ParamError):
+        ct.wilson_interval([5], [3])
+
+
+def test_rate_ratio_interval_is_katz():
+    ratio, low, high = ct.rate_ratio_interval([30], [1000], [20], [2000])
+    se = math.sqrt(1 / 30 - 1 / 1000 + 1 / 20 - 1 / 2000)
+    assert ratio[0] == pytest.approx(3.0)
+    assert low[0] == pytest.approx(3.0 * math.exp(-1.959963984540054 * se))
+    assert high[0] == pytest.approx(3.0 * math.exp(1.959963984540054 * se))
+
+
+def test_leaderboard_never_ranks_small_samples():
+    perf = pd.DataFrame({
+        "content_id": ["a", "b", "c", "d"], "reached_accounts": [5, 400, 29, 30],
+        "converting_accounts": [4, 40, 20, 3],
+    })
+    low, high = ct.wilson_interval(perf.converting_accounts, perf.reached_accounts)
+    perf["conversion_rate"] = perf.converting_accounts / perf.reached_accounts
+    perf["conversion_rate_low"], perf["conversion_rate_high"] = low, high
+    board = ct.leaderboard(perf, min_sample=30)
+    assert list(board.content_id) == ["b", "d"]
+    assert list(board["rank"]) == [1, 2]
+
+
+# --------------------------------------------------------------------------- sample world
+
+
+def test_asset_performance_and_leaderboard(world):
+    ws, _, _ = world
+    perf = ct.content_performance(ws, AS_OF, by="content_id", min_sample=60)
+    assert perf.content_id.is_unique
+    small = set(perf.loc[perf.reached_accounts < 60, "content_id"])
+    assert small  # the test needs both kinds of asset
+    board = ct.leaderboard(perf)
+    assert not small & set(board.content_id)
+    assert len(board) == (perf.reached_accounts >= 60).sum()
+    assert board.conversion_rate_low.is_monotonic_decreasing
+    assert (perf.converting_accounts <= perf.reached_accounts).all()
+    assert (perf.engaged_accounts <= perf.reached_accounts).all()
+    ok = perf[perf.reached_accounts > 0]
+    assert ((ok.conversion_rate_low <= ok.conversion_rate)
+            & (ok.conversion_rate <= ok.conversion_rate_high)).all()
+    by_cat = ct.content_performance(ws, AS_OF, by="content_category")
+    assert by_cat.touches.sum() == perf.touches.sum()
+    assert by_cat.assets.sum() == perf.assets.sum()
+    assert by_cat.cost.sum() == pytest.approx(perf.cost.sum())
+    with_cost = by_cat[by_cat.opportunities > 0]
+    assert with_cost.cost_per_opportunity.to_numpy() == pytest.approx(
+        (with_cost.cost / with_cost.opportunities).to_numpy())
+
+
+def test_sourced_conversions_never_exceed_influenced(world):
+    ws, _, _ = world
+    src = ct.content_performance(ws, AS_OF, by="content_category", credit="sourced")
+    inf = ct.content_performance(ws, AS_OF, by="content_category", credit="influenced")
+    assert (src.converting_accounts.to_numpy() <= inf.converting_accounts.to_numpy()).all()
+
+
+def test_category_by_stage_recovers_planted_content_lift(world):
+    ws, truth, accounts = world
+    table = ct.conversion_by_stage(ws, AS_OF, accounts["true_stage"], window_days=30)
+    realised = truth["content_lift"]["realised"]
+    for row in table.itertuples():
+        # Touch counts are exactly the generator's; conversions can only be fewer (an
+        # opportunity due after as_of never happened) or, rarely, more (a repeat touch).
+        assert row.touches == realised[row.stage][row.content_category]["touches"]
+        assert row.converted_touches <= 1.1 * realised[row.stage][row.content_category][
+            "conversions"] + 2
+    best = ct.best_for_stage(table).set_index("stage")
+    assert best.loc["prospect", "content_category"] == "educational"
+    assert bool(best.loc["prospect", "significant"])
+    growth = table[table.stage == "growth"].set_index("content_category")
+    assert growth.loc["educational", "lift_high"] < 1
+    assert growth.loc["interactive", "rate"] > growth.loc["educational", "rate"]
+    assert growth.loc["brand", "rate"] > growth.loc["educational", "rate"]
+
+
+def test_lifecycle_stages_keep_the_finding(world):
+    ws, _, _ = world
+    stages = lifecycle.stages_for(ws, AS_OF).set_index("account_id")["stage"]
+    table = ct.conversion_by_stage(ws, AS_OF, stages)
+    best = ct.best_for_stage(table).set_index("stage")
+    assert best.loc["prospect", "content_category"] == "educational"
+    assert list(table.stage.unique()[:2]) == ["prospect", "new"]
+
+
+def test_best_send_window_matches_planted_peak(world):
+    ws, truth, _ = world
+    timing = ct.engagement_by_time(ws, AS_OF)
+    best = ct.best_send_windows(timing, window_hours=1).set_index("channel")
+    peaks = truth["activity_peaks"]["channels"]
+    for channel, peak in peaks.items():
+        assert best.loc[channel, "weekday"] == peak["weekday_index"], channel
+        assert best.loc[channel, "hour_start"] == peak["hour"], channel
+        assert best.loc[channel, "lift"] > 3
+    wide = ct.best_send_windows(timing, window_hours=3).set_index("channel")
+    for channel, peak in peaks.items():
+        assert wide.loc[channel, "hour_start"] <= peak["hour"] < wide.loc[channel, "hour_end"]
+    assert timing.touches.sum() == int(ws.table("interactions").count().to_pandas())
+    sparse = ct.best_send_windows(timing, min_sample=10**9)
+    assert not sparse.enough_data.any() and sparse.weekday.isna().all()
+
+
+def test_planning_views(world):
+    ws, _, _ = world
+    cal = ct.publishing_calendar(ws, AS_OF, months=12)
+    assert len(cal) == 12
+    c = ws.table("content").to_pandas()
+    pub = pd.to_datetime(c.publish_date)
+    assert cal.to_numpy().sum() == ((pub >= cal.index[0]) & (pub <= pd.Timestamp(AS_OF))).sum()
+    gaps = ct.coverage_gaps(ws, AS_OF).set_index("pain_point")
+    # Sample topics mention security and reporting; the other tags have no content.
+    assert not gaps.loc["security", "gap"] and not gaps.loc["reporting", "gap"]
+    assert gaps.loc[["pricing", "support", "integration", "onboarding"], "gap"].all()
+    mapped = ct.coverage_gaps(ws, AS_OF, topic_map={"integration": ["Remote Monitoring"]})
+    assert not mapped.set_index("pain_point").loc["integration", "gap"]
+    dist = ct.content_distribution(ws, AS_OF)
+    channels = [col for col in dist.columns if col not in ("channels", "main_channel",
+                                                           "main_share")]
+    assert (dist[channels].gt(0).sum(axis=1) == dist.channels).all()
+    assert dist.main_share.between(0, 1).all()
+
+
+def test_channel_comparison_and_ranking(world):
+    ws, _, accounts = world
+    targets = accounts.index[accounts.is_icp]
+    comp = ct.channel_comparison(ws, AS_OF, targets=targets, lookback_days=365)
+    assert comp.attrs["targets"] == len(targets)
+    assert comp.coverage.between(0, 1).all()
+    assert (comp.targets_reached <= comp.accounts_reached).all()
+    paid = comp.dropna(subset=["spend"]).query("leads > 0")
+    assert paid.cost_per_lead.to_numpy() == pytest.approx((paid.spend / paid.leads).to_numpy())
+    assert set(comp.loc[comp.channel.isin(["meeting", "visit", "trade_show"]), "group"]) == {
+        "offline"}
+    ranked = ct.rank_channels(comp, seed=3)
+    assert ranked.prob_best.sum() == pytest.approx(1.0)
+    assert (ranked.rank_low <= ranked["rank"]).all() and (ranked["rank"] <= ranked.rank_high).all()
+    pd.testing.assert_frame_equal(ranked, ct.rank_channels(comp, seed=3))
+    mix = ct.channel_mix(ws, AS_OF, accounts["true_stage"])
+    assert mix.sum(axis=1).to_numpy() == pytest.approx(1.0)
+    assert list(mix.index[:2]) == ["prospect", "new"]
+
+
+def test_clear_errors_for_bad_input(world):
+    ws, _, _ = world
+    with pytest.raises(ParamError, match="by="):
+        ct.content_performance(ws, AS_OF, by="author")
+    with pytest.raises(ParamError, match="credit"):
+        ct.content_performance(ws, AS_OF, credit="assisted")
+    with pytest.raises(ParamError, match="window_days"):
+        ct.content_performance(ws, AS_OF, window_days=0)
+    with pytest.raises(DataError, match="content"):
+        ct.content_performance(_Without(ws, ["content"]), AS_OF)
+    with pytest.raises(DataError, match="surveys"):
+        ct.coverage_gaps(_Without(ws, ["surveys"]), AS_OF)
+    with pytest.raises(ParamError, match="window_hours"):
+        ct.best_send_windows(pd.DataFrame(columns=["channel", "weekday", "hour", "touches"]),
+                             window_hours=30)
+    # Without opportunities the performance table still comes back, with zero conversions.
+    perf = ct.content_performance(_Without(ws, ["opportunities"]), AS_OF, by="content_category")
+    assert (perf.converting_accounts == 0).all()
+
+
+def test_truth_file_is_what_the_tests_read(world):
+    # Guards the truth keys the tests above rely on.
+    _, truth, _ = world
+    assert {"content_lift", "activity_peaks", "experiments"} <= set(truth)
+    json.dumps(truth)
+
+
+def test_target_stages_and_groups_are_checked():
+    stages = pd.Series(["growth", "mature", "prospect"], index=["a", "b", "c"])
+    assert list(ct.target_accounts(stages, ["growth", "mature"])) == ["a", "b"]
+    with pytest.raises(ParamError, match="did you mean 'growth'"):
+        ct.target_accounts(stages, ["grwoth"])
+    with pytest.raises(ParamError, match="channel_groups"):
+        ct._check_groups({"offline": "meeting"})
+
+
+# --------------------------------------------------------------------------- the notebook
+
+
+def test_notebook_runs_without_surveys_and_spend(world, tmp_path):
+    """The one papermill execution: the test world without surveys and marketing spend."""
+    import papermill as pm
+
+    ws, _, _ = world
+    data = tmp_path / "data"
+    data.mkdir()
+    for f in ws.folder.glob("*.parquet"):
+        if f.stem not in ("surveys", "marketing_spend"):
+            shutil.copy(f, data / f.name)
+    out_dir = tmp_path / "out"
+    executed = tmp_path / "content_evaluation.ipynb"
+    pm.execute_notebook(
+        str(ROOT / "notebooks" / "content_evaluation.ipynb"), str(executed),
+        parameters={"data_source": str(data), "output_dir": str(out_dir)},
+        kernel_name=os.environ.get("WORKBOOK_KERNEL", "workbook"), cwd=str(ROOT / "notebooks"),
+        progress_bar=False,
+    )
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert not any(o.get("output_type") == "error" for o in outputs)
+    text = "\n".join("".join(o.get("data", {}).get("text/markdown", "")) for o in outputs)
+    assert "needs surveys" in text and "Skipped: coverage gaps" in text
+    assert "B wins" in text
+    scores = pd.read_csv(out_dir / "exports" / "content_scores.csv")
+    assert scores["rank"].notna().sum() == (~scores.below_min_sample).sum()
+    channels = pd.read_csv(out_dir / "exports" / "channel_scores.csv")
+    assert {"email", "website", "meeting"} <= set(channels.channel)
+    cards = json.loads((out_dir / "headlines" / "content_evaluation.json").read_text("utf-8"))
+    assert 3 <= len(cards) <= 5

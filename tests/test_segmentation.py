@@ -1,0 +1,289 @@
+"""Rule segments and behavioural clusters, checked against sklearn and the planted clusters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+
+from helpers import datasets, features, lifecycle, reporting, segmentation
+from helpers.errors import DataError, ParamError
+from helpers.sample_world import generate_world
+
+ROOT = Path(__file__).parents[1]
+AS_OF = "2026-06-30"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("segmentation_world")
+    truth = generate_world(folder, accounts=1500, seed=7)
+    ws = datasets.open_workspace(folder)
+    feats = features.account_features(ws, AS_OF, windows=(90, 365, 730))
+    feats = feats.merge(lifecycle.stages_for(ws, AS_OF), on="account_id")
+    accounts = pd.read_parquet(folder / "truth_accounts.parquet")
+    k = len(truth["clusters"]["names"])
+    result = segmentation.segment_behaviour(feats, k=k, stability_runs=3)
+    yield {"folder": folder, "ws": ws, "truth": truth, "feats": feats,
+           "accounts": accounts.set_index("account_id"), "result": result}
+    ws.close()
+
+
+def _blobs(centers=5, n=2000, std=1.0, seed=1, sizes=None):
+    # Centres on the corners of a simplex, 10 units from the origin: far apart in every
+    # direction, so no feature is pure noise after scaling.
+    grid = 10.0 * np.eye(centers)
+    X, y = make_blobs(n_samples=sizes or n, centers=grid, cluster_std=std, random_state=seed)
+    return pd.DataFrame(X, columns=[f"x{i}" for i in range(centers)]), y
+
+
+# --------------------------------------------------------------------------- choosing k
+
+
+@pytest.mark.parametrize("criterion", segmentation.CRITERIA)
+def test_k_selection_finds_the_true_k_on_separated_blobs(criterion):
+    X, _ = _blobs(centers=5)
+    sel = segmentation.select_k(X, range(2, 9), criterion=criterion, seed=3)
+    assert sel.k == 5
+    assert sel.table["chosen"].sum() == 1
+    assert sel.table.loc[sel.table["chosen"], "k"].item() == 5
+
+
+def test_k_selection_with_a_gaussian_mixture():
+    X, y = _blobs(centers=3, seed=4)
+    sel = segmentation.select_k(X, range(2, 7), method="gmm")
+    assert sel.k == 3
+    _, labels = segmentation.fit_clusters(X, 3, method="gmm")
+    assert adjusted_rand_score(y, labels) > 0.95
+
+
+def test_silhouette_equals_sklearn_when_the_sample_holds_every_row():
+    X, _ = _blobs(centers=4, n=600)
+    sel = segmentation.select_k(X, [4], sample_size=10_000, preprocess=False, seed=0)
+    km_labels = segmentation._clusterer(4, "kmeans", 0, 2).fit(X.to_numpy()).labels_
+    assert sel.table["silhouette"].item() == pytest.approx(silhouette_score(X, km_labels))
+
+
+def test_minimum_share_rules_out_splinter_clusters():
+    # Three groups plus a fourth, equally separated one holding 1.5 % of the rows.
+    X, _ = _blobs(centers=4, sizes=[1000, 1000, 1000, 45], seed=2)
+    loose = segmentation.select_k(X, range(2, 7), min_share=0.0, criterion="silhouette")
+    strict = segmentation.select_k(X, range(2, 7), min_share=0.05, criterion="silhouette")
+    assert loose.k == 4
+    assert strict.k == 3
+    assert not strict.table.loc[strict.table["k"] == 4, "eligible"].item()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"k_range": [1, 2]}, ">= 2"),
+    ({"k_range": [2, 5000]}, "only"),
+    ({"method": "dbscan"}, "kmeans, gmm"),
+    ({"criterion": "bic"}, "consensus"),
+    ({"min_share": 0.7}, "between 0 and 0.5"),
+])
+def test_bad_search_settings_give_clear_messages(kwargs, message):
+    X, _ = _blobs(n=200)
+    with pytest.raises(ParamError, match=message):
+        segmentation.select_k(X, **{"k_range": range(2, 4), **kwargs})
+
+
+def test_usable_k_range_shrinks_for_small_data():
+    assert segmentation.usable_k_range(100_000, 2, 10) == range(2, 11)
+    assert segmentation.usable_k_range(45, 2, 10) == range(2, 5)
+    assert len(segmentation.usable_k_range(15, 2, 10)) == 0
+    with pytest.raises(ParamError, match="below k_min"):
+        segmentation.usable_k_range(1000, 6, 4)
+    with pytest.raises(ParamError, match="k_min"):
+        segmentation.usable_k_range(1000, 1, 4)
+
+
+# --------------------------------------------------------------------------- planted clusters
+
+
+def test_clusters_recover_the_planted_behavioural_clusters(world):
+    res = world["result"]
+    truth = world["accounts"].loc[res.labels.index, "true_cluster"]
+    ari = adjusted_rand_score(truth, res.labels)
+    assert ari >= 0.7, ari
+
+
+def test_clusters_are_stable_across_seeds_and_subsamples(world):
+    stab = world["result"].stability
+    assert len(stab) == 3
+    assert stab["ari"].median() >= 0.8
+
+
+def test_cluster_names_are_distinct_and_readable(world):
+    res = world["result"]
+    names = list(res.names.values())
+    assert len(set(names)) == len(names) == res.k
+    joined = " | ".join(names)
+    # The planted clusters differ in channel mix; the names say so.
+    assert "meeting-engaged" in joined or "visit-engaged" in joined
+    assert "webinar-engaged" in joined or "trade show-engaged" in joined
+    assert res.cluster_names.isin(names).all()
+
+
+def test_name_clusters_on_a_hand_table():
+    z = pd.DataFrame({"revenue_per_year": [1.5, -0.2, -1.0], "share_email": [0.9, -0.8, 0.1],
+                      "order_trend": [0.6, 0.0, -0.9], "recency_days": [0.1, 0.0, 1.2]})
+    names = segmentation.name_clusters(z)
+    assert names[0] == "high-value, email-engaged, growing"
+    assert names[1] == "average profile"
+    assert names[2] == "lapsed, low-value, shrinking"
+
+
+def test_profiles_match_a_groupby(world):
+    res = world["result"]
+    X, labels = res.features, res.labels
+    medians, index = segmentation.cluster_profiles(X, labels, res.names)
+    assert medians["accounts"].sum() == len(X)
+    assert medians["share"].sum() == pytest.approx(1.0)
+    first = labels.value_counts().idxmax()
+    assert medians.loc[res.names[first], "orders_per_year"] == pytest.approx(
+        X.loc[labels == first, "orders_per_year"].median())
+    expected = X.loc[labels == first, "avg_order_value"].mean() / X["avg_order_value"].mean()
+    assert index.loc[res.names[first], "avg_order_value"] == pytest.approx(100 * expected)
+    # Weighted by cluster size, the index averages to 100 on a feature with no missing values.
+    w = medians["accounts"] / medians["accounts"].sum()
+    assert (index["interactions_per_year"] * w).sum() == pytest.approx(100)
+
+
+def test_clusters_are_numbered_by_size(world):
+    counts = world["result"].labels.value_counts().sort_index()
+    assert counts.is_monotonic_decreasing
+
+
+def test_surrogate_tree_is_faithful_and_prints_rules(world):
+    res = world["result"]
+    sur = segmentation.surrogate_tree(res.features, res.labels, names=res.names, max_depth=3)
+    assert sur.fidelity >= 0.75
+    assert sur.tree.get_depth() <= 3
+    assert "share_" in sur.rules and "class:" in sur.rules
+    with pytest.raises(ParamError, match="tree_depth"):
+        segmentation.surrogate_tree(res.features, res.labels, max_depth=0)
+
+
+def test_projection_and_plots(world):
+    res = world["result"]
+    points, explained = segmentation.projection_2d(res.pipeline, res.features, res.labels,
+                                                   sample_size=500)
+    assert len(points) == 500 and set(points["cluster"]) <= set(res.names)
+    assert 0 < explained.sum() <= 1 and explained[0] >= explained[1]
+    assert segmentation.plot_projection(points, names=res.names).get_xlabel()
+    sel = segmentation.select_k(res.features, range(2, 5), sample_size=500)
+    assert segmentation.plot_k_selection(sel.table).get_xlabel() == "k"
+    plt.close("all")
+
+
+def test_cluster_stage_view(world):
+    res, feats = world["result"], world["feats"]
+    stages = feats.set_index("account_id")["stage"].loc[res.labels.index]
+    view = segmentation.cluster_stage_view(res.cluster_names, stages)
+    assert view["accounts"].sum() == len(feats)
+    np.testing.assert_allclose(view[list(lifecycle.STAGES)].sum(axis=1), 1.0)
+    np.testing.assert_allclose(view["at_risk_share"], view["declining"] + view["churned"])
+    assert view["at_risk_share"].is_monotonic_decreasing
+    segmentation.plot_cluster_stage_view(view)
+    plt.close("all")
+
+
+def test_behaviour_features_without_interactions(world):
+    feats = world["feats"].drop(columns=[c for c in world["feats"] if c.startswith("eng_")])
+    X = segmentation.behaviour_features(feats)
+    assert not any(c.startswith("share_") for c in X.columns)
+    assert "interactions_per_year" not in X.columns
+    with pytest.raises(DataError, match="windows=\\(90, 365, 730\\)"):
+        segmentation.behaviour_features(feats.drop(columns=["orders_730d"]))
+
+
+# --------------------------------------------------------------------------- rule segments
+
+
+def test_rule_segments_fold_small_groups_into_other(world):
+    feats = world["feats"]
+    seg = segmentation.rule_segments(feats, min_accounts=25)
+    sizes = seg[seg != segmentation.OTHER].value_counts()
+    assert sizes.min() >= 25
+    raw = segmentation.rule_segments(feats, min_accounts=1)
+    small = raw.map(raw.value_counts()) < 25
+    assert (seg[small] == segmentation.OTHER).all()
+    assert (seg[~small] == raw[~small]).all()
+    with pytest.raises(ParamError, match="min_segment_accounts"):
+        segmentation.rule_segments(feats, min_accounts=0)
+
+
+def test_segment_summary_on_a_hand_example():
+    frame = pd.DataFrame({
+        "industry": ["Retail", "Retail", "Energy", None],
+        "size_band": ["mid", "mid", "large", "mid"],
+        "stage": ["mature", "mature", "growth", "new"],
+        "revenue_12m": [100.0, 300.0, 50.0, 10.0],
+        "revenue_prev_12m": [100.0, 100.0, 0.0, 0.0],
+        "revenue_total": [500.0, 500.0, 50.0, 10.0],
+        "margin_total": [100.0, 300.0, 25.0, 1.0],
+    })
+    seg = segmentation.rule_segments(frame, min_accounts=2)
+    assert seg.tolist() == ["Retail · mid · mature"] * 2 + ["Other"] * 2
+    s = segmentation.segment_summary(frame, seg).set_index("segment")
+    row = s.loc["Retail · mid · mature"]
+    assert row["accounts"] == 2 and row["revenue_12m"] == 400
+    assert row["growth"] == pytest.approx(1.0)
+    assert row["margin_rate"] == pytest.approx(0.4)
+    assert np.isnan(s.loc["Other", "growth"])
+    assert s.index[-1] == "Other"
+    assert s["revenue_share"].sum() == pytest.approx(1.0)
+    assert segmentation.rule_segments(frame, min_accounts=1).iloc[3] == "unknown · mid · new"
+
+
+def test_segment_grid_keeps_the_largest_combinations(world):
+    feats = world["feats"]
+    grid = segmentation.segment_grid(feats, value="revenue_12m", top=5)
+    assert grid.shape == (5, len(lifecycle.STAGES))
+    assert list(grid.columns) == list(lifecycle.STAGES)
+    totals = grid.sum(axis=1)
+    assert totals.is_monotonic_decreasing
+    counts = segmentation.segment_grid(feats, value="accounts", top=100)
+    assert counts.to_numpy().sum() == len(feats)
+    segmentation.plot_segment_grid(grid, scale=1e3)
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------- the notebook
+
+
+@pytest.mark.slow
+def test_notebook_runs_on_a_small_world_without_interactions(world, tmp_path):
+    """The one papermill execution: a small world without interactions or surveys."""
+    import papermill as pm
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for f in world["folder"].glob("*.parquet"):
+        if f.stem not in ("interactions", "surveys", "truth_accounts"):
+            (data / f.name).symlink_to(f)
+    out_dir = tmp_path / "out"
+    executed = tmp_path / "customer_segmentation.ipynb"
+    pm.execute_notebook(
+        str(ROOT / "notebooks" / "customer_segmentation.ipynb"), str(executed),
+        parameters={"data_source": str(data), "output_dir": str(out_dir), "k_max": 6},
+        kernel_name=reporting.kernel_name(), cwd=str(ROOT / "notebooks"), progress_bar=False,
+    )
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert not any(o.get("output_type") == "error" for o in outputs)
+    text = "\n".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/markdown", ""))
+                     for o in outputs)
+    assert "No interactions table" in text
+    export = pd.read_csv(out_dir / "exports" / "account_segments.csv")
+    assert list(export.columns) == ["account_id", "rule_segment", "stage", "cluster_name",
+                                    "recommended_action"]
+    assert len(export) == len(world["feats"])
+    cards = json.loads((out_dir / "headlines" / "customer_segmentation.json").read_text("utf-8"))
+    assert 3 <= len(cards) <= 5
