@@ -17,26 +17,38 @@ PALETTE = ["#1f4e79", "#2e86c1", "#48c9b0", "#f5b041", "#e74c3c", "#8e44ad", "#7
 CJK_FONT = "Noto Sans CJK SC"
 
 
-def _register_cjk_font() -> str | None:
-    """Register the CJK font shipped by ``mplfonts``; return its family name."""
+def cjk_font_path() -> Path | None:
+    """The Noto Sans CJK SC file shipped by ``mplfonts``, or ``None`` when it is missing."""
     try:
         import mplfonts
     except ImportError:
         return None
     path = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
-    if not path.is_file():
+    return path if path.is_file() else None
+
+
+def _register_cjk_font() -> str | None:
+    """Register the CJK font shipped by ``mplfonts``; return its family name."""
+    path = cjk_font_path()
+    if path is None:
         return None
     font_manager.fontManager.addfont(str(path))
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
 def apply_report_style() -> None:
-    """Seaborn theme plus a CJK-capable font, so Chinese labels do not render as boxes."""
+    """Seaborn theme plus a CJK-capable font, so Chinese labels do not render as boxes.
+
+    Matplotlib falls back glyph by glyph only across the families listed in
+    ``font.family`` (a generic name such as ``sans-serif`` resolves to one font), so the
+    CJK font is listed there after ``sans-serif``: Latin text keeps DejaVu Sans and
+    Chinese characters come from Noto Sans CJK SC.
+    """
     sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
     cjk = _register_cjk_font()
     families = ["DejaVu Sans"] + ([cjk] if cjk else [])
     plt.rcParams.update({
-        "font.family": "sans-serif",
+        "font.family": ["sans-serif"] + ([cjk] if cjk else []),
         "font.sans-serif": families + plt.rcParams["font.sans-serif"],
         "axes.unicode_minus": False,
         "figure.figsize": (8, 4),

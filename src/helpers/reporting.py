@@ -7,7 +7,9 @@ in one step. Earlier run folders are never modified; a notebook that fails keeps
 good report in the portal (``reports/index.html``).
 
 Notebooks talk back to the runner through :func:`record_headlines` (KPI cards for the
-portal) and :func:`exports_dir` (CSV/XLSX files meant for the CRM).
+portal), :func:`record_findings` (sentences for the executive summary) and
+:func:`exports_dir` (CSV/XLSX files meant for the CRM). Each run logs to ``run.log`` in
+its folder as well as to the console.
 """
 
 from __future__ import annotations
@@ -104,8 +106,11 @@ def record_headlines(name: str, kpis: dict, output_dir: str | os.PathLike) -> Pa
     name : str
         Notebook name (``customer_value``).
     kpis : dict
-        ``label -> {"value": number or text, "unit": str, "delta": number or text}``;
-        ``unit`` and ``delta`` are optional and a bare number is taken as the value.
+        ``label -> {"value": number or text, "unit": str, "delta": number or text,
+        "better": "up" or "down"}``; all but ``value`` are optional and a bare number is
+        taken as the value. ``better`` says which direction of ``delta`` is good news
+        (default ``up``), which colours the delta in the portal. Cards without a ``delta``
+        get the change since the notebook's previous good run in the portal.
     output_dir : path-like
         The notebook's ``output_dir`` parameter; relative paths are taken from the
         project root.
@@ -121,17 +126,49 @@ def record_headlines(name: str, kpis: dict, output_dir: str | os.PathLike) -> Pa
     for label, card in kpis.items():
         if not isinstance(card, dict):
             card = {"value": card}
-        extra = set(card) - {"value", "unit", "delta"}
-        if "value" not in card or extra:
+        extra = set(card) - {"value", "unit", "delta", "better"}
+        if "value" not in card or extra or card.get("better", "up") not in ("up", "down"):
             raise WorkbookError(
-                f"record_headlines({name!r}): card {label!r} needs 'value' and may have 'unit' "
-                f"and 'delta'; got keys {sorted(card)}"
+                f"record_headlines({name!r}): card {label!r} needs 'value' and may have 'unit', "
+                f"'delta' and 'better' (up or down); got {card!r}"
             )
         cards[str(label)] = {k: _plain(v) for k, v in card.items()}
     folder = resolve(output_dir) / "headlines"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.json"
     path.write_text(json.dumps(cards, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    return path
+
+
+def record_findings(name: str, findings: list, output_dir: str | os.PathLike) -> Path:
+    """Save a notebook's key findings for the executive summary on the portal.
+
+    Parameters
+    ----------
+    name : str
+        Notebook name (``customer_value``).
+    findings : list
+        Sentences computed from the numbers, in the report language, or
+        ``{"text": str, "weight": 0..1}`` where ``weight`` ranks the finding against those
+        of other notebooks (default 0.5; alerts deserve more, context less).
+    output_dir : path-like
+        The notebook's ``output_dir`` parameter.
+
+    Returns
+    -------
+    pathlib.Path
+        ``output_dir/findings/<name>.json``.
+    """
+    from helpers.summary import normalise_findings
+
+    try:
+        items = normalise_findings(list(findings))
+    except (TypeError, ValueError) as exc:
+        raise WorkbookError(f"record_findings({name!r}): {exc}") from None
+    folder = resolve(output_dir) / "findings"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(items, indent=2, ensure_ascii=False), encoding="utf-8")
     return path
 
 
@@ -305,6 +342,17 @@ def notebook_title(path: Path) -> str:
     return path.stem
 
 
+def localized_title(name: str, notebook_dir: Path, language: str = "en") -> str:
+    """The notebook's title in the report language: from :mod:`helpers.i18n` when it has one
+    (``notebook.<name>``) and the language is not English, else the first markdown heading."""
+    title = notebook_title(Path(notebook_dir) / f"{name}.ipynb")
+    if report_language(language) == "en":
+        return title
+    from helpers.i18n import t
+
+    return t(f"notebook.{name}", report_language(language), default=title)
+
+
 def list_notebooks(root: str | os.PathLike | None = None) -> list[Path]:
     """``notebooks/*.ipynb`` in name order (checkpoints and ``_drafts`` excluded)."""
     folder = (Path(root) if root else project_root()) / "notebooks"
@@ -409,6 +457,7 @@ class NotebookRun:
     seconds: float = 0.0
     error: str | None = None
     headlines: dict = field(default_factory=dict)
+    findings: list = field(default_factory=list)
     files: dict = field(default_factory=dict)
 
     def record(self) -> dict:
@@ -420,6 +469,7 @@ class NotebookRun:
             "error": self.error,
             "parameters": self.parameters,
             "headlines": self.headlines,
+            "findings": self.findings,
             "files": self.files,
         }
 
@@ -546,7 +596,7 @@ def _management_cells(nb: NotebookNode) -> NotebookNode:
 _HEADING_RE = re.compile(r"<h([1-6])\b[^>]*\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.DOTALL)
 
 
-def table_of_contents(body: str) -> str:
+def table_of_contents(body: str, title: str = "Contents") -> str:
     """An ordered list linking the ``h2``/``h3`` headings of a rendered page (``h1`` if none)."""
     found = [(int(lvl), anchor, inner) for lvl, anchor, inner in _HEADING_RE.findall(body)]
     levels = {2, 3} if any(lvl == 2 for lvl, _, _ in found) else {1}
@@ -559,7 +609,90 @@ def table_of_contents(body: str) -> str:
             items.append(f'<li class="wb-toc-{lvl}"><a href="#{anchor}">{html.escape(text)}</a></li>')
     if not items:
         return ""
-    return '<ol><li class="wb-toc-title">Contents</li>' + "".join(items) + "</ol>"
+    return (f'<ol><li class="wb-toc-title">{html.escape(title)}</li>' + "".join(items)
+            + "</ol>")
+
+
+_CJK_RE = re.compile(r"[\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+                     r"\uff00-\uffef]")
+CJK_FAMILY = "Workbook CJK"
+CJK_RANGES = "U+2E80-2FDF, U+3000-303F, U+3400-4DBF, U+4E00-9FFF, U+F900-FAFF, U+FF00-FFEF"
+
+
+def cjk_font_face(text: str) -> str:
+    """A CSS ``@font-face`` embedding just the CJK glyphs that ``text`` uses.
+
+    Reports are read on machines without Chinese fonts too; a subset of Noto Sans CJK SC
+    (a few dozen KB as WOFF in a ``data:`` URL) keeps them readable offline. The rule is
+    empty when the text has no CJK characters or the font is not installed.
+
+    Parameters
+    ----------
+    text : str
+        The page.
+
+    Returns
+    -------
+    str
+        ``@font-face {font-family: "Workbook CJK"; src: url(data:font/woff;base64,...)}``
+        or ``""``.
+    """
+    import base64
+    import io
+
+    from helpers.plotting import cjk_font_path
+
+    chars = "".join(sorted(set(_CJK_RE.findall(text))))
+    path = cjk_font_path()
+    if not chars or path is None:
+        return ""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.flavor = "woff"
+    options.layout_features = []
+    options.hinting = False
+    options.name_IDs = [1, 2]
+    font = TTFont(str(path), lazy=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=chars)
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.flavor = "woff"
+    font.save(buffer)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    # unicode-range keeps Latin text on the system font even with this family listed first
+    return (f'@font-face {{ font-family: "{CJK_FAMILY}"; '
+            f'src: url(data:font/woff;base64,{data}) format("woff"); '
+            f'unicode-range: {CJK_RANGES}; }}')
+
+
+def _with_cjk_font(page: str) -> str:
+    face = cjk_font_face(page)
+    return page.replace("</head>", f"<style>\n{face}\n</style>\n</head>", 1) if face else page
+
+
+def report_language(language: Any) -> str:
+    """``language`` when the workbook has texts for it, else ``en`` (pages never fail on it)."""
+    from helpers.i18n import LANGUAGES
+
+    return language if language in LANGUAGES else "en"
+
+
+def chrome_labels(info: dict) -> dict[str, str]:
+    """The page frame's texts in the report language, with the run's values filled in."""
+    from helpers.i18n import t
+
+    lang = report_language(info.get("language"))
+    return {
+        "contents": t("chrome.contents", lang),
+        "data_as_of": t("chrome.data_as_of", lang, as_of=info.get("as_of", "")),
+        "run": t("chrome.run", lang, run_id=info.get("run_id", "")),
+        "analyst_version": t("chrome.analyst_version", lang),
+        "analyst_link": t("chrome.analyst_version_link", lang),
+        "generated": t("chrome.generated", lang, when=info.get("generated", "")),
+    }
 
 
 def render_report(nb: NotebookNode, *, audience: str, info: dict,
@@ -608,13 +741,15 @@ def render_report(nb: NotebookNode, *, audience: str, info: dict,
         remove_all_outputs_tags={"remove-output", "remove_output"},
     )
     exporter.register_preprocessor(remove, enabled=True)
+    labels = chrome_labels(info)
     resources = {
-        "workbook": {**info, "audience": audience},
+        "workbook": {**info, "audience": audience, "labels": labels},
         "metadata": {"name": info.get("title", "report"),
                      "path": str(notebook_dir) if notebook_dir else ""},
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body.replace("<!--WORKBOOK-TOC-->", table_of_contents(body), 1)
+    body = body.replace("<!--WORKBOOK-TOC-->", table_of_contents(body, labels["contents"]), 1)
+    return _with_cjk_font(body)
 
 
 # --------------------------------------------------------------------------- run records and portal
@@ -690,13 +825,47 @@ def format_number(value: Any) -> str:
     return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
 
 
+def card_deltas(headlines: dict, previous: dict | None) -> dict:
+    """Headline cards with the change since ``previous`` filled in where a card has none.
+
+    Only numeric cards with the same label in both runs get a delta; the card is marked
+    ``"since": "previous run"`` so the portal can say what the delta means.
+
+    Parameters
+    ----------
+    headlines : dict
+        ``label -> card`` of this run.
+    previous : dict or None
+        ``label -> card`` of the notebook's previous good run.
+
+    Returns
+    -------
+    dict
+        New cards; the inputs are not modified.
+    """
+    out = {}
+    for label, card in headlines.items():
+        card = dict(card)
+        old = (previous or {}).get(label) or {}
+        now, before = card.get("value"), old.get("value")
+        if card.get("delta") is None and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in (now, before)):
+            delta = now - before
+            card["delta"] = round(delta, 6) if isinstance(delta, float) else delta
+        out[label] = card
+    return out
+
+
 def _cards(headlines: dict) -> list[dict]:
     cards = []
     for label, card in headlines.items():
         delta = card.get("delta")
         direction = ""
         if isinstance(delta, (int, float)) and not isinstance(delta, bool):
-            direction = "up" if delta > 0 else "down" if delta < 0 else ""
+            if delta:
+                # coloured by whether the move is good news, not by its sign
+                good = (delta > 0) == (card.get("better", "up") != "down")
+                direction = "up" if good else "down"
             delta = ("+" if delta > 0 else "") + format_number(delta)
         cards.append({"label": label, "value": format_number(card.get("value")),
                       "unit": card.get("unit") or "", "delta": delta, "direction": direction})
@@ -707,33 +876,102 @@ def _link(run_id: str, filename: str) -> str:
     return f"{quote(run_id)}/{quote(filename)}"
 
 
+def _previous_good(name: str, run_id: str, runs: list[dict]) -> dict | None:
+    """The notebook's entry in the newest good run older than ``run_id``."""
+    older = False
+    for run in runs:  # newest first
+        if run["run_id"] == run_id:
+            older = True
+            continue
+        nb = run.get("notebooks", {}).get(name, {})
+        if older and nb.get("status") == "ok":
+            return nb
+    return None
+
+
 def _portal_entry(name: str, nb: dict, run_id: str, good: dict[str, str],
-                  by_id: dict[str, dict]) -> dict:
+                  by_id: dict[str, dict], runs: list[dict], lang: str) -> dict:
+    from helpers.i18n import t
+
     entry = {"name": name, "title": nb.get("title") or name, "status": nb.get("status"),
              "error": nb.get("error"), "seconds": nb.get("seconds"), "links": [], "cards": [],
-             "last_good": None}
+             "last_good": None, "management": None, "analyst": None}
     if nb.get("status") == "ok":
         files = nb.get("files", {})
-        entry["links"] = [(label, _link(run_id, files[key])) for key, label in
-                          (("management", "report"), ("analyst", "analyst version"),
-                           ("notebook", "notebook")) if files.get(key)]
-        entry["cards"] = _cards(nb.get("headlines") or {})
+        entry["links"] = [(t(f"portal.link.{label}", lang), _link(run_id, files[key]))
+                          for key, label in (("management", "report"), ("analyst", "analyst"),
+                                             ("notebook", "notebook")) if files.get(key)]
+        previous = _previous_good(name, run_id, runs)
+        entry["cards"] = _cards(card_deltas(nb.get("headlines") or {},
+                                            (previous or {}).get("headlines")))
+        entry["management"] = _link(run_id, files["management"]) if files.get("management") else None
+        entry["analyst"] = _link(run_id, files["analyst"]) if files.get("analyst") else None
     elif name in good:
         old_id = good[name]
         old = by_id[old_id]["notebooks"][name]
         entry["last_good"] = {"run_id": old_id, "link": _link(old_id, old["files"]["management"]),
                               "cards": _cards(old.get("headlines") or {})}
+        entry["management"] = entry["last_good"]["link"]
+        if old["files"].get("analyst"):
+            entry["analyst"] = _link(old_id, old["files"]["analyst"])
     if nb.get("files", {}).get("failed_notebook"):
-        entry["links"] = [("failed notebook", _link(run_id, nb["files"]["failed_notebook"]))]
+        entry["links"] = [(t("portal.link.failed_notebook", lang),
+                           _link(run_id, nb["files"]["failed_notebook"]))]
     return entry
+
+
+def portal_summary(runs: list[dict], lang: str = "en") -> dict:
+    """The executive summary of the portal: key figure cards, their baseline, findings.
+
+    Parameters
+    ----------
+    runs : list of dict
+        Run records, newest first.
+    lang : {"en", "zh"}
+
+    Returns
+    -------
+    dict
+        ``cards`` (for the card macro), ``baseline`` (a sentence saying what the deltas
+        compare with), ``findings`` (list of sentences).
+    """
+    from helpers import summary
+    from helpers.i18n import t
+
+    if not runs:
+        return {"cards": [], "baseline": "", "findings": [], "notebook": ""}
+    figures = summary.key_figures(runs)
+    headlines = figures.headlines
+    if figures.notebook:
+        previous = _previous_good(figures.notebook, figures.run_id, runs)
+        headlines = card_deltas(headlines, (previous or {}).get("headlines"))
+    if figures.previous:
+        baseline = t("portal.deltas_since", lang, run_id=figures.previous["run_id"],
+                     as_of=figures.previous.get("as_of") or "?")
+    else:
+        baseline = t("portal.deltas_first", lang) if figures.notebook else ""
+    # change findings read the same deltas the cards show, filled in where a notebook gave none
+    latest = dict(runs[0])
+    latest["notebooks"] = {
+        name: nb if nb.get("status") != "ok" else {**nb, "headlines": card_deltas(
+            nb.get("headlines") or {},
+            (_previous_good(name, latest["run_id"], runs) or {}).get("headlines"))}
+        for name, nb in runs[0].get("notebooks", {}).items()}
+    findings = [f.text for f in summary.executive_findings(latest, lang)]
+    return {"cards": _cards(headlines), "baseline": baseline, "findings": findings,
+            "notebook": figures.notebook if figures.run_id == runs[0]["run_id"] else ""}
 
 
 def build_portal(reports_dir: str | os.PathLike) -> Path:
     """Write ``reports/index.html`` from every run's ``run.json``.
 
-    The latest run comes first with its KPI cards and links; a failed notebook links its
-    last good report. Notebooks not in the latest run keep their newest good report. The
-    run history follows. Links are relative, so the portal works opened from disk.
+    The page opens with the executive summary of the latest run: key figure cards with
+    their change since the previous run, three to five findings (:mod:`helpers.summary`)
+    and a table linking each report in its management and analyst versions. Then come the
+    cards of each report; a failed notebook links its last good report. Notebooks not in
+    the latest run keep their newest good report. The run history closes the page. Links
+    are relative and nothing is loaded from elsewhere, so the portal works opened from disk.
+    Headings follow the ``language`` of the latest run.
 
     Parameters
     ----------
@@ -747,35 +985,48 @@ def build_portal(reports_dir: str | os.PathLike) -> Path:
     import jinja2
     import markupsafe
 
+    from helpers.i18n import labels, t
+
     reports = Path(reports_dir)
     reports.mkdir(parents=True, exist_ok=True)
     runs = load_runs(reports)
     good = last_good_runs(runs)
     by_id = {r["run_id"]: r for r in runs}
     latest = runs[0] if runs else None
+    lang = report_language((latest or {}).get("language"))
     entries, others = [], []
     if latest:
-        entries = [_portal_entry(n, nb, latest["run_id"], good, by_id)
+        entries = [_portal_entry(n, nb, latest["run_id"], good, by_id, runs, lang)
                    for n, nb in latest.get("notebooks", {}).items()]
         for name, run_id in sorted(good.items()):
             if name not in latest.get("notebooks", {}):
                 others.append(_portal_entry(name, by_id[run_id]["notebooks"][name], run_id,
-                                            good, by_id) | {"run_id": run_id})
+                                            good, by_id, runs, lang) | {"run_id": run_id})
     history = [{
         "run_id": r["run_id"], "status": r.get("status"), "started": r.get("started"),
         "seconds": r.get("seconds"), "as_of": r.get("as_of"),
         "ok": sum(1 for nb in r.get("notebooks", {}).values() if nb.get("status") == "ok"),
         "failed": sum(1 for nb in r.get("notebooks", {}).values() if nb.get("status") != "ok"),
         "record": _link(r["run_id"], "run.json"),
+        "log": _link(r["run_id"], "run.log") if (reports / r["run_id"] / "run.log").is_file()
+        else None,
     } for r in runs]
+    meta = ""
+    if latest:
+        meta = t("portal.latest_meta", lang, run_id=latest["run_id"],
+                 as_of=latest.get("as_of") or "", started=latest.get("started") or "",
+                 seconds=f"{latest.get('seconds') or 0:.0f}")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
                              autoescape=True, trim_blocks=True, lstrip_blocks=True)
     page = env.get_template("portal.html.j2").render(
         css=markupsafe.Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
         company_name=(latest or {}).get("company_name") or "Key Account Workbook",
-        language=(latest or {}).get("language") or "en",
-        latest=latest, entries=entries, others=others, history=history,
+        language=lang, L=labels(lang, "portal."), S=labels(lang, "status."),
+        no_reports_hint=markupsafe.Markup(t("portal.no_reports_hint", lang)),
+        latest=latest, meta=meta, summary=portal_summary(runs, lang),
+        entries=entries, others=others, history=history,
     )
+    page = _with_cjk_font(page)
     target = reports / "index.html"
     tmp = reports / ".index.html.tmp"
     tmp.write_text(page, encoding="utf-8")
@@ -843,6 +1094,46 @@ def _read_headlines(staging: Path, name: str) -> dict:
         return {}
 
 
+def _read_findings(staging: Path, name: str) -> list:
+    path = staging / "findings" / f"{name}.json"
+    if not path.is_file():
+        return []
+    try:
+        from helpers.summary import normalise_findings
+
+        return normalise_findings(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as exc:
+        print(f"warning: {name}: findings file unreadable ({exc})", file=sys.stderr)
+        return []
+
+
+class RunLog:
+    """Messages of one run, to the console and to ``run.log`` in the run folder.
+
+    Scheduled runs (cron, systemd, Airflow) keep their own copy of stdout; the file keeps
+    the record next to the reports it describes.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The log file; it moves with the run folder, so :meth:`move` follows it.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def move(self, folder: Path) -> None:
+        """Continue writing to ``folder/<same name>`` (after the staging rename)."""
+        self.path = Path(folder) / self.path.name
+
+    def __call__(self, message: str, *, error: bool = False) -> None:
+        print(message, file=sys.stderr if error else sys.stdout, flush=True)
+        stamp = _now()
+        with self.path.open("a", encoding="utf-8") as fh:
+            for line in str(message).splitlines() or [""]:
+                fh.write(f"{stamp} {'ERROR' if error else 'INFO '} {line}\n")
+
+
 def _finish_notebook(job: NotebookRun, staging: Path, secrets: set[str], info: dict,
                      notebook_dir: Path) -> None:
     """Scrub, then render (ok) or keep as ``<name>.failed.ipynb`` (failed)."""
@@ -875,6 +1166,7 @@ def _finish_notebook(job: NotebookRun, staging: Path, secrets: set[str], info: d
     job.files = {"management": f"{job.name}.html", "analyst": f"{job.name}.analyst.html",
                  "notebook": executed.name}
     job.headlines = _read_headlines(staging, job.name)
+    job.findings = _read_findings(staging, job.name)
 
 
 def run_workbook(names: list[str] | None = None, data: str | None = None,
@@ -962,6 +1254,7 @@ def _run_locked(root: Path, settings: dict, selected: list[str], params: dict[st
     run_id = new_run_id(reports)
     staging = reports / f"{STAGING_PREFIX}{run_id}"
     (staging / "exports").mkdir(parents=True)
+    log = RunLog(staging / "run.log")
     output_dir = _display(staging, root)
     notebook_dir = root / "notebooks"
     kernel = kernel_name()
@@ -969,13 +1262,17 @@ def _run_locked(root: Path, settings: dict, selected: list[str], params: dict[st
     if jobs is None:
         jobs = default_jobs([p.get("memory_limit") for p in params.values()])
     workers = max(1, min(jobs, len(selected)))
-    runs = {name: NotebookRun(name, notebook_title(notebook_dir / f"{name}.ipynb"),
+    runs = {name: NotebookRun(name, localized_title(name, notebook_dir,
+                                                    params[name].get("language", "en")),
                               {**params[name], "output_dir": output_dir})
             for name in selected}
-    info = {"company_name": settings.get("company_name", ""), "as_of": settings.get("as_of", ""),
+    # the run's as_of is what the notebooks got (a --as-of override included), not the YAML's
+    dates = sorted({str(p["as_of"]) for p in params.values() if p.get("as_of")})
+    info = {"company_name": settings.get("company_name", ""),
+            "as_of": dates[0] if len(dates) == 1 else settings.get("as_of", ""),
             "language": settings.get("language", "en"), "run_id": run_id, "generated": started}
-    print(f"run {run_id}: {len(selected)} notebook(s), {workers} at once, kernel {kernel}",
-          flush=True)
+    log(f"run {run_id}: {len(selected)} notebook(s), {workers} at once, kernel {kernel}, "
+        f"data as of {info['as_of']}")
 
     saved_env = {var: os.environ.get(var) for var in kernel_env}
     os.environ.update(kernel_env)  # kernels inherit the environment when they start
@@ -992,8 +1289,8 @@ def _run_locked(root: Path, settings: dict, selected: list[str], params: dict[st
                 job.status, job.seconds, job.error = future.result()
                 job_info = {**info, "as_of": job.parameters.get("as_of", info["as_of"])}
                 _finish_notebook(job, staging, secrets, job_info, notebook_dir)
-                print(f"  {job.name:<28} {job.status:<6} {job.seconds:7.1f} s"
-                      + (f"  {job.error}" if job.error else ""), flush=True)
+                log(f"  {job.name:<28} {job.status:<6} {job.seconds:7.1f} s"
+                    + (f"  {job.error}" if job.error else ""))
     finally:
         for var, value in saved_env.items():
             if value is None:
@@ -1002,6 +1299,7 @@ def _run_locked(root: Path, settings: dict, selected: list[str], params: dict[st
                 os.environ[var] = value
 
     shutil.rmtree(staging / "headlines", ignore_errors=True)
+    shutil.rmtree(staging / "findings", ignore_errors=True)
     failed = [j.name for j in runs.values() if j.status != "ok"]
     record = {
         "run_id": run_id,
@@ -1025,10 +1323,11 @@ def _run_locked(root: Path, settings: dict, selected: list[str], params: dict[st
     text = scrub(json.dumps(record, indent=2, ensure_ascii=False, default=str), secrets)
     (staging / "run.json").write_text(text + "\n", encoding="utf-8")
     os.rename(staging, final)
+    log.move(final)
 
     removed = prune_runs(reports, settings["run"]["keep_runs"])
     portal = build_portal(reports)
-    print(f"{_display(final, root)}/: {len(selected) - len(failed)} ok, {len(failed)} failed"
-          + (f"; pruned {len(removed)} old run(s)" if removed else "")
-          + f"; portal {_display(portal, root)}", flush=True)
+    log(f"{_display(final, root)}/: {len(selected) - len(failed)} ok, {len(failed)} failed"
+        + (f"; pruned {len(removed)} old run(s)" if removed else "")
+        + f"; portal {_display(portal, root)}")
     return 1 if failed else 0

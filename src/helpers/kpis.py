@@ -1,0 +1,1625 @@
+"""Marketing KPIs: definitions, monthly and quarterly series, comparisons, alerts, run-over-run.
+
+Every KPI has one formula, written once as a small pure function (the *formula functions*
+below) and applied to counts and sums that the engine computes. Shares are fractions
+(0.25 means 25 %); NPS is on its usual -100..100 scale.
+
+KPI definitions
+---------------
+Revenue
+    Sum of ``orders.amount`` (credit notes included) in the period.
+Revenue growth
+    ``revenue / revenue of the comparison period - 1``: the previous period
+    (period on period) or the same period a year earlier (year on year).
+New customers
+    Accounts whose first order with a positive amount falls in the period. In the first
+    12 months of the data this cannot tell new customers from existing ones seen for the
+    first time, so those periods are left empty.
+CAC (customer acquisition cost)
+    ``(marketing spend + sales cost) / new customers`` in the period. Marketing spend is
+    ``marketing_spend.spend``; sales cost is a fixed monthly amount from the parameters
+    (the data contract has no sales-cost table). By channel: spend on a channel over the
+    new customers whose ``acquisition_channel`` has the same name, or, when the accounts
+    carry ``acquisition_cost``, the mean recorded acquisition cost of the channel's new
+    customers (see :func:`cac_by_channel`).
+Active customers, churn rate
+    At the end of a period an account is *active* when its net revenue over the trailing
+    12 months is positive. The churn rate is ``churned / customers at start``: the
+    customers at start had positive revenue in the 12 months before the trailing window,
+    the churned ones among them have none in it.
+Gross and net revenue retention (GRR, NRR)
+    Over the same cohort, with ``r0`` its per-account revenue in the earlier 12 months and
+    ``r1`` in the trailing 12 months (negative values counted as 0):
+    ``GRR = sum(min(r1, r0)) / sum(r0)`` and ``NRR = sum(r1) / sum(r0)``.
+CLV (customer lifetime value)
+    Expected discounted gross margin of an active customer over ``horizon_years``:
+    ``CLV = m * (1 - q**N) / (1 - q)`` with ``q = (1 - churn rate) / (1 + discount rate)``,
+    ``m`` the trailing-12-month gross margin per active customer and ``N`` the horizon in
+    years (``N * m`` when ``q = 1``). CLV by value tier comes from the value-assessment
+    table (:func:`clv_by_tier`).
+CLV:CAC
+    ``CLV / CAC``; below 3 a customer rarely pays back the cost of winning it.
+Funnel conversion
+    Accounts engaged in the period (any interaction) -> those of them that opened an
+    opportunity in the period -> those of them that won one of those opportunities:
+    ``engaged -> opportunity = opportunity accounts / engaged accounts``,
+    ``opportunity -> won = won accounts / opportunity accounts``.
+Win rate, sales cycle
+    Over opportunities closed in the period: ``won / (won + lost)``; the sales cycle is
+    the median number of days from ``created_date`` to ``close_date`` of the won ones.
+NPS
+    ``100 * (promoters - detractors) / responses`` with promoters scoring 9-10 and
+    detractors 0-6, over survey responses in the period.
+CSAT
+    Share of CSAT ratings of 4 or 5 (on 1-5) among responses with a rating; the mean
+    rating is reported alongside.
+
+Only rows on or before ``as_of`` count, and a period is a calendar month or quarter; the
+series ends with the last complete period on or before ``as_of``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ibis
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from helpers import i18n
+from helpers.errors import DataError, ParamError
+from helpers.features import TableSource, parse_as_of
+from helpers.params import suggest
+
+FREQS: dict[str, int] = {"month": 1, "quarter": 3}
+#: Periods per year, for year-on-year changes.
+PER_YEAR: dict[str, int] = {"month": 12, "quarter": 4}
+#: Months of order history a KPI needs before its first reliable value.
+HISTORY_MONTHS = {"new_customers": 12, "retention": 24}
+NPS_PROMOTER, NPS_DETRACTOR = 9, 6
+CSAT_SATISFIED = 4
+SNAPSHOT_FILE = "kpi_snapshot.csv"
+
+
+@dataclass(frozen=True)
+class KpiSpec:
+    """How a KPI is shown and judged.
+
+    Parameters
+    ----------
+    name : str
+        Column name in the KPI series.
+    unit : {"money", "count", "share", "score", "ratio", "days"}
+    better : {"up", "down"}
+        Which direction is good news.
+    change : {"relative", "points"}
+        Whether changes are relative (``+12 %``) or differences (``+3 pts``).
+    """
+
+    name: str
+    unit: str
+    better: str
+    change: str
+
+
+KPIS: dict[str, KpiSpec] = {s.name: s for s in (
+    KpiSpec("revenue", "money", "up", "relative"),
+    KpiSpec("new_customers", "count", "up", "relative"),
+    KpiSpec("spend", "money", "down", "relative"),
+    KpiSpec("cac", "money", "down", "relative"),
+    KpiSpec("active_customers", "count", "up", "relative"),
+    KpiSpec("clv", "money", "up", "relative"),
+    KpiSpec("clv_cac", "ratio", "up", "relative"),
+    KpiSpec("churn_rate", "share", "down", "points"),
+    KpiSpec("grr", "share", "up", "points"),
+    KpiSpec("nrr", "share", "up", "points"),
+    KpiSpec("conv_engaged_opp", "share", "up", "points"),
+    KpiSpec("conv_opp_won", "share", "up", "points"),
+    KpiSpec("win_rate", "share", "up", "points"),
+    KpiSpec("sales_cycle_days", "days", "down", "relative"),
+    KpiSpec("nps", "score", "up", "points"),
+    KpiSpec("csat", "share", "up", "points"),
+)}
+#: Interval columns of :func:`compare_kpis` per KPI.
+INTERVALS: dict[str, tuple[str, str]] = {"nps": ("nps_lo", "nps_hi"),
+                                         "churn_rate": ("churn_lo", "churn_hi"),
+                                         "win_rate": ("win_lo", "win_hi")}
+#: Reading order of the value tiers of :mod:`helpers.key_accounts`.
+TIER_ORDER = ("strategic", "key", "growth", "maintain")
+#: The KPIs on the headline cards, in order.
+HEADLINE_KPIS = ("revenue", "new_customers", "cac", "clv", "clv_cac", "churn_rate", "nrr",
+                 "win_rate", "nps", "csat")
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+def _arr(x: Any) -> np.ndarray:
+    return np.asarray(x, dtype="float64")
+
+
+def _div(num: Any, den: Any) -> Any:
+    """``num / den`` with NaN where ``den`` is zero, missing or negative."""
+    n, d = _arr(num), _arr(den)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(d > 0, n / np.where(d > 0, d, 1.0), np.nan)
+    return out if out.ndim else float(out)
+
+
+def cac(spend: Any, new_customers: Any) -> Any:
+    """Customer acquisition cost: ``spend / new_customers`` (NaN without new customers).
+
+    Parameters
+    ----------
+    spend : float or array-like
+        Marketing plus sales spend of the period.
+    new_customers : int or array-like
+
+    Returns
+    -------
+    float or numpy.ndarray
+    """
+    return _div(spend, new_customers)
+
+
+def clv(margin_per_customer: Any, churn_rate: Any, *, discount_rate: float = 0.1,
+        horizon_years: int = 10) -> Any:
+    """Expected discounted margin of a customer over ``horizon_years``.
+
+    ``CLV = m * (1 - q**N) / (1 - q)`` with ``q = (1 - churn_rate) / (1 + discount_rate)``;
+    the first year counts in full and each later year is kept with probability
+    ``1 - churn_rate`` and discounted once more. ``N * m`` when ``q == 1``.
+
+    Parameters
+    ----------
+    margin_per_customer : float or array-like
+        Annual gross margin per active customer (``m``).
+    churn_rate : float or array-like
+        Annual churn rate, 0..1.
+    discount_rate : float
+        Annual discount rate.
+    horizon_years : int
+        ``N``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        NaN where the margin or churn rate is missing.
+    """
+    if discount_rate <= -1 or horizon_years < 1:
+        raise ParamError("clv: discount_rate must exceed -1 and horizon_years be at least 1")
+    m, c = _arr(margin_per_customer), np.clip(_arr(churn_rate), 0.0, 1.0)
+    q = (1.0 - c) / (1.0 + discount_rate)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(np.isclose(q, 1.0), float(horizon_years),
+                          (1.0 - q ** horizon_years) / np.where(np.isclose(q, 1.0), 1.0, 1.0 - q))
+    out = m * factor
+    return out if out.ndim else float(out)
+
+
+def clv_cac_ratio(clv_value: Any, cac_value: Any) -> Any:
+    """``CLV / CAC`` (NaN when CAC is missing or zero)."""
+    return _div(clv_value, cac_value)
+
+
+def nps(scores: Iterable[float]) -> float:
+    """Net promoter score of 0-10 ratings: ``100 * (promoters - detractors) / n``.
+
+    Promoters score 9 or 10, detractors 0 to 6; missing ratings are ignored.
+
+    Parameters
+    ----------
+    scores : iterable of numbers
+
+    Returns
+    -------
+    float
+        NaN without ratings. ``nps([10, 9, 8, 7, 0]) == 20``.
+    """
+    s = _arr(list(scores))
+    s = s[~np.isnan(s)]
+    return nps_from_counts((s >= NPS_PROMOTER).sum(), (s <= NPS_DETRACTOR).sum(), s.size)
+
+
+def nps_from_counts(promoters: Any, detractors: Any, responses: Any) -> Any:
+    """NPS from counts: ``100 * (promoters - detractors) / responses``."""
+    return 100.0 * _div(_arr(promoters) - _arr(detractors), responses)
+
+
+def csat(ratings: Iterable[float], *, satisfied_at: int = CSAT_SATISFIED) -> float:
+    """CSAT: share of 1-5 ratings at or above ``satisfied_at`` (4), missing ignored.
+
+    Returns
+    -------
+    float
+        0..1; NaN without ratings.
+    """
+    r = _arr(list(ratings))
+    r = r[~np.isnan(r)]
+    return _div((r >= satisfied_at).sum(), r.size)
+
+
+def churn_rate(customers_start: Any, churned: Any) -> Any:
+    """``churned / customers_start`` (NaN without customers at the start)."""
+    return _div(churned, customers_start)
+
+
+def revenue_retention(base: Iterable[float], current: Iterable[float]) -> tuple[float, float]:
+    """Gross and net revenue retention of a cohort.
+
+    Parameters
+    ----------
+    base, current : array-like
+        Per-account revenue in the base and the current window; accounts without base
+        revenue are not in the cohort, negative values count as 0.
+
+    Returns
+    -------
+    (grr, nrr)
+        ``sum(min(current, base)) / sum(base)`` and ``sum(current) / sum(base)``.
+    """
+    b = np.clip(_arr(list(base)), 0, None)
+    c = np.clip(_arr(list(current)), 0, None)
+    cohort = b > 0
+    total = b[cohort].sum()
+    return (_div(np.minimum(c, b)[cohort].sum(), total), _div(c[cohort].sum(), total))
+
+
+def win_rate(won: Any, lost: Any) -> Any:
+    """``won / (won + lost)`` over closed opportunities."""
+    return _div(won, _arr(won) + _arr(lost))
+
+
+def growth(current: Any, previous: Any) -> Any:
+    """Relative change ``current / previous - 1`` (NaN when ``previous`` is not positive)."""
+    return _div(current, previous) - 1.0
+
+
+# --------------------------------------------------------------------------- uncertainty
+
+
+def wilson_interval(successes: Any, trials: Any, confidence: float = 0.95
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a proportion (statsmodels), NaN where ``trials`` is 0."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    x, n = _arr(successes), _arr(trials)
+    ok = n > 0
+    lo, hi = np.full(np.shape(n), np.nan), np.full(np.shape(n), np.nan)
+    if np.any(ok):
+        lo[ok], hi[ok] = proportion_confint(x[ok], n[ok], alpha=1 - confidence, method="wilson")
+    return lo, hi
+
+
+def poisson_interval(count: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (Garwood) interval of a Poisson count."""
+    from scipy import stats
+
+    k = _arr(count)
+    a = 1 - confidence
+    lo = np.where(k > 0, stats.chi2.ppf(a / 2, 2 * k) / 2, 0.0)
+    hi = stats.chi2.ppf(1 - a / 2, 2 * (k + 1)) / 2
+    return lo, hi
+
+
+def nps_interval(promoters: Any, detractors: Any, responses: Any, confidence: float = 0.95
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Normal-approximation interval of NPS.
+
+    The standard error of ``p - d`` (promoter and detractor shares) is
+    ``sqrt((p + d - (p - d)**2) / n)``; the interval is clipped to -100..100.
+    """
+    from scipy import stats
+
+    n = _arr(responses)
+    p, d = _arr(_div(promoters, n)), _arr(_div(detractors, n))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(np.clip(p + d - (p - d) ** 2, 0, None) / np.where(n > 0, n, np.nan))
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    centre = 100 * (p - d)
+    return np.clip(centre - 100 * z * se, -100, 100), np.clip(centre + 100 * z * se, -100, 100)
+
+
+# --------------------------------------------------------------------------- periods
+
+
+def _month_start(d: dt.date, shift: int = 0) -> dt.date:
+    months = d.year * 12 + d.month - 1 + shift
+    return dt.date(months // 12, months % 12 + 1, 1)
+
+
+def _month_end(d: dt.date) -> dt.date:
+    return _month_start(d, 1) - dt.timedelta(days=1)
+
+
+def _check_freq(freq: str) -> int:
+    if freq not in FREQS:
+        raise ParamError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}"
+                         + suggest(str(freq), list(FREQS)))
+    return FREQS[freq]
+
+
+def _period_label(start: dt.date, freq: str) -> str:
+    return f"{start.year}-Q{(start.month - 1) // 3 + 1}" if freq == "quarter" \
+        else f"{start.year}-{start.month:02d}"
+
+
+def _window_row(label: str, start: dt.date, end: dt.date) -> dict:
+    return {"period": label, "start": start, "end": end,
+            "cur_lo": _month_start(end, -11), "base_lo": _month_start(end, -23),
+            "base_hi": _month_start(end, -12)}
+
+
+def kpi_periods(as_of: Any, *, freq: str = "quarter", periods: int = 8) -> pd.DataFrame:
+    """The last ``periods`` complete calendar months or quarters on or before ``as_of``.
+
+    Parameters
+    ----------
+    as_of : date-like
+    freq : {"month", "quarter"}
+    periods : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period`` (``2026-06`` or ``2026-Q2``), ``start``, ``end`` (inclusive dates), and
+        the month starts of the retention windows: ``cur_lo`` (first month of the trailing
+        12 months), ``base_lo`` and ``base_hi`` (first and last month of the 12 before).
+    """
+    step = _check_freq(freq)
+    if isinstance(periods, bool) or int(periods) < 1:
+        raise ParamError(f"periods must be a positive whole number, not {periods!r}")
+    day = parse_as_of(as_of)
+    last = day if day == _month_end(day) else _month_start(day) - dt.timedelta(days=1)
+    while last.month % step:
+        last = _month_start(last) - dt.timedelta(days=1)
+    rows = []
+    for i in range(int(periods) - 1, -1, -1):
+        end = _month_end(_month_start(last, -i * step))
+        start = _month_start(end, -(step - 1))
+        rows.append(_window_row(_period_label(start, freq), start, end))
+    return pd.DataFrame(rows)
+
+
+def trailing_window(as_of: Any, *, months: int = 12) -> pd.DataFrame:
+    """One period: the ``months`` calendar months up to ``as_of`` (the last one partial)."""
+    day = parse_as_of(as_of)
+    if isinstance(months, bool) or int(months) < 1:
+        raise ParamError(f"window months must be a positive whole number, not {months!r}")
+    return pd.DataFrame([_window_row(f"{months}m to {day.isoformat()}",
+                                     _month_start(day, -(int(months) - 1)), day)])
+
+
+def _periods_table(frame: pd.DataFrame):
+    cols = ["period", "start", "end", "cur_lo", "base_lo", "base_hi"]
+    df = frame[cols].copy()
+    for c in cols[1:]:
+        df[c] = pd.to_datetime(df[c])
+    return ibis.memtable(df).cast({c: "date" for c in cols[1:]})
+
+
+# --------------------------------------------------------------------------- engine
+
+
+def _groups_table(ws: TableSource, by: str | None, groups: pd.DataFrame | None):
+    """``account_id, grp`` for a comparison, or None for totals."""
+    if groups is not None:
+        if not {"account_id", "group"} <= set(groups.columns):
+            raise ParamError("groups must have the columns account_id and group")
+        df = groups[["account_id", "group"]].astype({"account_id": "string", "group": "string"})
+        return ibis.memtable(df.rename(columns={"group": "grp"}))
+    if by is None:
+        return None
+    accounts = ws.table("accounts")
+    if by not in accounts.columns:
+        raise ParamError(f"cannot compare by {by!r}: accounts has no such column"
+                         + suggest(by, list(accounts.columns)))
+    return accounts.select("account_id", grp=accounts[by].cast("string").fill_null("unknown"))
+
+
+def _keys(groups) -> list[str]:
+    return ["period", "grp"] if groups is not None else ["period"]
+
+
+def _attach(t, groups):
+    return t if groups is None else t.join(groups, "account_id")
+
+
+def _orders(ws: TableSource, day: dt.date):
+    o = ws.table("orders")
+    return o.filter(o.order_date.notnull(), o.order_date <= day, o.account_id.notnull())
+
+
+def _order_metrics(ws, day, P, groups) -> list[pd.DataFrame]:
+    o = _orders(ws, day)
+    am = (o.mutate(month=o.order_date.truncate("M").cast("date"))
+          .group_by(["account_id", "month"])
+          .agg(revenue=o.amount.sum(), margin=o.gross_margin.sum()))
+    am = _attach(am, groups)
+    keys = _keys(groups)
+
+    # revenue and margin in the period (periods are whole months)
+    j = am.join(P, (am.month >= P.start) & (am.month <= P.end))
+    revenue = j.group_by(keys).agg(revenue=j.revenue.sum(), gross_margin=j.margin.sum())
+
+    # retention: per account, revenue in the base and the trailing 12 months
+    j = am.join(P, (am.month >= P.base_lo) & (am.month <= P.end))
+    per = j.group_by([*keys, "account_id"]).agg(
+        r0=j.revenue.sum(where=j.month <= j.base_hi),
+        r1=j.revenue.sum(where=j.month >= j.cur_lo),
+        m1=j.margin.sum(where=j.month >= j.cur_lo),
+    )
+    per = per.mutate(r0=per.r0.fill_null(0).clip(lower=0), r1=per.r1.fill_null(0).clip(lower=0),
+                     m1=per.m1.fill_null(0))
+    cohort = per.r0 > 0
+    retention = per.group_by(keys).agg(
+        customers_start=per.account_id.count(where=cohort),
+        churned=per.account_id.count(where=cohort & (per.r1 <= 0)),
+        base_revenue=per.r0.sum(where=cohort),
+        kept_revenue=ibis.least(per.r1, per.r0).sum(where=cohort),
+        cohort_revenue=per.r1.sum(where=cohort),
+        active_customers=per.account_id.count(where=per.r1 > 0),
+        margin_12m=per.m1.sum(where=per.r1 > 0),
+    )
+
+    # new customers: first positive order in the period
+    first = (o.filter(o.amount > 0).group_by("account_id")
+             .agg(first_order=o.order_date.min()))
+    first = _attach(first, groups)
+    j = first.join(P, (first.first_order >= P.start) & (first.first_order <= P.end))
+    new = j.group_by(keys).agg(new_customers=j.account_id.count())
+    return [revenue.to_pandas(), retention.to_pandas(), new.to_pandas()]
+
+
+def _spend_metrics(ws, day, P) -> pd.DataFrame:
+    s = ws.table("marketing_spend")
+    s = s.filter(s.period_start.notnull(), s.period_start <= day)
+    j = s.join(P, (s.period_start >= P.start) & (s.period_start <= P.end))
+    return j.group_by("period").agg(spend=j.spend.sum()).to_pandas()
+
+
+def _won_expr(t, day):
+    # an opportunity closed after as_of was still open on as_of
+    closed_on = t.close_date.fill_null(t.created_date)
+    return (t.stage == "won") & (closed_on <= day)
+
+
+def _funnel_metrics(ws, day, P, groups) -> list[pd.DataFrame]:
+    keys = _keys(groups)
+    out = []
+    opp_pa = None
+    if ws.has("opportunities"):
+        op = ws.table("opportunities")
+        op = op.filter(op.created_date.notnull(), op.created_date <= day, op.account_id.notnull())
+        op = _attach(op, groups)
+        j = op.join(P, (op.created_date >= P.start) & (op.created_date <= P.end))
+        opp_pa = j.group_by([*keys, "account_id"]).agg(won=_won_expr(j, day).any())
+        out.append(opp_pa.group_by(keys).agg(opportunity_accounts=opp_pa.account_id.count())
+                   .to_pandas())
+        closed = op.filter(op.close_date.notnull(), op.close_date <= day,
+                           op.stage.isin(["won", "lost"]))
+        j = closed.join(P, (closed.close_date >= P.start) & (closed.close_date <= P.end))
+        cycle = j.close_date.delta(j.created_date, unit="day")
+        out.append(j.group_by(keys).agg(
+            opps_won=j.opportunity_id.count(where=j.stage == "won"),
+            opps_lost=j.opportunity_id.count(where=j.stage == "lost"),
+            sales_cycle_days=cycle.median(where=j.stage == "won"),
+        ).to_pandas())
+    if ws.has("interactions"):
+        it = ws.table("interactions")
+        it = it.filter(it.timestamp.notnull(), it.timestamp.date() <= day, it.account_id.notnull())
+        em = (it.select("account_id", month=it.timestamp.date().truncate("M").cast("date"))
+              .distinct())
+        em = _attach(em, groups)
+        j = em.join(P, (em.month >= P.start) & (em.month <= P.end))
+        engaged = j.select(*keys, "account_id").distinct()
+        if opp_pa is not None:
+            f = engaged.left_join(opp_pa, [*keys, "account_id"])
+            # won is null for engaged accounts without an opportunity in the period
+            out.append(f.group_by(keys).agg(
+                engaged=f.account_id.count(),
+                engaged_opp=f.account_id.count(where=f.won.notnull()),
+                engaged_won=f.account_id.count(where=f.won.fill_null(False)),
+            ).to_pandas())
+        else:
+            out.append(engaged.group_by(keys).agg(engaged=engaged.account_id.count()).to_pandas())
+    return out
+
+
+def _survey_metrics(ws, day, P, groups) -> pd.DataFrame:
+    s = ws.table("surveys")
+    s = s.filter(s.response_date.notnull(), s.response_date <= day)
+    s = _attach(s, groups)
+    j = s.join(P, (s.response_date >= P.start) & (s.response_date <= P.end))
+    agg = {
+        "nps_responses": j.nps.count(),
+        "promoters": j.nps.count(where=j.nps >= NPS_PROMOTER),
+        "detractors": j.nps.count(where=j.nps <= NPS_DETRACTOR),
+    }
+    if "csat" in j.columns:
+        agg |= {"csat_responses": j.csat.count(), "csat_satisfied": j.csat.count(
+            where=j.csat >= CSAT_SATISFIED), "csat_mean": j.csat.mean()}
+    return j.group_by(_keys(groups)).agg(**agg).to_pandas()
+
+
+def _collect(ws: TableSource, day: dt.date, frame: pd.DataFrame, groups) -> pd.DataFrame:
+    """Run every engine query for the windows in ``frame`` and merge the small results."""
+    if not ws.has("orders") or not ws.has("accounts"):
+        raise DataError("KPIs need the accounts and orders tables")
+    P = _periods_table(frame)
+    parts = _order_metrics(ws, day, P, groups)
+    if groups is None and ws.has("marketing_spend"):
+        parts.append(_spend_metrics(ws, day, P))
+    parts += _funnel_metrics(ws, day, P, groups)
+    if ws.has("surveys"):
+        parts.append(_survey_metrics(ws, day, P, groups))
+    keys = _keys(groups)
+    base = frame.copy()
+    if groups is not None:
+        names = sorted(set().union(*(set(p["grp"].dropna()) for p in parts)))
+        base = base.merge(pd.DataFrame({"grp": names}), how="cross")
+    for part in parts:
+        base = base.merge(part, on=keys, how="left")
+    return base
+
+
+def _data_start(ws: TableSource, day: dt.date) -> dt.date | None:
+    o = _orders(ws, day)
+    first = o.order_date.min().to_pandas()
+    return None if first is None or pd.isna(first) else pd.Timestamp(first).date()
+
+
+_COUNT_COLUMNS = ("customers_start", "churned", "active_customers", "new_customers",
+                  "opportunity_accounts", "opps_won", "opps_lost", "engaged", "engaged_opp",
+                  "engaged_won", "nps_responses", "promoters", "detractors", "csat_responses",
+                  "csat_satisfied")
+
+
+def _derive(raw: pd.DataFrame, *, data_start: dt.date | None, sales_cost_per_month: float,
+            discount_rate: float, horizon_years: int) -> pd.DataFrame:
+    """Apply the KPI formulas to the engine's counts and sums (one row per window).
+
+    With ``data_start`` (the first order date in the data), new customers are left empty
+    for windows starting in the first 12 months of the data and retention KPIs for windows
+    whose base year starts before it.
+    """
+    f = raw.copy()
+    for col in _COUNT_COLUMNS:
+        if col in f.columns:
+            f[col] = pd.to_numeric(f[col], errors="coerce").fillna(0).astype("int64")
+    for col in ("revenue", "gross_margin", "base_revenue", "kept_revenue", "cohort_revenue",
+                "margin_12m", "spend"):
+        if col in f.columns:
+            f[col] = pd.to_numeric(f[col], errors="coerce").fillna(0.0)
+    starts = [pd.Timestamp(v).date() for v in f["start"]]
+    ends = [pd.Timestamp(v).date() for v in f["end"]]
+    if data_start is None:
+        new_ok = ret_ok = np.ones(len(f), dtype=bool)
+    else:
+        first = _month_start(data_start)
+        new_ok = np.array([s >= _month_start(first, HISTORY_MONTHS["new_customers"])
+                           for s in starts], dtype=bool)
+        ret_ok = np.array([_month_start(e, 1 - HISTORY_MONTHS["retention"]) >= first
+                           for e in ends], dtype=bool)
+    f["new_customers"] = f["new_customers"].astype("float64").where(new_ok)
+    months = np.array([(e.year - s.year) * 12 + e.month - s.month + 1
+                       for s, e in zip(starts, ends, strict=True)], dtype="float64")
+    if "spend" in f.columns:
+        f["spend"] = f["spend"] + sales_cost_per_month * months
+        f["cac"] = cac(f["spend"], f["new_customers"])
+    f["churn_rate"] = np.where(ret_ok, churn_rate(f["customers_start"], f["churned"]), np.nan)
+    f["grr"] = np.where(ret_ok, _div(f["kept_revenue"], f["base_revenue"]), np.nan)
+    f["nrr"] = np.where(ret_ok, _div(f["cohort_revenue"], f["base_revenue"]), np.nan)
+    f["margin_per_customer"] = _div(f["margin_12m"], f["active_customers"])
+    f["clv"] = clv(f["margin_per_customer"], f["churn_rate"], discount_rate=discount_rate,
+                   horizon_years=horizon_years)
+    if "cac" in f.columns:
+        f["clv_cac"] = clv_cac_ratio(f["clv"], f["cac"])
+    if "opps_won" in f.columns:
+        f["win_rate"] = win_rate(f["opps_won"], f["opps_lost"])
+    if "engaged_opp" in f.columns:
+        f["conv_engaged_opp"] = _div(f["engaged_opp"], f["engaged"])
+        f["conv_opp_won"] = _div(f["engaged_won"], f["engaged_opp"])
+    if "nps_responses" in f.columns:
+        f["nps"] = nps_from_counts(f["promoters"], f["detractors"], f["nps_responses"])
+    if "csat_responses" in f.columns:
+        f["csat"] = _div(f["csat_satisfied"], f["csat_responses"])
+    return f
+
+
+def kpi_series(ws: TableSource, as_of: Any, *, freq: str = "quarter", periods: int = 8,
+               sales_cost_per_month: float = 0.0, discount_rate: float = 0.1,
+               horizon_years: int = 10) -> pd.DataFrame:
+    """Every KPI for each of the last ``periods`` complete months or quarters.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Needs ``accounts`` and ``orders``; ``marketing_spend`` (CAC), ``opportunities``
+        (win rate, funnel), ``interactions`` (funnel) and ``surveys`` (NPS, CSAT) are used
+        when present, and their KPIs are missing columns otherwise.
+    as_of : date-like
+    freq : {"month", "quarter"}
+    periods : int
+    sales_cost_per_month : float
+        Sales cost added to marketing spend for CAC.
+    discount_rate, horizon_years
+        For :func:`clv`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period, oldest first: the window columns of :func:`kpi_periods`, the
+        counts and sums behind each KPI, and the KPIs of :data:`KPIS` that the data
+        supports. KPIs without enough history are NaN.
+    """
+    day = parse_as_of(as_of)
+    frame = kpi_periods(day, freq=freq, periods=periods)
+    raw = _collect(ws, day, frame, None)
+    out = _derive(raw, data_start=_data_start(ws, day), sales_cost_per_month=sales_cost_per_month,
+                  discount_rate=discount_rate, horizon_years=horizon_years)
+    out.attrs["freq"] = freq
+    return out
+
+
+def kpi_changes(series: pd.DataFrame, *, kpis: Sequence[str] | None = None,
+                freq: str | None = None) -> pd.DataFrame:
+    """Long table of each KPI per period with its period-on-period and year-on-year change.
+
+    Relative KPIs change by ``value / earlier - 1``; shares and scores by the difference
+    (:attr:`KpiSpec.change`).
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        From :func:`kpi_series`.
+    kpis : sequence of str, optional
+        Default: every KPI column present.
+    freq : {"month", "quarter"}, optional
+        Default: the series' own.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period, kpi, value, pop, yoy, change`` (``change`` is ``relative`` or ``points``).
+    """
+    freq = freq or series.attrs.get("freq", "quarter")
+    lag = PER_YEAR[freq] if freq in PER_YEAR else _check_freq(freq)
+    names = [k for k in (kpis or KPIS) if k in series.columns]
+    rows = []
+    for k in names:
+        v = pd.to_numeric(series[k], errors="coerce").astype("float64").reset_index(drop=True)
+        if KPIS[k].change == "relative":
+            pop, yoy = growth(v, v.shift(1)), growth(v, v.shift(lag))
+        else:
+            pop, yoy = v - v.shift(1), v - v.shift(lag)
+        rows.append(pd.DataFrame({"period": series["period"].to_numpy(), "kpi": k, "value": v,
+                                  "pop": np.asarray(pop, dtype="float64"),
+                                  "yoy": np.asarray(yoy, dtype="float64"),
+                                  "change": KPIS[k].change}))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["period", "kpi", "value", "pop", "yoy", "change"])
+
+
+def funnel_table(series: pd.DataFrame, period: str | None = None) -> pd.DataFrame:
+    """The funnel of one period (default: the last): stage, accounts, conversion from the
+    stage before.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``stage`` (engaged, opportunity, won), ``accounts``, ``conversion``.
+    """
+    if "engaged_opp" not in series.columns:
+        return pd.DataFrame(columns=["stage", "accounts", "conversion"])
+    row = series.iloc[-1] if period is None else series.set_index("period").loc[period]
+    counts = [int(row["engaged"]), int(row["engaged_opp"]), int(row["engaged_won"])]
+    conv = [np.nan, _div(counts[1], counts[0]), _div(counts[2], counts[1])]
+    return pd.DataFrame({"stage": ["engaged", "opportunity", "won"], "accounts": counts,
+                         "conversion": conv})
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+def compare_kpis(ws: TableSource, as_of: Any, *, by: str | None = None,
+                 groups: pd.DataFrame | None = None, window_months: int = 12,
+                 min_count: int = 30, confidence: float = 0.95, discount_rate: float = 0.1,
+                 horizon_years: int = 10) -> pd.DataFrame:
+    """KPIs per group over the trailing ``window_months``, with intervals for small counts.
+
+    Parameters
+    ----------
+    ws : Workspace
+    as_of : date-like
+    by : str, optional
+        An accounts column (``region``, ``industry``, ``acquisition_channel``...).
+    groups : pandas.DataFrame, optional
+        ``account_id, group`` to compare any other split (value tiers, segments).
+    window_months : int
+    min_count : int
+        Groups with fewer responses, closed opportunities or customers than this are
+        flagged ``small_sample``; their intervals are the thing to read.
+    confidence : float
+    discount_rate, horizon_years
+        For :func:`clv`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group, largest revenue first: ``group``, revenue, new customers,
+        active customers, churn rate with ``churn_lo/churn_hi``, NRR, CLV, win rate with
+        ``win_lo/win_hi``, NPS with ``nps_lo/nps_hi``, CSAT, and ``small_sample``.
+    """
+    if by is None and groups is None:
+        raise ParamError("compare_kpis needs by= (an accounts column) or groups=")
+    day = parse_as_of(as_of)
+    frame = trailing_window(day, months=window_months)
+    g = _groups_table(ws, by, groups)
+    raw = _collect(ws, day, frame, g)
+    # one window is judged by its own counts and intervals, without the history guard
+    f = _derive(raw, data_start=None, sales_cost_per_month=0.0, discount_rate=discount_rate,
+                horizon_years=horizon_years)
+    f["churn_lo"], f["churn_hi"] = wilson_interval(f["churned"], f["customers_start"], confidence)
+    small = f["customers_start"] < min_count
+    if "win_rate" in f.columns:
+        closed = f["opps_won"] + f["opps_lost"]
+        f["win_lo"], f["win_hi"] = wilson_interval(f["opps_won"], closed, confidence)
+        small |= closed < min_count
+    if "nps" in f.columns:
+        f["nps_lo"], f["nps_hi"] = nps_interval(f["promoters"], f["detractors"],
+                                                f["nps_responses"], confidence)
+        small |= f["nps_responses"] < min_count
+    f["small_sample"] = small
+    keep = ["group", "revenue", "new_customers", "active_customers", "customers_start",
+            "churned", "churn_rate", "churn_lo", "churn_hi", "nrr", "clv", "opps_won",
+            "opps_lost", "win_rate", "win_lo", "win_hi", "nps_responses", "nps", "nps_lo",
+            "nps_hi", "csat", "small_sample"]
+    f = f.rename(columns={"grp": "group"})
+    f = f[[c for c in keep if c in f.columns]]
+    return f.sort_values("revenue", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def cac_by_channel(ws: TableSource, as_of: Any, *, window_months: int = 12,
+                   method: str = "auto", channel_map: Mapping[str, str] | None = None,
+                   sales_cost_per_month: float = 0.0, confidence: float = 0.95,
+                   min_count: int = 10) -> pd.DataFrame:
+    """CAC per acquisition channel over the trailing ``window_months``.
+
+    Parameters
+    ----------
+    ws : Workspace
+    as_of : date-like
+    window_months : int
+    method : {"auto", "spend", "recorded"}
+        ``spend``: spend booked on a channel (``marketing_spend.channel``, renamed through
+        ``channel_map``) over that channel's new customers (``accounts.acquisition_channel``);
+        sales cost is shared by new customers. ``recorded``: mean ``accounts.acquisition_cost``
+        of the channel's new customers. ``auto`` takes ``recorded`` when at least half of the
+        new customers have a recorded cost, else ``spend``.
+    channel_map : mapping, optional
+        Spend channel -> acquisition channel, where the two lists use other names.
+    sales_cost_per_month : float
+    confidence : float
+    min_count : int
+        Channels with fewer new customers are flagged ``small_sample``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel, new_customers, cost, cac, cac_lo, cac_hi, small_sample``, most new
+        customers first, with the method in ``attrs["method"]``. The interval comes from the
+        customer count (Poisson) for ``spend`` and from the cost spread (t) for ``recorded``.
+    """
+    from scipy import stats
+
+    if method not in ("auto", "spend", "recorded"):
+        raise ParamError(f"method must be auto, spend or recorded, not {method!r}")
+    day = parse_as_of(as_of)
+    w = trailing_window(day, months=window_months).iloc[0]
+    o = _orders(ws, day)
+    first = o.filter(o.amount > 0).group_by("account_id").agg(first_order=o.order_date.min())
+    first = first.filter((first.first_order >= w["start"]) & (first.first_order <= day))
+    acc = ws.table("accounts")
+    has_cost = "acquisition_cost" in acc.columns
+    cols = [acc.acquisition_channel.cast("string").fill_null("unknown").name("channel")]
+    if has_cost:
+        cols.append(acc.acquisition_cost.cast("float64").name("cost"))
+    new = first.join(acc.select("account_id", *cols), "account_id")
+    agg = {"new_customers": new.account_id.count()}
+    if has_cost:
+        agg |= {"recorded": new.cost.count(), "cost_mean": new.cost.mean(),
+                "cost_sd": new.cost.std()}
+    table = new.group_by("channel").agg(**agg).to_pandas()
+    total_new = int(table["new_customers"].sum())
+    if method == "auto":
+        recorded = int(table["recorded"].sum()) if has_cost else 0
+        method = "recorded" if total_new and recorded >= total_new / 2 else "spend"
+    if method == "recorded":
+        if not has_cost:
+            raise DataError("method='recorded' needs accounts.acquisition_cost")
+        n = table["recorded"].to_numpy(dtype="float64")
+        table["cac"] = table["cost_mean"].astype("float64")
+        table["cost"] = table["cac"] * table["new_customers"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            half = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * \
+                table["cost_sd"].astype("float64") / np.sqrt(n)
+        table["cac_lo"] = np.where(n > 1, np.clip(table["cac"] - half, 0, None), np.nan)
+        table["cac_hi"] = np.where(n > 1, table["cac"] + half, np.nan)
+    else:
+        spend = pd.DataFrame(columns=["channel", "cost"])
+        if ws.has("marketing_spend"):
+            s = ws.table("marketing_spend")
+            s = s.filter(s.period_start >= w["start"], s.period_start <= day)
+            spend = s.group_by("channel").agg(cost=s.spend.sum()).to_pandas()
+            spend["channel"] = spend["channel"].map(lambda c: (channel_map or {}).get(c, c))
+            spend = spend.groupby("channel", as_index=False)["cost"].sum()
+        table = table.merge(spend, on="channel", how="outer")
+        table["new_customers"] = table["new_customers"].fillna(0).astype("int64")
+        share = _div(table["new_customers"], max(total_new, 1))
+        table["cost"] = table["cost"].astype("float64") + sales_cost_per_month * window_months * share
+        table["cac"] = cac(table["cost"], table["new_customers"])
+        lo, hi = poisson_interval(table["new_customers"], confidence)
+        some = table["new_customers"] > 0
+        table["cac_lo"] = np.where(some, _div(table["cost"], hi), np.nan)
+        table["cac_hi"] = np.where(some, _div(table["cost"], lo), np.nan)
+    table["small_sample"] = table["new_customers"] < min_count
+    out = table[["channel", "new_customers", "cost", "cac", "cac_lo", "cac_hi", "small_sample"]]
+    out = out.sort_values(["new_customers", "channel"], ascending=[False, True]).reset_index(
+        drop=True)
+    out.attrs["method"] = method
+    return out
+
+
+def clv_by_tier(values: pd.DataFrame, *, cac_value: float | None = None,
+                tier_order: Sequence[str] | None = None) -> pd.DataFrame:
+    """Average CLV per value tier, and its ratio to CAC.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        One row per account with ``value_tier`` (or ``tier``) and ``clv``, e.g. from
+        :func:`helpers.budget.account_value_tiers`.
+    cac_value : float, optional
+        Overall CAC; adds ``clv_cac = clv_mean / cac_value``.
+    tier_order : sequence of str, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``tier, accounts, clv_mean, clv_median, clv_total, clv_share`` (and ``clv_cac``).
+    """
+    tier = "value_tier" if "value_tier" in values.columns else "tier"
+    if tier not in values.columns or "clv" not in values.columns:
+        raise DataError("clv_by_tier needs the columns value_tier (or tier) and clv")
+    v = values.assign(clv=pd.to_numeric(values["clv"], errors="coerce"))
+    out = (v.groupby(tier, observed=True)["clv"]
+           .agg(accounts="size", clv_mean="mean", clv_median="median", clv_total="sum")
+           .reset_index().rename(columns={tier: "tier"}))
+    total = out["clv_total"].sum()
+    out["clv_share"] = out["clv_total"] / total if total else np.nan
+    if cac_value is not None:
+        out["clv_cac"] = clv_cac_ratio(out["clv_mean"], cac_value)
+    if tier_order:
+        rank = {t: i for i, t in enumerate(tier_order)}
+        out = out.sort_values("tier", key=lambda s: s.map(rank).fillna(len(rank)))
+    else:
+        out = out.sort_values("clv_mean", ascending=False)
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- forecast
+
+
+def forecast(values: pd.Series | Sequence[float], *, horizon: int = 2, holdout: int = 2,
+             season_length: int = 4, method: str = "auto", confidence: float = 0.8
+             ) -> tuple[pd.DataFrame, dict]:
+    """A simple forecast with a band, and its error on the last held-back periods.
+
+    ``method="ets"`` fits damped-trend exponential smoothing (statsmodels Holt);
+    ``"naive"`` repeats the value one season earlier (the last value when the series is
+    shorter than a season and a half). ``"auto"`` takes ``ets`` with at least 6 points.
+    The band is ``forecast +/- z * rmse * sqrt(h)`` with ``rmse`` the one-step in-sample
+    error and ``h`` the steps ahead.
+
+    Parameters
+    ----------
+    values : pandas.Series or sequence
+        Oldest first; the index (e.g. period labels) is kept. Missing values at the start
+        are dropped.
+    horizon : int
+        Periods forecast beyond the data.
+    holdout : int
+        Last periods held back: the model is fitted without them, and ``mae`` and ``mape``
+        measure its error on them.
+    season_length : int
+    method : {"auto", "ets", "naive"}
+    confidence : float
+
+    Returns
+    -------
+    (pandas.DataFrame, dict)
+        Frame with ``label, actual, forecast, lower, upper, part`` (``history``,
+        ``holdout`` or ``future``) and ``{"method", "mae", "mape", "holdout"}``.
+    """
+    from scipy import stats
+
+    s = pd.Series(values, dtype="float64") if not isinstance(values, pd.Series) else \
+        values.astype("float64")
+    labels = list(s.index)
+    first_valid = s.first_valid_index()
+    if first_valid is None:
+        raise DataError("forecast: the series has no values")
+    keep = labels.index(first_valid)
+    s, labels = s.iloc[keep:], labels[keep:]
+    y = s.to_numpy()
+    holdout = int(min(max(holdout, 0), max(len(y) - 3, 0)))
+    if method not in ("auto", "ets", "naive"):
+        raise ParamError(f"method must be auto, ets or naive, not {method!r}")
+    z = stats.norm.ppf(0.5 + confidence / 2)
+
+    def fit(train: np.ndarray, steps: int) -> tuple[np.ndarray, float, str]:
+        train = pd.Series(train).interpolate(limit_direction="both").to_numpy()
+        use = method if method != "auto" else ("ets" if len(train) >= 6 else "naive")
+        if use == "ets" and len(train) >= 4:
+            from statsmodels.tsa.holtwinters import Holt
+
+            with warnings.catch_warnings():  # tiny series: optimiser notices are expected
+                warnings.simplefilter("ignore")
+                res = Holt(train, damped_trend=True, initialization_method="estimated").fit()
+            pred = np.asarray(res.forecast(steps), dtype="float64")
+            resid = train - np.asarray(res.fittedvalues, dtype="float64")
+            return pred, float(np.sqrt(np.nanmean(resid ** 2))), "ets"
+        m = season_length if len(train) >= 1.5 * season_length else 1
+        pred = np.array([train[len(train) - m + (i % m)] for i in range(steps)])
+        diffs = train[m:] - train[:-m]
+        rmse = float(np.sqrt(np.mean(diffs ** 2))) if diffs.size else float(np.nan)
+        return pred, rmse, "naive" if m > 1 else "last value"
+
+    rows = [{"label": lab, "actual": v, "forecast": np.nan, "lower": np.nan, "upper": np.nan,
+             "part": "history"} for lab, v in zip(labels, y, strict=True)]
+    info: dict[str, Any] = {"holdout": holdout, "mae": np.nan, "mape": np.nan}
+    if holdout:
+        pred, rmse, used = fit(y[:-holdout], holdout)
+        actual = y[-holdout:]
+        for i in range(holdout):
+            r = rows[len(y) - holdout + i]
+            band = z * rmse * math.sqrt(i + 1)
+            r.update(forecast=pred[i], lower=pred[i] - band, upper=pred[i] + band, part="holdout")
+        err = np.abs(pred - actual)
+        info["mae"] = float(np.nanmean(err))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = np.where(actual != 0, err / np.abs(actual), np.nan)
+        info["mape"] = float(np.nanmean(pct)) if np.isfinite(pct).any() else np.nan
+    pred, rmse, used = fit(y, horizon)
+    info["method"] = used
+    for i in range(horizon):
+        band = z * rmse * math.sqrt(i + 1)
+        rows.append({"label": f"+{i + 1}", "actual": np.nan, "forecast": pred[i],
+                     "lower": pred[i] - band, "upper": pred[i] + band, "part": "future"})
+    return pd.DataFrame(rows), info
+
+
+def forecasts(series: pd.DataFrame, kpis: Sequence[str], *, horizon: int = 2,
+              holdout: int = 2, method: str = "auto", confidence: float = 0.8
+              ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """:func:`forecast` for several KPIs of a :func:`kpi_series` table.
+
+    The season length is a year of periods (4 quarters or 12 months).
+
+    Returns
+    -------
+    (dict, pandas.DataFrame)
+        KPI -> forecast frame, and one row per KPI with ``kpi, method, mae, mape,
+        next_forecast, next_lower, next_upper``. KPIs without values are left out.
+    """
+    freq = series.attrs.get("freq", "quarter")
+    frames, rows = {}, []
+    for k in kpis:
+        if k not in series.columns or series[k].notna().sum() < 2:
+            continue
+        frame, info = forecast(series.set_index("period")[k], horizon=horizon, holdout=holdout,
+                               season_length=PER_YEAR.get(freq, 4), method=method,
+                               confidence=confidence)
+        frames[k] = frame
+        nxt = frame[frame.part == "future"].iloc[0] if horizon else None
+        rows.append({"kpi": k, "method": info["method"], "mae": info["mae"],
+                     "mape": info["mape"],
+                     "next_forecast": np.nan if nxt is None else nxt.forecast,
+                     "next_lower": np.nan if nxt is None else nxt.lower,
+                     "next_upper": np.nan if nxt is None else nxt.upper})
+    return frames, pd.DataFrame(rows, columns=["kpi", "method", "mae", "mape", "next_forecast",
+                                               "next_lower", "next_upper"])
+
+
+# --------------------------------------------------------------------------- alerts
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """One alert: a KPI, what is measured, and the threshold it must not reach.
+
+    Parameters
+    ----------
+    kpi : str
+        A key of :data:`KPIS`.
+    measure : {"value", "pop", "yoy"}
+        The latest value, or its period-on-period or year-on-year change (relative for
+        money and counts, in points for shares and scores).
+    direction : {"above", "below"}
+        ``above`` fires when the measure is at or above the threshold, ``below`` when it
+        is at or below it.
+    threshold : float
+    """
+
+    kpi: str
+    measure: str
+    direction: str
+    threshold: float
+
+    def __post_init__(self):
+        if self.kpi not in KPIS:
+            raise ParamError(f"alert rule: unknown KPI {self.kpi!r}" + suggest(self.kpi, list(KPIS)))
+        if self.measure not in ("value", "pop", "yoy"):
+            raise ParamError(f"alert rule for {self.kpi}: measure must be value, pop or yoy")
+        if self.direction not in ("above", "below"):
+            raise ParamError(f"alert rule for {self.kpi}: direction must be above or below")
+
+    def fires(self, measured: float) -> bool:
+        """Whether ``measured`` reaches the threshold (compared to 9 decimals, so that
+        ``115 / 100 - 1`` counts as exactly 0.15)."""
+        if measured is None or not np.isfinite(measured):
+            return False
+        m, t = round(float(measured), 9), round(float(self.threshold), 9)
+        return m >= t if self.direction == "above" else m <= t
+
+
+def alert_rules(*, cac_increase: float | None = 0.15, nps_below: float | None = 30,
+                clv_cac_below: float | None = 3.0, churn_above: float | None = 0.15,
+                win_rate_below: float | None = None, nrr_below: float | None = None,
+                csat_below: float | None = None) -> list[AlertRule]:
+    """The standard rules from simple thresholds; ``None`` switches a rule off.
+
+    Parameters
+    ----------
+    cac_increase : float
+        CAC up by this share or more period on period (0.15 = 15 %).
+    nps_below, clv_cac_below, churn_above, win_rate_below, nrr_below, csat_below : float
+
+    Returns
+    -------
+    list of AlertRule
+    """
+    spec = [("cac", "pop", "above", cac_increase), ("nps", "value", "below", nps_below),
+            ("clv_cac", "value", "below", clv_cac_below),
+            ("churn_rate", "value", "above", churn_above),
+            ("win_rate", "value", "below", win_rate_below), ("nrr", "value", "below", nrr_below),
+            ("csat", "value", "below", csat_below)]
+    return [AlertRule(k, m, d, float(t)) for k, m, d, t in spec if t is not None]
+
+
+def format_kpi(kpi: str, value: Any, *, change: bool = False) -> str:
+    """A KPI value (or a change of it) as report text: ``12.5%``, ``1,300``, ``+3.0 pts``.
+
+    Parameters
+    ----------
+    kpi : str
+        A key of :data:`KPIS`.
+    value : float
+    change : bool
+        Format as a change (relative in percent, or in points for shares and scores).
+
+    Returns
+    -------
+    str
+        ``–`` for missing values.
+    """
+    spec = KPIS[kpi]
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    if not np.isfinite(value):
+        return "–"
+    if change:
+        return f"{value:+.0%}" if spec.change == "relative" else (
+            f"{value * 100:+.1f} pts" if spec.unit == "share" else f"{value:+.1f}")
+    if spec.unit == "share":
+        return f"{value:.1%}"
+    if spec.unit == "ratio":
+        return f"{value:.2f}"
+    if spec.unit in ("money", "count", "days"):
+        return f"{value:,.0f}"
+    return f"{value:.1f}"
+
+
+def _drivers(kpi: str, series: pd.DataFrame, breakdowns: Mapping[str, pd.DataFrame],
+             language: str, min_count: int) -> list[str]:
+    """Plain-language reasons behind a KPI's latest value, from its parts and its groups."""
+    last = series.iloc[-1]
+    prev = series.iloc[-2] if len(series) > 1 else None
+    t = i18n.t
+    out: list[str] = []
+
+    def change(col: str) -> float:
+        return float(growth(last[col], prev[col])) if prev is not None and col in series else np.nan
+
+    if kpi == "cac" and "spend" in series:
+        out.append(t("kpi.driver.cac", language, spend=_pct(change("spend")),
+                     new=_pct(change("new_customers")), n=_num(last.get("new_customers"))))
+    elif kpi == "clv_cac":
+        out.append(t("kpi.driver.clv_cac", language, clv=format_kpi("clv", last.get("clv", np.nan)),
+                     cac=format_kpi("cac", last.get("cac", np.nan)), churn=format_kpi("churn_rate",
+                     last.get("churn_rate", np.nan))))
+    elif kpi in ("nps", "csat") and "nps_responses" in series:
+        n = last["nps_responses"]
+        out.append(t("kpi.driver.nps", language, det=_share(last["detractors"], n),
+                     pro=_share(last["promoters"], n), n=_num(n)))
+    elif kpi == "churn_rate":
+        out.append(t("kpi.driver.churn", language, churned=_num(last["churned"]),
+                     start=_num(last["customers_start"])))
+    elif kpi == "win_rate" and "opps_won" in series:
+        out.append(t("kpi.driver.win", language, won=_num(last["opps_won"]),
+                     closed=_num(last["opps_won"] + last["opps_lost"])))
+    elif kpi == "nrr" and "grr" in series:
+        out.append(t("kpi.driver.nrr", language, grr=format_kpi("grr", last["grr"])))
+    spec = KPIS[kpi]
+    for dim, table in breakdowns.items():
+        if kpi not in table.columns or table.empty:
+            continue
+        tab = table[pd.to_numeric(table[kpi], errors="coerce").notna()]
+        size_col = {"nps": "nps_responses", "win_rate": "opps_won", "churn_rate":
+                    "customers_start"}.get(kpi)
+        if size_col in tab.columns:
+            tab = tab[tab[size_col] >= min_count] if (tab[size_col] >= min_count).any() else tab
+        if tab.empty:
+            continue
+        worst = tab.sort_values(kpi, ascending=spec.better == "up").iloc[0]
+        out.append(t("kpi.driver.group", language, dim=t(f"dim.{dim}", language, default=dim),
+                     group=worst["group"] if "group" in worst else worst.iloc[0],
+                     value=format_kpi(kpi, float(worst[kpi]))))
+    return out
+
+
+def alert_table(alerts: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """The alerts for the report: rank, message and drivers as text, localised headers."""
+    t = i18n.t
+    return pd.DataFrame({
+        t("kpi.col.rank", language): alerts["rank"].to_numpy(),
+        t("kpi.col.alert", language): alerts["message"].to_numpy(),
+        t("kpi.col.drivers", language): [" ".join(d) for d in alerts["drivers"]],
+    })
+
+
+def _pct(x: float) -> str:
+    return "–" if x is None or not np.isfinite(x) else f"{x:+.0%}"
+
+
+def _num(x: Any) -> str:
+    try:
+        return f"{float(x):,.0f}"
+    except (TypeError, ValueError):
+        return "–"
+
+
+def _share(part: Any, whole: Any) -> str:
+    v = _div(part, whole)
+    return "–" if not np.isfinite(v) else f"{v:.0%}"
+
+
+def evaluate_alerts(series: pd.DataFrame, rules: Sequence[AlertRule], *,
+                    breakdowns: Mapping[str, pd.DataFrame] | None = None,
+                    language: str = "en", min_count: int = 30) -> pd.DataFrame:
+    """Check the latest period against the rules; a ranked list of the alerts that fire.
+
+    Severity is how far the measure went past its threshold, relative to the threshold
+    (absolute distance when the threshold is 0), so a CAC up 40 % against a 15 % rule
+    ranks above an NPS of 29 against 30.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        From :func:`kpi_series` (at least one period; two for ``pop`` rules).
+    rules : sequence of AlertRule
+    breakdowns : mapping, optional
+        Dimension name -> a :func:`compare_kpis` table; the worst group of each is named as
+        a driver.
+    language : {"en", "zh"}
+    min_count : int
+        Groups smaller than this are only named when no group is large enough.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank, kpi, label, measure, value, threshold, direction, severity, message,
+        drivers`` (``drivers`` is a list of sentences), most severe first.
+    """
+    cols = ["rank", "kpi", "label", "measure", "value", "threshold", "direction", "severity",
+            "message", "drivers"]
+    if series.empty:
+        return pd.DataFrame(columns=cols)
+    changes = kpi_changes(series)
+    rows = []
+    for rule in rules:
+        if rule.kpi not in series.columns:
+            continue
+        latest = changes[changes.kpi == rule.kpi].iloc[-1]
+        measured = float(latest[rule.measure])
+        if not rule.fires(measured):
+            continue
+        scale = abs(rule.threshold) or 1.0
+        label = i18n.t(f"kpi.{rule.kpi}", language)
+        shown = format_kpi(rule.kpi, measured, change=rule.measure != "value")
+        limit = format_kpi(rule.kpi, rule.threshold, change=rule.measure != "value")
+        message = i18n.t(f"alert.{rule.measure}.{rule.direction}", language, kpi=label,
+                         value=shown, threshold=limit, period=latest["period"])
+        rows.append({"kpi": rule.kpi, "label": label, "measure": rule.measure,
+                     "value": measured, "threshold": rule.threshold, "direction": rule.direction,
+                     "severity": abs(measured - rule.threshold) / scale, "message": message,
+                     "drivers": _drivers(rule.kpi, series, breakdowns or {}, language, min_count)})
+    out = pd.DataFrame(rows, columns=cols[1:])
+    out = out.sort_values("severity", ascending=False, kind="stable").reset_index(drop=True)
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return out
+
+
+# --------------------------------------------------------------------------- run over run
+
+
+def headline_values(series: pd.DataFrame, kpis: Sequence[str] = HEADLINE_KPIS) -> dict[str, float]:
+    """The latest period's value of each headline KPI the data supports."""
+    last = series.iloc[-1]
+    return {k: float(last[k]) for k in kpis if k in series.columns and pd.notna(last[k])}
+
+
+def save_snapshot(values: Mapping[str, float], out_dir: str | os.PathLike, *, as_of: Any,
+                  period: str) -> Path:
+    """Write this run's KPI table to ``<out_dir>/exports/kpi_snapshot.csv``.
+
+    The next run reads it back with :func:`previous_snapshot`.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from helpers.reporting import exports_dir
+
+    path = exports_dir(out_dir) / SNAPSHOT_FILE
+    frame = pd.DataFrame({"kpi": list(values), "value": [float(v) for v in values.values()],
+                          "period": period, "as_of": parse_as_of(as_of).isoformat()})
+    frame.to_csv(path, index=False)
+    return path
+
+
+def previous_snapshot(out_dir: str | os.PathLike, *, notebook: str = "kpi_monitoring"
+                      ) -> tuple[pd.DataFrame | None, dict]:
+    """The KPI table of the newest earlier run that saved one.
+
+    Runs live next to ``out_dir``: the runner writes into ``reports/.staging-<id>`` and a
+    run from JupyterLab into ``reports/scratch``, so the reports folder is ``out_dir``'s
+    parent. Runs whose ``notebook`` failed are skipped, and so is ``out_dir`` itself.
+
+    Returns
+    -------
+    (pandas.DataFrame or None, dict)
+        ``kpi, value, period, as_of`` and ``{"run_id", "as_of", "started"}`` of that run
+        (``(None, {})`` when there is none).
+    """
+    from helpers.paths import resolve
+    from helpers.reporting import load_runs
+
+    here = resolve(out_dir)
+    for run in load_runs(here.parent):
+        if (here.parent / run["run_id"]).resolve() == here.resolve():
+            continue
+        if run.get("notebooks", {}).get(notebook, {}).get("status") != "ok":
+            continue
+        path = here.parent / run["run_id"] / "exports" / SNAPSHOT_FILE
+        if path.is_file():
+            snap = pd.read_csv(path)
+            return snap, {"run_id": run["run_id"], "as_of": run.get("as_of"),
+                          "started": run.get("started")}
+    return None, {}
+
+
+def run_over_run(current: Mapping[str, float], previous: pd.DataFrame | None) -> pd.DataFrame:
+    """Change of each KPI since the previous run.
+
+    Parameters
+    ----------
+    current : mapping
+        KPI -> value of this run.
+    previous : pandas.DataFrame or None
+        From :func:`previous_snapshot`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kpi, current, previous, delta, relative, previous_as_of``; ``delta`` is
+        ``current - previous`` and ``relative`` is ``current / previous - 1``.
+    """
+    prev = {} if previous is None else dict(zip(previous["kpi"], previous["value"], strict=True))
+    prev_as_of = None if previous is None or previous.empty else str(previous["as_of"].iloc[0])
+    rows = []
+    for k, v in current.items():
+        p = prev.get(k, np.nan)
+        rows.append({"kpi": k, "current": float(v), "previous": float(p),
+                     "delta": float(v) - float(p), "relative": float(growth(v, p)),
+                     "previous_as_of": prev_as_of if k in prev else None})
+    return pd.DataFrame(rows, columns=["kpi", "current", "previous", "delta", "relative",
+                                       "previous_as_of"])
+
+
+def headline_cards(changes: pd.DataFrame, *, currency: str = "", language: str = "en"
+                   ) -> dict[str, dict]:
+    """Cards for :func:`helpers.reporting.record_headlines` from :func:`run_over_run`.
+
+    Shares are shown in percent and their deltas in percentage points; money in whole
+    currency units with the currency as unit.
+
+    Returns
+    -------
+    dict
+        ``label -> {"value", "unit", "delta", "better"}`` (``delta`` only where a previous
+        run had the KPI; ``better`` only for KPIs where lower is better).
+    """
+    cards = {}
+    for row in changes.itertuples():
+        spec = KPIS[row.kpi]
+        scale = 100.0 if spec.unit == "share" else 1.0
+        digits = 0 if spec.unit in ("money", "count", "days") else 1 if spec.unit != "ratio" else 2
+        whole = digits == 0  # money, counts and days read best as whole numbers
+        card: dict[str, Any] = {"value": int(round(row.current)) if whole else
+                                round(row.current * scale, digits)}
+        unit = {"money": currency, "share": "%", "days": i18n.t("unit.days", language)}.get(
+            spec.unit, "")
+        if unit:
+            card["unit"] = unit
+        if np.isfinite(row.delta):
+            card["delta"] = int(round(row.delta)) if whole else round(row.delta * scale, digits)
+        if spec.better == "down":
+            card["better"] = "down"
+        cards[i18n.t(f"kpi.{row.kpi}", language)] = card
+    return cards
+
+
+def headline_table(changes: pd.DataFrame, *, kpis: Sequence[str] = HEADLINE_KPIS,
+                   language: str = "en") -> pd.DataFrame:
+    """The latest period of each KPI with its changes, formatted, with localised headers.
+
+    Parameters
+    ----------
+    changes : pandas.DataFrame
+        From :func:`kpi_changes`.
+    kpis : sequence of str
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        KPI, value, change on the previous period, change on a year earlier (all text).
+    """
+    t = i18n.t
+    last = changes[changes.period == changes.period.iloc[-1]].set_index("kpi")
+    rows = [{t("kpi.col.kpi", language): t(f"kpi.{k}", language),
+             t("kpi.col.value", language): format_kpi(k, last.loc[k, "value"]),
+             t("kpi.col.pop", language): format_kpi(k, last.loc[k, "pop"], change=True),
+             t("kpi.col.yoy", language): format_kpi(k, last.loc[k, "yoy"], change=True)}
+            for k in kpis if k in last.index]
+    return pd.DataFrame(rows)
+
+
+def run_over_run_table(changes: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """:func:`run_over_run` formatted for the report, with localised headers."""
+    t = i18n.t
+    return pd.DataFrame({
+        t("kpi.col.kpi", language): [t(f"kpi.{k}", language) for k in changes["kpi"]],
+        t("kpi.col.value", language): [format_kpi(k, v) for k, v in
+                                       zip(changes["kpi"], changes["current"], strict=True)],
+        t("kpi.col.previous", language): [format_kpi(k, v) for k, v in
+                                          zip(changes["kpi"], changes["previous"], strict=True)],
+        t("kpi.col.delta", language): [
+            format_kpi(k, d if KPIS[k].change == "points" else r, change=True)
+            for k, d, r in zip(changes["kpi"], changes["delta"], changes["relative"], strict=True)],
+    })
+
+
+def describe_changes(changes: pd.DataFrame, *, top: int = 3, language: str = "en") -> str:
+    """The ``top`` largest moves since the previous run, as ``"CAC +12%; NPS -4.0"``.
+
+    Relative KPIs are ranked by their relative change; shares by their change in points
+    and scores by their change over 100, so 5 points of churn weigh like a 5 % move.
+    Empty text when nothing can be compared.
+    """
+    c = changes.dropna(subset=["delta"]).reset_index(drop=True)
+    if c.empty:
+        return ""
+    specs = [KPIS[k] for k in c["kpi"]]
+    shown = [d if s.change == "points" else r
+             for s, d, r in zip(specs, c["delta"], c["relative"], strict=True)]
+    size = [abs(d) / (1.0 if s.unit == "share" else 100.0) if s.change == "points" else abs(r)
+            for s, d, r in zip(specs, c["delta"], c["relative"], strict=True)]
+    order = np.argsort(-np.nan_to_num(np.asarray(size, dtype="float64"), nan=-1.0),
+                       kind="stable")[:top]
+    return "; ".join(f"{i18n.t('kpi.' + c['kpi'].iloc[i], language)} "
+                     f"{format_kpi(c['kpi'].iloc[i], shown[i], change=True)}" for i in order)
+
+
+def alert_findings(alerts: pd.DataFrame, *, top: int = 2) -> list[dict]:
+    """The ``top`` alerts as findings for :func:`helpers.reporting.record_findings`.
+
+    Alerts weigh 0.75 and more with severity (capped at 1), above the other findings of
+    a run, since they ask for action.
+    """
+    return [{"text": m, "weight": min(1.0, 0.75 + 0.05 * float(s))}
+            for m, s in zip(alerts["message"][:top], alerts["severity"][:top], strict=True)]
+
+
+def tier_values(ws: TableSource, as_of: Any, *, language: str = "en", **options
+                ) -> tuple[pd.DataFrame | None, str]:
+    """Value tier and CLV per account from :func:`helpers.key_accounts.value_table`.
+
+    Parameters
+    ----------
+    ws : Workspace
+    as_of : date-like
+    language : {"en", "zh"}
+        Of the returned source description.
+    **options
+        Passed to ``value_table``.
+
+    Returns
+    -------
+    (pandas.DataFrame or None, str)
+        ``account_id, value_tier, clv`` (profit CLV when the table has it) and a short
+        description of the source; ``(None, reason)`` when the value assessment is not
+        available in this installation.
+    """
+    try:
+        from helpers import key_accounts
+    except ImportError:
+        return None, i18n.t("kpi.tier_source.none", language)
+    table = key_accounts.value_table(ws, as_of, **options)
+    clv_col = "profit_clv" if "profit_clv" in table.columns else "clv"
+    out = table[["account_id", "value_tier", clv_col]].rename(columns={clv_col: "clv"})
+    out["value_tier"] = out["value_tier"].astype("string")
+    return out, i18n.t(f"kpi.tier_source.{clv_col}", language)
+
+
+def tier_table(tiers: pd.DataFrame, *, currency: str = "", language: str = "en") -> pd.DataFrame:
+    """:func:`clv_by_tier` formatted for the report, with localised headers."""
+    t = i18n.t
+    out = {t("kpi.col.tier", language): tiers["tier"].to_numpy(),
+           t("kpi.col.accounts", language): [f"{n:,}" for n in tiers["accounts"]],
+           t("kpi.col.clv_mean", language): [f"{format_kpi('clv', v)} {currency}".strip()
+                                             for v in tiers["clv_mean"]],
+           t("kpi.col.clv_share", language): [format_kpi("churn_rate", v)
+                                              for v in tiers["clv_share"]]}
+    if "clv_cac" in tiers.columns:
+        out[t("kpi.clv_cac", language)] = [format_kpi("clv_cac", v) for v in tiers["clv_cac"]]
+    return pd.DataFrame(out)
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def plot_kpi_trend(frame: pd.DataFrame, *, ax=None, title: str = "", ylabel: str = "",
+                   percent: bool = False, labels: Mapping[str, str] | None = None):
+    """Actuals with the held-back forecast and the forecast band (from :func:`forecast`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        ``label, actual, forecast, lower, upper, part``.
+    ax : matplotlib.axes.Axes, optional
+    title, ylabel : str
+    percent : bool
+        Format the y axis as percent (for shares).
+    labels : mapping, optional
+        Legend texts for ``actual``, ``forecast`` and ``band``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from matplotlib.ticker import PercentFormatter
+
+    from helpers.plotting import PALETTE
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.5))
+    names = {"actual": "actual", "forecast": "forecast", "band": "forecast band", **(labels or {})}
+    x = np.arange(len(frame))
+    ax.plot(x, frame["actual"], marker="o", color=PALETTE[0], label=names["actual"])
+    fc = frame["part"] != "history"
+    ax.plot(x[fc], frame.loc[fc, "forecast"], marker="o", ls="--", color=PALETTE[3],
+            label=names["forecast"])
+    ax.fill_between(x[fc], frame.loc[fc, "lower"], frame.loc[fc, "upper"], color=PALETTE[3],
+                    alpha=0.2, label=names["band"])
+    ax.set_xticks(x, [str(v) for v in frame["label"]], rotation=45, ha="right")
+    if percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="best", fontsize=8)
+    return ax
+
+
+def plot_comparison(table: pd.DataFrame, value: str, *, lower: str | None = None,
+                    upper: str | None = None, ax=None, title: str = "", xlabel: str = "",
+                    percent: bool = False, label: str = "group"):
+    """Dot per group with its interval; small groups are drawn hollow.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`compare_kpis` or :func:`cac_by_channel`.
+    value, lower, upper : str
+        Columns of the estimate and its interval.
+    ax : matplotlib.axes.Axes, optional
+    title, xlabel : str
+    percent : bool
+    label : str
+        Column with the group names.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from matplotlib.ticker import PercentFormatter
+
+    from helpers.plotting import PALETTE
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.45 * max(len(table), 3) + 1))
+    t = table[pd.to_numeric(table[value], errors="coerce").notna()].sort_values(value)
+    y = np.arange(len(t))
+    v = t[value].to_numpy(dtype="float64")
+    if lower and upper and lower in t and upper in t:
+        lo = v - t[lower].to_numpy(dtype="float64")
+        hi = t[upper].to_numpy(dtype="float64") - v
+        # float noise can put an estimate a hair outside its interval
+        ax.errorbar(v, y, xerr=[np.clip(np.nan_to_num(lo), 0, None),
+                                np.clip(np.nan_to_num(hi), 0, None)], fmt="none",
+                    ecolor=PALETTE[6], elinewidth=1, capsize=3)
+    small = t["small_sample"].to_numpy(dtype=bool) if "small_sample" in t else np.zeros(len(t), bool)
+    ax.scatter(v[~small], y[~small], color=PALETTE[0], zorder=3)
+    ax.scatter(v[small], y[small], facecolors="white", edgecolors=PALETTE[0], zorder=3)
+    ax.set_yticks(y, [str(g) for g in t[label]])
+    if percent:
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    return ax
+
+
+def plot_funnel(funnel: pd.DataFrame, *, ax=None, title: str = "",
+                stage_labels: Mapping[str, str] | None = None):
+    """Horizontal funnel bars with the conversion from the stage before.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from helpers.plotting import PALETTE
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 2.8))
+    names = [(stage_labels or {}).get(s, s) for s in funnel["stage"]]
+    y = np.arange(len(funnel))[::-1]
+    bars = ax.barh(y, funnel["accounts"], color=PALETTE[: len(funnel)])
+    text = [f"{n:,}" + ("" if pd.isna(c) else f"  ({c:.0%})")
+            for n, c in zip(funnel["accounts"], funnel["conversion"], strict=True)]
+    ax.bar_label(bars, labels=text, padding=3, fontsize=9)
+    ax.set_yticks(y, names)
+    ax.set_title(title)
+    ax.margins(x=0.25)
+    return ax

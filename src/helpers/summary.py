@@ -1,0 +1,198 @@
+"""The executive summary at the top of the portal: key figures and three to five findings.
+
+Findings come from the numbers of every analysis in the latest run, in three ways:
+
+1. **Recorded findings.** Each notebook may save its own computed sentences with
+   :func:`helpers.reporting.record_findings` (``{"text": ..., "weight": 0..1}``); the
+   notebook knows its numbers and writes the sentence in the report language.
+2. **Changes since the last run.** Every numeric headline card with a delta becomes a
+   candidate sentence, weighted by the size of the relative change.
+3. **Failures.** A notebook that failed in the latest run is named, since its cards are
+   from an older run.
+
+Candidates are ranked by weight and at most :data:`PER_NOTEBOOK` come from one notebook,
+so the summary spans the analyses instead of repeating one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from helpers import i18n
+
+MIN_FINDINGS, MAX_FINDINGS = 3, 5
+PER_NOTEBOOK = 2
+#: Notebook whose cards are the key figures when it is in the run.
+KEY_FIGURES_NOTEBOOK = "kpi_monitoring"
+#: Weight of a failure notice and the cap of a change-based finding.
+FAILURE_WEIGHT, CHANGE_WEIGHT = 0.55, 0.6
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One sentence for the summary.
+
+    Parameters
+    ----------
+    text : str
+    weight : float
+        Importance, 0..1; recorded findings default to 0.5.
+    source : str
+        Notebook name.
+    """
+
+    text: str
+    weight: float = 0.5
+    source: str = ""
+
+
+def normalise_findings(findings: Sequence[Any]) -> list[dict]:
+    """Check findings as notebooks give them: text, or ``{"text", "weight"}`` mappings.
+
+    Returns
+    -------
+    list of dict
+        ``{"text": str, "weight": float}`` with the weight clipped to 0..1.
+
+    Raises
+    ------
+    ValueError
+        For an empty text or a mapping without ``text``.
+    """
+    out = []
+    for item in findings:
+        if isinstance(item, str):
+            item = {"text": item}
+        if not isinstance(item, Mapping) or not str(item.get("text", "")).strip():
+            raise ValueError(f"a finding needs a non-empty 'text', got {item!r}")
+        weight = float(item.get("weight", 0.5))
+        if not math.isfinite(weight):
+            weight = 0.5
+        out.append({"text": str(item["text"]).strip(), "weight": min(max(weight, 0.0), 1.0)})
+    return out
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _format(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}".rstrip("0").rstrip(".")
+
+
+def change_findings(name: str, headlines: Mapping[str, Mapping], language: str = "en"
+                    ) -> list[Finding]:
+    """Sentences for the headline cards of one notebook that changed since the last run.
+
+    The weight is :data:`CHANGE_WEIGHT` times the relative change (capped at 100 %), so a
+    card that doubled outranks one that moved 2 %.
+    """
+    out = []
+    for label, card in headlines.items():
+        value, delta = _number(card.get("value")), _number(card.get("delta"))
+        if value is None or not delta:
+            continue
+        before = value - delta
+        rel = abs(delta / before) if before else 1.0
+        unit = card.get("unit") or ""
+        shown = _format(value) + (f" {unit}" if unit and unit != "%" else unit)
+        key = "summary.delta_up" if delta > 0 else "summary.delta_down"
+        text = i18n.t(key, language, label=label, value=shown,
+                      delta=("+" if delta > 0 else "") + _format(delta))
+        out.append(Finding(text, CHANGE_WEIGHT * min(rel, 1.0), name))
+    return out
+
+
+def candidate_findings(run: Mapping, language: str = "en") -> list[Finding]:
+    """Every finding the run offers, unranked (see the module description)."""
+    out: list[Finding] = []
+    for name, nb in run.get("notebooks", {}).items():
+        if nb.get("status") != "ok":
+            title = i18n.t(f"notebook.{name}", language, default=nb.get("title") or name)
+            out.append(Finding(i18n.t("summary.failed", language, title=title), FAILURE_WEIGHT,
+                               name))
+            continue
+        for item in nb.get("findings") or []:
+            out.append(Finding(item["text"], float(item.get("weight", 0.5)), name))
+        out += change_findings(name, nb.get("headlines") or {}, language)
+    return out
+
+
+def select_findings(candidates: Sequence[Finding], *, limit: int = MAX_FINDINGS,
+                    per_notebook: int = PER_NOTEBOOK) -> list[Finding]:
+    """The heaviest findings, at most ``per_notebook`` from one notebook.
+
+    When that cap leaves fewer than :data:`MIN_FINDINGS`, the next heaviest fill up.
+    Duplicate sentences are dropped.
+    """
+    ranked = sorted(candidates, key=lambda f: f.weight, reverse=True)
+    chosen: list[Finding] = []
+    seen: set[str] = set()
+    used: dict[str, int] = {}
+    for f in ranked:
+        if len(chosen) >= limit or f.text in seen:
+            continue
+        if used.get(f.source, 0) >= per_notebook:
+            continue
+        chosen.append(f)
+        seen.add(f.text)
+        used[f.source] = used.get(f.source, 0) + 1
+    for f in ranked:
+        if len(chosen) >= min(MIN_FINDINGS, limit):
+            break
+        if f.text not in seen:
+            chosen.append(f)
+            seen.add(f.text)
+    return sorted(chosen, key=lambda f: f.weight, reverse=True)
+
+
+def executive_findings(run: Mapping, language: str = "en", *, limit: int = MAX_FINDINGS
+                       ) -> list[Finding]:
+    """Three to five findings for the latest run (fewer only when the run offers fewer)."""
+    return select_findings(candidate_findings(run, language), limit=limit)
+
+
+@dataclass
+class KeyFigures:
+    """The cards on top of the portal and where they came from."""
+
+    headlines: dict = field(default_factory=dict)
+    notebook: str = ""
+    run_id: str = ""
+    previous: dict | None = None
+
+
+def key_figures(runs: Sequence[Mapping], notebook: str = KEY_FIGURES_NOTEBOOK) -> KeyFigures:
+    """Cards of the newest good ``notebook`` run, and the good run before it (for deltas).
+
+    Without such a notebook, the first two cards of every notebook in the latest run.
+
+    Parameters
+    ----------
+    runs : sequence of dict
+        Run records, newest first (:func:`helpers.reporting.load_runs`).
+    notebook : str
+
+    Returns
+    -------
+    KeyFigures
+    """
+    good = [r for r in runs if r.get("notebooks", {}).get(notebook, {}).get("status") == "ok"]
+    if good:
+        latest = good[0]
+        previous = good[1] if len(good) > 1 else None
+        return KeyFigures(dict(latest["notebooks"][notebook].get("headlines") or {}), notebook,
+                          latest["run_id"], previous and {"run_id": previous["run_id"],
+                                                          "as_of": previous.get("as_of")})
+    if not runs:
+        return KeyFigures()
+    cards: dict = {}
+    for nb in runs[0].get("notebooks", {}).values():
+        if nb.get("status") == "ok":
+            cards.update(list((nb.get("headlines") or {}).items())[:2])
+    return KeyFigures(cards, "", runs[0]["run_id"], None)

@@ -1,0 +1,452 @@
+"""KPI formulas, engine series on a hand-made world, comparisons, alerts and run-over-run.
+
+The hand-made world (``as_of`` 2026-06-30, quarters 2026-Q1 and 2026-Q2) has known answers
+for 2026-Q2, worked out in the comments next to the data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import ibis
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import kpis
+from helpers.contract import CONTRACT
+from helpers.datasets import LOGICAL_TO_IBIS
+from helpers.errors import ParamError
+
+AS_OF = "2026-06-30"
+D = dt.date
+
+
+def hand_world() -> dict[str, pd.DataFrame]:
+    """Six accounts with every KPI worked out by hand for 2026-Q2 (see test bodies)."""
+    accounts = pd.DataFrame({
+        "account_id": ["A", "B", "C", "D", "E", "F", "OLD"],
+        "account_name": ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Old"],
+        "industry": ["Tech"] * 7, "employees": [100] * 7, "annual_revenue": [1e6] * 7,
+        "region": ["North", "North", "South", "South", "South", "South", "South"],
+        "country": ["X"] * 7, "city": ["Y"] * 7,
+        "created_date": [D(2022, 1, 1)] * 7, "owner": ["Kim"] * 7,
+        "acquisition_channel": ["email", "email", "events", "events", "email", "search",
+                                "events"],
+        "is_competitor_customer": [False] * 7,
+        "acquisition_cost": [np.nan, np.nan, np.nan, 900.0, 500.0, np.nan, np.nan],
+    })
+    order_rows = [  # (account, date, amount); margin is half the amount
+        ("OLD", D(2023, 1, 15), 100.0),   # first order in the data: history starts 2023-01
+        ("A", D(2024, 8, 10), 1000.0),    # base year (2024-07..2025-06) for the Q2 cohort
+        ("A", D(2026, 5, 10), 1500.0),    # trailing year, in Q2: A grows
+        ("B", D(2025, 1, 20), 2000.0),
+        ("B", D(2025, 9, 5), 500.0),
+        ("B", D(2026, 6, 1), -100.0),     # credit note in Q2: B shrinks to 400
+        ("C", D(2024, 12, 3), 1000.0),    # nothing since: C churned
+        ("D", D(2026, 4, 15), 300.0),     # first order in Q2: new customer
+        ("E", D(2026, 2, 1), 200.0),      # first order in Q1: new customer
+        ("A", D(2026, 7, 2), 9999.0),     # after as_of: ignored
+    ]
+    orders = pd.DataFrame({
+        "order_id": [f"O{i}" for i in range(len(order_rows))],
+        "account_id": [r[0] for r in order_rows],
+        "order_date": [r[1] for r in order_rows],
+        "amount": [r[2] for r in order_rows],
+        "gross_margin": [r[2] / 2 for r in order_rows],
+        "product_line": ["P"] * len(order_rows),
+    })
+    spend = pd.DataFrame({
+        "period_start": [D(2026, 2, 1), D(2026, 4, 1), D(2026, 5, 1), D(2026, 7, 1)],
+        "channel": ["email", "email", "ads", "email"],
+        "spend": [500.0, 600.0, 400.0, 7777.0],
+        "campaign_id": [None] * 4, "target_tier": [None] * 4,
+    })
+    opportunities = pd.DataFrame({
+        "opportunity_id": ["P1", "P2", "P3", "P4", "P5"],
+        "account_id": ["A", "B", "D", "C", "E"],
+        "created_date": [D(2026, 4, 5), D(2026, 4, 10), D(2026, 1, 20), D(2026, 5, 1),
+                         D(2026, 6, 1)],
+        # P4 is won only after as_of, so on as_of it is still open
+        "close_date": [D(2026, 5, 1), D(2026, 6, 10), D(2026, 4, 10), D(2026, 7, 15), None],
+        "stage": ["won", "lost", "won", "won", "open"],
+        "amount": [1500.0, 800.0, 300.0, 100.0, 50.0],
+        "source_channel": ["email"] * 5, "source_content_id": [None] * 5,
+    })
+    touches = [("A", "2026-04-02 10:00"), ("A", "2026-05-02 10:00"), ("B", "2026-06-30 23:00"),
+               ("D", "2026-04-01 08:00"), ("F", "2026-05-05 09:00"),
+               ("C", "2026-07-02 09:00"),  # after as_of
+               ("E", "2026-03-01 09:00")]  # Q1
+    interactions = pd.DataFrame({
+        "interaction_id": [f"I{i}" for i in range(len(touches))],
+        "account_id": [a for a, _ in touches], "contact_id": [None] * len(touches),
+        "timestamp": pd.to_datetime([ts for _, ts in touches]),
+        "channel": ["email"] * len(touches), "event_type": ["click"] * len(touches),
+        "content_id": [None] * len(touches), "campaign_id": [None] * len(touches),
+        "experiment_id": [None] * len(touches), "variant": [None] * len(touches),
+    })
+    surveys = pd.DataFrame({
+        "response_id": [f"R{i}" for i in range(6)],
+        "account_id": ["A", "B", "C", "D", "E", "A"],
+        "response_date": [D(2026, 4, 1), D(2026, 4, 2), D(2026, 5, 3), D(2026, 6, 4),
+                          D(2026, 6, 5), D(2026, 7, 1)],
+        "nps": [10, 9, 8, 7, 0, 0],
+        "csat": [5.0, 4.0, 3.0, None, 1.0, 1.0],
+        "pain_points": [None] * 6, "comment": [None] * 6,
+    })
+    return {"accounts": accounts, "orders": orders, "marketing_spend": spend,
+            "opportunities": opportunities, "interactions": interactions, "surveys": surveys}
+
+
+class FrameWorkspace:
+    """``table``/``has`` over in-memory DuckDB tables cast to the contract types."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame]):
+        self.con = ibis.duckdb.connect(threads=1)
+        self._tables = {}
+        for name, df in tables.items():
+            df = df.copy()
+            for col in CONTRACT[name].columns:
+                if col.name in df.columns and col.dtype == "date":
+                    df[col.name] = pd.to_datetime(df[col.name])
+                elif col.name in df.columns and df[col.name].isna().all():
+                    df[col.name] = df[col.name].astype("string")  # all-null columns need a type
+            t = self.con.create_table(name, df)
+            self._tables[name] = t.cast({c.name: LOGICAL_TO_IBIS[c.dtype]
+                                         for c in CONTRACT[name].columns if c.name in t.columns})
+
+    def has(self, name: str) -> bool:
+        return name in self._tables
+
+    def table(self, name: str):
+        return self._tables[name]
+
+
+@pytest.fixture(scope="module")
+def ws():
+    return FrameWorkspace(hand_world())
+
+
+@pytest.fixture(scope="module")
+def series(ws):
+    return kpis.kpi_series(ws, AS_OF, freq="quarter", periods=2, sales_cost_per_month=100.0,
+                           discount_rate=0.0, horizon_years=2)
+
+
+def q2(series) -> pd.Series:
+    return series.set_index("period").loc["2026-Q2"]
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+def test_nps_of_the_issue_example():
+    assert kpis.nps([10, 9, 8, 7, 0]) == 20
+
+
+def test_nps_edges():
+    assert kpis.nps([10, 10]) == 100
+    assert kpis.nps([0, 6]) == -100
+    assert kpis.nps([7, 8, np.nan]) == 0
+    assert math.isnan(kpis.nps([]))
+
+
+def test_csat_counts_four_and_five_as_satisfied():
+    assert kpis.csat([5, 4, 3, 1]) == 0.5
+    assert kpis.csat([4, np.nan]) == 1.0
+
+
+def test_cac_and_division_by_zero():
+    assert kpis.cac(1000.0, 4) == 250.0
+    assert math.isnan(kpis.cac(1000.0, 0))
+    np.testing.assert_allclose(kpis.cac([100, 300], [1, 2]), [100, 150])
+
+
+def test_clv_formula():
+    # one year: the margin itself; q = 1 - churn without discounting
+    assert kpis.clv(1000, 0.2, discount_rate=0, horizon_years=1) == pytest.approx(1000)
+    assert kpis.clv(1000, 0.5, discount_rate=0, horizon_years=2) == pytest.approx(1500)
+    # q = 0.8 / 1.1 over 3 years: 1 + q + q^2
+    q = 0.8 / 1.1
+    assert kpis.clv(1000, 0.2, discount_rate=0.1, horizon_years=3) == pytest.approx(
+        1000 * (1 + q + q * q))
+    # no churn and no discount: margin times years
+    assert kpis.clv(1000, 0.0, discount_rate=0.0, horizon_years=10) == pytest.approx(10000)
+    with pytest.raises(ParamError):
+        kpis.clv(1000, 0.2, horizon_years=0)
+
+
+def test_clv_cac_churn_win_growth():
+    assert kpis.clv_cac_ratio(3000, 1000) == 3
+    assert kpis.churn_rate(10, 2) == 0.2
+    assert kpis.win_rate(3, 1) == 0.75
+    assert math.isnan(kpis.win_rate(0, 0))
+    assert kpis.growth(115, 100) == pytest.approx(0.15)
+    assert math.isnan(kpis.growth(5, 0))
+
+
+def test_revenue_retention():
+    grr, nrr = kpis.revenue_retention([1000, 2000, 1000, 0], [1500, 400, 0, 300])
+    assert grr == pytest.approx(1400 / 4000)
+    assert nrr == pytest.approx(1900 / 4000)  # the account without base revenue is not counted
+
+
+def test_intervals_contain_the_estimate_and_shrink_with_n():
+    lo, hi = kpis.wilson_interval([5, 50], [10, 100])
+    assert (lo < 0.5).all() and (hi > 0.5).all()
+    assert hi[1] - lo[1] < hi[0] - lo[0]
+    lo, hi = kpis.nps_interval([5], [2], [10])
+    assert lo[0] < 30 < hi[0]
+    lo, hi = kpis.poisson_interval([0, 4])
+    assert lo[0] == 0 and lo[1] < 4 < hi[1]
+
+
+# --------------------------------------------------------------------------- periods
+
+
+def test_periods_end_with_the_last_complete_quarter():
+    p = kpis.kpi_periods("2026-05-15", freq="quarter", periods=3)
+    assert list(p.period) == ["2025-Q3", "2025-Q4", "2026-Q1"]
+    assert p.end.iloc[-1] == D(2026, 3, 31) and p.start.iloc[0] == D(2025, 7, 1)
+    m = kpis.kpi_periods("2026-06-30", freq="month", periods=2)
+    assert list(m.period) == ["2026-05", "2026-06"]
+    assert m.cur_lo.iloc[-1] == D(2025, 7, 1) and m.base_lo.iloc[-1] == D(2024, 7, 1)
+    with pytest.raises(ParamError, match="quarter"):
+        kpis.kpi_periods(AS_OF, freq="quartr")
+
+
+# --------------------------------------------------------------------------- engine series
+
+
+def test_revenue_and_new_customers(series):
+    row = q2(series)
+    assert row.revenue == pytest.approx(1500 + 300 - 100)
+    assert row.new_customers == 1  # D
+    assert series.set_index("period").loc["2026-Q1", "new_customers"] == 1  # E
+
+
+def test_cac_includes_sales_cost(series):
+    row = q2(series)
+    assert row.spend == pytest.approx(600 + 400 + 3 * 100)
+    assert row.cac == pytest.approx(1300)
+    assert series.set_index("period").loc["2026-Q1", "cac"] == pytest.approx(500 + 300)
+
+
+def test_churn_and_retention(series):
+    row = q2(series)
+    assert (row.customers_start, row.churned) == (3, 1)  # A, B, C; C churned
+    assert row.churn_rate == pytest.approx(1 / 3)
+    assert row.grr == pytest.approx((1000 + 400 + 0) / 4000)
+    assert row.nrr == pytest.approx((1500 + 400) / 4000)
+    assert row.active_customers == 4  # A, B, D, E
+
+
+def test_clv_and_ratio(series):
+    row = q2(series)
+    # margin of active customers over the trailing year: half of 1500 + 400 + 300 + 200
+    assert row.margin_per_customer == pytest.approx(1200 / 4)
+    assert row.clv == pytest.approx(300 * (1 + 2 / 3))  # q = 2/3 over 2 years
+    assert row.clv_cac == pytest.approx(500 / 1300)
+
+
+def test_funnel_win_rate_and_cycle(series):
+    row = q2(series)
+    assert (row.engaged, row.engaged_opp, row.engaged_won) == (4, 2, 1)  # A,B,D,F; A,B; A
+    assert row.conv_engaged_opp == 0.5 and row.conv_opp_won == 0.5
+    assert row.opportunity_accounts == 4  # A, B, C, E created one in Q2
+    assert (row.opps_won, row.opps_lost) == (2, 1)  # P1, P3 won; P2 lost; P4 closes later
+    assert row.win_rate == pytest.approx(2 / 3)
+    assert row.sales_cycle_days == pytest.approx((26 + 80) / 2)
+    funnel = kpis.funnel_table(series)
+    assert list(funnel.accounts) == [4, 2, 1]
+
+
+def test_nps_and_csat_in_the_engine(series):
+    row = q2(series)
+    assert row.nps == pytest.approx(20)
+    assert row.csat == pytest.approx(2 / 4)
+
+
+def test_history_guard_leaves_early_periods_empty(ws):
+    s = kpis.kpi_series(ws, AS_OF, freq="quarter", periods=16)
+    first = s.set_index("period")
+    assert np.isnan(first.loc["2023-Q4", "new_customers"])  # within a year of 2023-01
+    assert first.loc["2024-Q1", "new_customers"] == 0
+    assert np.isnan(first.loc["2024-Q3", "churn_rate"])  # base year starts before the data
+    # 2024-Q4: base year 2023-01..2023-12 starts with the data; OLD bought then, not since
+    assert first.loc["2024-Q4", "churn_rate"] == 1.0
+
+
+def test_changes_relative_and_points(series):
+    ch = kpis.kpi_changes(series, kpis=["cac", "churn_rate", "revenue"])
+    cac = ch[(ch.kpi == "cac") & (ch.period == "2026-Q2")].iloc[0]
+    assert cac["pop"] == pytest.approx(1300 / 800 - 1) and cac["change"] == "relative"
+    assert np.isnan(cac["yoy"])
+    churn = ch[(ch.kpi == "churn_rate") & (ch.period == "2026-Q2")].iloc[0]
+    assert churn["change"] == "points"
+
+
+def test_missing_optional_tables_drop_their_kpis():
+    world = {k: v for k, v in hand_world().items() if k in ("accounts", "orders")}
+    s = kpis.kpi_series(FrameWorkspace(world), AS_OF, periods=2)
+    assert "revenue" in s and "churn_rate" in s
+    for col in ("cac", "nps", "win_rate", "conv_engaged_opp"):
+        assert col not in s
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+def test_compare_by_region(ws):
+    table = kpis.compare_kpis(ws, AS_OF, by="region", min_count=2).set_index("group")
+    assert table.loc["South", "churn_rate"] == 1.0  # C is the South cohort and churned
+    assert table.loc["North", "churn_rate"] == 0.0
+    assert table.loc["North", "nps"] == pytest.approx(100.0)  # A 10, B 9
+    assert table.loc["South", "small_sample"]
+    lo, hi = table.loc["North", ["nps_lo", "nps_hi"]]
+    assert lo <= 100 <= hi
+
+
+def test_compare_custom_groups(ws):
+    groups = pd.DataFrame({"account_id": ["A", "B", "C", "D", "E", "F", "OLD"],
+                           "group": ["key", "key", "other", "other", "other", "other", "other"]})
+    table = kpis.compare_kpis(ws, AS_OF, groups=groups).set_index("group")
+    assert table.loc["key", "revenue"] == pytest.approx(1500 + 500 - 100)  # 2025-07..2026-06
+
+
+def test_cac_by_channel_spend_and_recorded(ws):
+    spend = kpis.cac_by_channel(ws, AS_OF, method="spend").set_index("channel")
+    # window 2025-07..2026-06: new customers D (events), E (email); email spend 500 + 600
+    assert spend.loc["email", "cac"] == pytest.approx(1100)
+    assert np.isnan(spend.loc["ads", "cac"]) and spend.loc["ads", "cost"] == 400
+    assert np.isnan(spend.loc["events", "cac"])  # customers but no tracked spend
+    recorded = kpis.cac_by_channel(ws, AS_OF)
+    assert recorded.attrs["method"] == "recorded"
+    assert recorded.set_index("channel").loc["events", "cac"] == pytest.approx(900)
+
+
+def test_clv_by_tier():
+    values = pd.DataFrame({"account_id": list("abcd"), "value_tier": ["key", "key", "rest", "rest"],
+                           "clv": [300.0, 100.0, 50.0, 50.0]})
+    out = kpis.clv_by_tier(values, cac_value=100.0).set_index("tier")
+    assert out.loc["key", "clv_mean"] == 200 and out.loc["key", "clv_cac"] == 2
+    assert out.loc["key", "clv_share"] == pytest.approx(0.8)
+
+
+# --------------------------------------------------------------------------- forecast
+
+
+def test_seasonal_naive_repeats_the_season_exactly():
+    y = pd.Series([1.0, 2, 3, 4] * 3, index=[f"p{i}" for i in range(12)])
+    frame, info = kpis.forecast(y, horizon=4, holdout=4, season_length=4, method="naive")
+    assert info["mae"] == 0 and info["method"] == "naive"
+    assert list(frame[frame.part == "future"].forecast) == [1, 2, 3, 4]
+
+
+def test_ets_band_surrounds_the_forecast():
+    y = pd.Series(100 + 5 * np.arange(10) + np.sin(np.arange(10)))
+    frame, info = kpis.forecast(y, horizon=2, holdout=2)
+    fut = frame[frame.part == "future"]
+    assert info["method"] == "ets" and np.isfinite(info["mape"]) and info["mape"] < 0.1
+    assert (fut.lower < fut.forecast).all() and (fut.forecast < fut.upper).all()
+    assert fut.forecast.iloc[0] > 140
+
+
+# --------------------------------------------------------------------------- alerts
+
+
+def alert_series(cac=(100.0, 115.0), nps=(40.0, 30.0), clv_cac=(4.0, 3.0), churn=(0.1, 0.15)):
+    return pd.DataFrame({
+        "period": ["2026-Q1", "2026-Q2"], "cac": cac, "spend": [1000.0, 1150.0],
+        "new_customers": [10, 10], "nps": nps, "nps_responses": [50, 50],
+        "promoters": [25, 20], "detractors": [5, 5], "clv_cac": clv_cac, "clv": [400.0, 345.0],
+        "churn_rate": churn, "churned": [10, 15], "customers_start": [100, 100],
+    })
+
+
+def test_alerts_fire_exactly_at_their_thresholds():
+    fired = kpis.evaluate_alerts(alert_series(), kpis.alert_rules())
+    assert set(fired.kpi) == {"cac", "nps", "clv_cac", "churn_rate"}
+
+
+def test_alerts_stay_quiet_just_inside_their_thresholds():
+    quiet = alert_series(cac=(100.0, 114.99), nps=(40.0, 30.01), clv_cac=(4.0, 3.001),
+                         churn=(0.1, 0.1499))
+    assert kpis.evaluate_alerts(quiet, kpis.alert_rules()).empty
+
+
+def test_rule_boundaries_directly():
+    up = kpis.AlertRule("cac", "pop", "above", 0.15)
+    assert up.fires(115 / 100 - 1) and not up.fires(0.1499999) and not up.fires(float("nan"))
+    down = kpis.AlertRule("nps", "value", "below", 30)
+    assert down.fires(30) and down.fires(-5) and not down.fires(30.000001)
+    with pytest.raises(ParamError, match="did you mean"):
+        kpis.AlertRule("nsp", "value", "below", 30)
+
+
+def test_alerts_are_ranked_by_severity_with_drivers():
+    s = alert_series(cac=(100.0, 140.0), nps=(40.0, 29.0), clv_cac=(4.0, 5.0), churn=(0.1, 0.1))
+    regions = pd.DataFrame({"group": ["North", "South"], "nps": [50.0, -10.0],
+                            "nps_responses": [40, 40]})
+    fired = kpis.evaluate_alerts(s, kpis.alert_rules(), breakdowns={"region": regions})
+    assert list(fired.kpi) == ["cac", "nps"] and list(fired["rank"]) == [1, 2]
+    assert any("South" in d for d in fired.iloc[1].drivers)
+    assert "+15%" in fired.iloc[0].drivers[0]  # spend 1000 -> 1150
+    zh = kpis.evaluate_alerts(s, kpis.alert_rules(), language="zh")
+    assert "获客成本" in zh.iloc[0].message
+
+
+# --------------------------------------------------------------------------- run over run
+
+
+def fake_run(reports, run_id: str, as_of: str, status: str = "ok") -> dict:
+    folder = reports / run_id
+    (folder / "exports").mkdir(parents=True)
+    record = {"run_id": run_id, "status": status, "as_of": as_of, "started": run_id,
+              "notebooks": {"kpi_monitoring": {"status": status, "headlines": {}}}}
+    (folder / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    return record
+
+
+def test_run_over_run_across_two_as_of_dates(ws, tmp_path):
+    reports = tmp_path / "reports"
+    # first run: data as of the end of Q1
+    fake_run(reports, "20260401T060000Z", "2026-03-31")
+    s1 = kpis.kpi_series(ws, "2026-03-31", periods=1, sales_cost_per_month=100.0)
+    v1 = kpis.headline_values(s1)
+    kpis.save_snapshot(v1, reports / "20260401T060000Z", as_of="2026-03-31",
+                       period=s1.period.iloc[-1])
+    # a failed run in between is skipped
+    fake_run(reports, "20260501T060000Z", "2026-04-30", status="failed")
+    # second run, in its staging folder: data as of the end of Q2
+    staging = reports / ".staging-20260701T060000Z"
+    s2 = kpis.kpi_series(ws, AS_OF, periods=1, sales_cost_per_month=100.0)
+    v2 = kpis.headline_values(s2)
+    previous, meta = kpis.previous_snapshot(staging)
+    assert meta["run_id"] == "20260401T060000Z" and meta["as_of"] == "2026-03-31"
+    changes = kpis.run_over_run(v2, previous).set_index("kpi")
+    assert v1["cac"] == pytest.approx(800) and v2["cac"] == pytest.approx(1300)
+    assert changes.loc["cac", "delta"] == pytest.approx(500)
+    assert changes.loc["cac", "relative"] == pytest.approx(1300 / 800 - 1)
+    assert changes.loc["revenue", "delta"] == pytest.approx(1700 - 200)
+    assert changes.loc["cac", "previous_as_of"] == "2026-03-31"
+    cards = kpis.headline_cards(changes.reset_index(), currency="EUR")
+    assert cards["CAC"] == {"value": 1300, "unit": "EUR", "delta": 500, "better": "down"}
+    # NPS existed only in Q2: no delta on its card
+    assert "delta" not in cards["NPS"]
+
+
+def test_first_run_has_no_previous(tmp_path):
+    previous, meta = kpis.previous_snapshot(tmp_path / "reports" / "scratch")
+    assert previous is None and meta == {}
+    changes = kpis.run_over_run({"nps": 20.0}, None)
+    assert np.isnan(changes.delta.iloc[0])
+
+
+def test_share_cards_use_percent_points():
+    changes = kpis.run_over_run({"churn_rate": 0.12}, pd.DataFrame(
+        {"kpi": ["churn_rate"], "value": [0.10], "as_of": ["2026-03-31"]}))
+    card = kpis.headline_cards(changes, language="zh")["流失率"]
+    assert card == {"value": 12.0, "unit": "%", "delta": 2.0, "better": "down"}

@@ -1,0 +1,192 @@
+"""The portal as a management front page: executive summary, findings, links, language.
+
+Most tests build run folders by hand; the last ones read the real KPI run of
+:mod:`kpi_project` (one papermill run per session, shared with the browser tests).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from kpi_project import broken_links, kpi_run, strip_tags
+
+from helpers import reporting, summary
+from helpers.errors import WorkbookError
+
+
+def fake_run(reports: Path, run_id: str, notebooks: dict[str, dict], *, language: str = "en",
+             as_of: str = "2026-06-30") -> Path:
+    """A run folder as the runner writes it; ``notebooks`` maps name -> entry overrides."""
+    folder = reports / run_id
+    folder.mkdir(parents=True)
+    (folder / "run.log").write_text("log\n", encoding="utf-8")
+    record = {"run_id": run_id, "status": "ok", "started": f"{run_id[:8]}T06:00:00Z",
+              "seconds": 30.0, "as_of": as_of, "company_name": "Fixture Industries",
+              "language": language, "notebooks": {}}
+    for name, extra in notebooks.items():
+        status = extra.get("status", "ok")
+        if status == "ok":
+            files = {"management": f"{name}.html", "analyst": f"{name}.analyst.html",
+                     "notebook": f"{name}.ipynb"}
+        else:
+            files = {"failed_notebook": f"{name}.failed.ipynb"}
+            record["status"] = "failed"
+        for f in files.values():
+            (folder / f).write_text(f"{run_id} {f}", encoding="utf-8")
+        record["notebooks"][name] = {"title": f"Title of {name}", "status": status,
+                                     "seconds": 2.0, "error": None, "parameters": {},
+                                     "headlines": {}, "findings": [], "files": files, **extra}
+    (folder / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    return folder
+
+
+KPI_CARDS = {"CAC": {"value": 1300, "unit": "EUR", "delta": 500, "better": "down"},
+             "NPS": {"value": 20.0, "delta": 4.0},
+             "Win rate": {"value": 30.0, "unit": "%"}}
+
+
+@pytest.fixture()
+def reports(tmp_path) -> Path:
+    reports = tmp_path / "reports"
+    fake_run(reports, "20260401T060000Z", {
+        "kpi_monitoring": {"headlines": {"Win rate": {"value": 25.0, "unit": "%"}}},
+        "customer_value": {"headlines": {"Key accounts": {"value": 40}}},
+    }, as_of="2026-03-31")
+    fake_run(reports, "20260701T060000Z", {
+        "kpi_monitoring": {"headlines": KPI_CARDS, "findings": [
+            {"text": "NPS is 20 in 2026-Q2, at or below the floor of 30.", "weight": 0.9},
+            {"text": "CAC was 1,300 EUR.", "weight": 0.7},
+            {"text": "A minor note.", "weight": 0.1}]},
+        "customer_value": {"headlines": {"Key accounts": {"value": 48}}, "findings": [
+            {"text": "Key accounts bring 61% of margin.", "weight": 0.6}]},
+        "content": {"status": "failed", "error": "ValueError: boom"},
+    })
+    return reports
+
+
+def test_portal_links_all_resolve(reports):
+    fake_run(reports, "20260301T060000Z", {"budget": {}})  # only in an older run
+    page = reporting.build_portal(reports)
+    assert broken_links(page) == []
+    html = page.read_text(encoding="utf-8")
+    for href in ("20260701T060000Z/kpi_monitoring.html", "20260701T060000Z/kpi_monitoring.analyst.html",
+                 "20260701T060000Z/content.failed.ipynb", "20260301T060000Z/budget.html",
+                 "20260701T060000Z/run.json", "20260701T060000Z/run.log"):
+        assert f'href="{href}"' in html
+
+
+def test_executive_summary_comes_first_with_key_figures_and_findings(reports):
+    html = reporting.build_portal(reports).read_text(encoding="utf-8")
+    order = [html.index(s) for s in ("Executive summary", "Key figures", "Findings",
+                                     "<h2>Reports</h2>", "Run history")]
+    assert order == sorted(order)
+    summary_part = html[html.index("Key figures"):html.index("Findings")]
+    assert "1,300" in summary_part and "+500" in summary_part
+    # CAC up is bad news, NPS up is good news
+    assert 'wb-card-delta wb-down">+500' in summary_part
+    assert 'wb-card-delta wb-up">+4.0' in summary_part
+    # the win rate had no delta: the portal adds the change since the previous good run
+    assert "+5.0" in summary_part
+    assert "Changes since the run of 20260401T060000Z (data as of 2026-03-31)" in html
+    findings = html[html.index("Findings"):html.index("<h2>Reports</h2>")]
+    items = findings.count("<li>")
+    assert 3 <= items <= 5
+    assert findings.index("NPS is 20") < findings.index("CAC was 1,300")
+    assert "A minor note." not in findings  # at most two per notebook
+    assert "Key accounts bring 61% of margin." in findings
+    assert "Title of content" in findings or "content report failed" in findings
+
+
+def test_reports_table_links_both_versions_and_last_good(reports):
+    fake_run(reports, "20260801T060000Z", {"kpi_monitoring": {"status": "failed"},
+                                           "customer_value": {}})
+    html = reporting.build_portal(reports).read_text(encoding="utf-8")
+    table = html[html.index("<h2>Reports</h2>"):html.index("Details by report")]
+    assert 'href="20260701T060000Z/kpi_monitoring.html"' in table  # last good report
+    assert "from run 20260701T060000Z" in table
+    assert 'href="20260801T060000Z/customer_value.analyst.html"' in table
+    # the key figures stay those of the newest good KPI run
+    assert "1,300" in html[html.index("Key figures"):html.index("Findings")]
+
+
+def test_portal_in_chinese(reports):
+    fake_run(reports, "20260801T060000Z", {"kpi_monitoring": {"headlines": KPI_CARDS}},
+             language="zh")
+    html = reporting.build_portal(reports).read_text(encoding="utf-8")
+    assert '<html lang="zh">' in html
+    for text in ("管理摘要", "关键指标", "主要发现", "运行历史", "分析师版"):
+        assert text in html
+    assert "Run history" not in html and "Executive summary" not in html
+    assert broken_links(reports / "index.html") == []
+
+
+def test_card_deltas_only_where_comparable():
+    cards = reporting.card_deltas(
+        {"a": {"value": 10}, "b": {"value": 2.5}, "c": {"value": "n/a"}, "d": {"value": 3, "delta": 1}},
+        {"a": {"value": 7}, "b": {"value": 3.0}, "c": {"value": 1}, "d": {"value": 0}})
+    assert cards["a"]["delta"] == 3 and cards["b"]["delta"] == -0.5
+    assert "delta" not in cards["c"] and cards["d"]["delta"] == 1
+    assert "delta" not in reporting.card_deltas({"a": {"value": 1}}, None)["a"]
+
+
+def test_select_findings_spreads_across_notebooks_and_fills_up():
+    many = [summary.Finding(f"a{i}", 0.9 - i / 100, "a") for i in range(5)]
+    chosen = summary.select_findings(many + [summary.Finding("b", 0.2, "b")])
+    assert [f.text for f in chosen] == ["a0", "a1", "b"]  # at most two from one notebook
+    assert len(summary.select_findings(many)) == 3  # one notebook alone still gives three
+    assert summary.select_findings([]) == []
+
+
+def test_change_findings_read_the_cards():
+    found = summary.change_findings("x", {"Revenue": {"value": 120.0, "delta": 20.0, "unit": "EUR"},
+                                          "Flat": {"value": 5, "delta": 0}})
+    assert len(found) == 1 and "Revenue rose to 120 EUR" in found[0].text
+    assert found[0].weight == pytest.approx(summary.CHANGE_WEIGHT * 0.2)
+
+
+def test_record_findings_round_trip_and_errors(tmp_path):
+    path = reporting.record_findings("x", ["plain", {"text": "heavy", "weight": 3}], tmp_path)
+    assert json.loads(path.read_text(encoding="utf-8")) == [
+        {"text": "plain", "weight": 0.5}, {"text": "heavy", "weight": 1.0}]
+    with pytest.raises(WorkbookError, match="text"):
+        reporting.record_findings("x", [{"weight": 1}], tmp_path)
+    with pytest.raises(WorkbookError, match="better"):
+        reporting.record_headlines("x", {"A": {"value": 1, "better": "sideways"}}, tmp_path)
+
+
+# --------------------------------------------------------------------------- the real run
+
+
+@pytest.mark.slow
+def test_real_run_records_kpis_findings_and_exports():
+    r = kpi_run()
+    assert r.code == 0, r.out
+    record = json.loads((r.run / "run.json").read_text(encoding="utf-8"))
+    nb = record["notebooks"]["kpi_monitoring"]
+    assert nb["status"] == "ok" and nb["title"] == "关键指标监控"
+    assert {"获客成本", "净推荐值", "流失率"} <= set(nb["headlines"])
+    assert nb["headlines"]["获客成本"].get("better") == "down"
+    assert 1 <= len(nb["findings"]) <= 4
+    assert {"kpi_series.csv", "kpi_snapshot.csv", "kpi_alerts.csv"} <= set(record["exports"])
+    assert not (r.run / "findings").exists() and not (r.run / "headlines").exists()
+
+
+@pytest.mark.slow
+def test_real_portal_and_report_links_resolve():
+    r = kpi_run()
+    assert broken_links(r.reports / "index.html") == []
+    assert broken_links(r.run / "kpi_monitoring.html") == []
+    assert broken_links(r.run / "kpi_monitoring.analyst.html") == []
+
+
+@pytest.mark.slow
+def test_real_report_is_in_chinese_without_code():
+    r = kpi_run()
+    page = (r.run / "kpi_monitoring.html").read_text(encoding="utf-8")
+    text = strip_tags(page)
+    for heading in ("关键指标监控", "核心指标", "趋势与预测", "预警", "相对上次运行", "目录"):
+        assert heading in text
+    assert "kpis.kpi_series" not in page and "alert_nps_below" not in page
+    assert "Headline KPIs" not in text  # no English section heading left
