@@ -13,6 +13,9 @@ so a new label never breaks a Chinese report; :func:`missing` lists such gaps.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
 
 from helpers.errors import ParamError
 
@@ -231,6 +234,30 @@ LABELS: dict[str, dict[str, str]] = {
     "kpi.missing_none": {"en": "Every table the KPIs use is present.",
                          "zh": "计算指标所需的数据表均已具备。"},
 }
+
+
+LOCALES = Path(__file__).parent / "locales"
+
+
+def _load_catalogs(folder: Path = LOCALES) -> dict[str, dict[str, str]]:
+    """Read ``locales/<notebook>.yaml`` catalogs (``key: {en: ..., zh: ...}``).
+
+    One file per notebook keeps each report's texts together; a key defined twice is an
+    error, so two catalogs can never silently disagree.
+    """
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key, entry in entries.items():
+            if key in LABELS or key in merged:
+                raise ValueError(f"locales/{path.name}: text key {key!r} is defined twice")
+            if not isinstance(entry, Mapping) or "en" not in entry:
+                raise ValueError(f"locales/{path.name}: {key!r} needs at least an 'en' text")
+            merged[key] = {lang: str(text) for lang, text in entry.items()}
+    return merged
+
+
+LABELS.update(_load_catalogs())
 
 
 def check_language(language: str) -> str:
