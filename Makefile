@@ -39,7 +39,7 @@ lab: $(STAMP) ## open JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks/
 
 benchmark: $(STAMP) ## engine vs pandas feature build (see README for figures)
-	$(BIN)/python benchmarks/features.py
+	$(BIN)/python benchmarks/features.py --sizes 1M,10M --repeat 3 --check
 
 clean: ## remove generated data and reports (keeps the environment)
 	rm -rf data reports/* && touch reports/.gitkeep

@@ -446,3 +446,17 @@ def test_description_covers_every_column(features):
         assert col in described, col
     assert {"eng_<channel>", "evt_<event_type>"} <= described
     assert DEFAULT_SIZE_BANDS[0][0] in desc.set_index("column").loc["size_band", "meaning"]
+
+
+def test_engine_does_the_grouping(world, monkeypatch):
+    """The heavy lifting stays in the backend: no pandas group-bys or pivots."""
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("account_features must not group or pivot in pandas")
+
+    ws = FrameWorkspace(world)
+    for cls in (pd.DataFrame, pd.Series):
+        monkeypatch.setattr(cls, "groupby", forbidden)
+    monkeypatch.setattr(pd.DataFrame, "pivot_table", forbidden)
+    features = account_features(ws, AS_OF)
+    assert len(features) == len(world["accounts"]) - 1

@@ -46,6 +46,22 @@ LOGICAL_TO_IBIS = {
 }
 
 
+def _satisfies(actual: dt.DataType, logical: str) -> bool:
+    """Whether a column already has the contract type.
+
+    Precision and nullability are ignored on purpose: a needless cast (say of a
+    ``timestamp(6)`` Parquet column) would hide the column from DuckDB's filter pushdown.
+    """
+    return {
+        "string": actual.is_string,
+        "integer": actual.is_integer,
+        "float": actual.is_floating,
+        "date": actual.is_date,
+        "timestamp": actual.is_timestamp,
+        "boolean": actual.is_boolean,
+    }[logical]()
+
+
 def redact_url(source: str | os.PathLike) -> str:
     """Return ``source`` with any password in a URL replaced by ``***``."""
     text = str(source)
@@ -192,11 +208,9 @@ class Workspace:
         schema = t.schema()
         casts = {}
         for col in contract_table(name).columns:
-            if col.name not in schema:
+            if col.name not in schema or _satisfies(schema[col.name], col.dtype):
                 continue
-            target = LOGICAL_TO_IBIS[col.dtype]
-            if schema[col.name] != target:
-                casts[col.name] = t[col.name].try_cast(target)
+            casts[col.name] = t[col.name].try_cast(LOGICAL_TO_IBIS[col.dtype])
         return t.mutate(**casts) if casts else t
 
     def to_pandas(self, name: str, columns: list[str] | None = None):
