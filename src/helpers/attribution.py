@@ -44,6 +44,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from helpers import i18n
 from helpers.errors import DataError, ParamError
 
 HEURISTIC_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
@@ -55,6 +56,14 @@ MODEL_NAMES = {
 }
 LABELS = ("channel", "content_id", "content_type", "content_category", "topic")
 NO_TOUCH = "(no touch)"
+
+
+def model_name(model: str, language: str = "en") -> str:
+    """The reader-facing name of an attribution model (a key of :data:`MODEL_NAMES`)."""
+    if language == "en" or model not in MODEL_NAMES:
+        return MODEL_NAMES.get(model, model)
+    return i18n.t(f"content_evaluation.model.{model}", language)
+
 START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
 _DAY = 86400.0
 
@@ -508,7 +517,7 @@ def compare_models(credits: pd.DataFrame, *, measure: str = "share") -> pd.DataF
     return wide
 
 
-def plot_attribution(credits: pd.DataFrame, *, ax=None, top: int = 10):
+def plot_attribution(credits: pd.DataFrame, *, ax=None, top: int = 10, language: str = "en"):
     """Grouped bars: share of conversions per label under each model.
 
     Parameters
@@ -518,6 +527,8 @@ def plot_attribution(credits: pd.DataFrame, *, ax=None, top: int = 10):
     ax : matplotlib.axes.Axes, optional
     top : int
         Labels shown (largest Markov share first).
+    language : {"en", "zh"}
+        Language of the title, axis label and model names.
 
     Returns
     -------
@@ -530,12 +541,12 @@ def plot_attribution(credits: pd.DataFrame, *, ax=None, top: int = 10):
         _, ax = plt.subplots(figsize=(9, 4.5))
     wide = compare_models(credits).head(top)
     data = credits[credits["label"].isin(wide.index)].copy()
-    data["model"] = data["model"].map(MODEL_NAMES)
+    data["model"] = data["model"].map(lambda m: model_name(m, language))
     sns.barplot(data=data, y="label", x="share", hue="model", order=list(wide.index),
-                hue_order=[MODEL_NAMES[m] for m in MODELS], ax=ax, orient="h")
-    ax.set_xlabel("share of won opportunities")
+                hue_order=[model_name(m, language) for m in MODELS], ax=ax, orient="h")
+    ax.set_xlabel(i18n.t("content_evaluation.chart.won_share", language))
     ax.set_ylabel("")
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     ax.legend(title="", fontsize=8, loc="lower right")
-    ax.set_title("Attribution models side by side")
+    ax.set_title(i18n.t("content_evaluation.chart.attribution", language))
     return ax

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
+from helpers import i18n
 from helpers.errors import DataError, WorkbookError
 from helpers.response_curves import ResponseCurve
 
@@ -109,18 +110,25 @@ class BudgetFrame:
         """Budget left after the reserve and the fixed lines."""
         return self.total - self.reserve - self.fixed_total
 
-    def table(self) -> pd.DataFrame:
-        """The frame as lines ``line, amount, share, treatment`` that sum to ``total``."""
-        rows = [("risk reserve", self.reserve, "held back, not allocated")]
-        rows += [(f"fixed: {name}", amount, "fixed line, not allocated")
+    def table(self, language: str = "en") -> pd.DataFrame:
+        """The frame as lines ``line, amount, share, treatment`` that sum to ``total``.
+
+        ``language`` ({"en", "zh"}) is the language of the line and treatment texts; exports
+        use the English default.
+        """
+        def say(key: str, **values) -> str:
+            return i18n.t(f"budget_allocation.frame.{key}", language, **values)
+
+        rows = [(say("reserve"), self.reserve, say("reserve_treatment"))]
+        rows += [(say("fixed", name=name), amount, say("fixed_treatment"))
                  for name, amount in self.fixed_lines.items()]
-        rows += [("account-facing programmes", self.account_facing, "split by value tier"),
-                 ("channel mix", self.channel_budget, "split by response curve")]
+        rows += [(say("account_facing"), self.account_facing, say("account_facing_treatment")),
+                 (say("channel_mix"), self.channel_budget, say("channel_mix_treatment"))]
         df = pd.DataFrame(rows, columns=["line", "amount", "treatment"])
         df["share"] = df["amount"] / self.total if self.total else np.nan
-        total = pd.DataFrame([{"line": "total budget", "amount": self.total, "share": 1.0,
-                               "treatment": "derived from current spend"
-                               if self.derived_total else "given"}])
+        total = pd.DataFrame([{"line": say("total"), "amount": self.total, "share": 1.0,
+                               "treatment": say("derived") if self.derived_total
+                               else say("given")}])
         return pd.concat([df, total], ignore_index=True)[["line", "amount", "share", "treatment"]]
 
 
@@ -634,13 +642,16 @@ def mix_table(curves: Mapping[str, ResponseCurve], bounds: pd.DataFrame,
 
 
 def explain_mix(table: pd.DataFrame, *, outcome_label: str = "outcome",
-                rel_tol: float = 0.01) -> str:
+                rel_tol: float = 0.01, language: str = "en") -> str:
     """One or two plain sentences on what the proposed mix changes and why.
 
     When the proposal equals the current plan (every channel within ``rel_tol`` of the
     budget), the sentence says why: the bounds leave no room, or the current mix already
-    has equal marginal returns.
+    has equal marginal returns. ``language`` ({"en", "zh"}) picks the language.
     """
+    def say(key: str, **values) -> str:
+        return i18n.t(f"budget_allocation.mix.{key}", language, **values)
+
     budget = max(float(table["proposed"].sum()), 1.0)
     gain = float(table["outcome_proposed"].sum() - table["outcome_current"].sum())
     base = float(table["outcome_current"].sum())
@@ -649,30 +660,29 @@ def explain_mix(table: pd.DataFrame, *, outcome_label: str = "outcome",
         room = (table["upper"] - table["lower"]).abs() <= rel_tol * budget / max(len(table), 1)
         pinned = table["binding"].ne("")
         if room.all():
-            why = "the bounds leave (almost) no room to move money between channels"
+            why = say("why_no_room")
         elif pinned.all():
-            why = ("every channel sits on one of its bounds, so the bounds, not the curves, "
-                   "decide the mix; widen them to let the optimiser move money")
+            why = say("why_pinned")
         else:
             free = table[~pinned]
             spread = free["marginal_roi_current"].agg(["min", "max"])
-            why = ("the current mix already earns about the same extra "
-                   f"{outcome_label} per extra unit of spend in every free channel "
-                   f"({spread['min']:.3g} to {spread['max']:.3g}), which is what an optimum "
-                   "looks like")
-        return f"The optimal mix equals the current plan: {why}."
+            why = say("why_equal", outcome=outcome_label, low=f"{spread['min']:.3g}",
+                      high=f"{spread['max']:.3g}")
+        return say("unchanged", why=why)
     down = table[table["change"] < -rel_tol * budget / len(table)].sort_values("change")
     up = table[table["change"] > rel_tol * budget / len(table)].sort_values("change",
                                                                                ascending=False)
-    text = (f"The plan moves {moved:,.0f} from {', '.join(down['channel']) or '-'} to "
-            f"{', '.join(up['channel']) or '-'}, raising the expected {outcome_label} by "
-            f"{gain:,.1f} ({gain / base:+.1%})" if base > 0 else
-            f"The plan moves {moved:,.0f} between channels")
+    sep = say("list_sep")
+    text = (say("moves", moved=f"{moved:,.0f}", down=sep.join(down["channel"]) or "-",
+                up=sep.join(up["channel"]) or "-", outcome=outcome_label, gain=f"{gain:,.1f}",
+                gain_pct=f"{gain / base:+.1%}") if base > 0 else
+            say("moves_between", moved=f"{moved:,.0f}"))
     bound = table[table["binding"].ne("")]
     if len(bound):
-        text += "; " + ", ".join(f"{r.channel} stops at its {r.binding}"
-                                 for r in bound.itertuples())
-    return text + "."
+        text += say("bound_sep") + sep.join(
+            say("stops", channel=r.channel, binding=value_label("binding", r.binding, language))
+            for r in bound.itertuples())
+    return text + say("end")
 
 
 def plan_gain(curves: Mapping[str, ResponseCurve], current: Mapping[str, float] | pd.Series,
@@ -700,7 +710,7 @@ def plan_gain(curves: Mapping[str, ResponseCurve], current: Mapping[str, float] 
 
 
 def goal_table(goals: Mapping[str, Any], *, outcome: str, expected: float,
-               pipeline_per_outcome: float | None = None) -> pd.DataFrame:
+               pipeline_per_outcome: float | None = None, language: str = "en") -> pd.DataFrame:
     """The planning goals next to what the channel plan is expected to contribute.
 
     Only the pipeline goal can be read off the channel plan: directly when the outcome is
@@ -718,6 +728,8 @@ def goal_table(goals: Mapping[str, Any], *, outcome: str, expected: float,
     pipeline_per_outcome : float, optional
         Pipeline value per unit of outcome (for opportunities: mean amount per attributed
         opportunity).
+    language : {"en", "zh"}
+        Language of the ``note`` texts.
 
     Returns
     -------
@@ -729,14 +741,15 @@ def goal_table(goals: Mapping[str, Any], *, outcome: str, expected: float,
         if name not in goals:
             continue
         target = _number(f"goals.{name}", goals[name])
-        contribution, note = np.nan, "tracked in the KPI report"
+        contribution, note = np.nan, i18n.t("budget_allocation.goal_note.kpi", language)
         if name == "pipeline":
             if outcome == "pipeline":
-                contribution, note = expected, "expected pipeline from the channel plan"
+                contribution = expected
+                note = i18n.t("budget_allocation.goal_note.pipeline", language)
             elif outcome == "opportunities" and pipeline_per_outcome:
                 contribution = expected * pipeline_per_outcome
-                note = (f"expected opportunities x {pipeline_per_outcome:,.0f} pipeline per "
-                        "attributed opportunity")
+                note = i18n.t("budget_allocation.goal_note.per_opportunity", language,
+                              value=f"{pipeline_per_outcome:,.0f}")
         rows.append({"goal": name, "target": target, "plan_contribution": contribution,
                      "coverage": contribution / target if target and np.isfinite(contribution)
                      else np.nan, "note": note})
@@ -830,7 +843,8 @@ def scenario_table(curves: Mapping[str, ResponseCurve], bounds: pd.DataFrame, bu
                    periods: int = 12, budget_change: float = 0.2, widen: float = 3.0,
                    target_cost: float | None = None,
                    user_allocation: Mapping[str, Any] | None = None,
-                   optimum: pd.Series | None = None, level: float = 0.9) -> pd.DataFrame:
+                   optimum: pd.Series | None = None, level: float = 0.9,
+                   language: str = "en") -> pd.DataFrame:
     """Scenarios side by side: spend, expected outcome with interval, cost per outcome.
 
     Rows: ``current`` (current mix at the budget), ``optimal``, ``budget -20%`` and
@@ -857,6 +871,9 @@ def scenario_table(curves: Mapping[str, ResponseCurve], bounds: pd.DataFrame, bu
         Reuse an optimum already computed at ``budget``.
     level : float
         Interval coverage.
+    language : {"en", "zh"}
+        Language of ``description`` and ``note``; ``scenario`` stays the English name above
+        (see :func:`scenario_label` for the reader's version).
 
     Returns
     -------
@@ -864,33 +881,36 @@ def scenario_table(curves: Mapping[str, ResponseCurve], bounds: pd.DataFrame, bu
         ``scenario, description, budget, outcome, outcome_low, outcome_high,
         cost_per_outcome, outcome_vs_current, note`` plus one amount column per channel.
     """
+    def say(key: str, **values) -> str:
+        return i18n.t(f"budget_allocation.scenario_desc.{key}", language, **values)
+
     names = list(curves)
     current = current_plan(curves, budget, periods=periods)
     plans: list[tuple[str, str, pd.Series | None, str]] = []
-    plans.append(("current", "current mix at the planned budget", current, ""))
+    plans.append(("current", say("current"), current, ""))
     opt = optimum if optimum is not None else optimise_mix(curves, budget, bounds,
                                                            periods=periods)
-    plans.append(("optimal", "best mix within the bounds", opt, ""))
+    plans.append(("optimal", say("optimal"), opt, ""))
     for sign in (-1, 1):
         b = budget * (1 + sign * budget_change)
         label = f"budget {sign * budget_change:+.0%}"
         try:
-            plans.append((label, f"optimal mix at {b:,.0f}",
+            plans.append((label, say("budget", amount=f"{b:,.0f}"),
                           optimise_mix(curves, b, bounds, periods=periods), ""))
         except InfeasibleBoundsError as exc:
-            plans.append((label, f"optimal mix at {b:,.0f}", None, str(exc)))
+            plans.append((label, say("budget", amount=f"{b:,.0f}"), None, str(exc)))
     wide = widen_bounds(bounds, widen)
-    plans.append((f"bounds x{widen:g}", f"optimal mix, bounds widened {widen:g}x around "
-                  "current", optimise_mix(curves, budget, wide, periods=periods), ""))
+    plans.append((f"bounds x{widen:g}", say("bounds", factor=f"{widen:g}"),
+                  optimise_mix(curves, budget, wide, periods=periods), ""))
     base_out = expected_outcome(curves, current, periods=periods)
     target = target_cost if target_cost else (budget / base_out if base_out > 0 else None)
     if target:
         found = efficiency_plan(curves, bounds, target, periods=periods)
-        desc = f"largest budget with cost per outcome at most {target:,.4g}"
+        desc = say("target", target=f"{target:,.4g}")
         plans.append(("target efficiency", desc, found[1] if found else None,
-                      "" if found else "no budget within the bounds reaches the target"))
+                      "" if found else say("target_missed")))
     if user_allocation:
-        plans.append(("user allocation", "your allocation, evaluated only",
+        plans.append(("user allocation", say("user"),
                       _user_allocation(user_allocation, current), ""))
     q = [(1 - level) / 2, 1 - (1 - level) / 2]
     rows = []
@@ -911,8 +931,71 @@ def scenario_table(curves: Mapping[str, ResponseCurve], bounds: pd.DataFrame, bu
     return pd.DataFrame(rows).reindex(columns=cols)
 
 
-def plot_scenarios(scenarios: pd.DataFrame, *, ax=None, outcome_label: str = "outcome"):
+def scenario_label(name: str, language: str = "en") -> str:
+    """The reader's name of a :func:`scenario_table` scenario (``"budget -20%"``) in ``language``."""
+    if language == "en":
+        return name
+    if name.startswith("budget "):
+        return i18n.t("budget_allocation.scenario.budget", language, change=name[len("budget "):])
+    if name.startswith("bounds x"):
+        return i18n.t("budget_allocation.scenario.bounds", language, factor=name[len("bounds x"):])
+    key = f"budget_allocation.scenario.{name.replace(' ', '_')}"
+    return i18n.t(key, language) if key in i18n.LABELS else name
+
+
+#: Columns of this module's tables whose values are its own labels, not data.
+_VALUE_KEYS = {
+    "model": {"assumed constant ROI": "constant", "fitted curve": "fitted"},
+    "binding": {"upper bound": "upper", "lower bound": "lower", "ROI cap": "cap"},
+    "action": {"reduce": "reduce", "increase": "increase", "hold": "hold"},
+    "goal": {g: g for g in GOALS},
+}
+
+
+def value_label(column: str, value: Any, language: str = "en") -> Any:
+    """A label this module writes into a table (a ``binding``, ``action``, ``model``, ``goal``
+    or ``scenario`` value) in ``language``; English and any other value are returned as is."""
+    if language == "en" or not isinstance(value, str):
+        return value
+    if column == "scenario":
+        return scenario_label(value, language)
+    key = _VALUE_KEYS.get(column, {}).get(value)
+    return i18n.t(f"budget_allocation.{column}.{key}", language) if key else value
+
+
+def report_table(table: pd.DataFrame, formats: Mapping[str, str] | None = None, *,
+                 language: str = "en", na_rep: str = "-"):
+    """A budget table styled for the report, with headers and this module's labels in ``language``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Any table of this module; its columns are renamed with ``budget_allocation.col.<name>``
+        (other columns, such as channel names, keep their name).
+    formats : mapping of str to str, optional
+        Number formats by original column name.
+    language : {"en", "zh"}
+    na_rep : str
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+    """
+    out = table.copy()
+    for col in (*_VALUE_KEYS, "scenario"):
+        if col in out.columns:
+            out[col] = [value_label(col, v, language) for v in out[col]]
+    names = {c: i18n.t(f"budget_allocation.col.{c}", language, default=str(c)) for c in out.columns}
+    fmt = {names[c]: f for c, f in (formats or {}).items() if c in names}
+    return (out.rename(columns=names).style.format(fmt, na_rep=na_rep, escape="html")
+            .hide(axis="index"))
+
+
+def plot_scenarios(scenarios: pd.DataFrame, *, ax=None, outcome_label: str = "outcome",
+                   language: str = "en"):
     """Expected outcome per scenario with its interval, budget annotated.
+
+    ``language`` ({"en", "zh"}) picks the language of the scenario names and labels.
 
     Returns
     -------
@@ -932,17 +1015,20 @@ def plot_scenarios(scenarios: pd.DataFrame, *, ax=None, outcome_label: str = "ou
         ax.errorbar(df["outcome"], y, xerr=np.maximum(err, 0), fmt="none", ecolor="black",
                     capsize=3, lw=1)
     for yi, r in zip(y, df.itertuples(), strict=True):
-        ax.text(r.outcome * 0.02, yi, f"budget {r.budget:,.0f}", va="center", color="white",
-                fontsize="small")
-    ax.set_yticks(y, df["scenario"])
+        ax.text(r.outcome * 0.02, yi, i18n.t("budget_allocation.chart.budget_note", language,
+                                              amount=f"{r.budget:,.0f}"),
+                va="center", color="white", fontsize="small")
+    ax.set_yticks(y, [scenario_label(s, language) for s in df["scenario"]])
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.set_xlabel(f"expected {outcome_label} in the planning period")
+    ax.set_xlabel(i18n.t("budget_allocation.chart.scenario_x", language, outcome=outcome_label))
     return ax
 
 
-def plot_mix(table: pd.DataFrame, *, ax=None):
+def plot_mix(table: pd.DataFrame, *, ax=None, language: str = "en"):
     """Current against proposed amount per channel (from :func:`mix_table`).
+
+    ``language`` ({"en", "zh"}) picks the language of the legend and axis label.
 
     Returns
     -------
@@ -954,12 +1040,14 @@ def plot_mix(table: pd.DataFrame, *, ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4))
     y = np.arange(len(table))
-    ax.barh(y - 0.2, table["current"], height=0.4, label="current", color="#7f8c8d")
-    ax.barh(y + 0.2, table["proposed"], height=0.4, label="proposed", color="#1f4e79")
+    ax.barh(y - 0.2, table["current"], height=0.4,
+            label=i18n.t("budget_allocation.chart.current", language), color="#7f8c8d")
+    ax.barh(y + 0.2, table["proposed"], height=0.4,
+            label=i18n.t("budget_allocation.chart.proposed", language), color="#1f4e79")
     ax.set_yticks(y, table["channel"])
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.set_xlabel("spend in the planning period")
+    ax.set_xlabel(i18n.t("budget_allocation.chart.mix_x", language))
     ax.legend(frameon=False)
     return ax
 
@@ -1290,7 +1378,7 @@ def _variance(df: pd.DataFrame, tolerance: float) -> pd.DataFrame:
 
 
 def reallocation(table: pd.DataFrame, *, threshold: float | None = None,
-                 tolerance: float = 0.05) -> tuple[pd.DataFrame, float]:
+                 tolerance: float = 0.05, language: str = "en") -> tuple[pd.DataFrame, float]:
     """Recommend moving money from channels with a low marginal ROI to those with a high one.
 
     Parameters
@@ -1303,6 +1391,8 @@ def reallocation(table: pd.DataFrame, *, threshold: float | None = None,
         median), the level at which no further move pays.
     tolerance : float
         Channels within this relative distance of the threshold are held.
+    language : {"en", "zh"}
+        Language of the ``reason`` texts (``action`` stays ``reduce``, ``increase``, ``hold``).
 
     Returns
     -------
@@ -1321,8 +1411,8 @@ def reallocation(table: pd.DataFrame, *, threshold: float | None = None,
     # Only suggest moves in the direction the threshold points; the size comes from the optimum.
     suggested = np.where((action == "reduce") & (change < 0), change,
                          np.where((action == "increase") & (change > 0), change, 0.0))
-    reason = [f"marginal ROI {mi:.3g} {'below' if a == 'reduce' else 'above' if a == 'increase' else 'near'}"
-              f" the threshold {threshold:.3g}" for mi, a in zip(m, action, strict=True)]
+    reason = [i18n.t(f"budget_allocation.reason.{a}", language, roi=f"{mi:.3g}",
+                     threshold=f"{threshold:.3g}") for mi, a in zip(m, action, strict=True)]
     out = pd.DataFrame({"channel": table["channel"], "marginal_roi_current": m,
                         "action": action, "suggested_change": suggested, "reason": reason})
     order = out["action"].map({"reduce": 0, "increase": 1, "hold": 2})

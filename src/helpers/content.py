@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from helpers import i18n
 from helpers.contract import LIFECYCLE_STAGES
 from helpers.errors import DataError, ParamError
 
@@ -406,7 +407,7 @@ def leaderboard(performance: pd.DataFrame, *, min_sample: int | None = None,
 
 
 def plot_leaderboard(board: pd.DataFrame, *, ax=None, label: str = "title",
-                     rate: str = "conversion_rate", top: int = 12):
+                     rate: str = "conversion_rate", top: int = 12, language: str = "en"):
     """Horizontal dot plot of a leaderboard's rates with their intervals.
 
     Parameters
@@ -420,6 +421,8 @@ def plot_leaderboard(board: pd.DataFrame, *, ax=None, label: str = "title",
         Rate column with ``_low``/``_high`` companions.
     top : int
         Rows shown.
+    language : {"en", "zh"}
+        Language of the title and axis label.
 
     Returns
     -------
@@ -437,8 +440,9 @@ def plot_leaderboard(board: pd.DataFrame, *, ax=None, label: str = "title",
     labels = [str(v)[:48] for v in b[label]] if label in b.columns else [str(i) for i in b.index]
     ax.set_yticks(y, labels)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    ax.set_xlabel(rate.replace("_", " ") + " with interval")
-    ax.set_title("Leaderboard (ranked by the lower bound)")
+    name = i18n.t(f"content_evaluation.col.{rate}", language, default=rate.replace("_", " "))
+    ax.set_xlabel(i18n.t("content_evaluation.chart.with_interval", language, rate=name))
+    ax.set_title(i18n.t("content_evaluation.chart.leaderboard", language))
     return ax
 
 
@@ -532,8 +536,11 @@ def best_for_stage(table: pd.DataFrame, *, by: str = "content_category",
     return best.reset_index(drop=True)
 
 
-def plot_stage_heatmap(table: pd.DataFrame, *, by: str = "content_category", ax=None):
+def plot_stage_heatmap(table: pd.DataFrame, *, by: str = "content_category", ax=None,
+                       language: str = "en"):
     """Heatmap of per-touch conversion rate, stages as rows and content groups as columns.
+
+    ``language`` ({"en", "zh"}) picks the language of the title.
 
     Returns
     -------
@@ -549,7 +556,7 @@ def plot_stage_heatmap(table: pd.DataFrame, *, by: str = "content_category", ax=
                         + [s for s in wide.index if s not in STAGE_ORDER])
     sns.heatmap(wide * 100, annot=True, fmt=".1f", cmap="Blues", cbar=False, ax=ax,
                 linewidths=0.5)
-    ax.set_title("Conversion per touch, % (rows: lifecycle stage)")
+    ax.set_title(i18n.t("content_evaluation.chart.stage_heatmap", language))
     ax.set_xlabel("")
     ax.set_ylabel("")
     return ax
@@ -984,8 +991,17 @@ def best_send_windows(timing: pd.DataFrame, *, window_hours: int = 2,
     return out.sort_values("touches", ascending=False, ignore_index=True)
 
 
-def plot_timing_heatmap(timing: pd.DataFrame, channel: str, *, ax=None):
+def weekday_name(day: str, language: str = "en") -> str:
+    """A weekday of :data:`WEEKDAYS` (``"Mon"``) in ``language``; other text is returned as is."""
+    if day not in WEEKDAYS:
+        return day
+    return i18n.t(f"content_evaluation.weekday.{day}", language)
+
+
+def plot_timing_heatmap(timing: pd.DataFrame, channel: str, *, ax=None, language: str = "en"):
     """Weekday x hour heatmap of one channel's touches.
+
+    ``language`` ({"en", "zh"}) picks the language of the title, axis label and weekdays.
 
     Returns
     -------
@@ -1002,10 +1018,10 @@ def plot_timing_heatmap(timing: pd.DataFrame, channel: str, *, ax=None):
                          f"{', '.join(sorted(timing['channel'].unique()))}")
     grid = g.pivot_table(index="weekday", columns="hour", values="touches", aggfunc="sum")
     grid = grid.reindex(index=range(7), columns=range(24), fill_value=0)
-    grid.index = list(WEEKDAYS)
+    grid.index = [weekday_name(d, language) for d in WEEKDAYS]
     sns.heatmap(grid, cmap="Blues", cbar=False, ax=ax, linewidths=0.2)
-    ax.set_title(f"{channel}: touches by weekday and hour")
-    ax.set_xlabel("hour")
+    ax.set_title(i18n.t("content_evaluation.chart.timing", language, channel=channel))
+    ax.set_xlabel(i18n.t("content_evaluation.chart.hour", language))
     ax.set_ylabel("")
     return ax
 
@@ -1037,7 +1053,7 @@ def segment_series(features: pd.DataFrame, column: str) -> pd.Series:
     return s.rename(column)
 
 
-def plot_publishing_calendar(calendar: pd.DataFrame, *, ax=None):
+def plot_publishing_calendar(calendar: pd.DataFrame, *, ax=None, language: str = "en"):
     """Stacked monthly bars of assets published per group.
 
     Parameters
@@ -1045,6 +1061,8 @@ def plot_publishing_calendar(calendar: pd.DataFrame, *, ax=None):
     calendar : pandas.DataFrame
         Output of :func:`publishing_calendar`.
     ax : matplotlib.axes.Axes, optional
+    language : {"en", "zh"}
+        Language of the title and axis label.
 
     Returns
     -------
@@ -1057,15 +1075,15 @@ def plot_publishing_calendar(calendar: pd.DataFrame, *, ax=None):
     frame = calendar.copy()
     frame.index = [d.strftime("%Y-%m") for d in pd.to_datetime(frame.index)]
     frame.plot(kind="bar", stacked=True, ax=ax, width=0.8)
-    ax.set_ylabel("assets published")
+    ax.set_ylabel(i18n.t("content_evaluation.chart.assets_published", language))
     ax.set_xlabel("")
     ax.tick_params(axis="x", rotation=90, labelsize=8)
     ax.legend(title="", fontsize=8)
-    ax.set_title("Publishing calendar")
+    ax.set_title(i18n.t("content_evaluation.chart.calendar", language))
     return ax
 
 
-def plot_channel_ranking(ranked: pd.DataFrame, *, ax=None):
+def plot_channel_ranking(ranked: pd.DataFrame, *, ax=None, language: str = "en"):
     """Conversion rate per channel with its interval and the chance of being best.
 
     Parameters
@@ -1073,6 +1091,8 @@ def plot_channel_ranking(ranked: pd.DataFrame, *, ax=None):
     ranked : pandas.DataFrame
         Output of :func:`rank_channels`.
     ax : matplotlib.axes.Axes, optional
+    language : {"en", "zh"}
+        Language of the title, axis label and the chance of being best.
 
     Returns
     -------
@@ -1088,11 +1108,11 @@ def plot_channel_ranking(ranked: pd.DataFrame, *, ax=None):
     err = np.vstack([rate - r["conversion_rate_low"].to_numpy(float),
                      r["conversion_rate_high"].to_numpy(float) - rate])
     ax.errorbar(rate, y, xerr=err, fmt="o", color="#1f4e79", capsize=3)
-    ax.set_yticks(y, [f"{c}  (P best {p:.0%})" for c, p in zip(r["channel"], r["prob_best"],
-                                                              strict=True)])
+    ax.set_yticks(y, [i18n.t("content_evaluation.chart.p_best", language, channel=c, p=f"{p:.0%}")
+                      for c, p in zip(r["channel"], r["prob_best"], strict=True)])
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    ax.set_xlabel("accounts opening an opportunity after a touch, with interval")
-    ax.set_title("Channels ranked with their uncertainty")
+    ax.set_xlabel(i18n.t("content_evaluation.chart.channel_rate", language))
+    ax.set_title(i18n.t("content_evaluation.chart.channel_ranking", language))
     return ax
 
 

@@ -33,6 +33,7 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
+from helpers import i18n
 from helpers.errors import DataError, ParamError
 
 CORRECTIONS = {"holm": "holm", "bh": "fdr_bh", "fdr_bh": "fdr_bh", "none": None}
@@ -355,7 +356,7 @@ def peeking_false_positive_rate(looks: int, *, alpha: float = 0.05, n_sims: int 
     return float(hits.mean())
 
 
-def peeking_note(days: int, *, alpha: float = 0.05) -> str:
+def peeking_note(days: int, *, alpha: float = 0.05, language: str = "en") -> str:
     """A plain-language warning about stopping a test when it first looks significant.
 
     Parameters
@@ -364,6 +365,8 @@ def peeking_note(days: int, *, alpha: float = 0.05) -> str:
         How long the test ran; one look per day is assumed.
     alpha : float
         Significance level.
+    language : {"en", "zh"}
+        Report language.
 
     Returns
     -------
@@ -371,32 +374,36 @@ def peeking_note(days: int, *, alpha: float = 0.05) -> str:
     """
     days = max(int(days), 1)
     rate = peeking_false_positive_rate(days, alpha=alpha)
-    return (f"Decide the sample size before the test and read the result once. Checking a "
-            f"{days}-day test every day and stopping at the first p < {alpha:g} would declare a "
-            f"winner in about {rate:.0%} of tests with no real difference, not {alpha:.0%}.")
+    return i18n.t("content_evaluation.ab.peeking", language, days=days, alpha=f"{alpha:g}",
+                  rate=f"{rate:.0%}", alpha_pct=f"{alpha:.0%}")
 
 
 # --------------------------------------------------------------------------- all experiments
 
 
-def _verdict(row: dict, alpha: float, power: float, treatment: str, control: str) -> str:
+def _verdict(row: dict, alpha: float, power: float, treatment: str, control: str,
+             language: str = "en") -> str:
+    def say(key: str, **values) -> str:
+        return i18n.t(f"content_evaluation.verdict.{key}", language, **values)
+
     if row["srm"]:
-        return "check the assignment: the arm sizes do not match the planned split"
+        return say("srm")
     if row["p_adjusted"] < alpha:
-        return f"{treatment} wins" if row["diff"] > 0 else f"{control} wins"
+        return say("wins", arm=treatment if row["diff"] > 0 else control)
     if row["power"] >= power:
-        return "no detectable difference"
+        return say("no_difference")
     if np.isnan(row["n_required"]):
-        return "inconclusive: too little data to size the test"
+        return say("too_little")
     more = max(int(row["n_required"]) - int(min(row["units_a"], row["units_b"])), 1)
-    return f"inconclusive: needs about {more:,} more per arm"
+    return say("needs_more", more=f"{more:,}")
 
 
 def evaluate_experiments(counts: pd.DataFrame, *, control: str = "A", treatment: str = "B",
                          alpha: float = 0.05, correction: str = "holm", power: float = 0.8,
                          min_lift: float = 0.2, expected_share_b: float = 0.5,
                          srm_threshold: float = 0.001, ci_method: str = "newcombe",
-                         prior: tuple[float, float] = (1.0, 1.0)) -> pd.DataFrame:
+                         prior: tuple[float, float] = (1.0, 1.0),
+                         language: str = "en") -> pd.DataFrame:
     """Test every experiment and give each a plain verdict.
 
     Parameters
@@ -421,6 +428,9 @@ def evaluate_experiments(counts: pd.DataFrame, *, control: str = "A", treatment:
         Interval method for the difference (see :func:`two_proportion_test`).
     prior : (float, float)
         Beta prior for :func:`prob_b_beats_a`.
+    language : {"en", "zh"}
+        Language of the verdicts. Only a win starts with the winning arm, in both languages
+        (``"B wins"``, ``"B 胜出"``), so ``significant`` is the column to filter on.
 
     Returns
     -------
@@ -470,12 +480,12 @@ def evaluate_experiments(counts: pd.DataFrame, *, control: str = "A", treatment:
     out = pd.DataFrame(rows)
     out["p_adjusted"] = adjust_pvalues(out["p_value"], correction)
     out["significant"] = out["p_adjusted"] < alpha
-    out["verdict"] = [_verdict(r, alpha, power, treatment, control)
+    out["verdict"] = [_verdict(r, alpha, power, treatment, control, language)
                       for r in out.to_dict("records")]
     return out[cols]
 
 
-def plot_experiments(results: pd.DataFrame, *, ax=None):
+def plot_experiments(results: pd.DataFrame, *, ax=None, language: str = "en"):
     """Difference B - A per experiment with its confidence interval, in percentage points.
 
     Parameters
@@ -483,6 +493,8 @@ def plot_experiments(results: pd.DataFrame, *, ax=None):
     results : pandas.DataFrame
         Output of :func:`evaluate_experiments`.
     ax : matplotlib.axes.Axes, optional
+    language : {"en", "zh"}
+        Language of the title and axis label.
 
     Returns
     -------
@@ -502,6 +514,6 @@ def plot_experiments(results: pd.DataFrame, *, ax=None):
         ax.errorbar(d, yi, xerr=[[lo], [hi]], fmt="o", color=c, capsize=4)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(y, r["experiment_id"].astype(str))
-    ax.set_xlabel("B - A conversion rate, percentage points (with confidence interval)")
-    ax.set_title("A/B tests: difference and uncertainty")
+    ax.set_xlabel(i18n.t("content_evaluation.ab.chart_x", language))
+    ax.set_title(i18n.t("content_evaluation.ab.chart_title", language))
     return ax

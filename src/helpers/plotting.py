@@ -6,6 +6,7 @@ notebooks can lay charts out freely and tests can inspect them.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -45,6 +46,9 @@ def apply_report_style() -> None:
     Chinese characters come from Noto Sans CJK SC.
     """
     sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
+    # The CJK font ships in one weight; bold titles use it as is, and matplotlib would
+    # otherwise warn about the missing bold face on every chart.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     cjk = _register_cjk_font()
     families = ["DejaVu Sans"] + ([cjk] if cjk else [])
     plt.rcParams.update({

@@ -34,6 +34,7 @@ import pandas as pd
 from scipy.optimize import least_squares
 from scipy.signal import lfilter
 
+from helpers import i18n
 from helpers.errors import DataError, ParamError
 
 #: Outcomes a curve can be fitted to, and what they mean.
@@ -289,11 +290,13 @@ class ResponseCurve:
         b = self.boot.reshape((len(self.boot),) + (1,) * spend.ndim + (4,))
         return hill(spend, b[..., 0], b[..., 1], b[..., 2])
 
-    def label(self) -> str:
-        """Short label for tables and charts."""
+    def label(self, language: str = "en") -> str:
+        """Short label for tables and charts, in ``language`` ({"en", "zh"})."""
         if self.is_fallback:
-            return f"constant ROI (assumed, capped at {self.cap:,.0f} per period)"
-        return "fitted Hill curve" + (" with carry-over" if self.decay > 0 else "")
+            return i18n.t("budget_allocation.curve.constant_label", language,
+                          cap=f"{self.cap:,.0f}")
+        return i18n.t("budget_allocation.curve.hill_carry_over" if self.decay > 0
+                      else "budget_allocation.curve.hill", language)
 
 
 # --------------------------------------------------------------------------- fitting
@@ -362,7 +365,7 @@ def fit_curve(channel: str, spend: Iterable[float], outcome: Iterable[float], *,
               periods: Iterable[Any] | None = None, use_adstock: bool = True,
               n_boot: int = 200, seed: int = 0, current_periods: int = 12,
               min_periods: int = 12, min_outcome: float = 10.0, min_spend_cv: float = 0.1,
-              min_r2: float = 0.0, roi_cap: float = 1.5) -> ResponseCurve:
+              min_r2: float = 0.0, roi_cap: float = 1.5, language: str = "en") -> ResponseCurve:
     """Fit one channel's Hill curve, or fall back to a capped constant ROI.
 
     Parameters
@@ -389,11 +392,17 @@ def fit_curve(channel: str, spend: Iterable[float], outcome: Iterable[float], *,
     roi_cap : float
         Fallback only: the constant ROI holds up to ``roi_cap`` x the current spend per
         period; above that no further outcome is assumed.
+    language : {"en", "zh"}
+        Language of the curve's ``note``.
 
     Returns
     -------
     ResponseCurve
     """
+
+    def say(key: str, **values) -> str:
+        return i18n.t(f"budget_allocation.curve.{key}", language, **values)
+
     spend = np.asarray(list(spend), dtype=float)
     y = np.asarray(list(outcome), dtype=float)
     if spend.shape != y.shape:
@@ -412,11 +421,11 @@ def fit_curve(channel: str, spend: Iterable[float], outcome: Iterable[float], *,
     cv = float(spend.std() / mean_spend) if mean_spend > 0 else 0.0
     reason = None
     if len(spend) < min_periods:
-        reason = f"only {len(spend)} periods of history (needs {min_periods})"
+        reason = say("reason_periods", n=len(spend), needed=min_periods)
     elif y.sum() < min_outcome:
-        reason = f"only {y.sum():,.0f} attributed outcome in the history (needs {min_outcome:,.0f})"
+        reason = say("reason_outcome", total=f"{y.sum():,.0f}", needed=f"{min_outcome:,.0f}")
     elif cv < min_spend_cv:
-        reason = f"spend barely varies (variation {cv:.0%}, needs {min_spend_cv:.0%})"
+        reason = say("reason_flat", cv=f"{cv:.0%}", needed=f"{min_spend_cv:.0%}")
 
     fit = None
     if reason is None:
@@ -424,13 +433,13 @@ def fit_curve(channel: str, spend: Iterable[float], outcome: Iterable[float], *,
         start_x = mean_spend
         fit = _least_squares(spend, y, _starts(spend, y, use_adstock), lower, upper, start_x)
         if fit is None:
-            reason = "the curve fit did not converge"
+            reason = say("reason_no_fit")
         else:
             fitted = _predict(fit.x, spend, start_x)
             sst = float(((y - y.mean()) ** 2).sum())
             r2 = 1 - float(((y - fitted) ** 2).sum()) / sst if sst > 0 else float("nan")
             if not r2 > min_r2:
-                reason = f"the fitted curve explains too little (R² {r2:.2f})"
+                reason = say("reason_weak_fit", r2=f"{r2:.2f}")
 
     rng = np.random.default_rng(seed)
     if reason is not None:
@@ -449,7 +458,7 @@ def fit_curve(channel: str, spend: Iterable[float], outcome: Iterable[float], *,
             channel=channel, kind=CONSTANT_ROI, decay=0.0, roi=roi, cap=cap,
             current_spend=current, n_periods=len(spend), r2=_r2(y, fitted),
             rmse=_rmse(y, fitted), boot=boot, history=history,
-            note=f"assumed constant ROI, capped at {roi_cap:g}x current spend: {reason}")
+            note=say("fallback_note", cap=f"{roi_cap:g}", reason=reason))
 
     if not use_adstock:
         fit.x[3] = 0.0  # the solver keeps a 1e-9 sliver of the fixed bound
@@ -472,9 +481,9 @@ def fit_curve(channel: str, spend: Iterable[float], outcome: Iterable[float], *,
             boot[:, 3] = 0.0
     r2 = _r2(y, fitted)
     near_k_cap = k >= 0.95 * 10.0 * float(spend.max())
-    note = f"fitted Hill curve, R² {r2:.2f}"
+    note = say("fitted_note", r2=f"{r2:.2f}")
     if near_k_cap:
-        note += "; no saturation visible in the observed spend range"
+        note += say("no_saturation")
     return ResponseCurve(channel=channel, kind=HILL, beta=beta, k=k, s=s, decay=decay,
                          current_spend=current, n_periods=len(spend), r2=r2,
                          rmse=_rmse(y, fitted), boot=boot, history=history, note=note)
@@ -521,7 +530,8 @@ def fit_response_curves(periods: pd.DataFrame, *, use_adstock: bool = True,
     return curves
 
 
-def curves_table(curves: Mapping[str, ResponseCurve], *, level: float = 0.9) -> pd.DataFrame:
+def curves_table(curves: Mapping[str, ResponseCurve], *, level: float = 0.9,
+                 language: str = "en") -> pd.DataFrame:
     """One row per channel: model, parameters with bootstrap intervals, fit quality.
 
     Parameters
@@ -529,6 +539,8 @@ def curves_table(curves: Mapping[str, ResponseCurve], *, level: float = 0.9) -> 
     curves : mapping of str to ResponseCurve
     level : float
         Coverage of the percentile intervals (default 90 %).
+    language : {"en", "zh"}
+        Language of the ``model`` labels (the ``note`` is written when the curve is fitted).
 
     Returns
     -------
@@ -543,7 +555,7 @@ def curves_table(curves: Mapping[str, ResponseCurve], *, level: float = 0.9) -> 
         draws = np.asarray(c.draws(c.current_spend)).ravel()
         lo, hi = (np.quantile(draws, q) if len(draws) > 1 else (np.nan, np.nan))
         rows.append({
-            "channel": ch, "model": c.label(), "periods": c.n_periods,
+            "channel": ch, "model": c.label(language), "periods": c.n_periods,
             "current_spend": c.current_spend,
             "response_at_current": float(c.response(c.current_spend)),
             "response_low": float(lo), "response_high": float(hi),
@@ -565,7 +577,8 @@ def with_current(curves: Mapping[str, ResponseCurve],
 
 def plot_response_curves(curves: Mapping[str, ResponseCurve], *,
                          proposed: Mapping[str, float] | None = None, ax=None,
-                         level: float = 0.9, title: str = "", outcome_label: str = "outcome"):
+                         level: float = 0.9, title: str = "", outcome_label: str = "outcome",
+                         language: str = "en"):
     """All channels' curves on one chart, with bootstrap bands, current and proposed spend.
 
     Parameters
@@ -577,6 +590,8 @@ def plot_response_curves(curves: Mapping[str, ResponseCurve], *,
     level : float
         Coverage of the shaded band.
     title, outcome_label : str
+    language : {"en", "zh"}
+        Language of the legend and axis labels.
 
     Returns
     -------
@@ -595,7 +610,8 @@ def plot_response_curves(curves: Mapping[str, ResponseCurve], *,
     for i, (ch, c) in enumerate(curves.items()):
         color = f"C{i % 10}"
         style = "--" if c.is_fallback else "-"
-        label = ch + (" (assumed constant ROI)" if c.is_fallback else "")
+        label = i18n.t("budget_allocation.curve.legend_assumed", language, channel=ch) \
+            if c.is_fallback else ch
         ax.plot(grid, c.response(grid), style, color=color, label=label, lw=2)
         draws = c.draws(grid)
         if draws.shape[0] > 1:
@@ -606,11 +622,12 @@ def plot_response_curves(curves: Mapping[str, ResponseCurve], *,
         if ch in proposed:
             x = float(proposed[ch])
             ax.plot([x], [float(c.response(x))], "*", color=color, ms=15, mec="black", mew=0.6)
-    ax.plot([], [], "o", color="grey", label="current spend")
-    ax.plot([], [], "*", color="grey", mec="black", ms=12, label="proposed spend")
+    ax.plot([], [], "o", color="grey", label=i18n.t("budget_allocation.curve.current_spend", language))
+    ax.plot([], [], "*", color="grey", mec="black", ms=12,
+            label=i18n.t("budget_allocation.curve.proposed_spend", language))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.set_xlabel("spend per period")
-    ax.set_ylabel(f"{outcome_label} per period")
+    ax.set_xlabel(i18n.t("budget_allocation.curve.spend_axis", language))
+    ax.set_ylabel(i18n.t("budget_allocation.curve.outcome_axis", language, outcome=outcome_label))
     ax.set_xlim(0, grid[-1])
     ax.set_ylim(bottom=0)
     ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))

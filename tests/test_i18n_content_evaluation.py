@@ -1,0 +1,138 @@
+"""Report language of the content evaluation report: its text keys and language-aware helpers."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from helpers import attribution, content, i18n, plotting
+from helpers import experiments as ex
+
+matplotlib.use("Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(autouse=True)
+def _report_style():
+    plotting.apply_report_style()  # the report font, which has the Chinese glyphs
+
+
+def _code() -> str:
+    nb = json.loads((REPO / "notebooks" / "content_evaluation.ipynb").read_text(encoding="utf-8"))
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def _has_both(key: str) -> bool:
+    entry = i18n.LABELS.get(key, {})
+    return bool(entry.get("en")) and bool(entry.get("zh"))
+
+
+def test_every_key_the_notebook_uses_has_english_and_chinese():
+    code = _code()
+    literal = set(re.findall(r"""\bt\(\s*["']([a-z_.]*[a-z_])["']""", code))
+    assert len(literal) > 60
+    assert sorted(k for k in literal if not _has_both(k)) == []
+    # table headers: the notebook translates every column it lists in `headers`
+    listed = re.search(r'headers = \{c: t\(f"content_evaluation\.col\.\{c\}"\) for c in \((.*?)\)\}', code, re.S)
+    columns = re.findall(r'"([a-z_]+)"', listed.group(1))
+    assert len(columns) > 50
+    assert sorted(c for c in columns if not _has_both(f"content_evaluation.col.{c}")) == []
+    for day in content.WEEKDAYS:
+        assert _has_both(f"content_evaluation.weekday.{day}")
+    for model in attribution.MODELS:
+        assert _has_both(f"content_evaluation.model.{model}")
+    assert "i18n.check_language(language)" in code
+
+
+def _counts():
+    return pd.DataFrame({
+        "experiment_id": ["WIN", "WIN", "FLAT", "FLAT", "SRM", "SRM"],
+        "variant": ["A", "B"] * 3,
+        "units": [5000, 5000, 200, 200, 5000, 3000],
+        "conversions": [200, 320, 10, 11, 200, 120],
+    })
+
+
+def test_verdicts_and_the_peeking_note_follow_the_language():
+    en = ex.evaluate_experiments(_counts()).set_index("experiment_id").verdict
+    zh = ex.evaluate_experiments(_counts(), language="zh").set_index("experiment_id").verdict
+    assert en["WIN"] == "B wins" and zh["WIN"] == "B 胜出"
+    assert en["FLAT"].startswith("inconclusive") and CJK.search(zh["FLAT"])
+    assert en["SRM"].startswith("check the assignment") and CJK.search(zh["SRM"])
+    assert ex.peeking_note(42).startswith("Decide the sample size")
+    note = ex.peeking_note(42, language="zh")
+    assert CJK.search(note) and "42" in note
+    fig, ax = plt.subplots()
+    ex.plot_experiments(ex.evaluate_experiments(_counts()), ax=ax, language="zh")
+    assert CJK.search(ax.get_title()) and CJK.search(ax.get_xlabel())
+    plt.close(fig)
+
+
+def test_model_and_weekday_names_follow_the_language():
+    assert attribution.model_name("markov") == "Markov removal effect"
+    assert CJK.search(attribution.model_name("markov", "zh"))
+    assert content.weekday_name("Tue") == "Tue" and content.weekday_name("Tue", "zh") == "周二"
+    assert content.weekday_name("", "zh") == ""
+
+
+def _board():
+    return pd.DataFrame({"title": ["x", "y"], "conversion_rate": [0.2, 0.1],
+                         "conversion_rate_low": [0.1, 0.05], "conversion_rate_high": [0.3, 0.2]})
+
+
+def _ranked():
+    return pd.DataFrame({"channel": ["email", "web"], "conversion_rate": [0.2, 0.1],
+                         "conversion_rate_low": [0.1, 0.05], "conversion_rate_high": [0.3, 0.2],
+                         "prob_best": [0.7, 0.3]})
+
+
+def _timing():
+    return pd.DataFrame({"channel": ["email"] * 3, "weekday": [0, 1, 2], "hour": [9, 10, 11],
+                         "touches": [5, 6, 7]})
+
+
+def _credits():
+    rows = [{"label": label, "model": m, "share": share}
+            for m in attribution.MODELS for label, share in (("email", 0.6), ("web", 0.4))]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("draw", [
+    lambda ax, lang: content.plot_leaderboard(_board(), ax=ax, language=lang),
+    lambda ax, lang: content.plot_channel_ranking(_ranked(), ax=ax, language=lang),
+    lambda ax, lang: content.plot_timing_heatmap(_timing(), "email", ax=ax, language=lang),
+    lambda ax, lang: content.plot_publishing_calendar(
+        pd.DataFrame({"news": [1, 2]}, index=pd.to_datetime(["2026-01-01", "2026-02-01"])), ax=ax,
+        language=lang),
+    lambda ax, lang: content.plot_stage_heatmap(pd.DataFrame(
+        {"stage": ["new", "mature"], "content_category": ["news", "news"], "rate": [0.1, 0.2]}),
+        ax=ax, language=lang),
+    lambda ax, lang: attribution.plot_attribution(_credits(), ax=ax, language=lang),
+])
+def test_content_charts_follow_the_language(draw):
+    fig, ax = plt.subplots()
+    draw(ax, "en")
+    assert not CJK.search(ax.get_title() + ax.get_xlabel() + ax.get_ylabel())
+    ax.clear()
+    draw(ax, "zh")
+    assert CJK.search(ax.get_title())
+    plt.close(fig)
+
+
+def test_english_chart_texts_are_unchanged():
+    fig, ax = plt.subplots()
+    content.plot_leaderboard(_board(), ax=ax)
+    assert ax.get_xlabel() == "conversion rate with interval"
+    assert ax.get_title() == "Leaderboard (ranked by the lower bound)"
+    ax.clear()
+    content.plot_channel_ranking(_ranked(), ax=ax)
+    assert ax.get_yticklabels()[-1].get_text() == "email  (P best 70%)"
+    plt.close(fig)
