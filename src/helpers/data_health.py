@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
+from helpers import i18n
 from helpers.contract import CONTRACT
 from helpers.datasets import Workspace
 
@@ -140,7 +143,35 @@ def category_mix(ws: Workspace, table: str, column: str, value: str | None = Non
     return out
 
 
-def describe_support(supported: pd.DataFrame) -> list[str]:
-    """Plain sentences for analyses the data cannot support."""
-    return [f"No {row.missing_tables} table: {row.analysis} will be skipped."
+def table_label(table: str, language: str = "en") -> str:
+    """A contract table's name for a report: the name itself in English, translated in Chinese."""
+    return i18n.t(f"data_overview.table.{table}", language, default=table)
+
+
+def analysis_label(analysis: str, language: str = "en") -> str:
+    """An analysis named in :data:`helpers.contract.ANALYSIS_NEEDS`, in ``language``.
+
+    Analyses without a translation keep their English name.
+    """
+    key = re.sub(r"[^a-z0-9]+", "_", analysis.lower()).strip("_")
+    return i18n.t(f"data_overview.analysis.{key}", language, default=analysis)
+
+
+def describe_support(supported: pd.DataFrame, language: str = "en") -> list[str]:
+    """Plain sentences for analyses the data cannot support.
+
+    Parameters
+    ----------
+    supported : pandas.DataFrame
+        Output of :func:`helpers.validation.supported_analyses`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    list of str
+    """
+    return [i18n.t("data_overview.support.gap", language,
+                   tables=i18n.t("data_overview.join.sep", language).join(
+                       table_label(name.strip(), language) for name in row.missing_tables.split(",")),
+                   analysis=analysis_label(row.analysis, language))
             for row in supported.itertuples() if not row.supported]

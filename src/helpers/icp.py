@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from helpers import i18n
 from helpers.errors import DataError, ParamError
 from helpers.features import parse_as_of
 
@@ -85,7 +86,7 @@ def _check_share(top_share: float) -> float:
     return float(top_share)
 
 
-def describe_best(definition: str, top_share: float = 0.2) -> str:
+def describe_best(definition: str, top_share: float = 0.2, *, language: str = "en") -> str:
     """Plain-language description of a best-customer definition.
 
     Parameters
@@ -93,13 +94,16 @@ def describe_best(definition: str, top_share: float = 0.2) -> str:
     definition : {"margin", "revenue_24m", "won"}
     top_share : float
         Share of accounts for the ``top`` definitions.
+    language : {"en", "zh"}
 
     Returns
     -------
     str
     """
     _check_definition(definition)
-    return BEST_DEFINITIONS[definition].format(share=f"{top_share:.0%}")
+    if language == "en":
+        return BEST_DEFINITIONS[definition].format(share=f"{top_share:.0%}")
+    return i18n.t(f"customer_profiling.best.{definition}", language, share=f"{top_share:.0%}")
 
 
 def _check_definition(definition: str) -> None:
@@ -308,11 +312,24 @@ def icp_profile(lift: pd.DataFrame) -> pd.DataFrame:
     return icp
 
 
-def _label(attribute: str) -> str:
-    return attribute.replace("_", " ")
+def attribute_label(attribute: str, language: str = "en") -> str:
+    """An attribute name for a report: ``size_band`` -> ``size band`` / ``规模档``.
+
+    Pairs such as ``industry × size_band`` are labelled part by part; attributes without a
+    translation keep their English name.
+    """
+    if language == "en":
+        return attribute.replace("_", " ")
+    return " × ".join(i18n.t(f"customer_profiling.attr.{part}", language,
+                             default=part.replace("_", " "))
+                      for part in attribute.split(" × "))
 
 
-def icp_statement(lift: pd.DataFrame, best_label: str, *, max_values: int = 3) -> str:
+_label = attribute_label
+
+
+def icp_statement(lift: pd.DataFrame, best_label: str, *, max_values: int = 3,
+                  language: str = "en") -> str:
     """One paragraph that states the ICP in plain language.
 
     Parameters
@@ -323,30 +340,35 @@ def icp_statement(lift: pd.DataFrame, best_label: str, *, max_values: int = 3) -
         What "best customers" means (:func:`describe_best`).
     max_values : int
         At most this many values per attribute are named.
+    language : {"en", "zh"}
+        Language of the sentence; values from the data stay as they are.
 
     Returns
     -------
     str
         Markdown text.
     """
+    def t(key: str, **values) -> str:
+        return i18n.t(f"customer_profiling.icp.{key}", language, **values)
+
     icp = icp_profile(lift)
     if icp.empty:
-        return (f"No attribute value is clearly more common among the best customers "
-                f"({best_label}) than among the rest: the data shows no distinct ICP yet.")
+        return t("none", best=best_label)
     parts = []
     for attr, g in icp.groupby("attribute", sort=False):
         g = g.head(max_values)
-        vals = [f"**{v}** ({lf:.1f}×)" for v, lf in zip(g["value"], g["lift"], strict=True)]
-        parts.append(f"{_label(attr)} {_join(vals)}")
+        vals = [t("value", value=v, lift=f"{lf:.1f}")
+                for v, lf in zip(g["value"], g["lift"], strict=True)]
+        parts.append(t("part", attribute=_label(attr, language), values=_join(vals, language)))
     under = lift[lift["supported"] & (lift["direction"] == "under")]
     under = under.sort_values("lift").head(max_values)
-    text = (f"Our best customers ({best_label}) are over-represented in " + "; ".join(parts)
-            + ". The multiplier compares how often the value occurs among the best customers "
-            "with the rest.")
+    text = t("over", best=best_label,
+             parts=i18n.t("customer_profiling.join.parts", language).join(parts))
     if not under.empty:
-        text += " They are rarely " + _join(
-            [f"{_label(a)} **{v}** ({lf:.1f}×)" for a, v, lf in
-             zip(under["attribute"], under["value"], under["lift"], strict=True)]) + "."
+        text += t("under", items=_join(
+            [t("under_item", attribute=_label(a, language), value=v, lift=f"{lf:.1f}")
+             for a, v, lf in zip(under["attribute"], under["value"], under["lift"], strict=True)],
+            language))
     return text
 
 
@@ -355,11 +377,12 @@ def _join_or(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
-def _join(items: Sequence[str]) -> str:
+def _join(items: Sequence[str], language: str = "en") -> str:
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return (i18n.t("customer_profiling.join.sep", language).join(items[:-1])
+            + i18n.t("customer_profiling.join.and", language) + items[-1])
 
 
 def best_rate_grid(features: pd.DataFrame, best: pd.Series, rows: str = "industry",
@@ -394,7 +417,8 @@ def best_rate_grid(features: pd.DataFrame, best: pd.Series, rows: str = "industr
     return rate
 
 
-def plot_lift(lift: pd.DataFrame, *, ax=None, title: str = "", top: int = 15):
+def plot_lift(lift: pd.DataFrame, *, ax=None, title: str = "", top: int = 15,
+              language: str = "en"):
     """Lift with its confidence interval for the highest-lift supported values.
 
     Parameters
@@ -405,6 +429,8 @@ def plot_lift(lift: pd.DataFrame, *, ax=None, title: str = "", top: int = 15):
     title : str
     top : int
         Number of values shown.
+    language : {"en", "zh"}
+        Language of the attribute names and axis label.
 
     Returns
     -------
@@ -423,9 +449,9 @@ def plot_lift(lift: pd.DataFrame, *, ax=None, title: str = "", top: int = 15):
     ax.barh(y, d["lift"], color=colors, alpha=0.85)
     ax.errorbar(d["lift"], y, xerr=err, fmt="none", ecolor="black", elinewidth=1, capsize=2)
     ax.axvline(1, color=PALETTE[4], linestyle="--", linewidth=1)
-    ax.set_yticks(y, [f"{_label(a)}: {v}" for a, v in zip(d["attribute"], d["value"],
-                                                           strict=True)])
-    ax.set_xlabel("lift among best customers vs the rest (1 = no difference)")
+    ax.set_yticks(y, [f"{_label(a, language)}: {v}" for a, v in zip(d["attribute"], d["value"],
+                                                                     strict=True)])
+    ax.set_xlabel(i18n.t("customer_profiling.chart.lift", language))
     ax.set_title(title)
     return ax
 
@@ -581,7 +607,7 @@ class LookalikeModel:
         cols += [(attr, None) for attr in self.numeric]
         return cols
 
-    def factors(self, top: int | None = 10) -> pd.DataFrame:
+    def factors(self, top: int | None = 10, *, language: str = "en") -> pd.DataFrame:
         """The strongest factors of the logistic regression.
 
         A categorical value's effect is its coefficient minus the frequency-weighted mean
@@ -593,6 +619,8 @@ class LookalikeModel:
         ----------
         top : int, optional
             Number of factors returned, largest absolute effect first.
+        language : {"en", "zh"}
+            Language of the ``factor`` labels (attribute names; values stay as they are).
 
         Returns
         -------
@@ -613,8 +641,9 @@ class LookalikeModel:
         steps = dict(zip(self.numeric, np.exp(scale), strict=True))
         rows = []
         for (attr, value), e in zip(cols, effect, strict=True):
-            label = (f"{_label(attr)} = {value}" if value is not None
-                     else f"{_label(attr)} (per step of ×{steps[attr]:.1f})")
+            label = (f"{_label(attr, language)} = {value}" if value is not None
+                     else i18n.t("customer_profiling.factor.numeric", language,
+                                 attribute=_label(attr, language), step=f"{steps[attr]:.1f}"))
             rows.append({"factor": label, "attribute": attr, "value": value, "effect": e,
                          "odds_ratio": float(np.exp(e)),
                          "direction": "raises fit" if e > 0 else "lowers fit"})
@@ -1190,13 +1219,16 @@ def fit_engagement_matrix(scores: pd.DataFrame, engagement: pd.DataFrame, *,
     return s.reset_index(drop=True)
 
 
-def quadrant_summary(matrix: pd.DataFrame) -> pd.DataFrame:
+def quadrant_summary(matrix: pd.DataFrame, *, language: str = "en") -> pd.DataFrame:
     """Accounts per fit x engagement quadrant, with the action.
 
     Parameters
     ----------
     matrix : pandas.DataFrame
         Output of :func:`fit_engagement_matrix`.
+    language : {"en", "zh"}
+        Language of the ``quadrant`` and ``action`` texts (``fit`` and ``engagement`` stay
+        ``high``/``low`` codes, for selecting a quadrant).
 
     Returns
     -------
@@ -1206,21 +1238,27 @@ def quadrant_summary(matrix: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (hf, he), (name, action) in QUADRANTS.items():
         n = int(((matrix["high_fit"] == hf) & (matrix["high_engagement"] == he)).sum())
-        rows.append({"quadrant": name, "fit": "high" if hf else "low",
-                     "engagement": "high" if he else "low", "accounts": n,
+        fit, eng = ("high" if hf else "low"), ("high" if he else "low")
+        if language != "en":
+            name = i18n.t(f"customer_profiling.quadrant.{fit}_fit_{eng}_engagement", language)
+            action = i18n.t(f"customer_profiling.action.{fit}_fit_{eng}_engagement", language)
+        rows.append({"quadrant": name, "fit": fit, "engagement": eng, "accounts": n,
                      "share": n / len(matrix) if len(matrix) else np.nan, "action": action})
     return pd.DataFrame(rows)
 
 
-def plot_fit_engagement(summary: pd.DataFrame, *, ax=None, title: str = ""):
+def plot_fit_engagement(summary: pd.DataFrame, *, ax=None, title: str = "",
+                        language: str = "en"):
     """The 2x2 as four labelled boxes: quadrant, account count and action.
 
     Parameters
     ----------
     summary : pandas.DataFrame
-        Output of :func:`quadrant_summary`.
+        Output of :func:`quadrant_summary` (in the same ``language``).
     ax : matplotlib.axes.Axes, optional
     title : str
+    language : {"en", "zh"}
+        Language of the counts and axis labels.
 
     Returns
     -------
@@ -1241,13 +1279,16 @@ def plot_fit_engagement(summary: pd.DataFrame, *, ax=None, title: str = ""):
         y = 1 if row.fit == "high" else 0
         ax.add_patch(plt.Rectangle((x, y), 1, 1, color=colors[(row.fit, row.engagement)],
                                    alpha=0.35))
-        action = "\n".join(textwrap.wrap(row.action, 30))
-        ax.text(x + 0.5, y + 0.5, f"{row.quadrant}\n{row.accounts:,} accounts\n\n{action}",
+        action = "\n".join(textwrap.wrap(row.action, 30 if language == "en" else 16))
+        count = i18n.t("customer_profiling.chart.n_accounts", language, n=f"{row.accounts:,}")
+        ax.text(x + 0.5, y + 0.5, f"{row.quadrant}\n{count}\n\n{action}",
                 ha="center", va="center", fontsize=9)
     ax.set_xlim(0, 2)
     ax.set_ylim(0, 2)
-    ax.set_xticks([0.5, 1.5], ["low engagement", "high engagement"])
-    ax.set_yticks([0.5, 1.5], ["weaker fit", "strong fit"])
+    ax.set_xticks([0.5, 1.5], [i18n.t(f"customer_profiling.chart.{k}", language)
+                               for k in ("low_engagement", "high_engagement")])
+    ax.set_yticks([0.5, 1.5], [i18n.t(f"customer_profiling.chart.{k}", language)
+                               for k in ("weaker_fit", "strong_fit")])
     ax.grid(False)
     ax.set_title(title)
     return ax

@@ -27,6 +27,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from helpers import i18n
 from helpers.errors import DataError, ParamError
 from helpers.features import parse_as_of
 
@@ -177,7 +178,8 @@ def concentration(profile: pd.DataFrame) -> dict[str, Any]:
             "margin_share": float(row["margin_share"]), "ratio": float(ratio.max())}
 
 
-def plot_profile_shares(profile: pd.DataFrame, *, ax=None, title: str = ""):
+def plot_profile_shares(profile: pd.DataFrame, *, ax=None, title: str = "",
+                        language: str = "en"):
     """Grouped horizontal bars: share of accounts, revenue and margin per segment.
 
     Parameters
@@ -186,6 +188,8 @@ def plot_profile_shares(profile: pd.DataFrame, *, ax=None, title: str = ""):
         Output of :func:`base_profile`.
     ax : matplotlib.axes.Axes, optional
     title : str
+    language : {"en", "zh"}
+        Language of the legend and axis label.
 
     Returns
     -------
@@ -201,12 +205,12 @@ def plot_profile_shares(profile: pd.DataFrame, *, ax=None, title: str = ""):
     shares = shares.iloc[::-1]
     y = np.arange(len(shares))
     h = 0.27
-    for i, (col, label) in enumerate((("account_share", "accounts"),
-                                      ("revenue_share", "revenue"), ("margin_share", "margin"))):
-        ax.barh(y + (1 - i) * h, shares[col].to_numpy() * 100, height=h, label=label,
-                color=PALETTE[i])
+    for i, (col, key) in enumerate((("account_share", "accounts"),
+                                    ("revenue_share", "revenue"), ("margin_share", "margin"))):
+        ax.barh(y + (1 - i) * h, shares[col].to_numpy() * 100, height=h,
+                label=i18n.t(f"customer_profiling.chart.{key}", language), color=PALETTE[i])
     ax.set_yticks(y, [str(s) for s in shares.index])
-    ax.set_xlabel("share of total (%)")
+    ax.set_xlabel(i18n.t("customer_profiling.chart.share_of_total", language))
     ax.legend(loc="lower right", fontsize=8)
     ax.set_title(title)
     return ax
@@ -406,7 +410,18 @@ def activity_peaks(activity: pd.DataFrame) -> pd.DataFrame:
                                        "weekday_share", "peak_hour", "hour_share"])
 
 
-def plot_activity_heatmap(activity: pd.DataFrame, *, ax=None, title: str = ""):
+def weekday_name(weekday: int | str, language: str = "en", *, short: bool = False) -> str:
+    """A weekday (``0`` = Monday, or an English name from :data:`WEEKDAYS`) in ``language``.
+
+    ``weekday_name(2, "zh") == "星期三"``; ``short=True`` gives ``"Wed"`` / ``"周三"``.
+    """
+    name = WEEKDAYS[weekday] if isinstance(weekday, (int, np.integer)) else str(weekday)
+    kind = "weekday_short" if short else "weekday"
+    return i18n.t(f"customer_profiling.{kind}.{name.lower()}", language)
+
+
+def plot_activity_heatmap(activity: pd.DataFrame, *, ax=None, title: str = "",
+                          language: str = "en"):
     """Heatmap of interactions by weekday (rows) and hour (columns), all channels.
 
     Parameters
@@ -415,6 +430,8 @@ def plot_activity_heatmap(activity: pd.DataFrame, *, ax=None, title: str = ""):
         Output of :func:`activity_by_time` (optionally filtered to one channel).
     ax : matplotlib.axes.Axes, optional
     title : str
+    language : {"en", "zh"}
+        Language of the weekday names and axis label.
 
     Returns
     -------
@@ -427,9 +444,9 @@ def plot_activity_heatmap(activity: pd.DataFrame, *, ax=None, title: str = ""):
         _, ax = plt.subplots(figsize=(10, 3.2))
     grid = (activity.groupby(["weekday", "hour"])["interactions"].sum().unstack(fill_value=0)
             .reindex(index=range(7), columns=range(24), fill_value=0))
-    grid.index = [WEEKDAYS[d][:3] for d in grid.index]
+    grid.index = [weekday_name(int(d), language, short=True) for d in grid.index]
     sns.heatmap(grid, cmap="Blues", cbar=False, ax=ax, linewidths=0.2)
-    ax.set_xlabel("hour of day")
+    ax.set_xlabel(i18n.t("customer_profiling.chart.hour_of_day", language))
     ax.set_ylabel("")
     ax.set_title(title)
     return ax
@@ -653,7 +670,8 @@ def pain_points(ws, as_of, features: pd.DataFrame, by: str = "industry", *,
     return out[cols]
 
 
-def plot_pain_points(pains: pd.DataFrame, *, ax=None, title: str = "", min_responses: int = 0):
+def plot_pain_points(pains: pd.DataFrame, *, ax=None, title: str = "", min_responses: int = 0,
+                     language: str = "en"):
     """Heatmap of pain-point shares (% of responses) by segment.
 
     Parameters
@@ -664,6 +682,8 @@ def plot_pain_points(pains: pd.DataFrame, *, ax=None, title: str = "", min_respo
     title : str
     min_responses : int
         Segments with fewer responses are left out.
+    language : {"en", "zh"}
+        Language of the axis label (the overall row ``"All"`` is labelled too).
 
     Returns
     -------
@@ -679,9 +699,11 @@ def plot_pain_points(pains: pd.DataFrame, *, ax=None, title: str = "", min_respo
     grid = grid.reindex(index=order, columns=cols + [c for c in grid.columns if c not in cols])
     if ax is None:
         _, ax = plt.subplots(figsize=(8, max(2.5, 0.4 * len(grid) + 1)))
+    grid.index = [i18n.t("customer_profiling.segment.all", language) if s == "All" else s
+                  for s in grid.index]
     sns.heatmap(grid * 100, annot=True, fmt=".0f", cmap="Oranges", cbar=False, ax=ax,
                 linewidths=0.5)
-    ax.set_xlabel("pain point (% of responses mentioning it)")
+    ax.set_xlabel(i18n.t("customer_profiling.chart.pain_point", language))
     ax.set_ylabel("")
     ax.set_title(title)
     return ax
@@ -715,11 +737,12 @@ def top_values(series: pd.Series, n: int = 3) -> list[str]:
     return [str(v) for v in list(series.index[:n])]
 
 
-def format_list(items: Sequence[Any]) -> str:
-    """``["a", "b", "c"]`` -> ``"a, b and c"``."""
+def format_list(items: Sequence[Any], language: str = "en") -> str:
+    """``["a", "b", "c"]`` -> ``"a, b and c"`` (``"a、b和c"`` in Chinese)."""
     items = [str(i) for i in items]
     if not items:
         return ""
     if len(items) == 1:
         return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return (i18n.t("customer_profiling.join.sep", language).join(items[:-1])
+            + i18n.t("customer_profiling.join.and", language) + items[-1])

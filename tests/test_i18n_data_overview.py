@@ -1,0 +1,73 @@
+"""Report language of the data overview: its texts exist in both languages and the
+data-health sentences switch to Chinese."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import data_health, i18n
+from helpers.contract import ANALYSIS_NEEDS, CONTRACT
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "data_overview.ipynb"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+KEY = re.compile(r"""\bt\(\s*["']([a-z_.]*[a-z_])["']""")
+
+
+def _notebook() -> dict:
+    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+
+
+def _code(nb: dict) -> str:
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def test_every_literal_key_of_the_notebook_has_both_languages():
+    literal = set(KEY.findall(_code(_notebook())))
+    assert len(literal) > 25
+    assert sorted(k for k in literal if k not in i18n.LABELS) == []
+    for key in literal:
+        entry = i18n.LABELS[key]
+        assert entry.get("en") and entry.get("zh"), key
+        assert key == "notebook.data_overview" or key.startswith("data_overview."), key
+
+
+def test_headings_come_from_code_and_the_english_title_is_hidden_from_management():
+    nb = _notebook()
+    markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
+    assert len(markdown) == 1 and "hide-management" in markdown[0]["metadata"].get("tags", [])
+    code = _code(nb)
+    assert "# {t('notebook.data_overview')}" in code
+    assert code.count('display(Markdown(f"## {t(') == 6
+
+
+def test_every_table_and_analysis_has_a_chinese_label():
+    for name in CONTRACT:
+        assert CJK.search(data_health.table_label(name, "zh")), name
+        assert data_health.table_label(name) == name
+    for analysis in ANALYSIS_NEEDS:
+        assert CJK.search(data_health.analysis_label(analysis, "zh")), analysis
+        assert data_health.analysis_label(analysis) == analysis
+    assert data_health.analysis_label("a new analysis", "zh") == "a new analysis"
+
+
+def test_describe_support_switches_language_and_keeps_the_english_text():
+    support = pd.DataFrame({
+        "analysis": ["A/B tests", "win rates and sales cycle", "content evaluation"],
+        "supported": [False, True, False],
+        "missing_tables": ["interactions", "", "content, interactions"],
+    })
+    assert data_health.describe_support(support) == [
+        "No interactions table: A/B tests will be skipped.",
+        "No content, interactions table: content evaluation will be skipped.",
+    ]
+    zh = data_health.describe_support(support, language="zh")
+    assert zh == [
+        "缺少数据表 互动（interactions）：将跳过“A/B 测试”。",
+        "缺少数据表 内容（content）、互动（interactions）：将跳过“内容评估”。",
+    ]
+    assert data_health.describe_support(support.assign(supported=True), language="zh") == []
