@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from helpers import i18n
 from helpers.errors import DataError, ParamError, WorkbookError
 from helpers.features import parse_as_of
 
@@ -70,6 +71,31 @@ METHOD_HISTORICAL = "historical average (no churn model)"
 
 class InsufficientDataError(WorkbookError):
     """Too few customers or repeat buyers to fit a model."""
+
+
+def _insufficient(key: str, **values: Any) -> InsufficientDataError:
+    """An :class:`InsufficientDataError` whose reason can be said again in another language."""
+    exc = InsufficientDataError(i18n.t(f"customer_value.clv.reason.{key}", "en", **values))
+    exc.reason_key, exc.reason_values = key, values
+    return exc
+
+
+def _reason_text(exc: Exception, language: str) -> str:
+    """The reason of ``exc`` in ``language`` (as raised when it has no translation)."""
+    key = getattr(exc, "reason_key", None)
+    if key is None:
+        return str(exc)
+    return i18n.t(f"customer_value.clv.reason.{key}", language, **exc.reason_values)
+
+
+_METHOD_KEYS = {METHOD_MODEL: "model", METHOD_OBSERVED_SPEND: "observed_spend",
+                METHOD_HISTORICAL: "historical"}
+
+
+def method_label(method: str, language: str = "en") -> str:
+    """A CLV method name (:data:`METHOD_MODEL` and friends) in the report language."""
+    key = _METHOD_KEYS.get(method)
+    return i18n.t(f"customer_value.method.{key}", language) if key else str(method)
 
 
 def _dot(u: np.ndarray, v: np.ndarray) -> float:
@@ -528,11 +554,8 @@ class BetaGeoModel:
         x, t_x, T = _check_rft(frequency, recency, T)
         n, n_rep = len(x), int((x > 0).sum())
         if n < self.min_customers or n_rep < self.min_repeat_buyers:
-            raise InsufficientDataError(
-                f"the BG/NBD model needs at least {self.min_customers} customers and "
-                f"{self.min_repeat_buyers} repeat buyers; the data has {n} customers and "
-                f"{n_rep} repeat buyers"
-            )
+            raise _insufficient("bgnbd_min", min_customers=self.min_customers,
+                                min_repeat=self.min_repeat_buyers, customers=n, repeat=n_rep)
         # Rescale time so alpha starts near 1; log alpha shifts by a constant.
         scale = 10.0 / max(float(T.max()), 1e-9)
         cx, ct_x, cT, cw = _compress(x, t_x, T, weights)
@@ -677,9 +700,7 @@ class GammaGammaModel:
         """
         x, m = _check_gg(frequency, monetary_value)
         if len(x) < self.min_repeat_buyers:
-            raise InsufficientDataError(
-                f"the Gamma-Gamma model needs at least {self.min_repeat_buyers} repeat buyers "
-                f"with a positive order value; the data has {len(x)}")
+            raise _insufficient("gg_min", min_repeat=self.min_repeat_buyers, repeat=len(x))
         scale = 1.0 / float(np.median(m))
         data = _GGData(x, m * scale, weights)
 
@@ -734,9 +755,7 @@ class GammaGammaModel:
             raise WorkbookError("the Gamma-Gamma model is not fitted yet; call fit() first")
         p, q, g = _gg_tuple(self.params_)
         if q <= 1:
-            raise InsufficientDataError(
-                f"the fitted Gamma-Gamma q={q:.2f} is not above 1, so the mean order value is "
-                "undefined; spend is too heavy-tailed for this model")
+            raise _insufficient("gg_q", q=f"{q:.2f}")
         x, m = _as_arrays(frequency, monetary_value)
         use = (x > 0) & np.isfinite(m) & (m > 0)
         x, m = np.where(use, x, 0.0), np.where(use, m, 0.0)
@@ -872,7 +891,7 @@ def historical_clv(summary: pd.DataFrame, *, horizon_months: int, monthly_discou
 
 def fit_clv(summary: pd.DataFrame, *, time_unit: str = "week", horizon_months: int = 36,
             monthly_discount_rate: float = 0.01, min_customers: int = MIN_CUSTOMERS,
-            min_repeat_buyers: int = MIN_REPEAT_BUYERS) -> ClvResult:
+            min_repeat_buyers: int = MIN_REPEAT_BUYERS, language: str = "en") -> ClvResult:
     """Fit BG/NBD and Gamma-Gamma and score every account, or fall back with a message.
 
     Parameters
@@ -887,6 +906,8 @@ def fit_clv(summary: pd.DataFrame, *, time_unit: str = "week", horizon_months: i
         Monthly discount rate.
     min_customers, min_repeat_buyers : int
         Below these the historical-average CLV is used instead of the models.
+    language : {"en", "zh"}
+        Language of the fallback message.
 
     Returns
     -------
@@ -910,22 +931,21 @@ def fit_clv(summary: pd.DataFrame, *, time_unit: str = "week", horizon_months: i
         bg = BetaGeoModel(min_customers=min_customers,
                           min_repeat_buyers=min_repeat_buyers).fit(x, t_x, T)
     except InsufficientDataError as exc:
-        return fallback(f"Too few repeat buyers for the probabilistic model: {exc}. CLV below "
-                        "is a historical average without a churn model.")
+        return fallback(i18n.t("customer_value.clv.fallback_few", language,
+                               reason=_reason_text(exc, language)))
     if not bg.converged_:
-        return fallback("The BG/NBD fit did not converge; CLV below is a historical average "
-                        "without a churn model.")
+        return fallback(i18n.t("customer_value.clv.fallback_converge", language))
     method, message, gg = METHOD_MODEL, "", None
     try:
         gg_rows = (x > 0) & np.isfinite(m) & (m > 0)
         gg = GammaGammaModel(min_repeat_buyers=min_repeat_buyers).fit(x[gg_rows], m[gg_rows])
         if not gg.converged_:
-            raise InsufficientDataError("the Gamma-Gamma fit did not converge")
+            raise _insufficient("gg_converge")
         spend = gg.expected_spend(x, m)
     except InsufficientDataError as exc:
         method = METHOD_OBSERVED_SPEND
-        message = (f"Spend per order does not suit the Gamma-Gamma model ({exc}); expected "
-                   "spend is each account's own mean order value.")
+        message = i18n.t("customer_value.clv.observed_spend", language,
+                         reason=_reason_text(exc, language))
         spend = summary["mean_order_value"].to_numpy(dtype="float64")
     monthly = monthly_expected_purchases(bg, x, t_x, T, horizon_months=horizon_months,
                                          time_unit=time_unit)
@@ -1131,7 +1151,7 @@ def calibration_end_for(as_of: Any, holdout_months: int) -> dt.date:
 
 def holdout_check(ws: Any, as_of: Any, *, holdout_months: int = 6, time_unit: str = "week",
                   max_bucket: int = 7, min_customers: int = MIN_CUSTOMERS,
-                  min_repeat_buyers: int = MIN_REPEAT_BUYERS) -> HoldoutCheck:
+                  min_repeat_buyers: int = MIN_REPEAT_BUYERS, language: str = "en") -> HoldoutCheck:
     """Fit BG/NBD on data up to ``as_of - holdout_months`` and predict the holdout period.
 
     Parameters
@@ -1145,6 +1165,8 @@ def holdout_check(ws: Any, as_of: Any, *, holdout_months: int = 6, time_unit: st
         Calibration repeat purchases at or above this are grouped together.
     min_customers, min_repeat_buyers : int
         As in :func:`fit_clv`.
+    language : {"en", "zh"}
+        Language of the message.
 
     Returns
     -------
@@ -1159,8 +1181,8 @@ def holdout_check(ws: Any, as_of: Any, *, holdout_months: int = 6, time_unit: st
             summary["frequency"], summary["recency"], summary["T"])
     except InsufficientDataError as exc:
         return HoldoutCheck(empty, calibration_end=cal_end, customers=len(summary),
-                            message=f"No holdout check: in the calibration period up to "
-                                    f"{cal_end}, {exc}.")
+                            message=i18n.t("customer_value.holdout.none", language, date=cal_end,
+                                           reason=_reason_text(exc, language)))
     duration = float(summary["holdout_duration"].iloc[0])
     predicted = bg.expected_purchases(duration, summary["frequency"], summary["recency"],
                                       summary["T"])
@@ -1179,13 +1201,14 @@ def holdout_check(ws: Any, as_of: Any, *, holdout_months: int = 6, time_unit: st
     return HoldoutCheck(by, corr, error, total_pred, total_actual, cal_end, len(summary))
 
 
-def plot_holdout(check: HoldoutCheck, *, ax=None):
+def plot_holdout(check: HoldoutCheck, *, ax=None, language: str = "en"):
     """Predicted against actual holdout purchases per calibration-frequency bucket.
 
     Parameters
     ----------
     check : HoldoutCheck
     ax : matplotlib.axes.Axes, optional
+    language : {"en", "zh"}
 
     Returns
     -------
@@ -1195,17 +1218,20 @@ def plot_holdout(check: HoldoutCheck, *, ax=None):
         _, ax = plt.subplots()
     data = check.by_bucket
     pos = np.arange(len(data))
-    ax.bar(pos - 0.2, data["actual"], width=0.4, label="actual", color="#1f4e79")
-    ax.bar(pos + 0.2, data["predicted"], width=0.4, label="predicted", color="#f5b041")
+    def say(key: str) -> str:
+        return i18n.t(f"customer_value.chart.{key}", language)
+
+    ax.bar(pos - 0.2, data["actual"], width=0.4, label=say("actual"), color="#1f4e79")
+    ax.bar(pos + 0.2, data["predicted"], width=0.4, label=say("predicted"), color="#f5b041")
     ax.set_xticks(pos, data["bucket"])
-    ax.set_xlabel("repeat purchases in the calibration period")
-    ax.set_ylabel("purchases per account in holdout")
-    ax.set_title("Holdout check: predicted vs actual purchases")
+    ax.set_xlabel(say("holdout_x"))
+    ax.set_ylabel(say("holdout_y"))
+    ax.set_title(say("holdout_title"))
     ax.legend()
     return ax
 
 
-def plot_p_alive(scores: pd.DataFrame, *, ax=None):
+def plot_p_alive(scores: pd.DataFrame, *, ax=None, language: str = "en"):
     """Histogram of P(alive) across buying accounts.
 
     Parameters
@@ -1213,6 +1239,7 @@ def plot_p_alive(scores: pd.DataFrame, *, ax=None):
     scores : pandas.DataFrame
         :attr:`ClvResult.table` (or any frame with ``p_alive``).
     ax : matplotlib.axes.Axes, optional
+    language : {"en", "zh"}
 
     Returns
     -------
@@ -1222,13 +1249,13 @@ def plot_p_alive(scores: pd.DataFrame, *, ax=None):
         _, ax = plt.subplots()
     values = scores["p_alive"].dropna()
     if values.empty:
-        ax.text(0.5, 0.5, "no churn model:\nP(alive) not estimated", ha="center", va="center",
-                transform=ax.transAxes)
+        ax.text(0.5, 0.5, i18n.t("customer_value.chart.no_churn_model", language), ha="center",
+                va="center", transform=ax.transAxes)
     else:
         ax.hist(values, bins=np.linspace(0, 1, 21), color="#1f4e79", edgecolor="white")
-    ax.set_xlabel("P(alive): probability the account still buys")
-    ax.set_ylabel("accounts")
-    ax.set_title("How likely accounts are to still be active")
+    ax.set_xlabel(i18n.t("customer_value.chart.p_alive_axis", language))
+    ax.set_ylabel(i18n.t("customer_value.chart.accounts", language))
+    ax.set_title(i18n.t("customer_value.chart.p_alive_title", language))
     return ax
 
 
@@ -1236,7 +1263,7 @@ __all__ = [
     "METHOD_HISTORICAL", "METHOD_MODEL", "METHOD_OBSERVED_SPEND", "TIME_UNITS", "BetaGeoModel", "ClvResult",
     "GammaGammaModel", "HoldoutCheck", "InsufficientDataError", "bgnbd_loglik",
     "calibration_end_for", "check_time_unit", "discount_weights", "discounted_clv", "fit_clv",
-    "gamma_gamma_loglik", "historical_clv", "holdout_check", "monthly_expected_purchases",
+    "gamma_gamma_loglik", "historical_clv", "holdout_check", "method_label", "monthly_expected_purchases",
     "numerical_hessian", "plot_holdout", "plot_p_alive", "profit_clv", "purchase_summary", "simulate_bgnbd",
     "simulate_gamma_gamma",
 ]

@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from helpers import i18n
 from helpers.errors import ParamError
 
 
@@ -141,7 +142,7 @@ def dependency_risk(table: pd.DataFrame, value_col: str, *, top: Iterable[int] =
     return out
 
 
-def plot_pareto(curve: pd.DataFrame, *, ax=None, title: str = "Value concentration"):
+def plot_pareto(curve: pd.DataFrame, *, ax=None, title: str | None = None, language: str = "en"):
     """Pareto (Lorenz-type) curve with the line of perfect equality.
 
     Parameters
@@ -149,29 +150,35 @@ def plot_pareto(curve: pd.DataFrame, *, ax=None, title: str = "Value concentrati
     curve : pandas.DataFrame
         Output of :func:`pareto_curve`.
     ax : matplotlib.axes.Axes, optional
-    title : str
+    title : str, optional
+        Defaults to "Value concentration" in ``language``.
+    language : {"en", "zh"}
+        Language of the title, labels and legend.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
+    def say(key: str, **values) -> str:
+        return i18n.t(f"customer_value.chart.{key}", language, **values)
+
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4.5))
     ax.plot(curve["account_share"] * 100, curve["value_share"] * 100, color="#1f4e79", lw=2,
-            label="accounts, largest first")
-    ax.plot([0, 100], [0, 100], color="#7f8c8d", ls="--", lw=1, label="equal value")
+            label=say("pareto_curve"))
+    ax.plot([0, 100], [0, 100], color="#7f8c8d", ls="--", lw=1, label=say("pareto_equal"))
     n = len(curve) - 1
     if n >= 5:
         top20 = curve.iloc[int(np.ceil(0.2 * n))]
         ax.scatter([top20.account_share * 100], [top20.value_share * 100], color="#e74c3c",
                    zorder=3)
-        ax.annotate(f"top 20% hold {top20.value_share:.0%}",
+        ax.annotate(say("pareto_top20", share=f"{top20.value_share:.0%}"),
                     (top20.account_share * 100, top20.value_share * 100),
                     textcoords="offset points", xytext=(10, -15), fontsize=9)
-    ax.set_xlabel("% of accounts")
-    ax.set_ylabel("% of value")
+    ax.set_xlabel(say("pareto_x"))
+    ax.set_ylabel(say("pareto_y"))
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 101)
-    ax.set_title(title)
+    ax.set_title(say("concentration") if title is None else title)
     ax.legend(loc="lower right")
     return ax

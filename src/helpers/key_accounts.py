@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import clv as clv_mod
+from helpers import i18n
 from helpers import rfm as rfm_mod
 from helpers.errors import DataError, ParamError
 from helpers.features import account_features, parse_as_of
@@ -472,7 +473,8 @@ def check_criteria(criteria: Mapping[str, Any] | None,
     return crit
 
 
-def _criteria_checks(accounts: pd.DataFrame, crit: dict) -> tuple[pd.DataFrame, list[str]]:
+def _criteria_checks(accounts: pd.DataFrame, crit: dict, language: str = "en"
+                     ) -> tuple[pd.DataFrame, list[str]]:
     """One boolean column per applied criterion, and notes on skipped ones."""
     value_col = crit["value_column"]
     if value_col not in accounts:
@@ -483,14 +485,13 @@ def _criteria_checks(accounts: pd.DataFrame, crit: dict) -> tuple[pd.DataFrame, 
     if crit["min_fit_score"] is not None:
         fit = accounts["fit_score"].astype("float64") if "fit_score" in accounts else None
         if fit is None or fit.isna().all():
-            notes.append("min_fit_score was skipped: the table has no fit score.")
+            notes.append(i18n.t("customer_value.criteria.no_fit", language))
         else:
             checks["min_fit_score"] = fit >= float(crit["min_fit_score"])
     if crit["min_p_alive"] is not None:
         alive = accounts["p_alive"].astype("float64") if "p_alive" in accounts else None
         if alive is None or alive.isna().all():
-            notes.append("min_p_alive was skipped: no P(alive) (the historical-average CLV "
-                         "has no churn model).")
+            notes.append(i18n.t("customer_value.criteria.no_p_alive", language))
         else:
             checks["min_p_alive"] = alive >= float(crit["min_p_alive"])
     if crit["strategic_industries"]:
@@ -501,21 +502,29 @@ def _criteria_checks(accounts: pd.DataFrame, crit: dict) -> tuple[pd.DataFrame, 
     return checks.fillna(False).astype(bool), notes
 
 
-def _reason(row: pd.Series, crit: dict, applied: Sequence[str], currency: str) -> str:
-    label = "profit CLV" if crit["value_column"] == "profit_clv" else "CLV"
-    parts = [f"{label} {row[crit['value_column']]:,.0f} {currency}".strip()
-             + f" >= {crit['min_clv']:,.0f}"]
+def _reason(row: pd.Series, crit: dict, applied: Sequence[str], currency: str,
+            language: str = "en") -> str:
+    def say(key: str, **values) -> str:
+        return i18n.t(f"customer_value.reason.{key}", language, **values)
+
+    label = say("profit_clv" if crit["value_column"] == "profit_clv" else "clv")
+    parts = [say("value", label=label,
+                 value=f"{row[crit['value_column']]:,.0f} {currency}".strip(),
+                 minimum=f"{crit['min_clv']:,.0f}")]
     if "min_fit_score" in applied:
-        parts.append(f"fit {row['fit_score']:.2f} >= {crit['min_fit_score']:.2f}")
+        parts.append(say("fit", fit=f"{row['fit_score']:.2f}",
+                         minimum=f"{crit['min_fit_score']:.2f}"))
     if "min_p_alive" in applied:
-        parts.append(f"P(alive) {row['p_alive']:.0%} >= {crit['min_p_alive']:.0%}")
+        parts.append(say("p_alive", p_alive=f"{row['p_alive']:.0%}",
+                         minimum=f"{crit['min_p_alive']:.0%}"))
     if "strategic_industries" in applied:
-        parts.append(f"{row['industry']} is a strategic industry")
-    return "; ".join(parts) + f"; rank {int(row['rank'])} of {int(row['eligible'])} eligible"
+        parts.append(say("industry", industry=row["industry"]))
+    parts.append(say("rank", rank=int(row["rank"]), eligible=int(row["eligible"])))
+    return say("join").join(parts)
 
 
 def select_key_accounts(accounts: pd.DataFrame, criteria: Mapping[str, Any] | None = None, *,
-                        currency: str = "") -> pd.DataFrame:
+                        currency: str = "", language: str = "en") -> pd.DataFrame:
     """Choose key accounts by explicit criteria, ranked by value, up to the capacity.
 
     An account qualifies when it meets every applied criterion (value at least
@@ -534,6 +543,8 @@ def select_key_accounts(accounts: pd.DataFrame, criteria: Mapping[str, Any] | No
         See :func:`check_criteria`; missing keys take :data:`DEFAULT_CRITERIA`.
     currency : str
         Currency label used in the reasons.
+    language : {"en", "zh"}
+        Language of the reasons and notes.
 
     Returns
     -------
@@ -543,7 +554,7 @@ def select_key_accounts(accounts: pd.DataFrame, criteria: Mapping[str, Any] | No
     """
     inds = accounts["industry"].unique() if "industry" in accounts else None
     crit = check_criteria(criteria, inds)
-    checks, notes = _criteria_checks(accounts, crit)
+    checks, notes = _criteria_checks(accounts, crit, language)
     ok = checks.all(axis=1)
     value_col = crit["value_column"]
     eligible = accounts[ok].sort_values([value_col, "account_id"], ascending=[False, True],
@@ -552,7 +563,7 @@ def select_key_accounts(accounts: pd.DataFrame, criteria: Mapping[str, Any] | No
     chosen.insert(0, "rank", np.arange(1, len(chosen) + 1))
     chosen["eligible"] = len(eligible)
     applied = list(checks.columns)
-    chosen["reason"] = pd.Series([_reason(row, crit, applied, currency)
+    chosen["reason"] = pd.Series([_reason(row, crit, applied, currency, language)
                                   for _, row in chosen.iterrows()], index=chosen.index,
                                  dtype="object")
     keep = ["rank", "account_id", "account_name", "industry", "size_band", "owner",
@@ -604,7 +615,7 @@ def read_fit_scores(path: str | Path) -> pd.DataFrame:
 
 
 def compare_with_previous(selection: pd.DataFrame, previous: pd.DataFrame,
-                          accounts: pd.DataFrame) -> pd.DataFrame:
+                          accounts: pd.DataFrame, *, language: str = "en") -> pd.DataFrame:
     """Promotions and demotions against a previous key-account list.
 
     Parameters
@@ -615,6 +626,8 @@ def compare_with_previous(selection: pd.DataFrame, previous: pd.DataFrame,
         Previous list with ``account_id``.
     accounts : pandas.DataFrame
         The table the selection was made from.
+    language : {"en", "zh"}
+        Language of ``why`` (``change`` keeps its English codes).
 
     Returns
     -------
@@ -633,16 +646,17 @@ def compare_with_previous(selection: pd.DataFrame, previous: pd.DataFrame,
     for acc in now:
         change = "kept" if acc in before else "promoted"
         rank = int(selection.loc[selection.account_id == acc, "rank"].iloc[0])
-        rows.append((acc, change, f"rank {rank} now"))
+        rows.append((acc, change, i18n.t("customer_value.why.rank_now", language, rank=rank)))
     for acc in before:
         if acc in now:
             continue
         if acc not in by_id.index:
-            rows.append((acc, "demoted", "no longer in the data"))
+            rows.append((acc, "demoted", i18n.t("customer_value.why.gone", language)))
             continue
         failed = [c for c in checks.columns if not bool(checks.loc[acc, c])]
-        why = ("fails " + ", ".join(failed) if failed
-               else f"still qualifies but ranks below the capacity of {crit['capacity']}")
+        why = (i18n.t("customer_value.why.fails", language, criteria=", ".join(failed)) if failed
+               else i18n.t("customer_value.why.below_capacity", language,
+                           capacity=crit["capacity"]))
         rows.append((acc, "demoted", why))
     out = pd.DataFrame(rows, columns=["account_id", "change", "why"])
     names = by_id["account_name"] if "account_name" in by_id else None
@@ -720,7 +734,8 @@ def latest_feedback(ws: Any, account_ids: Sequence[str], as_of: Any) -> pd.DataF
     return frame[cols]
 
 
-def next_actions(profile: Mapping[str, Any], currency: str = "", *, limit: int = 3) -> list[str]:
+def next_actions(profile: Mapping[str, Any], currency: str = "", *, limit: int = 3,
+                 language: str = "en") -> list[str]:
     """Recommended next actions for one key account, from simple documented rules.
 
     In priority order: slowing purchases (P(alive) under 60%), a detractor NPS (0-6) or
@@ -734,45 +749,46 @@ def next_actions(profile: Mapping[str, Any], currency: str = "", *, limit: int =
         One dossier row (see :func:`dossiers`).
     currency : str
     limit : int
+    language : {"en", "zh"}
 
     Returns
     -------
     list of str
     """
+    def say(key: str, **values) -> str:
+        return i18n.t(f"customer_value.action.{key}", language, **values)
+
     acts: list[str] = []
     p_alive = profile.get("p_alive")
     if p_alive is not None and pd.notna(p_alive) and p_alive < 0.6:
-        acts.append(f"Buying has slowed (P(alive) {p_alive:.0%}): book an executive check-in "
-                    "within 30 days.")
+        acts.append(say("slowing", p_alive=f"{p_alive:.0%}"))
     nps = profile.get("nps")
     pains = profile.get("pain_points")
     pains = str(pains).replace(";", ", ") if pains is not None and pd.notna(pains) else ""
     if nps is None or pd.isna(nps):
-        acts.append("No survey answer on record: ask for feedback at the next business review.")
+        acts.append(say("no_survey"))
     elif nps <= 6:
-        acts.append(f"Detractor (NPS {int(nps)}): close the loop"
-                    + (f" on {pains}." if pains else " with the decision makers."))
+        acts.append(say("detractor_pains", nps=int(nps), pains=pains) if pains
+                    else say("detractor", nps=int(nps)))
     growth = profile.get("revenue_growth")
     if growth is not None and pd.notna(growth) and growth <= -0.2:
-        acts.append(f"Revenue {growth:.0%} against last year: review the account plan with the "
-                    "owner.")
+        acts.append(say("revenue_down", growth=f"{growth:.0%}"))
     opp = profile.get("opp_open")
     amount = profile.get("pipeline_open_amount")
     if opp is not None and pd.notna(opp) and opp > 0:
         worth = f"{amount:,.0f} {currency}".strip()
-        acts.append(f"Move {int(opp)} open opportunit{'y' if opp == 1 else 'ies'} ({worth}) to a "
-                    "decision.")
+        acts.append(say("move_one" if opp == 1 else "move_many", count=int(opp), amount=worth))
     else:
-        acts.append("No open pipeline: plan a joint growth opportunity.")
+        acts.append(say("no_pipeline"))
     lines = profile.get("product_lines")
     if lines is not None and pd.notna(lines) and lines <= 2:
-        acts.append(f"Buys from {int(lines)} product line{'s' if lines != 1 else ''}: run a "
-                    "cross-sell workshop.")
+        acts.append(say("cross_sell_one" if lines == 1 else "cross_sell_many", count=int(lines)))
     return acts[:limit]
 
 
 def dossiers(ws: Any, selection: pd.DataFrame, table: pd.DataFrame, as_of: Any, *,
-             months: int = 24, currency: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
+             months: int = 24, currency: str = "", language: str = "en"
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Compact dossier data for each selected key account.
 
     Parameters
@@ -786,6 +802,8 @@ def dossiers(ws: Any, selection: pd.DataFrame, table: pd.DataFrame, as_of: Any, 
     months : int, default 24
         Length of the revenue trend.
     currency : str
+    language : {"en", "zh"}
+        Language of the next actions.
 
     Returns
     -------
@@ -805,7 +823,8 @@ def dossiers(ws: Any, selection: pd.DataFrame, table: pd.DataFrame, as_of: Any, 
     prof.insert(0, "rank", selection["rank"].to_numpy())
     names = prof["account_name"] if "account_name" in prof else prof["account_id"]
     prof["label"] = prof["rank"].astype(str) + ". " + names.astype(str)
-    prof["actions"] = [next_actions(row, currency) for row in prof.to_dict("records")]
+    prof["actions"] = [next_actions(row, currency, language=language)
+                       for row in prof.to_dict("records")]
     trend = monthly_revenue(ws, ids, as_of, months=months)
     by_acc = trend.sort_values("month").groupby("account_id", sort=False)["revenue"]
     prof["trend_sparkline"] = prof["account_id"].map(by_acc.agg(sparkline))
@@ -832,50 +851,64 @@ def sparkline(values: Any) -> str:
     return "".join("·" if x <= 0 else SPARK_BLOCKS[int(i)] for x, i in zip(v, level, strict=True))
 
 
-def dossier_markdown(profile: Mapping[str, Any], currency: str = "") -> str:
+def value_label(kind: str, value: Any, language: str = "en") -> str:
+    """A value tier (``kind="tier"``) or dossier stage (``kind="stage"``) in the report
+    language; unknown values are shown as they are."""
+    key = f"customer_value.{kind}.{value}"
+    return i18n.t(key, language) if key in i18n.LABELS else str(value)
+
+
+def dossier_markdown(profile: Mapping[str, Any], currency: str = "", *,
+                     language: str = "en") -> str:
     """Markdown for one dossier: heading, profile line, value line, feedback and actions.
 
     Returns
     -------
     str
     """
+    def say(key: str, **values) -> str:
+        return i18n.t(f"customer_value.dossier.{key}", language, **values)
+
+    na = say("na")
+
     def money(v):
-        return "n/a" if v is None or pd.isna(v) else f"{v:,.0f} {currency}".strip()
+        return na if v is None or pd.isna(v) else f"{v:,.0f} {currency}".strip()
 
     def pct(v):
-        return "n/a" if v is None or pd.isna(v) else f"{v:.0%}"
+        return na if v is None or pd.isna(v) else f"{v:.0%}"
 
     emp = profile.get("size_band")
+    stage, tier = profile.get("stage"), profile.get("value_tier")
     lines = [
         f"### {int(profile['rank'])}. {profile.get('account_name', profile['account_id'])}",
-        f"**Profile:** {profile.get('industry', 'n/a')}, {emp if pd.notna(emp) else 'size n/a'}"
-        f", {profile.get('region', 'n/a')}; owner {profile.get('owner', 'n/a')}; "
-        f"stage **{profile.get('stage', 'n/a')}**; tier **{profile.get('value_tier', 'n/a')}**.",
-        f"**Value:** profit CLV {money(profile.get('profit_clv'))} (CLV "
-        f"{money(profile.get('clv'))}); P(alive) {pct(profile.get('p_alive'))}; revenue last 12 "
-        f"months {money(profile.get('revenue_12m'))} ({pct(profile.get('revenue_growth'))} "
-        "against the year before).",
+        say("profile", industry=profile.get("industry", na), size=emp if pd.notna(emp) else say("size_na"),
+            region=profile.get("region", na), owner=profile.get("owner", na),
+            stage=na if stage is None else value_label("stage", stage, language),
+            tier=na if tier is None else value_label("tier", tier, language)),
+        say("value", profit_clv=money(profile.get("profit_clv")), clv=money(profile.get("clv")),
+            p_alive=pct(profile.get("p_alive")), revenue=money(profile.get("revenue_12m")),
+            growth=pct(profile.get("revenue_growth"))),
     ]
     opp = profile.get("opp_open")
-    opp_text = (f"{int(opp)} open, {money(profile.get('pipeline_open_amount'))}"
-                if opp is not None and pd.notna(opp) else "n/a")
+    opp_text = (say("open", count=int(opp), amount=money(profile.get("pipeline_open_amount")))
+                if opp is not None and pd.notna(opp) else na)
     nps = profile.get("nps")
     pains = profile.get("pain_points")
-    fb = f"NPS {int(nps)}" if nps is not None and pd.notna(nps) else "no NPS"
+    fb = say("nps", nps=int(nps)) if nps is not None and pd.notna(nps) else say("no_nps")
     if pains is not None and pd.notna(pains) and str(pains):
-        fb += f"; pain points: {str(pains).replace(';', ', ')}"
+        fb += say("pains", pains=str(pains).replace(";", ", "))
     spark = profile.get("trend_sparkline")
     if spark:
-        lines.append(f"**Revenue, last {profile.get('trend_months', 24)} months:** `{spark}` "
-                     f"(monthly peak {money(profile.get('trend_peak'))}).")
-    lines.append(f"**Pipeline:** {opp_text}. **Feedback:** {fb}.")
+        lines.append(say("trend", months=profile.get("trend_months", 24), spark=spark,
+                         peak=money(profile.get("trend_peak"))))
+    lines.append(say("pipeline", pipeline=opp_text, feedback=fb))
     actions = profile.get("actions") or []
-    lines.append("**Next actions:**\n" + "\n".join(f"- {a}" for a in actions))
+    lines.append(say("actions") + "\n" + "\n".join(f"- {a}" for a in actions))
     return "\n\n".join(lines)
 
 
 def plot_revenue_trends(trend: pd.DataFrame, *, labels: Mapping[str, str] | None = None,
-                        ncols: int = 4, axes=None, currency: str = ""):
+                        ncols: int = 4, axes=None, currency: str = "", language: str = "en"):
     """Small multiples: one monthly revenue panel per account, in the order of ``trend``.
 
     Parameters
@@ -889,6 +922,7 @@ def plot_revenue_trends(trend: pd.DataFrame, *, labels: Mapping[str, str] | None
     axes : array of matplotlib.axes.Axes, optional
         At least one per account.
     currency : str
+    language : {"en", "zh"}
 
     Returns
     -------
@@ -908,8 +942,9 @@ def plot_revenue_trends(trend: pd.DataFrame, *, labels: Mapping[str, str] | None
     for ax in flat[len(ids):]:
         ax.set_visible(False)
     if len(ids):
-        flat[0].figure.suptitle(f"Monthly revenue per key account ({currency})".replace(" ()", ""),
-                                fontweight="bold")
+        title = (i18n.t("customer_value.chart.trends_title", language, currency=currency) if currency
+                 else i18n.t("customer_value.chart.trends_title_plain", language))
+        flat[0].figure.suptitle(title, fontweight="bold")
     return np.asarray(axes)
 
 

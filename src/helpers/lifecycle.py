@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from helpers import i18n
 from helpers.contract import LIFECYCLE_STAGES
 from helpers.errors import DataError, ParamError
 from helpers.features import TableSource, parse_as_of
@@ -182,13 +183,24 @@ def check_rules(rules: Mapping[str, Any] | None = None) -> dict[str, dict[str, A
     return merged
 
 
-def describe_rules(rules: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def stage_label(stage: Any, language: str = "en") -> str:
+    """A lifecycle stage (or :data:`ENTRANT`) in the report language; other values as given."""
+    key = "entrant" if stage == ENTRANT else stage
+    if key in STAGES or key == "entrant":
+        return i18n.t(f"customer_segmentation.stage.{key}", language)
+    return str(stage)
+
+
+def describe_rules(rules: Mapping[str, Any] | None = None, *, language: str = "en"
+                   ) -> pd.DataFrame:
     """The rule table in plain words, in precedence order, for reports.
 
     Parameters
     ----------
     rules : mapping, optional
         As for :func:`check_rules`.
+    language : {"en", "zh"}
+        Language of the rule texts (the ``stage`` column keeps the stage names).
 
     Returns
     -------
@@ -196,21 +208,24 @@ def describe_rules(rules: Mapping[str, Any] | None = None) -> pd.DataFrame:
         Columns ``precedence``, ``stage`` and ``rule``.
     """
     r = check_rules(rules)
+
+    def say(key: str, **values) -> str:
+        return i18n.t(f"customer_segmentation.{key}", language, **values)
+
     text = {
-        "prospect": f"no more than {r['prospect']['max_orders']:g} orders",
-        "churned": (f"no order for at least {r['churned']['min_days_since_last_order']:g} days "
-                    f"and for more than {r['churned']['gap_multiple']:g}x the account's "
-                    "median gap between orders"),
-        "new": f"first order within the last {r['new']['max_days_since_first_order']:g} days",
-        "declining": (f"last 12 months' {r['declining']['metric']} at most "
-                      f"{r['declining']['max_trend_ratio']:g}x the 12 months before"),
-        "growth": (f"last 12 months' {r['growth']['metric']} at least "
-                   f"{r['growth']['min_trend_ratio']:g}x the 12 months before"),
-        "mature": "every other customer: steady buying",
+        "prospect": say("rule.prospect", max_orders=f"{r['prospect']['max_orders']:g}"),
+        "churned": say("rule.churned", days=f"{r['churned']['min_days_since_last_order']:g}",
+                       multiple=f"{r['churned']['gap_multiple']:g}"),
+        "new": say("rule.new", days=f"{r['new']['max_days_since_first_order']:g}"),
+        "declining": say("rule.declining", metric=say(f"metric.{r['declining']['metric']}"),
+                         ratio=f"{r['declining']['max_trend_ratio']:g}"),
+        "growth": say("rule.growth", metric=say(f"metric.{r['growth']['metric']}"),
+                      ratio=f"{r['growth']['min_trend_ratio']:g}"),
+        "mature": say("rule.mature"),
     }
     rows = []
     for i, stage in enumerate(PRECEDENCE, start=1):
-        rule = text[stage] if r[stage].get("enabled", True) else "(disabled)"
+        rule = text[stage] if r[stage].get("enabled", True) else say("rule.disabled")
         rows.append({"precedence": i, "stage": stage, "rule": rule})
     return pd.DataFrame(rows)
 
@@ -616,13 +631,26 @@ def check_playbooks(playbooks: Mapping[str, Any] | None = None) -> dict[str, dic
     return merged
 
 
-def playbook_table(playbooks: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def _playbook_text(stage: str, key: str, value: Any, language: str) -> str:
+    """One playbook field as text: the translated default, or the given text as it is."""
+    if value == DEFAULT_PLAYBOOKS[stage][key]:
+        return i18n.t(f"customer_segmentation.playbook.{stage}.{key}", language)
+    if isinstance(value, str):
+        return value
+    return i18n.t("customer_segmentation.list_separator", language).join(value)
+
+
+def playbook_table(playbooks: Mapping[str, Any] | None = None, *, language: str = "en"
+                   ) -> pd.DataFrame:
     """The playbooks as a table, one row per stage.
 
     Parameters
     ----------
     playbooks : mapping, optional
         See :func:`check_playbooks`.
+    language : {"en", "zh"}
+        Default playbook texts are translated; texts given in ``playbooks`` are shown as
+        they are.
 
     Returns
     -------
@@ -632,14 +660,13 @@ def playbook_table(playbooks: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """
     p = check_playbooks(playbooks)
     return pd.DataFrame([
-        {"stage": s, "action": p[s]["action"], "objective": p[s]["objective"],
-         "channels": ", ".join(p[s]["channels"]), "content": ", ".join(p[s]["content"])}
+        {"stage": s, **{key: _playbook_text(s, key, p[s][key], language) for key in _PLAYBOOK_KEYS}}
         for s in STAGES
     ])
 
 
-def recommend_actions(stages: pd.DataFrame, playbooks: Mapping[str, Any] | None = None
-                      ) -> pd.DataFrame:
+def recommend_actions(stages: pd.DataFrame, playbooks: Mapping[str, Any] | None = None, *,
+                      language: str = "en") -> pd.DataFrame:
     """Attach each account's stage playbook.
 
     Parameters
@@ -648,6 +675,8 @@ def recommend_actions(stages: pd.DataFrame, playbooks: Mapping[str, Any] | None 
         ``account_id`` and ``stage``.
     playbooks : mapping, optional
         See :func:`check_playbooks`.
+    language : {"en", "zh"}
+        As for :func:`playbook_table`.
 
     Returns
     -------
@@ -655,7 +684,7 @@ def recommend_actions(stages: pd.DataFrame, playbooks: Mapping[str, Any] | None 
         ``account_id``, ``stage``, ``action``, ``objective``, ``channels``, ``content``, in
         the row order of ``stages``.
     """
-    table = playbook_table(playbooks)
+    table = playbook_table(playbooks, language=language)
     out = stages[["account_id", "stage"]].copy()
     key = out["stage"].astype("object")
     for col in ("action", "objective", "channels", "content"):
@@ -685,7 +714,7 @@ def action_counts(actions: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- charts
 
 
-def plot_stage_mix(mix: pd.DataFrame, *, ax=None, title: str = "Lifecycle stage mix"):
+def plot_stage_mix(mix: pd.DataFrame, *, ax=None, title: str | None = None, language: str = "en"):
     """Bar chart of accounts per stage, in stage order, labelled with shares.
 
     Parameters
@@ -693,7 +722,9 @@ def plot_stage_mix(mix: pd.DataFrame, *, ax=None, title: str = "Lifecycle stage 
     mix : pandas.DataFrame
         From :func:`stage_mix`.
     ax : matplotlib.axes.Axes, optional
-    title : str
+    title : str, optional
+        Defaults to "Lifecycle stage mix" in ``language``.
+    language : {"en", "zh"}
 
     Returns
     -------
@@ -701,15 +732,16 @@ def plot_stage_mix(mix: pd.DataFrame, *, ax=None, title: str = "Lifecycle stage 
     """
     if ax is None:
         _, ax = plt.subplots()
-    bars = ax.bar(mix["stage"].astype(str), mix["accounts"], color="#2e86c1")
+    bars = ax.bar([stage_label(s, language) for s in mix["stage"].astype(str)], mix["accounts"],
+                  color="#2e86c1")
     ax.bar_label(bars, labels=[f"{s:.0%}" for s in mix["share"]], padding=2, fontsize=8)
-    ax.set_ylabel("accounts")
-    ax.set_title(title)
+    ax.set_ylabel(i18n.t("customer_segmentation.chart.accounts", language))
+    ax.set_title(i18n.t("customer_segmentation.chart.stage_mix", language) if title is None else title)
     return ax
 
 
-def plot_migration(shares: pd.DataFrame, *, ax=None,
-                   title: str = "Where each stage moved (share of row)"):
+def plot_migration(shares: pd.DataFrame, *, ax=None, title: str | None = None,
+                   language: str = "en"):
     """Heatmap of migration shares (rows: earlier stage, columns: stage now).
 
     Parameters
@@ -717,7 +749,10 @@ def plot_migration(shares: pd.DataFrame, *, ax=None,
     shares : pandas.DataFrame
         From :func:`migration_shares`.
     ax : matplotlib.axes.Axes, optional
-    title : str
+    title : str, optional
+        Defaults to "Where each stage moved (share of row)" in ``language``.
+    language : {"en", "zh"}
+        Language of the title, axis labels and stage names.
 
     Returns
     -------
@@ -725,9 +760,11 @@ def plot_migration(shares: pd.DataFrame, *, ax=None,
     """
     if ax is None:
         _, ax = plt.subplots()
+    shares = shares.rename(index=lambda s: stage_label(s, language),
+                           columns=lambda s: stage_label(s, language))
     sns.heatmap(shares * 100, annot=True, fmt=".0f", cmap="Blues", cbar=False, ax=ax,
                 linewidths=0.5, vmin=0, vmax=100)
-    ax.set_xlabel("stage now")
-    ax.set_ylabel("stage before")
-    ax.set_title(title)
+    ax.set_xlabel(i18n.t("customer_segmentation.chart.stage_now", language))
+    ax.set_ylabel(i18n.t("customer_segmentation.chart.stage_before", language))
+    ax.set_title(i18n.t("customer_segmentation.chart.migration", language) if title is None else title)
     return ax

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from helpers import i18n
 from helpers.errors import ParamError
 
 #: Named segments on the R x F grid, first match wins; every cell is covered.
@@ -245,7 +246,18 @@ def rfm_grid(rfm: pd.DataFrame) -> pd.DataFrame:
     return grid
 
 
-def plot_rfm_heatmap(grid: pd.DataFrame, *, ax=None, q: int = 5, currency: str = ""):
+def segment_label(name: str, language: str = "en") -> str:
+    """An RFM segment name in the report language.
+
+    The default names (:data:`DEFAULT_SEGMENTS`, :data:`NO_PURCHASES`, :data:`OTHER`) are
+    translated; names set in the parameters are shown as they are.
+    """
+    key = f"customer_value.rfm_segment.{str(name).lower().replace(' ', '_')}"
+    return i18n.t(key, language, default=str(name)) if key in i18n.LABELS else str(name)
+
+
+def plot_rfm_heatmap(grid: pd.DataFrame, *, ax=None, q: int = 5, currency: str = "",
+                     language: str = "en"):
     """R x F heatmap coloured by mean monetary value, annotated with value and accounts.
 
     Parameters
@@ -257,6 +269,8 @@ def plot_rfm_heatmap(grid: pd.DataFrame, *, ax=None, q: int = 5, currency: str =
         Score levels.
     currency : str
         Label for the money values.
+    language : {"en", "zh"}
+        Language of the labels.
 
     Returns
     -------
@@ -274,13 +288,15 @@ def plot_rfm_heatmap(grid: pd.DataFrame, *, ax=None, q: int = 5, currency: str =
         for j in range(value.shape[1]):
             n = count.iat[i, j]
             if pd.notna(n) and n > 0:
-                labels[i, j] = f"{short_money(value.iat[i, j])}\n{int(n)} acc."
+                labels[i, j] = i18n.t("customer_value.chart.rfm_cell", language,
+                                      value=short_money(value.iat[i, j]), accounts=int(n))
     sns.heatmap(value, annot=labels, fmt="", cmap="Blues", cbar=True, ax=ax, linewidths=0.5,
                 annot_kws={"fontsize": 8},
-                cbar_kws={"label": f"mean monetary value {currency}".strip()})
-    ax.set_xlabel("F score (5 = most orders)")
-    ax.set_ylabel("R score (5 = most recent)")
-    ax.set_title("Recency x frequency: mean monetary value")
+                cbar_kws={"label": i18n.t("customer_value.chart.rfm_colorbar", language,
+                                          currency=currency).strip()})
+    ax.set_xlabel(i18n.t("customer_value.chart.rfm_x", language))
+    ax.set_ylabel(i18n.t("customer_value.chart.rfm_y", language))
+    ax.set_title(i18n.t("customer_value.chart.rfm_title", language))
     return ax
 
 

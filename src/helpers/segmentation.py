@@ -50,6 +50,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, export_text
 from threadpoolctl import threadpool_limits
 
+from helpers import i18n
+from helpers.contract import LIFECYCLE_STAGES
 from helpers.errors import DataError, ParamError
 
 OTHER = "Other"
@@ -80,10 +82,38 @@ _LOG_FEATURES = ("recency_days", "orders_per_year", "revenue_per_year", "avg_ord
                  "order_gap_days", "interactions_per_year")
 
 
-def _words(feature: str) -> tuple[str | None, str | None]:
+def _words(feature: str, language: str = "en") -> tuple[str | None, str | None]:
     if feature.startswith("share_"):
-        return f"{feature.removeprefix('share_').replace('_', ' ')}-engaged", None
-    return FEATURE_WORDS.get(feature, (f"high {feature}", f"low {feature}"))
+        channel = feature.removeprefix("share_").replace("_", " ")
+        return i18n.t("customer_segmentation.cluster.channel", language, channel=channel), None
+    if feature in FEATURE_WORDS:
+        high, low = FEATURE_WORDS[feature]
+        key = f"customer_segmentation.cluster.{feature}"
+        return (high and i18n.t(f"{key}.high", language, default=high),
+                low and i18n.t(f"{key}.low", language, default=low))
+    return (i18n.t("customer_segmentation.cluster.high", language, feature=feature),
+            i18n.t("customer_segmentation.cluster.low", language, feature=feature))
+
+
+def segment_label(label: str, language: str = "en") -> str:
+    """A rule-segment label in the report language.
+
+    :data:`OTHER` and lifecycle-stage parts are translated; industries and size bands come
+    from the data and stay as they are.
+    """
+    if label == OTHER:
+        return i18n.t("customer_segmentation.other", language)
+    return SEPARATOR.join(i18n.t(f"customer_segmentation.stage.{part}", language)
+                          if part in LIFECYCLE_STAGES else part
+                          for part in str(label).split(SEPARATOR))
+
+
+def feature_label(feature: str, language: str = "en") -> str:
+    """A readable name for a behavioural feature (see :func:`behaviour_features`)."""
+    if feature.startswith("share_"):
+        channel = feature.removeprefix("share_").replace("_", " ")
+        return i18n.t("customer_segmentation.feature.share", language, channel=channel)
+    return i18n.t(f"customer_segmentation.feature.{feature}", language, default=feature)
 
 
 def _clean_labels(values: pd.Series) -> pd.Series:
@@ -204,8 +234,10 @@ def segment_grid(frame: pd.DataFrame, *, value: str = "revenue_12m", top: int = 
 
 
 def plot_segment_grid(grid: pd.DataFrame, *, ax=None, title: str = "", fmt: str = ",.0f",
-                      scale: float = 1.0):
+                      scale: float = 1.0, language: str = "en"):
     """Annotated heatmap of :func:`segment_grid` (values divided by ``scale``).
+
+    Stage columns are named in ``language``.
 
     Returns
     -------
@@ -213,6 +245,7 @@ def plot_segment_grid(grid: pd.DataFrame, *, ax=None, title: str = "", fmt: str 
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.35 * len(grid) + 1.5))
+    grid = grid.rename(columns=lambda c: segment_label(c, language))
     sns.heatmap(grid / scale, annot=True, fmt=fmt, cmap="Blues", cbar=False, ax=ax,
                 linewidths=0.5)
     ax.set_title(title)
@@ -529,13 +562,17 @@ def _select_k(features, k_range, *, method, criterion, sample_size, search_size,
     return KSelection(table=table, k=int(table.loc[best, "k"]), criterion=criterion)
 
 
-def plot_k_selection(table: pd.DataFrame, *, ax=None, title: str = "Choosing the number of clusters"):
+def plot_k_selection(table: pd.DataFrame, *, ax=None, title: str | None = None,
+                     language: str = "en"):
     """Silhouette and Davies-Bouldin by k, the chosen k marked.
 
     Parameters
     ----------
     table : pandas.DataFrame
         :attr:`KSelection.table`.
+    title : str, optional
+        Defaults to "Choosing the number of clusters" in ``language``.
+    language : {"en", "zh"}
 
     Returns
     -------
@@ -543,21 +580,24 @@ def plot_k_selection(table: pd.DataFrame, *, ax=None, title: str = "Choosing the
     """
     if ax is None:
         _, ax = plt.subplots()
-    ax.plot(table["k"], table["silhouette"], marker="o", label="silhouette (higher is better)")
+    def say(key: str) -> str:
+        return i18n.t(f"customer_segmentation.chart.{key}", language)
+
+    ax.plot(table["k"], table["silhouette"], marker="o", label=say("silhouette_legend"))
     ax2 = ax.twinx()
     ax2.plot(table["k"], table["davies_bouldin"], marker="s", color="#f5b041",
-             label="Davies-Bouldin (lower is better)")
+             label=say("davies_bouldin_legend"))
     ax2.grid(False)
     chosen = table.loc[table["chosen"], "k"]
     for k in chosen:
         ax.axvline(k, color="#7f8c8d", linestyle="--", linewidth=1)
     ax.set_xlabel("k")
-    ax.set_ylabel("silhouette")
-    ax2.set_ylabel("Davies-Bouldin")
+    ax.set_ylabel(say("silhouette"))
+    ax2.set_ylabel(say("davies_bouldin"))
     lines = ax.get_legend_handles_labels()
     lines2 = ax2.get_legend_handles_labels()
     ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="best", fontsize=8)
-    ax.set_title(title)
+    ax.set_title(say("k_selection") if title is None else title)
     return ax
 
 
@@ -662,7 +702,8 @@ def cluster_zscores(pipeline: Pipeline, features: pd.DataFrame, labels: pd.Serie
     return Z.groupby(labels.to_numpy()).mean().sort_index()
 
 
-def name_clusters(zscores: pd.DataFrame, *, max_terms: int = 3, min_z: float = 0.4) -> dict:
+def name_clusters(zscores: pd.DataFrame, *, max_terms: int = 3, min_z: float = 0.4,
+                  language: str = "en") -> dict:
     """Readable names from each cluster's most distinctive features.
 
     A feature describes a cluster when its scaled mean is at least ``min_z`` standard
@@ -676,12 +717,15 @@ def name_clusters(zscores: pd.DataFrame, *, max_terms: int = 3, min_z: float = 0
         From :func:`cluster_zscores`.
     max_terms : int, default 3
     min_z : float, default 0.4
+    language : {"en", "zh"}
+        Language of the names (channel names come from the data and stay as they are).
 
     Returns
     -------
     dict
         cluster -> name.
     """
+    join = i18n.t("customer_segmentation.cluster.join", language)
     ranked: dict = {}
     for cluster, row in zscores.iterrows():
         terms = []
@@ -689,18 +733,18 @@ def name_clusters(zscores: pd.DataFrame, *, max_terms: int = 3, min_z: float = 0
             z = row[feature]
             if abs(z) < min_z:
                 break
-            word = _words(feature)[0 if z > 0 else 1]
+            word = _words(feature, language)[0 if z > 0 else 1]
             if word and word not in terms:
                 terms.append(word)
-        ranked[cluster] = terms or ["average profile"]
-    names = {c: ", ".join(t[:max_terms]) for c, t in ranked.items()}
+        ranked[cluster] = terms or [i18n.t("customer_segmentation.cluster.average", language)]
+    names = {c: join.join(t[:max_terms]) for c, t in ranked.items()}
     seen: dict[str, int] = {}
     for c in names:
         dupes = [d for d in names if names[d] == names[c]]
         if len(dupes) > 1:
             for d in dupes:
                 extra = ranked[d][max_terms:max_terms + 1]
-                names[d] = ", ".join(ranked[d][:max_terms] + extra)
+                names[d] = join.join(ranked[d][:max_terms] + extra)
     for c, name in names.items():
         seen[name] = seen.get(name, 0) + 1
         if list(names.values()).count(name) > 1:
@@ -833,8 +877,10 @@ def projection_2d(pipeline: Pipeline, features: pd.DataFrame, labels: pd.Series,
 
 
 def plot_projection(points: pd.DataFrame, *, names: dict | None = None, ax=None,
-                    title: str = "Clusters in two dimensions (PCA)"):
+                    title: str | None = None, language: str = "en"):
     """Scatter of :func:`projection_2d` points coloured by cluster.
+
+    ``title`` defaults to "Clusters in two dimensions (PCA)" in ``language``.
 
     Returns
     -------
@@ -846,9 +892,10 @@ def plot_projection(points: pd.DataFrame, *, names: dict | None = None, ax=None,
     sns.scatterplot(x=points["pc1"], y=points["pc2"], hue=hue, s=8, alpha=0.6, linewidth=0,
                     ax=ax)
     ax.legend(fontsize=7, markerscale=2, loc="best")
-    ax.set_xlabel("first component")
-    ax.set_ylabel("second component")
-    ax.set_title(title)
+    ax.set_xlabel(i18n.t("customer_segmentation.chart.first_component", language))
+    ax.set_ylabel(i18n.t("customer_segmentation.chart.second_component", language))
+    ax.set_title(i18n.t("customer_segmentation.chart.projection", language) if title is None
+                 else title)
     return ax
 
 
@@ -886,9 +933,12 @@ def cluster_stage_view(clusters: pd.Series, stages: pd.Series,
     return shares.sort_values("at_risk_share", ascending=False)
 
 
-def plot_cluster_stage_view(view: pd.DataFrame, *, ax=None,
-                            title: str = "Stage mix by cluster (% of cluster)"):
+def plot_cluster_stage_view(view: pd.DataFrame, *, ax=None, title: str | None = None,
+                            language: str = "en"):
     """Heatmap of the stage shares of :func:`cluster_stage_view`.
+
+    ``title`` defaults to "Stage mix by cluster (% of cluster)" in ``language``; stage
+    columns are named in ``language``.
 
     Returns
     -------
@@ -896,12 +946,14 @@ def plot_cluster_stage_view(view: pd.DataFrame, *, ax=None,
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 0.5 * len(view) + 1.5))
-    shares = view.drop(columns=["accounts", "at_risk_share"])
+    shares = view.drop(columns=["accounts", "at_risk_share"]).rename(
+        columns=lambda c: segment_label(c, language))
     sns.heatmap(shares * 100, annot=True, fmt=".0f", cmap="Blues", cbar=False, ax=ax,
                 linewidths=0.5, vmin=0, vmax=100)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.set_title(title)
+    ax.set_title(i18n.t("customer_segmentation.chart.cluster_stages", language) if title is None
+                 else title)
     return ax
 
 
@@ -946,7 +998,7 @@ def segment_behaviour(feats: pd.DataFrame, *, k: int | None = None,
                       k_range: Iterable[int] = range(2, 11), method: str = "kmeans",
                       criterion: str = "consensus", min_share: float = 0.03,
                       sample_size: int = 3000, seed: int = 0, stability_runs: int = 3,
-                      n_init: int = 4) -> BehaviourSegmentation:
+                      n_init: int = 4, language: str = "en") -> BehaviourSegmentation:
     """Behavioural clustering end to end: features, k, fit, names, stability.
 
     Parameters
@@ -960,6 +1012,8 @@ def segment_behaviour(feats: pd.DataFrame, *, k: int | None = None,
     stability_runs : int, default 3
     n_init : int, default 4
         Restarts of the final fit.
+    language : {"en", "zh"}
+        Language of the cluster names (see :func:`name_clusters`).
 
     Returns
     -------
@@ -972,7 +1026,7 @@ def segment_behaviour(feats: pd.DataFrame, *, k: int | None = None,
                              min_share=min_share, sample_size=sample_size, seed=seed)
         k = selection.k
     pipe, labels = fit_clusters(X, k, method=method, seed=seed, n_init=n_init)
-    names = name_clusters(cluster_zscores(pipe, X, labels))
+    names = name_clusters(cluster_zscores(pipe, X, labels), language=language)
     stability = (cluster_stability(X, k, method=method, runs=stability_runs, seed=seed,
                                    reference=labels)
                  if stability_runs else pd.DataFrame(columns=["run", "seed", "ari"]))

@@ -1,0 +1,110 @@
+"""Report language of the customer segmentation: its texts exist in both languages and the
+lifecycle and cluster helpers speak Chinese when asked."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import i18n, lifecycle, segmentation
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "customer_segmentation.ipynb"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+KEY = re.compile(r"""\bt\(\s*["']([a-z_.]*[a-z_])["']""")
+BUILT = re.compile(r"""\bt\(\s*f["']([a-z_.]*\.)\{""")
+
+
+def _notebook() -> dict:
+    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+
+
+def _code(nb: dict) -> str:
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def test_every_literal_key_of_the_notebook_has_both_languages():
+    literal = set(KEY.findall(_code(_notebook())))
+    assert len(literal) > 40
+    assert sorted(k for k in literal if k not in i18n.LABELS) == []
+    for key in literal:
+        entry = i18n.LABELS[key]
+        assert entry.get("en") and entry.get("zh"), key
+        assert key == "notebook.customer_segmentation" or key.startswith("customer_segmentation."), key
+
+
+def test_keys_built_from_names_exist():
+    prefixes = set(BUILT.findall(_code(_notebook())))
+    assert prefixes == {"customer_segmentation.col.", "customer_segmentation.criterion."}
+    columns = ["segment", "accounts", "account_share", "revenue_12m", "revenue_share", "margin_total",
+               "margin_rate", "growth", "precedence", "stage", "rule", "action", "objective", "channels",
+               "content", "k", "silhouette", "calinski_harabasz", "davies_bouldin", "min_share", "eligible",
+               "score", "chosen", "share", "at_risk_share", "cluster"]
+    for column in columns:
+        assert CJK.search(i18n.t(f"customer_segmentation.col.{column}", "zh")), column
+    for criterion in segmentation.CRITERIA:
+        assert CJK.search(i18n.t(f"customer_segmentation.criterion.{criterion}", "zh")), criterion
+
+
+def test_headings_come_from_code_and_findings_are_recorded():
+    nb = _notebook()
+    markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
+    assert len(markdown) == 1 and "hide-management" in markdown[0]["metadata"].get("tags", [])
+    code = _code(nb)
+    assert "# {t('notebook.customer_segmentation')}" in code
+    assert code.count('display(Markdown(f"## {t(') >= 7
+    assert code.count('reporting.record_findings("customer_segmentation"') == 1
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+def test_stage_rules_and_playbooks_in_chinese_keep_the_english_default():
+    assert lifecycle.stage_label("churned") == "churned"
+    assert lifecycle.stage_label(lifecycle.ENTRANT) == lifecycle.ENTRANT
+    for stage in (*lifecycle.STAGES, lifecycle.ENTRANT):
+        assert CJK.search(lifecycle.stage_label(stage, "zh")), stage
+    rules_en = lifecycle.describe_rules()
+    assert rules_en.set_index("stage").loc["new", "rule"] == "first order within the last 180 days"
+    rules_zh = lifecycle.describe_rules({"growth": {"enabled": False}}, language="zh")
+    assert list(rules_zh.stage) == list(lifecycle.PRECEDENCE)
+    assert all(CJK.search(r) for r in rules_zh.rule)
+    assert rules_zh.set_index("stage").loc["growth", "rule"] == "（已停用）"
+    books_en = lifecycle.playbook_table().set_index("stage")
+    assert books_en.loc["churned", "action"] == "Win back"
+    assert books_en.loc["prospect", "channels"] == "social, search"
+    custom = {"churned": {"action": "Call the owner", "channels": ["phone", "visit"]}}
+    books_zh = lifecycle.playbook_table(custom, language="zh").set_index("stage")
+    for stage in lifecycle.STAGES:
+        if stage != "churned":
+            assert all(CJK.search(books_zh.loc[stage, k]) for k in ("action", "objective", "channels",
+                                                                     "content")), stage
+    # texts set in the parameters are shown as given
+    assert books_zh.loc["churned", "action"] == "Call the owner"
+    assert books_zh.loc["churned", "channels"] == "phone、visit"
+    assert CJK.search(books_zh.loc["churned", "content"])
+    actions = lifecycle.recommend_actions(pd.DataFrame({"account_id": ["A"], "stage": ["mature"]}),
+                                          language="zh")
+    assert actions.action.iloc[0] == "回馈忠诚客户"
+
+
+def test_cluster_names_and_labels_in_chinese():
+    z = pd.DataFrame({"revenue_per_year": [1.5, -0.2, -1.0], "share_email": [0.9, -0.8, 0.1],
+                      "order_trend": [0.6, 0.0, -0.9], "recency_days": [0.1, 0.0, 1.2]})
+    assert segmentation.name_clusters(z) == {
+        0: "high-value, email-engaged, growing", 1: "average profile", 2: "lapsed, low-value, shrinking"}
+    names = segmentation.name_clusters(z, language="zh")
+    assert names == {0: "高价值、偏好 email、采购增长", 1: "平均画像", 2: "久未下单、低价值、采购萎缩"}
+    odd = pd.DataFrame({"mystery": [1.0, -1.0]})
+    assert segmentation.name_clusters(odd) == {0: "high mystery", 1: "low mystery"}
+    assert all(CJK.search(n) for n in segmentation.name_clusters(odd, language="zh").values())
+    assert segmentation.segment_label("Retail · small · growth") == "Retail · small · growth"
+    assert segmentation.segment_label("Retail · small · growth", "zh") == "Retail · small · 成长期"
+    assert segmentation.segment_label(segmentation.OTHER, "zh") == "其他"
+    assert segmentation.feature_label("share_trade_show") == "share trade show"
+    assert segmentation.feature_label("share_trade_show", "zh") == "trade show 占比"
+    for feature in segmentation.FEATURE_WORDS:
+        assert CJK.search(segmentation.feature_label(feature, "zh")), feature

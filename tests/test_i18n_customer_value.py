@@ -1,0 +1,142 @@
+"""Report language of the customer value report: its texts exist in both languages and the
+RFM, CLV and key-account helpers speak Chinese when asked."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers import clv, i18n, key_accounts, rfm
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "customer_value.ipynb"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+KEY = re.compile(r"""\bt\(\s*["']([a-z_.]*[a-z_])["']""")
+BUILT = re.compile(r"""\bt\(\s*f?["']([a-z_.]*\.)["{]""")
+
+
+def _notebook() -> dict:
+    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+
+
+def _code(nb: dict) -> str:
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def test_every_literal_key_of_the_notebook_has_both_languages():
+    literal = set(KEY.findall(_code(_notebook())))
+    assert len(literal) > 40
+    assert sorted(k for k in literal if k not in i18n.LABELS) == []
+    for key in literal:
+        entry = i18n.LABELS[key]
+        assert entry.get("en") and entry.get("zh"), key
+        assert key == "notebook.customer_value" or key.startswith("customer_value."), key
+
+
+def test_keys_built_from_names_exist():
+    prefixes = set(BUILT.findall(_code(_notebook())))
+    assert prefixes == {"customer_value.col.", "customer_value.change.", "customer_value.fit_source."}
+    columns = ["segment", "accounts", "account_share", "monetary", "monetary_share", "median_recency_days",
+               "model", "parameter", "estimate", "std_error", "ci_low", "ci_high", "account_name", "industry",
+               "clv", "margin_rate", "cost_rate", "profit_clv", "clv_cac", "group", "value", "share",
+               "value_at_risk", "at_risk_share", "value_tier", "value_share", "min_value", "rank", "p_alive",
+               "fit_score", "reason", "account_id", "change", "why"]
+    for column in columns:
+        assert CJK.search(i18n.t(f"customer_value.col.{column}", "zh")), column
+    for change in ("promoted", "kept", "demoted"):
+        assert CJK.search(i18n.t(f"customer_value.change.{change}", "zh"))
+    for source in ("firmographic look-alike", "supplied"):  # key_accounts._fit_score_column
+        assert CJK.search(i18n.t("customer_value.fit_source." + source.split()[0], "zh"))
+
+
+def test_headings_come_from_code_and_findings_are_recorded():
+    nb = _notebook()
+    markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
+    assert len(markdown) == 1 and "hide-management" in markdown[0]["metadata"].get("tags", [])
+    code = _code(nb)
+    assert "# {t('notebook.customer_value')}" in code
+    assert code.count('display(Markdown(f"## {t(') >= 9
+    assert code.count('reporting.record_findings("customer_value"') == 1
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+def test_segment_tier_stage_and_method_labels():
+    for name in [*rfm.DEFAULT_SEGMENTS, rfm.NO_PURCHASES, rfm.OTHER]:
+        assert rfm.segment_label(name) == name
+        assert CJK.search(rfm.segment_label(name, "zh")), name
+    assert rfm.segment_label("Our own name", "zh") == "Our own name"
+    for tier in key_accounts.VALUE_TIERS:
+        assert key_accounts.value_label("tier", tier) == tier
+        assert CJK.search(key_accounts.value_label("tier", tier, "zh")), tier
+    for stage in ("prospect", "new", "lapsing", "growing", "declining", "steady"):
+        assert CJK.search(key_accounts.value_label("stage", stage, "zh")), stage
+    for method in (clv.METHOD_MODEL, clv.METHOD_OBSERVED_SPEND, clv.METHOD_HISTORICAL):
+        assert clv.method_label(method) == method
+        assert CJK.search(clv.method_label(method, "zh")), method
+
+
+def test_clv_fallback_note_in_chinese():
+    summary = pd.DataFrame({
+        "account_id": ["A", "B", "C"], "purchases": [1, 2, 3], "frequency": [0, 1, 2],
+        "recency": [0.0, 3.0, 10.0], "T": [20.0, 20.0, 20.0], "monetary_value": [np.nan, 50.0, 70.0],
+        "mean_order_value": [40.0, 45.0, 60.0],
+    })
+    en = clv.fit_clv(summary, horizon_months=12, monthly_discount_rate=0.0)
+    assert en.message == (
+        "Too few repeat buyers for the probabilistic model: the BG/NBD model needs at least 20 "
+        "customers and 10 repeat buyers; the data has 3 customers and 2 repeat buyers. CLV below is a "
+        "historical average without a churn model.")
+    zh = clv.fit_clv(summary, horizon_months=12, monthly_discount_rate=0.0, language="zh")
+    assert CJK.search(zh.message) and "3 家客户" in zh.message and "Too few" not in zh.message
+    assert "BG/NBD model" not in zh.message
+
+
+def test_next_actions_and_dossier_in_chinese():
+    profile = {"rank": 1, "account_id": "A1", "account_name": "Acme", "industry": "Retail",
+               "size_band": "large", "region": "Nordics", "owner": "Ann", "stage": "declining",
+               "value_tier": "strategic", "profit_clv": 1000.0, "clv": 2000.0, "p_alive": 0.3,
+               "revenue_12m": 500.0, "revenue_growth": -0.5, "opp_open": 2, "pipeline_open_amount": 300.0,
+               "nps": 4, "pain_points": "price;support", "product_lines": 1, "trend_sparkline": "▁▃█",
+               "trend_months": 24, "trend_peak": 400.0}
+    en = key_accounts.next_actions(profile, "EUR", limit=10)
+    assert en[0] == "Buying has slowed (P(alive) 30%): book an executive check-in within 30 days."
+    assert en[-1] == "Buys from 1 product line: run a cross-sell workshop."
+    zh = key_accounts.next_actions(profile, "EUR", limit=10, language="zh")
+    assert len(zh) == len(en) and all(CJK.search(a) for a in zh)
+    assert "price, support" in zh[1] and "300 EUR" in zh[3]
+    text = key_accounts.dossier_markdown({**profile, "actions": zh}, "EUR", language="zh")
+    assert text.startswith("### 1. Acme")
+    for part in ("**概况**", "下滑", "战略", "**价值**", "**商机**", "**反馈**", "**下一步行动**", "痛点"):
+        assert part in text, part
+    english = key_accounts.dossier_markdown({**profile, "actions": en}, "EUR")
+    assert "**Profile:** Retail, large, Nordics; owner Ann; stage **declining**; tier **strategic**." in english
+    assert not CJK.search(english)
+
+
+def test_key_account_reasons_and_changes_in_chinese():
+    accounts = pd.DataFrame({
+        "account_id": ["A", "B", "C"], "account_name": ["Alpha", "Beta", "Gamma"],
+        "industry": ["Retail", "Retail", "Energy"], "profit_clv": [90_000.0, 70_000.0, 10.0],
+        "clv": [100_000.0, 80_000.0, 20.0], "p_alive": [0.9, 0.8, 0.9], "fit_score": [0.9, 0.7, 0.9],
+    })
+    criteria = {"capacity": 5, "min_clv": 50_000}
+    en = key_accounts.select_key_accounts(accounts, criteria, currency="EUR")
+    assert en.reason.iloc[0] == ("profit CLV 90,000 EUR >= 50,000; fit 0.90 >= 0.50; "
+                                 "P(alive) 90% >= 50%; rank 1 of 2 eligible")
+    zh = key_accounts.select_key_accounts(accounts, criteria, currency="EUR", language="zh")
+    assert list(zh.account_id) == list(en.account_id)
+    assert all(CJK.search(r) for r in zh.reason) and "90,000 EUR" in zh.reason.iloc[0]
+    no_fit = accounts.drop(columns=["fit_score"])
+    assert CJK.search(key_accounts.select_key_accounts(no_fit, criteria, language="zh").attrs["notes"][0])
+    previous = pd.DataFrame({"account_id": ["A", "C", "Z"]})
+    changes = key_accounts.compare_with_previous(zh, previous, accounts, language="zh")
+    assert set(changes.change) == {"promoted", "kept", "demoted"}
+    assert all(CJK.search(w) for w in changes.why)
+    changes_en = key_accounts.compare_with_previous(en, previous, accounts)
+    assert set(changes_en.why) == {"rank 1 now", "rank 2 now", "fails min_clv", "no longer in the data"}
