@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 JOBS ?=
 PYTEST_ARGS ?=
 
@@ -20,12 +21,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name workbook --display-name "Key Account Workbook" >/dev/null
 	@touch $(STAMP)
 
+# The engine tests also need the PostgreSQL and Spark clients.
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres,spark]"
+	@touch $(TEST_STAMP)
+
 env: $(STAMP) ## create or refresh the virtual environment
 
 report: $(STAMP) ## build sample data (if configured) and render every report
 	$(BIN)/workbook run $(if $(JOBS),--jobs $(JOBS),)
 
-test: $(STAMP) ## run the whole test suite (installs test-only system tools under CI)
+test: $(TEST_STAMP) ## run the whole test suite (installs test-only system tools under CI)
 	bash tests/prepare_system.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -1,4 +1,4 @@
-"""Command line: ``workbook sample-data | validate | run | list | params``."""
+"""Command line: ``workbook sample-data | validate | load | run | list | params``."""
 
 from __future__ import annotations
 
@@ -35,6 +35,23 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     findings = validation.validate(ws, as_of=args.as_of or settings["as_of"])
     print(validation.format_findings(findings))
     return 1 if validation.has_errors(findings) else 0
+
+
+def _cmd_load(args: argparse.Namespace) -> int:
+    from helpers import loading
+    from helpers.params import load_workbook_settings
+
+    settings = load_workbook_settings()
+    counts = loading.load_folder(
+        args.source, args.target,
+        mapping_file=args.mapping or settings.get("mapping_file") or None,
+        password_env=args.password_env or settings.get("password_env"),
+        as_of=args.as_of or settings["as_of"], replace=args.replace,
+    )
+    for name, rows in counts.items():
+        print(f"  {name:<16} {rows:>12,} rows")
+    print(f"loaded {len(counts)} table(s) into {loading.redact_url(args.target)}")
+    return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -78,6 +95,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mapping", help="column-mapping YAML")
     p.add_argument("--as-of", dest="as_of")
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("load", help="validate a folder of table files and load it into a "
+                       "database (.duckdb file or postgresql:// URL)")
+    p.add_argument("--from", dest="source", required=True,
+                   help="folder of <table>.csv/.parquet/.xlsx files")
+    p.add_argument("--to", dest="target", required=True,
+                   help="target .duckdb file or database URL without password")
+    p.add_argument("--password-env", dest="password_env",
+                   help="environment variable holding the target's password "
+                   "(default: password_env in params/workbook.yaml)")
+    p.add_argument("--mapping", help="column-mapping YAML")
+    p.add_argument("--as-of", dest="as_of", help="analysis date for the date checks")
+    p.add_argument("--replace", action="store_true",
+                   help="overwrite contract tables that already exist in the target")
+    p.set_defaults(func=_cmd_load)
 
     p = sub.add_parser("run", help="execute notebooks and render the reports")
     p.add_argument("names", nargs="*", help="notebooks to run (default: all)")

@@ -423,3 +423,26 @@ def fingerprint(source: str | os.PathLike) -> str:
             st = f.stat()
             h.update(f"{f.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.hexdigest()[:16]
+
+
+def open_connection(con, *, mapping_file: str | os.PathLike | None = None,
+                    label: str | None = None) -> Workspace:
+    """Wrap an open Ibis connection as a :class:`Workspace`.
+
+    For engines set up in code rather than by URL, such as a Spark session with tables
+    registered from a lake (``ibis.pyspark.connect(spark)``).
+
+    Parameters
+    ----------
+    con : ibis backend
+        A connection whose tables carry the contract (or mapped) names.
+    mapping_file : path-like, optional
+        Column-mapping YAML (see :func:`load_mapping`).
+    label : str, optional
+        Name of the source in messages (default: the backend's name).
+
+    Returns
+    -------
+    Workspace
+    """
+    return _open_connection(con, load_mapping(mapping_file), label or con.name)
