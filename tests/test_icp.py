@@ -397,3 +397,15 @@ def test_account_profiles_export(world, scores, model):
     failing = out[~out["mcp_pass"]]
     assert failing["top_reasons"].str.startswith("MCP: ").all()
     assert (out.loc[out["mcp_pass"], "top_reasons"] != "").mean() > 0.9
+
+
+def test_whitespace_by_line_rolls_up_accounts_and_potential():
+    space = pd.DataFrame({
+        "account_id": ["A", "A", "B", "C"],
+        "product_line": ["x", "y", "x", "y"],
+        "peer_median_revenue": [100.0, 50.0, 30.0, 200.0],
+    })
+    by_line = icp.whitespace_by_line(space)
+    assert list(by_line.index) == ["y", "x"]
+    assert by_line.loc["y", "potential"] == 250.0 and by_line.loc["y", "accounts"] == 2
+    assert by_line.loc["x", "potential"] == 130.0 and by_line.loc["x", "accounts"] == 2

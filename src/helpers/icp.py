@@ -1424,6 +1424,25 @@ def whitespace(ws, as_of, features: pd.DataFrame, *,
 # --------------------------------------------------------------------------- export
 
 
+def whitespace_by_line(space: pd.DataFrame) -> pd.DataFrame:
+    """Whitespace per product line: accounts with an opening and their summed potential.
+
+    Parameters
+    ----------
+    space : pandas.DataFrame
+        Output of :func:`whitespace`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``product_line``: ``accounts`` (distinct accounts) and ``potential`` (sum of
+        ``peer_median_revenue``), largest potential first.
+    """
+    by_line = space.groupby("product_line").agg(accounts=("account_id", "nunique"),
+                                                potential=("peer_median_revenue", "sum"))
+    return by_line.sort_values("potential", ascending=False)
+
+
 def account_profiles(scores: pd.DataFrame, reasons: pd.Series | None = None) -> pd.DataFrame:
     """The CRM export: one row per account with fit score, bucket, MCP result and reasons.
 
