@@ -1,13 +1,16 @@
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
 
+import ibis
 import pandas as pd
 import pytest
 from conftest import AS_OF, tiny_tables, write_tables
 
 from helpers import datasets, validation
 from helpers.errors import ValidationError
+from helpers.feature_cache import cache_stats
 
 
 def findings_for(tmp_path, tables, fmt="csv"):
@@ -125,3 +128,61 @@ def test_supported_analyses_names_missing_tables(tmp_path, tables):
         sup = validation.supported_analyses(ws)
     row = sup[sup.analysis == "satisfaction (NPS, CSAT)"].iloc[0]
     assert not row.supported and row.missing_tables == "surveys"
+
+
+def test_rules_of_several_columns_in_one_table_are_counted_apart(tmp_path, tables):
+    # The cheap rules of a table share one scan; each column keeps its own count.
+    tables["surveys"] = pd.concat([tables["surveys"]] * 3, ignore_index=True)
+    tables["surveys"]["response_id"] = ["R1", "R2", "R3"]
+    tables["surveys"]["nps"] = [11, 12, 9]
+    tables["surveys"]["csat"] = [9, 5, 5]
+    tables["surveys"]["response_date"] = [dt.date(2026, 3, 1), dt.date(2026, 8, 1),
+                                          dt.date(2026, 9, 1)]
+    fs = [f for f in findings_for(tmp_path, tables) if f.table == "surveys"]
+    counts = {(f.column, f.rule): f.count for f in fs}
+    assert counts == {("nps", "out_of_range"): 2, ("csat", "out_of_range"): 1,
+                      ("response_date", "after_as_of"): 2}
+
+
+def _memory_workspace(tables):
+    con = ibis.duckdb.connect()
+    for name, frame in tables.items():
+        con.create_table(name, frame)
+    return con, datasets.open_connection(con)
+
+
+def test_cached_validate_reuses_findings_within_a_run(tmp_path, tables):
+    tables["orders"]["order_date"] = pd.to_datetime(
+        ["2025-01-05", "2026-02-01", "2024-05-05", "2026-09-01"]).date
+    folder = write_tables(tables, tmp_path / "d", "parquet")
+    run = tmp_path / "run"
+    with datasets.open_workspace(folder) as ws:
+        direct = validation.validate(ws, as_of=AS_OF)
+        first = validation.cached_validate(ws, AS_OF, run)
+        second = validation.cached_validate(ws, AS_OF, run)
+        other_day = validation.cached_validate(ws, "2026-12-31", run)
+    assert first == direct == second and [f.rule for f in direct] == ["after_as_of"]
+    assert other_day == []
+    stats = cache_stats(run)
+    assert (stats["hits"], stats["misses"]) == (1, 2)
+
+
+def test_open_validated_with_cache_dir_matches_uncached(tmp_path, tables):
+    folder = write_tables(tables, tmp_path / "d")
+    ws1, plain = validation.open_validated(folder, as_of=AS_OF)
+    ws2, cached = validation.open_validated(folder, as_of=AS_OF, cache_dir=tmp_path / "run")
+    ws1.close()
+    ws2.close()
+    assert plain == cached
+    assert len(list((tmp_path / "run" / "cache").glob("validation-*.json"))) == 1
+
+
+def test_failed_validation_is_not_cached_so_a_fix_in_place_is_seen(tmp_path, tables):
+    tables["accounts"].loc[2, "account_id"] = "A1"
+    con, ws = _memory_workspace(tables)
+    run = tmp_path / "run"
+    assert validation.has_errors(validation.cached_validate(ws, AS_OF, run))
+    assert not list((run / "cache").glob("validation-*.json"))
+    # Same row counts and dates, so the fingerprint is unchanged; the fix must still show.
+    con.raw_sql("UPDATE accounts SET account_id = 'A3' WHERE account_name = 'Gamma SA'")
+    assert not validation.has_errors(validation.cached_validate(ws, AS_OF, run))

@@ -16,7 +16,9 @@ Usage in a notebook, after loading::
 
     feats = feature_cache.cached_account_features(ws, as_of, output_dir, windows=(90, 365))
 
-Any other shared, expensive intermediate can use :func:`cached_frame` the same way.
+Any other shared, expensive intermediate can use :func:`cached_frame` (tables) or
+:func:`cached_json` (small values) the same way; :func:`helpers.validation.open_validated`
+caches its findings with it, so the data is validated once per run.
 """
 
 from __future__ import annotations
@@ -142,6 +144,30 @@ def _record(folder: Path, name: str, key: str, hit: bool, seconds: float) -> Non
         fh.write(line + "\n")
 
 
+def _cached(name: str, key_parts: dict, compute: Callable[[], Any], cache_dir, *,
+            refresh: bool, suffix: str, write: Callable[[Any, Path], None],
+            read: Callable[[Path], Any]) -> Any:
+    folder = cache_folder(cache_dir)
+    key = cache_key({"name": name, "format": _FORMAT_VERSION, **key_parts})
+    target = folder / f"{name}-{key}{suffix}"
+    t0 = time.perf_counter()
+    with _locked(folder / f"{name}-{key}.lock"):
+        if target.exists() and not refresh:
+            try:
+                value = read(target)
+            except Exception:  # a damaged file is recomputed, never trusted
+                value = None
+            if value is not None:
+                _record(folder, name, key, True, time.perf_counter() - t0)
+                return value
+        value = compute()
+        partial = target.with_suffix(f".{os.getpid()}.tmp")
+        write(value, partial)
+        os.replace(partial, target)  # readers never see half a file
+    _record(folder, name, key, False, time.perf_counter() - t0)
+    return value
+
+
 def cached_frame(name: str, key_parts: dict, compute: Callable[[], pd.DataFrame],
                  cache_dir: str | os.PathLike, *, refresh: bool = False) -> pd.DataFrame:
     """Return ``compute()``, cached as Parquet under ``cache_dir`` by ``name`` and key.
@@ -164,25 +190,32 @@ def cached_frame(name: str, key_parts: dict, compute: Callable[[], pd.DataFrame]
     pandas.DataFrame
         Equal to ``compute()``, dtypes included.
     """
-    folder = cache_folder(cache_dir)
-    key = cache_key({"name": name, "format": _FORMAT_VERSION, **key_parts})
-    target = folder / f"{name}-{key}.parquet"
-    t0 = time.perf_counter()
-    with _locked(folder / f"{name}-{key}.lock"):
-        if target.exists() and not refresh:
-            try:
-                frame = pd.read_parquet(target)
-            except Exception:  # a damaged file is recomputed, never trusted
-                frame = None
-            if frame is not None:
-                _record(folder, name, key, True, time.perf_counter() - t0)
-                return frame
-        frame = compute()
-        partial = target.with_suffix(f".{os.getpid()}.tmp")
-        frame.to_parquet(partial, index=False)
-        os.replace(partial, target)  # readers never see half a file
-    _record(folder, name, key, False, time.perf_counter() - t0)
-    return frame
+    return _cached(name, key_parts, compute, cache_dir, refresh=refresh, suffix=".parquet",
+                   write=lambda frame, path: frame.to_parquet(path, index=False),
+                   read=pd.read_parquet)
+
+
+def _write_json(value: Any, path: Path) -> None:
+    path.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+
+
+def cached_json(name: str, key_parts: dict, compute: Callable[[], Any],
+                cache_dir: str | os.PathLike, *, refresh: bool = False) -> Any:
+    """Like :func:`cached_frame`, for a JSON-able value (lists, dicts, numbers, strings).
+
+    Parameters
+    ----------
+    name, key_parts, compute, cache_dir, refresh
+        As in :func:`cached_frame`; ``compute()`` must return a JSON-able value.
+
+    Returns
+    -------
+    object
+        ``compute()``, or the value it returned in an earlier call with the same key.
+    """
+    return _cached(name, key_parts, compute, cache_dir, refresh=refresh, suffix=".json",
+                   write=_write_json,
+                   read=lambda path: json.loads(path.read_text(encoding="utf-8")))
 
 
 def _select_windows(frame: pd.DataFrame, computed: Sequence[int],

@@ -7,7 +7,9 @@ run, warnings are shown in the reports, notes say what the data does not support
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import ibis
 import pandas as pd
@@ -77,82 +79,131 @@ def _as_date(value) -> _dt.date:
     return pd.Timestamp(value).date()
 
 
-def _check_types(ws: Workspace, tname: str, col: Column, where: str) -> list[Finding]:
+_TYPE_HINTS = {
+    "integer": "whole numbers",
+    "float": "numbers with '.' as decimal point and no currency signs",
+    "date": "dates as YYYY-MM-DD",
+    "timestamp": "timestamps as YYYY-MM-DD HH:MM:SS",
+    "boolean": "true/false (or 1/0)",
+}
+
+
+def _count_rows(t, conditions: dict) -> dict[str, int]:
+    """Rows matching each condition, all from one scan of ``t``."""
+    if not conditions:
+        return {}
+    metrics = {key: ibis.ifelse(cond, 1, 0).sum() for key, cond in conditions.items()}
+    row = t.aggregate(**metrics).to_pyarrow().to_pylist()[0]
+    return {key: int(row[key] or 0) for key in conditions}
+
+
+def _bad_type_conditions(ws: Workspace, tname: str, cols: list[Column]) -> dict:
+    """Per column whose source type needs parsing: rows whose text does not parse."""
     t = ws.raw(tname)
-    actual = t.schema()[col.name]
-    if _compatible(actual, col.dtype):
-        return []
-    target = LOGICAL_TO_IBIS[col.dtype]
-    raw = t[col.name]
-    text = raw.cast("string").strip()
-    bad = t.filter(raw.notnull() & (text != "") & raw.try_cast(target).isnull())
-    n = int(bad.count().to_pandas())
-    if not n:
-        return []
-    hint = {
-        "integer": "whole numbers",
-        "float": "numbers with '.' as decimal point and no currency signs",
-        "date": "dates as YYYY-MM-DD",
-        "timestamp": "timestamps as YYYY-MM-DD HH:MM:SS",
-        "boolean": "true/false (or 1/0)",
-    }.get(col.dtype, col.dtype)
-    return [Finding(
-        "error", tname, col.name, "wrong_type", n,
-        f"{where}: column {col.name!r} has {n:,} value(s) that are not {col.dtype}; "
-        f"use {hint}",
-        _examples(bad[col.name].cast("string")),
-    )]
+    schema = t.schema()
+    out = {}
+    for col in cols:
+        if _compatible(schema[col.name], col.dtype):
+            continue
+        raw = t[col.name]
+        text = raw.cast("string").strip()
+        out[col.name] = raw.notnull() & (text != "") & raw.try_cast(
+            LOGICAL_TO_IBIS[col.dtype]).isnull()
+    return out
 
 
-def _check_column_rules(ws: Workspace, tname: str, col: Column, where: str,
-                        as_of: _dt.date | None) -> list[Finding]:
-    t = ws.table(tname)
+def _check_types(ws: Workspace, tname: str, cols: list[Column], where: str) -> list[Finding]:
+    t = ws.raw(tname)
+    conditions = _bad_type_conditions(ws, tname, cols)
+    counts = _count_rows(t, conditions)
+    findings = []
+    for col in cols:
+        n = counts.get(col.name, 0)
+        if not n:
+            continue
+        hint = _TYPE_HINTS.get(col.dtype, col.dtype)
+        findings.append(Finding(
+            "error", tname, col.name, "wrong_type", n,
+            f"{where}: column {col.name!r} has {n:,} value(s) that are not {col.dtype}; "
+            f"use {hint}",
+            _examples(t.filter(conditions[col.name])[col.name].cast("string")),
+        ))
+    return findings
+
+
+def _row_conditions(t, col: Column, as_of: _dt.date | None) -> dict:
+    """The row-level rules of one column, as ``{rule: condition on offending rows}``."""
     c = t[col.name]
-    out: list[Finding] = []
+    out = {}
     if col.unique or (col.references and col.required):
-        n_null = int(t.filter(c.isnull()).count().to_pandas())
-        if n_null:
-            out.append(Finding("error", tname, col.name, "missing_id", n_null,
-                               f"{where}: {n_null:,} row(s) have no {col.name}; every row "
-                               "needs one"))
-    if col.unique:
-        present = t.filter(c.notnull())
-        dup = present.group_by(value=present[col.name]).aggregate(n=present.count())
-        dup = dup.filter(dup.n > 1)
-        n = int(dup.count().to_pandas())
-        if n:
-            out.append(Finding("error", tname, col.name, "duplicate_id", n,
-                               f"{where}: {n:,} duplicate {col.name} value(s); each "
-                               f"{col.name} must occur only once",
-                               _examples(dup.order_by(dup.value).value)))
-    if col.references:
-        ref_table, ref_col = col.references.split(".")
-        if ws.has(ref_table) and ref_col in ws.raw(ref_table).columns:
-            ref = ws.table(ref_table).select(ref_key=ws.table(ref_table)[ref_col]).distinct()
-            orphans = t.filter(c.notnull()).anti_join(ref, t[col.name] == ref.ref_key)
-            n = int(orphans.count().to_pandas())
-            if n:
-                sev = "error" if ref_col == "account_id" else "warning"
-                out.append(Finding(sev, tname, col.name, "orphan_key", n,
-                                   f"{where}: {n:,} row(s) point to a {col.name} that is not in "
-                                   f"{ref_table}; add the missing {ref_table} rows or fix the ids",
-                                   _examples(orphans[col.name].cast("string"))))
+        out["missing_id"] = c.isnull()
     if col.allowed:
-        bad = t.filter(c.notnull() & ~c.lower().isin(list(col.allowed)))
-        n = int(bad.count().to_pandas())
-        if n:
-            out.append(Finding("error", tname, col.name, "unknown_value", n,
-                               f"{where}: {n:,} row(s) have a {col.name} outside "
-                               f"{', '.join(col.allowed)}; map your values to these",
-                               _examples(bad[col.name])))
+        out["unknown_value"] = c.notnull() & ~c.lower().isin(list(col.allowed))
     if col.minimum is not None or col.maximum is not None:
         cond = ibis.literal(False)
         if col.minimum is not None:
             cond = cond | (c < col.minimum)
         if col.maximum is not None:
             cond = cond | (c > col.maximum)
-        bad = t.filter(c.notnull() & cond)
-        n = int(bad.count().to_pandas())
+        out["range"] = c.notnull() & cond
+    if col.not_after_as_of and as_of is not None:
+        day = c.date() if t.schema()[col.name].is_timestamp() else c
+        out["after_as_of"] = day > as_of
+    return out
+
+
+def _check_column_rules(ws: Workspace, tname: str, cols: list[Column], where: str,
+                        as_of: _dt.date | None) -> list[Finding]:
+    t = ws.table(tname)
+    # The cheap row rules of all columns share one scan; keys and joins need their own.
+    conditions = {(col.name, rule): cond for col in cols
+                  for rule, cond in _row_conditions(t, col, as_of).items()}
+    counts = _count_rows(t, {f"{name}|{rule}": cond for (name, rule), cond in conditions.items()})
+    out: list[Finding] = []
+    for col in cols:
+        c = t[col.name]
+
+        def count(rule: str, name: str = col.name) -> int:
+            return counts.get(f"{name}|{rule}", 0)
+
+        def bad(rule: str, name: str = col.name):
+            return t.filter(conditions[(name, rule)])
+
+        n_null = count("missing_id")
+        if n_null:
+            out.append(Finding("error", tname, col.name, "missing_id", n_null,
+                               f"{where}: {n_null:,} row(s) have no {col.name}; every row "
+                               "needs one"))
+        if col.unique:
+            present = t.filter(c.notnull())
+            dup = present.group_by(value=present[col.name]).aggregate(n=present.count())
+            dup = dup.filter(dup.n > 1)
+            n = int(dup.count().to_pandas())
+            if n:
+                out.append(Finding("error", tname, col.name, "duplicate_id", n,
+                                   f"{where}: {n:,} duplicate {col.name} value(s); each "
+                                   f"{col.name} must occur only once",
+                                   _examples(dup.order_by(dup.value).value)))
+        if col.references:
+            ref_table, ref_col = col.references.split(".")
+            if ws.has(ref_table) and ref_col in ws.raw(ref_table).columns:
+                ref = ws.table(ref_table).select(ref_key=ws.table(ref_table)[ref_col]).distinct()
+                orphans = t.filter(c.notnull()).anti_join(ref, t[col.name] == ref.ref_key)
+                n = int(orphans.count().to_pandas())
+                if n:
+                    sev = "error" if ref_col == "account_id" else "warning"
+                    out.append(Finding(
+                        sev, tname, col.name, "orphan_key", n,
+                        f"{where}: {n:,} row(s) point to a {col.name} that is not in "
+                        f"{ref_table}; add the missing {ref_table} rows or fix the ids",
+                        _examples(orphans[col.name].cast("string"))))
+        n = count("unknown_value")
+        if n:
+            out.append(Finding("error", tname, col.name, "unknown_value", n,
+                               f"{where}: {n:,} row(s) have a {col.name} outside "
+                               f"{', '.join(col.allowed)}; map your values to these",
+                               _examples(bad("unknown_value")[col.name])))
+        n = count("range")
         if n:
             rng = (f"at least {col.minimum:g}" if col.maximum is None
                    else f"between {col.minimum:g} and {col.maximum:g}")
@@ -160,16 +211,13 @@ def _check_column_rules(ws: Workspace, tname: str, col: Column, where: str,
             label = "negative " + col.name if rule == "negative_value" else f"{col.name} out of range"
             out.append(Finding("error", tname, col.name, rule, n,
                                f"{where}: {n:,} row(s) with {label}; {col.name} must be {rng}",
-                               _examples(bad[col.name].cast("string"))))
-    if col.not_after_as_of and as_of is not None:
-        day = c.date() if t.schema()[col.name].is_timestamp() else c
-        late = t.filter(day > as_of)
-        n = int(late.count().to_pandas())
+                               _examples(bad("range")[col.name].cast("string"))))
+        n = count("after_as_of")
         if n:
             out.append(Finding("warning", tname, col.name, "after_as_of", n,
                                f"{where}: {n:,} row(s) have {col.name} after as_of {as_of}; "
                                "they are ignored in the analyses",
-                               _examples(late[col.name].cast("string"))))
+                               _examples(bad("after_as_of")[col.name].cast("string"))))
     return out
 
 
@@ -212,16 +260,12 @@ def validate(ws: Workspace, as_of=None) -> list[Finding]:
                                     + ("; a run needs it filled" if spec.required
                                        else "; its analyses are skipped")))
             continue
-        typed_ok = []
-        for col in spec.columns:
-            if col.name not in present:
-                continue
-            problems = _check_types(ws, tname, col, where)
-            findings.extend(problems)
-            if not problems:
-                typed_ok.append(col)
-        for col in typed_ok:
-            findings.extend(_check_column_rules(ws, tname, col, where, as_of_date))
+        columns = [col for col in spec.columns if col.name in present]
+        problems = _check_types(ws, tname, columns, where)
+        findings.extend(problems)
+        mistyped = {f.column for f in problems}
+        typed_ok = [col for col in columns if col.name not in mistyped]
+        findings.extend(_check_column_rules(ws, tname, typed_ok, where, as_of_date))
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.table, f.column))
     return findings
 
@@ -270,8 +314,72 @@ def supported_analyses(ws: Workspace) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _code_version() -> str:
+    # Changed rules or contract must not be answered from an old cache entry.
+    from helpers import contract
+
+    h = hashlib.sha256()
+    for module in (contract.__file__, __file__):
+        h.update(Path(module).read_bytes())
+    return h.hexdigest()[:16]
+
+
+class _Uncached(Exception):
+    def __init__(self, findings: list[Finding]):
+        super().__init__("validation errors")
+        self.findings = findings
+
+
+def cached_validate(ws: Workspace, as_of, cache_dir, *, mapping_file=None,
+                    refresh: bool = False) -> list[Finding]:
+    """:func:`validate`, computed once per run folder and shared by every notebook.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The opened data source.
+    as_of : date-like
+        Analysis date.
+    cache_dir : path-like
+        The notebook's ``output_dir``; the findings go to its ``cache/`` subfolder.
+    mapping_file : path-like, optional
+        The mapping the workspace was opened with; its contents are part of the key.
+    refresh : bool
+        Validate again even when cached.
+
+    Returns
+    -------
+    list of Finding
+        Equal to ``validate(ws, as_of)``. Results with errors are not cached, so data
+        fixed in place is checked again on the next call.
+    """
+    from helpers import feature_cache
+
+    key_parts = {
+        "data": feature_cache.workspace_fingerprint(ws),
+        "mapping": (hashlib.sha256(Path(mapping_file).read_bytes()).hexdigest()[:16]
+                    if mapping_file and Path(mapping_file).is_file() else None),
+        "as_of": _as_date(as_of).isoformat() if as_of is not None else None,
+        "code": _code_version(),
+    }
+
+    def compute() -> list[dict]:
+        findings = validate(ws, as_of=as_of)
+        if has_errors(findings):
+            # Never cached: after a fix in place (same row counts) the data is checked again.
+            raise _Uncached(findings)
+        return [f.as_dict() for f in findings]
+
+    try:
+        rows = feature_cache.cached_json("validation", key_parts, compute, cache_dir,
+                                         refresh=refresh)
+    except _Uncached as failed:
+        return failed.findings
+    return [Finding(**row) for row in rows]
+
+
 def open_validated(data_source, *, as_of, mapping_file=None, password_env=None,
-                   memory_limit=None):
+                   memory_limit=None, cache_dir=None):
     """Open a data source and validate it; the one loading step every notebook uses.
 
     Parameters
@@ -280,6 +388,9 @@ def open_validated(data_source, *, as_of, mapping_file=None, password_env=None,
         As in :func:`helpers.datasets.open_workspace`.
     as_of : date-like
         Analysis date.
+    cache_dir : path-like, optional
+        The notebook's ``output_dir``. When given, the findings are cached there (see
+        :func:`cached_validate`), so the notebooks of one run validate the data once.
 
     Returns
     -------
@@ -292,9 +403,14 @@ def open_validated(data_source, *, as_of, mapping_file=None, password_env=None,
         When any finding is an error; the message lists them all.
     """
     from helpers.datasets import open_workspace
+    from helpers.paths import resolve
 
     ws = open_workspace(data_source, mapping_file=mapping_file or None,
                         password_env=password_env or None, memory_limit=memory_limit or None)
-    findings = validate(ws, as_of=as_of)
+    if cache_dir is None:
+        findings = validate(ws, as_of=as_of)
+    else:
+        findings = cached_validate(ws, as_of, cache_dir,
+                                   mapping_file=resolve(mapping_file) if mapping_file else None)
     raise_for_errors(findings)
     return ws, findings
