@@ -128,3 +128,10 @@ def test_damaged_cache_file_is_recomputed(tmp_path):
     damaged.write_bytes(b"not parquet")
     again = cached_frame("demo", {"k": 2}, lambda: pd.DataFrame({"x": [3]}), tmp_path)
     assert again["x"].tolist() == [3]
+
+
+def test_database_fingerprint_sees_an_amount_changed_in_place():
+    tables = tiny_tables()
+    base = workspace_fingerprint(_Memory(tables))
+    tables["orders"].loc[1, "amount"] = 2600.0  # same rows, same latest date
+    assert workspace_fingerprint(_Memory(tables)) != base

@@ -7,9 +7,9 @@ others read it. An analyst re-running a notebook in JupyterLab gets the default
 ``output_dir`` ``reports/scratch``, so re-runs there reuse it too.
 
 The cache key is the data fingerprint (file names, sizes and modification times for
-folders and DuckDB files; identity, schemas and row counts for database URLs), ``as_of``,
-the size bands and the code of :mod:`helpers.features`, so changed data or code gives a
-new key. Windows do not split the cache: it always holds a standard set of windows plus
+folders and DuckDB files; identity, schemas, row counts, latest dates and numeric sums
+for database URLs), ``as_of``, the size bands and the code of :mod:`helpers.features`,
+so changed data or code gives a new key. Windows do not split the cache: it always holds a standard set of windows plus
 any requested ones, and each call gets exactly the columns it asked for.
 
 Usage in a notebook, after loading::
@@ -75,12 +75,23 @@ def _first_date_column(name: str) -> str | None:
     return None
 
 
+def _numeric_columns(name: str, present: Sequence[str]) -> list[str]:
+    return [c.name for c in CONTRACT[name].columns
+            if c.dtype in ("integer", "float") and c.name in present]
+
+
+def _rounded(value: Any) -> Any:
+    # Engines add floats in any order; 12 significant digits absorb that, not real edits.
+    return float(f"{value:.12g}") if isinstance(value, float) else value
+
+
 def workspace_fingerprint(ws: Any) -> str:
     """A short hash that changes when the data behind a workspace changes.
 
     Folders and DuckDB files are fingerprinted by their files (no data is read). Database
-    URLs, and sources without a label, add each table's row count and latest date, which
-    costs one small aggregate query per table. Table schemas are always included, so a
+    URLs, and sources without a label, add each table's row count, latest date and the sums
+    of its numeric columns, which costs one aggregate query per table. An edit in place
+    that changes only text columns is not seen; pass ``refresh=True`` after one. Table schemas are always included, so a
     changed column mapping gives a new fingerprint.
 
     Parameters
@@ -110,7 +121,11 @@ def workspace_fingerprint(ws: Any) -> str:
             metrics = {"n": t.count()}
             if date_col and date_col in t.columns:
                 metrics["latest"] = t[date_col].max().cast("string")
+            # Sums of the numeric columns catch most edits in place at no extra scan.
+            for col in _numeric_columns(name, t.columns):
+                metrics[f"sum_{col}"] = t[col].cast("float64").sum()
             row = t.aggregate(**metrics).to_pyarrow().to_pylist()[0]
+            row = {k: _rounded(v) for k, v in row.items()}
             h.update(f"{name}|{json.dumps(row, default=str)}\n".encode())
     return h.hexdigest()[:16]
 
