@@ -485,3 +485,16 @@ def test_credentials_never_reach_a_report(executed_runs):
     assert "env password: ***" in page
     assert "postgresql://analyst@db.example.com/crm" in page
     assert r.env_after == ENV_SECRET  # the kernel-only password variable was restored
+
+
+def test_schedule_starts_the_longest_notebooks_first():
+    runs = [  # newest first
+        {"notebooks": {"a": {"status": "ok", "seconds": 10.0},
+                       "b": {"status": "failed", "seconds": 1.0},
+                       "c": {"status": "ok", "seconds": 40.0}}},
+        {"notebooks": {"b": {"status": "ok", "seconds": 25.0},
+                       "c": {"status": "ok", "seconds": 5.0}}},
+    ]
+    # new notebook d has no time yet, so it goes first; b's time is from its last good run
+    assert reporting.schedule_order(["a", "b", "c", "d"], runs) == ["d", "c", "b", "a"]
+    assert reporting.schedule_order(["a", "b"], []) == ["a", "b"]

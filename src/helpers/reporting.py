@@ -793,6 +793,33 @@ def last_good_runs(runs: list[dict]) -> dict[str, str]:
     return good
 
 
+def schedule_order(names: list[str], runs: list[dict]) -> list[str]:
+    """Notebooks in the order to start them: longest first, by their last good run.
+
+    With a few workers the run ends when its slowest notebook does, so starting the long
+    ones first keeps the workers busy to the end. Notebooks without a recorded time go
+    first (they may be long); ties keep the given order.
+
+    Parameters
+    ----------
+    names : list of str
+        The notebooks of this run.
+    runs : list of dict
+        Earlier runs, newest first (:func:`load_runs`).
+
+    Returns
+    -------
+    list of str
+    """
+    seconds: dict[str, float] = {}
+    for run in runs:  # newest first
+        for name, nb in run.get("notebooks", {}).items():
+            if nb.get("status") == "ok" and name not in seconds and nb.get("seconds"):
+                seconds[name] = float(nb["seconds"])
+    rank = {name: i for i, name in enumerate(names)}
+    return sorted(names, key=lambda n: (n in seconds, -seconds.get(n, 0.0), rank[n]))
+
+
 def prune_runs(reports_dir: str | os.PathLike, keep: int) -> list[str]:
     """Delete run folders beyond the newest ``keep``, sparing every last good report.
 
@@ -1250,6 +1277,7 @@ def _run_locked(root: Path, settings: dict, selected: list[str], params: dict[st
         if _is_sample_source(source, root):
             ensure_sample_world(root / SAMPLE_SOURCE, settings["sample"])
 
+    earlier = load_runs(reports)
     started, t0 = _now(), time.monotonic()
     run_id = new_run_id(reports)
     staging = reports / f"{STAGING_PREFIX}{run_id}"
@@ -1282,7 +1310,7 @@ def _run_locked(root: Path, settings: dict, selected: list[str], params: dict[st
                 pool.submit(execute_notebook, notebook_dir / f"{name}.ipynb",
                             staging / f"{name}.ipynb", job.parameters, kernel=kernel,
                             cwd=notebook_dir, cell_timeout=cell_timeout): name
-                for name, job in runs.items()
+                for name, job in ((n, runs[n]) for n in schedule_order(selected, earlier))
             }
             for future in concurrent.futures.as_completed(futures):
                 job = runs[futures[future]]
