@@ -196,6 +196,23 @@ def test_lookalike_reasons_explain_icp_accounts(world, model):
     assert np.allclose(contrib.mean().to_numpy(), 0, atol=1e-9)
 
 
+def test_reason_text_formats_each_value_like_before():
+    text = icp._text(pd.Series(["Retail", None, "Energy", "Retail", np.nan], dtype=object))
+    assert text.tolist() == ["Retail", "", "Energy", "Retail", ""]
+    nums = pd.Series([1234.5, np.nan, 2.5, 1234.5, -0.4, -0.0, 0.0, 1e6])
+    assert icp._text(nums, number=True).tolist() == [
+        "1,234", "", "2", "1,234", "-0", "-0", "0", "1,000,000"]
+    assert icp._text(pd.Series([], dtype=float), number=True).tolist() == []
+
+
+def test_model_design_keeps_text_columns_as_numpy_objects(world):
+    # Arrow-backed text would make every scikit-learn encode convert the column again.
+    X = icp._design(world["features"], icp.LOOKALIKE_CATEGORICAL, icp.LOOKALIKE_NUMERIC)
+    assert all(X[c].dtype == object for c in icp.LOOKALIKE_CATEGORICAL)
+    assert all(X[c].dtype == "float64" for c in icp.LOOKALIKE_NUMERIC)
+    assert not X[list(icp.LOOKALIKE_CATEGORICAL)].isna().any().any()
+
+
 def test_lookalike_needs_enough_of_both_classes(world):
     f = world["features"].head(30)
     with pytest.raises(DataError, match="at least 5 best"):

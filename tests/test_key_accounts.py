@@ -90,6 +90,21 @@ def test_value_table_has_one_row_per_account(table, ws):
     assert tiers.value.iloc[0] > tiers.value.iloc[1] / 10  # strategic few, but valuable
 
 
+def test_value_table_from_cached_features_is_the_same_table(table, ws, tmp_path):
+    from helpers import feature_cache
+
+    feats = feature_cache.cached_account_features(ws, AS_OF, tmp_path, windows=(90, 365, 730))
+    given = ka.value_table(ws, AS_OF, horizon_months=24, features=feats)
+    pd.testing.assert_frame_equal(given, table)
+    assert given.attrs == table.attrs
+    # the features decide the table: other features give another table
+    other = ka.value_table(ws, AS_OF, horizon_months=24, features=feats.assign(
+        margin_total=feats["margin_total"] * 2))
+    assert not other["profit_clv"].equals(table["profit_clv"])
+    with pytest.raises(ParamError, match="revenue_730d"):
+        ka.value_table(ws, AS_OF, features=feats.drop(columns=["revenue_730d"]))
+
+
 def test_firmographic_fit_finds_the_planted_icp(table, world):
     truth = pd.read_parquet(world / "truth_accounts.parquet")
     t = table.merge(truth[["account_id", "is_icp"]], on="account_id")

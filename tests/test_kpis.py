@@ -316,6 +316,65 @@ def test_compare_custom_groups(ws):
     assert table.loc["key", "revenue"] == pytest.approx(1500 + 500 - 100)  # 2025-07..2026-06
 
 
+def test_compare_breakdowns_equal_one_split_at_a_time(ws):
+    groups = pd.DataFrame({"account_id": ["A", "B", "C", "D", "E", "F", "OLD"],
+                           "group": ["key", "key", "other", "other", "other", "other", "other"]})
+    tables = kpis.compare_breakdowns(ws, AS_OF, {"region": "region", "tier": groups,
+                                                 "channel": "acquisition_channel"}, min_count=2)
+    assert list(tables) == ["region", "tier", "channel"]
+    pd.testing.assert_frame_equal(tables["region"],
+                                  kpis.compare_kpis(ws, AS_OF, by="region", min_count=2))
+    pd.testing.assert_frame_equal(tables["tier"],
+                                  kpis.compare_kpis(ws, AS_OF, groups=groups, min_count=2))
+    assert set(tables["channel"]["group"]) == {"email", "events", "search"}
+
+
+def test_compare_breakdowns_count_each_membership(ws):
+    # A sits in two groups, C, E and OLD in none; F only interacts, W's account only ordered
+    # before the window: groups without any activity in the window are left out, as in
+    # compare_kpis.
+    groups = pd.DataFrame({"account_id": ["A", "D", "A", "B", "F", "OLD"],
+                           "group": ["x", "x", "y", "y", "z", "w"]})
+    table = kpis.compare_breakdowns(ws, AS_OF, {"g": groups})["g"].set_index("group")
+    assert sorted(table.index) == ["x", "y", "z"]
+    # window 2025-07..2026-06: A 1500, D 300; B 500 - 100
+    assert table.loc["x", "revenue"] == pytest.approx(1800)
+    assert table.loc["y", "revenue"] == pytest.approx(1900)
+    assert table.loc["z", "revenue"] == 0
+    assert table.loc["x", "new_customers"] == 1  # D; E's group is not compared
+    assert (table.loc["x", "opps_won"], table.loc["x", "opps_lost"]) == (2, 0)  # P1 A, P3 D
+    assert (table.loc["y", "opps_won"], table.loc["y", "opps_lost"]) == (1, 1)  # P1 A, P2 B
+    assert table.loc["x", "nps"] == pytest.approx(50.0)  # A 10, D 7
+    assert table.loc["y", "nps"] == pytest.approx(100.0)  # A 10, B 9
+    assert table.loc["z", "nps_responses"] == 0
+
+
+def test_compare_breakdowns_reject_bad_splits(ws):
+    with pytest.raises(ParamError, match="accounts column name or a frame"):
+        kpis.compare_breakdowns(ws, AS_OF, {"x": 3})
+    with pytest.raises(ParamError, match="no such column"):
+        kpis.compare_breakdowns(ws, AS_OF, {"x": "regio"})
+    with pytest.raises(ParamError, match="account_id and group"):
+        kpis.compare_breakdowns(ws, AS_OF, {"x": pd.DataFrame({"account_id": ["A"]})})
+    assert kpis.compare_breakdowns(ws, AS_OF, {}) == {}
+
+
+def test_engaged_accounts_per_month_at_the_month_edges(ws):
+    # D on 1 April 08:00 counts in April, B on 30 June 23:00 in June, C after as_of never
+    monthly = kpis.kpi_series(ws, AS_OF, freq="month", periods=4).set_index("period")
+    assert monthly["engaged"].to_dict() == {"2026-03": 1, "2026-04": 2, "2026-05": 2,
+                                            "2026-06": 1}
+
+
+def test_periods_table_months_start_on_the_first_whole_month():
+    frame = pd.DataFrame([{"period": "p", "start": D(2026, 4, 15), "end": D(2026, 6, 3),
+                           "cur_lo": D(2025, 7, 1), "base_lo": D(2024, 7, 1),
+                           "base_hi": D(2025, 6, 1)}])
+    row = kpis._periods_table(frame).to_pandas().iloc[0]
+    # May (the first month starting inside the window) to June (the month holding the end)
+    assert (row["m_start"], row["m_end"]) == (2026 * 12 + 4, 2026 * 12 + 5)
+
+
 def test_cac_by_channel_spend_and_recorded(ws):
     spend = kpis.cac_by_channel(ws, AS_OF, method="spend").set_index("channel")
     # window 2025-07..2026-06: new customers D (events), E (email); email spend 500 + 600

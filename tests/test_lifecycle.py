@@ -176,6 +176,23 @@ def test_migration_rows_sum_to_the_earlier_counts(world):
     assert matrix.loc["new", "prospect"] == 0
 
 
+def test_migration_reuses_the_current_stages(world):
+    ws = world["ws"]
+    pairs, matrix = lifecycle.stage_migration(ws, AS_OF, period_days=180)
+    now = lifecycle.stages_for(ws, AS_OF)
+    # any row order and extra columns, as from a feature table with the stages merged on
+    given = now.assign(extra=1).sample(frac=1.0, random_state=0)[["extra", "stage", "account_id"]]
+    pairs2, matrix2 = lifecycle.stage_migration(ws, AS_OF, period_days=180, current=given)
+    pd.testing.assert_frame_equal(pairs2, pairs)
+    pd.testing.assert_frame_equal(matrix2, matrix)
+    # the given stages are used as they are
+    moved = now.assign(stage=now["stage"].where(now["stage"] != "mature", "growth"))
+    _, matrix3 = lifecycle.stage_migration(ws, AS_OF, period_days=180, current=moved)
+    assert matrix3["mature"].sum() == 0
+    with pytest.raises(ParamError, match="account_id and stage"):
+        lifecycle.stage_migration(ws, AS_OF, current=now[["account_id"]])
+
+
 def test_migration_matrix_on_a_hand_example():
     before = pd.DataFrame({"account_id": ["a", "b", "c"], "stage": ["new", "mature", "mature"]})
     after = pd.DataFrame({"account_id": ["a", "b", "c", "d"],

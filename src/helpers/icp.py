@@ -461,14 +461,19 @@ def plot_lift(lift: pd.DataFrame, *, ax=None, title: str = "", top: int = 15,
 
 def _design(features: pd.DataFrame, categorical: Sequence[str],
             numeric: Sequence[str]) -> pd.DataFrame:
-    """Model inputs: categories as text (missing as a category), numbers as float."""
+    """Model inputs: categories as text (missing as a category), numbers as float.
+
+    The text columns stay NumPy ``object`` columns: pandas would otherwise store them as
+    Arrow strings, which scikit-learn's encoder converts back on every fit and transform.
+    """
     missing = [c for c in (*categorical, *numeric) if c not in features.columns]
     if missing:
         raise ParamError(f"look-alike attribute(s) {', '.join(missing)} are not account features")
     out = {}
     for c in categorical:
         s = features[c]
-        out[c] = s.astype("object").where(s.notna(), _MISSING).astype(str).to_numpy(dtype=object)
+        text = s.astype("object").where(s.notna(), _MISSING).astype(str).to_numpy(dtype=object)
+        out[c] = pd.Series(text, index=features.index, dtype=object)
     for c in numeric:
         out[c] = pd.to_numeric(features[c], errors="coerce").to_numpy(dtype=float)
     return pd.DataFrame(out, index=features.index)
@@ -704,12 +709,21 @@ class LookalikeModel:
 
 
 def _text(values: pd.Series, *, number: bool = False) -> np.ndarray:
-    """Values as an object array of display strings; missing values become ``""``."""
+    """Values as an object array of display strings; missing values become ``""``.
+
+    Each distinct value is formatted once (accounts share few industries, regions or sizes).
+    """
     if number:
         nums = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
-        return np.array(["" if np.isnan(v) else f"{v:,.0f}" for v in nums], dtype=object)
-    obj = values.astype("object")
-    return np.array(["" if pd.isna(v) else str(v) for v in obj], dtype=object)
+        if np.any((nums == 0) & np.signbit(nums)):  # -0.0 would share 0.0's text
+            return np.array(["" if np.isnan(v) else f"{v:,.0f}" for v in nums], dtype=object)
+        codes, uniques = pd.factorize(nums)
+        shown = [f"{v:,.0f}" for v in uniques]
+    else:
+        codes, uniques = pd.factorize(values.astype("object"))
+        shown = [str(v) for v in uniques]
+    # missing values get the code -1, which picks the trailing ""
+    return np.array([*shown, ""], dtype=object)[codes]
 
 
 def _append(text: np.ndarray, part: np.ndarray, sep: str = "; ") -> np.ndarray:

@@ -343,7 +343,8 @@ def value_table(ws: Any, as_of: Any, *, time_unit: str = "week", horizon_months:
                 rfm_segments: Mapping[str, Any] | None = None, fit_scores: Any = None,
                 tier_thresholds: Mapping[str, Any] | None = None, tier_basis: str = "share",
                 tier_value: str = "profit_clv",
-                min_repeat_buyers: int = 30) -> pd.DataFrame:
+                min_repeat_buyers: int = 30,
+                features: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per account with RFM, P(alive), expected purchases, CLV, profit CLV and tier.
 
     Parameters
@@ -357,6 +358,12 @@ def value_table(ws: Any, as_of: Any, *, time_unit: str = "week", horizon_months:
         As in :func:`helpers.rfm.rfm_table` and :func:`helpers.rfm.assign_segments`.
     fit_scores, tier_thresholds, tier_basis, tier_value
         As in :func:`assemble_value_table`.
+    features : pandas.DataFrame, optional
+        The account features of ``ws`` on ``as_of`` when the caller already has them, with
+        the default size bands and a window of ``rfm_window_days``, e.g.
+        ``feature_cache.cached_account_features(ws, as_of, output_dir, windows=(90, 365,
+        730))``; the table is then the same as without them, and much quicker. Default:
+        computed here with :func:`helpers.features.account_features`.
 
     Returns
     -------
@@ -372,7 +379,8 @@ def value_table(ws: Any, as_of: Any, *, time_unit: str = "week", horizon_months:
     >>> table.groupby("value_tier", observed=True).profit_clv.sum()  # doctest: +SKIP
     """
     windows = sorted({90, 365, int(rfm_window_days)})
-    features = account_features(ws, as_of, windows=windows)
+    if features is None:
+        features = account_features(ws, as_of, windows=windows)
     rfm = rfm_mod.rfm_table(features, window_days=int(rfm_window_days), q=q)
     summary = clv_mod.purchase_summary(ws, as_of, time_unit=time_unit)
     result = clv_mod.fit_clv(summary, time_unit=time_unit, horizon_months=horizon_months,

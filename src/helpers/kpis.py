@@ -398,39 +398,51 @@ def trailing_window(as_of: Any, *, months: int = 12) -> pd.DataFrame:
                                      _month_start(day, -(int(months) - 1)), day)])
 
 
+def _month_index(d: dt.date) -> int:
+    """Months since year 0 of the month holding ``d`` (``year * 12 + month - 1``)."""
+    return d.year * 12 + d.month - 1
+
+
 def _periods_table(frame: pd.DataFrame):
     cols = ["period", "start", "end", "cur_lo", "base_lo", "base_hi"]
     df = frame[cols].copy()
+    starts = [pd.Timestamp(v).date() for v in df["start"]]
+    ends = [pd.Timestamp(v).date() for v in df["end"]]
     for c in cols[1:]:
         df[c] = pd.to_datetime(df[c])
-    return ibis.memtable(df).cast({c: "date" for c in cols[1:]})
+    # The months (as :func:`_month_index`) whose first day lies in [start, end]: lets event
+    # tables be bucketed by a cheap integer month instead of a truncated date.
+    df["m_start"] = [_month_index(s) + (s.day > 1) for s in starts]
+    df["m_end"] = [_month_index(e) for e in ends]
+    return ibis.memtable(df).cast({c: "date" for c in cols[1:]} | {"m_start": "int64",
+                                                                  "m_end": "int64"})
 
 
 # --------------------------------------------------------------------------- engine
+#
+# The engine queries return one row per window (``period``), or with ``per_account`` one row
+# per window and account. Comparisons sum the per-account rows into any number of splits in
+# pandas, so the large tables are read once however many splits are compared.
 
 
-def _groups_table(ws: TableSource, by: str | None, groups: pd.DataFrame | None):
-    """``account_id, grp`` for a comparison, or None for totals."""
+def _group_map(ws: TableSource, by: str | None, groups: pd.DataFrame | None) -> pd.DataFrame:
+    """``account_id, grp`` for one comparison split (small: one row per account)."""
     if groups is not None:
         if not {"account_id", "group"} <= set(groups.columns):
             raise ParamError("groups must have the columns account_id and group")
         df = groups[["account_id", "group"]].astype({"account_id": "string", "group": "string"})
-        return ibis.memtable(df.rename(columns={"group": "grp"}))
-    if by is None:
-        return None
+        # group names as the engine gives them back (pandas' default text, missing as NaN)
+        return df.astype({"group": "str"}).rename(columns={"group": "grp"})
     accounts = ws.table("accounts")
     if by not in accounts.columns:
         raise ParamError(f"cannot compare by {by!r}: accounts has no such column"
                          + suggest(by, list(accounts.columns)))
-    return accounts.select("account_id", grp=accounts[by].cast("string").fill_null("unknown"))
+    return accounts.select(
+        "account_id", grp=accounts[by].cast("string").fill_null("unknown")).to_pandas()
 
 
-def _keys(groups) -> list[str]:
-    return ["period", "grp"] if groups is not None else ["period"]
-
-
-def _attach(t, groups):
-    return t if groups is None else t.join(groups, "account_id")
+def _keys(per_account: bool) -> list[str]:
+    return ["period", "account_id"] if per_account else ["period"]
 
 
 def _orders(ws: TableSource, day: dt.date):
@@ -438,13 +450,12 @@ def _orders(ws: TableSource, day: dt.date):
     return o.filter(o.order_date.notnull(), o.order_date <= day, o.account_id.notnull())
 
 
-def _order_metrics(ws, day, P, groups) -> list[pd.DataFrame]:
+def _order_metrics(ws, day, P, per_account: bool) -> list[pd.DataFrame]:
     o = _orders(ws, day)
     am = (o.mutate(month=o.order_date.truncate("M").cast("date"))
           .group_by(["account_id", "month"])
           .agg(revenue=o.amount.sum(), margin=o.gross_margin.sum()))
-    am = _attach(am, groups)
-    keys = _keys(groups)
+    keys = _keys(per_account)
 
     # revenue and margin in the period (periods are whole months)
     j = am.join(P, (am.month >= P.start) & (am.month <= P.end))
@@ -452,7 +463,7 @@ def _order_metrics(ws, day, P, groups) -> list[pd.DataFrame]:
 
     # retention: per account, revenue in the base and the trailing 12 months
     j = am.join(P, (am.month >= P.base_lo) & (am.month <= P.end))
-    per = j.group_by([*keys, "account_id"]).agg(
+    per = j.group_by(["period", "account_id"]).agg(
         r0=j.revenue.sum(where=j.month <= j.base_hi),
         r1=j.revenue.sum(where=j.month >= j.cur_lo),
         m1=j.margin.sum(where=j.month >= j.cur_lo),
@@ -473,7 +484,6 @@ def _order_metrics(ws, day, P, groups) -> list[pd.DataFrame]:
     # new customers: first positive order in the period
     first = (o.filter(o.amount > 0).group_by("account_id")
              .agg(first_order=o.order_date.min()))
-    first = _attach(first, groups)
     j = first.join(P, (first.first_order >= P.start) & (first.first_order <= P.end))
     new = j.group_by(keys).agg(new_customers=j.account_id.count())
     return [revenue.to_pandas(), retention.to_pandas(), new.to_pandas()]
@@ -492,37 +502,39 @@ def _won_expr(t, day):
     return (t.stage == "won") & (closed_on <= day)
 
 
-def _funnel_metrics(ws, day, P, groups) -> list[pd.DataFrame]:
-    keys = _keys(groups)
+def _funnel_metrics(ws, day, P, per_account: bool, since: dt.date) -> list[pd.DataFrame]:
+    keys = _keys(per_account)
     out = []
     opp_pa = None
     if ws.has("opportunities"):
         op = ws.table("opportunities")
         op = op.filter(op.created_date.notnull(), op.created_date <= day, op.account_id.notnull())
-        op = _attach(op, groups)
         j = op.join(P, (op.created_date >= P.start) & (op.created_date <= P.end))
-        opp_pa = j.group_by([*keys, "account_id"]).agg(won=_won_expr(j, day).any())
+        opp_pa = j.group_by(["period", "account_id"]).agg(won=_won_expr(j, day).any())
         out.append(opp_pa.group_by(keys).agg(opportunity_accounts=opp_pa.account_id.count())
                    .to_pandas())
         closed = op.filter(op.close_date.notnull(), op.close_date <= day,
                            op.stage.isin(["won", "lost"]))
         j = closed.join(P, (closed.close_date >= P.start) & (closed.close_date <= P.end))
-        cycle = j.close_date.delta(j.created_date, unit="day")
-        out.append(j.group_by(keys).agg(
-            opps_won=j.opportunity_id.count(where=j.stage == "won"),
-            opps_lost=j.opportunity_id.count(where=j.stage == "lost"),
-            sales_cycle_days=cycle.median(where=j.stage == "won"),
-        ).to_pandas())
+        agg = {"opps_won": j.opportunity_id.count(where=j.stage == "won"),
+               "opps_lost": j.opportunity_id.count(where=j.stage == "lost")}
+        if not per_account:  # a median does not add up over accounts
+            # A filter inside the median compiles to SQL that Spark rejects; a null does not.
+            cycle = j.close_date.delta(j.created_date, unit="day")
+            agg["sales_cycle_days"] = ibis.ifelse(j.stage == "won", cycle, ibis.null()).median()
+        out.append(j.group_by(keys).agg(**agg).to_pandas())
     if ws.has("interactions"):
         it = ws.table("interactions")
-        it = it.filter(it.timestamp.notnull(), it.timestamp.date() <= day, it.account_id.notnull())
-        em = (it.select("account_id", month=it.timestamp.date().truncate("M").cast("date"))
-              .distinct())
-        em = _attach(em, groups)
-        j = em.join(P, (em.month >= P.start) & (em.month <= P.end))
-        engaged = j.select(*keys, "account_id").distinct()
+        on = it.timestamp.date()
+        # no window starts before ``since``, so earlier rows cannot count
+        it = it.filter(it.timestamp.notnull(), on <= day, on >= since, it.account_id.notnull())
+        # (account, month) pairs with an interaction; an integer month is much cheaper than a
+        # truncated date on a large interaction table, and P carries the same month numbers
+        em = it.select("account_id", month=on.year() * 12 + on.month() - 1).distinct()
+        j = em.join(P, (em.month >= P.m_start) & (em.month <= P.m_end))
+        engaged = j.select("period", "account_id").distinct()
         if opp_pa is not None:
-            f = engaged.left_join(opp_pa, [*keys, "account_id"])
+            f = engaged.left_join(opp_pa, ["period", "account_id"])
             # won is null for engaged accounts without an opportunity in the period
             out.append(f.group_by(keys).agg(
                 engaged=f.account_id.count(),
@@ -534,10 +546,9 @@ def _funnel_metrics(ws, day, P, groups) -> list[pd.DataFrame]:
     return out
 
 
-def _survey_metrics(ws, day, P, groups) -> pd.DataFrame:
+def _survey_metrics(ws, day, P, per_account: bool) -> pd.DataFrame:
     s = ws.table("surveys")
     s = s.filter(s.response_date.notnull(), s.response_date <= day)
-    s = _attach(s, groups)
     j = s.join(P, (s.response_date >= P.start) & (s.response_date <= P.end))
     agg = {
         "nps_responses": j.nps.count(),
@@ -546,29 +557,62 @@ def _survey_metrics(ws, day, P, groups) -> pd.DataFrame:
     }
     if "csat" in j.columns:
         agg |= {"csat_responses": j.csat.count(), "csat_satisfied": j.csat.count(
-            where=j.csat >= CSAT_SATISFIED), "csat_mean": j.csat.mean()}
-    return j.group_by(_keys(groups)).agg(**agg).to_pandas()
+            where=j.csat >= CSAT_SATISFIED)}
+        if not per_account:  # a mean does not add up over accounts
+            agg["csat_mean"] = j.csat.mean()
+    return j.group_by(_keys(per_account)).agg(**agg).to_pandas()
 
 
-def _collect(ws: TableSource, day: dt.date, frame: pd.DataFrame, groups) -> pd.DataFrame:
-    """Run every engine query for the windows in ``frame`` and merge the small results."""
+def _engine_parts(ws: TableSource, day: dt.date, frame: pd.DataFrame, *,
+                  per_account: bool = False) -> list[pd.DataFrame]:
+    """Run every engine query for the windows in ``frame``; one small frame per query."""
     if not ws.has("orders") or not ws.has("accounts"):
         raise DataError("KPIs need the accounts and orders tables")
     P = _periods_table(frame)
-    parts = _order_metrics(ws, day, P, groups)
-    if groups is None and ws.has("marketing_spend"):
+    since = min(pd.Timestamp(v).date() for v in frame["start"])
+    parts = _order_metrics(ws, day, P, per_account)
+    if not per_account and ws.has("marketing_spend"):
         parts.append(_spend_metrics(ws, day, P))
-    parts += _funnel_metrics(ws, day, P, groups)
+    parts += _funnel_metrics(ws, day, P, per_account, since)
     if ws.has("surveys"):
-        parts.append(_survey_metrics(ws, day, P, groups))
-    keys = _keys(groups)
+        parts.append(_survey_metrics(ws, day, P, per_account))
+    if per_account:
+        # rows without an account belong to no group (as in an inner join)
+        parts = [p[p["account_id"].notna()] for p in parts]
+    return parts
+
+
+def _merge_parts(frame: pd.DataFrame, parts: list[pd.DataFrame], keys: list[str]
+                 ) -> pd.DataFrame:
+    """The windows of ``frame`` (crossed with every group seen) with every part merged on."""
     base = frame.copy()
-    if groups is not None:
+    if "grp" in keys:
         names = sorted(set().union(*(set(p["grp"].dropna()) for p in parts)))
         base = base.merge(pd.DataFrame({"grp": names}), how="cross")
     for part in parts:
         base = base.merge(part, on=keys, how="left")
     return base
+
+
+def _group_parts(parts: list[pd.DataFrame], groups: pd.DataFrame) -> list[pd.DataFrame]:
+    """Sum per-account parts into per-group parts.
+
+    Like an inner join of each part's accounts with ``groups`` (``account_id, grp``) before
+    aggregating: accounts without a group drop out, accounts in several groups count in each,
+    and a group appears in a part only when one of its accounts does.
+    """
+    groups = groups.astype({"account_id": "object"})
+    out = []
+    for part in parts:
+        values = [c for c in part.columns if c not in ("period", "account_id")]
+        rows = part.astype({"account_id": "object"}).merge(groups, on="account_id")
+        out.append(rows.groupby(["period", "grp"], sort=False)[values].sum().reset_index())
+    return out
+
+
+def _collect(ws: TableSource, day: dt.date, frame: pd.DataFrame) -> pd.DataFrame:
+    """Run every engine query for the windows in ``frame`` and merge the small results."""
+    return _merge_parts(frame, _engine_parts(ws, day, frame), ["period"])
 
 
 def _data_start(ws: TableSource, day: dt.date) -> dt.date | None:
@@ -663,7 +707,7 @@ def kpi_series(ws: TableSource, as_of: Any, *, freq: str = "quarter", periods: i
     """
     day = parse_as_of(as_of)
     frame = kpi_periods(day, freq=freq, periods=periods)
-    raw = _collect(ws, day, frame, None)
+    raw = _collect(ws, day, frame)
     out = _derive(raw, data_start=_data_start(ws, day), sales_cost_per_month=sales_cost_per_month,
                   discount_rate=discount_rate, horizon_years=horizon_years)
     out.attrs["freq"] = freq
@@ -736,6 +780,9 @@ def compare_kpis(ws: TableSource, as_of: Any, *, by: str | None = None,
                  horizon_years: int = 10) -> pd.DataFrame:
     """KPIs per group over the trailing ``window_months``, with intervals for small counts.
 
+    To compare several splits, :func:`compare_breakdowns` gives the same tables from one
+    pass over the data.
+
     Parameters
     ----------
     ws : Workspace
@@ -761,10 +808,69 @@ def compare_kpis(ws: TableSource, as_of: Any, *, by: str | None = None,
     """
     if by is None and groups is None:
         raise ParamError("compare_kpis needs by= (an accounts column) or groups=")
+    split = groups if groups is not None else by
+    return compare_breakdowns(ws, as_of, {"split": split}, window_months=window_months,
+                              min_count=min_count, confidence=confidence,
+                              discount_rate=discount_rate, horizon_years=horizon_years)["split"]
+
+
+def compare_breakdowns(ws: TableSource, as_of: Any,
+                       splits: Mapping[str, str | pd.DataFrame], *, window_months: int = 12,
+                       min_count: int = 30, confidence: float = 0.95,
+                       discount_rate: float = 0.1, horizon_years: int = 10
+                       ) -> dict[str, pd.DataFrame]:
+    """:func:`compare_kpis` for several splits at once, reading the data only once.
+
+    The engine sums the window's orders, opportunities, interactions and surveys per
+    account; each split then adds those per-account counts and sums up per group. A split's
+    table equals ``compare_kpis`` with the same ``by`` or ``groups`` (up to the rounding of
+    sums added in another order).
+
+    Parameters
+    ----------
+    ws : Workspace
+    as_of : date-like
+    splits : mapping of str to str or pandas.DataFrame
+        Name -> an accounts column (as ``by`` of :func:`compare_kpis`) or an ``account_id,
+        group`` frame (as ``groups``), e.g. ``{"region": "region", "tier": tiers}``.
+    window_months, min_count, confidence, discount_rate, horizon_years
+        As in :func:`compare_kpis`.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        One :func:`compare_kpis` table per split, in the order of ``splits``.
+
+    Examples
+    --------
+    >>> tables = compare_breakdowns(ws, "2026-06-30", {"region": "region",
+    ...                                                "industry": "industry"})  # doctest: +SKIP
+    >>> tables["region"][["group", "revenue", "churn_rate"]]  # doctest: +SKIP
+    """
     day = parse_as_of(as_of)
     frame = trailing_window(day, months=window_months)
-    g = _groups_table(ws, by, groups)
-    raw = _collect(ws, day, frame, g)
+    maps = {}
+    for name, split in splits.items():
+        if isinstance(split, pd.DataFrame):
+            maps[name] = _group_map(ws, None, split)
+        elif isinstance(split, str):
+            maps[name] = _group_map(ws, split, None)
+        else:
+            raise ParamError(f"split {name!r} must be an accounts column name or a frame with "
+                             f"account_id and group, not {type(split).__name__}")
+    if not maps:
+        return {}
+    parts = _engine_parts(ws, day, frame, per_account=True)
+    return {name: _compare_table(_merge_parts(frame, _group_parts(parts, groups),
+                                              ["period", "grp"]),
+                                 min_count=min_count, confidence=confidence,
+                                 discount_rate=discount_rate, horizon_years=horizon_years)
+            for name, groups in maps.items()}
+
+
+def _compare_table(raw: pd.DataFrame, *, min_count: int, confidence: float,
+                   discount_rate: float, horizon_years: int) -> pd.DataFrame:
+    """KPIs, intervals and small-sample flags from one window's per-group counts and sums."""
     # one window is judged by its own counts and intervals, without the history guard
     f = _derive(raw, data_start=None, sales_cost_per_month=0.0, discount_rate=discount_rate,
                 horizon_years=horizon_years)
@@ -1474,7 +1580,8 @@ def tier_values(ws: TableSource, as_of: Any, *, language: str = "en", **options
     language : {"en", "zh"}
         Of the returned source description.
     **options
-        Passed to ``value_table``.
+        Passed to ``value_table``, e.g. ``features=`` with the run's cached account features
+        so that they are not computed again.
 
     Returns
     -------

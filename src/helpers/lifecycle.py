@@ -554,7 +554,8 @@ def migration_shares(matrix: pd.DataFrame) -> pd.DataFrame:
 
 
 def stage_migration(ws: TableSource, as_of: Any, *, period_days: int = 180,
-                    rules: Mapping[str, Any] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    rules: Mapping[str, Any] | None = None,
+                    current: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stages on ``as_of - period_days`` and on ``as_of``, and the migration counts.
 
     The same rules are evaluated on both dates, each seeing only the data up to its date.
@@ -566,6 +567,10 @@ def stage_migration(ws: TableSource, as_of: Any, *, period_days: int = 180,
     period_days : int, default 180
         Length of the period looked back over.
     rules : mapping, optional
+    current : pandas.DataFrame, optional
+        ``account_id`` and ``stage`` on ``as_of`` when the caller already has them from
+        ``stages_for(ws, as_of, rules)`` with the same rules (any column order and extra
+        columns are fine); saves computing them again. Default: computed here.
 
     Returns
     -------
@@ -582,7 +587,13 @@ def stage_migration(ws: TableSource, as_of: Any, *, period_days: int = 180,
     now = parse_as_of(as_of)
     earlier = now - dt.timedelta(days=int(period_days))
     before = stages_for(ws, earlier, rules)
-    after = stages_for(ws, now, rules)
+    if current is None:
+        after = stages_for(ws, now, rules)
+    else:
+        if not {"account_id", "stage"} <= set(current.columns):
+            raise ParamError("current must have the columns account_id and stage")
+        after = current[["account_id", "stage"]].sort_values(
+            "account_id", kind="stable").reset_index(drop=True)
     matrix = migration_matrix(before, after)
     pairs = after.rename(columns={"stage": "stage_now"}).merge(
         before.rename(columns={"stage": "stage_before"}), on="account_id", how="left")
