@@ -87,3 +87,33 @@ def tables():
 @pytest.fixture
 def csv_folder(tmp_path, tables):
     return write_tables(tables, tmp_path / "data", "csv")
+
+
+# --------------------------------------------------------------------------- engine runs
+
+
+@pytest.fixture(scope="session")
+def engine_world(tmp_path_factory):
+    """The small sample world (Parquet) that every whole-run engine comparison reads."""
+    from engine_compare import WORLD
+
+    from helpers import sample_world
+
+    folder = tmp_path_factory.mktemp("engine_world")
+    sample_world.generate_world(folder, **WORLD)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def duckdb_run(engine_world, tmp_path_factory):
+    """The DuckDB `workbook run` on ``engine_world``, started on first use, shared.
+
+    Returns a :class:`engine_compare.WorkbookRun`; call ``.exports()`` to wait for it.
+    Request it with ``request.getfixturevalue`` after the other engine is known to be
+    available, so that a skipped engine test does not start a run nobody reads.
+    """
+    from engine_compare import WorkbookRun
+
+    run = WorkbookRun("duckdb", str(engine_world), tmp_path_factory.mktemp("duckdb_run"))
+    yield run
+    run.kill()

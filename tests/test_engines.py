@@ -12,13 +12,12 @@ import os
 
 import pandas as pd
 import pytest
+from engine_compare import SPARK_TEST_SETTINGS, require_spark
 from pg_server import PASSWORD_ENV, require_postgres, start_postgres
 
 from helpers import cli, datasets, features, sample_world, validation
-from helpers.contract import CONTRACT
 
 AS_OF = "2026-06-30"
-SPARK_OPT_IN = "WORKBOOK_TEST_SPARK"
 
 
 @pytest.fixture(scope="session")
@@ -132,58 +131,16 @@ def test_normalised_comparison_can_fail(duckdb_ws):
 # --------------------------------------------------------------------------- Spark
 
 
-def require_spark():
-    """Return the pyspark module, or skip (fail under ``CI=true``) without pyspark or Java."""
-    import importlib.util
-    import shutil
-
-    missing = []
-    if importlib.util.find_spec("pyspark") is None:
-        missing.append("pyspark (pip install -e '.[spark]')")
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        missing.append("Java 17 (java on PATH or JAVA_HOME)")
-    in_ci = os.environ.get("CI") == "true"
-    if missing:
-        reason = "Spark tests need " + " and ".join(missing)
-        if in_ci:
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    if not in_ci and os.environ.get(SPARK_OPT_IN) != "1":
-        # Starting the JVM and planning each query takes a minute or more even on a tiny
-        # world, so developers opt in; CI always runs it.
-        pytest.skip(f"Spark equality test is slow; set {SPARK_OPT_IN}=1 (always runs in CI)")
-
-
 @pytest.fixture(scope="session")
-def spark_ws(world_dir, tmp_path_factory):
-    """The world as Spark tables in a local-mode session (one per test session)."""
-    require_spark()
-    import ibis
-    from pyspark.sql import SparkSession
+def spark_ws(world_dir):
+    """The world folder opened as a Spark warehouse (``pyspark://``, ``<table>.parquet``).
 
-    warehouse = tmp_path_factory.mktemp("spark_warehouse")
-    # Small local settings: one shuffle partition and no UI keep a tiny test world quick.
-    spark = (
-        SparkSession.builder.master("local[2]").appName("workbook-tests")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.default.parallelism", "1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.warehouse.dir", str(warehouse))
-        .config("spark.driver.extraJavaOptions", "-Dderby.system.home=" + str(warehouse))
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
-    try:
-        con = ibis.pyspark.connect(spark)
-        for name in CONTRACT:
-            path = world_dir / f"{name}.parquet"
-            if path.exists():
-                con.read_parquet(path, table_name=name)
-        yield datasets.open_connection(con, label="spark (local)")
-    finally:
-        spark.stop()
+    A local-mode session in this process; the whole-run test reads a warehouse written by
+    ``workbook load`` instead (``<table>/`` folders).
+    """
+    require_spark()
+    with datasets.open_workspace(f"pyspark://{world_dir}?{SPARK_TEST_SETTINGS}") as ws:
+        yield ws
 
 
 @pytest.mark.slow

@@ -7,7 +7,12 @@ This is the only module that reads user data. A source is one of:
 * a DuckDB database file (``*.duckdb``);
 * a database URL that Ibis understands (``postgresql://analyst@db/crm``). The password
   is never part of the URL: it is read from the environment variable named by
-  ``password_env``.
+  ``password_env``;
+* a Spark warehouse, ``pyspark:///abs/path/warehouse`` (or ``pyspark://relative/path``
+  from the project root): a folder with one Parquet table per contract table, as
+  ``<table>/`` (the layout Spark and ``workbook load`` write) or ``<table>.parquet``. A
+  local Spark session is started and the tables are registered in it, so every process,
+  say each notebook kernel, sees the same tables without a shared metastore.
 
 Folders and DuckDB files are opened with an embedded DuckDB engine, so every later
 aggregation runs in the engine rather than in pandas.
@@ -17,14 +22,16 @@ from __future__ import annotations
 
 import atexit
 import codecs
+import contextlib
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from difflib import get_close_matches
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -36,6 +43,18 @@ from helpers.errors import DataError
 from helpers.paths import is_url, resolve
 
 FILE_SUFFIXES = (".parquet", ".csv", ".xlsx")
+SPARK_SCHEME = "pyspark://"
+# Spark settings for the session a ``pyspark://`` source starts; the URL's query string
+# (``?spark.sql.shuffle.partitions=64``) overrides them. No UI and no console progress bars
+# (they would end up in notebook outputs), few shuffle partitions for workbook-sized
+# tables, and UTC so that dates and timestamps read as in the other engines.
+SPARK_DEFAULTS = {
+    "spark.app.name": "workbook",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.shuffle.partitions": "8",
+}
 LOGICAL_TO_IBIS = {
     "string": dt.string,
     "integer": dt.int64,
@@ -334,6 +353,122 @@ def _with_password(url: str, password_env: str | None) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def spark_warehouse(url: str) -> tuple[Path, dict[str, str]]:
+    """The warehouse folder and Spark settings of a ``pyspark://`` URL.
+
+    ``pyspark:///srv/lake/crm`` is the absolute folder ``/srv/lake/crm``;
+    ``pyspark://data/lake`` is relative to the project root. Query parameters are Spark
+    settings: ``pyspark:///srv/lake/crm?spark.driver.memory=8g``.
+    """
+    rest = str(url).removeprefix(SPARK_SCHEME)
+    path, _, query = rest.partition("?")
+    if not path:
+        raise DataError(f"{url}: name the warehouse folder, as in pyspark:///path/to/warehouse")
+    return resolve(path), dict(parse_qsl(query))
+
+
+def spark_table_path(warehouse: Path, name: str) -> Path | None:
+    """Where table ``name`` lies in a Spark warehouse folder, or ``None``.
+
+    A ``<name>/`` folder of Parquet part files (what ``saveAsTable`` and ``workbook load``
+    write) or a ``<name>.parquet`` file or folder.
+    """
+    for candidate in (warehouse / name, warehouse / f"{name}.parquet"):
+        if candidate.is_file() and candidate.suffix == ".parquet":
+            return candidate
+        if candidate.is_dir() and next(candidate.rglob("*.parquet"), None) is not None:
+            return candidate
+    return None
+
+
+@contextlib.contextmanager
+def _jvm_output_to(log: Path):
+    """Send what a JVM started in the block prints to ``log`` instead of notebook outputs.
+
+    PySpark starts the JVM with this process's stdout and stderr, which a notebook kernel
+    captures into the cell: Spark's start-up chatter would end up in the analyst report.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    try:
+        saved = [os.dup(1), os.dup(2)]
+    except OSError:  # no standard streams to begin with (a daemon): nothing to redirect
+        yield
+        return
+    try:
+        with log.open("ab") as fh:
+            os.dup2(fh.fileno(), 1)
+            os.dup2(fh.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = [ln.strip() for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    return lines[-1] if lines else ""
+
+
+def _spark_session(conf: dict[str, str], label: str):
+    """The process's Spark session, started with ``conf`` unless one is running already."""
+    try:
+        from pyspark import SparkContext
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise DataError(f"{label} needs pyspark and Java 17: pip install -e '.[spark]'") from None
+    builder = SparkSession.builder
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    if SparkContext._gateway is not None:  # the JVM runs already; nothing new to print
+        return builder.getOrCreate()
+    scratch = Path(tempfile.mkdtemp(prefix="workbook-spark-"))
+    atexit.register(shutil.rmtree, scratch, True)
+    log = scratch / "spark.log"
+    try:
+        with _jvm_output_to(log):
+            return builder.getOrCreate()
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        detail = _last_line(log)
+        raise DataError(f"{label}: cannot start Spark ({first})"
+                        + (f"; Spark said: {detail}" if detail else "")
+                        + ". Spark needs Java 17 (java on PATH or JAVA_HOME)") from None
+
+
+def _open_spark(url: str, mapping: dict) -> Workspace:
+    label = redact_url(url)
+    warehouse, settings = spark_warehouse(url)
+    if not warehouse.is_dir():
+        raise DataError(f"Spark warehouse folder {warehouse} not found; check data_source, or "
+                        f"fill it with `workbook load --from <folder> --to {SPARK_SCHEME}{warehouse}`")
+    conf = {**SPARK_DEFAULTS, "spark.sql.warehouse.dir": str(warehouse), **settings}
+    session = _spark_session(conf, label)
+    try:
+        session.sparkContext.setLogLevel("ERROR")
+        # Ibis sets a few runtime settings of its own; static ones (the warehouse) stay put.
+        con = ibis.pyspark.connect(session)
+        for tname in CONTRACT:
+            source_name = mapping.get(tname, {}).get("file") or tname
+            path = spark_table_path(warehouse, source_name)
+            if path is not None:
+                con.read_parquet(str(path), table_name=source_name)
+            else:
+                # no stale view from another warehouse opened earlier in this process; a
+                # table of the session's metastore by that name still counts
+                session.catalog.dropTempView(source_name)
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{label}: cannot read the Spark warehouse {warehouse} ({first})") from None
+    return _open_connection(con, mapping, label)
+
+
 def _open_connection(con, mapping: dict, label: str) -> Workspace:
     try:
         available = set(con.list_tables())
@@ -356,14 +491,15 @@ def open_workspace(source: str | os.PathLike, *, mapping_file: str | os.PathLike
     Parameters
     ----------
     source : str or path-like
-        Folder of table files, ``.duckdb`` file, or database URL. Relative paths are taken
-        from the project root.
+        Folder of table files, ``.duckdb`` file, database URL, or ``pyspark://`` warehouse
+        folder (see :func:`spark_warehouse`). Relative paths are taken from the project root.
     mapping_file : path-like, optional
         Column-mapping YAML (see :func:`load_mapping`).
     password_env : str, optional
         Environment variable holding the database password for URL sources.
     memory_limit : str, optional
-        DuckDB memory limit such as ``"3GB"``; larger work spills to disk.
+        DuckDB memory limit such as ``"3GB"``; larger work spills to disk. Spark takes its
+        memory settings from the URL (``?spark.driver.memory=8g``).
     threads : int, optional
         DuckDB worker threads (default: all cores).
 
@@ -377,6 +513,8 @@ def open_workspace(source: str | os.PathLike, *, mapping_file: str | os.PathLike
         label = redact_url(text)
         if text.startswith("duckdb://"):
             text = text.removeprefix("duckdb://")
+        elif text.startswith(SPARK_SCHEME):
+            return _open_spark(text, mapping)
         else:
             try:
                 con = ibis.connect(_with_password(text, password_env))
@@ -409,12 +547,22 @@ def fingerprint(source: str | os.PathLike) -> str:
 
     Folders and files hash the names, sizes and modification times of the table files, so
     a changed input gives a new fingerprint without reading gigabytes. URLs hash the
-    redacted URL.
+    redacted URL; a ``pyspark://`` warehouse adds its Parquet files like a folder.
     """
     h = hashlib.sha256()
     text = str(source)
     if is_url(text):
         h.update(redact_url(text).encode())
+        if text.startswith(SPARK_SCHEME) and text.removeprefix(SPARK_SCHEME)[:1] not in "?":
+            warehouse = spark_warehouse(text)[0]
+            for name in CONTRACT:
+                path = spark_table_path(warehouse, name)
+                files = [] if path is None else [path] if path.is_file() else sorted(
+                    path.rglob("*.parquet"))
+                for f in files:
+                    st = f.stat()
+                    h.update(f"{f.relative_to(warehouse)}|{st.st_size}|{st.st_mtime_ns}\n"
+                             .encode())
         return h.hexdigest()[:16]
     path = resolve(text)
     files = sorted(path.iterdir()) if path.is_dir() else [path] if path.exists() else []

@@ -110,7 +110,9 @@ def workspace_fingerprint(ws: Any) -> str:
     label = getattr(ws, "source_label", None)
     if label is not None:
         h.update(f"source|{fingerprint(label)}\n".encode())
-    query_engine = label is None or is_url(str(label))
+    # Spark warehouses are folders of files, fingerprinted like any folder.
+    query_engine = label is None or (is_url(str(label))
+                                     and not str(label).startswith("pyspark://"))
     for name in CONTRACT:
         if not ws.has(name):
             continue

@@ -1,25 +1,35 @@
 """Load a folder of CRM exports into a database, after validation (``workbook load``).
 
-A team that starts from CSV/Parquet/XLSX exports can bootstrap a DuckDB file or a
-PostgreSQL database with the contract tables, then point ``data_source`` at it. Every
-table is written with canonical column names and contract types, so the database is a
-valid workbook source as it is. Rows stream through in batches, so tables larger than
-memory load too.
+A team that starts from CSV/Parquet/XLSX exports can bootstrap a DuckDB file, a
+PostgreSQL database or a Spark warehouse folder (``pyspark:///path``: one Parquet folder
+per table, written without starting Spark) with the contract tables, then point
+``data_source`` at it. Every table is written with canonical column names and contract
+types, so the target is a valid workbook source as it is. Rows stream through in batches,
+so tables larger than memory load too.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import shutil
 import warnings
 from pathlib import Path
 
 import ibis
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from helpers.contract import CONTRACT
-from helpers.datasets import Workspace, open_workspace, redact_url
+from helpers.datasets import (
+    SPARK_SCHEME,
+    Workspace,
+    open_workspace,
+    redact_url,
+    spark_table_path,
+    spark_warehouse,
+)
 from helpers.errors import DataError, ValidationError
 from helpers.paths import is_url, resolve
 from helpers.validation import format_findings, has_errors, validate
@@ -39,12 +49,12 @@ def contract_columns(ws: Workspace, name: str):
 
 
 def target_kind(target: str) -> str:
-    """``"duckdb"`` or ``"postgres"`` or ``"other"`` for a load target.
+    """``"duckdb"``, ``"postgres"``, ``"spark"`` or ``"other"`` for a load target.
 
     Parameters
     ----------
     target : str
-        A ``.duckdb`` path, ``duckdb://path``, or a database URL.
+        A ``.duckdb`` path, ``duckdb://path``, ``pyspark://`` warehouse, or a database URL.
     """
     text = str(target)
     if text.startswith("duckdb://") or (not is_url(text)
@@ -52,6 +62,8 @@ def target_kind(target: str) -> str:
         return "duckdb"
     if text.startswith(("postgresql://", "postgres://")):
         return "postgres"
+    if text.startswith(SPARK_SCHEME):
+        return "spark"
     if is_url(text):
         return "other"
     raise DataError(f"load target {text!r} is neither a .duckdb file nor a database URL "
@@ -65,7 +77,9 @@ def connect_target(target: str, password_env: str | None = None):
     Parameters
     ----------
     target : str
-        A ``.duckdb`` path (created if missing) or a database URL without password.
+        A ``.duckdb`` path (created if missing) or a database URL without password. For a
+        ``pyspark://`` warehouse the result is the warehouse folder (created if missing):
+        its tables are Parquet files, written without Spark.
     password_env : str, optional
         Environment variable with the password for a URL target.
     """
@@ -73,6 +87,10 @@ def connect_target(target: str, password_env: str | None = None):
 
     kind = target_kind(target)
     text = str(target)
+    if kind == "spark":
+        warehouse = spark_warehouse(text)[0]
+        warehouse.mkdir(parents=True, exist_ok=True)
+        return warehouse
     if kind == "duckdb":
         path = resolve(text.removeprefix("duckdb://"))
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,6 +150,33 @@ def _write_postgres(con, name: str, schema, batches: pa.RecordBatchReader) -> No
             copy.write(buffer.getvalue())
 
 
+def _write_spark(warehouse: Path, name: str, batches: pa.RecordBatchReader) -> int:
+    """Write ``<warehouse>/<name>/part-00000.parquet``, replacing the table; return rows.
+
+    The file is written next to the table and moved in place at the end, so a failed load
+    leaves the old table as it was. Timestamps are stored in microseconds, which Spark reads.
+    """
+    staging = warehouse / f".{name}.loading-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    rows = 0
+    try:
+        with pq.ParquetWriter(staging / "part-00000.parquet", batches.schema,
+                              coerce_timestamps="us", allow_truncated_timestamps=True) as out:
+            for batch in batches:
+                out.write_batch(batch)
+                rows += batch.num_rows
+        for old in (warehouse / name, warehouse / f"{name}.parquet"):
+            if old.is_dir():
+                shutil.rmtree(old)
+            elif old.exists():
+                old.unlink()
+        staging.rename(warehouse / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return rows
+
+
 def _write_other(con, name: str, schema, batches: pa.RecordBatchReader) -> None:
     con.create_table(name, schema=schema, overwrite=True)
     for batch in batches:
@@ -146,9 +191,10 @@ def load_workspace(ws: Workspace, con, kind: str, *, replace: bool = False,
     ----------
     ws : Workspace
         The source, normally a validated folder.
-    con : ibis backend
-        Writable target connection (see :func:`connect_target`).
-    kind : {"duckdb", "postgres", "other"}
+    con : ibis backend or pathlib.Path
+        Writable target connection, or the warehouse folder for ``"spark"`` (see
+        :func:`connect_target`).
+    kind : {"duckdb", "postgres", "spark", "other"}
         How to write (see :func:`target_kind`).
     replace : bool
         Replace contract tables that already exist in the target.
@@ -160,7 +206,10 @@ def load_workspace(ws: Workspace, con, kind: str, *, replace: bool = False,
     dict of str to int
         Rows written per table.
     """
-    existing = set(con.list_tables())
+    if kind == "spark":
+        existing = {n for n in CONTRACT if spark_table_path(con, n) is not None}
+    else:
+        existing = set(con.list_tables())
     clash = [n for n in ws.names if n in existing]
     if clash and not replace:
         raise DataError(f"the target already has table(s) {', '.join(clash)}; pass --replace "
@@ -174,7 +223,9 @@ def load_workspace(ws: Workspace, con, kind: str, *, replace: bool = False,
                 # Ibis 12 still calls DuckDB's deprecated batch reader; nothing to act on.
                 warnings.filterwarnings("ignore", "fetch_record_batch", DeprecationWarning)
                 batches = expr.to_pyarrow_batches(chunk_size=batch_rows)
-                if kind == "duckdb":
+                if kind == "spark":
+                    counts[name] = _write_spark(con, name, batches)
+                elif kind == "duckdb":
                     _write_duckdb(con, name, batches)
                 elif kind == "postgres":
                     _write_postgres(con, name, schema, batches)
@@ -184,7 +235,8 @@ def load_workspace(ws: Workspace, con, kind: str, *, replace: bool = False,
             raise
         except Exception as exc:
             raise DataError(f"loading table {name!r} failed: {redact_url(_first(exc))}") from None
-        counts[name] = int(con.table(name).count().to_pyarrow().as_py())
+        if kind != "spark":  # the Parquet writer counted the rows it wrote
+            counts[name] = int(con.table(name).count().to_pyarrow().as_py())
     return counts
 
 
@@ -198,7 +250,7 @@ def load_folder(source: str | os.PathLike, target: str, *, mapping_file=None,
     source : path-like
         Folder of ``<table>.csv/.parquet/.xlsx`` files (or a DuckDB file).
     target : str
-        ``.duckdb`` path or database URL without password.
+        ``.duckdb`` path, ``pyspark://`` warehouse folder, or database URL without password.
     mapping_file : path-like, optional
         Column-mapping YAML, as for ``data_source``.
     password_env : str, optional
@@ -238,4 +290,5 @@ def load_folder(source: str | os.PathLike, target: str, *, mapping_file=None,
         try:
             return load_workspace(ws, con, kind, replace=replace, batch_rows=batch_rows)
         finally:
-            con.disconnect()
+            if kind != "spark":
+                con.disconnect()
