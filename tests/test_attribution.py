@@ -185,3 +185,27 @@ def test_website_content_is_credited_to_content_categories(world):
     res = at.attribute(world, AS_OF, label="content_category", lookback_days=60)
     markov = res[res.model == "markov"].set_index("label")["share"]
     assert (markov.drop(at.NO_TOUCH, errors="ignore") > 0).all()
+
+
+@pytest.mark.parametrize(("label", "weights"), [("channel", (0.4, 0.2, 0.4)),
+                                                ("content_category", (0.3, 0.3, 0.4)),
+                                                ("channel", (0.0, 1.0, 0.0))])
+def test_one_pass_path_summary_equals_the_stored_paths(world, label, weights):
+    # attribute() uses path_summary; it must give what the paths table gives model by model.
+    paths = at.touch_paths(world, AS_OF, lookback_days=60, label=label)
+    heur, trans = at.path_summary(world, AS_OF, lookback_days=60, label=label,
+                                  half_life_days=5.0, position_weights=weights)
+    ref = at.heuristic_credits(paths, half_life_days=5.0, position_weights=weights)
+    order = ["model", "label"]
+    pd.testing.assert_frame_equal(heur.sort_values(order, ignore_index=True),
+                                  ref.sort_values(order, ignore_index=True), rtol=1e-12)
+    pd.testing.assert_frame_equal(trans, at.path_transitions(paths))
+    assert trans["count"].sum() > len(heur)
+
+
+def test_one_pass_path_summary_on_tiny_data(tiny_ws):
+    heur, trans = at.path_summary(tiny_ws, AS_OF, lookback_days=30)
+    paths = at.touch_paths(tiny_ws, AS_OF, lookback_days=30)
+    pd.testing.assert_frame_equal(trans, at.path_transitions(paths))
+    first = heur[heur.model == "first_touch"].set_index("label")["conversions"]
+    assert first.to_dict() == {"email": 1.0, "meeting": 0.0, "social": 0.0, "website": 1.0}

@@ -124,6 +124,116 @@ def test_sourced_conversions_never_exceed_influenced(world):
     assert (src.converting_accounts.to_numpy() <= inf.converting_accounts.to_numpy()).all()
 
 
+# --------------------------------------------------------------------------- shared touch summary
+
+
+def _reference_performance(ws, by, window_days, credit, since_days):
+    """Counts of :func:`content_performance` straight from every touch (no summary)."""
+    c = ws.table("content")
+    c = c.filter(c.publish_date.isnull() | (c.publish_date <= pd.Timestamp(AS_OF).date()))
+    cat = c.select(k_id=c.content_id.cast("string"), key=c[by].cast("string").coalesce("(none)"))
+    t = ct._touches(ws, AS_OF, content_only=True, since_days=since_days or None)
+    t = t.join(cat, t.t_content == cat.k_id)
+    base = t.group_by("key").aggregate(
+        touches=t.count(), interactions=t.count(where=t.t_event.isin(list(ct.INTERACTION_EVENTS))),
+        downloads=t.count(where=t.t_event == "download"),
+        registrations=t.count(where=t.t_event == "registration"),
+        reached_accounts=t.t_acc.nunique(),
+        engaged_accounts=t.t_acc.nunique(where=t.t_event.isin(list(ct.ENGAGED_EVENTS))),
+    ).to_pandas()
+    pairs = ct._conversions(t, ct._opportunities(ws, AS_OF), window_days, credit, "content")
+    conv = pairs.group_by("key").aggregate(converting_accounts=pairs.t_acc.nunique(),
+                                           converted_touches=pairs.t_id.nunique()).to_pandas()
+    opp = pairs.select("key", "o_id", "o_amount", "o_won").distinct()
+    money = opp.group_by("key").aggregate(
+        opportunities=opp.count(), pipeline=opp.o_amount.sum(),
+        won_opportunities=opp.count(where=opp.o_won),
+        won_revenue=opp.o_amount.sum(where=opp.o_won)).to_pandas()
+    out = base.merge(conv, on="key", how="left").merge(money, on="key", how="left")
+    return out.fillna(0).set_index("key").sort_index()
+
+
+def _reference_by_stage(ws, stages, window_days, credit, since_days):
+    """Counts of :func:`conversion_by_stage` straight from every touch (no summary)."""
+    c = ws.table("content")
+    cat = c.select(k_id=c.content_id.cast("string"),
+                   key=c.content_category.cast("string").coalesce("(none)"))
+    t = ct._touches(ws, AS_OF, content_only=True, since_days=since_days or None)
+    t = t.join(cat, t.t_content == cat.k_id)
+    st = ct._stage_table(stages)
+    t = t.join(st, t.t_acc == st.s_acc)
+    pairs = ct._conversions(t, ct._opportunities(ws, AS_OF), window_days, credit, "content")
+    hit = pairs.select(h_id=pairs.t_id).distinct()
+    t = t.left_join(hit, t.t_id == hit.h_id)
+    out = t.group_by(["stage", "key"]).aggregate(
+        touches=t.count(), converted_touches=t.count(where=t.h_id.notnull()),
+        accounts=t.t_acc.nunique(), converting_accounts=t.t_acc.nunique(where=t.h_id.notnull()),
+    ).to_pandas()
+    return out.set_index(["stage", "key"]).sort_index()
+
+
+@pytest.mark.parametrize(("credit", "since_days"),
+                         [("sourced", 0), ("influenced", 0), ("sourced", 365)])
+def test_touch_summary_gives_the_counts_of_every_touch(world, credit, since_days):
+    ws, _, accounts = world
+    settings = {"window_days": 14, "credit": credit, "since_days": since_days}
+    summary = ct.touch_summary(ws, AS_OF, **settings)
+    for by in ct.CONTENT_LEVELS:
+        shared = ct.content_performance(ws, AS_OF, by=by, summary=summary, **settings)
+        alone = ct.content_performance(ws, AS_OF, by=by, **settings)
+        pd.testing.assert_frame_equal(shared, alone, rtol=1e-12)
+        ref = _reference_performance(ws, by, **settings)
+        got = shared.set_index(by).loc[ref.index, list(ref.columns)]
+        pd.testing.assert_frame_equal(got, ref, check_dtype=False, check_names=False,
+                                      rtol=1e-12)
+        assert (shared.loc[~shared[by].isin(ref.index), "touches"] == 0).all()
+        assert shared.converting_accounts.sum() > 0
+    stages = accounts["true_stage"]
+    shared = ct.conversion_by_stage(ws, AS_OF, stages, summary=summary, **settings)
+    pd.testing.assert_frame_equal(shared, ct.conversion_by_stage(ws, AS_OF, stages, **settings))
+    ref = _reference_by_stage(ws, stages, **settings)
+    got = shared.set_index(["stage", "content_category"]).sort_index()[list(ref.columns)]
+    pd.testing.assert_frame_equal(got, ref, check_dtype=False, check_names=False)
+
+
+def test_touch_summary_must_match_the_call(world):
+    ws, _, accounts = world
+    summary = ct.touch_summary(ws, AS_OF, window_days=30)
+    with pytest.raises(ParamError, match="window_days=30"):
+        ct.content_performance(ws, AS_OF, window_days=14, summary=summary)
+    with pytest.raises(ParamError, match="credit"):
+        ct.conversion_by_stage(ws, AS_OF, accounts["true_stage"], credit="influenced",
+                               summary=summary)
+    with pytest.raises(ParamError, match="as of"):
+        ct.content_performance(ws, "2026-05-31", summary=summary)
+    with pytest.raises(ParamError, match="engaged_events"):
+        ct.content_performance(ws, AS_OF, engaged_events=["click"], summary=summary)
+    with pytest.raises(ParamError, match="touch_summary"):
+        ct.content_performance(ws, AS_OF, summary=pd.DataFrame())
+    # The same event types in another order are the same setting.
+    ct.content_performance(ws, AS_OF, by="topic", summary=summary,
+                           interaction_events=[e.upper() for e in ct.INTERACTION_EVENTS[::-1]])
+    # Without opportunities the summary has no conversions, like the table without one.
+    bare = _Without(ws, ["opportunities"])
+    lean = ct.touch_summary(bare, AS_OF)
+    assert lean.conversions is None
+    pd.testing.assert_frame_equal(
+        ct.content_performance(bare, AS_OF, by="content_type", summary=lean),
+        ct.content_performance(bare, AS_OF, by="content_type"))
+    with pytest.raises(DataError, match="without opportunities"):
+        ct.conversion_by_stage(ws, AS_OF, accounts["true_stage"], summary=lean)
+
+
+def test_touch_summary_releases_its_engine_tables(world):
+    ws, _, _ = world
+    before = set(ws.con.list_tables())
+    with ct.touch_summary(ws, AS_OF) as summary:
+        added = set(ws.con.list_tables()) - before
+        assert len(added) == 2  # per account and asset, and the conversions
+        assert len(ct.content_performance(ws, AS_OF, by="topic", summary=summary))
+    assert not added & set(ws.con.list_tables())
+
+
 def test_category_by_stage_recovers_planted_content_lift(world):
     ws, truth, accounts = world
     table = ct.conversion_by_stage(ws, AS_OF, accounts["true_stage"], window_days=30)

@@ -10,7 +10,8 @@ A *journey* ends either in an opportunity or, for accounts without one, on ``as_
   that time is a journey that has not converted.
 
 Paths are built in the engine (one join and window functions), so the same code runs on
-millions of touches. Heuristic credits are aggregated in the engine as well:
+millions of touches. Heuristic credits are aggregated in the engine as well, in the same
+pass that counts the Markov transitions (:func:`path_summary`):
 
 ``first_touch`` / ``last_touch``
     All credit to the first or last touch.
@@ -161,6 +162,26 @@ def touch_paths(ws, as_of, *, lookback_days: int = 90, label: str = "channel"):
         ``journey_id, label, position`` (0 = first), ``n_touches, days_before,
         converted, value``.
     """
+    p = _journey_touches(ws, as_of, lookback_days=lookback_days, label=label)
+    journey = ibis.window(group_by=p.journey_id)
+    ordered = ibis.window(group_by=p.journey_id, order_by=[p.ts, p._tie])
+    return p.select(
+        journey_id=p.journey_id,
+        label=p.label,
+        position=ibis.row_number().over(ordered),
+        n_touches=p.journey_id.count().over(journey),
+        days_before=_days_before(p),
+        converted=p.converted,
+        value=p.value,
+    )
+
+
+def _days_before(p):
+    return (p.end_ts.epoch_seconds() - p.ts.epoch_seconds()).cast("float64") / _DAY
+
+
+def _journey_touches(ws, as_of, *, lookback_days: int, label: str):
+    """Every touch joined to each journey it lies on, unordered (see :func:`touch_paths`)."""
     if label not in LABELS:
         raise ParamError(f"label {label!r} is not supported; use one of {', '.join(LABELS)}")
     if int(lookback_days) < 1:
@@ -183,19 +204,8 @@ def touch_paths(ws, as_of, *, lookback_days: int = 90, label: str = "channel"):
         touches = j.select(_acc=j.account_id.cast("string"), ts=j.timestamp,
                            _tie=j.interaction_id.cast("string"),
                            label=j[col].cast("string").coalesce("(unknown)"))
-    p = touches.join(ends, (touches._acc == ends.account_id) & (touches.ts >= ends.start_ts)
-                     & (touches.ts < ends.end_ts))
-    journey = ibis.window(group_by=p.journey_id)
-    ordered = ibis.window(group_by=p.journey_id, order_by=[p.ts, p._tie])
-    return p.select(
-        journey_id=p.journey_id,
-        label=p.label,
-        position=ibis.row_number().over(ordered),
-        n_touches=p.journey_id.count().over(journey),
-        days_before=(p.end_ts.epoch_seconds() - p.ts.epoch_seconds()).cast("float64") / _DAY,
-        converted=p.converted,
-        value=p.value,
-    )
+    return touches.join(ends, (touches._acc == ends.account_id) & (touches.ts >= ends.start_ts)
+                        & (touches.ts < ends.end_ts))
 
 
 def won_totals(ws, as_of, *, lookback_days: int = 90) -> tuple[int, float]:
@@ -241,10 +251,23 @@ def heuristic_credits(paths, *, half_life_days: float = 7.0,
         ``label, model, conversions, value``; only converting journeys give credit.
     """
     _check(1, half_life_days, position_weights)
-    first_w, mid_w, last_w = (float(x) for x in position_weights)
     p = paths.filter(paths.converted)
     p = p.mutate(_decay=2.0 ** (-p.days_before / float(half_life_days)))
     p = p.mutate(_decay_w=p._decay / p._decay.sum().over(ibis.window(group_by=p.journey_id)))
+    metrics = {}
+    for name, w in _model_weights(p, position_weights).items():
+        metrics[f"c_{name}"] = w.sum()
+        metrics[f"v_{name}"] = (w * p.value).sum()
+    return _heuristic_frame(p.group_by("label").aggregate(**metrics).to_pandas())
+
+
+def _model_weights(p, position_weights) -> dict:
+    """Each touch's share of its journey under the heuristic models (engine expressions).
+
+    ``p`` has ``position, n_touches, value`` and ``_decay_w`` (time-decay weight already
+    normalised per journey).
+    """
+    first_w, mid_w, last_w = (float(x) for x in position_weights)
     n = p.n_touches.cast("float64")
     pos = p.position
     u_shape = ibis.cases(
@@ -256,25 +279,24 @@ def heuristic_credits(paths, *, half_life_days: float = 7.0,
     )
     if first_w + last_w == 0:
         u_shape = ibis.ifelse(p.n_touches <= 2, 1.0 / n, u_shape)
-    weights = {
+    return {
         "first_touch": ibis.ifelse(pos == 0, 1.0, 0.0),
         "last_touch": ibis.ifelse(pos == p.n_touches - 1, 1.0, 0.0),
         "linear": 1.0 / n,
         "time_decay": p._decay_w,
         "position_based": u_shape,
     }
-    metrics = {}
-    for name, w in weights.items():
-        metrics[f"c_{name}"] = w.sum()
-        metrics[f"v_{name}"] = (w * p.value).sum()
-    wide = p.group_by("label").aggregate(**metrics).to_pandas()
+
+
+def _heuristic_frame(wide: pd.DataFrame) -> pd.DataFrame:
+    """Long ``label, model, conversions, value`` from one row per label of ``c_``/``v_`` sums."""
+    if wide.empty:
+        return pd.DataFrame(columns=["label", "model", "conversions", "value"])
     rows = []
     for name in HEURISTIC_MODELS:
         rows.append(pd.DataFrame({"label": wide["label"], "model": name,
                                   "conversions": wide[f"c_{name}"].astype(float),
                                   "value": wide[f"v_{name}"].astype(float)}))
-    if not rows or wide.empty:
-        return pd.DataFrame(columns=["label", "model", "conversions", "value"])
     return pd.concat(rows, ignore_index=True)
 
 
@@ -302,9 +324,78 @@ def path_transitions(paths) -> pd.DataFrame:
     starts = paths.filter(paths.position == 0).select(from_state=ibis.literal(START),
                                                       to_state=paths.label)
     both = steps.union(starts, distinct=False)
-    out = both.group_by(["from_state", "to_state"]).aggregate(count=both.count()).to_pandas()
+    return _transition_frame(
+        both.group_by(["from_state", "to_state"]).aggregate(count=both.count()).to_pandas())
+
+
+def _transition_frame(out: pd.DataFrame) -> pd.DataFrame:
+    out = out[["from_state", "to_state", "count"]].copy()
     out["count"] = out["count"].astype("int64")
     return out.sort_values(["from_state", "to_state"]).reset_index(drop=True)
+
+
+def path_summary(ws, as_of, *, lookback_days: int = 90, label: str = "channel",
+                 half_life_days: float = 7.0,
+                 position_weights: tuple[float, float, float] = (0.4, 0.2, 0.4),
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Heuristic credits and Markov transitions of all journeys in one pass over the paths.
+
+    The same tables as ``heuristic_credits(touch_paths(...))`` and
+    ``path_transitions(touch_paths(...))``, but the journeys are ordered once (position,
+    next label and the time-decay normaliser share one window partitioning) and never
+    stored in between: the engine returns one row per label and next state, and only
+    those few rows are summed per label here.
+
+    Parameters
+    ----------
+    ws : Workspace
+    as_of : date-like
+    lookback_days : int
+    label : str
+        As in :func:`touch_paths`.
+    half_life_days : float
+    position_weights : (float, float, float)
+        As in :func:`heuristic_credits`.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        The heuristic credits (as :func:`heuristic_credits`) and the transition counts (as
+        :func:`path_transitions`).
+    """
+    _check(lookback_days, half_life_days, position_weights)
+    p = _journey_touches(ws, as_of, lookback_days=lookback_days, label=label)
+    journey = ibis.window(group_by=p.journey_id)
+    ordered = ibis.window(group_by=p.journey_id, order_by=[p.ts, p._tie])
+    decay = 2.0 ** (-_days_before(p) / float(half_life_days))
+    # A journey converts or not as a whole, so its decay normaliser is the same whether or
+    # not the non-converting journeys are filtered out first.
+    q = p.select(
+        label=p.label,
+        position=ibis.row_number().over(ordered),
+        n_touches=p.journey_id.count().over(journey),
+        next_label=p.label.lead().over(ordered),
+        _decay_w=decay / decay.sum().over(journey),
+        converted=p.converted,
+        value=p.value,
+    )
+    metrics = {"count": q.count(), "starts": q.count(where=q.position == 0),
+               "converted_touches": q.count(where=q.converted)}
+    for name, w in _model_weights(q, position_weights).items():
+        metrics[f"c_{name}"] = w.sum(where=q.converted)
+        metrics[f"v_{name}"] = (w * q.value).sum(where=q.converted)
+    end_state = ibis.ifelse(q.converted, CONVERSION, NULL)
+    agg = q.group_by(from_state=q.label, to_state=q.next_label.coalesce(end_state)).aggregate(
+        **metrics).to_pandas()
+    sums = [c for c in agg.columns if c.startswith(("c_", "v_"))]
+    per_label = agg.groupby("from_state", as_index=False)[[*sums, "starts",
+                                                           "converted_touches"]].sum()
+    wide = per_label[per_label["converted_touches"] > 0].rename(columns={"from_state": "label"})
+    starts = per_label[per_label["starts"] > 0]
+    steps = pd.concat([agg[["from_state", "to_state", "count"]],
+                       pd.DataFrame({"from_state": START, "to_state": starts["from_state"],
+                                     "count": starts["starts"]})], ignore_index=True)
+    return _heuristic_frame(wide.reset_index(drop=True)), _transition_frame(steps)
 
 
 def transitions_from_paths(paths: list[list[str]], converted: list[bool]) -> pd.DataFrame:
@@ -420,14 +511,6 @@ def markov_credits(transitions: pd.DataFrame, conversions: float, value: float) 
 # --------------------------------------------------------------------------- everything
 
 
-def _cache(expr):
-    # Paths feed two queries; materialising them once halves the work where the engine allows.
-    try:
-        return expr.cache()
-    except Exception:
-        return expr
-
-
 def attribute(ws, as_of, *, label: str = "channel", lookback_days: int = 90,
               half_life_days: float = 7.0,
               position_weights: tuple[float, float, float] = (0.4, 0.2, 0.4)) -> pd.DataFrame:
@@ -458,10 +541,8 @@ def attribute(ws, as_of, *, label: str = "channel", lookback_days: int = 90,
     _check(lookback_days, half_life_days, position_weights)
     if not ws.has("opportunities"):
         raise DataError("attribution needs the opportunities table, which the data lacks")
-    paths = _cache(touch_paths(ws, as_of, lookback_days=lookback_days, label=label))
-    heur = heuristic_credits(paths, half_life_days=half_life_days,
-                             position_weights=position_weights)
-    trans = path_transitions(paths)
+    heur, trans = path_summary(ws, as_of, lookback_days=lookback_days, label=label,
+                               half_life_days=half_life_days, position_weights=position_weights)
     conv_with_touch = float(heur.loc[heur.model == "linear", "conversions"].sum())
     value_with_touch = float(heur.loc[heur.model == "linear", "value"].sum())
     effects = markov_removal_effects(trans)

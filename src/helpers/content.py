@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from difflib import get_close_matches
+from typing import Any
 
 import ibis
 import numpy as np
@@ -267,6 +269,162 @@ def _stage_table(stages: pd.Series):
     return ibis.memtable(frame)
 
 
+# --------------------------------------------------------------------------- shared touch counts
+
+
+def _events(events: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(e).lower() for e in events)
+
+
+def _materialise(expr):
+    # A temporary table where the engine allows one, so that the expression is computed once
+    # for the several queries that read it; it is dropped once no Python reference is left.
+    try:
+        return expr.cache()
+    except Exception:
+        return expr
+
+
+def _release(expr) -> None:
+    release = getattr(expr, "release", None)
+    if release is not None:
+        release()
+
+
+def _touch_tables(ws, as_of, *, window_days: int, credit: str, since_days: int,
+                  interaction_events: tuple[str, ...], engaged_events: tuple[str, ...],
+                  materialise: bool):
+    """Engine tables behind :class:`TouchSummary`: per account and asset, and conversions."""
+    t = _touches(ws, as_of, content_only=True, since_days=since_days or None)
+    pairs = None
+    if ws.has("opportunities"):
+        pairs = _conversions(t, _opportunities(ws, as_of), window_days, credit, "content")
+        pairs = pairs.select(touch_id=pairs.t_id, account_id=pairs.t_acc,
+                             content_id=pairs.t_content, opportunity_id=pairs.o_id,
+                             amount=pairs.o_amount, won=pairs.o_won)
+    counts = {
+        "touches": t.count(),
+        "interactions": t.count(where=t.t_event.isin(list(interaction_events))),
+        "downloads": t.count(where=t.t_event == "download"),
+        "registrations": t.count(where=t.t_event == "registration"),
+        "engaged_touches": t.count(where=t.t_event.isin(list(engaged_events))),
+    }
+    # 32-bit counts: the table can be nearly as long as the touches themselves.
+    accounts = t.group_by(account_id=t.t_acc, content_id=t.t_content).aggregate(
+        **{name: n.cast("int32") for name, n in counts.items()})
+    if materialise:
+        accounts = _materialise(accounts)
+        pairs = None if pairs is None else _materialise(pairs)
+    return accounts, pairs
+
+
+@dataclass(frozen=True, eq=False)
+class TouchSummary:
+    """Content touches counted once per account and asset, shared by the content tables.
+
+    Built by :func:`touch_summary`; :func:`content_performance` (at every level) and
+    :func:`conversion_by_stage` accept it as ``summary`` and then add up these engine
+    tables instead of scanning every touch and pairing it with the opportunities again.
+    Passing it is explicit, so nothing is reused behind the caller's back.
+
+    Attributes
+    ----------
+    accounts : ibis.Table
+        One row per account and asset with touches: ``account_id, content_id, touches,
+        interactions, downloads, registrations, engaged_touches`` (touches of an engaging
+        event type).
+    conversions : ibis.Table or None
+        Every touch paired with an opportunity it converted into (see the module
+        docstring): ``touch_id, account_id, content_id, opportunity_id, amount, won``;
+        None without ``opportunities``. Usually far fewer rows than touches.
+    as_of : datetime.date
+    window_days : int
+    credit : str
+    since_days : int
+    interaction_events, engaged_events : tuple of str
+        The settings the touches were counted with; a function given the summary checks
+        that its own settings are the same.
+
+    Notes
+    -----
+    The engine tables are dropped when the summary is garbage collected, or at once with
+    :meth:`release` (also on leaving a ``with`` block). Release a summary before closing
+    its workspace: a table dropped after that fails noisily at interpreter exit.
+    """
+
+    accounts: Any
+    conversions: Any
+    as_of: dt.date
+    window_days: int
+    credit: str
+    since_days: int
+    interaction_events: tuple[str, ...]
+    engaged_events: tuple[str, ...]
+
+    def release(self) -> None:
+        """Drop the summary's engine tables now; the summary cannot be used afterwards."""
+        for table in (self.accounts, self.conversions):
+            if table is not None:
+                _release(table)
+
+    def __enter__(self) -> TouchSummary:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def touch_summary(ws, as_of, *, window_days: int = 30, credit: str = "sourced",
+                  since_days: int = 0,
+                  interaction_events: Iterable[str] = INTERACTION_EVENTS,
+                  engaged_events: Iterable[str] = ENGAGED_EVENTS) -> TouchSummary:
+    """Count content touches once per account and asset, for several content tables.
+
+    Each content table otherwise scans all touches and pairs them with the opportunities
+    again. The summary does that once in the engine and keeps the result there as
+    temporary tables (where the engine allows them; else as expressions), released when the
+    summary is no longer referenced. Every figure stays the same: each table only adds up
+    the summary's rows for its own grouping.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Needs ``interactions``; ``opportunities`` for conversions.
+    as_of : date-like
+        Analysis date.
+    window_days, credit, since_days, interaction_events, engaged_events
+        As in :func:`content_performance`; pass the same values to the functions that get
+        the summary.
+
+    Returns
+    -------
+    TouchSummary
+    """
+    _need(ws, "interactions", what="the content touch summary")
+    _check_credit(credit)
+    window_days = _check_positive("window_days", window_days)
+    settings = {"window_days": window_days, "credit": credit, "since_days": int(since_days or 0),
+                "interaction_events": _events(interaction_events),
+                "engaged_events": _events(engaged_events)}
+    accounts, pairs = _touch_tables(ws, as_of, **settings, materialise=True)
+    return TouchSummary(accounts=accounts, conversions=pairs, as_of=_day(as_of), **settings)
+
+
+def _check_summary(summary: TouchSummary, as_of, **settings) -> None:
+    if not isinstance(summary, TouchSummary):
+        raise ParamError("summary must come from content.touch_summary, got "
+                         f"{type(summary).__name__}")
+    if summary.as_of != _day(as_of):
+        raise ParamError(f"the touch summary was counted as of {summary.as_of}, not "
+                         f"{_day(as_of)}; build it with the same as_of")
+    for name, value in settings.items():
+        have = getattr(summary, name)
+        same = (set(have) == set(value) if name.endswith("_events") else have == value)
+        if not same:
+            raise ParamError(f"the touch summary was counted with {name}={have!r}, not "
+                             f"{value!r}; pass the same {name} to touch_summary")
+
+
 # --------------------------------------------------------------------------- content
 
 
@@ -274,7 +432,8 @@ def content_performance(ws, as_of, *, by: str = "content_id", window_days: int =
                         credit: str = "sourced", since_days: int = 0,
                         confidence: float = 0.95, min_sample: int = 30,
                         interaction_events: Iterable[str] = INTERACTION_EVENTS,
-                        engaged_events: Iterable[str] = ENGAGED_EVENTS) -> pd.DataFrame:
+                        engaged_events: Iterable[str] = ENGAGED_EVENTS,
+                        summary: TouchSummary | None = None) -> pd.DataFrame:
     """Performance of each asset, or of each content type, category or topic.
 
     Parameters
@@ -298,6 +457,10 @@ def content_performance(ws, as_of, *, by: str = "content_id", window_days: int =
     interaction_events, engaged_events : iterable of str
         Event types that count as interactions (numerator of the interaction rate) and
         that make an account engaged.
+    summary : TouchSummary, optional
+        From :func:`touch_summary` with the same settings; several levels then share one
+        count of the touches instead of each scanning them. Without it the touches are
+        counted for this call only.
 
     Returns
     -------
@@ -315,35 +478,44 @@ def content_performance(ws, as_of, *, by: str = "content_id", window_days: int =
     _check_credit(credit)
     window_days = _check_positive("window_days", window_days)
     min_sample = _check_positive("min_sample", min_sample)
+    settings = {"window_days": window_days, "credit": credit, "since_days": int(since_days or 0),
+                "interaction_events": _events(interaction_events),
+                "engaged_events": _events(engaged_events)}
+    if summary is None:
+        acc, pairs = _touch_tables(ws, as_of, **settings, materialise=False)
+    else:
+        _check_summary(summary, as_of, **settings)
+        acc, pairs = summary.accounts, summary.conversions
     c = ws.table("content")
     c = c.filter(c.publish_date.isnull() | (c.publish_date <= _day(as_of)))
     key = c[by].cast("string").coalesce("(none)")
     cat = c.select(k_id=c.content_id.cast("string"), key=key,
                    cost=c.production_cost.cast("float64").coalesce(0.0))
     costs = cat.group_by("key").aggregate(assets=cat.count(), cost=cat.cost.sum())
-    t = _touches(ws, as_of, content_only=True, since_days=since_days or None)
-    t = t.join(cat, t.t_content == cat.k_id).drop("k_id", "cost")
-    inter, engaged = [str(e).lower() for e in interaction_events], [
-        str(e).lower() for e in engaged_events]
-    base = t.group_by("key").aggregate(
-        touches=t.count(),
-        interactions=t.count(where=t.t_event.isin(inter)),
-        downloads=t.count(where=t.t_event == "download"),
-        registrations=t.count(where=t.t_event == "registration"),
-        reached_accounts=t.t_acc.nunique(),
-        engaged_accounts=t.t_acc.nunique(where=t.t_event.isin(engaged)),
+    t = acc.join(cat, acc.content_id == cat.k_id)
+    # Accounts are counted in two plain aggregations (per key and account, then per key)
+    # rather than with distinct counts, which engines evaluate one costly pass each. Per
+    # asset the first is not needed: content_id is unique (validation rejects duplicates),
+    # so each summary row already is one account of one asset.
+    sums = ["touches", "interactions", "downloads", "registrations", "engaged_touches"]
+    per = t if by == "content_id" else t.group_by(["key", "account_id"]).aggregate(
+        **{col: t[col].sum() for col in sums})
+    base = per.group_by("key").aggregate(
+        **{col: per[col].sum() for col in sums[:4]},
+        reached_accounts=per.account_id.count(),
+        engaged_accounts=per.account_id.count(where=per.engaged_touches > 0),
     ).to_pandas()
-    if ws.has("opportunities"):
-        pairs = _conversions(t, _opportunities(ws, as_of), window_days, credit, "content")
+    if pairs is not None:
+        pairs = pairs.join(cat, pairs.content_id == cat.k_id)
         conv = pairs.group_by("key").aggregate(
-            converting_accounts=pairs.t_acc.nunique(),
-            converted_touches=pairs.t_id.nunique(),
+            converting_accounts=pairs.account_id.nunique(),
+            converted_touches=pairs.touch_id.nunique(),
         ).to_pandas()
-        opp = pairs.select("key", "o_id", "o_amount", "o_won").distinct()
+        opp = pairs.select("key", "opportunity_id", "amount", "won").distinct()
         money = opp.group_by("key").aggregate(
-            opportunities=opp.count(), pipeline=opp.o_amount.sum(),
-            won_opportunities=opp.count(where=opp.o_won),
-            won_revenue=opp.o_amount.sum(where=opp.o_won),
+            opportunities=opp.count(), pipeline=opp.amount.sum(),
+            won_opportunities=opp.count(where=opp.won),
+            won_revenue=opp.amount.sum(where=opp.won),
         ).to_pandas()
         base = base.merge(conv, on="key", how="left").merge(money, on="key", how="left")
     out = costs.to_pandas().merge(base, on="key", how="left")
@@ -448,7 +620,8 @@ def plot_leaderboard(board: pd.DataFrame, *, ax=None, label: str = "title",
 
 def conversion_by_stage(ws, as_of, stages: pd.Series, *, by: str = "content_category",
                         window_days: int = 30, credit: str = "sourced",
-                        confidence: float = 0.95, since_days: int = 0) -> pd.DataFrame:
+                        confidence: float = 0.95, since_days: int = 0,
+                        summary: TouchSummary | None = None) -> pd.DataFrame:
     """What converts for whom: per-touch conversion by lifecycle stage and content group.
 
     A touch converts when the account creates a (sourced or any) opportunity within
@@ -467,6 +640,9 @@ def conversion_by_stage(ws, as_of, stages: pd.Series, *, by: str = "content_cate
     confidence : float
     since_days : int
         Only touches in the last ``since_days`` days; 0 means all.
+    summary : TouchSummary, optional
+        From :func:`touch_summary` with the same ``window_days``, ``credit`` and
+        ``since_days``; the stages are then added up from it instead of from every touch.
 
     Returns
     -------
@@ -480,21 +656,33 @@ def conversion_by_stage(ws, as_of, stages: pd.Series, *, by: str = "content_cate
         raise ParamError(f"by={by!r} is not supported; use one of {', '.join(CONTENT_LEVELS)}")
     _check_credit(credit)
     window_days = _check_positive("window_days", window_days)
+    settings = {"window_days": window_days, "credit": credit, "since_days": int(since_days or 0)}
+    if summary is None:
+        acc, pairs = _touch_tables(ws, as_of, **settings, interaction_events=INTERACTION_EVENTS,
+                                   engaged_events=ENGAGED_EVENTS, materialise=False)
+    else:
+        _check_summary(summary, as_of, **settings)
+        acc, pairs = summary.accounts, summary.conversions
+        if pairs is None:
+            raise DataError("the touch summary was counted without opportunities; build it "
+                            "from a workspace that has them")
     c = ws.table("content")
     cat = c.select(k_id=c.content_id.cast("string"), key=c[by].cast("string").coalesce("(none)"))
-    t = _touches(ws, as_of, content_only=True, since_days=since_days or None)
-    t = t.join(cat, t.t_content == cat.k_id)
     st = _stage_table(stages)
-    t = t.join(st, t.t_acc == st.s_acc)
-    pairs = _conversions(t, _opportunities(ws, as_of), window_days, credit, "content")
-    hit = pairs.select(h_id=pairs.t_id).distinct()
-    flagged = t.left_join(hit, t.t_id == hit.h_id)
-    agg = flagged.group_by(["stage", "key"]).aggregate(
-        touches=flagged.count(),
-        converted_touches=flagged.count(where=flagged.h_id.notnull()),
-        accounts=flagged.t_acc.nunique(),
-        converting_accounts=flagged.t_acc.nunique(where=flagged.h_id.notnull()),
+    t = acc.join(cat, acc.content_id == cat.k_id)
+    t = t.join(st, t.account_id == st.s_acc)
+    per = t.group_by(["stage", "key", "account_id"]).aggregate(touches=t.touches.sum())
+    agg = per.group_by(["stage", "key"]).aggregate(
+        touches=per.touches.sum(), accounts=per.account_id.count()).to_pandas()
+    pairs = pairs.join(cat, pairs.content_id == cat.k_id)
+    pairs = pairs.join(st, pairs.account_id == st.s_acc)
+    conv = pairs.group_by(["stage", "key"]).aggregate(
+        converted_touches=pairs.touch_id.nunique(),
+        converting_accounts=pairs.account_id.nunique(),
     ).to_pandas()
+    agg = agg.merge(conv, on=["stage", "key"], how="left").fillna(
+        {"converted_touches": 0, "converting_accounts": 0})
+    agg = agg[["stage", "key", "touches", "converted_touches", "accounts", "converting_accounts"]]
     for col in ("touches", "converted_touches", "accounts", "converting_accounts"):
         agg[col] = agg[col].astype("int64")
     _add_rate(agg, "rate", "converted_touches", "touches", confidence)
