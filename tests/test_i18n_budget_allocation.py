@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from notebook_text import CJK, has_both, notebook_code
 
 from helpers import budget as bg
-from helpers import i18n, plotting
+from helpers import plotting
 from helpers import response_curves as rc
 
-matplotlib.use("Agg")
+NAME = "budget_allocation"
 
-REPO = Path(__file__).resolve().parents[1]
-CJK = re.compile(r"[\u4e00-\u9fff]")
+matplotlib.use("Agg")
 
 
 @pytest.fixture(autouse=True)
@@ -28,25 +26,15 @@ def _report_style():
 P = 12
 
 
-def _code() -> str:
-    nb = json.loads((REPO / "notebooks" / "budget_allocation.ipynb").read_text(encoding="utf-8"))
-    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-
-
-def _has_both(key: str) -> bool:
-    entry = i18n.LABELS.get(key, {})
-    return bool(entry.get("en")) and bool(entry.get("zh"))
-
-
 def test_every_key_the_notebook_uses_has_english_and_chinese():
-    code = _code()
+    code = notebook_code(NAME)
     literal = set(re.findall(r"""\bt\(\s*["']([a-z_.]*[a-z_])["']""", code))
     assert len(literal) > 40
-    assert sorted(k for k in literal if not _has_both(k)) == []
+    assert sorted(k for k in literal if not has_both(k)) == []
     # keys built from names: the outcome of the curves and its unit
     for outcome in rc.OUTCOMES:
-        assert _has_both(f"budget_allocation.outcome.{outcome}")
-        assert _has_both(f"budget_allocation.one_unit.{outcome}")
+        assert has_both(f"budget_allocation.outcome.{outcome}")
+        assert has_both(f"budget_allocation.one_unit.{outcome}")
     assert "i18n.check_language(language)" in code
 
 
@@ -61,7 +49,7 @@ def test_the_report_tables_have_headers_in_both_languages():
     goals = bg.goal_table({"pipeline": 1e6, "new_key_accounts": 3}, outcome="pipeline", expected=5e5)
     for table in (mix, moves, frame.table(), goals, rc.curves_table(curves)):
         for col in table.columns:
-            assert _has_both(f"budget_allocation.col.{col}"), col
+            assert has_both(f"budget_allocation.col.{col}"), col
 
 
 def _toy_curves():

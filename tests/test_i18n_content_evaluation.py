@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
+from notebook_text import CJK, has_both, notebook_code
 
-from helpers import attribution, content, i18n, plotting
+from helpers import attribution, content, plotting
 from helpers import experiments as ex
 
-matplotlib.use("Agg")
+NAME = "content_evaluation"
 
-REPO = Path(__file__).resolve().parents[1]
-CJK = re.compile(r"[\u4e00-\u9fff]")
+matplotlib.use("Agg")
 
 
 @pytest.fixture(autouse=True)
@@ -25,30 +23,20 @@ def _report_style():
     plotting.apply_report_style()  # the report font, which has the Chinese glyphs
 
 
-def _code() -> str:
-    nb = json.loads((REPO / "notebooks" / "content_evaluation.ipynb").read_text(encoding="utf-8"))
-    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-
-
-def _has_both(key: str) -> bool:
-    entry = i18n.LABELS.get(key, {})
-    return bool(entry.get("en")) and bool(entry.get("zh"))
-
-
 def test_every_key_the_notebook_uses_has_english_and_chinese():
-    code = _code()
+    code = notebook_code(NAME)
     literal = set(re.findall(r"""\bt\(\s*["']([a-z_.]*[a-z_])["']""", code))
     assert len(literal) > 60
-    assert sorted(k for k in literal if not _has_both(k)) == []
+    assert sorted(k for k in literal if not has_both(k)) == []
     # table headers: the notebook translates every column it lists in `headers`
     listed = re.search(r'headers = \{c: t\(f"content_evaluation\.col\.\{c\}"\) for c in \((.*?)\)\}', code, re.S)
     columns = re.findall(r'"([a-z_]+)"', listed.group(1))
     assert len(columns) > 50
-    assert sorted(c for c in columns if not _has_both(f"content_evaluation.col.{c}")) == []
+    assert sorted(c for c in columns if not has_both(f"content_evaluation.col.{c}")) == []
     for day in content.WEEKDAYS:
-        assert _has_both(f"content_evaluation.weekday.{day}")
+        assert has_both(f"content_evaluation.weekday.{day}")
     for model in attribution.MODELS:
-        assert _has_both(f"content_evaluation.model.{model}")
+        assert has_both(f"content_evaluation.model.{model}")
     assert "i18n.check_language(language)" in code
 
 

@@ -4,10 +4,6 @@ their English output stays as it was."""
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -16,29 +12,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from notebook_text import KEY, code_of, is_chinese, load_notebook, notebook_code
 
 from helpers import i18n, icp, plotting, profiling
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "customer_profiling.ipynb"
-CJK = re.compile(r"[\u4e00-\u9fff]")
-KEY = re.compile(r"""\bt\(\s*["']([a-z_.]*[a-z_])["']""")
-
-
-def _notebook() -> dict:
-    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-
-
-def _code(nb: dict) -> str:
-    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-
-
-def _zh(text: str) -> bool:
-    return bool(CJK.search(text))
+NAME = "customer_profiling"
 
 
 def test_every_literal_key_of_the_notebook_has_both_languages():
-    literal = set(KEY.findall(_code(_notebook())))
+    literal = set(KEY.findall(notebook_code(NAME)))
     assert len(literal) > 80
     assert sorted(k for k in literal if k not in i18n.LABELS) == []
     for key in literal:
@@ -52,16 +34,16 @@ def test_keys_built_from_names_exist():
     for bucket in [*icp.FIT_BUCKETS, icp.EXCLUDED]:
         assert f"customer_profiling.bucket.{bucket.lower()}" in i18n.LABELS
     for attr in (*icp.ICP_ATTRIBUTES, *profiling.PROFILE_DIMENSIONS, *icp.LOOKALIKE_NUMERIC):
-        assert _zh(icp.attribute_label(attr, "zh")), attr
+        assert is_chinese(icp.attribute_label(attr, "zh")), attr
     for column in ("segment", "accounts", "revenue_share", "win_rate", "fit_score", "peer_median_revenue"):
         assert f"customer_profiling.col.{column}" in i18n.LABELS
 
 
 def test_headings_come_from_code_and_the_english_title_is_hidden_from_management():
-    nb = _notebook()
+    nb = load_notebook(NAME)
     markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
     assert len(markdown) == 1 and "hide-management" in markdown[0]["metadata"].get("tags", [])
-    code = _code(nb)
+    code = code_of(nb)
     assert "# {t('notebook.customer_profiling')}" in code
     assert code.count('display(Markdown(f"## {t(') == 13
     assert code.count('display(Markdown(f"### {t(') == 2
@@ -80,7 +62,7 @@ def test_describe_best_switches_language():
     for definition, text in icp.BEST_DEFINITIONS.items():
         assert icp.describe_best(definition, 0.2) == text.format(share="20%")
         assert i18n.t(f"customer_profiling.best.{definition}", "en", share="20%") == text.format(share="20%")
-        assert _zh(icp.describe_best(definition, 0.2, language="zh"))
+        assert is_chinese(icp.describe_best(definition, 0.2, language="zh"))
     assert "20%" in icp.describe_best("margin", 0.2, language="zh")
 
 
@@ -108,7 +90,7 @@ def test_icp_statement_keeps_english_and_speaks_chinese(lift):
     assert "行业为 **Logistics**（1.9×）和**Technology**（1.7×）" in zh
     assert "他们很少是规模档为 **small**（0.1×）。" in zh
     none = icp.icp_statement(lift.assign(direction="unclear"), "x", language="zh")
-    assert _zh(none) and "no distinct ICP" not in none
+    assert is_chinese(none) and "no distinct ICP" not in none
     assert "no distinct ICP" in icp.icp_statement(lift.assign(direction="unclear"), "x")
 
 
@@ -119,7 +101,7 @@ def test_quadrants_switch_language_and_keep_their_codes():
     assert list(en.quadrant) == [name for name, _ in icp.QUADRANTS.values()]
     assert list(en.action) == [action for _, action in icp.QUADRANTS.values()]
     zh = icp.quadrant_summary(matrix, language="zh")
-    assert all(_zh(q) and _zh(a) for q, a in zip(zh.quadrant, zh.action, strict=True))
+    assert all(is_chinese(q) and is_chinese(a) for q, a in zip(zh.quadrant, zh.action, strict=True))
     assert list(zh.fit) == list(en.fit) and list(zh.accounts) == list(en.accounts)
     for (hf, he), (name, action) in icp.QUADRANTS.items():
         key = f"{'high' if hf else 'low'}_fit_{'high' if he else 'low'}_engagement"
@@ -127,7 +109,7 @@ def test_quadrants_switch_language_and_keep_their_codes():
         assert i18n.t(f"customer_profiling.action.{key}") == action
     plotting.apply_report_style()
     ax = icp.plot_fit_engagement(zh, language="zh")
-    assert all(_zh(label.get_text()) for label in ax.get_xticklabels())
+    assert all(is_chinese(label.get_text()) for label in ax.get_xticklabels())
     assert any("家客户" in text.get_text() for text in ax.texts)
     plt.close("all")
 
@@ -140,17 +122,17 @@ def test_charts_label_in_chinese(lift):
     assert ax.get_xlabel() == "share of total (%)"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["accounts", "revenue", "margin"]
     ax = profiling.plot_profile_shares(profile, language="zh")
-    assert _zh(ax.get_xlabel()) and all(_zh(t.get_text()) for t in ax.get_legend().get_texts())
+    assert is_chinese(ax.get_xlabel()) and all(is_chinese(t.get_text()) for t in ax.get_legend().get_texts())
     activity = pd.DataFrame({"channel": "email", "weekday": np.repeat(np.arange(7), 24),
                              "hour": np.tile(np.arange(24), 7), "interactions": 1})
     ax = profiling.plot_activity_heatmap(activity, language="zh")
-    assert _zh(ax.get_xlabel()) and [t.get_text() for t in ax.get_yticklabels()][0] == "周一"
+    assert is_chinese(ax.get_xlabel()) and [t.get_text() for t in ax.get_yticklabels()][0] == "周一"
     pains = pd.DataFrame({"segment": ["All", "All", "x", "x"], "pain_point": ["price", "speed"] * 2,
                           "share": [0.5, 0.3, 0.6, 0.2], "rank": [1, 2, 1, 2], "responses": [100] * 4})
     ax = profiling.plot_pain_points(pains, language="zh")
-    assert _zh(ax.get_xlabel()) and [t.get_text() for t in ax.get_yticklabels()][0] == "全部"
+    assert is_chinese(ax.get_xlabel()) and [t.get_text() for t in ax.get_yticklabels()][0] == "全部"
     ax = icp.plot_lift(lift, language="zh")
-    assert _zh(ax.get_xlabel()) and any(t.get_text().startswith("行业: ") for t in ax.get_yticklabels())
+    assert is_chinese(ax.get_xlabel()) and any(t.get_text().startswith("行业: ") for t in ax.get_yticklabels())
     assert icp.attribute_label("industry × size_band", "zh") == "行业 × 规模档"
     assert icp.attribute_label("industry × size_band") == "industry × size band"
     plt.close("all")

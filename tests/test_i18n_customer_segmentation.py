@@ -3,31 +3,16 @@ lifecycle and cluster helpers speak Chinese when asked."""
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-
 import pandas as pd
+from notebook_text import BUILT, CJK, KEY, code_of, load_notebook, notebook_code
 
 from helpers import i18n, lifecycle, segmentation
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "customer_segmentation.ipynb"
-CJK = re.compile(r"[\u4e00-\u9fff]")
-KEY = re.compile(r"""\bt\(\s*["']([a-z_.]*[a-z_])["']""")
-BUILT = re.compile(r"""\bt\(\s*f["']([a-z_.]*\.)\{""")
-
-
-def _notebook() -> dict:
-    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-
-
-def _code(nb: dict) -> str:
-    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+NAME = "customer_segmentation"
 
 
 def test_every_literal_key_of_the_notebook_has_both_languages():
-    literal = set(KEY.findall(_code(_notebook())))
+    literal = set(KEY.findall(notebook_code(NAME)))
     assert len(literal) > 40
     assert sorted(k for k in literal if k not in i18n.LABELS) == []
     for key in literal:
@@ -37,7 +22,7 @@ def test_every_literal_key_of_the_notebook_has_both_languages():
 
 
 def test_keys_built_from_names_exist():
-    prefixes = set(BUILT.findall(_code(_notebook())))
+    prefixes = set(BUILT.findall(notebook_code(NAME)))
     assert prefixes == {"customer_segmentation.col.", "customer_segmentation.criterion."}
     columns = ["segment", "accounts", "account_share", "revenue_12m", "revenue_share", "margin_total",
                "margin_rate", "growth", "precedence", "stage", "rule", "action", "objective", "channels",
@@ -50,10 +35,10 @@ def test_keys_built_from_names_exist():
 
 
 def test_headings_come_from_code_and_findings_are_recorded():
-    nb = _notebook()
+    nb = load_notebook(NAME)
     markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
     assert len(markdown) == 1 and "hide-management" in markdown[0]["metadata"].get("tags", [])
-    code = _code(nb)
+    code = code_of(nb)
     assert "# {t('notebook.customer_segmentation')}" in code
     assert code.count('display(Markdown(f"## {t(') >= 7
     assert code.count('reporting.record_findings("customer_segmentation"') == 1

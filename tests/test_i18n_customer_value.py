@@ -3,32 +3,21 @@ RFM, CLV and key-account helpers speak Chinese when asked."""
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from notebook_text import CJK, KEY, code_of, load_notebook, notebook_code
 
 from helpers import clv, i18n, key_accounts, rfm
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "customer_value.ipynb"
-CJK = re.compile(r"[\u4e00-\u9fff]")
-KEY = re.compile(r"""\bt\(\s*["']([a-z_.]*[a-z_])["']""")
+NAME = "customer_value"
+# This notebook also builds keys by concatenation: t("customer_value.col." + name).
 BUILT = re.compile(r"""\bt\(\s*f?["']([a-z_.]*\.)["{]""")
 
 
-def _notebook() -> dict:
-    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-
-
-def _code(nb: dict) -> str:
-    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-
-
 def test_every_literal_key_of_the_notebook_has_both_languages():
-    literal = set(KEY.findall(_code(_notebook())))
+    literal = set(KEY.findall(notebook_code(NAME)))
     assert len(literal) > 40
     assert sorted(k for k in literal if k not in i18n.LABELS) == []
     for key in literal:
@@ -38,7 +27,7 @@ def test_every_literal_key_of_the_notebook_has_both_languages():
 
 
 def test_keys_built_from_names_exist():
-    prefixes = set(BUILT.findall(_code(_notebook())))
+    prefixes = set(BUILT.findall(notebook_code(NAME)))
     assert prefixes == {"customer_value.col.", "customer_value.change.", "customer_value.fit_source."}
     columns = ["segment", "accounts", "account_share", "monetary", "monetary_share", "median_recency_days",
                "model", "parameter", "estimate", "std_error", "ci_low", "ci_high", "account_name", "industry",
@@ -54,10 +43,10 @@ def test_keys_built_from_names_exist():
 
 
 def test_headings_come_from_code_and_findings_are_recorded():
-    nb = _notebook()
+    nb = load_notebook(NAME)
     markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
     assert len(markdown) == 1 and "hide-management" in markdown[0]["metadata"].get("tags", [])
-    code = _code(nb)
+    code = code_of(nb)
     assert "# {t('notebook.customer_value')}" in code
     assert code.count('display(Markdown(f"## {t(') >= 9
     assert code.count('reporting.record_findings("customer_value"') == 1

@@ -3,31 +3,17 @@ data-health sentences switch to Chinese."""
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-
 import pandas as pd
+from notebook_text import CJK, KEY, code_of, load_notebook, notebook_code
 
 from helpers import data_health, i18n
 from helpers.contract import ANALYSIS_NEEDS, CONTRACT
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "data_overview.ipynb"
-CJK = re.compile(r"[\u4e00-\u9fff]")
-KEY = re.compile(r"""\bt\(\s*["']([a-z_.]*[a-z_])["']""")
-
-
-def _notebook() -> dict:
-    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-
-
-def _code(nb: dict) -> str:
-    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+NAME = "data_overview"
 
 
 def test_every_literal_key_of_the_notebook_has_both_languages():
-    literal = set(KEY.findall(_code(_notebook())))
+    literal = set(KEY.findall(notebook_code(NAME)))
     assert len(literal) > 25
     assert sorted(k for k in literal if k not in i18n.LABELS) == []
     for key in literal:
@@ -37,10 +23,10 @@ def test_every_literal_key_of_the_notebook_has_both_languages():
 
 
 def test_headings_come_from_code_and_the_english_title_is_hidden_from_management():
-    nb = _notebook()
+    nb = load_notebook(NAME)
     markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
     assert len(markdown) == 1 and "hide-management" in markdown[0]["metadata"].get("tags", [])
-    code = _code(nb)
+    code = code_of(nb)
     assert "# {t('notebook.data_overview')}" in code
     assert code.count('display(Markdown(f"## {t(') == 6
 
