@@ -5,17 +5,24 @@ from __future__ import annotations
 import argparse
 import sys
 
+from helpers.data_profiles import PROFILES
 from helpers.errors import WorkbookError
 
 
 def _cmd_sample_data(args: argparse.Namespace) -> int:
-    from helpers import sample_world
+    from helpers import data_profiles, sample_world
     from helpers.paths import resolve
 
     out = resolve(args.out)
     truth = sample_world.generate_world(
         out, accounts=args.accounts, seed=args.seed, locale=args.locale, fmt=args.format
     )
+    if args.profile != "full":
+        tables = data_profiles.apply_profile(out, args.profile, as_of=truth["settings"]["end"])
+        sample_world.mark_profile(out, args.profile)
+        print(f"sample world written to {out} as profile {args.profile!r} "
+              f"({', '.join(tables)})")
+        return 0
     print(f"sample world written to {out} ({truth['counts']['accounts']:,} accounts, "
           f"{truth['counts']['interactions']:,} interactions)")
     return 0
@@ -88,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--locale", choices=["en", "zh"], default="en")
     p.add_argument("--format", choices=["parquet", "csv"], default="parquet")
     p.add_argument("--out", default="data/sample", help="output folder (default data/sample)")
+    p.add_argument("--profile", default="full", choices=PROFILES,
+                   help="shape of the data: full, or one that real exports have "
+                   "(see helpers.data_profiles)")
     p.set_defaults(func=_cmd_sample_data)
 
     p = sub.add_parser("validate", help="check a data source against the data contract")

@@ -28,7 +28,10 @@ class Column:
     dtype : str
         Logical type, one of :data:`DTYPES`.
     required : bool
-        Whether the column must be present when its table is present.
+        Whether the table is unusable without the column. A required table (accounts,
+        orders) missing one is an error; an optional table missing one is ignored with a
+        warning. Every other column is optional: when it is absent or entirely empty the
+        analyses that need it are skipped, and its values are never invented.
     unique : bool
         Whether values must be unique (identifiers).
     references : str, optional
@@ -45,7 +48,7 @@ class Column:
 
     name: str
     dtype: str
-    required: bool = True
+    required: bool = False
     unique: bool = False
     references: str | None = None
     allowed: tuple[str, ...] | None = None
@@ -96,7 +99,7 @@ TABLES: tuple[Table, ...] = (
         "accounts",
         True,
         (
-            C("account_id", "string", unique=True, description="account identifier"),
+            C("account_id", "string", required=True, unique=True, description="account identifier"),
             C("account_name", "string"),
             C("industry", "string"),
             C("employees", "integer", minimum=0),
@@ -108,9 +111,9 @@ TABLES: tuple[Table, ...] = (
             C("owner", "string"),
             C("acquisition_channel", "string"),
             C("is_competitor_customer", "boolean"),
-            C("acquisition_cost", "float", required=False, minimum=0,
+            C("acquisition_cost", "float", minimum=0,
               description="cost to acquire the account, when known"),
-            C("lifecycle_stage", "string", required=False, allowed=LIFECYCLE_STAGES,
+            C("lifecycle_stage", "string", allowed=LIFECYCLE_STAGES,
               description="stage kept in the CRM, if any; the workbook derives its own"),
         ),
         "one row per company (customer or prospect)",
@@ -119,10 +122,10 @@ TABLES: tuple[Table, ...] = (
         "orders",
         True,
         (
-            C("order_id", "string", unique=True),
-            C("account_id", "string", references="accounts.account_id"),
-            C("order_date", "date", not_after_as_of=True),
-            C("amount", "float", description="order value; negative for a credit note"),
+            C("order_id", "string", required=True, unique=True),
+            C("account_id", "string", required=True, references="accounts.account_id"),
+            C("order_date", "date", required=True, not_after_as_of=True),
+            C("amount", "float", required=True, description="order value; negative for a credit note"),
             C("gross_margin", "float", description="margin in currency on the order"),
             C("product_line", "string"),
         ),
@@ -133,7 +136,7 @@ TABLES: tuple[Table, ...] = (
         False,
         (
             C("contact_id", "string", unique=True),
-            C("account_id", "string", references="accounts.account_id"),
+            C("account_id", "string", required=True, references="accounts.account_id"),
             C("role", "string", allowed=CONTACT_ROLES),
             C("seniority", "string"),
         ),
@@ -144,15 +147,15 @@ TABLES: tuple[Table, ...] = (
         False,
         (
             C("interaction_id", "string", unique=True),
-            C("account_id", "string", references="accounts.account_id"),
-            C("contact_id", "string", required=False),
-            C("timestamp", "timestamp", not_after_as_of=True),
+            C("account_id", "string", required=True, references="accounts.account_id"),
+            C("contact_id", "string"),
+            C("timestamp", "timestamp", required=True, not_after_as_of=True),
             C("channel", "string"),
             C("event_type", "string"),
-            C("content_id", "string", required=False, references="content.content_id"),
-            C("campaign_id", "string", required=False),
-            C("experiment_id", "string", required=False),
-            C("variant", "string", required=False),
+            C("content_id", "string", references="content.content_id"),
+            C("campaign_id", "string"),
+            C("experiment_id", "string"),
+            C("variant", "string"),
         ),
         "one row per touch: view, click, download, meeting, ...",
     ),
@@ -160,7 +163,7 @@ TABLES: tuple[Table, ...] = (
         "content",
         False,
         (
-            C("content_id", "string", unique=True),
+            C("content_id", "string", required=True, unique=True),
             C("title", "string"),
             C("content_type", "string"),
             C("content_category", "string", allowed=CONTENT_CATEGORIES),
@@ -175,13 +178,13 @@ TABLES: tuple[Table, ...] = (
         False,
         (
             C("opportunity_id", "string", unique=True),
-            C("account_id", "string", references="accounts.account_id"),
+            C("account_id", "string", required=True, references="accounts.account_id"),
             C("created_date", "date", not_after_as_of=True),
-            C("close_date", "date", required=False),
+            C("close_date", "date"),
             C("stage", "string", allowed=OPPORTUNITY_STAGES),
             C("amount", "float", minimum=0),
-            C("source_channel", "string", required=False),
-            C("source_content_id", "string", required=False, references="content.content_id"),
+            C("source_channel", "string"),
+            C("source_content_id", "string", references="content.content_id"),
         ),
         "sales opportunities",
     ),
@@ -189,11 +192,11 @@ TABLES: tuple[Table, ...] = (
         "marketing_spend",
         False,
         (
-            C("period_start", "date", not_after_as_of=True),
-            C("channel", "string"),
-            C("spend", "float", minimum=0),
-            C("campaign_id", "string", required=False),
-            C("target_tier", "string", required=False),
+            C("period_start", "date", required=True, not_after_as_of=True),
+            C("channel", "string", required=True),
+            C("spend", "float", required=True, minimum=0),
+            C("campaign_id", "string"),
+            C("target_tier", "string"),
         ),
         "spend per period and channel",
     ),
@@ -202,12 +205,12 @@ TABLES: tuple[Table, ...] = (
         False,
         (
             C("response_id", "string", unique=True),
-            C("account_id", "string", references="accounts.account_id"),
+            C("account_id", "string", required=True, references="accounts.account_id"),
             C("response_date", "date", not_after_as_of=True),
             C("nps", "integer", minimum=0, maximum=10),
-            C("csat", "integer", required=False, minimum=1, maximum=5),
-            C("pain_points", "string", required=False, description="tags separated by ';'"),
-            C("comment", "string", required=False),
+            C("csat", "integer", minimum=1, maximum=5),
+            C("pain_points", "string", description="tags separated by ';'"),
+            C("comment", "string"),
         ),
         "satisfaction survey responses",
     ),
@@ -215,10 +218,10 @@ TABLES: tuple[Table, ...] = (
         "service_costs",
         False,
         (
-            C("account_id", "string", references="accounts.account_id"),
+            C("account_id", "string", required=True, references="accounts.account_id"),
             C("period_start", "date", not_after_as_of=True),
             C("cost_type", "string"),
-            C("amount", "float", minimum=0),
+            C("amount", "float", required=True, minimum=0),
         ),
         "cost to serve an account per period",
     ),

@@ -193,10 +193,19 @@ class Workspace:
     def __init__(self, con, tables: dict, origins: dict[str, str], source_label: str,
                  scratch: Path | None = None):
         self.con = con
-        self._raw = tables
         self._origins = origins
         self.source_label = source_label
         self._scratch = scratch
+        #: optional tables left out because a column they cannot do without is absent
+        self.ignored: dict[str, list[str]] = {}
+        self._raw = {}
+        for name, t in tables.items():
+            spec = contract_table(name)
+            lacking = [c.name for c in spec.columns if c.required and c.name not in t.columns]
+            if lacking and not spec.required:
+                self.ignored[name] = lacking
+            else:
+                self._raw[name] = t
 
     @property
     def names(self) -> list[str]:
@@ -222,15 +231,25 @@ class Workspace:
         return self._raw[name]
 
     def table(self, name: str):
-        """Return table ``name`` with contract columns cast to their contract types."""
+        """Return table ``name`` with contract columns cast to their contract types.
+
+        A contract column that the source lacks is added as a typed column of nulls, so
+        every analysis sees the same schema; :mod:`helpers.capabilities` tells which
+        columns hold data, and no value is invented for the missing ones.
+        """
         t = self.raw(name)
         schema = t.schema()
         casts = {}
         for col in contract_table(name).columns:
-            if col.name not in schema or _satisfies(schema[col.name], col.dtype):
-                continue
-            casts[col.name] = t[col.name].try_cast(LOGICAL_TO_IBIS[col.dtype])
+            if col.name not in schema:
+                casts[col.name] = ibis.null(LOGICAL_TO_IBIS[col.dtype])
+            elif not _satisfies(schema[col.name], col.dtype):
+                casts[col.name] = t[col.name].try_cast(LOGICAL_TO_IBIS[col.dtype])
         return t.mutate(**casts) if casts else t
+
+    def has_column(self, name: str, column: str) -> bool:
+        """Whether the source provides ``column`` of table ``name`` (it may still be empty)."""
+        return name in self._raw and column in self._raw[name].columns
 
     def to_pandas(self, name: str, columns: list[str] | None = None):
         """Typed table ``name`` as a pandas DataFrame (small tables only)."""

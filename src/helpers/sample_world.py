@@ -1790,6 +1790,8 @@ def world_matches(out_dir: str | os.PathLike, **settings) -> bool:
         return False
     if not isinstance(stored, dict) or stored.get("generator_version") != GENERATOR_VERSION:
         return False
+    if stored.get("profile", "full") != "full":  # reshaped by a data profile
+        return False
     full = {k: stored.get(k) for k in known}
     full.update({k: v for k, v in settings.items() if k in known})
     try:
@@ -1802,6 +1804,18 @@ def world_matches(out_dir: str | os.PathLike, **settings) -> bool:
         return False
     files = [out / f"{t.name}.{stored['fmt']}" for t in contract.TABLES]
     return all(p.is_file() for p in [*files, out / TRUTH_FILE, out / TRUTH_ACCOUNTS_FILE])
+
+
+def mark_profile(out_dir: str | os.PathLike, profile: str) -> None:
+    """Record in ``world.json`` that the world was reshaped by a data profile.
+
+    A reshaped world no longer holds its planted truths, so :func:`world_matches` stops
+    matching it and the sample world is rebuilt when it is asked for again.
+    """
+    path = Path(out_dir) / WORLD_FILE
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    stored["profile"] = profile
+    path.write_text(json.dumps(stored, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def read_truth(out_dir: str | os.PathLike) -> dict:
