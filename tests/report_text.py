@@ -6,8 +6,9 @@ import re
 from html.parser import HTMLParser
 
 #: values that mean "no number here" and must show as "–" with a reason instead
+# "None of the ..." is English prose, not a missing value
 UNREADABLE = re.compile(
-    X
+    r"(?<![A-Za-z_])(nan|NaN|NaT|None(?! of)|inf|-inf|Infinity|<NA>)(?![A-Za-z_])"
 )
 
 
