@@ -382,6 +382,21 @@ def test_missing_optional_tables(world):
     assert engine["last_interaction_date"].isna().all()
 
 
+def test_unknown_margin_stays_missing_not_zero(world):
+    orders = world["orders"].copy()
+    orders["gross_margin"] = pd.array([pd.NA] * len(orders), dtype="Float64")
+    some = orders["account_id"] == "A0030"
+    orders.loc[some, "gross_margin"] = 5.0  # one account with margins, the rest without
+    tables = {"accounts": world["accounts"], "orders": orders}
+    engine = account_features(FrameWorkspace(tables), AS_OF)
+    assert_same(engine, account_features_pandas(tables, AS_OF))
+    buyers = engine[engine["revenue_total"] != 0]
+    assert buyers.loc[buyers.account_id != "A0030", "margin_total"].isna().all()
+    assert buyers.loc[buyers.account_id != "A0030", "margin_rate"].isna().all()
+    assert _row(engine, "A0030")["margin_total"] > 0
+    assert _row(engine, "A0000")["margin_total"] == 0.0  # no orders: nothing to know
+
+
 def test_service_costs_reduce_margin(features):
     row = _row(features, "A0000")  # no costs planted for the first 30 accounts
     assert row["cost_to_serve"] == 0.0

@@ -11,6 +11,9 @@ Rules that hold for every feature (see :func:`feature_columns_description` for e
 - An *order* is an orders row with ``amount >= 0``. Credit notes (``amount < 0``) reduce
   revenue and margin but are not counted as orders and do not set order dates.
 - A window of ``w`` days covers the dates ``as_of - w + 1`` up to ``as_of``.
+- ``margin_total`` and ``margin_rate`` are missing for an account whose orders carry no
+  gross margin at all (an absent or empty ``gross_margin`` column): the margin is
+  unknown, not zero. Accounts without orders have ``margin_total`` 0.
 - Missing optional tables: counts become 0, ratios, dates and survey scores become missing
   (NaN/NaT), ``pipeline_open_amount`` becomes 0, ``cost_to_serve`` and
   ``margin_after_service`` become NaN (the cost is unknown, not zero). Without an
@@ -525,7 +528,10 @@ def account_features_expr(
     for w in windows:
         cols[f"orders_{w}d"] = _zero(j[f"orders_{w}d"])
         cols[f"revenue_{w}d"] = _zero(j[f"revenue_{w}d"])
-    revenue, margin = _zero(j.revenue_total), _zero(j.margin_total)
+    revenue = _zero(j.revenue_total)
+    # An account with orders but no gross margin on any of them has an unknown margin,
+    # not a zero one; an account without orders has neither revenue nor margin.
+    margin = ibis.ifelse(j.revenue_total.isnull(), 0.0, j.margin_total)
     n_orders = _zero(j.order_count)
     cols["order_count"] = n_orders
     cols["credit_note_count"] = _zero(j.credit_note_count)
@@ -631,7 +637,8 @@ _DESCRIPTIONS: dict[str, str] = {
     "order_count": "orders on or before as_of (rows with amount >= 0)",
     "credit_note_count": "credit notes (rows with amount < 0)",
     "revenue_total": "net revenue: orders minus credit notes",
-    "margin_total": "gross margin summed over orders and credit notes",
+    "margin_total": "gross margin summed over orders and credit notes; missing when none of "
+                    "the account's orders has a gross margin",
     "margin_rate": "margin_total / revenue_total; missing when revenue_total <= 0",
     "avg_order_value": "revenue_total / order_count; missing without orders",
     "revenue_12m": "net revenue in the 365 days up to as_of",

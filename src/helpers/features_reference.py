@@ -142,7 +142,9 @@ def _add_orders(
     put("order_count", gb.size(), 0)
     put("credit_note_count", o[o["amount"] < 0].groupby("account_id").size(), 0)
     put("revenue_total", g["amount"].sum(), 0.0)
-    put("margin_total", g["gross_margin"].sum(), 0.0)
+    # unknown (NaN) when none of an account's rows has a margin; 0 without any rows
+    put("margin_total", g["gross_margin"].sum(min_count=1))
+    out.loc[~out.index.isin(g.groups.keys()), "margin_total"] = 0.0
     out["margin_rate"] = _safe_div(out["margin_total"], out["revenue_total"])
     out["avg_order_value"] = _safe_div(out["revenue_total"], out["order_count"])
     year_ago = as_of - pd.Timedelta(days=365)
