@@ -42,6 +42,10 @@ class Column:
         Inclusive numeric range.
     not_after_as_of : bool
         Whether dates must not lie after the analysis date ``as_of``.
+    money : bool
+        Whether the column holds amounts of money, checked for implausible outliers.
+    list_separator : str, optional
+        For text columns holding several tags, the separator between them.
     description : str
         Plain-language meaning, shown in documentation and error messages.
     """
@@ -55,6 +59,8 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     not_after_as_of: bool = False
+    money: bool = False
+    list_separator: str | None = None
     description: str = ""
 
 
@@ -111,7 +117,7 @@ TABLES: tuple[Table, ...] = (
             C("owner", "string"),
             C("acquisition_channel", "string"),
             C("is_competitor_customer", "boolean"),
-            C("acquisition_cost", "float", minimum=0,
+            C("acquisition_cost", "float", minimum=0, money=True,
               description="cost to acquire the account, when known"),
             C("lifecycle_stage", "string", allowed=LIFECYCLE_STAGES,
               description="stage kept in the CRM, if any; the workbook derives its own"),
@@ -125,8 +131,9 @@ TABLES: tuple[Table, ...] = (
             C("order_id", "string", required=True, unique=True),
             C("account_id", "string", required=True, references="accounts.account_id"),
             C("order_date", "date", required=True, not_after_as_of=True),
-            C("amount", "float", required=True, description="order value; negative for a credit note"),
-            C("gross_margin", "float", description="margin in currency on the order"),
+            C("amount", "float", required=True, money=True,
+              description="order value; negative for a credit note"),
+            C("gross_margin", "float", money=True, description="margin in currency on the order"),
             C("product_line", "string"),
         ),
         "one row per order or credit note",
@@ -169,7 +176,7 @@ TABLES: tuple[Table, ...] = (
             C("content_category", "string", allowed=CONTENT_CATEGORIES),
             C("topic", "string"),
             C("publish_date", "date", not_after_as_of=True),
-            C("production_cost", "float", minimum=0),
+            C("production_cost", "float", minimum=0, money=True),
         ),
         "marketing assets",
     ),
@@ -182,7 +189,7 @@ TABLES: tuple[Table, ...] = (
             C("created_date", "date", not_after_as_of=True),
             C("close_date", "date"),
             C("stage", "string", allowed=OPPORTUNITY_STAGES),
-            C("amount", "float", minimum=0),
+            C("amount", "float", minimum=0, money=True),
             C("source_channel", "string"),
             C("source_content_id", "string", references="content.content_id"),
         ),
@@ -194,7 +201,7 @@ TABLES: tuple[Table, ...] = (
         (
             C("period_start", "date", required=True, not_after_as_of=True),
             C("channel", "string", required=True),
-            C("spend", "float", required=True, minimum=0),
+            C("spend", "float", required=True, minimum=0, money=True),
             C("campaign_id", "string"),
             C("target_tier", "string"),
         ),
@@ -209,7 +216,7 @@ TABLES: tuple[Table, ...] = (
             C("response_date", "date", not_after_as_of=True),
             C("nps", "integer", minimum=0, maximum=10),
             C("csat", "integer", minimum=1, maximum=5),
-            C("pain_points", "string", description="tags separated by ';'"),
+            C("pain_points", "string", list_separator=";", description="tags separated by ';'"),
             C("comment", "string"),
         ),
         "satisfaction survey responses",
@@ -221,7 +228,7 @@ TABLES: tuple[Table, ...] = (
             C("account_id", "string", required=True, references="accounts.account_id"),
             C("period_start", "date", not_after_as_of=True),
             C("cost_type", "string"),
-            C("amount", "float", required=True, minimum=0),
+            C("amount", "float", required=True, minimum=0, money=True),
         ),
         "cost to serve an account per period",
     ),

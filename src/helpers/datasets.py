@@ -3,7 +3,8 @@
 This is the only module that reads user data. A source is one of:
 
 * a folder of files named after the tables (``accounts.csv``, ``orders.parquet``,
-  ``surveys.xlsx``); CSV may be UTF-8, UTF-8 with BOM or GBK;
+  ``surveys.xlsx``); CSV may be UTF-8, UTF-8 with BOM, GBK or UTF-16 with BOM (Excel's
+  "Unicode Text", comma- or tab-separated);
 * a DuckDB database file (``*.duckdb``);
 * a database URL that Ibis understands (``postgresql://analyst@db/crm``). The password
   is never part of the URL: it is read from the environment variable named by
@@ -43,6 +44,12 @@ from helpers.errors import DataError
 from helpers.paths import is_url, resolve
 
 FILE_SUFFIXES = (".parquet", ".csv", ".xlsx")
+#: files the sample world writes beside its tables; not reported as unknown tables
+SIDE_FILES = ("truth_accounts",)
+#: keys of a table's entry in the mapping file
+MAPPING_KEYS = ("file", "columns", "values")
+#: value-map key for "every other value"
+DEFAULT_VALUE = "*"
 SPARK_SCHEME = "pyspark://"
 # Spark settings for the session a ``pyspark://`` source starts; the URL's query string
 # (``?spark.sql.shuffle.partitions=64``) overrides them. No UI and no console progress bars
@@ -97,8 +104,17 @@ def load_mapping(mapping_file: str | os.PathLike | None) -> dict[str, dict]:
     """Read a column-mapping YAML and check it against the contract.
 
     The file maps each table either directly to ``{source_column: canonical_column}`` or to
-    ``{"file": source_name, "columns": {...}}`` when the source file or table has another
-    name. Headers may be in any language (``客户编号: account_id``).
+    ``{"file": source_name, "columns": {...}, "values": {...}}`` when the source file or
+    table has another name or its codes differ from the contract's. Headers may be in any
+    language (``客户编号: account_id``). ``values`` maps the values of canonical columns,
+    matched case-insensitively and ignoring surrounding spaces, with ``"*"`` for every
+    other value (without it, other values are kept as they are)::
+
+        opportunities:
+          file: Opportunity.csv
+          columns: {StageName: stage, AccountId: account_id}
+          values:
+            stage: {Closed Won: won, 赢单: won, Closed Lost: lost, "*": open}
 
     Parameters
     ----------
@@ -108,7 +124,8 @@ def load_mapping(mapping_file: str | os.PathLike | None) -> dict[str, dict]:
     Returns
     -------
     dict
-        ``{table: {"file": str | None, "columns": {source: canonical}}}``.
+        ``{table: {"file": str | None, "columns": {source: canonical},
+        "values": {canonical: {source value: contract value}}}}``.
     """
     if not mapping_file:
         return {}
@@ -132,12 +149,29 @@ def load_mapping(mapping_file: str | os.PathLike | None) -> dict[str, dict]:
                 + f" Tables: {', '.join(CONTRACT)}"
             )
         spec = spec or {}
-        if "columns" in spec or "file" in spec:
+        if not isinstance(spec, Mapping):
+            raise DataError(f"mapping file {path.name}: table {tname!r} must map to columns "
+                            "(source: canonical) or to file/columns/values")
+        if any(key in spec for key in MAPPING_KEYS):
+            unknown = [key for key in spec if key not in MAPPING_KEYS]
+            if unknown:
+                hint = get_close_matches(str(unknown[0]), MAPPING_KEYS, n=1)
+                raise DataError(
+                    f"mapping file {path.name}: table {tname!r} has unknown key {unknown[0]!r}"
+                    + (f"; did you mean {hint[0]!r}?" if hint else "")
+                    + f" Keys: {', '.join(MAPPING_KEYS)}")
             file_name, columns = spec.get("file"), spec.get("columns") or {}
+            values = spec.get("values") or {}
         else:
-            file_name, columns = None, spec
+            file_name, columns, values = None, spec, {}
         known = CONTRACT[tname].column_names
         for src, canon in columns.items():
+            if isinstance(canon, Mapping):
+                hint = get_close_matches(str(src), MAPPING_KEYS, n=1)
+                raise DataError(
+                    f"mapping file {path.name}: table {tname!r} has unknown key {src!r}"
+                    + (f"; did you mean {hint[0]!r}?" if hint else "")
+                    + f" Keys: {', '.join(MAPPING_KEYS)}")
             if canon not in known:
                 hint = get_close_matches(str(canon), known, n=1)
                 raise DataError(
@@ -145,16 +179,58 @@ def load_mapping(mapping_file: str | os.PathLike | None) -> dict[str, dict]:
                     f"column {canon!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
                     + f" Columns: {', '.join(known)}"
                 )
-        mapping[tname] = {"file": file_name, "columns": {str(k): str(v) for k, v in columns.items()}}
+        mapping[tname] = {"file": file_name,
+                          "columns": {str(k): str(v) for k, v in columns.items()},
+                          "values": _value_maps(values, tname, path.name)}
     return mapping
 
 
+def _value_text(value) -> str:
+    """A YAML scalar as the text it stands for (``true`` stays ``"true"``)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _value_maps(values, tname: str, file_name: str) -> dict[str, dict[str, str]]:
+    """Check the ``values:`` entry of one table and return it as plain strings."""
+    if not isinstance(values, Mapping):
+        raise DataError(f"mapping file {file_name}: values of table {tname!r} must map column "
+                        "names to {source value: contract value}")
+    spec = CONTRACT[tname]
+    out = {}
+    for canon, pairs in values.items():
+        if canon not in spec.column_names:
+            hint = get_close_matches(str(canon), spec.column_names, n=1)
+            raise DataError(
+                f"mapping file {file_name}: table {tname!r} maps values of unknown column "
+                f"{canon!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                + f" Columns: {', '.join(spec.column_names)}")
+        if not isinstance(pairs, Mapping):
+            raise DataError(f"mapping file {file_name}: values of {tname}.{canon} must be "
+                            "{source value: contract value}")
+        pairs = {_value_text(k): _value_text(v) for k, v in pairs.items()}
+        allowed = spec.column(canon).allowed
+        for src, target in pairs.items():
+            if allowed and target.lower() not in allowed:
+                hint = get_close_matches(target.lower(), allowed, n=1)
+                raise DataError(
+                    f"mapping file {file_name}: {tname}.{canon} maps {src!r} to {target!r}, "
+                    f"which is not one of {', '.join(allowed)}"
+                    + (f"; did you mean {hint[0]!r}?" if hint else ""))
+        out[str(canon)] = pairs
+    return out
+
+
 def _sniff_encoding(path: Path) -> str:
-    """Return ``"utf-8"`` or ``"gb18030"`` (a superset of GBK), or raise DataError."""
+    """Return ``"utf-8"``, ``"utf-16"`` (with BOM) or ``"gb18030"`` (a superset of GBK).
+
+    Raises DataError when the file is none of these.
+    """
     with path.open("rb") as fh:
         head = fh.read(4)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
     for encoding in ("utf-8", "gb18030"):
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
@@ -169,6 +245,41 @@ def _sniff_encoding(path: Path) -> str:
         f"{path.name}: the file is neither UTF-8 nor GBK text. Re-save it as "
         "'CSV UTF-8' (Excel: File > Save As > CSV UTF-8) and run again."
     )
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header names of a UTF-8 CSV file, with the delimiter guessed from the first line."""
+    import csv
+
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        first = fh.readline()
+    delimiter = max(",;\t|", key=first.count)
+    return [name.strip() for name in next(csv.reader([first], delimiter=delimiter), [])]
+
+
+def _file_header(path: Path) -> list[str]:
+    """Column names as written in a Parquet or Excel file, duplicates kept."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        row = next(book.worksheets[0].iter_rows(max_row=1, values_only=True), ())
+    finally:
+        book.close()
+    return [str(v).strip() for v in row if v is not None]
+
+
+def _duplicates(names: list[str]) -> list[str]:
+    seen, dups = set(), []
+    for name in names:
+        if name in seen and name not in dups:
+            dups.append(name)
+        seen.add(name)
+    return dups
 
 
 def _transcode_to_utf8(path: Path, encoding: str, scratch: Path) -> Path:
@@ -191,13 +302,20 @@ class Workspace:
     """
 
     def __init__(self, con, tables: dict, origins: dict[str, str], source_label: str,
-                 scratch: Path | None = None):
+                 scratch: Path | None = None, *, duplicate_columns: dict | None = None,
+                 unused_files: list[str] | None = None, mapping: dict | None = None):
         self.con = con
         self._origins = origins
         self.source_label = source_label
         self._scratch = scratch
         #: optional tables left out because a column they cannot do without is absent
         self.ignored: dict[str, list[str]] = {}
+        #: per table, column names that occur twice in the file or after mapping
+        self.duplicate_columns: dict[str, list[str]] = dict(duplicate_columns or {})
+        #: files of a folder source that are no contract table (by name or mapping)
+        self.unused_files: list[str] = list(unused_files or [])
+        #: the mapping the source was opened with (see :func:`load_mapping`)
+        self.mapping: dict = dict(mapping or {})
         self._raw = {}
         for name, t in tables.items():
             spec = contract_table(name)
@@ -289,17 +407,45 @@ def _duckdb_connect(path: str | None = None, *, read_only: bool = False,
     return ibis.duckdb.connect(path or ":memory:", **kwargs, **config)
 
 
-def _apply_mapping(t, tname: str, mapping: dict, origin: str):
-    columns = mapping.get(tname, {}).get("columns", {})
-    if not columns:
-        return t
-    present = set(t.columns)
-    rename = {canon: src for src, canon in columns.items() if src in present}
-    clashes = [canon for canon in rename if canon in present and canon not in columns.values()]
+def _map_values(column, pairs: dict[str, str]):
+    """``column`` with its values replaced as ``pairs`` says (see :func:`load_mapping`)."""
+    text = column.cast("string")
+    key = text.strip().lower()
+    default = pairs.get(DEFAULT_VALUE)
+    branches = [(key == src.strip().lower(), ibis.literal(target))
+                for src, target in pairs.items() if src != DEFAULT_VALUE]
+    other = text if default is None else ibis.literal(default)
+    mapped = ibis.cases(*branches, else_=other) if branches else other
+    # empty cells stay empty: a default must not invent a value where the export has none
+    return ibis.ifelse(column.isnull() | (key == ""), ibis.null("string"), mapped)
+
+
+def _apply_mapping(t, tname: str, mapping: dict) -> tuple[object, list[str]]:
+    """Rename mapped columns and map their values; also return the names now doubled."""
+    spec = mapping.get(tname, {})
+    columns, values = spec.get("columns", {}), spec.get("values", {})
+    present = list(t.columns)
+    rename, doubled = {}, []
+    for src, canon in columns.items():
+        if src not in present:
+            continue
+        if canon in rename:  # two source columns mapped to one name: the first one counts
+            doubled.append(canon)
+            continue
+        rename[canon] = src
+    # a mapped column meets a column of that name in the file: the mapped one counts
+    clashes = [canon for canon, src in rename.items()
+               if canon in present and canon != src and canon not in columns]
+    doubled.extend(clashes)
     if clashes:
-        raise DataError(f"{origin}: mapping renames a column to {clashes[0]!r}, which already "
-                        "exists; drop one of them from the mapping or the file")
-    return t.rename(rename) if rename else t
+        t = t.drop(*clashes)
+    if rename:
+        t = t.rename(rename)
+    maps = {canon: _map_values(t[canon], pairs) for canon, pairs in values.items()
+            if canon in t.columns}
+    if maps:
+        t = t.mutate(**maps)
+    return t, list(dict.fromkeys(doubled))
 
 
 def _open_folder(folder: Path, label: str, mapping: dict, memory_limit, threads) -> Workspace:
@@ -310,7 +456,7 @@ def _open_folder(folder: Path, label: str, mapping: dict, memory_limit, threads)
     for f in sorted(folder.iterdir()):
         if f.is_file() and f.suffix.lower() in FILE_SUFFIXES:
             by_stem.setdefault(f.stem, []).append(f)
-    tables, origins = {}, {}
+    tables, origins, doubled, used = {}, {}, {}, set()
     for tname in CONTRACT:
         stem = mapping.get(tname, {}).get("file") or tname
         stem = Path(stem).stem if Path(stem).suffix.lower() in FILE_SUFFIXES else stem
@@ -322,24 +468,38 @@ def _open_folder(folder: Path, label: str, mapping: dict, memory_limit, threads)
                 f"table {tname!r} is given twice in {folder.name}: "
                 f"{', '.join(f.name for f in files)}; keep one file per table"
             )
-        tables[tname] = _apply_mapping(_read_file(con, files[0], tname, scratch), tname,
-                                       mapping, files[0].name)
+        header: list[str] = []
+        t = _read_file(con, files[0], tname, scratch, header)
+        t, mapped_twice = _apply_mapping(t, tname, mapping)
+        names = _duplicates(header) + mapped_twice
+        if names:
+            doubled[tname] = list(dict.fromkeys(names))
+        tables[tname] = t
         origins[tname] = files[0].name
-    return Workspace(con, tables, origins, label, scratch)
+        used.add(stem)
+    unused = [f.name for stem, fs in by_stem.items() if stem not in used and stem not in SIDE_FILES
+              for f in fs]
+    return Workspace(con, tables, origins, label, scratch, duplicate_columns=doubled,
+                     unused_files=unused, mapping=mapping)
 
 
-def _read_file(con, path: Path, tname: str, scratch: Path):
+def _read_file(con, path: Path, tname: str, scratch: Path, header: list | None = None):
+    """Read one table file into the engine; ``header`` receives its column names as written."""
     if path.stat().st_size == 0:
         raise DataError(f"{path.name} is an empty file; export table {tname!r} with its "
                         "header row, or remove the file")
     suffix = path.suffix.lower()
     try:
+        if header is not None and suffix in (".parquet", ".xlsx"):
+            header.extend(_file_header(path))
         if suffix == ".parquet":
             return con.read_parquet(path, table_name=tname)
         if suffix == ".csv":
             encoding = _sniff_encoding(path)
             if encoding != "utf-8":
                 path = _transcode_to_utf8(path, encoding, scratch)
+            if header is not None:
+                header.extend(_csv_header(path))
             # All text first: types are checked and cast against the contract, so a stray
             # "n/a" becomes a validation finding instead of a reader crash. Materialised once
             # so that later queries do not parse the file again.
@@ -493,13 +653,15 @@ def _open_connection(con, mapping: dict, label: str) -> Workspace:
         available = set(con.list_tables())
     except Exception as exc:
         raise DataError(f"{label}: cannot list tables ({exc})") from None
-    tables, origins = {}, {}
+    tables, origins, doubled = {}, {}, {}
     for tname in CONTRACT:
         source_name = mapping.get(tname, {}).get("file") or tname
         if source_name in available:
-            tables[tname] = _apply_mapping(con.table(source_name), tname, mapping, source_name)
+            tables[tname], mapped_twice = _apply_mapping(con.table(source_name), tname, mapping)
+            if mapped_twice:
+                doubled[tname] = mapped_twice
             origins[tname] = f"table {source_name}"
-    return Workspace(con, tables, origins, label)
+    return Workspace(con, tables, origins, label, duplicate_columns=doubled, mapping=mapping)
 
 
 def open_workspace(source: str | os.PathLike, *, mapping_file: str | os.PathLike | None = None,

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field
+from difflib import get_close_matches
 from pathlib import Path
 
 import ibis
@@ -103,9 +105,15 @@ def _bad_type_conditions(ws: Workspace, tname: str, cols: list[Column]) -> dict:
     schema = t.schema()
     out = {}
     for col in cols:
+        raw = t[col.name]
+        if col.dtype == "integer" and not schema[col.name].is_integer():
+            # the engine rounds 7.5 to 8 when casting; a fraction must be refused instead
+            number = raw if schema[col.name].is_floating() else raw.cast("string").strip(
+            ).try_cast("float64")
+            if schema[col.name].is_floating() or schema[col.name].is_string():
+                out[f"{col.name}|not_integer"] = number.notnull() & (number != number.floor())
         if _compatible(schema[col.name], col.dtype):
             continue
-        raw = t[col.name]
         text = raw.cast("string").strip()
         out[col.name] = raw.notnull() & (text != "") & raw.try_cast(
             LOGICAL_TO_IBIS[col.dtype]).isnull()
@@ -118,6 +126,15 @@ def _check_types(ws: Workspace, tname: str, cols: list[Column], where: str) -> l
     counts = _count_rows(t, conditions)
     findings = []
     for col in cols:
+        n = counts.get(f"{col.name}|not_integer", 0)
+        if n:
+            findings.append(Finding(
+                "error", tname, col.name, "not_integer", n,
+                f"{where}: column {col.name!r} has {n:,} value(s) that are not whole numbers; "
+                f"{col.name} takes whole numbers only",
+                _examples(t.filter(conditions[f"{col.name}|not_integer"])[col.name]
+                          .cast("string"))))
+            continue
         n = counts.get(col.name, 0)
         if not n:
             continue
@@ -131,14 +148,38 @@ def _check_types(ws: Workspace, tname: str, cols: list[Column], where: str) -> l
     return findings
 
 
-def _row_conditions(t, col: Column, as_of: _dt.date | None) -> dict:
+#: an amount above this many times the column's median absolute amount is implausible
+OUTLIER_FACTOR = 10_000
+#: separators people use for tag lists instead of the contract's ';'
+OTHER_SEPARATORS = (",", "，", "|", "/", "、")
+#: date pairs that must come in order: (earlier, later) per table
+DATE_ORDER = {"opportunities": (("created_date", "close_date"),)}
+#: the columns behind the needs that count things rather than name columns
+IMPLIED_COLUMNS = {"experiments": ("interactions", ("experiment_id", "variant")),
+                   "spend_months": ("marketing_spend", ("period_start",))}
+#: unmapped values listed in one message at most
+MAX_LISTED = 12
+
+
+def _today() -> _dt.date:
+    return _dt.date.today()
+
+
+def _is_id(col: Column) -> bool:
+    return col.unique or (col.references is not None and col.required)
+
+
+def _row_conditions(t, col: Column, as_of: _dt.date | None, today: _dt.date,
+                    medians: dict) -> dict:
     """The row-level rules of one column, as ``{rule: condition on offending rows}``."""
     c = t[col.name]
     out = {}
-    if col.unique or (col.references and col.required):
+    if _is_id(col):
         out["missing_id"] = c.isnull()
+    elif col.required:
+        out["missing_value"] = c.isnull()
     if col.allowed:
-        out["unknown_value"] = c.notnull() & ~c.lower().isin(list(col.allowed))
+        out["unknown_value"] = c.notnull() & ~c.strip().lower().isin(list(col.allowed))
     if col.minimum is not None or col.maximum is not None:
         cond = ibis.literal(False)
         if col.minimum is not None:
@@ -146,18 +187,68 @@ def _row_conditions(t, col: Column, as_of: _dt.date | None) -> dict:
         if col.maximum is not None:
             cond = cond | (c > col.maximum)
         out["range"] = c.notnull() & cond
-    if col.not_after_as_of and as_of is not None:
+    if col.not_after_as_of:
         day = c.date() if t.schema()[col.name].is_timestamp() else c
-        out["after_as_of"] = day > as_of
+        out["future_date"] = day > today
+        if as_of is not None and as_of < today:
+            out["after_as_of"] = (day > as_of) & (day <= today)
+    if col.money and medians.get(col.name):
+        out["outlier"] = c.abs() > OUTLIER_FACTOR * medians[col.name]
+    if col.list_separator:
+        pattern = "[" + "".join("\\" + s if s in "|/" else s for s in OTHER_SEPARATORS) + "]"
+        out["list_separator"] = c.notnull() & c.re_search(pattern)
     return out
 
 
+def _money_medians(t, cols: list[Column]) -> dict[str, float]:
+    """Median absolute non-zero value of each money column, one query."""
+    money = [col.name for col in cols if col.money]
+    if not money:
+        return {}
+    metrics = {name: t[name].abs().nullif(0).median() for name in money}
+    row = t.aggregate(**metrics).to_pyarrow().to_pylist()[0]
+    return {name: float(row[name]) for name in money if row[name]}
+
+
+def _unmapped_values(t, name: str, limit: int = MAX_LISTED) -> list[tuple[str, int]]:
+    """The values of ``name`` outside the allowed set, most frequent first, with counts."""
+    c = t[name]
+    g = t.group_by(value=c).aggregate(n=t.count())
+    rows = g.order_by([ibis.desc("n"), "value"]).limit(limit).to_pyarrow().to_pylist()
+    return [(str(r["value"]), int(r["n"])) for r in rows]
+
+
+def _id_problems(t, name: str) -> tuple[int, int, list, list]:
+    """Duplicate ids and ids that differ only by surrounding spaces.
+
+    Returns ``(duplicates, collisions, duplicate examples, collision examples)``.
+    """
+    c = t[name]
+    present = t.filter(c.notnull())
+    key = present[name].cast("string").strip()
+    g = present.group_by(key=key).aggregate(n=present.count(),
+                                            forms=present[name].cast("string").nunique())
+    g = g.filter(g.n > 1)
+    counts = g.aggregate(dups=ibis.ifelse(g.forms == 1, 1, 0).sum(),
+                         collide=ibis.ifelse(g.forms > 1, 1, 0).sum()).to_pyarrow().to_pylist()[0]
+    dups, collide = int(counts["dups"] or 0), int(counts["collide"] or 0)
+    dup_ex = _examples(g.filter(g.forms == 1).key) if dups else []
+    coll_ex = _examples(g.filter(g.forms > 1).key) if collide else []
+    return dups, collide, dup_ex, coll_ex
+
+
 def _check_column_rules(ws: Workspace, tname: str, cols: list[Column], where: str,
-                        as_of: _dt.date | None) -> list[Finding]:
+                        as_of: _dt.date | None, today: _dt.date | None = None) -> list[Finding]:
+    today = today or _today()
     t = ws.table(tname)
+    medians = _money_medians(t, cols)
     # The cheap row rules of all columns share one scan; keys and joins need their own.
     conditions = {(col.name, rule): cond for col in cols
-                  for rule, cond in _row_conditions(t, col, as_of).items()}
+                  for rule, cond in _row_conditions(t, col, as_of, today, medians).items()}
+    names = {col.name for col in cols}
+    for early, late in DATE_ORDER.get(tname, ()):
+        if early in names and late in names:
+            conditions[(late, "date_order")] = (t[late] < t[early])
     counts = _count_rows(t, {f"{name}|{rule}": cond for (name, rule), cond in conditions.items()})
     out: list[Finding] = []
     for col in cols:
@@ -174,16 +265,22 @@ def _check_column_rules(ws: Workspace, tname: str, cols: list[Column], where: st
             out.append(Finding("error", tname, col.name, "missing_id", n_null,
                                f"{where}: {n_null:,} row(s) have no {col.name}; every row "
                                "needs one"))
+        n = count("missing_value")
+        if n:
+            out.append(Finding("error", tname, col.name, "missing_value", n,
+                               f"{where}: {n:,} row(s) have no {col.name}; every row needs "
+                               f"one (a blank {col.name} would silently shift totals and shares)"))
         if col.unique:
-            present = t.filter(c.notnull())
-            dup = present.group_by(value=present[col.name]).aggregate(n=present.count())
-            dup = dup.filter(dup.n > 1)
-            n = int(dup.count().to_pandas())
-            if n:
-                out.append(Finding("error", tname, col.name, "duplicate_id", n,
-                                   f"{where}: {n:,} duplicate {col.name} value(s); each "
-                                   f"{col.name} must occur only once",
-                                   _examples(dup.order_by(dup.value).value)))
+            dups, collide, dup_ex, coll_ex = _id_problems(t, col.name)
+            if dups:
+                out.append(Finding("error", tname, col.name, "duplicate_id", dups,
+                                   f"{where}: {dups:,} duplicate {col.name} value(s); each "
+                                   f"{col.name} must occur only once", dup_ex))
+            if collide:
+                out.append(Finding("error", tname, col.name, "id_whitespace", collide,
+                                   f"{where}: {collide:,} {col.name} value(s) differ from "
+                                   "another only by leading or trailing spaces; remove the "
+                                   "spaces so that each id is written one way", coll_ex))
         if col.references:
             ref_table, ref_col = col.references.split(".")
             if ws.has(ref_table) and ref_col in ws.raw(ref_table).columns:
@@ -192,17 +289,27 @@ def _check_column_rules(ws: Workspace, tname: str, cols: list[Column], where: st
                 n = int(orphans.count().to_pandas())
                 if n:
                     sev = "error" if ref_col == "account_id" else "warning"
+                    trimmed = ref.select(ref_key=ref.ref_key.strip())
+                    spaced = int(orphans.semi_join(trimmed, orphans[col.name].strip()
+                                                   == trimmed.ref_key).count().to_pandas())
+                    hint = (f" ({spaced:,} of them only by leading or trailing spaces)"
+                            if spaced else "")
                     out.append(Finding(
                         sev, tname, col.name, "orphan_key", n,
                         f"{where}: {n:,} row(s) point to a {col.name} that is not in "
-                        f"{ref_table}; add the missing {ref_table} rows or fix the ids",
+                        f"{ref_table}{hint}; add the missing {ref_table} rows or fix the ids",
                         _examples(orphans[col.name].cast("string"))))
         n = count("unknown_value")
         if n:
+            values = _unmapped_values(bad("unknown_value"), col.name)
+            listed = ", ".join(f"{v!r} ({k:,} rows)" for v, k in values)
+            distinct = int(bad("unknown_value")[col.name].nunique().to_pandas())
+            more = f" and {distinct - len(values):,} more" if distinct > len(values) else ""
             out.append(Finding("error", tname, col.name, "unknown_value", n,
-                               f"{where}: {n:,} row(s) have a {col.name} outside "
-                               f"{', '.join(col.allowed)}; map your values to these",
-                               _examples(bad("unknown_value")[col.name])))
+                               f"{where}: {col.name} has {distinct:,} value(s) outside "
+                               f"{', '.join(col.allowed)} in {n:,} row(s): {listed}{more}; "
+                               f"map them under values: {col.name}: in the mapping file",
+                               [v for v, _ in values[:EXAMPLES]]))
         n = count("range")
         if n:
             rng = (f"at least {col.minimum:g}" if col.maximum is None
@@ -212,13 +319,134 @@ def _check_column_rules(ws: Workspace, tname: str, cols: list[Column], where: st
             out.append(Finding("error", tname, col.name, rule, n,
                                f"{where}: {n:,} row(s) with {label}; {col.name} must be {rng}",
                                _examples(bad("range")[col.name].cast("string"))))
+        n = count("date_order")
+        if n:
+            early = next(e for e, late in DATE_ORDER[tname] if late == col.name)
+            out.append(Finding("error", tname, col.name, "date_order", n,
+                               f"{where}: {n:,} row(s) have {col.name} before {early}; "
+                               f"{col.name} cannot come first",
+                               _examples(bad("date_order")[col.name].cast("string"))))
+        n = count("future_date")
+        if n:
+            out.append(Finding("error", tname, col.name, "future_date", n,
+                               f"{where}: {n:,} row(s) have {col.name} after today ({today}); "
+                               "correct the dates (a mistyped year?)",
+                               _examples(bad("future_date")[col.name].cast("string"))))
         n = count("after_as_of")
         if n:
             out.append(Finding("warning", tname, col.name, "after_as_of", n,
                                f"{where}: {n:,} row(s) have {col.name} after as_of {as_of}; "
-                               "they are ignored in the analyses",
+                               f"these {n:,} row(s) are left out of the analyses",
                                _examples(bad("after_as_of")[col.name].cast("string"))))
+        n = count("outlier")
+        if n:
+            median = medians[col.name]
+            out.append(Finding("warning", tname, col.name, "outlier", n,
+                               f"{where}: {n:,} row(s) have an implausible {col.name}: more than "
+                               f"{OUTLIER_FACTOR:,} times the median absolute {col.name} "
+                               f"({median:,.2f}); check them for typing or unit errors",
+                               _examples(bad("outlier")[col.name].cast("string"))))
+        n = count("list_separator")
+        if n:
+            out.append(Finding("warning", tname, col.name, "list_separator", n,
+                               f"{where}: {n:,} row(s) of {col.name} contain "
+                               f"{' '.join(OTHER_SEPARATORS)}; separate tags with "
+                               f"{col.list_separator!r} only, or they count as one tag",
+                               _examples(bad("list_separator")[col.name])))
     return out
+
+
+def _populated(ws: Workspace, tname: str) -> tuple[int, dict[str, int]]:
+    """Rows, and non-empty values of each contract column the source has, in one scan."""
+    t = ws.raw(tname)
+    schema = t.schema()
+    metrics = {"_rows": t.count()}
+    for col in CONTRACT[tname].columns:
+        if col.name in schema:
+            c = t[col.name]
+            metrics[col.name] = (ibis.ifelse(c.notnull() & (c.strip() != ""), 1, 0).sum()
+                                 if schema[col.name].is_string() else c.count())
+    row = t.aggregate(**metrics).to_pyarrow().to_pylist()[0]
+    return int(row.pop("_rows") or 0), {k: int(v or 0) for k, v in row.items()}
+
+
+def _without(tname: str, column: str, populated: dict[str, int]) -> str:
+    """What the analyses lose without ``tname.column``, as a clause for a message."""
+    from helpers.capabilities import ANALYSES, analysis_label
+
+    def hit(needs) -> bool:
+        for need in needs:
+            table, columns = IMPLIED_COLUMNS.get(need.kind, (need.table, need.columns))
+            if table != tname or column not in columns:
+                continue
+            # "any of these columns" still holds when another one has data
+            if need.kind == "any_column" and any(populated.get(c, 0) for c in need.columns
+                                                 if c != column):
+                continue
+            return True
+        return False
+
+    off = [analysis_label(a.key) for a in ANALYSES if hit(a.needs)]
+    part = [analysis_label(a.key) for a in ANALYSES if not hit(a.needs) and hit(a.improves)]
+    parts = []
+    if off:
+        parts.append(f"not supported without it: {', '.join(off)}")
+    if part:
+        parts.append(f"partial without it: {', '.join(part)}")
+    return "; ".join(parts) if parts else "no analysis needs it"
+
+
+def _looks_like(file_name: str) -> str | None:
+    """The contract table a file name resembles (``marketing-spend.csv``), or ``None``."""
+    stem = Path(file_name).stem.strip().lower()
+    stem = re.sub(r"[\s\-.]+", "_", stem)
+    if stem in CONTRACT:
+        return stem
+    hint = get_close_matches(stem, list(CONTRACT), n=1, cutoff=0.75)
+    return hint[0] if hint else None
+
+
+def _structure_findings(ws: Workspace) -> tuple[list[Finding], dict[str, str]]:
+    """Unknown and misnamed files, ignored tables and doubled columns.
+
+    Returns the findings and ``{table: file}`` for files that look like a missing table.
+    """
+    out, lookalikes = [], {}
+    for name in getattr(ws, "unused_files", []):
+        guess = _looks_like(name)
+        if guess and not ws.has(guess) and guess not in lookalikes:
+            lookalikes[guess] = name
+            suffix = Path(name).suffix.lower()
+            out.append(Finding(
+                "warning", guess, "", "misnamed_table", 1,
+                f"{name}: looks like table {guess!r} but is ignored under this name; rename it "
+                f"to {guess}{suffix} or map it (mapping file: {guess}: {{file: {name}}})"))
+        else:
+            out.append(Finding(
+                "warning", "", "", "unknown_table", 1,
+                f"{name}: not a contract table, so it is ignored; the tables are "
+                f"{', '.join(CONTRACT)} (rename the file or map it in the mapping file)"))
+    for tname, lacking in getattr(ws, "ignored", {}).items():
+        out.append(Finding(
+            "warning", tname, ", ".join(lacking), "ignored_table", 1,
+            f"{ws.origin(tname)}: table {tname!r} is ignored because it has no "
+            f"{', '.join(lacking)}; add or map the column to use it"))
+    for tname, names in getattr(ws, "duplicate_columns", {}).items():
+        for name in names:
+            out.append(Finding(
+                "error", tname, name, "duplicate_column", 1,
+                f"{ws.origin(tname)}: column {name!r} occurs more than once (in the file or "
+                "after mapping); keep one of them"))
+    return out, lookalikes
+
+
+def _unknown_columns(ws: Workspace, tname: str) -> list[str]:
+    """Source columns of ``tname`` that are neither contract columns nor mapped."""
+    known = set(CONTRACT[tname].column_names)
+    doubled = getattr(ws, "duplicate_columns", {}).get(tname, [])
+    # DuckDB renames a doubled header "x" to "x_1"; that one is reported as doubled
+    renamed = {f"{name}_{i}" for name in doubled for i in range(1, 10)}
+    return [c for c in ws.raw(tname).columns if c not in known and c not in renamed]
 
 
 def validate(ws: Workspace, as_of=None) -> list[Finding]:
@@ -234,16 +462,21 @@ def validate(ws: Workspace, as_of=None) -> list[Finding]:
     Returns
     -------
     list of Finding
-        Sorted errors first.
+        Sorted errors first. Errors make numbers wrong (duplicate or colliding ids, unusable
+        types, missing amounts, dates after today, ...); warnings name what the data lacks
+        (absent or empty columns and the analyses they disable) or what looks odd.
     """
     as_of_date = _as_date(as_of) if as_of is not None else None
-    findings: list[Finding] = []
+    findings, lookalikes = _structure_findings(ws)
     for tname, spec in CONTRACT.items():
         if not ws.has(tname):
             if spec.required:
-                findings.append(Finding("error", tname, "", "missing_table", 1,
-                                        f"required table {tname!r} is missing; provide "
-                                        f"{tname}.csv, .parquet or .xlsx (or map a table to it)"))
+                near = lookalikes.get(tname)
+                findings.append(Finding(
+                    "error", tname, "", "missing_table", 1,
+                    f"required table {tname!r} is missing; provide {tname}.csv, .parquet or "
+                    ".xlsx (or map a table to it)"
+                    + (f"; {near} looks like it" if near else "")))
             continue
         where = ws.origin(tname)
         present = set(ws.raw(tname).columns)
@@ -252,7 +485,14 @@ def validate(ws: Workspace, as_of=None) -> list[Finding]:
             findings.append(Finding("error", tname, name, "missing_column", 1,
                                     f"{where}: required column {name!r} is missing; add it or "
                                     "map your column to it in the mapping file"))
-        rows = int(ws.raw(tname).count().to_pandas())
+        rows, populated = _populated(ws, tname)
+        extra = _unknown_columns(ws, tname)
+        if extra:
+            findings.append(Finding(
+                "warning", tname, extra[0], "unknown_column", len(extra),
+                f"{where}: {len(extra):,} column(s) not in the contract are ignored: "
+                f"{', '.join(extra)}; map them in the mapping file if they hold contract "
+                "columns", extra[:EXAMPLES]))
         if rows == 0:
             findings.append(Finding("error" if spec.required else "warning", tname, "",
                                     "empty_table", 0,
@@ -260,7 +500,22 @@ def validate(ws: Workspace, as_of=None) -> list[Finding]:
                                     + ("; a run needs it filled" if spec.required
                                        else "; its analyses are skipped")))
             continue
-        columns = [col for col in spec.columns if col.name in present]
+        for col in spec.columns:
+            if col.name in missing or populated.get(col.name):
+                continue
+            absent = col.name not in present
+            if not absent and col.required:
+                findings.append(Finding("error", tname, col.name, "empty_column", rows,
+                                        f"{where}: required column {col.name!r} is empty; "
+                                        "fill it"))
+                continue
+            state = "absent" if absent else "entirely empty"
+            findings.append(Finding(
+                "warning", tname, col.name, "missing_column" if absent else "empty_column",
+                0 if absent else rows,
+                f"{where}: column {tname}.{col.name} is {state}; "
+                f"{_without(tname, col.name, populated)}"))
+        columns = [col for col in spec.columns if populated.get(col.name)]
         problems = _check_types(ws, tname, columns, where)
         findings.extend(problems)
         mistyped = {f.column for f in problems}
