@@ -354,3 +354,55 @@ def test_holdout_check_says_why_when_data_is_thin(tmp_path):
     with open_workspace(write_tables(tiny_tables(), tmp_path / "d", "csv")) as w:
         check = clv.holdout_check(w, AS_OF, holdout_months=3)
     assert not check.ok and "No holdout check" in check.message and check.by_bucket.empty
+
+
+def test_profit_clv_leaves_an_unknown_margin_unknown():
+    clv_table = pd.DataFrame({"account_id": ["A", "B", "C"], "clv": [1000.0, 500.0, 0.0]})
+    features = pd.DataFrame({
+        "account_id": ["A", "B", "C"], "revenue_total": [200.0, 100.0, 0.0],
+        "margin_total": [np.nan, np.nan, 0.0], "cost_to_serve": np.nan,
+        "acquisition_cost": [100.0, 50.0, np.nan]})
+    out = clv.profit_clv(clv_table, features)
+    assert out.margin_rate.isna().all() and out.profit_clv.isna().all()
+    assert out.clv_cac.isna().all() and not out.attrs["has_margin"]
+    # one known margin: that account gets profit CLV, the unknown one stays unknown
+    part = clv.profit_clv(clv_table, features.assign(margin_total=[50.0, np.nan, 0.0]))
+    assert part.profit_clv.iloc[0] == pytest.approx(250.0) and np.isnan(part.profit_clv.iloc[1])
+    assert part.attrs["has_margin"] and part.attrs["portfolio_margin_rate"] == pytest.approx(0.25)
+
+
+def _degenerate_summary():
+    """30 repeat buyers who all bought twice, ten weeks apart, and ten one-time buyers."""
+    x = np.r_[np.ones(30), np.zeros(10)]
+    return pd.DataFrame({
+        "account_id": [f"A{i:02d}" for i in range(40)], "purchases": (x + 1).astype(int),
+        "frequency": x, "recency": np.r_[np.full(30, 10.0), np.zeros(10)], "T": 10.0,
+        "monetary_value": np.where(x > 0, 100.0, np.nan), "mean_order_value": 100.0})
+
+
+def test_a_degenerate_fit_is_detected_and_not_used_as_a_forecast():
+    s = _degenerate_summary()
+    model = clv.BetaGeoModel(min_repeat_buyers=30).fit(s.frequency, s.recency, s["T"])
+    assert clv.fit_problem(model) in ("bound", "flat")
+    result = clv.fit_clv(s, min_repeat_buyers=30, horizon_months=12)
+    assert result.method == clv.METHOD_HISTORICAL and result.bgnbd is None
+    assert "degenerate" in result.message
+    assert np.isfinite(result.table.clv).all() and (result.table.clv > 0).all()
+
+
+def test_fit_problem_flags_each_kind_of_bad_fit():
+    good = clv.BetaGeoModel.from_params(1.0, 4.0, 0.6, 3.0)
+    good.cov_log_ = np.eye(4) * 0.01
+    assert clv.fit_problem(good) is None
+    flat = clv.BetaGeoModel.from_params(1.0, 4.0, 0.6, 3.0)
+    assert clv.fit_problem(flat) == "flat"  # no finite standard errors
+    bad = clv.BetaGeoModel.from_params(1.0, np.inf, 0.6, 3.0)
+    assert clv.fit_problem(bad) == "parameters"
+    good.converged_ = False
+    assert clv.fit_problem(good) == "converge"
+
+
+def test_historical_result_is_labelled():
+    result = clv.historical_result(_degenerate_summary(), "history too short", horizon_months=6)
+    assert result.method == clv.METHOD_HISTORICAL and result.message == "history too short"
+    assert result.table.p_alive.isna().all() and result.parameters.empty

@@ -508,6 +508,44 @@ def _summary_frame(params: dict, se: dict, cov: np.ndarray) -> pd.DataFrame:
     })
 
 
+#: Above this standard error of a log parameter (a 95% interval wider than a factor of
+#: e**20 either way) the data does not pin the parameter down: the fit is degenerate.
+MAX_LOG_STD_ERROR = 10.0
+
+
+def fit_problem(model: Any) -> str | None:
+    """Why a fitted model cannot be trusted, or ``None`` when it can.
+
+    A fit is degenerate when the optimiser did not converge, a parameter is not finite or
+    ran into the bound of the search (the likelihood keeps improving toward 0 or
+    infinity), or the likelihood is flat around the optimum (no finite standard errors, or
+    a standard error of a log parameter above :data:`MAX_LOG_STD_ERROR`).
+
+    Parameters
+    ----------
+    model : BetaGeoModel or GammaGammaModel
+        A fitted model.
+
+    Returns
+    -------
+    {"converge", "parameters", "bound", "flat"} or None
+    """
+    if not getattr(model, "converged_", False):
+        return "converge"
+    theta = np.array(list(model.params_.values()), dtype="float64")
+    if not np.isfinite(theta).all() or (theta <= 0).any():
+        return "parameters"
+    log_theta = getattr(model, "log_theta_", None)
+    if log_theta is not None and (np.abs(log_theta) >= _LOG_BOUND - 1e-3).any():
+        return "bound"
+    cov = getattr(model, "cov_log_", None)
+    if cov is not None:
+        var = np.diag(np.asarray(cov, dtype="float64"))
+        if not np.isfinite(var).all() or (np.sqrt(np.clip(var, 0, None)) > MAX_LOG_STD_ERROR).any():
+            return "flat"
+    return None
+
+
 class BetaGeoModel:
     """BG/NBD model of repeat buying, fitted by maximum likelihood.
 
@@ -570,6 +608,7 @@ class BetaGeoModel:
         shift = np.array([0.0, -np.log(scale), 0.0, 0.0])
         theta = np.exp(log_theta + shift)
         self.params_ = dict(zip(self.names, theta, strict=True))
+        self.log_theta_ = log_theta  # on the scaled data, where the search bounds apply
         self.se_, self.cov_log_ = _standard_errors(nll_grad, log_theta, self.names, shift)
         self.loglik_ = float(-res.fun + _dot(data.w, data.x) * np.log(scale))
         self.n_customers_, self.n_repeat_buyers_ = n, n_rep
@@ -713,6 +752,7 @@ class GammaGammaModel:
         shift = np.array([0.0, 0.0, -np.log(scale)])
         theta = np.exp(log_theta + shift)
         self.params_ = dict(zip(self.names, theta, strict=True))
+        self.log_theta_ = log_theta  # on the scaled data, where the search bounds apply
         self.se_, self.cov_log_ = _standard_errors(nll_grad, log_theta, self.names, shift)
         self.loglik_ = float(-res.fun + np.sum(data.w) * np.log(scale))
         self.n_customers_ = len(x)
@@ -889,6 +929,36 @@ def historical_clv(summary: pd.DataFrame, *, horizon_months: int, monthly_discou
     })
 
 
+def historical_result(summary: pd.DataFrame, reason: str = "", *, time_unit: str = "week",
+                      horizon_months: int = 36, monthly_discount_rate: float = 0.01) -> ClvResult:
+    """The labelled historical-average CLV (:func:`historical_clv`) as a :class:`ClvResult`.
+
+    Used when the data cannot support the purchase model (too few repeat buyers, too short
+    a history, or a degenerate fit).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Output of :func:`purchase_summary`.
+    reason : str
+        Why the model is not used, shown with the result.
+    time_unit, horizon_months, monthly_discount_rate
+        As in :func:`fit_clv`.
+
+    Returns
+    -------
+    ClvResult
+        ``method`` is :data:`METHOD_HISTORICAL`; no fitted models.
+    """
+    check_time_unit(time_unit)
+    _check_horizon(horizon_months, monthly_discount_rate)
+    settings = {"time_unit": time_unit, "horizon_months": int(horizon_months),
+                "monthly_discount_rate": float(monthly_discount_rate)}
+    table = historical_clv(summary, horizon_months=horizon_months,
+                           monthly_discount_rate=monthly_discount_rate, time_unit=time_unit)
+    return ClvResult(table, METHOD_HISTORICAL, reason, settings=settings)
+
+
 def fit_clv(summary: pd.DataFrame, *, time_unit: str = "week", horizon_months: int = 36,
             monthly_discount_rate: float = 0.01, min_customers: int = MIN_CUSTOMERS,
             min_repeat_buyers: int = MIN_REPEAT_BUYERS, language: str = "en") -> ClvResult:
@@ -923,9 +993,9 @@ def fit_clv(summary: pd.DataFrame, *, time_unit: str = "week", horizon_months: i
     m = summary["monetary_value"].to_numpy(dtype="float64")
 
     def fallback(reason: str) -> ClvResult:
-        table = historical_clv(summary, horizon_months=horizon_months,
-                               monthly_discount_rate=monthly_discount_rate, time_unit=time_unit)
-        return ClvResult(table, METHOD_HISTORICAL, reason, settings=settings)
+        return historical_result(summary, reason, time_unit=time_unit,
+                                 horizon_months=horizon_months,
+                                 monthly_discount_rate=monthly_discount_rate)
 
     try:
         bg = BetaGeoModel(min_customers=min_customers,
@@ -935,13 +1005,19 @@ def fit_clv(summary: pd.DataFrame, *, time_unit: str = "week", horizon_months: i
                                reason=_reason_text(exc, language)))
     if not bg.converged_:
         return fallback(i18n.t("customer_value.clv.fallback_converge", language))
+    if fit_problem(bg):
+        return fallback(i18n.t("customer_value.clv.fallback_degenerate", language))
     method, message, gg = METHOD_MODEL, "", None
     try:
         gg_rows = (x > 0) & np.isfinite(m) & (m > 0)
         gg = GammaGammaModel(min_repeat_buyers=min_repeat_buyers).fit(x[gg_rows], m[gg_rows])
         if not gg.converged_:
             raise _insufficient("gg_converge")
+        if fit_problem(gg):
+            raise _insufficient("gg_degenerate")
         spend = gg.expected_spend(x, m)
+        if not np.isfinite(spend).all():
+            raise _insufficient("gg_degenerate")
     except InsufficientDataError as exc:
         method = METHOD_OBSERVED_SPEND
         message = i18n.t("customer_value.clv.observed_spend", language,
@@ -950,9 +1026,13 @@ def fit_clv(summary: pd.DataFrame, *, time_unit: str = "week", horizon_months: i
     monthly = monthly_expected_purchases(bg, x, t_x, T, horizon_months=horizon_months,
                                          time_unit=time_unit)
     weights = discount_weights(horizon_months, monthly_discount_rate)
+    p_alive = bg.p_alive(x, t_x, T)
+    if not (np.isfinite(monthly).all() and np.isfinite(p_alive).all() and np.isfinite(spend).all()):
+        # a forecast that is not a number is no forecast; never read it as zero
+        return fallback(i18n.t("customer_value.clv.fallback_degenerate", language))
     table = pd.DataFrame({
         "account_id": summary["account_id"].to_numpy(),
-        "p_alive": bg.p_alive(x, t_x, T),
+        "p_alive": p_alive,
         "expected_purchases": monthly.sum(axis=1),
         "expected_spend": spend,
         "clv": (monthly * weights).sum(axis=1) * spend,
@@ -972,6 +1052,10 @@ def profit_clv(clv_table: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
     over the same revenue (0 without a ``service_costs`` table). Accounts without positive
     revenue get the portfolio rates. Cost to serve is thus assumed to scale with the
     business an account brings, as it did in the past.
+
+    A margin is never invented: an account whose ``margin_total`` is missing (its orders
+    carry no gross margin) has a missing ``margin_rate`` and ``profit_clv``, and without
+    any known margin the portfolio rate is missing too (``attrs["has_margin"]`` is False).
 
     Parameters
     ----------
@@ -1000,7 +1084,10 @@ def profit_clv(clv_table: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
     cost = cost.fillna(0.0)
     pos = revenue > 0
     total_rev = float(revenue[pos].sum())
-    port_margin = float(margin[pos].sum()) / total_rev if total_rev > 0 else 0.0
+    # The portfolio margin counts only accounts whose margin is known; unknown stays NaN.
+    known = pos & margin.notna()
+    known_rev = float(revenue[known].sum())
+    port_margin = float(margin[known].sum()) / known_rev if known_rev > 0 else float("nan")
     port_cost = float(cost[pos].sum()) / total_rev if total_rev > 0 else 0.0
     margin_rate = (margin / revenue).where(pos, port_margin)
     cost_rate = (cost / revenue).where(pos, port_cost) if has_cost else pd.Series(0.0, f.index)
@@ -1016,6 +1103,7 @@ def profit_clv(clv_table: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
         "clv_cac": ratio,
     })
     out.attrs["has_service_costs"] = has_cost
+    out.attrs["has_margin"] = bool(known.any())
     out.attrs["portfolio_margin_rate"] = port_margin
     out.attrs["portfolio_cost_rate"] = port_cost if has_cost else 0.0
     return out
@@ -1186,6 +1274,10 @@ def holdout_check(ws: Any, as_of: Any, *, holdout_months: int = 6, time_unit: st
     duration = float(summary["holdout_duration"].iloc[0])
     predicted = bg.expected_purchases(duration, summary["frequency"], summary["recency"],
                                       summary["T"])
+    if fit_problem(bg) or not np.isfinite(predicted).all():
+        return HoldoutCheck(empty, calibration_end=cal_end, customers=len(summary),
+                            message=i18n.t("customer_value.holdout.degenerate", language,
+                                           date=cal_end))
     actual = summary["holdout_purchases"].to_numpy(dtype="float64")
     bucket = np.minimum(summary["frequency"].to_numpy(), max_bucket)
     frame = pd.DataFrame({"bucket": bucket, "predicted": predicted, "actual": actual})
@@ -1263,6 +1355,7 @@ __all__ = [
     "METHOD_HISTORICAL", "METHOD_MODEL", "METHOD_OBSERVED_SPEND", "TIME_UNITS", "BetaGeoModel", "ClvResult",
     "GammaGammaModel", "HoldoutCheck", "InsufficientDataError", "bgnbd_loglik",
     "calibration_end_for", "check_time_unit", "discount_weights", "discounted_clv", "fit_clv",
+    "fit_problem", "historical_result",
     "gamma_gamma_loglik", "historical_clv", "holdout_check", "method_label", "monthly_expected_purchases",
     "numerical_hessian", "plot_holdout", "plot_p_alive", "profit_clv", "purchase_summary", "simulate_bgnbd",
     "simulate_gamma_gamma",
