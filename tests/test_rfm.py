@@ -68,6 +68,32 @@ def test_missing_values_stay_missing_and_bad_q_is_refused():
         rfm.quantile_scores([1, 2], q=1)
 
 
+def test_low_ties_give_one_time_buyers_the_lowest_score():
+    # 80% bought once: mid-ranks would give them all the middle score 3
+    values = [1] * 8 + [2, 5]
+    assert rfm.quantile_scores(values).tolist()[:8] == [3] * 8
+    low = rfm.quantile_scores(values, ties="low").tolist()
+    assert low == [1] * 8 + [5, 5]
+    assert rfm.quantile_scores([4.0], ties="low").tolist() == [1]
+    assert rfm.quantile_scores([1, 2, 3, 4, 5], ties="low").tolist() == [1, 2, 3, 4, 5]
+    with pytest.raises(ParamError, match="ties"):
+        rfm.quantile_scores([1, 2], ties="max")
+
+
+def test_rfm_table_scores_one_time_buyers_f1():
+    feats = pd.DataFrame({
+        "account_id": [f"A{i}" for i in range(12)],
+        "recency_days": [5.0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, np.nan],
+        "orders_365d": [1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 6, 0],
+        "revenue_365d": [100.0] * 11 + [0.0],
+    })
+    table = rfm.rfm_table(feats, window_days=365)
+    assert (table.f_score.iloc[:9] == 1).all() and table.f_score.iloc[10] == 5
+    assert pd.isna(table.f_score.iloc[11])
+    seg = rfm.assign_segments(table)
+    assert "At risk" not in set(seg.iloc[:9])
+
+
 def make_rfm(r, f, m=None):
     n = len(r)
     return pd.DataFrame({"r_score": pd.array(r, dtype="Int64"),

@@ -3,7 +3,8 @@
 Scores run from 1 (worst) to ``q`` (best, default 5) and are based on mid-ranks: tied
 accounts share the score of the middle of their tied block, so identical inputs always get
 identical scores, and a lone account (or a set of identical ones) scores the middle value
-3, since nothing ranks it above or below anyone. Only accounts with at least one order are
+3, since nothing ranks it above or below anyone. Frequency is the exception: a tied block
+scores from its lowest place, so one-time buyers get F = 1 however many they are. Only accounts with at least one order are
 scored; the others get missing scores and the segment ``"No purchases"``.
 
 Recency is days since the latest order (fewer is better), frequency the number of orders
@@ -38,11 +39,15 @@ OTHER = "Other"
 SCORE_KEYS = ("r", "f", "m")
 
 
-def quantile_scores(values: Any, *, q: int = 5, higher_is_better: bool = True) -> pd.Series:
-    """Score values from 1 to ``q`` by mid-rank percentile; ties get identical scores.
+def quantile_scores(values: Any, *, q: int = 5, higher_is_better: bool = True,
+                    ties: str = "mid") -> pd.Series:
+    """Score values from 1 to ``q`` by rank percentile; ties get identical scores.
 
-    ``score = floor(q * (midrank - 0.5) / n) + 1``, where ``n`` counts the non-missing
-    values.
+    With ``ties="mid"``, ``score = floor(q * (midrank - 0.5) / n) + 1``, where ``n``
+    counts the non-missing values. With ``ties="low"``, a tied block gets the score of
+    its lowest place, ``floor(q * below / n) + 1`` with ``below`` the values ranked
+    strictly worse: the worst block always scores 1. Frequency uses it, so that when most
+    buyers bought once they all get F = 1, not the middle score their mid-rank would give.
 
     Parameters
     ----------
@@ -52,6 +57,8 @@ def quantile_scores(values: Any, *, q: int = 5, higher_is_better: bool = True) -
         Number of score levels (5 gives quintile scores).
     higher_is_better : bool, default True
         False scores small values highest (recency in days).
+    ties : {"mid", "low"}, default "mid"
+        Score of a tied block: that of its middle place or of its lowest place.
 
     Returns
     -------
@@ -61,10 +68,16 @@ def quantile_scores(values: Any, *, q: int = 5, higher_is_better: bool = True) -
     if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not 2 <= q <= 10:
         raise ParamError(f"the number of score levels must be a whole number from 2 to 10, "
                          f"got {q!r}")
+    if ties not in ("mid", "low"):
+        raise ParamError(f"ties must be 'mid' or 'low', got {ties!r}")
     s = pd.Series(values) if not isinstance(values, pd.Series) else values
     s = pd.to_numeric(s, errors="coerce").astype("float64")
-    ranks = (s if higher_is_better else -s).rank(method="average")
     n = int(s.notna().sum())
+    if ties == "low":
+        below = (s if higher_is_better else -s).rank(method="min") - 1
+        score = np.floor(q * below / max(n, 1)) + 1
+        return score.clip(1, q).astype("Int64")
+    ranks = (s if higher_is_better else -s).rank(method="average")
     score = np.floor(q * (ranks - 0.5) / max(n, 1)) + 1
     return score.clip(1, q).astype("Int64")
 
@@ -103,10 +116,12 @@ def rfm_table(features: pd.DataFrame, *, window_days: int = 365, q: int = 5) -> 
         "frequency": features[f_col].to_numpy(dtype="float64"),
         "monetary": features[m_col].to_numpy(dtype="float64"),
     })
-    for key, col, better in (("r", "recency_days", False), ("f", "frequency", True),
-                             ("m", "monetary", True)):
+    # one-time buyers (usually the largest tied block) get the lowest F, not the middle one
+    for key, col, better, ties in (("r", "recency_days", False, "mid"),
+                                   ("f", "frequency", True, "low"),
+                                   ("m", "monetary", True, "mid")):
         out[f"{key}_score"] = quantile_scores(out[col].where(buyer.to_numpy()), q=q,
-                                              higher_is_better=better)
+                                              higher_is_better=better, ties=ties)
     code = (out["r_score"].astype("string") + out["f_score"].astype("string")
             + out["m_score"].astype("string"))
     out["rfm_code"] = code
