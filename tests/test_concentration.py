@@ -63,3 +63,23 @@ def test_sample_world_heavy_tail_is_recovered(tmp_path):
     assert conc.top_share(positive, k) == pytest.approx(truth["top10_revenue_share"], abs=1e-3)
     ax = conc.plot_pareto(conc.pareto_curve(positive))
     assert ax.get_xlabel() == "% of accounts"
+
+
+def test_summary_is_none_without_positive_value_and_never_nan():
+    assert conc.summary([np.nan, np.nan]) is None
+    assert conc.summary([0.0, -5.0, 0.0]) is None
+    assert conc.summary([]) is None
+    s = conc.summary([10.0, 0.0, np.nan, 30.0], top=(1, 5))
+    assert s["top_share"] == {1: pytest.approx(0.75), 5: pytest.approx(1.0)}
+    assert s["equivalent"] == pytest.approx(1 / (0.75 ** 2 + 0.25 ** 2))
+    assert s["at_risk_share"] is None and s["accounts"] == 2
+
+
+def test_value_at_risk_is_unknown_without_any_p_alive():
+    table = pd.DataFrame({"v": [10.0, 30.0, 0.0], "p": [np.nan] * 3})
+    risk = conc.dependency_risk(table, "v", top=(2,), p_alive_col="p")
+    assert np.isnan(risk.value_at_risk.iloc[0]) and np.isnan(risk.at_risk_share.iloc[0])
+    s = conc.summary(table.v, top=(2,), p_alive=table.p)
+    assert s["at_risk_share"] is None
+    s = conc.summary(table.v, top=(2,), p_alive=[0.5, 1.0, np.nan])
+    assert s["at_risk_share"] == pytest.approx(5 / 40)

@@ -116,7 +116,8 @@ def dependency_risk(table: pd.DataFrame, value_col: str, *, top: Iterable[int] =
     -------
     pandas.DataFrame
         ``group`` ("top 5"), ``accounts``, ``value``, ``share`` of the total and, with
-        ``p_alive_col``, ``value_at_risk`` and ``at_risk_share`` of the total.
+        ``p_alive_col``, ``value_at_risk`` and ``at_risk_share`` of the total (missing
+        when no account has a P(alive), e.g. for the historical-average CLV).
     """
     for col in [value_col] + ([p_alive_col] if p_alive_col else []):
         if col not in table:
@@ -133,12 +134,54 @@ def dependency_risk(table: pd.DataFrame, value_col: str, *, top: Iterable[int] =
         row = {"group": f"top {k}", "accounts": len(idx), "value": float(v[idx].sum())}
         row["share"] = row["value"] / total if total > 0 else float("nan")
         if p_alive_col:
+            # without any P(alive) (no churn model) the value at risk is unknown, not zero
+            known = bool(table[p_alive_col].notna().any())
             alive = table.loc[idx, p_alive_col].astype("float64").fillna(1.0)
-            row["value_at_risk"] = float((v[idx] * (1 - alive)).sum())
-            row["at_risk_share"] = row["value_at_risk"] / total if total > 0 else float("nan")
+            row["value_at_risk"] = float((v[idx] * (1 - alive)).sum()) if known else float("nan")
+            row["at_risk_share"] = (row["value_at_risk"] / total if total > 0 and known
+                                    else float("nan"))
         rows.append(row)
     out = pd.DataFrame(rows)
     out.attrs["negative_accounts"] = int((table[value_col].astype("float64") < 0).sum())
+    return out
+
+
+def summary(values: Any, *, top: Iterable[int] = (5, 10), p_alive: Any = None) -> dict | None:
+    """The concentration figures a report states, or ``None`` when they cannot be computed.
+
+    Parameters
+    ----------
+    values : array-like
+        One value per account; missing values are left out, negative ones count as zero.
+    top : iterable of int, default (5, 10)
+        Sizes of the top groups.
+    p_alive : array-like, optional
+        P(alive) aligned with ``values``; gives the share of all value at risk in the
+        largest group.
+
+    Returns
+    -------
+    dict or None
+        ``top_share`` ({k: share}), ``gini``, ``hhi`` (0 to 1), ``hhi_points``
+        (10,000 x HHI), ``equivalent`` (1 / HHI), ``at_risk_share`` (None without any
+        P(alive)) and ``accounts`` with a positive value; ``None`` when no account has a
+        positive value, so no share, Gini or HHI exists.
+    """
+    v = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64").reset_index(drop=True)
+    pos = _positive(v)
+    if pos.sum() <= 0:
+        return None
+    sizes = [int(k) for k in top]
+    h = hhi(v)
+    out = {"top_share": {k: top_share(v, k) for k in sizes}, "gini": gini(v), "hhi": h,
+           "hhi_points": h * 10000, "equivalent": 1 / h, "accounts": int((pos > 0).sum()),
+           "at_risk_share": None}
+    if p_alive is not None and sizes:
+        frame = pd.DataFrame({"value": v, "p_alive": pd.to_numeric(
+            pd.Series(p_alive), errors="coerce").astype("float64").reset_index(drop=True)})
+        risk = dependency_risk(frame, "value", top=(max(sizes),), p_alive_col="p_alive")
+        share = float(risk["at_risk_share"].iloc[0])
+        out["at_risk_share"] = share if np.isfinite(share) else None
     return out
 
 
