@@ -275,3 +275,64 @@ def test_notebook_runs_on_a_small_world_without_surveys(tmp_path):
     assert len(value) == 600 and set(ka.EXPORT_COLUMNS) <= set(value.columns)
     assert 0 < len(keys) <= 20 and keys.reason.notna().all()
     assert (out / "headlines" / "customer_value.json").is_file()
+
+
+# --------------------------------------------------------------------------- thin data
+
+
+def test_formatters_show_a_dash_for_unknown_values():
+    for v in (None, np.nan, np.inf, -np.inf, pd.NA, "x"):
+        assert ka.fmt_money(v, "EUR") == ka.fmt_share(v) == ka.fmt_number(v) == ka.DASH
+    assert ka.fmt_money(1234.4, "EUR") == "1,234 EUR" and ka.fmt_share(0.456) == "46%"
+    assert ka.fmt_number(2.345, 1) == "2.3"
+
+
+def _thin_table(profit=np.nan):
+    t = pd.DataFrame({
+        "account_id": ["A", "B", "C", "D"], "account_name": ["a", "b", "c", "d"],
+        "industry": [None] * 4, "clv": [900.0, 500.0, 100.0, 0.0],
+        "profit_clv": [profit] * 4, "p_alive": [np.nan] * 4, "fit_score": [np.nan] * 4,
+        "value_tier": ["key"] * 4})
+    t.attrs["has_margin"] = not np.isnan(profit)
+    return t
+
+
+def test_without_margin_key_accounts_rank_on_revenue_clv_with_a_note():
+    table = _thin_table()
+    assert ka.value_column(table) == "clv"
+    sel = ka.select_key_accounts(table, {"capacity": 5, "min_clv": 200})
+    assert sel.account_id.tolist() == ["A", "B"]
+    assert sel.attrs["criteria"]["value_column"] == "clv"
+    notes = " ".join(sel.attrs["notes"])
+    assert "revenue CLV" in notes and "min_fit_score was skipped" in notes
+    assert "min_p_alive was skipped" in notes
+    assert ka.value_column(_thin_table(10.0)) == "profit_clv"
+
+
+def test_no_eligible_account_gives_an_empty_selection():
+    sel = ka.select_key_accounts(_thin_table(), {"capacity": 5, "min_clv": 1e9})
+    assert sel.empty and sel.attrs["eligible"] == 0
+
+
+def test_firmographic_fit_without_firmographics_or_margin():
+    feats = pd.DataFrame({"industry": [None, None], "size_band": [None, None],
+                          "margin_total": [np.nan, np.nan], "revenue_total": [10.0, 0.0]})
+    assert ka.firmographic_fit(feats).isna().all()  # no data: no fit, not 0.5 for all
+    feats["industry"] = ["x", "y"]
+    fit = ka.firmographic_fit(feats, prior_accounts=0)
+    assert fit.tolist() == [1.0, 0.0]  # revenue stands in for the unknown margin
+
+
+def test_dossier_leaves_out_missing_fields():
+    profile = {"rank": 1, "account_id": "A1", "account_name": None, "industry": None,
+               "size_band": np.nan, "region": "", "owner": None, "stage": "new",
+               "value_tier": "maintain", "profit_clv": np.nan, "clv": 100.0, "p_alive": np.nan,
+               "revenue_12m": 50.0, "revenue_growth": np.nan, "product_lines": 0,
+               "actions": ka.next_actions({"product_lines": 0, "nps": None})}
+    text = ka.dossier_markdown(profile, "EUR")
+    assert text.startswith("### 1. A1")
+    assert "**Profile:** stage **new**; tier **maintain**." in text
+    assert "None" not in text and "nan" not in text and "unknown" not in text
+    assert "profit CLV – (CLV 100 EUR)" in text
+    # no opportunity data and no named product line: no pipeline or cross-sell advice
+    assert not any("pipeline" in a or "cross-sell" in a for a in profile["actions"])

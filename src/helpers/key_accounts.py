@@ -61,6 +61,48 @@ _BASE_COLUMNS = (
 )
 
 
+#: What a report shows for a value that cannot be computed.
+DASH = "–"
+
+
+def _finite(v: Any) -> bool:
+    try:
+        return v is not None and bool(np.isfinite(float(v)))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_money(v: Any, currency: str = "") -> str:
+    """``1,234 EUR``, or :data:`DASH` for a missing, NaN or infinite value."""
+    return f"{float(v):,.0f} {currency}".strip() if _finite(v) else DASH
+
+
+def fmt_share(v: Any, digits: int = 0) -> str:
+    """``42%``, or :data:`DASH` for a missing, NaN or infinite value."""
+    return f"{float(v):.{digits}%}" if _finite(v) else DASH
+
+
+def fmt_number(v: Any, digits: int = 0) -> str:
+    """``1,234`` (``digits`` decimals), or :data:`DASH` for a missing or infinite value."""
+    return f"{float(v):,.{digits}f}" if _finite(v) else DASH
+
+
+def value_column(table: pd.DataFrame) -> str:
+    """The value a report ranks on: ``profit_clv``, or ``clv`` when no profit CLV is known.
+
+    Profit CLV needs a gross margin; without any (``attrs["has_margin"]`` False, or the
+    column all missing) the revenue CLV is used instead, and the report says so.
+
+    Returns
+    -------
+    str
+    """
+    if "profit_clv" in table and table["profit_clv"].notna().any() and table.attrs.get(
+            "has_margin", True):
+        return "profit_clv"
+    return "clv"
+
+
 # --------------------------------------------------------------------------- value tiers
 
 
@@ -187,7 +229,10 @@ def firmographic_fit(features: pd.DataFrame, *, value_col: str = "margin_total",
     toward the overall mean as if ``prior_accounts`` average accounts were added, so small
     groups do not top the list by chance. Each group's value is divided by the best
     group's value; the fit score is the mean of the industry and size-band parts.
-    Accounts with a missing industry or size band get 0.5 for that part.
+    Accounts with a missing industry or size band get 0.5 for that part. A part whose
+    column holds no value at all is left out; without either the score is missing (the
+    fit criterion is then skipped, not passed by everyone). Without any known
+    ``value_col`` (no gross margin in the data), ``revenue_total`` stands in.
 
     This stands in until an ICP fit score from the customer-profiling analysis is passed
     to :func:`value_table` (``fit_scores``).
@@ -207,10 +252,15 @@ def firmographic_fit(features: pd.DataFrame, *, value_col: str = "margin_total",
     missing = [c for c in ("industry", "size_band", value_col) if c not in features]
     if missing:
         raise ParamError(f"firmographic_fit: the features lack {', '.join(missing)}")
-    value = features[value_col].astype("float64").fillna(0.0).clip(lower=0)
+    raw = features[value_col].astype("float64")
+    if raw.notna().sum() == 0 and "revenue_total" in features:
+        raw = features["revenue_total"].astype("float64")  # margin unknown: use revenue
+    value = raw.fillna(0.0).clip(lower=0)
     overall = float(value.mean()) if len(value) else 0.0
     parts = []
     for col in ("industry", "size_band"):
+        if features[col].notna().sum() == 0:
+            continue
         key = features[col].astype("object").where(features[col].notna(), None)
         frame = pd.DataFrame({"key": key, "value": value})
         g = frame.dropna(subset=["key"]).groupby("key")["value"].agg(["sum", "size"])
@@ -218,7 +268,8 @@ def firmographic_fit(features: pd.DataFrame, *, value_col: str = "margin_total",
         best = shrunk.max() if len(shrunk) else 0.0
         score = shrunk / best if best > 0 else shrunk * 0 + 0.5
         parts.append(key.map(score).astype("float64").fillna(0.5).to_numpy())
-    return pd.Series((parts[0] + parts[1]) / 2, index=features.index, name="fit_score")
+    fit = np.mean(parts, axis=0) if parts else np.full(len(features), np.nan)
+    return pd.Series(fit, index=features.index, name="fit_score")
 
 
 # --------------------------------------------------------------------------- value table
@@ -304,8 +355,10 @@ def assemble_value_table(features: pd.DataFrame, rfm: pd.DataFrame,
     pandas.DataFrame
         One row per account of ``features``. Accounts without purchases have zero CLV and
         expected purchases, missing P(alive) and ``clv_method`` "no purchases".
-        ``attrs`` hold ``clv_method``, ``clv_message``, ``fit_source`` and
-        ``has_service_costs``.
+        ``attrs`` hold ``clv_method``, ``clv_message``, ``fit_source``,
+        ``has_service_costs``, ``has_margin`` (any gross margin known) and
+        ``value_column`` (what the tiers rank on: ``tier_value``, or ``clv`` when no
+        profit CLV is known).
     """
     base = features[[c for c in _BASE_COLUMNS if c in features]].copy()
     scored = rfm.drop(columns=[c for c in rfm.columns if c in base and c != "account_id"])
@@ -314,7 +367,9 @@ def assemble_value_table(features: pd.DataFrame, rfm: pd.DataFrame,
     scores = clv_result.table.drop(columns=[c for c in clv_result.table if c in table
                                             and c != "account_id"])
     table = table.merge(scores, on="account_id", how="left", validate="one_to_one")
-    buyers = table["clv"].notna()
+    # a buyer is an account the CLV step scored, whatever its numbers; only accounts it
+    # did not score (no purchases) get zero CLV
+    buyers = table["account_id"].isin(set(clv_result.table["account_id"]))
     for col in ("expected_purchases", "clv"):
         table[col] = table[col].fillna(0.0)
     table["clv_method"] = table["clv_method"].where(buyers, NO_PURCHASE_METHOD)
@@ -327,6 +382,9 @@ def assemble_value_table(features: pd.DataFrame, rfm: pd.DataFrame,
     if tier_value not in table:
         raise ParamError(f"tier_value {tier_value!r} is not a value column; use profit_clv "
                          "or clv")
+    has_margin = bool(profit.attrs.get("has_margin", True))
+    if tier_value == "profit_clv" and not (has_margin and table["profit_clv"].notna().any()):
+        tier_value = "clv"  # no gross margin: tiers rank on revenue CLV, and say so
     table["value_tier"] = assign_value_tiers(table[tier_value], tier_thresholds,
                                              basis=tier_basis).to_numpy()
     table.attrs.update({
@@ -334,6 +392,8 @@ def assemble_value_table(features: pd.DataFrame, rfm: pd.DataFrame,
         "clv_message": clv_result.message,
         "fit_source": fit_source,
         "has_service_costs": profit.attrs.get("has_service_costs", False),
+        "has_margin": has_margin,
+        "value_column": tier_value,
     })
     return table
 
@@ -540,7 +600,8 @@ def select_key_accounts(accounts: pd.DataFrame, criteria: Mapping[str, Any] | No
     industry in ``strategic_industries`` when that list is not empty). Qualifying
     accounts are ranked by ``value_column`` and the top ``capacity`` are chosen. A fit or
     P(alive) criterion is skipped, with a note in ``attrs["notes"]``, when the table has
-    no such numbers.
+    no such numbers; so is ranking on profit CLV when no profit CLV is known (no gross
+    margin): revenue CLV is used, with a note.
 
     Parameters
     ----------
@@ -562,7 +623,12 @@ def select_key_accounts(accounts: pd.DataFrame, criteria: Mapping[str, Any] | No
     """
     inds = accounts["industry"].unique() if "industry" in accounts else None
     crit = check_criteria(criteria, inds)
+    fallback_note = []
+    if crit["value_column"] == "profit_clv" and value_column(accounts) == "clv":
+        crit["value_column"] = "clv"  # no profit CLV without a margin: rank on revenue CLV
+        fallback_note.append(i18n.t("customer_value.criteria.no_profit", language))
     checks, notes = _criteria_checks(accounts, crit, language)
+    notes = fallback_note + notes
     ok = checks.all(axis=1)
     value_col = crit["value_column"]
     eligible = accounts[ok].sort_values([value_col, "account_id"], ascending=[False, True],
@@ -748,8 +814,8 @@ def next_actions(profile: Mapping[str, Any], currency: str = "", *, limit: int =
 
     In priority order: slowing purchases (P(alive) under 60%), a detractor NPS (0-6) or
     no NPS, falling revenue (20% or more below last year), open opportunities to push or
-    no open pipeline, and cross-selling when the account buys from two product lines or
-    fewer. At most ``limit`` actions.
+    no open pipeline (only with opportunity data), and cross-selling when the account
+    buys from one or two named product lines. At most ``limit`` actions.
 
     Parameters
     ----------
@@ -784,12 +850,13 @@ def next_actions(profile: Mapping[str, Any], currency: str = "", *, limit: int =
     opp = profile.get("opp_open")
     amount = profile.get("pipeline_open_amount")
     if opp is not None and pd.notna(opp) and opp > 0:
-        worth = f"{amount:,.0f} {currency}".strip()
+        worth = fmt_money(amount, currency)
         acts.append(say("move_one" if opp == 1 else "move_many", count=int(opp), amount=worth))
-    else:
+    elif opp is not None and pd.notna(opp):  # without opportunity data, say nothing
         acts.append(say("no_pipeline"))
     lines = profile.get("product_lines")
-    if lines is not None and pd.notna(lines) and lines <= 2:
+    # 0 product lines means the data names none, not that the account buys nothing
+    if lines is not None and pd.notna(lines) and 1 <= lines <= 2:
         acts.append(say("cross_sell_one" if lines == 1 else "cross_sell_many", count=int(lines)))
     return acts[:limit]
 
@@ -877,22 +944,33 @@ def dossier_markdown(profile: Mapping[str, Any], currency: str = "", *,
     def say(key: str, **values) -> str:
         return i18n.t(f"customer_value.dossier.{key}", language, **values)
 
-    na = say("na")
+    na = DASH
 
     def money(v):
-        return na if v is None or pd.isna(v) else f"{v:,.0f} {currency}".strip()
+        return fmt_money(v, currency)
 
     def pct(v):
-        return na if v is None or pd.isna(v) else f"{v:.0%}"
+        return fmt_share(v)
 
-    emp = profile.get("size_band")
-    stage, tier = profile.get("stage"), profile.get("value_tier")
+    def known(key):
+        v = profile.get(key)
+        return None if v is None or (not isinstance(v, str) and pd.isna(v)) or str(v).strip() == "" \
+            else str(v)
+
+    # missing profile fields are left out, not shown as "None" or "unknown"
+    stage, tier = known("stage"), known("value_tier")
+    firm = say("list_sep").join(v for v in (known("industry"), known("size_band"), known("region")) if v)
+    facts = [firm] if firm else []
+    if known("owner"):
+        facts.append(say("owner", owner=known("owner")))
+    if stage:
+        facts.append(say("stage", stage=value_label("stage", stage, language)))
+    if tier:
+        facts.append(say("tier", tier=value_label("tier", tier, language)))
+    name = known("account_name") or str(profile["account_id"])
     lines = [
-        f"### {int(profile['rank'])}. {profile.get('account_name', profile['account_id'])}",
-        say("profile", industry=profile.get("industry", na), size=emp if pd.notna(emp) else say("size_na"),
-            region=profile.get("region", na), owner=profile.get("owner", na),
-            stage=na if stage is None else value_label("stage", stage, language),
-            tier=na if tier is None else value_label("tier", tier, language)),
+        f"### {int(profile['rank'])}. {name}",
+        say("profile_head") + say("sep").join(facts) + say("end"),
         say("value", profit_clv=money(profile.get("profit_clv")), clv=money(profile.get("clv")),
             p_alive=pct(profile.get("p_alive")), revenue=money(profile.get("revenue_12m")),
             growth=pct(profile.get("revenue_growth"))),
