@@ -152,8 +152,8 @@ ANALYSES: tuple[Analysis, ...] = (
       (table("service_costs"),)),
     A("value.at_risk", "customer_value", (repeat_buyers(30), history_days(365))),
     A("value.clv_cac", "customer_value",
-      (column("accounts", "acquisition_channel"),),
-      (column("accounts", "acquisition_cost"),)),
+      (column("accounts", "acquisition_channel"), column("accounts", "acquisition_cost"),
+       column("orders", "gross_margin"))),
     A("content.performance", "content_evaluation",
       (table("content"), column("interactions", "content_id")),
       (table("opportunities"), column("content", "production_cost"))),
@@ -176,11 +176,18 @@ ANALYSES: tuple[Analysis, ...] = (
     A("budget.response_curves", "budget_allocation",
       (table("marketing_spend"), spend_months(12), table("opportunities"))),
     A("budget.tiers", "budget_allocation", (customers(20),)),
-    A("kpis.cac", "kpi_monitoring", (table("marketing_spend"), customers(1))),
-    A("kpis.conversion", "kpi_monitoring", (table("opportunities"), column("opportunities", "stage"))),
+    # new customers need a year of orders before them, so CAC does as well
+    A("kpis.cac", "kpi_monitoring", (table("marketing_spend"), customers(1), history_days(365))),
+    A("kpis.channels", "kpi_monitoring", (column("accounts", "acquisition_channel"), customers(1))),
+    A("kpis.conversion", "kpi_monitoring", (table("opportunities"), column("opportunities", "stage")),
+      (table("interactions"),)),
+    # churn compares two consecutive years of orders
     A("kpis.churn", "kpi_monitoring", (customers(20), history_days(730))),
+    A("kpis.clv", "kpi_monitoring", (column("orders", "gross_margin"), customers(20),
+                                     history_days(730))),
     A("kpis.satisfaction", "kpi_monitoring", (column("surveys", "nps"),)),
-    A("kpis.trends", "kpi_monitoring", (history_days(180),)),
+    # a trend and a forecast with a held-back check need a year of periods
+    A("kpis.trends", "kpi_monitoring", (history_days(365),)),
 )
 ANALYSIS_BY_KEY: dict[str, Analysis] = {a.key: a for a in ANALYSES}
 
