@@ -336,3 +336,11 @@ def test_dossier_leaves_out_missing_fields():
     assert "profit CLV – (CLV 100 EUR)" in text
     # no opportunity data and no named product line: no pipeline or cross-sell advice
     assert not any("pipeline" in a or "cross-sell" in a for a in profile["actions"])
+
+
+def test_populated_columns_and_signed_share():
+    frame = pd.DataFrame({"account_id": ["A"], "account_name": [None], "industry": [" "],
+                          "clv": [1.0], "p_alive": [np.nan]})
+    assert ka.populated_columns(frame, ["account_name", "industry", "clv", "p_alive", "x"]) == [
+        "account_id", "clv"]
+    assert ka.fmt_share(0.05, signed=True) == "+5%" and ka.fmt_share(np.nan, signed=True) == "–"

@@ -163,3 +163,12 @@ def test_short_money_labels():
     assert rfm.short_money(35_000) == "35.0k"
     assert rfm.short_money(950) == "950"
     assert rfm.short_money(np.nan) == ""
+
+
+def test_lead_segment_skips_non_buyers_and_empty_values():
+    summary = pd.DataFrame({"segment": [rfm.NO_PURCHASES, "Loyal", "Champions"],
+                            "monetary": [0.0, 50.0, 20.0],
+                            "monetary_share": [0.0, 0.7, 0.3]})
+    assert rfm.lead_segment(summary.iloc[[0, 1, 2]])["segment"] == "Loyal"
+    none = summary.assign(monetary=0.0, monetary_share=np.nan)
+    assert rfm.lead_segment(none) is None

@@ -77,14 +77,39 @@ def fmt_money(v: Any, currency: str = "") -> str:
     return f"{float(v):,.0f} {currency}".strip() if _finite(v) else DASH
 
 
-def fmt_share(v: Any, digits: int = 0) -> str:
-    """``42%``, or :data:`DASH` for a missing, NaN or infinite value."""
-    return f"{float(v):.{digits}%}" if _finite(v) else DASH
+def fmt_share(v: Any, digits: int = 0, *, signed: bool = False) -> str:
+    """``42%`` (``+42%`` when ``signed``), or :data:`DASH` for a missing or infinite value."""
+    if not _finite(v):
+        return DASH
+    return f"{float(v):+.{digits}%}" if signed else f"{float(v):.{digits}%}"
 
 
 def fmt_number(v: Any, digits: int = 0) -> str:
     """``1,234`` (``digits`` decimals), or :data:`DASH` for a missing or infinite value."""
     return f"{float(v):,.{digits}f}" if _finite(v) else DASH
+
+
+def populated_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    """The ``columns`` of ``frame`` that exist and hold at least one value, in order.
+
+    A report table leaves out a column with nothing in it (no industry in the data, no
+    P(alive) without a churn model) rather than showing an empty column. When
+    ``account_name`` is empty, ``account_id`` stands in for it.
+
+    Returns
+    -------
+    list of str
+    """
+    out = []
+    for col in columns:
+        vals = frame[col] if col in frame else pd.Series(dtype="float64")
+        if vals.dtype == object or pd.api.types.is_string_dtype(vals):
+            vals = vals.astype("string").str.strip().replace("", pd.NA)
+        if vals.notna().any():
+            out.append(col)
+        elif col == "account_name" and "account_id" in frame:
+            out.append("account_id")
+    return list(dict.fromkeys(out))
 
 
 def value_column(table: pd.DataFrame) -> str:

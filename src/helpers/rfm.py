@@ -244,6 +244,25 @@ def segment_summary(rfm: pd.DataFrame, segment: pd.Series,
         drop=True)
 
 
+def lead_segment(summary: pd.DataFrame) -> pd.Series | None:
+    """The segment of buyers with the largest monetary value, or ``None``.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Output of :func:`segment_summary`.
+
+    Returns
+    -------
+    pandas.Series or None
+        Its row; ``None`` when no segment of buyers has a positive monetary value or a
+        known share (then no "brings most of the revenue" sentence can be said).
+    """
+    buyers = summary[(summary["segment"] != NO_PURCHASES) & (summary["monetary"] > 0)
+                     & summary["monetary_share"].notna()]
+    return None if buyers.empty else buyers.iloc[0]
+
+
 def rfm_grid(rfm: pd.DataFrame) -> pd.DataFrame:
     """Accounts and mean monetary value in each R x F cell (scored accounts only).
 
