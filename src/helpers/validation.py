@@ -106,6 +106,9 @@ def _bad_type_conditions(ws: Workspace, tname: str, cols: list[Column]) -> dict:
     out = {}
     for col in cols:
         raw = t[col.name]
+        if col.required and not _is_id(col):
+            # counted on the source values, so a blank beside a typo is reported too
+            out[f"{col.name}|missing_value"] = raw.isnull() | (raw.cast("string").strip() == "")
         if col.dtype == "integer" and not schema[col.name].is_integer():
             # the engine rounds 7.5 to 8 when casting; a fraction must be refused instead
             number = raw if schema[col.name].is_floating() else raw.cast("string").strip(
@@ -126,6 +129,12 @@ def _check_types(ws: Workspace, tname: str, cols: list[Column], where: str) -> l
     counts = _count_rows(t, conditions)
     findings = []
     for col in cols:
+        n = counts.get(f"{col.name}|missing_value", 0)
+        if n:
+            findings.append(Finding(
+                "error", tname, col.name, "missing_value", n,
+                f"{where}: {n:,} row(s) have no {col.name}; every row needs one (a blank "
+                f"{col.name} would silently shift totals and shares)"))
         n = counts.get(f"{col.name}|not_integer", 0)
         if n:
             findings.append(Finding(
@@ -176,8 +185,6 @@ def _row_conditions(t, col: Column, as_of: _dt.date | None, today: _dt.date,
     out = {}
     if _is_id(col):
         out["missing_id"] = c.isnull()
-    elif col.required:
-        out["missing_value"] = c.isnull()
     if col.allowed:
         out["unknown_value"] = c.notnull() & ~c.strip().lower().isin(list(col.allowed))
     if col.minimum is not None or col.maximum is not None:
@@ -198,16 +205,6 @@ def _row_conditions(t, col: Column, as_of: _dt.date | None, today: _dt.date,
         pattern = "[" + "".join("\\" + s if s in "|/" else s for s in OTHER_SEPARATORS) + "]"
         out["list_separator"] = c.notnull() & c.re_search(pattern)
     return out
-
-
-def _money_medians(t, cols: list[Column]) -> dict[str, float]:
-    """Median absolute non-zero value of each money column, one query."""
-    money = [col.name for col in cols if col.money]
-    if not money:
-        return {}
-    metrics = {name: t[name].abs().nullif(0).median() for name in money}
-    row = t.aggregate(**metrics).to_pyarrow().to_pylist()[0]
-    return {name: float(row[name]) for name in money if row[name]}
 
 
 def _unmapped_values(t, name: str, limit: int = MAX_LISTED) -> list[tuple[str, int]]:
@@ -238,10 +235,10 @@ def _id_problems(t, name: str) -> tuple[int, int, list, list]:
 
 
 def _check_column_rules(ws: Workspace, tname: str, cols: list[Column], where: str,
-                        as_of: _dt.date | None, today: _dt.date | None = None) -> list[Finding]:
-    today = today or _today()
+                        as_of: _dt.date | None, medians: dict | None = None) -> list[Finding]:
+    today = _today()
+    medians = medians or {}
     t = ws.table(tname)
-    medians = _money_medians(t, cols)
     # The cheap row rules of all columns share one scan; keys and joins need their own.
     conditions = {(col.name, rule): cond for col in cols
                   for rule, cond in _row_conditions(t, col, as_of, today, medians).items()}
@@ -265,11 +262,6 @@ def _check_column_rules(ws: Workspace, tname: str, cols: list[Column], where: st
             out.append(Finding("error", tname, col.name, "missing_id", n_null,
                                f"{where}: {n_null:,} row(s) have no {col.name}; every row "
                                "needs one"))
-        n = count("missing_value")
-        if n:
-            out.append(Finding("error", tname, col.name, "missing_value", n,
-                               f"{where}: {n:,} row(s) have no {col.name}; every row needs "
-                               f"one (a blank {col.name} would silently shift totals and shares)"))
         if col.unique:
             dups, collide, dup_ex, coll_ex = _id_problems(t, col.name)
             if dups:
@@ -356,8 +348,9 @@ def _check_column_rules(ws: Workspace, tname: str, cols: list[Column], where: st
     return out
 
 
-def _populated(ws: Workspace, tname: str) -> tuple[int, dict[str, int]]:
-    """Rows, and non-empty values of each contract column the source has, in one scan."""
+def _populated(ws: Workspace, tname: str) -> tuple[int, dict[str, int], dict[str, float]]:
+    """Rows, non-empty values of each contract column the source has, and the median
+    absolute non-zero value of each money column, in one scan."""
     t = ws.raw(tname)
     schema = t.schema()
     metrics = {"_rows": t.count()}
@@ -366,8 +359,14 @@ def _populated(ws: Workspace, tname: str) -> tuple[int, dict[str, int]]:
             c = t[col.name]
             metrics[col.name] = (ibis.ifelse(c.notnull() & (c.strip() != ""), 1, 0).sum()
                                  if schema[col.name].is_string() else c.count())
+            if col.money and (schema[col.name].is_numeric() or schema[col.name].is_string()):
+                number = c if schema[col.name].is_numeric() else c.strip().try_cast("float64")
+                metrics[f"_median_{col.name}"] = number.abs().nullif(0).median()
     row = t.aggregate(**metrics).to_pyarrow().to_pylist()[0]
-    return int(row.pop("_rows") or 0), {k: int(v or 0) for k, v in row.items()}
+    medians = {k.removeprefix("_median_"): float(v) for k, v in row.items()
+               if k.startswith("_median_") and v}
+    counts = {k: int(v or 0) for k, v in row.items() if not k.startswith("_")}
+    return int(row["_rows"] or 0), counts, medians
 
 
 def _without(tname: str, column: str, populated: dict[str, int]) -> str:
@@ -485,7 +484,7 @@ def validate(ws: Workspace, as_of=None) -> list[Finding]:
             findings.append(Finding("error", tname, name, "missing_column", 1,
                                     f"{where}: required column {name!r} is missing; add it or "
                                     "map your column to it in the mapping file"))
-        rows, populated = _populated(ws, tname)
+        rows, populated, medians = _populated(ws, tname)
         extra = _unknown_columns(ws, tname)
         if extra:
             findings.append(Finding(
@@ -520,7 +519,7 @@ def validate(ws: Workspace, as_of=None) -> list[Finding]:
         findings.extend(problems)
         mistyped = {f.column for f in problems}
         typed_ok = [col for col in columns if col.name not in mistyped]
-        findings.extend(_check_column_rules(ws, tname, typed_ok, where, as_of_date))
+        findings.extend(_check_column_rules(ws, tname, typed_ok, where, as_of_date, medians))
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.table, f.column))
     return findings
 
