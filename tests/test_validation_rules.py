@@ -120,6 +120,29 @@ def test_missing_and_non_numeric_order_amounts(tmp_path, tables):
     assert one(fs, "wrong_type", column="amount").examples == ["n/a"]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_nan_and_infinite_amounts(tmp_path, tables, fmt):
+    tables["orders"]["amount"] = [1000.0, float("nan"), float("inf"), -500.0]
+    folder = write(tmp_path, tables, fmt)
+    if fmt == "parquet":  # NaN kept as NaN, not turned into null
+        orders = pa.Table.from_pandas(tables["orders"], preserve_index=False)
+        orders = orders.set_column(3, "amount", pa.array([1000.0, float("nan"), float("inf"),
+                                                          -500.0], from_pandas=False))
+        pq.write_table(orders, folder / "orders.parquet")
+    else:
+        text = (folder / "orders.csv").read_text()
+        (folder / "orders.csv").write_text(text.replace(",,", ",NaN,", 1))
+    f = one(findings_for(folder), "not_finite")
+    assert f.severity == "error" and f.count == 2 and "NaN or infinite" in f.message
+
+
+def test_closed_set_codes_are_trimmed_and_lower_cased(tmp_path, tables):
+    tables["opportunities"]["stage"] = [" Won"]
+    folder = write(tmp_path, tables, keep=("opportunities",))
+    with datasets.open_workspace(folder) as ws:
+        assert ws.to_pandas("opportunities")["stage"].tolist() == ["won"]
+
+
 def test_close_date_before_created_date(tmp_path, tables):
     tables["opportunities"]["close_date"] = [dt.date(2025, 11, 1)]
     f = one(findings_for(write(tmp_path, tables, keep=("opportunities",))), "date_order")

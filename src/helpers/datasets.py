@@ -351,6 +351,8 @@ class Workspace:
     def table(self, name: str):
         """Return table ``name`` with contract columns cast to their contract types.
 
+        Values of a closed set (``stage``, ``role``, ...) are trimmed and lower-cased.
+
         A contract column that the source lacks is added as a typed column of nulls, so
         every analysis sees the same schema; :mod:`helpers.capabilities` tells which
         columns hold data, and no value is invented for the missing ones.
@@ -363,6 +365,9 @@ class Workspace:
                 casts[col.name] = ibis.null(LOGICAL_TO_IBIS[col.dtype])
             elif not _satisfies(schema[col.name], col.dtype):
                 casts[col.name] = t[col.name].try_cast(LOGICAL_TO_IBIS[col.dtype])
+            elif col.allowed:
+                # codes of a closed set compare as validation reads them: " Won" is "won"
+                casts[col.name] = t[col.name].strip().lower()
         return t.mutate(**casts) if casts else t
 
     def has_column(self, name: str, column: str) -> bool:

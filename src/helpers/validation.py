@@ -109,6 +109,12 @@ def _bad_type_conditions(ws: Workspace, tname: str, cols: list[Column]) -> dict:
         if col.required and not _is_id(col):
             # counted on the source values, so a blank beside a typo is reported too
             out[f"{col.name}|missing_value"] = raw.isnull() | (raw.cast("string").strip() == "")
+        if col.dtype == "float" and (schema[col.name].is_floating()
+                                     or schema[col.name].is_string()):
+            # "NaN" and "inf" parse as numbers and would move every total they enter
+            number = raw if schema[col.name].is_floating() else raw.cast("string").strip(
+            ).try_cast("float64")
+            out[f"{col.name}|not_finite"] = number.notnull() & (number.isnan() | number.isinf())
         if col.dtype == "integer" and not schema[col.name].is_integer():
             # the engine rounds 7.5 to 8 when casting; a fraction must be refused instead
             number = raw if schema[col.name].is_floating() else raw.cast("string").strip(
@@ -135,6 +141,15 @@ def _check_types(ws: Workspace, tname: str, cols: list[Column], where: str) -> l
                 "error", tname, col.name, "missing_value", n,
                 f"{where}: {n:,} row(s) have no {col.name}; every row needs one (a blank "
                 f"{col.name} would silently shift totals and shares)"))
+        n = counts.get(f"{col.name}|not_finite", 0)
+        if n:
+            findings.append(Finding(
+                "error", tname, col.name, "not_finite", n,
+                f"{where}: column {col.name!r} has {n:,} value(s) that are NaN or infinite; "
+                "leave unknown values empty and fix the others",
+                _examples(t.filter(conditions[f"{col.name}|not_finite"])[col.name]
+                          .cast("string"))))
+            continue
         n = counts.get(f"{col.name}|not_integer", 0)
         if n:
             findings.append(Finding(
