@@ -585,10 +585,10 @@ def supported_analyses(ws: Workspace) -> pd.DataFrame:
 
 def _code_version() -> str:
     # Changed rules or contract must not be answered from an old cache entry.
-    from helpers import contract
+    from helpers import capabilities, contract
 
     h = hashlib.sha256()
-    for module in (contract.__file__, __file__):
+    for module in (contract.__file__, capabilities.__file__, __file__):
         h.update(Path(module).read_bytes())
     return h.hexdigest()[:16]
 
