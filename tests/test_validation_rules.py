@@ -189,6 +189,13 @@ def test_orders_under_another_name_is_named_in_the_missing_table_error(tmp_path,
     assert "rename it to orders.csv" in one(fs, "misnamed_table").message
 
 
+def test_mapped_file_that_is_not_there(tmp_path, tables):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("surveys:\n  file: NPS_export.csv\n", encoding="utf-8")
+    f = one(findings_for(write(tmp_path, tables), mapping), "mapped_file_missing")
+    assert f.table == "surveys" and "names 'NPS_export.csv' for table 'surveys'" in f.message
+
+
 def test_unknown_columns(tmp_path, tables):
     tables["orders"]["currency"] = "EUR"
     tables["orders"]["sales_rep"] = "Kim"
@@ -216,7 +223,7 @@ def test_unmapped_codes_are_listed_with_counts(tmp_path, tables):
     tables["opportunities"] = opp
     f = one(findings_for(write(tmp_path, tables, keep=("opportunities",))), "unknown_value")
     assert ("stage has 2 value(s) outside open, won, lost in 3 row(s): "
-            "'Negotiation/Review' (2 rows), 'Prospecting' (1 rows)") in f.message
+            "'Negotiation/Review' (2 rows), 'Prospecting' (1 row)") in f.message
     assert "map them under values:" in f.message
 
 

@@ -303,7 +303,8 @@ class Workspace:
 
     def __init__(self, con, tables: dict, origins: dict[str, str], source_label: str,
                  scratch: Path | None = None, *, duplicate_columns: dict | None = None,
-                 unused_files: list[str] | None = None, mapping: dict | None = None):
+                 unused_files: list[str] | None = None, mapping: dict | None = None,
+                 unmatched: dict | None = None):
         self.con = con
         self._origins = origins
         self.source_label = source_label
@@ -316,6 +317,8 @@ class Workspace:
         self.unused_files: list[str] = list(unused_files or [])
         #: the mapping the source was opened with (see :func:`load_mapping`)
         self.mapping: dict = dict(mapping or {})
+        #: ``{table: source name}`` for files or tables the mapping names but the source lacks
+        self.unmatched: dict[str, str] = dict(unmatched or {})
         self._raw = {}
         for name, t in tables.items():
             spec = contract_table(name)
@@ -461,12 +464,14 @@ def _open_folder(folder: Path, label: str, mapping: dict, memory_limit, threads)
     for f in sorted(folder.iterdir()):
         if f.is_file() and f.suffix.lower() in FILE_SUFFIXES:
             by_stem.setdefault(f.stem, []).append(f)
-    tables, origins, doubled, used = {}, {}, {}, set()
+    tables, origins, doubled, used, unmatched = {}, {}, {}, set(), {}
     for tname in CONTRACT:
         stem = mapping.get(tname, {}).get("file") or tname
         stem = Path(stem).stem if Path(stem).suffix.lower() in FILE_SUFFIXES else stem
         files = by_stem.get(stem, [])
         if not files:
+            if mapping.get(tname, {}).get("file"):
+                unmatched[tname] = mapping[tname]["file"]
             continue
         if len(files) > 1:
             raise DataError(
@@ -485,7 +490,7 @@ def _open_folder(folder: Path, label: str, mapping: dict, memory_limit, threads)
     unused = [f.name for stem, fs in by_stem.items() if stem not in used and stem not in SIDE_FILES
               for f in fs]
     return Workspace(con, tables, origins, label, scratch, duplicate_columns=doubled,
-                     unused_files=unused, mapping=mapping)
+                     unused_files=unused, mapping=mapping, unmatched=unmatched)
 
 
 def _read_file(con, path: Path, tname: str, scratch: Path, header: list | None = None):
@@ -658,15 +663,18 @@ def _open_connection(con, mapping: dict, label: str) -> Workspace:
         available = set(con.list_tables())
     except Exception as exc:
         raise DataError(f"{label}: cannot list tables ({exc})") from None
-    tables, origins, doubled = {}, {}, {}
+    tables, origins, doubled, unmatched = {}, {}, {}, {}
     for tname in CONTRACT:
         source_name = mapping.get(tname, {}).get("file") or tname
+        if source_name not in available and mapping.get(tname, {}).get("file"):
+            unmatched[tname] = source_name
         if source_name in available:
             tables[tname], mapped_twice = _apply_mapping(con.table(source_name), tname, mapping)
             if mapped_twice:
                 doubled[tname] = mapped_twice
             origins[tname] = f"table {source_name}"
-    return Workspace(con, tables, origins, label, duplicate_columns=doubled, mapping=mapping)
+    return Workspace(con, tables, origins, label, duplicate_columns=doubled, mapping=mapping,
+                     unmatched=unmatched)
 
 
 def open_workspace(source: str | os.PathLike, *, mapping_file: str | os.PathLike | None = None,

@@ -308,9 +308,13 @@ def _check_column_rules(ws: Workspace, tname: str, cols: list[Column], where: st
                         _examples(orphans[col.name].cast("string"))))
         n = count("unknown_value")
         if n:
-            values = _unmapped_values(bad("unknown_value"), col.name)
-            listed = ", ".join(f"{v!r} ({k:,} rows)" for v, k in values)
-            distinct = int(bad("unknown_value")[col.name].nunique().to_pandas())
+            # listed as the source writes them, so they can be copied into the mapping
+            raw = ws.raw(tname)
+            text = raw[col.name].cast("string")
+            unmapped = raw.filter(text.notnull() & ~text.strip().lower().isin(list(col.allowed)))
+            values = _unmapped_values(unmapped, col.name)
+            listed = ", ".join(f"{v!r} ({k:,} row{'' if k == 1 else 's'})" for v, k in values)
+            distinct = int(unmapped[col.name].nunique().to_pandas())
             more = f" and {distinct - len(values):,} more" if distinct > len(values) else ""
             out.append(Finding("error", tname, col.name, "unknown_value", n,
                                f"{where}: {col.name} has {distinct:,} value(s) outside "
@@ -440,6 +444,11 @@ def _structure_findings(ws: Workspace) -> tuple[list[Finding], dict[str, str]]:
                 "warning", "", "", "unknown_table", 1,
                 f"{name}: not a contract table, so it is ignored; the tables are "
                 f"{', '.join(CONTRACT)} (rename the file or map it in the mapping file)"))
+    for tname, name in getattr(ws, "unmatched", {}).items():
+        out.append(Finding(
+            "warning", tname, "", "mapped_file_missing", 1,
+            f"the mapping file names {name!r} for table {tname!r}, but the data source has "
+            "no such file or table; check the name under file:"))
     for tname, lacking in getattr(ws, "ignored", {}).items():
         out.append(Finding(
             "warning", tname, ", ".join(lacking), "ignored_table", 1,
