@@ -509,3 +509,143 @@ def test_share_cards_use_percent_points():
         {"kpi": ["churn_rate"], "value": [0.10], "as_of": ["2026-03-31"]}))
     card = kpis.headline_cards(changes, language="zh")["流失率"]
     assert card == {"value": 12.0, "unit": "%", "delta": 2.0, "better": "down"}
+
+
+# --------------------------------------------------------------------------- thin data
+
+
+def thin_world(**accounts_columns) -> dict[str, pd.DataFrame]:
+    """The hand world reduced to ids, dates and amounts: no margin, no firmographics."""
+    world = hand_world()
+    orders = world["orders"].assign(gross_margin=np.nan, product_line=None)
+    accounts = world["accounts"][["account_id"]].assign(**accounts_columns)
+    return {"accounts": accounts, "orders": orders}
+
+
+def test_an_empty_margin_leaves_clv_unknown_not_zero():
+    s = kpis.kpi_series(FrameWorkspace(thin_world()), AS_OF, periods=2)
+    row = q2(s)
+    assert row.revenue == pytest.approx(1700) and row.churn_rate == pytest.approx(1 / 3)
+    assert np.isnan(row.margin_per_customer) and np.isnan(row.clv)
+    assert np.isnan(row.gross_margin)
+    assert "clv" not in kpis.headline_values(s)
+
+
+def test_the_series_starts_with_the_first_period_that_has_orders(ws):
+    s = kpis.kpi_series(ws, AS_OF, periods=20)  # 2021-Q3 onwards, orders from 2023-01
+    assert s.period.iloc[0] == "2023-Q1" and s.period.iloc[-1] == "2026-Q2"
+    frame = kpis.kpi_periods(AS_OF, periods=4)
+    assert list(kpis.trim_to_data(frame, D(2027, 1, 1)).period) == ["2026-Q2"]  # keeps one
+    assert kpis.trim_to_data(frame, None).equals(frame)
+
+
+def test_accounts_without_a_group_value_form_no_group():
+    world = thin_world(region=[None, "North", None, "", None, None, None])
+    fws = FrameWorkspace(world)
+    table = kpis.compare_kpis(fws, AS_OF, by="region", min_count=1)
+    assert list(table.group) == ["North"]
+    empty = kpis.compare_breakdowns(FrameWorkspace(thin_world(region=None)), AS_OF,
+                                    {"region": "region"})["region"]
+    assert empty.empty
+    groups = pd.DataFrame({"account_id": ["A", "B"], "group": ["key", None]})
+    assert list(kpis.compare_kpis(fws, AS_OF, groups=groups).group) == ["key"]
+
+
+def test_new_customers_without_a_channel_form_no_channel():
+    world = thin_world(acquisition_channel=[None] * 7)
+    out = kpis.cac_by_channel(FrameWorkspace(world), AS_OF)
+    assert out.empty and out.attrs["no_channel"] == 2  # D and E
+    text = kpis.channels_sentence(out)
+    assert "unknown" not in text and "2 new customers without an acquisition channel" in text
+
+
+def test_channels_sentence_names_one_or_two_channels_or_the_reason():
+    both = pd.DataFrame({"channel": ["a", "b", "c"], "new_customers": [2, 3, 1],
+                         "cac": [50.0, 20.0, np.nan]})
+    both.attrs["method"] = "spend"
+    assert "**b** (20 EUR per customer)" in kpis.channels_sentence(both, currency="EUR")
+    one = both.assign(cac=[np.nan, 20.0, np.nan])
+    assert kpis.channels_sentence(one).startswith("Only **b**")
+    assert kpis.channels_sentence(one.assign(cac=np.nan)).startswith("No channel has both")
+    none = one.assign(cac=np.nan, new_customers=0)
+    assert kpis.channels_sentence(none) == i18n_t("kpi.finding.channels_none")
+
+
+def i18n_t(key, language="en", **values):
+    from helpers import i18n
+
+    return i18n.t(key, language, **values)
+
+
+def test_headline_sentence_names_only_known_kpis():
+    full = {"cac": 100.0, "clv": 500.0, "clv_cac": 5.0, "nps": 20.0}
+    assert kpis.headline_sentence(full, "2026-Q2", currency="EUR") == (
+        "In 2026-Q2, CAC was 100 EUR and CLV 500 EUR, a CLV:CAC of 5.00; NPS stood at 20.0.")
+    thin = kpis.headline_sentence({"revenue": 1700.0, "nps": float("nan")}, "2026-Q2",
+                                  currency="EUR")
+    assert thin == "In 2026-Q2: Revenue 1,700 EUR."
+    assert kpis.headline_sentence({}, "2026-Q2") is None
+    assert "–" not in kpis.headline_sentence({"revenue": 1.0, "churn_rate": 0.1}, "Q", language="zh")
+
+
+class FakeCaps:
+    def support(self, key, language="en"):
+        return ("not_supported", ["no spend"]) if key == "kpis.cac" else ("supported", [])
+
+
+def test_unavailable_note_groups_kpis_by_reason():
+    note = kpis.unavailable_note({"revenue": 1.0, "new_customers": 2.0, "clv": 3.0,
+                                  "churn_rate": 0.1, "nrr": 1.0, "win_rate": 0.2, "nps": 1.0},
+                                 FakeCaps(), period="2026-Q2", kpis=kpis.HEADLINE_KPIS)
+    assert note == ("Not available with this data: CAC, CLV:CAC (no spend); "
+                    "CSAT (no value in 2026-Q2).")
+    young = kpis.unavailable_note({"revenue": 1.0}, None, kpis=("revenue", "new_customers"))
+    assert "a year of order history" in young
+    assert kpis.unavailable_note({"revenue": 1.0}, None, kpis=("revenue",)) is None
+
+
+def test_trend_sentence_leaves_out_what_is_unknown():
+    changes = pd.DataFrame({"period": ["Q1", "Q2"], "kpi": "revenue", "value": [1.0, 2.0],
+                            "pop": [np.nan, 1.0], "yoy": [np.nan, np.nan], "change": "relative"})
+    errors = pd.DataFrame({"kpi": ["revenue"], "method": ["last value"], "mae": [np.nan],
+                           "mape": [np.nan], "next_forecast": [2.0], "next_lower": [1.0],
+                           "next_upper": [3.0]})
+    text = kpis.trend_sentence(changes, errors, holdout=2, currency="EUR")
+    assert text == ("Revenue moved +100% against the previous period. The Revenue series is "
+                    "too short to hold periods back and measure the forecast error. Next "
+                    "period's Revenue is expected between 1 EUR and 3 EUR.")
+    assert kpis.trend_sentence(changes.assign(pop=np.nan), errors.iloc[:0]) is None
+    zh = kpis.trend_sentence(changes, errors, language="zh")
+    assert "None" not in zh and "nan" not in zh
+
+
+def test_funnel_sentence_without_interactions_or_closed_deals():
+    s = pd.DataFrame({"period": ["Q2"], "win_rate": [0.25], "sales_cycle_days": [np.nan],
+                      "opps_won": [1], "opps_lost": [3]})
+    assert kpis.funnel_sentence(s) == "In Q2 the win rate on closed deals was 25.0%."
+    assert kpis.funnel_sentence(s.assign(win_rate=np.nan)) == (
+        "No opportunity was closed as won or lost in Q2.")
+    assert kpis.funnel_table(pd.DataFrame({"period": ["Q2"], "engaged": [0], "engaged_opp": [0],
+                                           "engaged_won": [0]})).empty
+
+
+def test_a_comparison_needs_two_groups_with_a_value():
+    one = pd.DataFrame({"group": ["North", "South"], "churn_rate": [0.654, np.nan],
+                        "nps": [np.nan, np.nan], "small_sample": [False, False]})
+    assert kpis.comparison_panels({"region": one}, {"region": ("nps", "churn_rate")}) == []
+    two = one.assign(churn_rate=[0.654, 0.2], churn_lo=0.1, churn_hi=0.9)
+    panels = kpis.comparison_panels({"region": two}, {"region": ("nps", "churn_rate")})
+    assert [(p["metric"], p["lower"], p["title"]) for p in panels] == [
+        ("churn_rate", "churn_lo", "Churn rate · region")]
+    text = kpis.spread_sentence(panels[0])
+    assert "from 20.0% in **South** to 65.4% in **North** by region" in text
+
+
+def test_tiers_sentence_needs_two_tiers_with_clv():
+    values = pd.DataFrame({"account_id": list("abc"), "value_tier": ["key", "key", "rest"],
+                           "clv": [np.nan, np.nan, np.nan]})
+    assert kpis.tiers_sentence(kpis.clv_by_tier(values)) is None  # no argmax over nothing
+    values["clv"] = [300.0, 100.0, 100.0]
+    text = kpis.tiers_sentence(kpis.clv_by_tier(values), source="CLV", currency="EUR")
+    assert text == ("**key** accounts carry 80% of total CLV at 200 EUR each on average. "
+                    "Value tiers: CLV.")

@@ -426,19 +426,24 @@ def _periods_table(frame: pd.DataFrame):
 
 
 def _group_map(ws: TableSource, by: str | None, groups: pd.DataFrame | None) -> pd.DataFrame:
-    """``account_id, grp`` for one comparison split (small: one row per account)."""
+    """``account_id, grp`` for one comparison split (small: one row per account).
+
+    Accounts without a group value belong to no group: a missing region is not a region.
+    """
     if groups is not None:
         if not {"account_id", "group"} <= set(groups.columns):
             raise ParamError("groups must have the columns account_id and group")
         df = groups[["account_id", "group"]].astype({"account_id": "string", "group": "string"})
-        # group names as the engine gives them back (pandas' default text, missing as NaN)
+        df = df[df["group"].notna() & (df["group"].str.strip() != "")]
+        # group names as the engine gives them back (pandas' default text)
         return df.astype({"group": "str"}).rename(columns={"group": "grp"})
     accounts = ws.table("accounts")
     if by not in accounts.columns:
         raise ParamError(f"cannot compare by {by!r}: accounts has no such column"
                          + suggest(by, list(accounts.columns)))
-    return accounts.select(
-        "account_id", grp=accounts[by].cast("string").fill_null("unknown")).to_pandas()
+    grp = accounts[by].cast("string").strip()
+    known = accounts.filter(grp.notnull() & (grp != ""))
+    return known.select("account_id", grp=known[by].cast("string")).to_pandas()
 
 
 def _keys(per_account: bool) -> list[str]:
@@ -454,7 +459,8 @@ def _order_metrics(ws, day, P, per_account: bool) -> list[pd.DataFrame]:
     o = _orders(ws, day)
     am = (o.mutate(month=o.order_date.truncate("M").cast("date"))
           .group_by(["account_id", "month"])
-          .agg(revenue=o.amount.sum(), margin=o.gross_margin.sum()))
+          .agg(revenue=o.amount.sum(), margin=o.gross_margin.sum(),
+               margin_n=o.gross_margin.count()))
     keys = _keys(per_account)
 
     # revenue and margin in the period (periods are whole months)
@@ -467,9 +473,10 @@ def _order_metrics(ws, day, P, per_account: bool) -> list[pd.DataFrame]:
         r0=j.revenue.sum(where=j.month <= j.base_hi),
         r1=j.revenue.sum(where=j.month >= j.cur_lo),
         m1=j.margin.sum(where=j.month >= j.cur_lo),
+        mn=j.margin_n.sum(where=j.month >= j.cur_lo),
     )
     per = per.mutate(r0=per.r0.fill_null(0).clip(lower=0), r1=per.r1.fill_null(0).clip(lower=0),
-                     m1=per.m1.fill_null(0))
+                     m1=per.m1.fill_null(0), mn=per.mn.fill_null(0))
     cohort = per.r0 > 0
     retention = per.group_by(keys).agg(
         customers_start=per.account_id.count(where=cohort),
@@ -479,6 +486,8 @@ def _order_metrics(ws, day, P, per_account: bool) -> list[pd.DataFrame]:
         cohort_revenue=per.r1.sum(where=cohort),
         active_customers=per.account_id.count(where=per.r1 > 0),
         margin_12m=per.m1.sum(where=per.r1 > 0),
+        # orders with a recorded margin: without any, the margin is unknown, not zero
+        margin_orders=per.mn.sum(where=per.r1 > 0),
     )
 
     # new customers: first positive order in the period
@@ -588,7 +597,9 @@ def _merge_parts(frame: pd.DataFrame, parts: list[pd.DataFrame], keys: list[str]
     base = frame.copy()
     if "grp" in keys:
         names = sorted(set().union(*(set(p["grp"].dropna()) for p in parts)))
-        base = base.merge(pd.DataFrame({"grp": names}), how="cross")
+        base = base.merge(pd.DataFrame({"grp": pd.Series(names, dtype="object")}), how="cross")
+        # a split without any group gives empty parts whose group column is not text
+        parts = [p.astype({"grp": "object"}) for p in parts]
     for part in parts:
         base = base.merge(part, on=keys, how="left")
     return base
@@ -624,7 +635,7 @@ def _data_start(ws: TableSource, day: dt.date) -> dt.date | None:
 _COUNT_COLUMNS = ("customers_start", "churned", "active_customers", "new_customers",
                   "opportunity_accounts", "opps_won", "opps_lost", "engaged", "engaged_opp",
                   "engaged_won", "nps_responses", "promoters", "detractors", "csat_responses",
-                  "csat_satisfied")
+                  "csat_satisfied", "margin_orders")
 
 
 def _derive(raw: pd.DataFrame, *, data_start: dt.date | None, sales_cost_per_month: float,
@@ -639,7 +650,8 @@ def _derive(raw: pd.DataFrame, *, data_start: dt.date | None, sales_cost_per_mon
     for col in _COUNT_COLUMNS:
         if col in f.columns:
             f[col] = pd.to_numeric(f[col], errors="coerce").fillna(0).astype("int64")
-    for col in ("revenue", "gross_margin", "base_revenue", "kept_revenue", "cohort_revenue",
+    # gross_margin stays missing where no order carries one
+    for col in ("revenue", "base_revenue", "kept_revenue", "cohort_revenue",
                 "margin_12m", "spend"):
         if col in f.columns:
             f[col] = pd.to_numeric(f[col], errors="coerce").fillna(0.0)
@@ -663,6 +675,8 @@ def _derive(raw: pd.DataFrame, *, data_start: dt.date | None, sales_cost_per_mon
     f["grr"] = np.where(ret_ok, _div(f["kept_revenue"], f["base_revenue"]), np.nan)
     f["nrr"] = np.where(ret_ok, _div(f["cohort_revenue"], f["base_revenue"]), np.nan)
     f["margin_per_customer"] = _div(f["margin_12m"], f["active_customers"])
+    if "margin_orders" in f.columns:  # no order with a margin: the margin is unknown
+        f["margin_per_customer"] = f["margin_per_customer"].where(f["margin_orders"] > 0)
     f["clv"] = clv(f["margin_per_customer"], f["churn_rate"], discount_rate=discount_rate,
                    horizon_years=horizon_years)
     if "cac" in f.columns:
@@ -677,6 +691,29 @@ def _derive(raw: pd.DataFrame, *, data_start: dt.date | None, sales_cost_per_mon
     if "csat_responses" in f.columns:
         f["csat"] = _div(f["csat_satisfied"], f["csat_responses"])
     return f
+
+
+def trim_to_data(frame: pd.DataFrame, data_start: dt.date | None) -> pd.DataFrame:
+    """Drop the periods that end before the first order: before it there is no data,
+    so their revenue is unknown rather than zero.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        From :func:`kpi_periods`.
+    data_start : datetime.date or None
+        First order date (``None``: nothing is dropped).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The periods from the one holding ``data_start`` on; at least the last period.
+    """
+    if data_start is None or frame.empty:
+        return frame
+    keep = [pd.Timestamp(e).date() >= data_start for e in frame["end"]]
+    keep[-1] = True
+    return frame[keep].reset_index(drop=True)
 
 
 def kpi_series(ws: TableSource, as_of: Any, *, freq: str = "quarter", periods: int = 8,
@@ -703,12 +740,14 @@ def kpi_series(ws: TableSource, as_of: Any, *, freq: str = "quarter", periods: i
     pandas.DataFrame
         One row per period, oldest first: the window columns of :func:`kpi_periods`, the
         counts and sums behind each KPI, and the KPIs of :data:`KPIS` that the data
-        supports. KPIs without enough history are NaN.
+        supports. KPIs without enough history are NaN. The series starts with the period
+        holding the first order (:func:`trim_to_data`), so it may have fewer rows.
     """
     day = parse_as_of(as_of)
-    frame = kpi_periods(day, freq=freq, periods=periods)
+    start = _data_start(ws, day)
+    frame = trim_to_data(kpi_periods(day, freq=freq, periods=periods), start)
     raw = _collect(ws, day, frame)
-    out = _derive(raw, data_start=_data_start(ws, day), sales_cost_per_month=sales_cost_per_month,
+    out = _derive(raw, data_start=start, sales_cost_per_month=sales_cost_per_month,
                   discount_rate=discount_rate, horizon_years=horizon_years)
     out.attrs["freq"] = freq
     return out
@@ -760,11 +799,14 @@ def funnel_table(series: pd.DataFrame, period: str | None = None) -> pd.DataFram
     Returns
     -------
     pandas.DataFrame
-        ``stage`` (engaged, opportunity, won), ``accounts``, ``conversion``.
+        ``stage`` (engaged, opportunity, won), ``accounts``, ``conversion``; empty without
+        interactions and opportunities or without an engaged account in the period.
     """
-    if "engaged_opp" not in series.columns:
+    if "engaged_opp" not in series.columns or series.empty:
         return pd.DataFrame(columns=["stage", "accounts", "conversion"])
     row = series.iloc[-1] if period is None else series.set_index("period").loc[period]
+    if not row["engaged"] > 0:  # nothing to draw: no engaged account in the period
+        return pd.DataFrame(columns=["stage", "accounts", "conversion"])
     counts = [int(row["engaged"]), int(row["engaged_opp"]), int(row["engaged_won"])]
     conv = [np.nan, _div(counts[1], counts[0]), _div(counts[2], counts[1])]
     return pd.DataFrame({"stage": ["engaged", "opportunity", "won"], "accounts": counts,
@@ -922,7 +964,8 @@ def cac_by_channel(ws: TableSource, as_of: Any, *, window_months: int = 12,
     -------
     pandas.DataFrame
         ``channel, new_customers, cost, cac, cac_lo, cac_hi, small_sample``, most new
-        customers first, with the method in ``attrs["method"]``. The interval comes from the
+        customers first, with the method in ``attrs["method"]`` and the new customers
+        without an acquisition channel (left out of the table) in ``attrs["no_channel"]``. The interval comes from the
         customer count (Poisson) for ``spend`` and from the cost spread (t) for ``recorded``.
     """
     from scipy import stats
@@ -936,7 +979,7 @@ def cac_by_channel(ws: TableSource, as_of: Any, *, window_months: int = 12,
     first = first.filter((first.first_order >= w["start"]) & (first.first_order <= day))
     acc = ws.table("accounts")
     has_cost = "acquisition_cost" in acc.columns
-    cols = [acc.acquisition_channel.cast("string").fill_null("unknown").name("channel")]
+    cols = [acc.acquisition_channel.cast("string").name("channel")]
     if has_cost:
         cols.append(acc.acquisition_cost.cast("float64").name("cost"))
     new = first.join(acc.select("account_id", *cols), "account_id")
@@ -946,6 +989,10 @@ def cac_by_channel(ws: TableSource, as_of: Any, *, window_months: int = 12,
                 "cost_sd": new.cost.std()}
     table = new.group_by("channel").agg(**agg).to_pandas()
     total_new = int(table["new_customers"].sum())
+    # new customers without a channel count in the totals but form no channel of their own
+    blank = table["channel"].isna() | (table["channel"].astype("string").str.strip() == "")
+    no_channel = int(table.loc[blank, "new_customers"].sum())
+    table = table[~blank].reset_index(drop=True)
     if method == "auto":
         recorded = int(table["recorded"].sum()) if has_cost else 0
         method = "recorded" if total_new and recorded >= total_new / 2 else "spend"
@@ -982,6 +1029,7 @@ def cac_by_channel(ws: TableSource, as_of: Any, *, window_months: int = 12,
     out = out.sort_values(["new_customers", "channel"], ascending=[False, True]).reset_index(
         drop=True)
     out.attrs["method"] = method
+    out.attrs["no_channel"] = no_channel
     return out
 
 
@@ -1595,7 +1643,10 @@ def tier_values(ws: TableSource, as_of: Any, *, language: str = "en", **options
     except ImportError:
         return None, i18n.t("kpi.tier_source.none", language)
     table = key_accounts.value_table(ws, as_of, **options)
-    clv_col = "profit_clv" if "profit_clv" in table.columns else "clv"
+    # profit CLV only where some account has one (no margin in the data: revenue CLV)
+    has_profit = "profit_clv" in table.columns and pd.to_numeric(
+        table["profit_clv"], errors="coerce").notna().any()
+    clv_col = "profit_clv" if has_profit else "clv"
     out = table[["account_id", "value_tier", clv_col]].rename(columns={clv_col: "clv"})
     out["value_tier"] = out["value_tier"].astype("string")
     return out, i18n.t(f"kpi.tier_source.{clv_col}", language)
@@ -1613,6 +1664,326 @@ def tier_table(tiers: pd.DataFrame, *, currency: str = "", language: str = "en")
     if "clv_cac" in tiers.columns:
         out[t("kpi.clv_cac", language)] = [format_kpi("clv_cac", v) for v in tiers["clv_cac"]]
     return pd.DataFrame(out)
+
+
+
+# --------------------------------------------------------------------------- report sentences
+#
+# Each sentence names only values the data gives: a KPI without a value is left out of a
+# sentence instead of showing as a dash inside it, and a comparison needs two groups.
+
+#: The analyses of :data:`helpers.capabilities.ANALYSES` behind each headline KPI.
+KPI_ANALYSES: dict[str, tuple[str, ...]] = {
+    "cac": ("kpis.cac",), "clv": ("kpis.clv",), "clv_cac": ("kpis.cac", "kpis.clv"),
+    "churn_rate": ("kpis.churn",), "nrr": ("kpis.churn",), "grr": ("kpis.churn",),
+    "win_rate": ("kpis.conversion",), "nps": ("kpis.satisfaction",),
+    "csat": ("kpis.satisfaction",),
+}
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return bool(np.isfinite(float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
+def _sentences(parts: Sequence[str], language: str) -> str:
+    """Sentences joined as the language writes them (Chinese needs no space)."""
+    return ("" if language == "zh" else " ").join(parts)
+
+
+def _with_unit(kpi: str, value: Any, currency: str) -> str:
+    text = format_kpi(kpi, value)
+    return f"{text} {currency}".strip() if KPIS[kpi].unit == "money" else text
+
+
+def headline_sentence(current: Mapping[str, float], period: str, *, currency: str = "",
+                      language: str = "en") -> str | None:
+    """The headline finding of the last period, naming only the KPIs that have a value.
+
+    Parameters
+    ----------
+    current : mapping
+        KPI -> value, from :func:`headline_values` (unknown KPIs are absent or NaN).
+    period : str
+    currency : str
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str or None
+        With CAC, CLV, CLV:CAC and NPS all known, the full sentence; otherwise the known
+        headline KPIs listed; ``None`` when no KPI has a value.
+    """
+    t = i18n.t
+    known = {k: v for k, v in current.items() if k in KPIS and _finite(v)}
+    if all(k in known for k in ("cac", "clv", "clv_cac", "nps")):
+        return t("kpi.finding.headline", language, period=period,
+                 cac=_with_unit("cac", known["cac"], currency),
+                 clv=_with_unit("clv", known["clv"], currency),
+                 ratio=format_kpi("clv_cac", known["clv_cac"]),
+                 nps=format_kpi("nps", known["nps"]))
+    items = [t("kpi.headline.item", language, kpi=t(f"kpi.{k}", language),
+               value=_with_unit(k, known[k], currency))
+             for k in HEADLINE_KPIS if k in known]
+    if not items:
+        return None
+    return t("kpi.finding.headline_known", language, period=period,
+             items=t("kpi.headline.sep", language).join(items))
+
+
+def unavailable_note(current: Mapping[str, float], caps=None, *, period: str = "",
+                     kpis: Sequence[str] = HEADLINE_KPIS, language: str = "en") -> str | None:
+    """One line naming the headline KPIs without a value, grouped by the reason.
+
+    Parameters
+    ----------
+    current : mapping
+        KPI -> value of the last period (unknown KPIs absent or NaN).
+    caps : helpers.capabilities.Capabilities, optional
+        Gives the reason when the data lacks what a KPI needs (:data:`KPI_ANALYSES`).
+    period : str
+        The last period, for KPIs that the data supports but that have no value in it.
+    kpis : sequence of str
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str or None
+        ``None`` when every KPI has a value.
+    """
+    t = i18n.t
+    reasons: dict[str, list[str]] = {}
+    for k in kpis:
+        if _finite(current.get(k)):
+            continue
+        reason = None
+        for key in KPI_ANALYSES.get(k, ()):
+            if caps is not None:
+                status, why = caps.support(key, language)
+                if status == "not_supported":
+                    reason = t("capabilities.join", language).join(why)
+                    break
+        if reason is None and k in ("new_customers", "cac", "clv_cac") and not _finite(
+                current.get("new_customers")):
+            reason = t("kpi.reason.new_customers", language)
+        if reason is None:
+            reason = t("kpi.reason.no_value", language, period=period)
+        reasons.setdefault(reason, []).append(t(f"kpi.{k}", language))
+    if not reasons:
+        return None
+    items = [t("kpi.unavailable.item", language, kpis=t("kpi.headline.sep", language).join(names),
+               reason=reason) for reason, names in reasons.items()]
+    return t("kpi.unavailable", language, items=t("kpi.unavailable.sep", language).join(items))
+
+
+def trend_sentence(changes: pd.DataFrame, errors: pd.DataFrame, kpi: str = "revenue", *,
+                   holdout: int = 2, currency: str = "", language: str = "en") -> str | None:
+    """How ``kpi`` moved in the last period and how well its forecast did, as far as known.
+
+    Parameters
+    ----------
+    changes : pandas.DataFrame
+        From :func:`kpi_changes`.
+    errors : pandas.DataFrame
+        The second result of :func:`forecasts`.
+    kpi : str
+    holdout : int
+        Periods held back (the notebook's parameter).
+    currency : str
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str or None
+        The moves that have a value, the forecast error when periods could be held back,
+        and the next period's range; ``None`` when there is nothing to say.
+    """
+    t = i18n.t
+    name = t(f"kpi.{kpi}", language)
+    rows = changes[changes.kpi == kpi]
+    pop = rows["pop"].iloc[-1] if len(rows) else np.nan
+    yoy = rows["yoy"].iloc[-1] if len(rows) else np.nan
+    err = errors.set_index("kpi").loc[kpi] if kpi in set(errors["kpi"]) else None
+    mape = err["mape"] if err is not None else np.nan
+    fmt = {"kpi": name, "pop": format_kpi(kpi, pop, change=True),
+           "yoy": format_kpi(kpi, yoy, change=True), "holdout": holdout,
+           "mape": f"{mape:.0%}" if _finite(mape) else "",
+           "method": err["method"] if err is not None else ""}
+    if _finite(pop) and _finite(yoy) and _finite(mape):
+        parts = [t("kpi.finding.trend", language, **fmt)]
+    else:
+        parts = []
+        if _finite(pop) and _finite(yoy):
+            parts.append(t("kpi.finding.trend_move", language, **fmt))
+        elif _finite(pop):
+            parts.append(t("kpi.finding.trend_pop", language, **fmt))
+        elif _finite(yoy):
+            parts.append(t("kpi.finding.trend_yoy", language, **fmt))
+        if _finite(mape):
+            parts.append(t("kpi.finding.trend_error", language, **fmt))
+        elif err is not None:
+            parts.append(t("kpi.finding.no_holdout", language, kpi=name))
+    if err is not None and _finite(err["next_lower"]) and _finite(err["next_upper"]):
+        parts.append(t("kpi.finding.forecast", language, kpi=name,
+                       lo=_with_unit(kpi, err["next_lower"], currency),
+                       hi=_with_unit(kpi, err["next_upper"], currency)))
+    return _sentences(parts, language) or None
+
+
+def funnel_sentence(series: pd.DataFrame, language: str = "en") -> str | None:
+    """The last period's funnel and win rate, naming only what has a value.
+
+    Returns
+    -------
+    str or None
+        ``None`` without engaged accounts and without closed opportunities.
+    """
+    t = i18n.t
+    if series.empty:
+        return None
+    last = series.iloc[-1]
+    fmt = {"period": last["period"],
+           "engaged": f"{int(last['engaged']):,}" if _finite(last.get("engaged")) else "",
+           "opp_rate": format_kpi("conv_engaged_opp", last.get("conv_engaged_opp")),
+           "won_rate": format_kpi("conv_opp_won", last.get("conv_opp_won")),
+           "win": format_kpi("win_rate", last.get("win_rate")),
+           "cycle": format_kpi("sales_cycle_days", last.get("sales_cycle_days"))}
+    funnel = _finite(last.get("conv_engaged_opp")) and _finite(last.get("conv_opp_won"))
+    win, cycle = _finite(last.get("win_rate")), _finite(last.get("sales_cycle_days"))
+    if funnel and win and cycle:
+        return t("kpi.finding.funnel", language, **fmt)
+    parts = []
+    if funnel:
+        parts.append(t("kpi.finding.funnel_conv", language, **fmt))
+    if win:
+        parts.append(t("kpi.finding.win_cycle" if cycle else "kpi.finding.win", language, **fmt))
+    elif "win_rate" in series.columns:
+        parts.append(t("kpi.finding.no_closed", language, **fmt))
+    return _sentences(parts, language) or None
+
+
+def priced_channels(channels: pd.DataFrame) -> pd.DataFrame:
+    """The channels of :func:`cac_by_channel` that have a CAC, cheapest first."""
+    cac_values = pd.to_numeric(channels["cac"], errors="coerce").astype("float64")
+    return channels[np.isfinite(cac_values)].sort_values("cac", kind="stable")
+
+
+def channels_sentence(channels: pd.DataFrame, *, currency: str = "", language: str = "en"
+                      ) -> str:
+    """The cheapest and dearest channel of :func:`cac_by_channel`, or why there is none.
+
+    One channel with a CAC is named alone; none says whether new customers or costs are
+    lacking. New customers without an acquisition channel are counted in a second sentence.
+    """
+    t = i18n.t
+    priced = priced_channels(channels)
+    method = t(f"kpi.method.{channels.attrs.get('method', 'spend')}", language)
+    if len(priced) >= 2:
+        text = t("kpi.finding.channels", language, best=priced.channel.iloc[0],
+                 worst=priced.channel.iloc[-1], method=method,
+                 best_cac=_with_unit("cac", priced.cac.iloc[0], currency),
+                 worst_cac=_with_unit("cac", priced.cac.iloc[-1], currency))
+    elif len(priced) == 1:
+        text = t("kpi.finding.channels_single", language, channel=priced.channel.iloc[0],
+                 cac=_with_unit("cac", priced.cac.iloc[0], currency), method=method)
+    elif (channels["new_customers"] > 0).any():
+        text = t("kpi.finding.channels_unpriced", language)
+    else:
+        text = t("kpi.finding.channels_none", language)
+    blank = int(channels.attrs.get("no_channel", 0))
+    if blank:
+        text = _sentences([text, t("kpi.finding.no_channel", language, n=f"{blank:,}")],
+                          language)
+    return text
+
+
+def pick_metric(table: pd.DataFrame, candidates: Sequence[str], *, min_groups: int = 2
+                ) -> str | None:
+    """The first of ``candidates`` that at least ``min_groups`` groups of ``table`` have.
+
+    A comparison needs two groups with a value; ``None`` when no candidate has them.
+    """
+    for metric in candidates:
+        if metric in table.columns and pd.to_numeric(
+                table[metric], errors="coerce").replace([np.inf, -np.inf], np.nan).notna(
+                ).sum() >= min_groups:
+            return metric
+    return None
+
+
+def comparison_panels(tables: Mapping[str, pd.DataFrame],
+                      candidates: Mapping[str, Sequence[str]], *, language: str = "en"
+                      ) -> list[dict]:
+    """The comparison charts worth drawing: one per split that has a metric in two groups.
+
+    Parameters
+    ----------
+    tables : mapping
+        Dimension (``region``, ``industry``, ``tier``...) -> :func:`compare_kpis` table.
+    candidates : mapping
+        Dimension -> metrics to try in order (``("nps", "churn_rate", "win_rate")``).
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    list of dict
+        ``dim, table, metric, lower, upper, percent, title`` for :func:`plot_comparison`.
+    """
+    out = []
+    for dim, table in tables.items():
+        metric = pick_metric(table, candidates.get(dim, ()))
+        if metric is None:
+            continue
+        lower, upper = INTERVALS.get(metric, (None, None))
+        out.append({"dim": dim, "table": table, "metric": metric, "lower": lower,
+                    "upper": upper, "percent": KPIS[metric].unit == "share",
+                    "title": f"{i18n.t(f'kpi.{metric}', language)} · "
+                             f"{i18n.t(f'dim.{dim}', language, default=dim)}"})
+    return out
+
+
+def spread_sentence(panel: Mapping[str, Any], language: str = "en") -> str | None:
+    """The lowest and highest group of a :func:`comparison_panels` panel, or ``None`` when
+    fewer than two groups have a value."""
+    metric, table = panel["metric"], panel["table"]
+    values = pd.to_numeric(table[metric], errors="coerce")
+    ranked = table[np.isfinite(values.astype("float64"))].assign(
+        _v=values).sort_values("_v", kind="stable")
+    if len(ranked) < 2:
+        return None
+    lo, hi = ranked.iloc[0], ranked.iloc[-1]
+    return i18n.t("kpi.finding.segments", language,
+                  low=format_kpi(metric, lo["_v"]), low_group=lo["group"],
+                  high=format_kpi(metric, hi["_v"]), high_group=hi["group"],
+                  dim=i18n.t(f"dim.{panel['dim']}", language, default=panel["dim"]),
+                  kpi=i18n.t(f"kpi.{metric}", language))
+
+
+def tiers_sentence(clv_tiers: pd.DataFrame | None, *, source: str = "", currency: str = "",
+                   language: str = "en") -> str | None:
+    """Which value tier carries the largest share of CLV (:func:`clv_by_tier`).
+
+    Returns
+    -------
+    str or None
+        ``None`` unless two or more tiers have a CLV share.
+    """
+    if clv_tiers is None or clv_tiers.empty:
+        return None
+    share = pd.to_numeric(clv_tiers["clv_share"], errors="coerce").astype("float64")
+    known = clv_tiers[np.isfinite(share)]
+    if len(known) < 2:
+        return None
+    top = known.loc[share[np.isfinite(share)].idxmax()]
+    fmt = {"tier": top["tier"], "share": f"{top['clv_share']:.0%}",
+           "clv": _with_unit("clv", top["clv_mean"], currency),
+           "ratio": format_kpi("clv_cac", top.get("clv_cac"))}
+    text = i18n.t("kpi.finding.tiers" if _finite(top.get("clv_cac")) else
+                  "kpi.finding.tiers_no_cac", language, **fmt)
+    return text + " " + i18n.t("kpi.finding.tiers_source", language, source=source) \
+        if source else text
 
 
 # --------------------------------------------------------------------------- plots
