@@ -246,3 +246,11 @@ def test_actions_per_account_and_counts(world):
 def test_bad_playbooks_give_clear_messages(books, message):
     with pytest.raises(ParamError, match=message):
         lifecycle.check_playbooks(books)
+
+
+def test_migration_is_skipped_when_the_orders_start_inside_the_period():
+    assert lifecycle.migration_skip_note("2024-01-05", AS_OF, 180) is None
+    note = lifecycle.migration_skip_note("2026-03-01", AS_OF, 180)
+    assert note.startswith("Skipped:") and "2026-03-01" in note and "2026-01-01" in note
+    assert "–" in lifecycle.migration_skip_note(None, AS_OF, 180)
+    assert "已跳过" in lifecycle.migration_skip_note("2026-03-01", AS_OF, 180, language="zh")

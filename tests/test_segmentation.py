@@ -287,3 +287,80 @@ def test_notebook_runs_on_a_small_world_without_interactions(world, tmp_path):
     assert len(export) == len(world["feats"])
     cards = json.loads((out_dir / "headlines" / "customer_segmentation.json").read_text("utf-8"))
     assert 3 <= len(cards) <= 5
+
+
+# --------------------------------------------------------------------------- thin data
+
+
+def test_dimensions_without_values_are_left_out_and_said():
+    frame = pd.DataFrame({"industry": [None, None, ""], "size_band": ["small", None, "mid"]})
+    assert segmentation.populated_dimensions(frame) == ["size_band"]
+    assert segmentation.populated_dimensions(frame.assign(size_band=None)) == []
+    assert segmentation.dimension_note(["industry", "size_band"]) is None
+    note = segmentation.dimension_note(["size_band"])
+    assert "size band" in note and "industry has no values" in note
+    assert segmentation.dimension_note([]).startswith("Skipped:")
+    assert "行业" in segmentation.dimension_note(["size_band"], language="zh")
+
+
+def test_segment_summary_keeps_an_unknown_margin_unknown():
+    frame = pd.DataFrame({"revenue_12m": [100.0, 50.0, 30.0], "revenue_prev_12m": [80.0, 0.0, 0.0],
+                          "revenue_total": [200.0, 60.0, 30.0], "margin_total": [50.0, np.nan, np.nan],
+                          "seg": ["a", "b", "b"]})
+    out = segmentation.segment_summary(frame, "seg").set_index("segment")
+    assert out.loc["a", "margin_total"] == 50.0
+    assert np.isnan(out.loc["b", "margin_total"]) and np.isnan(out.loc["b", "margin_rate"])
+
+
+def _feats(**cols):
+    n = len(cols["order_count"])
+    base = {"account_id": [f"A{i}" for i in range(n)], "recency_days": [10.0] * n,
+            "first_order_date": pd.to_datetime(["2026-03-01"] * n),
+            "last_order_date": pd.to_datetime(["2026-06-20"] * n), "revenue_total": [100.0] * n,
+            "avg_order_value": [50.0] * n, "orders_365d": [2] * n, "orders_730d": [2] * n,
+            "mean_gap_days": [np.nan] * n, "tenure_days": [120.0] * n}
+    return pd.DataFrame(base | cols)
+
+
+def test_young_accounts_have_no_order_trend_and_no_infinite_feature():
+    feats = _feats(order_count=[2, 1, 0], mean_gap_days=[np.inf, np.nan, np.nan])
+    X = segmentation.behaviour_features(feats)
+    assert X["order_trend"].isna().all()  # first orders less than a year ago
+    assert np.isfinite(X.to_numpy()[~np.isnan(X.to_numpy())]).all()
+    old = _feats(order_count=[3], first_order_date=pd.to_datetime(["2024-06-01"]), orders_730d=[3])
+    assert segmentation.behaviour_features(old)["order_trend"].iloc[0] == pytest.approx(np.log2(3 / 2))
+
+
+def test_informative_features_drop_empty_and_constant_columns():
+    X = pd.DataFrame({"a": np.arange(20.0), "b": [np.nan] * 20, "c": [1.0] * 20,
+                      "d": [1.0, 2.0] + [np.nan] * 18})
+    assert list(segmentation.informative_features(X).columns) == ["a"]
+
+
+def test_a_trend_word_needs_a_change_of_that_sign():
+    z = pd.DataFrame({"order_trend": [-1.0, 1.0], "revenue_per_year": [0.0, 0.0]})
+    levels = pd.DataFrame({"order_trend": [0.0, 0.5]})
+    names = segmentation.name_clusters(z, levels=levels)
+    assert "shrinking" not in names[0] and names[1] == "growing"
+    assert segmentation.name_clusters(z)[0] == "shrinking"
+
+
+def test_tree_rules_say_known_and_missing_instead_of_inf():
+    X = pd.DataFrame({"days between orders": [10.0, 12.0, np.nan, np.nan, 11.0, np.nan] * 5})
+    y = pd.Series([0, 0, 1, 1, 0, 1] * 5)
+    rules = segmentation.surrogate_tree(X, y, names={0: "rhythm", 1: "one-off"}).rules
+    assert "inf" not in rules
+    assert "days between orders is known" in rules and "days between orders has no value" in rules
+    zh = segmentation.surrogate_tree(X, y, language="zh").rules
+    assert "inf" not in zh and "无值" in zh
+
+
+def test_selection_display_is_readable():
+    table = pd.DataFrame({"k": [2, 3], "silhouette": [0.31, np.nan], "calinski_harabasz": [80.5, 70.0],
+                          "davies_bouldin": [1.2, 1.4], "min_share": [0.4, 0.01],
+                          "eligible": [True, False], "score": [-1.0, np.nan], "chosen": [True, False]})
+    out = segmentation.selection_display(table)
+    assert out.loc[1, "score"] == "–" and out.loc[1, "silhouette"] == "–"
+    assert list(out["eligible"]) == ["yes", "no"] and list(out["chosen"]) == ["✓", ""]
+    assert out.loc[0, "min_share"] == "40.0%"
+    assert segmentation.selection_display(table, "zh").loc[0, "eligible"] == "是"

@@ -139,8 +139,10 @@ ANALYSES: tuple[Analysis, ...] = (
     A("profiling.pain_points", "customer_profiling", (column("surveys", "pain_points"),)),
     A("profiling.timing", "customer_profiling", (table("interactions"),),
       (time_of_day("interactions", "timestamp"),)),
+    # segments are industry x size band (from employees) x stage
     A("segmentation.rule_segments", "customer_segmentation",
-      (any_column("accounts", "industry", "employees", "annual_revenue", "region"),)),
+      (any_column("accounts", "industry", "employees"),),
+      (column("accounts", "industry"), column("accounts", "employees"))),
     A("segmentation.lifecycle", "customer_segmentation", (customers(1),),
       (history_days(365),)),
     A("segmentation.clusters", "customer_segmentation", (customers(50), repeat_buyers(20)),
@@ -173,8 +175,9 @@ ANALYSES: tuple[Analysis, ...] = (
       (column("interactions", "channel"), table("opportunities"))),
     A("content.content_attribution", "content_evaluation",
       (column("interactions", "content_id"), table("content"), table("opportunities"))),
-    A("budget.response_curves", "budget_allocation",
-      (table("marketing_spend"), spend_months(12), table("opportunities"))),
+    # fewer spend periods or no opportunities: constant-ROI fallback curves, labelled per channel
+    A("budget.response_curves", "budget_allocation", (table("marketing_spend"),),
+      (spend_months(12), table("opportunities"))),
     A("budget.tiers", "budget_allocation", (customers(20),)),
     # new customers need a year of orders before them, so CAC does as well
     A("kpis.cac", "kpi_monitoring", (table("marketing_spend"), customers(1), history_days(365))),

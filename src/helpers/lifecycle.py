@@ -600,6 +600,38 @@ def stage_migration(ws: TableSource, as_of: Any, *, period_days: int = 180,
     return pairs[["account_id", "stage_before", "stage_now"]], matrix
 
 
+def migration_skip_note(first_order: Any, as_of: Any, period_days: int, *,
+                        language: str = "en") -> str | None:
+    """Why the stage migration cannot be read, or ``None`` when it can.
+
+    The migration compares stages at ``as_of - period_days`` with stages on ``as_of``. When
+    the first order comes after that earlier date, every customer "was not yet an account"
+    and the matrix says nothing about movement between stages.
+
+    Parameters
+    ----------
+    first_order : date-like or None
+        The first order date in the data (``None`` without orders).
+    as_of : date-like
+    period_days : int
+        The migration period.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str or None
+        The one-line "skipped" note.
+    """
+    start = parse_as_of(as_of) - dt.timedelta(days=int(period_days))
+    if first_order is not None and not pd.isna(first_order) \
+            and pd.Timestamp(first_order).date() <= start:
+        return None
+    first = "–" if first_order is None or pd.isna(first_order) \
+        else f"{pd.Timestamp(first_order):%Y-%m-%d}"
+    return i18n.t("customer_segmentation.migration.skipped", language, first=first,
+                  start=f"{start:%Y-%m-%d}", days=int(period_days))
+
+
 # --------------------------------------------------------------------------- playbooks
 
 

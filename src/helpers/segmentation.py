@@ -27,8 +27,10 @@ Clusters are described by medians and an index against the overall mean
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -125,6 +127,60 @@ def _clean_labels(values: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- rule segments
 
 
+def populated_dimensions(frame: pd.DataFrame,
+                         dims: Sequence[str] = ("industry", "size_band")) -> list[str]:
+    """The segment dimensions of ``dims`` that hold at least one value.
+
+    A dimension without any value would make every account ``unknown`` on it, so it says
+    nothing and is left out of the rule segments and the grid.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per account.
+    dims : sequence of str
+        Candidate columns.
+
+    Returns
+    -------
+    list of str
+        The columns of ``dims`` present in ``frame`` with a non-empty value, in order.
+    """
+    return [d for d in dims if d in frame.columns
+            and (_clean_labels(frame[d]) != UNKNOWN).any()]
+
+
+def dimension_note(used: Sequence[str], dims: Sequence[str] = ("industry", "size_band"), *,
+                   language: str = "en") -> str | None:
+    """One line on the segment dimensions left out for lack of values, or ``None``.
+
+    Parameters
+    ----------
+    used : sequence of str
+        The dimensions with values (from :func:`populated_dimensions`).
+    dims : sequence of str
+        The dimensions a full segmentation uses.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str or None
+        ``None`` when every dimension is used; the "no dimension" line when none is.
+    """
+    lacking = [d for d in dims if d not in used]
+    if not lacking:
+        return None
+    if not used:
+        return i18n.t("customer_segmentation.rule.no_dims", language)
+
+    def names(ds: Sequence[str]) -> str:
+        return i18n.t("customer_segmentation.cluster.join", language).join(
+            i18n.t(f"customer_segmentation.dim.{d}", language, default=d) for d in ds)
+
+    return i18n.t("customer_segmentation.rule.partial", language, used=names(used),
+                  lacking=names(lacking))
+
+
 def rule_segments(frame: pd.DataFrame, *, min_accounts: int = 30,
                   dims: Sequence[str] = ("industry", "size_band", "stage")) -> pd.Series:
     """Label each account with its industry x size band x stage segment.
@@ -175,7 +231,8 @@ def segment_summary(frame: pd.DataFrame, segment: pd.Series | str) -> pd.DataFra
         ``segment``, ``accounts``, ``account_share``, ``revenue_12m``, ``revenue_share``,
         ``margin_total``, ``margin_rate`` (margin over net revenue, all history) and
         ``growth`` (revenue_12m over revenue_prev_12m minus 1; missing when the previous
-        year is not positive). ``"Other"`` comes last.
+        year is not positive). ``margin_total`` and ``margin_rate`` are missing for a segment
+        without any known margin. ``"Other"`` comes last.
     """
     seg = frame[segment] if isinstance(segment, str) else segment
     cols = ["revenue_12m", "revenue_prev_12m", "revenue_total", "margin_total"]
@@ -184,6 +241,8 @@ def segment_summary(frame: pd.DataFrame, segment: pd.Series | str) -> pd.DataFra
         raise DataError(f"segment_summary needs the column(s) {', '.join(lacking)}")
     g = frame[cols].assign(segment=seg.to_numpy(), accounts=1).groupby("segment", sort=False)
     out = g.sum(numeric_only=True).reset_index()
+    # a segment without any known margin has an unknown margin, not a zero one
+    out["margin_total"] = g["margin_total"].sum(min_count=1).to_numpy()
     out["account_share"] = out["accounts"] / out["accounts"].sum()
     total = out["revenue_12m"].sum()
     out["revenue_share"] = out["revenue_12m"] / total if total else np.nan
@@ -276,7 +335,8 @@ def behaviour_features(feats: pd.DataFrame) -> pd.DataFrame:
           the first order (at least :data:`MIN_SPAN_DAYS` days);
         - ``avg_order_value``;
         - ``order_trend``: log2 of (orders in the last 12 months + 1) over (orders in the
-          12 months before + 1); +1 is a doubling;
+          12 months before + 1); +1 is a doubling; missing for an account whose first order
+          is less than a year old, which has no year before to compare with;
         - ``order_gap_days``: mean days between order dates (the rhythm);
         - ``interactions_per_year`` and ``share_<channel>`` (only with interactions data).
 
@@ -301,7 +361,7 @@ def behaviour_features(feats: pd.DataFrame) -> pd.DataFrame:
         "orders_per_year": f["order_count"] / years,
         "revenue_per_year": f["revenue_total"].clip(lower=0) / years,
         "avg_order_value": f["avg_order_value"].clip(lower=0).where(buyer),
-        "order_trend": np.log2((f["orders_365d"] + 1) / (prev + 1)).where(buyer),
+        "order_trend": np.log2((f["orders_365d"] + 1) / (prev + 1)).where(buyer & (span >= 365)),
         "order_gap_days": f["mean_gap_days"],
     })
     eng = [c for c in f.columns if c.startswith("eng_")]
@@ -312,7 +372,30 @@ def behaviour_features(feats: pd.DataFrame) -> pd.DataFrame:
         for c in eng:
             out[f"share_{c.removeprefix('eng_')}"] = (f[c] / total.where(total > 0)).fillna(0.0)
     out.index = pd.Index(f["account_id"].astype(str), name="account_id")
-    return out.astype("float64")
+    return out.astype("float64").replace([np.inf, -np.inf], np.nan)
+
+
+def informative_features(features: pd.DataFrame, min_values: int = 10) -> pd.DataFrame:
+    """Drop the features that cannot tell accounts apart.
+
+    A feature with fewer than ``min_values`` known values, or a single distinct value, only
+    adds imputed noise (an order trend when nobody has a year of history, an order rhythm
+    when nobody ordered twice).
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        :func:`behaviour_features` output.
+    min_values : int, default 10
+
+    Returns
+    -------
+    pandas.DataFrame
+        The informative columns of ``features``.
+    """
+    keep = [c for c in features.columns
+            if features[c].notna().sum() >= min_values and features[c].nunique() > 1]
+    return features[keep]
 
 
 class BehaviourTransform(TransformerMixin, BaseEstimator):
@@ -562,6 +645,53 @@ def _select_k(features, k_range, *, method, criterion, sample_size, search_size,
     return KSelection(table=table, k=int(table.loc[best, "k"]), criterion=criterion)
 
 
+def _number(value, spec: str) -> str:
+    """``value`` formatted with ``spec``, or "–" when it is missing or infinite."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    return format(v, spec) if np.isfinite(v) else "–"
+
+
+def selection_display(table: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """The k-selection table as people read it.
+
+    Scores with three decimals, the smallest cluster share in percent, yes/no for
+    ``eligible``, a check mark for the chosen k and "–" for a score that could not be
+    computed (a k whose smallest cluster is below the share floor has no ``score``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :attr:`KSelection.table`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same columns, every value a string.
+    """
+    yes = i18n.t("customer_segmentation.yes", language)
+    no = i18n.t("customer_segmentation.no", language)
+    out = pd.DataFrame(index=table.index)
+    for col in table.columns:
+        v = table[col]
+        if col == "k":
+            out[col] = v.astype(int).astype(str)
+        elif col == "min_share":
+            out[col] = [_number(x, ".1%") for x in v]
+        elif col == "eligible":
+            out[col] = [yes if x else no for x in v]
+        elif col == "chosen":
+            out[col] = ["✓" if x else "" for x in v]
+        elif col == "calinski_harabasz":
+            out[col] = [_number(x, ",.1f") for x in v]
+        else:
+            out[col] = [_number(x, ".3f") for x in v]
+    return out
+
+
 def plot_k_selection(table: pd.DataFrame, *, ax=None, title: str | None = None,
                      language: str = "en"):
     """Silhouette and Davies-Bouldin by k, the chosen k marked.
@@ -702,8 +832,13 @@ def cluster_zscores(pipeline: Pipeline, features: pd.DataFrame, labels: pd.Serie
     return Z.groupby(labels.to_numpy()).mean().sort_index()
 
 
+#: Features whose words speak of a direction: "growing" needs a cluster median above 0,
+#: "shrinking" one below 0, not just a trend below the others' average.
+SIGNED_FEATURES = ("order_trend",)
+
+
 def name_clusters(zscores: pd.DataFrame, *, max_terms: int = 3, min_z: float = 0.4,
-                  language: str = "en") -> dict:
+                  language: str = "en", levels: pd.DataFrame | None = None) -> dict:
     """Readable names from each cluster's most distinctive features.
 
     A feature describes a cluster when its scaled mean is at least ``min_z`` standard
@@ -719,6 +854,10 @@ def name_clusters(zscores: pd.DataFrame, *, max_terms: int = 3, min_z: float = 0
     min_z : float, default 0.4
     language : {"en", "zh"}
         Language of the names (channel names come from the data and stay as they are).
+    levels : pandas.DataFrame, optional
+        Median of each readable feature per cluster (rows like ``zscores``). With it, a
+        feature of :data:`SIGNED_FEATURES` names a cluster only when its median moves in
+        the named direction (no "shrinking" for a cluster whose trend is 0 or unknown).
 
     Returns
     -------
@@ -733,6 +872,10 @@ def name_clusters(zscores: pd.DataFrame, *, max_terms: int = 3, min_z: float = 0
             z = row[feature]
             if abs(z) < min_z:
                 break
+            if feature in SIGNED_FEATURES and levels is not None:
+                level = levels[feature].get(cluster, np.nan) if feature in levels else np.nan
+                if not (level > 0 if z > 0 else level < 0):
+                    continue
             word = _words(feature, language)[0 if z > 0 else 1]
             if word and word not in terms:
                 terms.append(word)
@@ -809,7 +952,7 @@ class Surrogate:
 
 
 def surrogate_tree(features: pd.DataFrame, labels: pd.Series, *, names: dict | None = None,
-                   max_depth: int = 3, seed: int = 0) -> Surrogate:
+                   max_depth: int = 3, seed: int = 0, language: str = "en") -> Surrogate:
     """Explain the clusters with a shallow decision tree on the readable features.
 
     Parameters
@@ -822,6 +965,8 @@ def surrogate_tree(features: pd.DataFrame, labels: pd.Series, *, names: dict | N
         cluster -> name for the printed rules.
     max_depth : int, default 3
     seed : int
+    language : {"en", "zh"}
+        Language of the missing-value splits in the rules (see :func:`readable_rules`).
 
     Returns
     -------
@@ -842,7 +987,31 @@ def surrogate_tree(features: pd.DataFrame, labels: pd.Series, *, names: dict | N
     classes = [str(names.get(c, c)) if names else str(c) for c in tree.classes_]
     rules = export_text(tree, feature_names=list(features.columns), class_names=classes,
                         decimals=2)
-    return Surrogate(tree=tree, fidelity=fidelity, rules=rules)
+    return Surrogate(tree=tree, fidelity=fidelity, rules=readable_rules(rules, language))
+
+
+def readable_rules(rules: str, language: str = "en") -> str:
+    """Tree rules with the missing-value splits in words.
+
+    A tree fitted with missing values splits "known against missing" at an infinite
+    threshold; ``x <= inf`` reads "x is known" and ``x > inf`` "x has no value".
+
+    Parameters
+    ----------
+    rules : str
+        ``sklearn.tree.export_text`` output.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    def say(key: str, match) -> str:
+        return match.group(1) + i18n.t(f"customer_segmentation.tree.{key}", language,
+                                       feature=match.group(2))
+
+    rules = re.sub(r"(\|--- )(.+?) <= inf\b", partial(say, "known"), rules)
+    return re.sub(r"(\|--- )(.+?) >\s+inf\b", partial(say, "missing"), rules)
 
 
 def projection_2d(pipeline: Pipeline, features: pd.DataFrame, labels: pd.Series, *,
@@ -1019,14 +1188,18 @@ def segment_behaviour(feats: pd.DataFrame, *, k: int | None = None,
     -------
     BehaviourSegmentation
     """
-    X = behaviour_features(feats)
+    X = informative_features(behaviour_features(feats))
+    if X.shape[1] == 0:
+        raise DataError("no behavioural feature varies between accounts; clusters need "
+                        "orders on more than one day or interactions")
     selection = None
     if k is None:
         selection = select_k(X, k_range, method=method, criterion=criterion,
                              min_share=min_share, sample_size=sample_size, seed=seed)
         k = selection.k
     pipe, labels = fit_clusters(X, k, method=method, seed=seed, n_init=n_init)
-    names = name_clusters(cluster_zscores(pipe, X, labels), language=language)
+    names = name_clusters(cluster_zscores(pipe, X, labels), language=language,
+                          levels=X.groupby(labels.to_numpy()).median())
     stability = (cluster_stability(X, k, method=method, runs=stability_runs, seed=seed,
                                    reference=labels)
                  if stability_runs else pd.DataFrame(columns=["run", "seed", "ari"]))
