@@ -105,6 +105,12 @@ def test_parquet_date_stored_as_integer(tmp_path, tables):
     assert f.column == "order_date" and f.count == 4 and "YYYY-MM-DD" in f.message
 
 
+def test_parquet_amount_stored_as_true_false(tmp_path, tables):
+    tables["orders"]["amount"] = [True, False, True, True]
+    f = one(findings_for(write(tmp_path, tables, "parquet")), "wrong_type")
+    assert f.column == "amount" and f.count == 4
+
+
 def test_ids_that_collide_after_trimming(tmp_path, tables):
     tables["accounts"].loc[2, "account_id"] = "A1 "
     f = one(findings_for(write(tmp_path, tables, "parquet")), "id_whitespace")
@@ -252,6 +258,9 @@ def test_value_map_errors_suggest_the_closest(tmp_path, csv_folder):
         datasets.open_workspace(csv_folder, mapping_file=mapping)
     mapping.write_text("opportunities:\n  file: opportunities.csv\n  colums: {}\n")
     with pytest.raises(DataError, match="unknown key 'colums'; did you mean 'columns'"):
+        datasets.open_workspace(csv_folder, mapping_file=mapping)
+    mapping.write_text("opportunities:\n  columns: [StageName]\n")
+    with pytest.raises(DataError, match="columns of table 'opportunities' must map"):
         datasets.open_workspace(csv_folder, mapping_file=mapping)
     mapping.write_text("opportunities:\n  values:\n    stag: {a: won}\n")
     with pytest.raises(DataError, match="unknown column 'stag'; did you mean 'stage'"):

@@ -162,6 +162,9 @@ def load_mapping(mapping_file: str | os.PathLike | None) -> dict[str, dict]:
                     + f" Keys: {', '.join(MAPPING_KEYS)}")
             file_name, columns = spec.get("file"), spec.get("columns") or {}
             values = spec.get("values") or {}
+            if not isinstance(columns, Mapping):
+                raise DataError(f"mapping file {path.name}: columns of table {tname!r} must map "
+                                "source headers to contract columns (Header: column)")
         else:
             file_name, columns, values = None, spec, {}
         known = CONTRACT[tname].column_names
@@ -179,7 +182,10 @@ def load_mapping(mapping_file: str | os.PathLike | None) -> dict[str, dict]:
                     f"column {canon!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
                     + f" Columns: {', '.join(known)}"
                 )
-        mapping[tname] = {"file": file_name,
+        if file_name is not None and not isinstance(file_name, str | int | float):
+            raise DataError(f"mapping file {path.name}: file of table {tname!r} must be a "
+                            "file or table name")
+        mapping[tname] = {"file": None if file_name is None else str(file_name),
                           "columns": {str(k): str(v) for k, v in columns.items()},
                           "values": _value_maps(values, tname, path.name)}
     return mapping

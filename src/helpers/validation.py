@@ -60,6 +60,8 @@ def _compatible(actual: ibis.DataType, logical: str) -> bool:
     """Whether a source type already satisfies a logical type without text parsing."""
     if logical == "string":
         return True
+    if actual.is_boolean() and logical != "boolean":
+        return False  # true/false is no amount or count
     if logical == "integer":
         return actual.is_integer()
     if logical == "float":
@@ -122,6 +124,9 @@ def _bad_type_conditions(ws: Workspace, tname: str, cols: list[Column]) -> dict:
             if schema[col.name].is_floating() or schema[col.name].is_string():
                 out[f"{col.name}|not_integer"] = number.notnull() & (number != number.floor())
         if _compatible(schema[col.name], col.dtype):
+            continue
+        if schema[col.name].is_boolean():
+            out[col.name] = raw.notnull()
             continue
         text = raw.cast("string").strip()
         out[col.name] = raw.notnull() & (text != "") & raw.try_cast(
