@@ -209,3 +209,48 @@ def test_one_pass_path_summary_on_tiny_data(tiny_ws):
     pd.testing.assert_frame_equal(trans, at.path_transitions(paths))
     first = heur[heur.model == "first_touch"].set_index("label")["conversions"]
     assert first.to_dict() == {"email": 1.0, "meeting": 0.0, "social": 0.0, "website": 1.0}
+
+
+# --------------------------------------------------------------------------- report sentences
+
+
+def _credits(rows, won):
+    frame = pd.DataFrame(rows, columns=["label", "model", "conversions", "value"])
+    frame["share"] = frame["conversions"] / frame.groupby("model")["conversions"].transform("sum")
+    frame.attrs["won"] = won
+    return frame
+
+
+def test_no_touch_never_leads_the_finding():
+    rows = [(at.NO_TOUCH, m, 6.0, 0.0) for m in at.MODELS]
+    rows += [("email", m, 3.0 if m != "markov" else 1.0, 0.0) for m in at.MODELS]
+    rows += [("visit", m, 1.0 if m != "markov" else 3.0, 0.0) for m in at.MODELS]
+    credits = _credits(rows, won=10)
+    side = at.compare_models(credits)
+    assert side.index[0] == at.NO_TOUCH  # the largest share ...
+    text = at.attribution_sentence(credits, side)
+    assert text.startswith("10 won opportunities are attributed. **visit** leads with 30%")  # ... never leads
+    assert "Markov rates it above the heuristics" in text
+    assert list(at.known_labels(side).index) == ["visit", "email"]
+
+
+def test_attribution_sentence_without_won_opportunities_or_disagreement():
+    credits = _credits([("email", m, 0.0, 0.0) for m in at.MODELS], won=0)
+    assert at.attribution_sentence(credits, at.compare_models(credits)) == ""
+    lone = _credits([(at.NO_TOUCH, m, 2.0, 0.0) for m in at.MODELS], won=2)
+    assert at.attribution_sentence(lone, at.compare_models(lone)) == (
+        "2 won opportunities are attributed.")
+    same = _credits([("email", m, 2.0, 0.0) for m in at.MODELS], won=2)
+    text = at.attribution_sentence(same, at.compare_models(same), language="zh")
+    assert "email" in text and "分歧" not in text  # models agree: no disagreement claimed
+
+
+def test_content_attribution_sentence():
+    rows = [(at.NO_TOUCH, m, 2.0, 0.0) for m in at.MODELS]
+    only = _credits(rows, won=2)
+    assert at.content_attribution_sentence(at.compare_models(only)) == (
+        "Won opportunities with no content touch in the window stay with '(no touch)' (100%).")
+    mixed = _credits(rows + [("brand", m, 2.0, 0.0) for m in at.MODELS], won=4)
+    assert at.content_attribution_sentence(at.compare_models(mixed)).startswith(
+        "By content category, **brand** earns the largest Markov share (50%; 50% linear). ")
+    assert at.content_attribution_sentence(at.compare_models(_credits([], won=0))) == ""

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from report_text import UNREADABLE
 from statsmodels.stats.proportion import proportion_confint
 
 from helpers import content as ct
@@ -334,9 +335,9 @@ def test_clear_errors_for_bad_input(world):
     with pytest.raises(ParamError, match="window_hours"):
         ct.best_send_windows(pd.DataFrame(columns=["channel", "weekday", "hour", "touches"]),
                              window_hours=30)
-    # Without opportunities the performance table still comes back, with zero conversions.
+    # Without opportunities the performance table still comes back; conversions are unknown.
     perf = ct.content_performance(_Without(ws, ["opportunities"]), AS_OF, by="content_category")
-    assert (perf.converting_accounts == 0).all()
+    assert perf.converting_accounts.isna().all() and (perf.reached_accounts > 0).all()
 
 
 def test_truth_file_is_what_the_tests_read(world):
@@ -380,7 +381,9 @@ def test_notebook_runs_without_surveys_and_spend(world, tmp_path):
     outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
     assert not any(o.get("output_type") == "error" for o in outputs)
     text = "\n".join("".join(o.get("data", {}).get("text/markdown", "")) for o in outputs)
-    assert "needs surveys" in text and "Skipped: coverage gaps" in text
+    assert "Skipped: the data has no surveys table." in text
+    assert "In part only: the data has no marketing_spend table." in text
+    assert not UNREADABLE.search(text)
     assert "B wins" in text
     scores = pd.read_csv(out_dir / "exports" / "content_scores.csv")
     assert scores["rank"].notna().sum() == (~scores.below_min_sample).sum()
@@ -388,3 +391,146 @@ def test_notebook_runs_without_surveys_and_spend(world, tmp_path):
     assert {"email", "website", "meeting"} <= set(channels.channel)
     cards = json.loads((out_dir / "headlines" / "content_evaluation.json").read_text("utf-8"))
     assert 3 <= len(cards) <= 5
+
+
+# --------------------------------------------------------------------------- thin data
+
+
+def _tiny_ws(tables, tmp_path):
+    from conftest import write_tables
+
+    return open_workspace(write_tables(tables, tmp_path / "d", "parquet"))
+
+
+@pytest.mark.parametrize("value", [None, float("nan"), np.inf, -np.inf, pd.NA, pd.NaT, ""])
+def test_unknown_values_show_as_a_dash(value):
+    for kind in ("count", "money", "percent", "times", "text", "hour"):
+        assert ct.format_value(value, kind) == ct.DASH
+
+
+def test_values_are_formatted_for_people():
+    assert ct.format_value(1234.4, "count") == "1,234"
+    assert ct.format_value(260031.9, "money") == "260,032"
+    assert ct.format_value(0.0499, "percent") == "5.0%"
+    assert ct.format_value(-1.0, "signed_percent") == "-100%"
+    assert ct.format_value(0.0272, "points") == "+2.72"
+    assert ct.format_value(9, "hour") == "09:00"
+    assert ct.format_value(True, "flag") == "yes" and ct.format_value(False, "flag", "zh") == "否"
+    assert ct.format_value("Tue", "weekday", "zh") == "周二"
+    with pytest.raises(ParamError, match="format kind"):
+        ct.format_value(1, "colour")
+
+
+def test_report_tables_are_text_with_dashes_and_no_empty_columns():
+    frame = pd.DataFrame({"channel": ["email", "visit"], "touches": [10, 3],
+                          "spend": [np.nan, np.nan], "cost_per_lead": [12.5, np.inf],
+                          "significant": [True, False]})
+    out = ct.format_table(frame, index="channel", headers={"touches": "Touches"}, drop_empty=True)
+    assert list(out.columns) == ["Touches", "cost_per_lead", "significant"]
+    assert list(out.index) == ["email", "visit"] and out.index.name == "channel"
+    assert out.loc["visit", "cost_per_lead"] == ct.DASH
+    assert out.map(lambda v: isinstance(v, str)).all().all()
+    with pytest.raises(ParamError, match="no column 'roi'"):
+        ct.format_table(frame, columns=["roi"])
+
+
+def test_unknown_cost_and_missing_opportunities_are_not_zero(tables, tmp_path):
+    tables["content"]["production_cost"] = np.nan
+    del tables["opportunities"]
+    ws = _tiny_ws(tables, tmp_path)
+    perf = ct.content_performance(ws, AS_OF, by="content_category", min_sample=1)
+    row = perf.iloc[0]
+    assert row.reached_accounts == 2
+    assert np.isnan(row.cost) and np.isnan(row.roi) and np.isnan(row.cost_per_engaged_account)
+    assert np.isnan(row.converting_accounts) and np.isnan(row.won_revenue)
+    assert np.isnan(row.conversion_rate) and np.isnan(row.conversion_rate_low)
+    assert ct.leaderboard(perf, min_sample=1).empty  # an unknown rate is never ranked
+    assert ct.performance_sentence(perf, perf.rename(columns={"content_category": "content_type"}),
+                                   window_days=30, confidence=0.95, currency="EUR",
+                                   credit="sourced") == ""
+    assert np.isnan(ct.content_roi(perf)) and np.isnan(ct.best_category_rate(perf))
+    assert ct.rounded(ct.content_roi(perf), scale=100) is None
+    comp = ct.channel_comparison(ws, AS_OF, min_sample=1)
+    assert comp.converting_accounts.isna().all() and comp.spend.notna().any()
+    assert ct.rank_channels(comp).empty
+    text = ct.channel_sentence(comp, ct.rank_channels(comp), confidence=0.95, currency="EUR",
+                               min_sample=1)
+    assert "Without opportunities" in text and "nan" not in text
+
+
+def test_performance_sentence_states_roi_only_with_every_cost():
+    cats = pd.DataFrame({
+        "content_category": ["(none)", "brand", "educational"],
+        "conversion_rate": [0.9, 0.05, 0.02], "conversion_rate_low": [0.5, 0.02, 0.01],
+        "conversion_rate_high": [0.99, 0.1, 0.05], "below_min_sample": [False] * 3,
+        "cost": [100.0, 200.0, np.nan], "won_revenue": [0.0, 900.0, 100.0]})
+    types = cats.rename(columns={"content_category": "content_type"})
+    text = ct.performance_sentence(cats, types, window_days=30, confidence=0.95, currency="EUR",
+                                   credit="influenced")
+    assert text.startswith("**brand** content converts best: 5.0%")
+    assert "Among content types, **brand**" in text  # "(none)" never leads
+    assert "ROI is unknown" in text and "EUR 1,000 of won revenue" in text
+    full = ct.performance_sentence(cats.fillna({"cost": 700.0}), types, window_days=30,
+                                   confidence=0.95, currency="EUR", credit="sourced")
+    assert "Content cost EUR 1,000 to produce" in full and "(ROI 0%;" in full
+    assert ct.rounded(ct.content_roi(cats.fillna({"cost": 700.0})), scale=100) == 0
+
+
+def test_credit_falls_back_when_opportunities_name_no_source():
+    assert ct.usable_credit("sourced", has_source=False) == "influenced"
+    assert ct.usable_credit("sourced", has_source=True) == "sourced"
+    assert ct.usable_credit("influenced", has_source=False) == "influenced"
+    with pytest.raises(ParamError):
+        ct.usable_credit("assisted", True)
+
+
+def test_date_only_timestamps_give_weekdays_not_hours(tables, tmp_path):
+    inter = pd.concat([tables["interactions"]] * 3, ignore_index=True)
+    inter["interaction_id"] = [f"I{i}" for i in range(len(inter))]
+    # email on three Tuesdays; website on two Wednesdays and a Tuesday
+    inter["timestamp"] = pd.to_datetime(["2026-06-02", "2026-06-03", "2026-06-09", "2026-06-16",
+                                         "2026-06-23", "2026-06-10"])
+    tables["interactions"] = inter
+    timing = ct.engagement_by_time(_tiny_ws(tables, tmp_path), AS_OF)
+    days = ct.best_send_days(timing, min_sample=3).set_index("channel")
+    assert days.loc["email", "weekday_name"] == "Tue" and days.loc["email", "touches_on_day"] == 3
+    assert days.loc["email", "share"] == 1.0 and days.loc["email", "lift"] == 7.0
+    assert days.loc["website", "weekday_name"] == "Wed"
+    lines = ct.weekday_sentences(days.reset_index())
+    assert lines[0] == "- **email**: Tue holds 100% of 3 touches, 7.0x an even spread over the week."
+    sparse = ct.best_send_days(timing, min_sample=100)
+    assert not sparse.enough_data.any() and sparse.weekday.isna().all()
+    assert ct.weekday_sentences(sparse) == []
+    assert ct.best_send_days(timing.iloc[0:0]).empty
+    import matplotlib
+    matplotlib.use("Agg")
+    ax = ct.plot_weekday_heatmap(timing, ["website", "email"])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["website", "email"]
+
+
+def test_segments_without_a_value_are_left_out(tables, tmp_path):
+    ws = _tiny_ws(tables, tmp_path)
+    none = pd.Series([np.nan, np.nan], index=["A1", "A3"], dtype=object)
+    assert ct.channel_mix(ws, AS_OF, none).empty
+    mixed = pd.Series(["small", np.nan], index=["A1", "A3"])
+    mix = ct.channel_mix(ws, AS_OF, mixed)
+    assert list(mix.index) == ["small"]
+    assert ct.preference_sentence(mix) == ""  # one segment has nothing to differ from
+    assert ct.non_empty({"a": mix, "b": ct.channel_mix(ws, AS_OF, none)}) == {"a": mix}
+
+
+def test_calendar_sentence_never_names_a_missing_category():
+    months = pd.date_range("2026-01-01", periods=3, freq="MS")
+    cal = pd.DataFrame({"(none)": [2, 0, 1]}, index=months)
+    assert ct.calendar_sentence(cal, 3) == "3 assets in the last 3 months, 1.0 a month; 1 months had none."
+    cal["guide"] = [0, 1, 0]
+    assert "**guide** (25%)" in ct.calendar_sentence(cal, 3)
+    assert ct.calendar_sentence(cal.iloc[:, :0], 3) == "No content was published in the last 3 months."
+
+
+def test_best_for_stage_never_picks_a_missing_category():
+    table = pd.DataFrame({"stage": ["new", "new"], "content_category": ["(none)", "brand"],
+                          "touches": [500, 500], "converted_touches": [50, 10],
+                          "rate": [0.1, 0.02], "lift_low": [2.0, 0.5]})
+    best = ct.best_for_stage(table, min_touches=100)
+    assert list(best.content_category) == ["brand"]

@@ -631,3 +631,87 @@ def plot_attribution(credits: pd.DataFrame, *, ax=None, top: int = 10, language:
     ax.legend(title="", fontsize=8, loc="lower right")
     ax.set_title(i18n.t("content_evaluation.chart.attribution", language))
     return ax
+
+
+# --------------------------------------------------------------------------- report sentences
+
+#: labels that stand for "no value": they keep their credit but never lead a sentence
+UNKNOWN_LABELS = (NO_TOUCH, "(unknown)", "(none)")
+
+
+def _t(key: str, language: str, **values) -> str:
+    return i18n.t(f"content_evaluation.{key}", language, **values)
+
+
+def _pct(value) -> str:
+    return f"{value:.0%}" if pd.notna(value) and np.isfinite(value) else "–"
+
+
+def known_labels(side: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :func:`compare_models` for real labels: no ``(no touch)`` or ``(unknown)``."""
+    return side[~side.index.isin(UNKNOWN_LABELS)]
+
+
+def attribution_sentence(credits: pd.DataFrame, side: pd.DataFrame,
+                         language: str = "en") -> str:
+    """The finding of the channel attribution, or "" when no won opportunity is attributed.
+
+    Parameters
+    ----------
+    credits : pandas.DataFrame
+        Output of :func:`attribute`.
+    side : pandas.DataFrame
+        :func:`compare_models` of it.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        How many won opportunities; the label with the largest Markov share; and the label
+        the models disagree on most, with why, when the models disagree at all. Only real
+        labels lead: won opportunities without a touch keep their credit as ``(no touch)``.
+    """
+    won = int(credits.attrs.get("won", 0) or 0)
+    if won <= 0 or side.empty:
+        return ""
+    text = _t("attribution_won", language, won=f"{won:,}")
+    real = known_labels(side)
+    if real.empty:
+        return text
+    top = real.iloc[0]
+    text += _t("attribution_lead", language, channel=top.name, markov=_pct(top.get("markov")),
+               linear=_pct(top.get("linear")))
+    split = real.sort_values("spread", ascending=False, kind="stable").iloc[0]
+    if not split["spread"] > 0:
+        return text
+    text += _t("attribution_split", language, split=split.name,
+               high_model=model_name(split.high_model, language), high=_pct(split[split.high_model]),
+               low_model=model_name(split.low_model, language), low=_pct(split[split.low_model]))
+    if split.high_model == "markov":
+        return text + _t("markov_above", language)
+    if split.low_model == "markov":
+        return text + _t("markov_below", language)
+    return text + _t("position_gap", language)
+
+
+def content_attribution_sentence(side: pd.DataFrame, language: str = "en") -> str:
+    """The finding of the attribution by content group, from :func:`compare_models`.
+
+    Returns
+    -------
+    str
+        The group with the largest Markov share (when a real group has credit) and the
+        share left with ``(no touch)``; "" when nothing was attributed.
+    """
+    if side.empty or not side.drop(columns=["spread", "high_model", "low_model"],
+                                   errors="ignore").to_numpy(float).any():
+        return ""
+    text = ""
+    real = known_labels(side)
+    if len(real) and real.iloc[0].get("markov", 0) > 0:
+        top = real.iloc[0]
+        text += _t("content_attribution_top", language, category=top.name,
+                   markov=_pct(top.get("markov")), linear=_pct(top.get("linear")))
+    share = side.loc[NO_TOUCH, "linear"] if NO_TOUCH in side.index else 0.0
+    return text + _t("content_attribution_no_touch", language, no_touch=NO_TOUCH,
+                     share=_pct(share))

@@ -264,7 +264,7 @@ def _conversions(touches, opps, window_days: int, credit: str, match: str):
 
 
 def _stage_table(stages: pd.Series):
-    s = pd.Series(stages)
+    s = pd.Series(stages).dropna()
     frame = pd.DataFrame({"s_acc": s.index.astype(str), "stage": s.astype(str).to_numpy()})
     return ibis.memtable(frame)
 
@@ -471,6 +471,9 @@ def content_performance(ws, as_of, *, by: str = "content_id", window_days: int =
         conversion_rate(_low/_high), converted_touches, touch_conversion_rate,
         opportunities, pipeline, won_opportunities, won_revenue,
         cost_per_engaged_account, cost_per_opportunity, roi, below_min_sample``.
+        Unknowns are NaN, never 0: ``cost`` (and the measures built on it) when an asset of
+        the group has no ``production_cost``; the conversion and money columns without
+        an ``opportunities`` table.
     """
     _need(ws, "interactions", "content", what="content performance")
     if by not in CONTENT_LEVELS:
@@ -490,8 +493,9 @@ def content_performance(ws, as_of, *, by: str = "content_id", window_days: int =
     c = c.filter(c.publish_date.isnull() | (c.publish_date <= _day(as_of)))
     key = c[by].cast("string").coalesce("(none)")
     cat = c.select(k_id=c.content_id.cast("string"), key=key,
-                   cost=c.production_cost.cast("float64").coalesce(0.0))
-    costs = cat.group_by("key").aggregate(assets=cat.count(), cost=cat.cost.sum())
+                   cost=c.production_cost.cast("float64"))
+    costs = cat.group_by("key").aggregate(assets=cat.count(), cost=cat.cost.sum(),
+                                          costed=cat.cost.count())
     t = acc.join(cat, acc.content_id == cat.k_id)
     # Accounts are counted in two plain aggregations (per key and account, then per key)
     # rather than with distinct counts, which engines evaluate one costly pass each. Per
@@ -519,13 +523,20 @@ def content_performance(ws, as_of, *, by: str = "content_id", window_days: int =
         ).to_pandas()
         base = base.merge(conv, on="key", how="left").merge(money, on="key", how="left")
     out = costs.to_pandas().merge(base, on="key", how="left")
+    # A group's cost is known only when every asset in it has one: a partial sum would
+    # flatter its cost per opportunity and ROI.
+    out["cost"] = pd.to_numeric(out["cost"], errors="coerce").where(
+        out.pop("costed") == out["assets"])
     counts = ["touches", "interactions", "downloads", "registrations", "reached_accounts",
-              "engaged_accounts", "converting_accounts", "converted_touches", "opportunities",
-              "won_opportunities"]
+              "engaged_accounts"]
+    converted = ["converting_accounts", "converted_touches", "opportunities", "won_opportunities"]
     for col in counts:
         out[col] = _column(out, col, 0).astype("int64")
+    for col in converted:
+        # without opportunities a conversion count is unknown, not zero
+        out[col] = _column(out, col, 0).astype("int64") if pairs is not None else np.nan
     for col in ("pipeline", "won_revenue"):
-        out[col] = _column(out, col, 0.0).astype(float)
+        out[col] = _column(out, col, 0.0).astype(float) if pairs is not None else np.nan
     out["views"] = out["touches"]
     _add_rate(out, "interaction_rate", "interactions", "views", confidence)
     _add_rate(out, "conversion_rate", "converting_accounts", "reached_accounts", confidence)
@@ -540,6 +551,10 @@ def content_performance(ws, as_of, *, by: str = "content_id", window_days: int =
                         content_type=c.content_type, content_category=c.content_category,
                         topic=c.topic, publish_date=c.publish_date).to_pandas()
         out = meta.merge(out, on="content_id", how="right")
+        # an asset without a title is shown by its id
+        out["title"] = out["title"].where(out["title"].map(is_known)
+                                          & (out["title"].astype(str).str.strip() != ""),
+                                          out["content_id"])
     out.attrs.update({"window_days": window_days, "credit": credit, "min_sample": min_sample,
                       "confidence": confidence})
     return out.sort_values(by, ignore_index=True)
@@ -565,14 +580,16 @@ def leaderboard(performance: pd.DataFrame, *, min_sample: int | None = None,
     Returns
     -------
     pandas.DataFrame
-        The ranked rows only, with a 1-based ``rank`` column.
+        The ranked rows only, with a 1-based ``rank`` column; rows whose rate is unknown
+        (no opportunities) are not ranked.
     """
     if rate not in performance.columns or f"{rate}_low" not in performance.columns:
         raise ParamError(f"rate {rate!r} has no interval in this table; use conversion_rate "
                          "or interaction_rate")
     min_sample = performance.attrs.get("min_sample", 30) if min_sample is None else min_sample
     min_sample = _check_positive("min_sample", min_sample)
-    ranked = performance[performance["reached_accounts"] >= min_sample].copy()
+    ranked = performance[(performance["reached_accounts"] >= min_sample)
+                         & performance[f"{rate}_low"].notna()].copy()
     ranked = ranked.sort_values([f"{rate}_low", rate], ascending=False, ignore_index=True)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
     return ranked.head(top) if top else ranked
@@ -714,9 +731,11 @@ def best_for_stage(table: pd.DataFrame, *, by: str = "content_category",
     -------
     pandas.DataFrame
         One row per stage: the row of the group with the highest rate, plus
-        ``significant`` (lift interval above 1).
+        ``significant`` (lift interval above 1). Content without a value in ``by``
+        (``(none)``) is never the best.
     """
-    ok = table[(table["touches"] >= min_touches) & (table["converted_touches"] > 0)]
+    ok = table[(table["touches"] >= min_touches) & (table["converted_touches"] > 0)
+               & ~table[by].isin(UNKNOWN_LABELS)]
     if ok.empty:
         return table.head(0).assign(significant=pd.Series(dtype=bool))
     best = ok.loc[ok.groupby("stage", sort=False)["rate"].idxmax()].copy()
@@ -935,7 +954,9 @@ def channel_comparison(ws, as_of, *, targets: Iterable[str] | None = None,
         One row per channel (from touches or spend): ``channel, group, touches,
         accounts_reached, targets_reached, coverage, converting_accounts,
         conversion_rate(_low/_high), spend, leads, cost_per_lead, won, won_value,
-        new_customers, cac, roi, below_min_sample``.
+        new_customers, cac, roi, below_min_sample``. Without ``opportunities`` the
+        conversion, lead and won columns are NaN (unknown); without ``marketing_spend``
+        so are spend and the measures built on it.
     """
     _need(ws, "interactions", what="channel comparison")
     _check_credit(credit)
@@ -982,10 +1003,14 @@ def channel_comparison(ws, as_of, *, targets: Iterable[str] | None = None,
     out = parts[0]
     for p in parts[1:]:
         out = out.merge(p.dropna(subset=["channel"]), on="channel", how="outer")
-    for col in ("touches", "accounts_reached", "targets_reached", "converting_accounts",
-                "leads", "won", "new_customers"):
+    for col in ("touches", "accounts_reached", "targets_reached"):
         out[col] = _column(out, col, 0).astype("int64")
-    out["won_value"] = _column(out, "won_value", 0.0).astype(float)
+    for col in ("converting_accounts", "leads", "won", "new_customers"):
+        # without opportunities these are unknown, not zero
+        out[col] = (_column(out, col, 0).astype("int64") if ws.has("opportunities")
+                    else np.nan)
+    out["won_value"] = (_column(out, "won_value", 0.0).astype(float) if ws.has("opportunities")
+                        else np.nan)
     out["spend"] = (pd.to_numeric(out["spend"], errors="coerce") if "spend" in out.columns
                     else pd.Series(np.nan, index=out.index))
     # Source-only channels (account management, referral, ...) have neither touches nor spend.
@@ -1032,12 +1057,13 @@ def rank_channels(comparison: pd.DataFrame, *, rate: str = "conversion_rate",
     -------
     pandas.DataFrame
         The kept rows with ``rank``, ``prob_best``, ``rank_low``, ``rank_high``, sorted by
-        rank (posterior mean rate).
+        rank (posterior mean rate); empty when no channel has known conversions.
     """
     keep = comparison
     if "below_min_sample" in keep.columns:
         keep = keep[~keep["below_min_sample"].astype(bool)]
-    keep = keep[keep[trials] > 0].reset_index(drop=True)
+    # a channel without a known number of conversions (no opportunities) cannot be ranked
+    keep = keep[(keep[trials] > 0) & keep[successes].notna()].reset_index(drop=True)
     if keep.empty:
         return keep.assign(rank=[], prob_best=[], rank_low=[], rank_high=[])
     x = keep[successes].to_numpy(float)
@@ -1072,10 +1098,14 @@ def channel_mix(ws, as_of, segments: pd.Series, *, lookback_days: int = 365) -> 
     -------
     pandas.DataFrame
         Rows: segments; columns: channels; values: share of the segment's touches (rows
-        add up to 1). ``attrs["touches"]`` holds the touches per segment.
+        add up to 1). ``attrs["touches"]`` holds the touches per segment. Accounts without
+        a segment are left out; without any segment the table is empty.
     """
     _need(ws, "interactions", what="channel preference")
     lookback_days = _check_positive("lookback_days", lookback_days)
+    if pd.Series(segments).dropna().empty:
+        # e.g. size bands without any employee count: no segment to compare
+        return pd.DataFrame(index=pd.Index([], name="segment"))
     t = _touches(ws, as_of, content_only=False, since_days=lookback_days)
     st = _stage_table(segments)
     j = t.join(st, t.t_acc == st.s_acc)
@@ -1177,6 +1207,86 @@ def best_send_windows(timing: pd.DataFrame, *, window_hours: int = 2,
     for col in ("weekday", "hour_start", "hour_end"):
         out[col] = out[col].astype("Int64")
     return out.sort_values("touches", ascending=False, ignore_index=True)
+
+
+def best_send_days(timing: pd.DataFrame, *, min_sample: int = 200) -> pd.DataFrame:
+    """The busiest weekday per channel: the send-time view for timestamps without a time.
+
+    Date-only timestamps all fall at midnight, so an hour window would be invented; the
+    weekday still is a fact of the data.
+
+    Parameters
+    ----------
+    timing : pandas.DataFrame
+        Output of :func:`engagement_by_time` (its hours are ignored).
+    min_sample : int
+        Channels with fewer touches get no day (``enough_data`` False).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel, weekday`` (0 = Monday, missing without enough data), ``weekday_name,
+        touches_on_day, touches, share, lift`` (share over an even spread of 1/7),
+        ``enough_data``, most touches first; empty without touches.
+    """
+    min_sample = _check_positive("min_sample", min_sample)
+    cols = ["channel", "weekday", "weekday_name", "touches_on_day", "touches", "share", "lift",
+            "enough_data"]
+    rows = []
+    for ch, g in timing.groupby("channel", sort=True):
+        days = g.groupby("weekday")["touches"].sum().reindex(range(7), fill_value=0)
+        total = int(days.sum())
+        if not total:
+            continue
+        d = int(days.to_numpy().argmax())
+        enough = total >= min_sample
+        share = float(days.iloc[d]) / total
+        rows.append({"channel": ch, "weekday": d if enough else pd.NA,
+                     "weekday_name": WEEKDAYS[d] if enough else "",
+                     "touches_on_day": int(days.iloc[d]), "touches": total, "share": share,
+                     "lift": share * 7, "enough_data": enough})
+    out = pd.DataFrame(rows, columns=cols)
+    out["weekday"] = out["weekday"].astype("Int64")
+    return out.sort_values(["touches", "channel"], ascending=[False, True], ignore_index=True)
+
+
+def plot_weekday_heatmap(timing: pd.DataFrame, channels: Iterable[str] | None = None, *,
+                         ax=None, language: str = "en"):
+    """Channel x weekday heatmap of each channel's share of touches per weekday, in %.
+
+    Parameters
+    ----------
+    timing : pandas.DataFrame
+        Output of :func:`engagement_by_time`.
+    channels : iterable of str, optional
+        Rows shown, in this order; all channels with touches when omitted.
+    ax : matplotlib.axes.Axes, optional
+    language : {"en", "zh"}
+        Language of the title and weekdays.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    wide = timing.pivot_table(index="channel", columns="weekday", values="touches",
+                              aggfunc="sum").reindex(columns=range(7), fill_value=0)
+    wide = wide[wide.sum(axis=1) > 0]
+    if channels is not None:
+        wide = wide.reindex([c for c in channels if c in wide.index])
+    if wide.empty:
+        raise ParamError("no channel has touches to plot")
+    share = wide.div(wide.sum(axis=1), axis=0) * 100
+    share.columns = [weekday_name(d, language) for d in WEEKDAYS]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.45 * len(share) + 1.2))
+    sns.heatmap(share, annot=True, fmt=".0f", cmap="Blues", cbar=False, ax=ax, linewidths=0.5)
+    ax.set_title(i18n.t("content_evaluation.chart.weekday_share", language))
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    return ax
 
 
 def weekday_name(day: str, language: str = "en") -> str:
@@ -1358,3 +1468,382 @@ def channel_scores(comparison: pd.DataFrame, ranked: pd.DataFrame,
     for col in ("rank", "rank_low", "rank_high"):
         out[col] = out[col].astype("Int64")
     return out.sort_values(["rank", "channel"], na_position="last", ignore_index=True)
+
+
+# --------------------------------------------------------------------------- formatting for people
+
+#: shown for a value that cannot be computed; the section states the reason once
+DASH = "–"
+#: how each column of the report's tables is shown (see :func:`format_value`)
+COLUMN_FORMATS: dict[str, str] = {
+    **dict.fromkeys((
+        "assets", "views", "touches", "reached_accounts", "engaged_accounts", "downloads",
+        "registrations", "converting_accounts", "converted_touches", "opportunities",
+        "won_opportunities", "responses", "accounts", "recent_assets", "accounts_reached",
+        "targets_reached", "leads", "won", "new_customers", "units_a", "conversions_a",
+        "units_b", "conversions_b", "n_required", "days", "touches_in_window",
+        "touches_on_day", "rank", "rank_low", "rank_high"), "count"),
+    **dict.fromkeys((
+        "cost", "pipeline", "won_revenue", "cost_per_engaged_account", "cost_per_opportunity",
+        "spend", "cost_per_lead", "won_value", "cac"), "money"),
+    **dict.fromkeys((
+        "interaction_rate", "conversion_rate", "conversion_rate_low", "conversion_rate_high",
+        "rate", "rate_low", "rate_high", "share_of_responses", "coverage", "share",
+        "touch_conversion_rate", "rate_a", "rate_b"), "percent"),
+    **dict.fromkeys((
+        "first_touch", "last_touch", "linear", "time_decay", "position_based", "markov",
+        "spread"), "percent"),
+    **dict.fromkeys(("prob_b_better", "power", "mde_lift", "prob_best", "main_share"),
+                    "percent0"),
+    **dict.fromkeys(("roi",), "signed_percent"),
+    **dict.fromkeys(("diff", "ci_low", "ci_high"), "points"),
+    **dict.fromkeys(("lift", "lift_low", "lift_high"), "times"),
+    **dict.fromkeys(("p_value", "p_adjusted", "srm_p"), "p"),
+    **dict.fromkeys(("significant", "srm", "gap", "enough_data", "below_min_sample"), "flag"),
+    **dict.fromkeys(("hour_start", "hour_end"), "hour"),
+    **dict.fromkeys(("weekday_name",), "weekday"),
+}
+
+
+def is_known(value) -> bool:
+    """Whether ``value`` is a real value: not None, NA, NaN, NaT or infinite."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return False
+    try:
+        if pd.isna(value):
+            return False
+    except (TypeError, ValueError):
+        return True
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        return bool(np.isfinite(float(value)))
+    return True
+
+
+def format_value(value, kind: str = "number", language: str = "en") -> str:
+    """One value as people read it, or :data:`DASH` when it cannot be computed.
+
+    Parameters
+    ----------
+    value : object
+        A number, flag or text; None, NA, NaN, NaT and infinities give :data:`DASH`.
+    kind : {"count", "money", "percent", "percent0", "signed_percent", "points", "times", \
+"p", "flag", "hour", "weekday", "number", "text"}
+        ``count`` 1,234; ``money`` 12,345 (no decimals, the currency is named once in the
+        text); ``percent`` 4.9%; ``percent0`` 5%; ``signed_percent`` +123%; ``points`` a
+        difference of rates in percentage points (+2.72); ``times`` a ratio (4.07);
+        ``p`` a p-value (0.0123); ``flag`` yes or no; ``hour`` 09:00; ``weekday`` a
+        :data:`WEEKDAYS` name in ``language``; ``number`` 1,234.57; ``text`` as is.
+    language : {"en", "zh"}
+        For flags and weekdays.
+
+    Returns
+    -------
+    str
+    """
+    if not is_known(value) or (isinstance(value, str) and not value.strip()):
+        return DASH
+    if kind in ("text", "weekday"):
+        text = str(value).strip()
+        if not text:
+            return DASH
+        return weekday_name(text, language) if kind == "weekday" else text
+    if kind == "flag":
+        return i18n.t("content_evaluation.yes" if bool(value) else "content_evaluation.no",
+                      language)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    formats = {
+        "count": lambda: f"{round(v):,}",
+        "money": lambda: f"{v:,.0f}",
+        "percent": lambda: f"{v:.1%}",
+        "percent0": lambda: f"{v:.0%}",
+        "signed_percent": lambda: f"{v:+.0%}",
+        "points": lambda: f"{v * 100:+.2f}",
+        "times": lambda: f"{v:.2f}",
+        "p": lambda: f"{v:.3g}",
+        "hour": lambda: f"{int(v):02d}:00",
+        "number": lambda: f"{v:,.2f}",
+    }
+    if kind not in formats:
+        raise ParamError(f"format kind {kind!r} is not known; use one of "
+                         f"{', '.join([*formats, 'text', 'weekday', 'flag'])}")
+    return formats[kind]()
+
+
+def format_table(frame: pd.DataFrame, *, columns: Iterable[str] | None = None,
+                 index: str | None = None, headers: Mapping[str, str] | None = None,
+                 formats: Mapping[str, str] | None = None, drop_empty: bool = False,
+                 language: str = "en") -> pd.DataFrame:
+    """A table of text for a report: every value formatted, unknowns as :data:`DASH`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any of this module's tables.
+    columns : iterable of str, optional
+        Columns shown, in this order; all when omitted.
+    index : str, optional
+        Column shown as the row label (as text); without it the rows carry no label.
+    headers : mapping, optional
+        Column name -> header in the report language.
+    formats : mapping, optional
+        Column name -> kind of :func:`format_value`, over :data:`COLUMN_FORMATS`; other
+        columns are ``number`` when numeric, else ``text``.
+    drop_empty : bool
+        Leave out columns without a single known value (e.g. spend without a spend table).
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Strings only.
+    """
+    kinds = {**COLUMN_FORMATS, **dict(formats or {})}
+    headers = dict(headers or {})
+    cols = [c for c in (list(columns) if columns is not None else frame.columns) if c != index]
+    missing = [c for c in [*cols, *([index] if index else [])] if c not in frame.columns]
+    if missing:
+        raise ParamError(f"the table has no column {missing[0]!r}; columns: "
+                         f"{', '.join(map(str, frame.columns))}")
+    if drop_empty:
+        cols = [c for c in cols if frame[c].map(is_known).any()]
+    out = pd.DataFrame(index=range(len(frame)))
+    for col in cols:
+        series = frame[col]
+        default = "number" if pd.api.types.is_numeric_dtype(series) and not \
+            pd.api.types.is_bool_dtype(series) else "text"
+        kind = kinds.get(col, default)
+        out[headers.get(col, col)] = [format_value(v, kind, language) for v in series]
+    if index is not None:
+        out.index = pd.Index([format_value(v, "text") for v in frame[index]],
+                             name=headers.get(index, index))
+    return out
+
+
+def rounded(value, digits: int = 0, scale: float = 1.0):
+    """``value * scale`` rounded for a headline card, or None when it cannot be computed."""
+    if not is_known(value):
+        return None
+    out = round(float(value) * scale, digits)
+    return int(out) if digits == 0 else out
+
+
+# --------------------------------------------------------------------------- report sentences
+
+#: labels that stand for "no value" and never win a ranking or a sentence
+UNKNOWN_LABELS = ("(none)", "(unknown)", "(no touch)")
+
+
+def _t(key: str, language: str, **values) -> str:
+    return i18n.t(f"content_evaluation.{key}", language, **values)
+
+
+def usable_credit(credit: str, has_source: bool) -> str:
+    """The credit rule the data supports.
+
+    ``sourced`` needs opportunities that name their source (asset or channel); when that
+    column is missing or empty, every sourced count would be zero, so ``influenced`` is
+    used instead (the report says so).
+
+    Parameters
+    ----------
+    credit : {"sourced", "influenced"}
+    has_source : bool
+        Whether the opportunities' source column holds any value.
+
+    Returns
+    -------
+    str
+    """
+    _check_credit(credit)
+    return "influenced" if credit == "sourced" and not has_source else credit
+
+
+def performance_sentence(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
+                         window_days: int, confidence: float, currency: str, credit: str,
+                         language: str = "en") -> str:
+    """The finding of the content performance tables, or "" when no rate is known.
+
+    Parameters
+    ----------
+    by_category, by_type : pandas.DataFrame
+        :func:`content_performance` by ``content_category`` and by ``content_type``.
+    window_days, confidence, credit
+        As used for the tables.
+    currency : str
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        The best category by conversion rate; the content type with the highest credible
+        rate (lower bound, ranked rows only), when one is ranked; cost, won revenue and ROI
+        when every asset's cost is known, else won revenue with ROI stated as unknown.
+        Groups without a value (``(none)``) never lead.
+    """
+    cats = by_category[by_category["conversion_rate"].map(is_known)
+                       & ~by_category["content_category"].isin(UNKNOWN_LABELS)]
+    if cats.empty:
+        return ""
+    best = cats.loc[cats["conversion_rate"].idxmax()]
+    pct = "percent"
+    text = _t("performance_best", language, category=best["content_category"],
+              rate=format_value(best["conversion_rate"], pct), days=window_days,
+              level=f"{confidence:.0%}", low=format_value(best["conversion_rate_low"], pct),
+              high=format_value(best["conversion_rate_high"], pct))
+    types = by_type[~by_type["below_min_sample"].astype(bool)
+                    & by_type["conversion_rate_low"].map(is_known)
+                    & ~by_type["content_type"].isin(UNKNOWN_LABELS)]
+    if len(types):
+        top = types.sort_values(["conversion_rate_low", "content_type"],
+                                ascending=[False, True]).iloc[0]
+        text += _t("performance_type", language, type=top["content_type"],
+                   type_rate=format_value(top["conversion_rate"], pct),
+                   type_low=format_value(top["conversion_rate_low"], pct))
+    won = by_category["won_revenue"]
+    if not won.map(is_known).all():
+        return text
+    credit_text = _t(f"credit_{credit}", language)
+    cost = by_category["cost"]
+    total_cost = float(cost.sum()) if cost.map(is_known).all() else np.nan
+    if is_known(total_cost) and total_cost > 0:
+        roi = (float(won.sum()) - total_cost) / total_cost
+        text += _t("performance_money", language, currency=currency,
+                   cost=format_value(total_cost, "money"), won=format_value(won.sum(), "money"),
+                   roi=f"{roi:.0%}", credit=credit_text)
+    else:
+        text += _t("performance_money_no_cost", language, currency=currency,
+                   won=format_value(won.sum(), "money"), credit=credit_text)
+    return text
+
+
+def content_roi(by_category: pd.DataFrame) -> float:
+    """ROI of all content: won revenue over production cost, NaN when either is unknown."""
+    cost, won = by_category["cost"], by_category["won_revenue"]
+    if not (cost.map(is_known).all() and won.map(is_known).all()) or cost.sum() <= 0:
+        return np.nan
+    return float((won.sum() - cost.sum()) / cost.sum())
+
+
+def best_category_rate(by_category: pd.DataFrame) -> float:
+    """The highest conversion rate of a known content category, NaN when none is known."""
+    cats = by_category[~by_category["content_category"].isin(UNKNOWN_LABELS)]
+    rates = cats["conversion_rate"][cats["conversion_rate"].map(is_known)]
+    return float(rates.max()) if len(rates) else np.nan
+
+
+def channel_sentence(comparison: pd.DataFrame, ranked: pd.DataFrame, *, confidence: float,
+                     currency: str, min_sample: int, language: str = "en") -> str:
+    """The finding of the channel comparison: coverage, the leading channel, paid channels.
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        Output of :func:`channel_comparison`.
+    ranked : pandas.DataFrame
+        Output of :func:`rank_channels` of it.
+    confidence : float
+        Coverage of the rank interval used for ``ranked``.
+    currency : str
+    min_sample : int
+        The minimum reach used, named when no channel is ranked.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        "" when no channel has touches. Conversions are described only when known (the
+        data has opportunities), paid channels only where spend and leads are recorded.
+    """
+    reached = comparison[comparison["touches"] > 0]
+    reached = reached[~reached["channel"].isin(UNKNOWN_LABELS) & reached["channel"].notna()]
+    if reached.empty:
+        return ""
+    text = ""
+    targets = comparison.attrs.get("targets", 0)
+    if targets:
+        widest = reached.sort_values(["coverage", "channel"], ascending=[False, True]).iloc[0]
+        text += _t("coverage", language, channel=widest["channel"],
+                   coverage=format_value(widest["coverage"], "percent0"), targets=f"{targets:,}")
+    lead = ranked[~ranked["channel"].isin(UNKNOWN_LABELS)] if len(ranked) else ranked
+    if len(lead):
+        r = lead.iloc[0]
+        text += _t("lead_channel", language, channel=r["channel"],
+                   rate=format_value(r["conversion_rate"], "percent0"),
+                   prob=format_value(r["prob_best"], "percent0"), low=int(r["rank_low"]),
+                   high=int(r["rank_high"]), level=f"{confidence:.0%}")
+    elif not comparison["converting_accounts"].map(is_known).any():
+        text += _t("no_conversion", language)
+    else:
+        text += _t("no_ranked_channel", language, n=min_sample)
+    paid = comparison[comparison["spend"].map(is_known) & (comparison["spend"] > 0)
+                      & comparison["cost_per_lead"].map(is_known)
+                      & comparison["roi"].map(is_known)]
+    if len(paid):
+        text += _t("paid", language, cheapest=paid.loc[paid["cost_per_lead"].idxmin(), "channel"],
+                   currency=currency, cpl=format_value(paid["cost_per_lead"].min(), "money"),
+                   best=paid.loc[paid["roi"].idxmax(), "channel"],
+                   multiple=f"{paid['roi'].max() + 1:.1f}")
+    return text
+
+
+def preference_sentence(mix: pd.DataFrame, language: str = "en") -> str:
+    """Which segment leans most towards one channel, from :func:`channel_mix`; "" if none.
+
+    Needs at least two segments with touches: with one there is nothing to differ from.
+    """
+    mix = mix.dropna(how="all")
+    mix = mix[~mix.index.isin(UNKNOWN_LABELS)]
+    if len(mix) < 2 or mix.shape[1] == 0:
+        return ""
+    lean = (mix - mix.mean()).stack().idxmax()
+    return _t("preferences", language, stage=lean[0], channel=lean[1],
+              share=format_value(mix.loc[lean], "percent0"),
+              average=format_value(mix[lean[1]].mean(), "percent0"))
+
+
+def timing_sentences(windows: pd.DataFrame, language: str = "en") -> list[str]:
+    """One line per channel with enough data, from :func:`best_send_windows`."""
+    ok = windows[windows["enough_data"].astype(bool)] if len(windows) else windows
+    return [_t("timing", language, channel=r.channel, weekday=weekday_name(r.weekday_name, language),
+               start=f"{int(r.hour_start):02d}", end=f"{int(r.hour_end):02d}",
+               share=format_value(r.share, "percent0"), touches=f"{r.touches:,}",
+               lift=f"{r.lift:.1f}")
+            for r in ok.itertuples()]
+
+
+def weekday_sentences(days: pd.DataFrame, language: str = "en") -> list[str]:
+    """One line per channel with enough data, from :func:`best_send_days`."""
+    ok = days[days["enough_data"].astype(bool)] if len(days) else days
+    return [_t("timing_day", language, channel=r.channel,
+               weekday=weekday_name(r.weekday_name, language),
+               share=format_value(r.share, "percent0"), touches=f"{r.touches:,}",
+               lift=f"{r.lift:.1f}")
+            for r in ok.itertuples()]
+
+
+def calendar_sentence(calendar: pd.DataFrame, months: int, language: str = "en") -> str:
+    """The finding of :func:`publishing_calendar`; says so when nothing was published.
+
+    The most published group is named only among groups with a value (not ``(none)``).
+    """
+    per_month = calendar.sum(axis=1) if len(calendar.columns) else pd.Series(dtype=float)
+    total = int(per_month.sum())
+    if not total:
+        return _t("calendar_none", language, months=months)
+    groups = calendar.drop(columns=[c for c in calendar.columns if c in UNKNOWN_LABELS]).sum()
+    groups = groups[groups > 0]
+    if groups.empty:
+        return _t("calendar_count", language, n=total, months=months,
+                  per_month=f"{per_month.mean():.1f}", empty=int((per_month == 0).sum()))
+    return _t("calendar", language, n=total, months=months, per_month=f"{per_month.mean():.1f}",
+              empty=int((per_month == 0).sum()), category=groups.idxmax(),
+              share=f"{groups.max() / total:.0%}")
+
+
+def non_empty(panels: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The tables of ``panels`` (title -> table) that hold at least one value, for charts."""
+    return {title: table for title, table in panels.items()
+            if table.size and table.notna().to_numpy().any()}
