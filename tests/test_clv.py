@@ -406,3 +406,13 @@ def test_historical_result_is_labelled():
     result = clv.historical_result(_degenerate_summary(), "history too short", horizon_months=6)
     assert result.method == clv.METHOD_HISTORICAL and result.message == "history too short"
     assert result.table.p_alive.isna().all() and result.parameters.empty
+
+
+def test_gamma_gamma_q_near_one_is_not_used_for_spend():
+    gg = clv.GammaGammaModel.from_params(0.14, 1.003, 18000.0)
+    gg.cov_log_ = np.diag([0.01, 0.125 ** 2, 0.1])
+    assert clv.gg_q_lower_bound(gg) < 1  # the interval reaches 1: mean spend undefined
+    gg.cov_log_ = np.diag([0.01, 0.01, 0.1])
+    gg.params_["q"] = 3.7
+    assert clv.gg_q_lower_bound(gg) == pytest.approx(3.7 * np.exp(-0.196))
+    assert np.isnan(clv.gg_q_lower_bound(clv.GammaGammaModel.from_params(1, 2, 3)))

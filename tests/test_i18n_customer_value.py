@@ -23,22 +23,26 @@ def test_every_literal_key_of_the_notebook_has_both_languages():
     for key in literal:
         entry = i18n.LABELS[key]
         assert entry.get("en") and entry.get("zh"), key
-        assert key == "notebook.customer_value" or key.startswith("customer_value."), key
+        assert key == "notebook.customer_value" or key.startswith(("customer_value.", "capabilities.")), key
 
 
 def test_keys_built_from_names_exist():
     prefixes = set(BUILT.findall(notebook_code(NAME)))
-    assert prefixes == {"customer_value.col.", "customer_value.change.", "customer_value.fit_source."}
+    assert prefixes == {"customer_value.col.", "customer_value.change.", "customer_value.fit_source.",
+                        "customer_value.value_name."}
+    for value in ("profit_clv", "clv"):  # key_accounts.value_column
+        assert CJK.search(i18n.t(f"customer_value.value_name.{value}", "zh"))
     columns = ["segment", "accounts", "account_share", "monetary", "monetary_share", "median_recency_days",
                "model", "parameter", "estimate", "std_error", "ci_low", "ci_high", "account_name", "industry",
                "clv", "margin_rate", "cost_rate", "profit_clv", "clv_cac", "group", "value", "share",
                "value_at_risk", "at_risk_share", "value_tier", "value_share", "min_value", "rank", "p_alive",
                "fit_score", "reason", "account_id", "change", "why"]
     for column in columns:
-        assert CJK.search(i18n.t(f"customer_value.col.{column}", "zh")), column
+        value = i18n.t("customer_value.value_name.profit_clv", "zh")  # value columns name their value
+        assert CJK.search(i18n.t(f"customer_value.col.{column}", "zh", value=value)), column
     for change in ("promoted", "kept", "demoted"):
         assert CJK.search(i18n.t(f"customer_value.change.{change}", "zh"))
-    for source in ("firmographic look-alike", "supplied"):  # key_accounts._fit_score_column
+    for source in ("firmographic look-alike", "supplied", "none"):  # key_accounts._fit_score_column
         assert CJK.search(i18n.t("customer_value.fit_source." + source.split()[0], "zh"))
 
 

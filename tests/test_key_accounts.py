@@ -315,8 +315,9 @@ def test_no_eligible_account_gives_an_empty_selection():
 
 
 def test_firmographic_fit_without_firmographics_or_margin():
+    # accounts without orders have a margin of 0, buyers an unknown one
     feats = pd.DataFrame({"industry": [None, None], "size_band": [None, None],
-                          "margin_total": [np.nan, np.nan], "revenue_total": [10.0, 0.0]})
+                          "margin_total": [np.nan, 0.0], "revenue_total": [10.0, 0.0]})
     assert ka.firmographic_fit(feats).isna().all()  # no data: no fit, not 0.5 for all
     feats["industry"] = ["x", "y"]
     fit = ka.firmographic_fit(feats, prior_accounts=0)
@@ -344,3 +345,30 @@ def test_populated_columns_and_signed_share():
     assert ka.populated_columns(frame, ["account_name", "industry", "clv", "p_alive", "x"]) == [
         "account_id", "clv"]
     assert ka.fmt_share(0.05, signed=True) == "+5%" and ka.fmt_share(np.nan, signed=True) == "–"
+
+
+def test_percent_or_none():
+    assert ka.percent_or_none(0.1234) == 12.3
+    assert ka.percent_or_none(np.nan) is None and ka.percent_or_none(None) is None
+
+
+def test_dossiers_label_unnamed_accounts_by_id(ws, table):
+    sel = ka.select_key_accounts(table, {"capacity": 5})
+    unnamed = table.assign(account_name=None)
+    prof, _ = ka.dossiers(ws, sel, unnamed, AS_OF)
+    assert prof.label.tolist() == [f"{r}. {a}" for r, a in zip(sel["rank"], sel.account_id, strict=True)]
+
+
+def test_dossiers_without_opportunities_say_nothing_about_pipeline(world, table, tmp_path):
+    import shutil
+
+    data = tmp_path / "no_opps"
+    shutil.copytree(world, data)
+    (data / "opportunities.parquet").unlink()
+    sel = ka.select_key_accounts(table, {"capacity": 5})
+    with open_workspace(data) as w:
+        prof, _ = ka.dossiers(w, sel, table, AS_OF)
+    assert prof.opp_open.isna().all()
+    text = ka.dossier_markdown(prof.iloc[0].to_dict())
+    assert "**Pipeline:** –." in text
+    assert not any("pipeline" in a.lower() for acts in prof.actions for a in acts)

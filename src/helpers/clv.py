@@ -929,6 +929,23 @@ def historical_clv(summary: pd.DataFrame, *, horizon_months: int, monthly_discou
     })
 
 
+def gg_q_lower_bound(model: GammaGammaModel) -> float:
+    """Lower end of the 95% interval of the Gamma-Gamma ``q`` (log scale, as reported).
+
+    The model's mean spend ``p gamma / (q - 1)`` exists only for ``q > 1``; when the
+    interval reaches down to 1 the data cannot tell a finite mean from an infinite one,
+    and :func:`fit_clv` uses each account's own mean order value instead.
+
+    Returns
+    -------
+    float
+        NaN when the standard error is unknown.
+    """
+    q = float(model.params_["q"])
+    var = float(np.asarray(model.cov_log_, dtype="float64")[1, 1])
+    return q * float(np.exp(-1.96 * np.sqrt(var))) if np.isfinite(var) and var >= 0 else float("nan")
+
+
 def historical_result(summary: pd.DataFrame, reason: str = "", *, time_unit: str = "week",
                       horizon_months: int = 36, monthly_discount_rate: float = 0.01) -> ClvResult:
     """The labelled historical-average CLV (:func:`historical_clv`) as a :class:`ClvResult`.
@@ -1015,6 +1032,10 @@ def fit_clv(summary: pd.DataFrame, *, time_unit: str = "week", horizon_months: i
             raise _insufficient("gg_converge")
         if fit_problem(gg):
             raise _insufficient("gg_degenerate")
+        q_low = gg_q_lower_bound(gg)
+        if q_low <= 1:
+            # the mean spend p*gamma/(q-1) explodes as q nears 1: no usable spend forecast
+            raise _insufficient("gg_q_ci", q=f"{gg.params_['q']:.3f}", low=f"{q_low:.2f}")
         spend = gg.expected_spend(x, m)
         if not np.isfinite(spend).all():
             raise _insufficient("gg_degenerate")
@@ -1355,7 +1376,7 @@ __all__ = [
     "METHOD_HISTORICAL", "METHOD_MODEL", "METHOD_OBSERVED_SPEND", "TIME_UNITS", "BetaGeoModel", "ClvResult",
     "GammaGammaModel", "HoldoutCheck", "InsufficientDataError", "bgnbd_loglik",
     "calibration_end_for", "check_time_unit", "discount_weights", "discounted_clv", "fit_clv",
-    "fit_problem", "historical_result",
+    "fit_problem", "gg_q_lower_bound", "historical_result",
     "gamma_gamma_loglik", "historical_clv", "holdout_check", "method_label", "monthly_expected_purchases",
     "numerical_hessian", "plot_holdout", "plot_p_alive", "profit_clv", "purchase_summary", "simulate_bgnbd",
     "simulate_gamma_gamma",

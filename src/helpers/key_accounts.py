@@ -89,6 +89,11 @@ def fmt_number(v: Any, digits: int = 0) -> str:
     return f"{float(v):,.{digits}f}" if _finite(v) else DASH
 
 
+def percent_or_none(v: Any, digits: int = 1) -> float | None:
+    """``100 * v`` rounded to ``digits``, or ``None`` (a headline card shows "–")."""
+    return round(100 * float(v), digits) if _finite(v) else None
+
+
 def populated_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
     """The ``columns`` of ``frame`` that exist and hold at least one value, in order.
 
@@ -278,7 +283,8 @@ def firmographic_fit(features: pd.DataFrame, *, value_col: str = "margin_total",
     if missing:
         raise ParamError(f"firmographic_fit: the features lack {', '.join(missing)}")
     raw = features[value_col].astype("float64")
-    if raw.notna().sum() == 0 and "revenue_total" in features:
+    buying = features["revenue_total"].fillna(0) != 0 if "revenue_total" in features else raw.notna()
+    if not raw[buying].notna().any() and "revenue_total" in features:
         raw = features["revenue_total"].astype("float64")  # margin unknown: use revenue
     value = raw.fillna(0.0).clip(lower=0)
     overall = float(value.mean()) if len(value) else 0.0
@@ -920,9 +926,16 @@ def dossiers(ws: Any, selection: pd.DataFrame, table: pd.DataFrame, as_of: Any, 
     fb = latest_feedback(ws, ids, as_of).drop(columns=["nps"], errors="ignore")
     prof = t.merge(fb, on="account_id", how="left")
     prof["nps"] = prof["nps_latest"] if "nps_latest" in prof else np.nan
+    if not ws.has("opportunities"):
+        # the features count no opportunities as 0; without the table the pipeline is unknown
+        prof["opp_open"] = np.nan
+        prof["pipeline_open_amount"] = np.nan
     prof.insert(0, "rank", selection["rank"].to_numpy())
-    names = prof["account_name"] if "account_name" in prof else prof["account_id"]
-    prof["label"] = prof["rank"].astype(str) + ". " + names.astype(str)
+    ids_str = prof["account_id"].astype(str)
+    names = prof["account_name"] if "account_name" in prof else ids_str
+    # an account without a name is labelled by its id
+    names = names.astype("string").str.strip().replace("", pd.NA).fillna(ids_str).astype(str)
+    prof["label"] = prof["rank"].astype(str) + ". " + names
     prof["actions"] = [next_actions(row, currency, language=language)
                        for row in prof.to_dict("records")]
     trend = monthly_revenue(ws, ids, as_of, months=months)
