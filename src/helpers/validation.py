@@ -539,8 +539,7 @@ def validate(ws: Workspace, as_of=None) -> list[Finding]:
                 continue
             state = "absent" if absent else "entirely empty"
             findings.append(Finding(
-                "warning", tname, col.name, "missing_column" if absent else "empty_column",
-                0 if absent else rows,
+                "warning", tname, col.name, "missing_column" if absent else "empty_column", rows,
                 f"{where}: column {tname}.{col.name} is {state}; "
                 f"{_without(tname, col.name, populated)}"))
         columns = [col for col in spec.columns if populated.get(col.name)]
