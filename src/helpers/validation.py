@@ -216,9 +216,11 @@ def _row_conditions(t, col: Column, as_of: _dt.date | None, today: _dt.date,
         out["range"] = c.notnull() & cond
     if col.not_after_as_of:
         day = c.date() if t.schema()[col.name].is_timestamp() else c
-        out["future_date"] = day > today
-        if as_of is not None and as_of < today:
-            out["after_as_of"] = (day > as_of) & (day <= today)
+        # an as_of later than today (a planned run) moves the limit with it
+        limit = max(today, as_of) if as_of is not None else today
+        out["future_date"] = day > limit
+        if as_of is not None and as_of < limit:
+            out["after_as_of"] = (day > as_of) & (day <= limit)
     if col.money and medians.get(col.name):
         out["outlier"] = c.abs() > OUTLIER_FACTOR * medians[col.name]
     if col.list_separator:
@@ -345,7 +347,8 @@ def _check_column_rules(ws: Workspace, tname: str, cols: list[Column], where: st
         n = count("future_date")
         if n:
             out.append(Finding("error", tname, col.name, "future_date", n,
-                               f"{where}: {n:,} row(s) have {col.name} after today ({today}); "
+                               f"{where}: {n:,} row(s) have {col.name} after today "
+                               f"({max(today, as_of or today)}); "
                                "correct the dates (a mistyped year?)",
                                _examples(bad("future_date")[col.name].cast("string"))))
         n = count("after_as_of")
