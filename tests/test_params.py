@@ -125,7 +125,7 @@ def test_unknown_command_line_override(project):
         ("share: [1, 2]", r"parameter 'share' must be a number \(float\), got a list"),
         ("label: 12", r"parameter 'label' must be text \(str\), got an integer 12; quote it"),
         ("label:", r"parameter 'label' is empty"),
-        ('as_of: "31/01/2026"', r"as_of must be a date written YYYY-MM-DD, got '31/01/2026'"),
+        ('as_of: "31/01/2026"', r"as_of must be a real date written YYYY-MM-DD, e.g. 2026-06-30; got .31/01/2026."),
     ],
 )
 def test_wrong_type_is_a_clear_error(project, line, expected):

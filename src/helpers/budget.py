@@ -1476,19 +1476,22 @@ def export_budget_plan(views: Mapping[str, pd.DataFrame], out_dir: str | os.Path
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     csv_path, xlsx_path = folder / f"{stem}.csv", folder / f"{stem}.xlsx"
-    views[main].to_csv(csv_path, index=False, encoding="utf-8")
+    # one writer for every export: stated float precision, no timestamps, same bytes each run
+    from helpers.reporting import write_export, write_xlsx
+
+    write_export(views[main], csv_path)
     used: set[str] = set()
-    with pd.ExcelWriter(xlsx_path, engine="openpyxl") as writer:
-        for name, df in views.items():
-            sheet = "".join(ch for ch in str(name) if ch not in "[]:*?/\\")[:31] or "sheet"
-            while sheet in used:
-                sheet = sheet[:28] + f"_{len(used)}"
-            used.add(sheet)
-            frame = df.copy()
-            for col in frame.columns:
-                if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
-                    frame[col] = frame[col].dt.tz_localize(None)
-            frame.replace([np.inf, -np.inf], np.nan).to_excel(writer, sheet_name=sheet,
-                                                              index=False)
+    sheets: dict[str, pd.DataFrame] = {}
+    for name, df in views.items():
+        sheet = "".join(ch for ch in str(name) if ch not in "[]:*?/\\")[:31] or "sheet"
+        while sheet in used:
+            sheet = sheet[:28] + f"_{len(used)}"
+        used.add(sheet)
+        frame = df.copy()
+        for col in frame.columns:
+            if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
+                frame[col] = frame[col].dt.tz_localize(None)
+        sheets[sheet] = frame.replace([np.inf, -np.inf], np.nan)
+    write_xlsx(sheets, xlsx_path)
     return {"csv": csv_path, "xlsx": xlsx_path}
 

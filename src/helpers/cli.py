@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from helpers.data_profiles import PROFILES
@@ -28,18 +29,30 @@ def _cmd_sample_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _as_of(args: argparse.Namespace, settings: dict) -> str:
+    """``--as-of`` or the settings' ``as_of``, checked to be a real date (ISO text)."""
+    from helpers.params import WORKBOOK_FILE, parse_as_of
+
+    if args.as_of:
+        return parse_as_of(args.as_of, "--as-of").isoformat()
+    return parse_as_of(settings["as_of"], WORKBOOK_FILE).isoformat()
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from helpers import datasets, validation
+    from helpers.loading import check_driver
     from helpers.params import load_workbook_settings
 
     settings = load_workbook_settings()
+    as_of = _as_of(args, settings)
     source = args.data or settings["data_source"]
+    check_driver(str(source))
     ws = datasets.open_workspace(
         source,
         mapping_file=args.mapping or settings.get("mapping_file") or None,
         password_env=settings.get("password_env"),
     )
-    findings = validation.validate(ws, as_of=args.as_of or settings["as_of"])
+    findings = validation.validate(ws, as_of=as_of)
     print(validation.format_findings(findings))
     return 1 if validation.has_errors(findings) else 0
 
@@ -49,11 +62,12 @@ def _cmd_load(args: argparse.Namespace) -> int:
     from helpers.params import load_workbook_settings
 
     settings = load_workbook_settings()
+    as_of = _as_of(args, settings)
     counts = loading.load_folder(
         args.source, args.target,
         mapping_file=args.mapping or settings.get("mapping_file") or None,
         password_env=args.password_env or settings.get("password_env"),
-        as_of=args.as_of or settings["as_of"], replace=args.replace,
+        as_of=as_of, replace=args.replace,
     )
     for name, rows in counts.items():
         print(f"  {name:<16} {rows:>12,} rows")
@@ -63,7 +77,10 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from helpers import reporting
+    from helpers.params import parse_as_of
 
+    if args.as_of:
+        args.as_of = parse_as_of(args.as_of, "--as-of").isoformat()
     return reporting.run_workbook(
         names=args.names or None, data=args.data, as_of=args.as_of, jobs=args.jobs,
         reports_dir=args.reports_dir,
@@ -138,14 +155,53 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def describe_error(exc: BaseException) -> tuple[str, int]:
+    """The message and exit code for an exception that ends a command.
+
+    Expected problems (bad data, parameters, files, folders) give their own message and
+    exit code 2; anything else is a bug: one line and a request to report it, exit code 1.
+
+    Parameters
+    ----------
+    exc : BaseException
+
+    Returns
+    -------
+    (str, int)
+    """
+    if isinstance(exc, WorkbookError):
+        return f"error: {exc}", 2
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return f"error: {where}{reason}", 2
+    if isinstance(exc, (ValueError, TypeError)) and not isinstance(exc, UnicodeError):
+        first = next((ln for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+        return (f"error: {first} (an unexpected {type(exc).__name__}; set WORKBOOK_DEBUG=1 "
+                "for the traceback and report it if the input looks right)"), 2
+    first = next((ln for ln in str(exc).splitlines() if ln.strip()), "")
+    return (f"internal error: {type(exc).__name__}{': ' + first if first else ''}. This is a "
+            "bug; run again with WORKBOOK_DEBUG=1 for the traceback and report it"), 1
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the process exit code."""
+    """Entry point; returns the process exit code.
+
+    0 success, 1 a notebook failed (or an unexpected error), 2 a problem with the data,
+    the parameters or the folders, refused before anything ran.
+    """
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except WorkbookError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("WORKBOOK_DEBUG"):
+            raise
+        message, code = describe_error(exc)
+        print(message, file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -85,6 +85,8 @@ LABELS: dict[str, dict[str, str]] = {
                            "zh": "自上次运行以来，{label}下降至 {value}（{delta}）。"},
     "summary.failed": {"en": "The {title} report failed in this run; the last good version is shown.",
                        "zh": "本次运行中“{title}”报告失败；显示的是最近一次成功的版本。"},
+    "summary.failed_no_good": {"en": "The {title} report failed in this run, and there is no earlier good report.",
+                               "zh": "本次运行中“{title}”报告失败，且没有更早的成功报告。"},
     # ------------------------------------------------------------------ notebook titles
     "notebook.kpi_monitoring": {"en": "KPI monitoring", "zh": "关键指标监控"},
     "notebook.data_overview": {"en": "Data overview", "zh": "数据概览"},

@@ -87,6 +87,7 @@ def connect_target(target: str, password_env: str | None = None):
 
     kind = target_kind(target)
     text = str(target)
+    check_driver(text, reading=False)
     if kind == "spark":
         warehouse = spark_warehouse(text)[0]
         warehouse.mkdir(parents=True, exist_ok=True)
@@ -108,6 +109,57 @@ def connect_target(target: str, password_env: str | None = None):
         raise DataError(f"cannot connect to {redact_url(text)}: {redact_url(_first(exc))}. "
                         f"Check the URL and that ${password_env or 'WORKBOOK_DB_PASSWORD'} "
                         "holds the password") from None
+
+
+#: URL scheme -> (Python module the engine needs, extra of this package that installs it).
+DRIVERS = {
+    "postgresql": ("psycopg", "postgres"),
+    "postgres": ("psycopg", "postgres"),
+    "pyspark": ("pyspark", "spark"),
+}
+
+
+def install_command(extra: str) -> str:
+    """The exact command that installs an optional extra: ``pip install -e '.[postgres]'``."""
+    return f"pip install -e '.[{extra}]'"
+
+
+def check_driver(source: str, *, reading: bool = True) -> None:
+    """Refuse a database source whose client library is not installed.
+
+    Parameters
+    ----------
+    source : str
+        A data source or load target; paths and schemes without a known driver pass.
+    reading : bool
+        ``False`` for a load target: a ``pyspark://`` warehouse is written without Spark.
+
+    Raises
+    ------
+    DataError
+        Naming the missing module and the exact install command for the extra.
+    """
+    import importlib.util
+
+    text = str(source)
+    if not is_url(text):
+        return
+    scheme = text.split("://", 1)[0].lower().split("+", 1)[0]
+    if scheme == "pyspark" and not reading:
+        return
+    need = DRIVERS.get(scheme)
+    if need is None:
+        return
+    module, extra = need
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise DataError(
+            f"{redact_url(text)}: the {module} client is not installed in this environment; "
+            f"install it with: {install_command(extra)}"
+        )
 
 
 def urlsplit_password(url: str) -> bool:
@@ -277,6 +329,7 @@ def load_folder(source: str | os.PathLike, target: str, *, mapping_file=None,
     if is_url(str(source)):
         raise DataError("--from takes a folder of table files (or a .duckdb file), not a URL")
     kind = target_kind(target)
+    check_driver(str(target), reading=False)
     if kind == "duckdb" and not is_url(str(target)):
         if resolve(source) == resolve(target):
             raise DataError("--from and --to are the same file")

@@ -78,6 +78,12 @@ SAFE_ATTRIBUTES = {
     "img": ["src", "alt"],
 }
 MIN_SECRET_LENGTH = 4
+#: How a value that cannot be computed is shown.
+MISSING = "–"
+#: Characters of a failure message kept in run.json, run.log and the portal.
+MESSAGE_LIMIT = 4000
+#: errno values that mean the reports folder cannot take the run.
+FOLDER_ERRNOS = {"EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT"}
 
 
 class RunLockedError(WorkbookError):
@@ -88,14 +94,40 @@ class RunLockedError(WorkbookError):
 
 
 def _plain(value: Any) -> Any:
-    """numpy/pandas scalars -> Python scalars, so KPI files are plain JSON."""
+    """numpy/pandas scalars -> Python scalars, so KPI files are plain JSON.
+
+    Missing and non-finite numbers (``None``, NaN, NaT, pandas NA, inf) become ``None``:
+    the portal shows them as "–", never as "nan".
+    """
+    if value is None:
+        return None
     item = getattr(value, "item", None)
     if callable(item) and not isinstance(value, (str, bytes)):
         try:
-            return item()
+            value = item()
         except (TypeError, ValueError):
-            return str(value)
+            return None if _is_missing(value) else str(value)
+    if _is_missing(value):
+        return None
     return value
+
+
+def _is_missing(value: Any) -> bool:
+    """``None``, NaN, NaT, pandas NA or an infinite number."""
+    import math
+
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, (str, bytes, bool, int)):
+        return False
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value)) if pd.api.types.is_scalar(value) else False
+    except (ImportError, TypeError, ValueError):
+        return False
 
 
 def record_headlines(name: str, kpis: dict, output_dir: str | os.PathLike) -> Path:
@@ -127,7 +159,7 @@ def record_headlines(name: str, kpis: dict, output_dir: str | os.PathLike) -> Pa
         if not isinstance(card, dict):
             card = {"value": card}
         extra = set(card) - {"value", "unit", "delta", "better"}
-        if "value" not in card or extra or card.get("better", "up") not in ("up", "down"):
+        if "value" not in card or extra or (card.get("better") or "up") not in ("up", "down"):
             raise WorkbookError(
                 f"record_headlines({name!r}): card {label!r} needs 'value' and may have 'unit', "
                 f"'delta' and 'better' (up or down); got {card!r}"
@@ -188,6 +220,129 @@ def exports_dir(output_dir: str | os.PathLike) -> Path:
     folder = resolve(output_dir) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+#: Exports keep this many significant digits, and at most :data:`EXPORT_DECIMALS` decimals,
+#: so float noise from summation order never changes a byte of a CSV or XLSX file.
+EXPORT_SIGNIFICANT = 12
+EXPORT_DECIMALS = 6
+#: Fixed timestamp written into XLSX files (zip entries and document properties).
+XLSX_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+
+
+def round_floats(frame, *, significant: int = EXPORT_SIGNIFICANT,
+                 decimals: int = EXPORT_DECIMALS):
+    """Round every float column to stated precision; other columns are unchanged.
+
+    Each value keeps ``significant`` significant digits but no more than ``decimals``
+    decimals, so ``0.1 + 0.2`` and ``0.3`` give the same export. Infinite values become
+    missing (an empty CSV cell).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    significant, decimals : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy.
+    """
+    import numpy as np
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if not pd.api.types.is_float_dtype(series.dtype):
+            continue
+        values = series.to_numpy(dtype="float64", na_value=np.nan, copy=True)
+        values[~np.isfinite(values)] = np.nan
+        with np.errstate(divide="ignore", invalid="ignore"):
+            magnitude = np.floor(np.log10(np.abs(values)))
+        magnitude = np.where(np.isfinite(magnitude), magnitude, 0)
+        digits = np.minimum(significant - 1 - magnitude, decimals).astype("int64")
+        for d in np.unique(digits):
+            mask = digits == d
+            values[mask] = np.round(values[mask], int(d))
+        out[col] = pd.Series(values, index=series.index, name=col)
+    return out
+
+
+def write_export(frame, path: str | os.PathLike, *, index: bool = False) -> Path:
+    """Write a CSV export that is byte-identical for the same data and parameters.
+
+    Floats are rounded by :func:`round_floats` (12 significant digits, at most 6
+    decimals) and written with ``%.12g``; UTF-8, ``\\n`` line ends, no index by default.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    path : path-like
+        The ``.csv`` file, normally in :func:`exports_dir`.
+    index : bool
+        Write the index as the first column.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    path = Path(path)
+    round_floats(frame).to_csv(path, index=index, encoding="utf-8", lineterminator="\n",
+                               float_format=f"%.{EXPORT_SIGNIFICANT}g")
+    return path
+
+
+def _fixed_zip(path: Path) -> None:
+    """Rewrite a zip (XLSX) with fixed entry timestamps and document dates."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
+    fixed = XLSX_TIMESTAMP
+    stamp = "{:04d}-{:02d}-{:02d}T00:00:00Z".format(*fixed[:3])
+    tmp = path.with_name(f".{path.name}.tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                text = data.decode("utf-8")
+                for tag in ("created", "modified"):
+                    text = re.sub(rf"(<dcterms:{tag}\b[^>]*>)[^<]*(</dcterms:{tag}>)",
+                                  rf"\g<1>{stamp}\g<2>", text)
+                data = text.encode("utf-8")
+            info = zipfile.ZipInfo(name, date_time=fixed)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            dst.writestr(info, data)
+    os.replace(tmp, path)
+
+
+def write_xlsx(sheets: dict, path: str | os.PathLike) -> Path:
+    """Write an XLSX export that is byte-identical for the same data and parameters.
+
+    Floats are rounded like :func:`write_export`; the file carries no creation or
+    modification time (document properties and zip entries use a fixed date).
+
+    Parameters
+    ----------
+    sheets : mapping of str to pandas.DataFrame
+        Sheet name -> table, written in the given order without the index. Names must
+        already be valid Excel sheet names.
+    path : path-like
+        The ``.xlsx`` file.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import pandas as pd
+
+    path = Path(path)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            round_floats(frame).to_excel(writer, sheet_name=name, index=False)
+    _fixed_zip(path)
+    return path
 
 
 # --------------------------------------------------------------------------- locking and run ids
@@ -514,6 +669,29 @@ def _first_line(text: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def full_message(text: Any, limit: int = MESSAGE_LIMIT) -> str:
+    """An error message in full: every non-empty line, so a list after a colon is kept.
+
+    ``ValidationError: the data has 3 error(s):`` is followed by the errors themselves; a
+    first-line summary would stop at the colon. Only very long messages are shortened.
+
+    Parameters
+    ----------
+    text : object
+        The exception or its message.
+    limit : int
+        Characters kept at most.
+
+    Returns
+    -------
+    str
+        Lines joined by newlines.
+    """
+    lines = [ln.rstrip() for ln in str(text).splitlines() if ln.strip()]
+    message = "\n".join(lines)
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
 def execute_notebook(source: Path, output: Path, parameters: dict, *, kernel: str,
                      cwd: Path, cell_timeout: int) -> tuple[str, float, str | None]:
     """Execute one notebook with papermill.
@@ -551,10 +729,10 @@ def execute_notebook(source: Path, output: Path, parameters: dict, *, kernel: st
             resources={"metadata": {"path": str(cwd)}},
         )
     except PapermillExecutionError as exc:
-        summary = f"{exc.ename}: {_first_line(exc.evalue)} (cell In [{exc.exec_count}])"
+        summary = f"{exc.ename}: {full_message(exc.evalue)} (cell In [{exc.exec_count}])"
         return "failed", time.monotonic() - start, summary
     except Exception as exc:  # kernel death, timeouts, unreadable notebooks: isolate the notebook
-        return "failed", time.monotonic() - start, f"{type(exc).__name__}: {_first_line(exc)}"
+        return "failed", time.monotonic() - start, f"{type(exc).__name__}: {full_message(exc)}"
     return "ok", time.monotonic() - start, None
 
 
@@ -844,7 +1022,12 @@ def prune_runs(reports_dir: str | os.PathLike, keep: int) -> list[str]:
 
 
 def format_number(value: Any) -> str:
-    """Thousands separators, one decimal below 100 and none above; text unchanged."""
+    """Thousands separators, one decimal below 100 and none above; text unchanged.
+
+    A missing or non-finite value (``None``, NaN, inf) is shown as "–".
+    """
+    if _is_missing(value):
+        return MISSING
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, int):
@@ -875,8 +1058,9 @@ def card_deltas(headlines: dict, previous: dict | None) -> dict:
         card = dict(card)
         old = (previous or {}).get(label) or {}
         now, before = card.get("value"), old.get("value")
-        if card.get("delta") is None and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in (now, before)):
+        if _is_missing(card.get("delta")) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and not _is_missing(v)
+                for v in (now, before)):
             delta = now - before
             card["delta"] = round(delta, 6) if isinstance(delta, float) else delta
         out[label] = card
@@ -888,7 +1072,9 @@ def _cards(headlines: dict) -> list[dict]:
     for label, card in headlines.items():
         delta = card.get("delta")
         direction = ""
-        if isinstance(delta, (int, float)) and not isinstance(delta, bool):
+        if _is_missing(delta):
+            delta = None
+        elif isinstance(delta, (int, float)) and not isinstance(delta, bool):
             if delta:
                 # coloured by whether the move is good news, not by its sign
                 good = (delta > 0) == (card.get("better", "up") != "down")
@@ -979,8 +1165,10 @@ def portal_summary(runs: list[dict], lang: str = "en") -> dict:
         baseline = t("portal.deltas_first", lang) if figures.notebook else ""
     # change findings read the same deltas the cards show, filled in where a notebook gave none
     latest = dict(runs[0])
+    good = last_good_runs(runs)
     latest["notebooks"] = {
-        name: nb if nb.get("status") != "ok" else {**nb, "headlines": card_deltas(
+        name: {**nb, "has_last_good": name in good} if nb.get("status") != "ok"
+        else {**nb, "headlines": card_deltas(
             nb.get("headlines") or {},
             (_previous_good(name, latest["run_id"], runs) or {}).get("headlines"))}
         for name, nb in runs[0].get("notebooks", {}).items()}
@@ -1156,9 +1344,12 @@ class RunLog:
     def __call__(self, message: str, *, error: bool = False) -> None:
         print(message, file=sys.stderr if error else sys.stdout, flush=True)
         stamp = _now()
-        with self.path.open("a", encoding="utf-8") as fh:
-            for line in str(message).splitlines() or [""]:
-                fh.write(f"{stamp} {'ERROR' if error else 'INFO '} {line}\n")
+        try:
+            with self.path.open("a", encoding="utf-8") as fh:
+                for line in str(message).splitlines() or [""]:
+                    fh.write(f"{stamp} {'ERROR' if error else 'INFO '} {line}\n")
+        except OSError:
+            pass  # a full disk is reported once, when the run record cannot be written
 
 
 def _finish_notebook(job: NotebookRun, staging: Path, secrets: set[str], info: dict,
@@ -1194,6 +1385,131 @@ def _finish_notebook(job: NotebookRun, staging: Path, secrets: set[str], info: d
                  "notebook": executed.name}
     job.headlines = _read_headlines(staging, job.name)
     job.findings = _read_findings(staging, job.name)
+
+
+def folder_error(folder: str, exc: OSError) -> str:
+    """One line saying why the reports folder cannot be written and how to fix it.
+
+    Parameters
+    ----------
+    folder : str
+        The folder as shown to the user.
+    exc : OSError
+
+    Returns
+    -------
+    str
+    """
+    import errno
+
+    reason = exc.strerror or type(exc).__name__
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return (f"the reports folder {folder} is on a full disk ({reason}); free some space "
+                "or pass --reports-dir with a folder on another disk. Earlier reports are "
+                "unchanged")
+    if exc.errno == errno.EROFS:
+        return (f"the reports folder {folder} is on a read-only file system; pass "
+                "--reports-dir with a writable folder. Earlier reports are unchanged")
+    return (f"cannot write to the reports folder {folder} ({reason}); make it writable for "
+            "this user (chmod u+w) or pass --reports-dir with another folder. Earlier "
+            "reports are unchanged")
+
+
+def check_reports_folder(reports: Path, shown: str) -> None:
+    """Create the reports folder if needed and prove that a file can be written in it.
+
+    Parameters
+    ----------
+    reports : pathlib.Path
+    shown : str
+        How the folder is named in the message.
+
+    Raises
+    ------
+    WorkbookError
+        One line from :func:`folder_error`.
+    """
+    probe = reports / f".write-test-{os.getpid()}"
+    try:
+        reports.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        raise WorkbookError(folder_error(shown, exc)) from None
+
+
+def _source_label(source: str) -> str:
+    return split_url_password(source)[0] if is_url(source) else source
+
+
+def check_data_sources(params: dict[str, dict], cache_dir: Path | None = None,
+                       root: Path | None = None) -> int:
+    """Open and validate every data source of a run, before any notebook starts.
+
+    Each distinct combination of source, mapping, ``as_of`` and memory limit is opened
+    once. With ``cache_dir`` (the run folder) the findings are cached there, so the
+    notebooks read them instead of validating again.
+
+    Parameters
+    ----------
+    params : dict
+        Notebook name -> its resolved parameters (``data_source``, ``mapping_file``,
+        ``password_env``, ``as_of``, ``memory_limit``).
+    cache_dir : pathlib.Path, optional
+        Where :func:`helpers.validation.cached_validate` keeps its result.
+    root : pathlib.Path, optional
+        Project folder that relative paths are taken from (the notebooks' project).
+
+    Returns
+    -------
+    int
+        Number of sources checked.
+
+    Raises
+    ------
+    DataError
+        A database driver is missing (with the install command) or the source cannot be
+        opened or reached.
+    ValidationError
+        The data has errors; the message lists every one in full.
+    """
+    from helpers import validation
+    from helpers.datasets import open_workspace
+    from helpers.errors import ValidationError
+    from helpers.loading import check_driver
+
+    seen = set()
+    for p in params.values():
+        source = p.get("data_source")
+        if not source:
+            continue
+        key = (source, p.get("mapping_file") or "", p.get("password_env") or "",
+               str(p.get("as_of")), p.get("memory_limit") or "")
+        if key in seen:
+            continue
+        seen.add(key)
+        check_driver(str(source))
+        mapping = p.get("mapping_file") or None
+        if mapping:
+            mapping = resolve(mapping, root)
+        opened = source if is_url(str(source)) else str(resolve(source, root))
+        ws = open_workspace(opened, mapping_file=mapping,
+                            password_env=p.get("password_env") or None,
+                            memory_limit=p.get("memory_limit") or None)
+        if cache_dir is None:
+            findings = validation.validate(ws, as_of=p.get("as_of"))
+        else:
+            findings = validation.cached_validate(
+                ws, p.get("as_of"), cache_dir, mapping_file=mapping)
+        try:
+            validation.raise_for_errors(findings)
+        except ValidationError as exc:
+            label = _source_label(str(source))
+            raise ValidationError(
+                f"data source {label}: {exc}\nNo notebook was run and the earlier reports are "
+                f"unchanged; fix the data (`workbook validate --data {label}` lists every "
+                "finding) and run again", exc.findings) from None
+    return len(seen)
 
 
 def run_workbook(names: list[str] | None = None, data: str | None = None,
@@ -1259,14 +1575,15 @@ def run_workbook(names: list[str] | None = None, data: str | None = None,
 
     reports = Path(reports_dir).expanduser() if reports_dir else root / "reports"
     reports = (Path.cwd() / reports).resolve() if not reports.is_absolute() else reports
-    reports.mkdir(parents=True, exist_ok=True)
+    check_reports_folder(reports, _display(reports, root))
     with RunLock(reports / LOCK_NAME, _display(reports / LOCK_NAME, root)):
-        return _run_locked(root, settings, selected, clean, secrets, kernel_env, reports, jobs)
+        return _run_locked(root, settings, selected, clean, secrets, kernel_env, reports, jobs,
+                           raw=resolved)
 
 
 def _run_locked(root: Path, settings: dict, selected: list[str], params: dict[str, dict],
                 secrets: set[str], kernel_env: dict[str, str], reports: Path,
-                jobs: int | None) -> int:
+                jobs: int | None, raw: dict[str, dict] | None = None) -> int:
     # parameters are validated above; papermill's own guesses only add misleading warnings
     logging.getLogger("papermill").setLevel(logging.ERROR)
     for stale in reports.glob(f"{STAGING_PREFIX}*"):
@@ -1281,7 +1598,26 @@ def _run_locked(root: Path, settings: dict, selected: list[str], params: dict[st
     started, t0 = _now(), time.monotonic()
     run_id = new_run_id(reports)
     staging = reports / f"{STAGING_PREFIX}{run_id}"
-    (staging / "exports").mkdir(parents=True)
+    try:
+        (staging / "exports").mkdir(parents=True)
+        # the data is opened and validated here, once, before any kernel starts; the
+        # notebooks read the cached findings from the run folder
+        check_data_sources(raw if raw is not None else params, staging, root)
+        return _execute_run(root, settings, selected, params, secrets, kernel_env, reports,
+                            jobs, earlier, started, t0, run_id, staging)
+    except OSError as exc:
+        if getattr(exc, "filename", None) and not str(exc.filename).startswith(str(reports)):
+            raise
+        raise WorkbookError(folder_error(_display(reports, root), exc)) from None
+    finally:
+        # a run that did not finish leaves nothing behind; earlier runs stay as they were
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _execute_run(root: Path, settings: dict, selected: list[str], params: dict[str, dict],
+                 secrets: set[str], kernel_env: dict[str, str], reports: Path,
+                 jobs: int | None, earlier: list[dict], started: str, t0: float, run_id: str,
+                 staging: Path) -> int:
     log = RunLog(staging / "run.log")
     output_dir = _display(staging, root)
     notebook_dir = root / "notebooks"
@@ -1339,7 +1675,9 @@ def _run_locked(root: Path, settings: dict, selected: list[str], params: dict[st
         "language": info["language"],
         "as_of": info["as_of"],
         "kernel": kernel,
-        "data": {s: data_fingerprint(s, root) for s in sources},
+        "data": {s: data_fingerprint(s, root)
+                 for s in sorted({p["data_source"] for p in params.values()
+                                  if "data_source" in p})},
         "packages": package_versions(),
         "exports": sorted(p.relative_to(staging / "exports").as_posix()
                           for p in (staging / "exports").rglob("*") if p.is_file()),

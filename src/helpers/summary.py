@@ -114,8 +114,9 @@ def candidate_findings(run: Mapping, language: str = "en") -> list[Finding]:
     for name, nb in run.get("notebooks", {}).items():
         if nb.get("status") != "ok":
             title = i18n.t(f"notebook.{name}", language, default=nb.get("title") or name)
-            out.append(Finding(i18n.t("summary.failed", language, title=title), FAILURE_WEIGHT,
-                               name))
+            # "the last good version is shown" only when the portal has one to show
+            key = "summary.failed" if nb.get("has_last_good", True) else "summary.failed_no_good"
+            out.append(Finding(i18n.t(key, language, title=title), FAILURE_WEIGHT, name))
             continue
         for item in nb.get("findings") or []:
             out.append(Finding(item["text"], float(item.get("weight", 0.5)), name))
