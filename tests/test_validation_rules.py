@@ -282,3 +282,16 @@ def test_sample_world_amounts_are_no_outliers():
     # heavy-tailed but real: the largest sample order is under 100 times the median
     amounts = pa.array([2500.0] * 50 + [240_000.0])
     assert max(amounts.to_pylist()) < validation.OUTLIER_FACTOR * 2500
+
+
+def test_a_changed_value_map_changes_the_data_fingerprint(tmp_path, tables):
+    from helpers.feature_cache import workspace_fingerprint
+
+    folder = write(tmp_path, tables, keep=("opportunities",))
+    prints = []
+    for target in ("won", "lost"):
+        mapping = tmp_path / f"{target}.yaml"
+        mapping.write_text(f"opportunities:\n  values:\n    stage: {{won: {target}}}\n")
+        with datasets.open_workspace(folder, mapping_file=mapping) as ws:
+            prints.append(workspace_fingerprint(ws))
+    assert prints[0] != prints[1]

@@ -110,6 +110,9 @@ def workspace_fingerprint(ws: Any) -> str:
     label = getattr(ws, "source_label", None)
     if label is not None:
         h.update(f"source|{fingerprint(label)}\n".encode())
+    mapping = getattr(ws, "mapping", None)
+    if mapping:  # a changed value map changes the data but not the schema
+        h.update(f"mapping|{json.dumps(mapping, sort_keys=True, ensure_ascii=False)}\n".encode())
     # Spark warehouses are folders of files, fingerprinted like any folder.
     query_engine = label is None or (is_url(str(label))
                                      and not str(label).startswith("pyspark://"))

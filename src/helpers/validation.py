@@ -475,8 +475,8 @@ def _unknown_columns(ws: Workspace, tname: str) -> list[str]:
     """Source columns of ``tname`` that are neither contract columns nor mapped."""
     known = set(CONTRACT[tname].column_names)
     doubled = getattr(ws, "duplicate_columns", {}).get(tname, [])
-    # DuckDB renames a doubled header "x" to "x_1"; that one is reported as doubled
-    renamed = {f"{name}_{i}" for name in doubled for i in range(1, 10)}
+    # DuckDB renames a doubled header "x" to "x_1", pandas to "x.1"; reported as doubled
+    renamed = {f"{name}{sep}{i}" for name in doubled for i in range(1, 10) for sep in "_."}
     return [c for c in ws.raw(tname).columns if c not in known and c not in renamed]
 
 
