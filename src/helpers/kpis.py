@@ -1444,12 +1444,12 @@ def save_snapshot(values: Mapping[str, float], out_dir: str | os.PathLike, *, as
     -------
     pathlib.Path
     """
-    from helpers.reporting import exports_dir
+    from helpers.reporting import exports_dir, write_export
 
     path = exports_dir(out_dir) / SNAPSHOT_FILE
     frame = pd.DataFrame({"kpi": list(values), "value": [float(v) for v in values.values()],
                           "period": period, "as_of": parse_as_of(as_of).isoformat()})
-    frame.to_csv(path, index=False)
+    write_export(frame, path)
     return path
 
 
