@@ -364,3 +364,28 @@ def test_selection_display_is_readable():
     assert list(out["eligible"]) == ["yes", "no"] and list(out["chosen"]) == ["✓", ""]
     assert out.loc[0, "min_share"] == "40.0%"
     assert segmentation.selection_display(table, "zh").loc[0, "eligible"] == "是"
+
+
+def test_without_engagement_only_buyers_are_clustered():
+    rng = np.random.default_rng(0)
+    n_buy, n_pro = 60, 20
+    big = np.r_[np.full(30, 20), np.full(30, 2)]
+    first = pd.to_datetime("2023-01-01") + pd.to_timedelta(rng.integers(0, 30, n_buy), unit="D")
+    buyers = pd.DataFrame({
+        "account_id": [f"B{i}" for i in range(n_buy)], "order_count": big,
+        "recency_days": np.r_[rng.uniform(5, 20, 30), rng.uniform(300, 400, 30)],
+        "first_order_date": first, "last_order_date": pd.to_datetime("2026-06-01"),
+        "revenue_total": big * 1000.0 * rng.uniform(0.8, 1.2, n_buy),
+        "avg_order_value": 1000.0 * rng.uniform(0.8, 1.2, n_buy),
+        "orders_365d": big // 2, "orders_730d": big * 3 // 4,
+        "mean_gap_days": np.r_[rng.uniform(20, 40, 30), rng.uniform(200, 300, 30)],
+        "tenure_days": 1200.0})
+    prospects = pd.DataFrame({"account_id": [f"P{i}" for i in range(n_pro)], "order_count": 0,
+                              "revenue_total": 0.0, "orders_365d": 0, "orders_730d": 0,
+                              "tenure_days": 300.0})
+    feats = pd.concat([buyers, prospects], ignore_index=True)
+    res = segmentation.segment_behaviour(feats, k=2, stability_runs=0)
+    assert (res.labels[[f"P{i}" for i in range(n_pro)]] == segmentation.NO_ORDERS).all()
+    assert set(res.labels[[f"B{i}" for i in range(n_buy)]]) == {0, 1}
+    assert res.names[segmentation.NO_ORDERS] == "no orders yet"
+    assert res.cluster_names.notna().all()

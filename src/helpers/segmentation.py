@@ -57,6 +57,9 @@ from helpers.contract import LIFECYCLE_STAGES
 from helpers.errors import DataError, ParamError
 
 OTHER = "Other"
+#: Cluster label of accounts without orders when there are no engagement features to place
+#: them by (see :func:`segment_behaviour`).
+NO_ORDERS = -1
 UNKNOWN = "unknown"
 SEPARATOR = " · "
 METHODS = ("kmeans", "gmm")
@@ -1142,7 +1145,8 @@ class BehaviourSegmentation:
     k : int
     pipeline : sklearn.pipeline.Pipeline
     labels : pandas.Series
-        Cluster number per account.
+        Cluster number per account; :data:`NO_ORDERS` for accounts without orders when
+        there are no engagement features (they are not clustered).
     names : dict
         Cluster number -> name.
     stability : pandas.DataFrame
@@ -1192,16 +1196,23 @@ def segment_behaviour(feats: pd.DataFrame, *, k: int | None = None,
     if X.shape[1] == 0:
         raise DataError("no behavioural feature varies between accounts; clusters need "
                         "orders on more than one day or interactions")
+    # Without engagement features an account without orders has nothing but imputed
+    # medians; it would pose as an average buyer, so only buyers are clustered.
+    engaged = any(c == "interactions_per_year" or c.startswith("share_") for c in X.columns)
+    fit = X if engaged or "recency_days" not in X else X[X["recency_days"].notna()]
     selection = None
     if k is None:
-        selection = select_k(X, k_range, method=method, criterion=criterion,
+        selection = select_k(fit, k_range, method=method, criterion=criterion,
                              min_share=min_share, sample_size=sample_size, seed=seed)
         k = selection.k
-    pipe, labels = fit_clusters(X, k, method=method, seed=seed, n_init=n_init)
-    names = name_clusters(cluster_zscores(pipe, X, labels), language=language,
-                          levels=X.groupby(labels.to_numpy()).median())
-    stability = (cluster_stability(X, k, method=method, runs=stability_runs, seed=seed,
-                                   reference=labels)
+    pipe, fitted = fit_clusters(fit, k, method=method, seed=seed, n_init=n_init)
+    labels = fitted.reindex(X.index, fill_value=NO_ORDERS).rename("cluster")
+    names = name_clusters(cluster_zscores(pipe, fit, fitted), language=language,
+                          levels=fit.groupby(fitted.to_numpy()).median())
+    if len(fit) < len(X):
+        names[NO_ORDERS] = i18n.t("customer_segmentation.cluster.no_orders", language)
+    stability = (cluster_stability(fit, k, method=method, runs=stability_runs, seed=seed,
+                                   reference=fitted)
                  if stability_runs else pd.DataFrame(columns=["run", "seed", "ari"]))
     return BehaviourSegmentation(features=X, selection=selection, k=k, pipeline=pipe,
                                  labels=labels, names=names, stability=stability)
