@@ -397,3 +397,30 @@ def test_export_writes_csv_and_one_sheet_per_view(tmp_path):
     assert len(book.sheetnames) == 4 and all(len(n) <= 31 for n in book.sheetnames)
     read = bg.read_plan(paths["csv"])
     assert read.planned.sum() == pytest.approx(frame.channel_budget / P)
+
+
+def test_value_uplift_falls_back_to_the_revenue_clv_without_margins():
+    table = pd.DataFrame({"account_id": ["a", "b"], "tier": ["key", "growth"],
+                          "profit_clv": [np.nan, np.nan], "clv": [100.0, 50.0]})
+    out = bg.value_uplift(table, 0.1)
+    assert out["clv"].tolist() == [100.0, 50.0]
+    assert out["clv_uplift"].tolist() == pytest.approx([10.0, 5.0])
+    assert out.attrs["clv_basis"] == "clv"
+    assert bg.value_uplift(table.assign(profit_clv=[1.0, 2.0])).attrs["clv_basis"] == "profit_clv"
+
+
+def test_report_table_says_yes_no_and_dash():
+    table = pd.DataFrame({"channel": ["email", "ads"], "overspend": [True, False],
+                          "variance_pct": [0.1, np.nan]})
+    html = bg.report_table(table, {"variance_pct": "{:+.1%}"}).to_html()
+    assert ">yes<" in html and ">no<" in html and "–" in html
+    assert "True" not in html and "nan" not in html
+    assert ">是<" in bg.report_table(table, language="zh").to_html()
+
+
+def test_cost_control_needs_spend_before_the_review_window():
+    actual = pd.DataFrame({"channel": ["ads"] * 5,
+                           "period_start": pd.date_range("2026-02-01", periods=5, freq="MS"),
+                           "actual": [1.0] * 5})
+    assert not bg.has_baseline(actual, review_periods=6)
+    assert bg.has_baseline(actual, review_periods=4)

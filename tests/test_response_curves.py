@@ -204,3 +204,16 @@ def test_truth_file_has_the_curves_the_tests_rely_on(world):
     truth = json.loads((folder / "truth.json").read_text())
     for spec in truth["response_curves"]["channels"].values():
         assert {"beta", "k", "s", "adstock_decay"} <= set(spec)
+
+
+def test_fit_summary_groups_fallbacks_and_states_no_r2_without_a_fit():
+    note = "assumed constant ROI: only 5 periods of history (needs 12)"
+    fits = pd.DataFrame({"channel": ["ads", "email"], "model": ["constant ROI", "constant ROI"],
+                         "r2": [-0.1, 0.2], "note": [note, note]})
+    text = rc.fit_summary(fits)
+    assert "None of the 2 channels" in text and "nan" not in text and "R²" not in text
+    assert text.count(note) == 1 and "ads, email: " in text
+    mixed = pd.concat([fits, pd.DataFrame({"channel": ["social"], "model": ["Hill"], "r2": [0.5],
+                                           "note": [""]})], ignore_index=True)
+    assert "1 of 3 channels" in rc.fit_summary(mixed) and "0.50" in rc.fit_summary(mixed)
+    assert "nan" not in rc.fit_summary(fits, "zh")

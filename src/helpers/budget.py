@@ -964,7 +964,7 @@ def value_label(column: str, value: Any, language: str = "en") -> Any:
 
 
 def report_table(table: pd.DataFrame, formats: Mapping[str, str] | None = None, *,
-                 language: str = "en", na_rep: str = "-"):
+                 language: str = "en", na_rep: str = "–"):
     """A budget table styled for the report, with headers and this module's labels in ``language``.
 
     Parameters
@@ -976,15 +976,21 @@ def report_table(table: pd.DataFrame, formats: Mapping[str, str] | None = None, 
         Number formats by original column name.
     language : {"en", "zh"}
     na_rep : str
+        Shown for a value that cannot be computed.
 
     Returns
     -------
     pandas.io.formats.style.Styler
+        True/false columns read yes/no in ``language``.
     """
     out = table.copy()
     for col in (*_VALUE_KEYS, "scenario"):
         if col in out.columns:
             out[col] = [value_label(col, v, language) for v in out[col]]
+    for col in out.columns:
+        if pd.api.types.is_bool_dtype(out[col]):
+            out[col] = [i18n.t(f"budget_allocation.{'yes' if v else 'no'}", language)
+                        for v in out[col]]
     names = {c: i18n.t(f"budget_allocation.col.{c}", language, default=str(c)) for c in out.columns}
     fmt = {names[c]: f for c, f in (formats or {}).items() if c in names}
     return (out.rename(columns=names).style.format(fmt, na_rep=na_rep, escape="html")
@@ -1215,7 +1221,9 @@ def value_uplift(table: pd.DataFrame, uplift_rate: float = 0.1) -> pd.DataFrame:
     """Normalise a value table to ``account_id, account_name, value_tier, clv, clv_uplift``.
 
     The tier comes from ``value_tier`` (or ``tier``), the CLV from the first of
-    ``profit_clv``, ``clv``; the uplift from ``clv_uplift`` or ``uplift_rate`` x CLV.
+    ``profit_clv``, ``clv`` that has any value; the uplift from ``clv_uplift`` or
+    ``uplift_rate`` x CLV.  ``attrs["clv_basis"]`` names the CLV column used (``None``
+    without one).
     """
     if _number("uplift_rate", uplift_rate) < 0:
         raise BudgetError(f"uplift_rate must not be negative, got {uplift_rate}")
@@ -1223,8 +1231,9 @@ def value_uplift(table: pd.DataFrame, uplift_rate: float = 0.1) -> pd.DataFrame:
     if tier_col is None or "account_id" not in table.columns:
         raise DataError("the value table has no account_id or value tier column; expected "
                         "'value_tier' or 'tier'")
-    clv_col = next((c for c in ("profit_clv", "clv", "clv_discounted") if c in table.columns),
-                   None)
+    # an unknown profit CLV (no margins) falls back to the revenue CLV, never to 0
+    clv_col = next((c for c in ("profit_clv", "clv", "clv_discounted") if c in table.columns
+                    and pd.to_numeric(table[c], errors="coerce").notna().any()), None)
     out = pd.DataFrame({"account_id": table["account_id"],
                         "account_name": table.get("account_name", table["account_id"]),
                         "value_tier": table[tier_col].astype("string").str.lower()})
@@ -1233,6 +1242,7 @@ def value_uplift(table: pd.DataFrame, uplift_rate: float = 0.1) -> pd.DataFrame:
         out["clv_uplift"] = pd.to_numeric(table["clv_uplift"], errors="coerce")
     else:
         out["clv_uplift"] = uplift_rate * out["clv"].fillna(0).clip(lower=0)
+    out.attrs["clv_basis"] = clv_col  # which CLV the report names
     return out
 
 
@@ -1304,6 +1314,25 @@ def read_plan(path: str | os.PathLike) -> pd.DataFrame:
     if "period_start" in raw.columns:
         plan["period_start"] = pd.to_datetime(raw["period_start"], errors="coerce")
     return plan
+
+
+def has_baseline(actual: pd.DataFrame, *, review_periods: int = 6) -> bool:
+    """Whether any spend period comes before the latest ``review_periods``.
+
+    Without one, :func:`trailing_plan` can only compare the review window with itself, which
+    shows no variance whatever was spent.
+
+    Parameters
+    ----------
+    actual : pandas.DataFrame
+        From :func:`spend_by_period`.
+    review_periods : int
+
+    Returns
+    -------
+    bool
+    """
+    return actual["period_start"].nunique() > review_periods
 
 
 def trailing_plan(actual: pd.DataFrame, *, review_periods: int = 6,

@@ -634,3 +634,35 @@ def plot_response_curves(curves: Mapping[str, ResponseCurve], *,
     if title:
         ax.set_title(title)
     return ax
+
+
+def fit_summary(fits: pd.DataFrame, language: str = "en") -> str:
+    """One paragraph on how many curves were fitted and why the others fall back.
+
+    Channels with the same fallback reason are named together, so five channels short of
+    history read as one sentence; without any fitted curve no median R² is stated.
+
+    Parameters
+    ----------
+    fits : pandas.DataFrame
+        :func:`curves_table` output (``model`` in English, as written by the fit).
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    def say(key: str, **values) -> str:
+        return i18n.t(f"budget_allocation.{key}", language, **values)
+
+    fallback = fits["model"].astype(str).str.startswith("constant")
+    fitted = fits[~fallback]
+    r2 = pd.to_numeric(fitted["r2"], errors="coerce").median()
+    text = (say("curves_fitted", fitted=len(fitted), n=len(fits), r2=f"{r2:.2f}")
+            if len(fitted) and np.isfinite(r2) else say("curves_none_fitted", n=len(fits)))
+    if not fallback.any():
+        return text + say("no_fallback")
+    groups = fits[fallback].groupby("note", sort=False)["channel"].agg(list)
+    channels = say("item_sep").join(
+        f"{say('list_sep').join(map(str, chs))}{say('colon')}{note}" for note, chs in groups.items())
+    return text + say("fallback", channels=channels)
