@@ -14,7 +14,7 @@ NAME = "data_overview"
 
 def test_every_literal_key_of_the_notebook_has_both_languages():
     literal = set(KEY.findall(notebook_code(NAME)))
-    assert len(literal) > 25
+    assert len(literal) > 20  # the rest are built by helpers.data_health
     assert sorted(k for k in literal if k not in i18n.LABELS) == []
     for key in literal:
         entry = i18n.LABELS[key]
