@@ -310,6 +310,14 @@ def test_segment_summary_keeps_an_unknown_margin_unknown():
     out = segmentation.segment_summary(frame, "seg").set_index("segment")
     assert out.loc["a", "margin_total"] == 50.0
     assert np.isnan(out.loc["b", "margin_total"]) and np.isnan(out.loc["b", "margin_rate"])
+    # a prospect's zero margin (no orders) does not make an unknown margin known
+    prospect = pd.DataFrame({"revenue_12m": [0.0], "revenue_prev_12m": [0.0], "revenue_total": [0.0],
+                             "margin_total": [0.0], "seg": ["b"]})
+    out = segmentation.segment_summary(pd.concat([frame, prospect]), "seg").set_index("segment")
+    assert np.isnan(out.loc["b", "margin_total"]) and np.isnan(out.loc["b", "margin_rate"])
+    # partly known: the rate is over the revenue with a margin
+    mixed = frame.assign(seg="a")
+    assert segmentation.segment_summary(mixed, "seg").margin_rate.iloc[0] == pytest.approx(0.25)
 
 
 def _feats(**cols):

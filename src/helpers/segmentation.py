@@ -234,22 +234,30 @@ def segment_summary(frame: pd.DataFrame, segment: pd.Series | str) -> pd.DataFra
         ``segment``, ``accounts``, ``account_share``, ``revenue_12m``, ``revenue_share``,
         ``margin_total``, ``margin_rate`` (margin over net revenue, all history) and
         ``growth`` (revenue_12m over revenue_prev_12m minus 1; missing when the previous
-        year is not positive). ``margin_total`` and ``margin_rate`` are missing for a segment
-        without any known margin. ``"Other"`` comes last.
+        year is not positive). The margin counts accounts with revenue and a known margin
+        only (the rate over their revenue); it is missing for a segment without any.
+        ``"Other"`` comes last.
     """
     seg = frame[segment] if isinstance(segment, str) else segment
     cols = ["revenue_12m", "revenue_prev_12m", "revenue_total", "margin_total"]
     lacking = [c for c in cols if c not in frame.columns]
     if lacking:
         raise DataError(f"segment_summary needs the column(s) {', '.join(lacking)}")
-    g = frame[cols].assign(segment=seg.to_numpy(), accounts=1).groupby("segment", sort=False)
+    # A margin is known for an account with revenue and a margin; the rate divides by the
+    # revenue of those accounts only, and a segment without any is unknown, not 0%.
+    known = frame["margin_total"].notna() & (frame["revenue_total"] != 0)
+    g = frame[cols].assign(segment=seg.to_numpy(), accounts=1,
+                           margin_total=frame["margin_total"].where(known),
+                           _known_revenue=frame["revenue_total"].where(known)
+                           ).groupby("segment", sort=False)
     out = g.sum(numeric_only=True).reset_index()
-    # a segment without any known margin has an unknown margin, not a zero one
     out["margin_total"] = g["margin_total"].sum(min_count=1).to_numpy()
+    known_revenue = g["_known_revenue"].sum(min_count=1).to_numpy()
     out["account_share"] = out["accounts"] / out["accounts"].sum()
     total = out["revenue_12m"].sum()
     out["revenue_share"] = out["revenue_12m"] / total if total else np.nan
-    out["margin_rate"] = out["margin_total"] / out["revenue_total"].where(out["revenue_total"] > 0)
+    out["margin_rate"] = out["margin_total"] / pd.Series(known_revenue).where(
+        pd.Series(known_revenue) > 0).to_numpy()
     prev = out["revenue_prev_12m"].where(out["revenue_prev_12m"] > 0)
     out["growth"] = out["revenue_12m"] / prev - 1
     out["_other"] = out["segment"] == OTHER
