@@ -232,6 +232,8 @@ def test_no_touch_never_leads_the_finding():
     assert text.startswith("10 won opportunities are attributed. **visit** leads with 30%")  # ... never leads
     assert "Markov rates it above the heuristics" in text
     assert list(at.known_labels(side).index) == ["visit", "email"]
+    assert side.loc[at.NO_TOUCH, ["high_model", "low_model"]].isna().all()  # all models agree
+    assert side.loc["visit", "high_model"] == "markov"
 
 
 def test_attribution_sentence_without_won_opportunities_or_disagreement():

@@ -474,6 +474,11 @@ def test_performance_sentence_states_roi_only_with_every_cost():
                                    confidence=0.95, currency="EUR", credit="sourced")
     assert "Content cost EUR 1,000 to produce" in full and "(ROI 0%;" in full
     assert ct.rounded(ct.content_roi(cats.fillna({"cost": 700.0})), scale=100) == 0
+    # no category recorded: the sentence starts with the content types
+    blank = cats.assign(content_category="(none)")
+    text = ct.performance_sentence(blank, types, window_days=30, confidence=0.95, currency="EUR",
+                                   credit="sourced")
+    assert text.startswith("Among content types, **brand**")
 
 
 def test_credit_falls_back_when_opportunities_name_no_source():

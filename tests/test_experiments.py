@@ -167,3 +167,13 @@ def test_planted_lift_found_and_null_not(world):
         else:
             assert row["ci_low"] < 0 < row["ci_high"]
             assert row["verdict"].startswith(("no detectable", "inconclusive"))
+
+
+def test_variant_note_explains_labels_the_data_does_not_use():
+    counts = pd.DataFrame({"experiment_id": ["E", "E"], "variant": ["control", "test"],
+                           "units": [100, 100], "conversions": [5, 9]})
+    note = ex.variant_note(counts)
+    assert note.startswith("Skipped: the experiments name their variants control, test, not A and B")
+    assert ex.variant_note(counts, control="control", treatment="test") is None
+    assert ex.variant_note(counts.iloc[0:0]) is None
+    assert "control_variant" in ex.variant_note(counts, language="zh")

@@ -580,8 +580,8 @@ def compare_models(credits: pd.DataFrame, *, measure: str = "share") -> pd.DataF
     -------
     pandas.DataFrame
         Index ``label``; columns the models in :data:`MODELS` order, ``spread`` (largest
-        minus smallest across models), ``high_model`` and ``low_model``. Sorted by the
-        Markov column, then linear.
+        minus smallest across models), ``high_model`` and ``low_model`` (missing where all
+        models agree). Sorted by the Markov column, then linear.
     """
     if measure not in ("share", "conversions", "value"):
         raise ParamError(f"measure {measure!r} is not supported; use share, conversions or value")
@@ -590,8 +590,10 @@ def compare_models(credits: pd.DataFrame, *, measure: str = "share") -> pd.DataF
     wide = wide.reindex(columns=[m for m in MODELS if m in wide.columns])
     wide["spread"] = wide[list(wide.columns)].max(axis=1) - wide[list(wide.columns)].min(axis=1)
     models = [m for m in MODELS if m in wide.columns]
-    wide["high_model"] = wide[models].idxmax(axis=1)
-    wide["low_model"] = wide[models].idxmin(axis=1)
+    # where every model agrees no model is highest or lowest
+    agree = wide["spread"] <= 0
+    wide["high_model"] = wide[models].idxmax(axis=1).mask(agree)
+    wide["low_model"] = wide[models].idxmin(axis=1).mask(agree)
     order = [m for m in ("markov", "linear") if m in wide.columns]
     wide = wide.sort_values(order, ascending=False) if order else wide
     wide.columns.name = None

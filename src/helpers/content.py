@@ -1681,18 +1681,19 @@ def performance_sentence(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
         The best category by conversion rate; the content type with the highest credible
         rate (lower bound, ranked rows only), when one is ranked; cost, won revenue and ROI
         when every asset's cost is known, else won revenue with ROI stated as unknown.
-        Groups without a value (``(none)``) never lead.
+        Groups without a value (``(none)``) never lead; "" when neither a category nor a
+        type has a known rate.
     """
+    pct = "percent"
+    text = ""
     cats = by_category[by_category["conversion_rate"].map(is_known)
                        & ~by_category["content_category"].isin(UNKNOWN_LABELS)]
-    if cats.empty:
-        return ""
-    best = cats.loc[cats["conversion_rate"].idxmax()]
-    pct = "percent"
-    text = _t("performance_best", language, category=best["content_category"],
-              rate=format_value(best["conversion_rate"], pct), days=window_days,
-              level=f"{confidence:.0%}", low=format_value(best["conversion_rate_low"], pct),
-              high=format_value(best["conversion_rate_high"], pct))
+    if len(cats):
+        best = cats.loc[cats["conversion_rate"].idxmax()]
+        text += _t("performance_best", language, category=best["content_category"],
+                   rate=format_value(best["conversion_rate"], pct), days=window_days,
+                   level=f"{confidence:.0%}", low=format_value(best["conversion_rate_low"], pct),
+                   high=format_value(best["conversion_rate_high"], pct))
     types = by_type[~by_type["below_min_sample"].astype(bool)
                     & by_type["conversion_rate_low"].map(is_known)
                     & ~by_type["content_type"].isin(UNKNOWN_LABELS)]
@@ -1702,6 +1703,9 @@ def performance_sentence(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
         text += _t("performance_type", language, type=top["content_type"],
                    type_rate=format_value(top["conversion_rate"], pct),
                    type_low=format_value(top["conversion_rate_low"], pct))
+    if not text:
+        return ""
+    text = text.lstrip()
     won = by_category["won_revenue"]
     if not won.map(is_known).all():
         return text

@@ -398,6 +398,32 @@ def _verdict(row: dict, alpha: float, power: float, treatment: str, control: str
     return say("needs_more", more=f"{more:,}")
 
 
+def variant_note(counts: pd.DataFrame, *, control: str = "A", treatment: str = "B",
+                 language: str = "en") -> str | None:
+    """Why the experiments cannot be read with these variant labels, or None if they can.
+
+    A CRM may name its arms ``control`` and ``test``; :func:`evaluate_experiments` then
+    refuses to guess. The report shows this note instead and goes on.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Output of :func:`experiment_counts`.
+    control, treatment : str
+        The variant labels the parameters name.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str or None
+    """
+    found = sorted(counts["variant"].dropna().astype(str).unique()) if len(counts) else []
+    if not found or (control in found and treatment in found):
+        return None
+    return i18n.t("content_evaluation.ab_variants", language, control=control,
+                  treatment=treatment, found=", ".join(found))
+
+
 def evaluate_experiments(counts: pd.DataFrame, *, control: str = "A", treatment: str = "B",
                          alpha: float = 0.05, correction: str = "holm", power: float = 0.8,
                          min_lift: float = 0.2, expected_share_b: float = 0.5,
