@@ -201,9 +201,9 @@ def test_a_good_source_is_validated_once_and_cached_for_the_notebooks(project, t
 def test_missing_database_driver_names_the_install_command(project, capsys):
     with pytest.raises(DataError) as err:
         loading.check_driver("postgresql://analyst@db.example.com/crm")
-    assert str(err.value) == ("postgresql://analyst@db.example.com/crm: the psycopg client is "
-                              "not installed in this environment; install it with: "
-                              "pip install -e '.[postgres]'")
+    assert str(err.value) == ("cannot connect to postgresql://analyst@db.example.com/crm: the "
+                              "psycopg client is not installed in this environment; install "
+                              "it with: pip install -e '.[postgres]'")
     code = cli.main(["run", "--data", "postgresql://analyst@db.example.com/crm",
                      "--reports-dir", str(project / "reports")])
     assert code == 2 and "pip install -e '.[postgres]'" in capsys.readouterr().err

@@ -87,7 +87,6 @@ def connect_target(target: str, password_env: str | None = None):
 
     kind = target_kind(target)
     text = str(target)
-    check_driver(text, reading=False)
     if kind == "spark":
         warehouse = spark_warehouse(text)[0]
         warehouse.mkdir(parents=True, exist_ok=True)
@@ -103,6 +102,7 @@ def connect_target(target: str, password_env: str | None = None):
     if urlsplit_password(text):
         raise DataError("the target URL contains a password; remove it and put the password "
                         f"in the environment variable ${password_env or 'WORKBOOK_DB_PASSWORD'}")
+    check_driver(text, reading=False)
     try:
         return ibis.connect(_with_password(text, password_env))
     except Exception as exc:
@@ -157,8 +157,8 @@ def check_driver(source: str, *, reading: bool = True) -> None:
         found = False
     if not found:
         raise DataError(
-            f"{redact_url(text)}: the {module} client is not installed in this environment; "
-            f"install it with: {install_command(extra)}"
+            f"cannot connect to {redact_url(text)}: the {module} client is not installed in "
+            f"this environment; install it with: {install_command(extra)}"
         )
 
 
@@ -329,7 +329,6 @@ def load_folder(source: str | os.PathLike, target: str, *, mapping_file=None,
     if is_url(str(source)):
         raise DataError("--from takes a folder of table files (or a .duckdb file), not a URL")
     kind = target_kind(target)
-    check_driver(str(target), reading=False)
     if kind == "duckdb" and not is_url(str(target)):
         if resolve(source) == resolve(target):
             raise DataError("--from and --to are the same file")
