@@ -124,3 +124,23 @@ def test_english_chart_texts_are_unchanged():
     content.plot_channel_ranking(_ranked(), ax=ax)
     assert ax.get_yticklabels()[-1].get_text() == "email  (P best 70%)"
     plt.close(fig)
+
+
+def test_thin_data_sentences_and_notes_exist_in_both_languages():
+    for key in ("performance_best", "performance_type", "performance_money", "performance_money_no_cost",
+                "credit_fallback", "channel_credit_fallback", "skip.leaderboard", "calendar_count",
+                "gaps_no_answers", "distribution_none", "channels_none", "no_ranked_channel",
+                "mix_segment_none", "ab_no_arms", "ab_variants", "timing_day", "attribution_won",
+                "attribution_lead", "attribution_split", "attribution_none", "content_attribution_top",
+                "content_attribution_no_touch", "labelled_note", "yes", "no", "chart.weekday_share"):
+        assert has_both(f"content_evaluation.{key}"), key
+    cats = pd.DataFrame({"content_category": ["brand"], "conversion_rate": [0.05],
+                         "conversion_rate_low": [0.02], "conversion_rate_high": [0.1],
+                         "below_min_sample": [False], "cost": [float("nan")], "won_revenue": [900.0]})
+    text = content.performance_sentence(cats, cats.rename(columns={"content_category": "content_type"}),
+                                        window_days=30, confidence=0.95, currency="EUR",
+                                        credit="influenced", language="zh")
+    assert CJK.search(text) and "brand" in text
+    table = content.format_table(pd.DataFrame({"significant": [True], "weekday_name": ["Mon"]}),
+                                 language="zh")
+    assert list(table.iloc[0]) == ["是", "周一"]
