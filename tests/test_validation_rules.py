@@ -295,3 +295,11 @@ def test_a_changed_value_map_changes_the_data_fingerprint(tmp_path, tables):
         with datasets.open_workspace(folder, mapping_file=mapping) as ws:
             prints.append(workspace_fingerprint(ws))
     assert prints[0] != prints[1]
+
+
+@pytest.mark.parametrize("name, table", [
+    ("marketing-spend.csv", "marketing_spend"), ("Orders.CSV", "orders"), ("order.csv", "orders"),
+    ("Service Costs.xlsx", "service_costs"), ("truth.parquet", None), ("notes.csv", None),
+])
+def test_file_names_that_look_like_a_contract_table(name, table):
+    assert validation._looks_like(name) == table
