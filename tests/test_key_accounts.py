@@ -285,6 +285,7 @@ def test_formatters_show_a_dash_for_unknown_values():
         assert ka.fmt_money(v, "EUR") == ka.fmt_share(v) == ka.fmt_number(v) == ka.DASH
     assert ka.fmt_money(1234.4, "EUR") == "1,234 EUR" and ka.fmt_share(0.456) == "46%"
     assert ka.fmt_number(2.345, 1) == "2.3"
+    assert ka.fmt_share(-0.00004) == "0%" and ka.fmt_share(-0.004) == "0%" and ka.fmt_share(-0.02) == "-2%"
 
 
 def _thin_table(profit=np.nan):

@@ -81,7 +81,8 @@ def fmt_share(v: Any, digits: int = 0, *, signed: bool = False) -> str:
     """``42%`` (``+42%`` when ``signed``), or :data:`DASH` for a missing or infinite value."""
     if not _finite(v):
         return DASH
-    return f"{float(v):+.{digits}%}" if signed else f"{float(v):.{digits}%}"
+    v = round(float(v), digits + 2) + 0.0  # a tiny negative share reads 0%, not -0%
+    return f"{v:+.{digits}%}" if signed else f"{v:.{digits}%}"
 
 
 def fmt_number(v: Any, digits: int = 0) -> str:
