@@ -86,12 +86,12 @@ def test_attribute_lift_hand_example():
     })
     best = pd.Series([True, True, True, False, False, True, False, False, False, False])
     lift = icp.attribute_lift(feats, best, ["industry"], min_support=0.15).set_index("value")
-    # best: M 3/4, R 1/4; rest: M 1/6, R 4/6, missing 1/6
-    assert lift.loc["M", "lift"] == pytest.approx((3 / 4) / (1 / 6))
-    assert lift.loc["R", "lift"] == pytest.approx((1 / 4) / (4 / 6))
+    # best: M 3/4, R 1/4; rest with a known industry: M 1/5, R 4/5; the missing one is no value
+    assert lift.loc["M", "lift"] == pytest.approx((3 / 4) / (1 / 5))
+    assert lift.loc["R", "lift"] == pytest.approx((1 / 4) / (4 / 5))
     assert lift.loc["M", "accounts"] == 4 and lift.loc["M", "best_accounts"] == 3
-    assert not lift.loc["(missing)", "supported"]  # 1 of 10 accounts < 15 %
-    _, lo, hi = icp.ratio_ci(3, 4, 1, 6)
+    assert "(missing)" not in lift.index
+    _, lo, hi = icp.ratio_ci(3, 4, 1, 5)
     assert (lift.loc["M", "ci_low"], lift.loc["M", "ci_high"]) == pytest.approx((lo, hi))
     assert list(lift.columns[:2]) == ["attribute", "accounts"]
 

@@ -75,6 +75,55 @@ QUADRANTS: dict[tuple[bool, bool], tuple[str, str]] = {
 _MISSING = "(missing)"
 
 
+def has_data(features: pd.DataFrame, column: str, *, distinct: int = 1) -> bool:
+    """Whether ``column`` exists and holds at least ``distinct`` different known values.
+
+    A column that is absent or entirely empty cannot support an attribute, a rule or a
+    peer group; with ``distinct=2`` a column that holds one value only is not informative
+    either.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+    column : str
+    distinct : int
+        Distinct known values needed.
+
+    Returns
+    -------
+    bool
+    """
+    if column not in features.columns:
+        return False
+    known = features[column].dropna()
+    if distinct <= 1:
+        return len(known) > 0
+    return known.astype("object").nunique() >= distinct
+
+
+def usable_attributes(features: pd.DataFrame,
+                      attributes: Sequence[str | Sequence[str]]) -> list[str | tuple[str, ...]]:
+    """The attributes whose every part has at least two distinct known values.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+    attributes : sequence
+        Column names, or tuples of names for combined attributes.
+
+    Returns
+    -------
+    list
+        The usable attributes, in the given order (tuples stay tuples).
+    """
+    out = []
+    for attr in attributes:
+        parts = [attr] if isinstance(attr, str) else list(attr)
+        if all(has_data(features, p, distinct=2) for p in parts):
+            out.append(attr if isinstance(attr, str) else tuple(attr))
+    return out
+
+
 # --------------------------------------------------------------------------- best customers
 
 
@@ -169,6 +218,164 @@ def best_customers(features: pd.DataFrame, definition: str = "margin",
     return pd.Series(best, index=features.index, name="best")
 
 
+#: When the requested definition has no data, the one used instead.
+BEST_FALLBACKS: dict[str, tuple[str, ...]] = {
+    "margin": ("revenue_24m",), "won": ("revenue_24m",), "revenue_24m": (),
+}
+#: Share of customers with a known margin below which margin cannot rank them.
+MIN_MARGIN_COVERAGE = 0.5
+
+
+def best_definition_has_data(features: pd.DataFrame, definition: str) -> bool:
+    """Whether the data can rank accounts by ``definition`` at all.
+
+    ``margin`` needs a known gross margin for at least :data:`MIN_MARGIN_COVERAGE` of the
+    customers and some positive margin; ``revenue_24m`` some positive revenue in the last
+    24 months; ``won`` a won opportunity.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+    definition : {"margin", "revenue_24m", "won"}
+
+    Returns
+    -------
+    bool
+    """
+    _check_definition(definition)
+    if definition == "won":
+        return "opp_won" in features and bool((features["opp_won"].fillna(0) > 0).any())
+    if definition == "margin":
+        buyers = features["order_count"].fillna(0) > 0 if "order_count" in features \
+            else pd.Series(True, index=features.index)
+        margin = pd.to_numeric(features.loc[buyers, "margin_total"], errors="coerce")
+        if not len(margin) or margin.notna().mean() < MIN_MARGIN_COVERAGE:
+            return False
+        return bool((margin > 0).any())
+    value = pd.to_numeric(features["revenue_12m"], errors="coerce").fillna(0) \
+        + pd.to_numeric(features["revenue_prev_12m"], errors="coerce").fillna(0)
+    return bool((value > 0).any())
+
+
+@dataclass
+class BestChoice:
+    """Which best-customer definition the data supports, and the best customers it gives.
+
+    Attributes
+    ----------
+    requested : str
+        The definition asked for.
+    definition : str or None
+        The definition used; ``None`` when none gives enough best customers.
+    best : pandas.Series or None
+        Boolean per account (see :func:`best_customers`).
+    problem : str or None
+        Why no definition works: ``"no_data"`` or ``"too_few"``; ``None`` when one does.
+    detail : str
+        The error of the last definition tried (English), for the analyst.
+    """
+
+    requested: str
+    definition: str | None
+    best: pd.Series | None
+    problem: str | None = None
+    detail: str = ""
+
+    @property
+    def fell_back(self) -> bool:
+        """Whether another definition than the requested one is used."""
+        return self.definition is not None and self.definition != self.requested
+
+
+def choose_best(features: pd.DataFrame, definition: str = "margin", top_share: float = 0.2,
+                *, min_best: int = 10) -> BestChoice:
+    """Best customers by ``definition``, or by its fallback when the data lacks it.
+
+    A missing margin is not a zero margin: without margins (see
+    :func:`best_definition_has_data`) ranking by margin would pick nobody, so 24-month
+    revenue ranks the accounts instead; ``won`` without won opportunities falls back the
+    same way. The caller labels the fallback once.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+    definition : {"margin", "revenue_24m", "won"}
+    top_share : float
+    min_best : int
+        Fewest best customers that make a comparison (see :func:`best_customers`).
+
+    Returns
+    -------
+    BestChoice
+    """
+    _check_definition(definition)
+    _check_share(top_share)
+    problem, detail = "no_data", ""
+    for candidate in (definition, *BEST_FALLBACKS[definition]):
+        if not best_definition_has_data(features, candidate):
+            continue
+        try:
+            best = best_customers(features, candidate, top_share, min_best=min_best)
+        except DataError as err:
+            problem, detail = "too_few", str(err)
+            continue
+        return BestChoice(definition, candidate, best)
+    return BestChoice(definition, None, None, problem, detail)
+
+
+def lookalike_attributes(features: pd.DataFrame,
+                         categorical: Sequence[str] = LOOKALIKE_CATEGORICAL,
+                         numeric: Sequence[str] = LOOKALIKE_NUMERIC) -> tuple[list[str], list[str]]:
+    """The look-alike attributes that hold at least two distinct known values.
+
+    Returns
+    -------
+    (categorical, numeric) : lists of str
+    """
+    return ([c for c in categorical if has_data(features, c, distinct=2)],
+            [c for c in numeric if has_data(features, c, distinct=2)])
+
+
+def fit_lookalike(features: pd.DataFrame, best, passing=None, *, cv: int = 5,
+                  random_state: int = 0) -> tuple[LookalikeModel | None, str | None]:
+    """Fit the look-alike model on the attributes with data, or say why it cannot be fitted.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+    best : array-like of bool
+        Best-customer flags aligned with ``features``.
+    passing : array-like of bool, optional
+        Accounts that pass the MCP (the training rows); all by default.
+    cv, random_state : int
+        See :class:`LookalikeModel`.
+
+    Returns
+    -------
+    model : LookalikeModel or None
+    problem : str or None
+        ``"no_attributes"`` (no account attribute holds data), ``"none_pass"`` (the MCP
+        excludes every account), ``"too_few"`` (fewer than ``cv`` best customers or other
+        accounts among the passing ones) or ``"degenerate"`` (every account gets the same
+        score); ``None`` when the model is usable.
+    """
+    y = np.asarray(best, dtype=bool)
+    keep = np.ones(len(features), dtype=bool) if passing is None else np.asarray(passing, bool)
+    if not keep.any():
+        return None, "none_pass"
+    train = features[keep]
+    cat, num = lookalike_attributes(train)
+    if not cat and not num:
+        return None, "no_attributes"
+    if min(int(y[keep].sum()), int((~y[keep]).sum())) < cv:
+        return None, "too_few"
+    model = LookalikeModel(cat, num, cv=cv, random_state=random_state).fit(train, y[keep])
+    p = model.predict_proba(train)
+    if not np.isfinite(model.cv_auc_) or np.ptp(p) < 1e-9:
+        return None, "degenerate"
+    return model, None
+
+
 # --------------------------------------------------------------------------- lift
 
 
@@ -257,7 +464,9 @@ def attribute_lift(features: pd.DataFrame, best: pd.Series,
         ``attribute, value, accounts, best_accounts, support, share_of_best, share_of_rest,
         lift, ci_low, ci_high, supported, direction`` with ``direction`` one of ``"over"``
         (interval above 1), ``"under"`` (below 1) or ``"unclear"``; sorted by attribute
-        order, then lift, highest first.
+        order, then lift, highest first. Missing values are left out: shares are taken
+        among the accounts whose value is known, and an attribute without known values
+        among both groups has no rows (no rows at all: an empty frame).
     """
     if not 0 <= min_support < 1:
         raise ParamError(f"min_support must be a share between 0 and 1, got {min_support!r}")
@@ -270,18 +479,29 @@ def attribute_lift(features: pd.DataFrame, best: pd.Series,
     frames = []
     for attr in attributes:
         name, values = _attribute_values(features, attr)
-        g = pd.DataFrame({"value": values.to_numpy(), "best": b}).groupby("value")["best"]
+        # a missing value is not an attribute value: shares count accounts with a known one
+        known = ~values.str.contains(_MISSING, regex=False).to_numpy()
+        kb, kr = int((b & known).sum()), int((~b & known).sum())
+        if kb == 0 or kr == 0:
+            continue
+        g = pd.DataFrame({"value": values.to_numpy()[known], "best": b[known]}).groupby("value")["best"]
         counts = pd.DataFrame({"accounts": g.size(), "best_accounts": g.sum()}).reset_index()
         counts.insert(0, "attribute", name)
+        counts["_nb"], counts["_nr"] = kb, kr
         frames.append(counts)
+    cols = ["attribute", "value", "accounts", "best_accounts", "support", "share_of_best",
+            "share_of_rest", "lift", "ci_low", "ci_high", "supported", "direction"]
+    if not frames:
+        return pd.DataFrame(columns=cols)
     out = pd.concat(frames, ignore_index=True)
     out["best_accounts"] = out["best_accounts"].astype("int64")
     out["accounts"] = out["accounts"].astype("int64")
     rest = out["accounts"] - out["best_accounts"]
     out["support"] = out["accounts"] / len(features)
-    out["share_of_best"] = out["best_accounts"] / n_best
-    out["share_of_rest"] = rest / n_rest
-    ratio, low, high = ratio_ci(out["best_accounts"], n_best, rest, n_rest, confidence)
+    out["share_of_best"] = out["best_accounts"] / out["_nb"]
+    out["share_of_rest"] = rest / out["_nr"]
+    ratio, low, high = ratio_ci(out["best_accounts"], out["_nb"], rest, out["_nr"], confidence)
+    out = out.drop(columns=["_nb", "_nr"])
     out["lift"], out["ci_low"], out["ci_high"] = ratio, low, high
     out["supported"] = out["support"] >= min_support
     out["direction"] = np.where(out["ci_low"] > 1, "over",
@@ -402,10 +622,16 @@ def best_rate_grid(features: pd.DataFrame, best: pd.Series, rows: str = "industr
     -------
     pandas.DataFrame
         Rows = values of ``rows``, columns = values of ``cols`` (categorical order kept).
+        Accounts with a missing value are left out; without any known pair the frame is
+        empty.
     """
     _, r = _attribute_values(features, rows)
     _, c = _attribute_values(features, cols)
     frame = pd.DataFrame({"r": r.to_numpy(), "c": c.to_numpy(), "b": np.asarray(best, bool)})
+    frame = frame[(frame["r"] != _MISSING) & (frame["c"] != _MISSING)]
+    if frame.empty:
+        return pd.DataFrame(index=pd.Index([], name=rows), columns=pd.Index([], name=cols),
+                            dtype=float)
     rate = frame.pivot_table(index="r", columns="c", values="b", aggfunc="mean")
     size = frame.pivot_table(index="r", columns="c", values="b", aggfunc="size")
     rate = rate.where(size >= min_accounts)
@@ -415,6 +641,45 @@ def best_rate_grid(features: pd.DataFrame, best: pd.Series, rows: str = "industr
     rate = rate.loc[rate.mean(axis=1).sort_values(ascending=False).index]
     rate.index.name, rate.columns.name = rows, cols
     return rate
+
+
+def grid_peak(grid: pd.DataFrame) -> tuple[str, str, float] | None:
+    """The cell of :func:`best_rate_grid` with the highest share, or ``None`` if all empty.
+
+    Returns
+    -------
+    (row, column, share) or None
+    """
+    stacked = grid.stack().dropna() if not grid.empty else pd.Series(dtype=float)
+    if stacked.empty:
+        return None
+    row, col = stacked.idxmax()
+    return str(row), str(col), float(stacked.max())
+
+
+def lift_chart_rows(lift: pd.DataFrame, top: int = 15) -> pd.DataFrame:
+    """The rows :func:`plot_lift` draws: supported values with a finite lift and interval.
+
+    A value held by no other account has an infinite lift; its bar could not be drawn,
+    so it is left out (the table still lists it).
+
+    Parameters
+    ----------
+    lift : pandas.DataFrame
+        Output of :func:`attribute_lift`.
+    top : int
+        Number of values kept, highest lift first.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    if lift.empty:
+        return lift
+    bounds = lift[["lift", "ci_low", "ci_high"]].to_numpy(dtype=float)
+    finite = np.isfinite(bounds).all(axis=1)
+    d = lift[lift["supported"].to_numpy(dtype=bool) & finite]
+    return d.sort_values("lift", ascending=False).head(top)
 
 
 def plot_lift(lift: pd.DataFrame, *, ax=None, title: str = "", top: int = 15,
@@ -440,12 +705,14 @@ def plot_lift(lift: pd.DataFrame, *, ax=None, title: str = "", top: int = 15,
 
     from helpers.plotting import PALETTE
 
-    d = lift[lift["supported"]].sort_values("lift", ascending=False).head(top).iloc[::-1]
+    d = lift_chart_rows(lift, top).iloc[::-1]
     if ax is None:
         _, ax = plt.subplots(figsize=(8, max(2.5, 0.35 * len(d) + 1)))
     y = np.arange(len(d))
     colors = [PALETTE[0] if dirn == "over" else PALETTE[6] for dirn in d["direction"]]
-    err = np.vstack([d["lift"] - d["ci_low"], d["ci_high"] - d["lift"]])
+    # clipped at 0: a rounding step must not make an error bar negative
+    err = np.clip(np.vstack([d["lift"] - d["ci_low"], d["ci_high"] - d["lift"]]).astype(float),
+                  0, None)
     ax.barh(y, d["lift"], color=colors, alpha=0.85)
     ax.errorbar(d["lift"], y, xerr=err, fmt="none", ecolor="black", elinewidth=1, capsize=2)
     ax.axvline(1, color=PALETTE[4], linestyle="--", linewidth=1)
@@ -535,8 +802,10 @@ class LookalikeModel:
             ("scale", StandardScaler()),
         ])
         cat = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
-        prep = ColumnTransformer([("cat", cat, list(self.categorical)),
-                                  ("num", num, list(self.numeric))])
+        # a group without attributes is left out (sklearn cannot fit an empty selection)
+        parts = [(name, tr, list(cols)) for name, tr, cols in
+                 (("cat", cat, self.categorical), ("num", num, self.numeric)) if cols]
+        prep = ColumnTransformer(parts)
         # liblinear is much faster than lbfgs on a few thousand rows and gives the same fit
         # up to its (tiny) intercept penalty.
         lr = LogisticRegression(C=self.C, solver="liblinear", max_iter=1000)
@@ -563,6 +832,9 @@ class LookalikeModel:
         y = np.asarray(best, dtype=bool)
         if len(y) != len(features):
             raise ParamError("best must have one value per account")
+        if not self.categorical and not self.numeric:
+            raise DataError("the look-alike model needs at least one account attribute with "
+                            "data; the data has none")
         n_pos, n_neg = int(y.sum()), int((~y).sum())
         if min(n_pos, n_neg) < self.cv:
             raise DataError(f"the look-alike model needs at least {self.cv} best customers and "
@@ -605,10 +877,11 @@ class LookalikeModel:
 
     def _columns(self) -> list[tuple[str, str | None]]:
         """(attribute, value) per model input column; value None for numeric columns."""
-        enc = self.pipeline_.named_steps["prep"].named_transformers_["cat"]
         cols: list[tuple[str, str | None]] = []
-        for attr, cats in zip(self.categorical, enc.categories_, strict=True):
-            cols += [(attr, str(v)) for v in cats]
+        if self.categorical:
+            enc = self.pipeline_.named_steps["prep"].named_transformers_["cat"]
+            for attr, cats in zip(self.categorical, enc.categories_, strict=True):
+                cols += [(attr, str(v)) for v in cats]
         cols += [(attr, None) for attr in self.numeric]
         return cols
 
@@ -631,7 +904,7 @@ class LookalikeModel:
         -------
         pandas.DataFrame
             ``factor, attribute, value, effect, odds_ratio, direction`` where ``odds_ratio``
-            is ``exp(effect)``.
+            is ``exp(effect)``. A missing value's level is never a factor.
         """
         self._check_fitted()
         coef = self.pipeline_.named_steps["model"].coef_[0]
@@ -641,18 +914,23 @@ class LookalikeModel:
         for attr in self.categorical:
             m = attrs == attr
             effect[m] = coef[m] - np.sum(coef[m] * self.mean_z_[m])
-        scale = self.pipeline_.named_steps["prep"].named_transformers_["num"] \
-            .named_steps["scale"].scale_
-        steps = dict(zip(self.numeric, np.exp(scale), strict=True))
+        steps = {}
+        if self.numeric:
+            scale = self.pipeline_.named_steps["prep"].named_transformers_["num"] \
+                .named_steps["scale"].scale_
+            steps = dict(zip(self.numeric, np.exp(scale), strict=True))
         rows = []
         for (attr, value), e in zip(cols, effect, strict=True):
+            if value == _MISSING:  # an unknown value is not a sign to recommend
+                continue
             label = (f"{_label(attr, language)} = {value}" if value is not None
                      else i18n.t("customer_profiling.factor.numeric", language,
                                  attribute=_label(attr, language), step=f"{steps[attr]:.1f}"))
             rows.append({"factor": label, "attribute": attr, "value": value, "effect": e,
                          "odds_ratio": float(np.exp(e)),
                          "direction": "raises fit" if e > 0 else "lowers fit"})
-        out = pd.DataFrame(rows)
+        out = pd.DataFrame(rows, columns=["factor", "attribute", "value", "effect", "odds_ratio",
+                                          "direction"])
         out = out.reindex(out["effect"].abs().sort_values(ascending=False).index)
         out = out.reset_index(drop=True)
         return out.head(top) if top else out
@@ -696,8 +974,11 @@ class LookalikeModel:
         """
         contrib = self.contributions(features)
         X = _design(features, self.categorical, self.numeric)
-        labels = np.column_stack([
-            f"{_label(c)} = " + _text(X[c], number=c in self.numeric) for c in contrib.columns])
+        texts = [_text(features[c] if c in self.numeric else X[c].where(X[c] != _MISSING),
+                       number=c in self.numeric) for c in contrib.columns]
+        # an unknown value never reads as a reason: its label is empty, so it is skipped
+        labels = np.column_stack([np.where(txt == "", "", f"{_label(c)} = " + txt)
+                                  for c, txt in zip(contrib.columns, texts, strict=True)])
         vals = contrib.to_numpy()
         rows = np.arange(len(vals))[:, None]
         order = np.argsort(-vals, axis=1, kind="stable")[:, :n]
@@ -980,11 +1261,15 @@ def mcp_check(features: pd.DataFrame, gates: Sequence[str] = ()) -> pd.DataFrame
     -------
     pandas.DataFrame
         ``account_id, mcp_pass, mcp_reasons`` (``"; "``-separated reasons, empty when
-        passing).
+        passing). A gate on a column without any data is not applied (it would exclude
+        every account for a value nobody recorded); ``attrs["gates_not_applied"]`` lists
+        those gate texts.
     """
     if isinstance(gates, str):
         gates = [gates]
-    rules = [parse_rule(g, features, what="MCP gate") for g in gates]
+    parsed = [parse_rule(g, features, what="MCP gate") for g in gates]
+    rules = [r for r in parsed if has_data(features, r.column)]
+    not_applied = [r.text for r in parsed if not has_data(features, r.column)]
     ok = np.ones(len(features), dtype=bool)
     reasons = np.full(len(features), "", dtype=object)
     for rule in rules:
@@ -995,9 +1280,40 @@ def mcp_check(features: pd.DataFrame, gates: Sequence[str] = ()) -> pd.DataFrame
         name = _label(rule.column)
         why = np.where(known, name + " is " + shown, name + " unknown") + f" (gate: {rule.text})"
         reasons = _append(reasons, np.where(passed, "", why))
-    return pd.DataFrame({"account_id": features["account_id"].astype(str).to_numpy(),
-                         "mcp_pass": ok, "mcp_reasons": reasons},
-                        index=features.index)
+    out = pd.DataFrame({"account_id": features["account_id"].astype(str).to_numpy(),
+                        "mcp_pass": ok, "mcp_reasons": reasons},
+                       index=features.index)
+    out.attrs["gates_not_applied"] = not_applied
+    return out
+
+
+def usable_scorecard(scorecard: Mapping[str, float] | None,
+                     features: pd.DataFrame) -> tuple[dict[str, float] | None, list[str]]:
+    """The scorecard rules whose column holds data, and the texts of the others.
+
+    A rule on an empty column would give nobody its points and only squeeze the scale.
+    Without any usable rule with positive points there is no scorecard to compare.
+
+    Parameters
+    ----------
+    scorecard : mapping of str to number, optional
+    features : pandas.DataFrame
+
+    Returns
+    -------
+    usable : dict or None
+        ``{rule text: points}`` of the applicable rules; ``None`` when none gives points.
+    not_applied : list of str
+        Rule texts left out for lack of data.
+    """
+    if not scorecard:
+        return None, []
+    parsed = parse_scorecard(scorecard, features)
+    usable = {r.text: p for r, p in parsed if has_data(features, r.column)}
+    not_applied = [r.text for r, _ in parsed if r.text not in usable]
+    if sum(p for p in usable.values() if p > 0) <= 0:
+        return None, not_applied
+    return usable, not_applied
 
 
 # --------------------------------------------------------------------------- fit score
@@ -1392,7 +1708,10 @@ def whitespace(ws, as_of, features: pd.DataFrame, *,
     pandas.DataFrame
         ``account_id, account_name, <peer keys>, product_line, peers, peer_adoption,
         peer_median_revenue`` (the median window revenue on that line among peers who buy
-        it: a size for the opportunity), largest opportunity first.
+        it: a size for the opportunity), largest opportunity first. Peer keys without data
+        are left out, and so are orders without a product line and accounts whose peer key
+        is unknown; when nothing is left the frame is empty and ``attrs["problem"]`` says
+        why (``"no_peer_keys"`` or ``"no_product_lines"``).
     """
     if not 0 < min_adoption <= 1:
         raise ParamError(f"whitespace_min_adoption must be between 0 and 1, got {min_adoption!r}")
@@ -1402,19 +1721,29 @@ def whitespace(ws, as_of, features: pd.DataFrame, *,
         if k not in features.columns:
             raise ParamError(f"peer key {k!r} is not an account feature")
     as_of = parse_as_of(as_of)
-    o = ws.table("orders")
-    o = o.filter((o.order_date <= as_of) & (o.order_date > as_of - dt.timedelta(days=days))
-                 & (o.amount >= 0))
-    lines = o.group_by(account_id=o.account_id.cast("string"),
-                       product_line=o.product_line.cast("string").fill_null(_MISSING)).aggregate(
-        revenue=o.amount.sum()).to_pandas()
+    # a peer group on a key nobody recorded would make every customer everyone's peer
+    peer_keys = [k for k in peer_keys if has_data(features, k, distinct=2)]
     cols = ["account_id", "account_name", *peer_keys, "product_line", "peers", "peer_adoption",
             "peer_median_revenue"]
+    if not peer_keys:
+        empty = pd.DataFrame(columns=cols)
+        empty.attrs["problem"] = "no_peer_keys"
+        return empty
+    o = ws.table("orders")
+    line = o.product_line.cast("string").strip()
+    o = o.filter((o.order_date <= as_of) & (o.order_date > as_of - dt.timedelta(days=days))
+                 & (o.amount >= 0) & line.notnull() & (line != ""))
+    lines = o.group_by(account_id=o.account_id.cast("string"),
+                       product_line=o.product_line.cast("string").strip()).aggregate(
+        revenue=o.amount.sum()).to_pandas()
     if lines.empty:
-        return pd.DataFrame(columns=cols)
+        empty = pd.DataFrame(columns=cols)
+        empty.attrs["problem"] = "no_product_lines"
+        return empty
     keys = features[["account_id", *peer_keys]].copy()
     keys["account_id"] = keys["account_id"].astype(str)
     keys["peer_group"] = _attribute_values(features, list(peer_keys))[1].to_numpy()
+    keys = keys[~keys["peer_group"].str.contains(_MISSING, regex=False)]
     buyers = lines.merge(keys[["account_id", "peer_group"]], on="account_id", how="inner")
     customers = buyers[["account_id", "peer_group"]].drop_duplicates()
     peers = customers.groupby("peer_group").size().rename("peers")
@@ -1485,3 +1814,104 @@ def account_profiles(scores: pd.DataFrame, reasons: pd.Series | None = None) -> 
         "mcp_pass": scores["mcp_pass"].to_numpy(dtype=bool),
         "top_reasons": top,
     })
+
+
+# --------------------------------------------------------------------------- report notes
+
+
+def best_note(choice: BestChoice, top_share: float = 0.2, *, min_best: int = 10,
+              language: str = "en") -> str | None:
+    """The one line a report shows about the best-customer definition, or ``None``.
+
+    A skip note when no definition gives enough best customers; a fallback note when
+    another definition than the requested one is used; nothing otherwise.
+
+    Parameters
+    ----------
+    choice : BestChoice
+        Output of :func:`choose_best`.
+    top_share : float
+    min_best : int
+        As given to :func:`choose_best`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str or None
+    """
+    if choice.definition is None:
+        return i18n.t(f"customer_profiling.plan.best.{choice.problem}", language,
+                      best=describe_best(choice.requested, top_share, language=language),
+                      n=f"{min_best:,}")
+    if choice.fell_back:
+        return i18n.t(f"customer_profiling.plan.fallback.{choice.requested}", language,
+                      best=describe_best(choice.definition, top_share, language=language))
+    return None
+
+
+def model_note(problem: str | None, language: str = "en") -> str | None:
+    """The skip line for a look-alike model that cannot be fitted (see :func:`fit_lookalike`)."""
+    return i18n.t(f"customer_profiling.plan.model.{problem}", language) if problem else None
+
+
+def model_finding(model: LookalikeModel, factors: pd.DataFrame, language: str = "en") -> str:
+    """The finding on the model's quality and its strongest signs, each part when it exists.
+
+    Parameters
+    ----------
+    model : LookalikeModel
+        Fitted.
+    factors : pandas.DataFrame
+        :meth:`LookalikeModel.factors` output.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    def t(key: str, **values) -> str:
+        return i18n.t(f"customer_profiling.{key}", language, **values)
+
+    up = factors[factors["effect"] > 0].head(3)
+    down = factors[factors["effect"] < 0].head(2)
+    sep = t("join.sep")
+    ups = sep.join(t("finding.factor_up", factor=f, odds=f"{o:.1f}")
+                   for f, o in zip(up["factor"], up["odds_ratio"], strict=True))
+    downs = sep.join(t("finding.factor_down", factor=f, odds=f"{o:.1f}")
+                     for f, o in zip(down["factor"], down["odds_ratio"], strict=True))
+    values = dict(auc=f"{model.cv_auc_:.2f}", lo=f"{np.nanmin(model.cv_auc_folds_):.2f}",
+                  hi=f"{np.nanmax(model.cv_auc_folds_):.2f}", n=f"{model.n_train_:,}")
+    if ups and downs:
+        return t("finding.model", up=ups, down=downs, **values)
+    text = t("finding.model_fit", **values)
+    if ups:
+        text += t("finding.model_up", up=ups)
+    if downs:
+        text += t("finding.model_down", down=downs)
+    return text
+
+
+def export_finding(profiles: int | None, prospects: int | None, rivals: int | None,
+                   openings: int | None, language: str = "en") -> str:
+    """The sentence on what was exported; a part the data cannot support is left out.
+
+    Parameters
+    ----------
+    profiles, prospects, rivals, openings : int or None
+        Rows written per export; ``None`` when that export was not produced.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    counts = {"profiles": profiles, "prospects": prospects, "rivals": rivals,
+              "openings": openings}
+    if all(v is not None for v in counts.values()):
+        return i18n.t("customer_profiling.finding.export", language,
+                      **{k: f"{v:,}" for k, v in counts.items()})
+    items = [i18n.t(f"customer_profiling.export.{k}", language, n=f"{v:,}")
+             for k, v in counts.items() if v is not None]
+    if not items:
+        return i18n.t("customer_profiling.no_export", language)
+    return i18n.t("customer_profiling.finding.export_files", language, items=_join(items, language))

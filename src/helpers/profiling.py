@@ -40,6 +40,8 @@ PROFILE_DIMENSIONS = ("industry", "size_band", "region", "country", "city",
 
 OTHER = "Other"
 MISSING = "(missing)"
+#: What a report shows for a value that cannot be computed.
+DASH = "–"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -122,11 +124,15 @@ def base_profile(features: pd.DataFrame, by: str, *, revenue: str = "revenue_tot
     pandas.DataFrame
         ``segment, accounts, customers, revenue, margin, account_share, revenue_share,
         margin_share, revenue_per_customer, margin_rate``; categorical segments (size bands)
-        in their natural order, others by revenue, largest first.
+        in their natural order, others by revenue, largest first; ``"Other"`` and
+        ``"(missing)"`` last. When no customer has a known margin, the margin columns are
+        missing (unknown, not 0).
     """
     for col in (revenue, margin):
         _check_column(features, col, "money column")
     labels = segment_labels(features, by, top=top, weight=revenue)
+    buyers = (features["order_count"] > 0) if "order_count" in features else features[revenue] > 0
+    margin_known = bool(features.loc[buyers, margin].notna().any())
     frame = pd.DataFrame({
         "segment": labels,
         "customer": features["order_count"].to_numpy() > 0 if "order_count" in features
@@ -142,14 +148,79 @@ def base_profile(features: pd.DataFrame, by: str, *, revenue: str = "revenue_tot
         out[share] = out[col] / total if total else np.nan
     out["revenue_per_customer"] = out["revenue"] / out["customers"].where(out["customers"] > 0)
     out["margin_rate"] = out["margin"] / out["revenue"].where(out["revenue"] > 0)
+    if not margin_known:  # no customer has a known margin: unknown, not 0%
+        out[["margin", "margin_share", "margin_rate"]] = np.nan
     if isinstance(features[by].dtype, pd.CategoricalDtype):
         out = out.reindex([v for v in _ordered_levels(features, by, labels) if v in out.index])
     else:
         out = out.sort_values("revenue", ascending=False)
-        if OTHER in out.index:  # "Other" last, however large
-            out = pd.concat([out.drop(index=OTHER), out.loc[[OTHER]]])
+    # "Other" and "(missing)" last, however large: neither is a segment that wins a ranking
+    tail = [v for v in (OTHER, MISSING) if v in out.index]
+    out = pd.concat([out.drop(index=tail), out.loc[tail]])
     out["customers"] = out["customers"].astype("int64")
     return out.rename_axis("segment").reset_index()
+
+
+def known_segments(profile: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a segment table that are real segments: not ``"Other"``, not ``"(missing)"``.
+
+    Parameters
+    ----------
+    profile : pandas.DataFrame
+        A table with a ``segment`` column (:func:`base_profile`, :func:`behaviour_by_segment`,
+        ...), or indexed by segment.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same table without the catch-all and unknown rows (and the overall rows
+        ``"All"``, ``"All customers"``, ``"All accounts"``).
+    """
+    drop = [OTHER, MISSING, "All", "All customers", "All accounts"]
+    seg = profile["segment"] if "segment" in profile.columns else profile.index.to_series()
+    return profile[~seg.astype(str).isin(drop).to_numpy()]
+
+
+def readable(frame: pd.DataFrame, digits: int = 1, *, drop_empty: bool = True) -> pd.DataFrame:
+    """A table for a report page: numbers rounded, unknown values shown as "–".
+
+    Missing, NaN and infinite values cannot be shown to a manager; the dash says "cannot
+    be computed" and the report states why once.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    digits : int
+        Decimals of the float columns.
+    drop_empty : bool
+        Leave out columns without any value (a column of dashes says nothing); a table
+        without rows keeps its columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Object columns where a value was missing; others unchanged apart from rounding.
+    """
+    out = frame.copy()
+    if drop_empty and len(out):
+        out = out[[c for c in out.columns if out[c].notna().any()]]
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_bool_dtype(s.dtype):
+            continue
+        if pd.api.types.is_numeric_dtype(s.dtype):
+            num = pd.to_numeric(s, errors="coerce").astype("float64")
+            bad = ~np.isfinite(num.to_numpy())
+            if pd.api.types.is_float_dtype(s.dtype):
+                s = num.round(digits)
+            if bad.any():
+                s = s.astype("object").where(~bad, DASH)
+        else:
+            bad = s.isna().to_numpy()
+            if bad.any():
+                s = s.astype("object").where(~bad, DASH)
+        out[col] = s
+    return out
 
 
 def concentration(profile: pd.DataFrame) -> dict[str, Any]:
@@ -165,8 +236,10 @@ def concentration(profile: pd.DataFrame) -> dict[str, Any]:
     dict
         ``segment, account_share, revenue_share, margin_share, ratio`` of the segment whose
         revenue share most exceeds its account share (``ratio`` = revenue / account share).
+        ``"Other"`` and ``"(missing)"`` never count; without a known segment ``segment`` is
+        ``None``.
     """
-    p = profile[profile["segment"] != OTHER]
+    p = profile[~profile["segment"].isin([OTHER, MISSING])]
     p = p[p["account_share"] > 0]
     if p.empty:
         return {"segment": None, "account_share": np.nan, "revenue_share": np.nan,
@@ -207,6 +280,8 @@ def plot_profile_shares(profile: pd.DataFrame, *, ax=None, title: str = "",
     h = 0.27
     for i, (col, key) in enumerate((("account_share", "accounts"),
                                     ("revenue_share", "revenue"), ("margin_share", "margin"))):
+        if shares[col].isna().all():  # an unknown margin is not drawn as a zero bar
+            continue
         ax.barh(y + (1 - i) * h, shares[col].to_numpy() * 100, height=h,
                 label=i18n.t(f"customer_profiling.chart.{key}", language), color=PALETTE[i])
     ax.set_yticks(y, [str(s) for s in shares.index])
@@ -239,7 +314,8 @@ def behaviour_by_segment(features: pd.DataFrame, by: str = "size_band", *,
     -------
     pandas.DataFrame
         ``segment, customers, orders_per_year, avg_order_value, gap_days, product_lines``
-        (medians) plus a last row ``segment="All customers"``.
+        (medians) plus a last row ``segment="All customers"``. ``product_lines`` is missing
+        when no order carries a product line; ``gap_days`` when nobody re-ordered.
     """
     needed = ("order_count", "orders_365d", "avg_order_value", "mean_gap_days", "product_lines")
     for col in needed:
@@ -256,6 +332,8 @@ def behaviour_by_segment(features: pd.DataFrame, by: str = "size_band", *,
         "gap_days": cust["mean_gap_days"].to_numpy(dtype=float),
         "product_lines": cust["product_lines"].to_numpy(dtype=float),
     })
+    if not (frame["product_lines"] > 0).any():  # no product line recorded: unknown, not 0
+        frame["product_lines"] = np.nan
     med = ["orders_per_year", "avg_order_value", "gap_days", "product_lines"]
     out = frame.groupby("segment")[med].median()
     out.insert(0, "customers", frame.groupby("segment").size())
@@ -391,7 +469,8 @@ def activity_peaks(activity: pd.DataFrame) -> pd.DataFrame:
         interactions (1/7 or 1/24 would mean no peak at all).
     """
     rows = []
-    groups = [(ch, g) for ch, g in activity.groupby("channel", sort=True)]
+    # interactions without a channel count for all channels, but are no channel of their own
+    groups = [(ch, g) for ch, g in activity.groupby("channel", sort=True) if ch != MISSING]
     groups.append(("all", activity))
     for ch, g in groups:
         total = g["interactions"].sum()
@@ -448,6 +527,37 @@ def plot_activity_heatmap(activity: pd.DataFrame, *, ax=None, title: str = "",
     sns.heatmap(grid, cmap="Blues", cbar=False, ax=ax, linewidths=0.2)
     ax.set_xlabel(i18n.t("customer_profiling.chart.hour_of_day", language))
     ax.set_ylabel("")
+    ax.set_title(title)
+    return ax
+
+
+def plot_activity_weekdays(activity: pd.DataFrame, *, ax=None, title: str = "",
+                           language: str = "en"):
+    """Bars of interactions per weekday, all channels (for timestamps without a time of day).
+
+    Parameters
+    ----------
+    activity : pandas.DataFrame
+        Output of :func:`activity_by_time`.
+    ax : matplotlib.axes.Axes, optional
+    title : str
+    language : {"en", "zh"}
+        Language of the weekday names.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    from helpers.plotting import PALETTE
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.2))
+    by_day = activity.groupby("weekday")["interactions"].sum().reindex(range(7), fill_value=0)
+    ax.bar([weekday_name(int(d), language, short=True) for d in by_day.index],
+           by_day.to_numpy(), color=PALETTE[0])
+    ax.set_ylabel(i18n.t("customer_profiling.chart.interactions", language))
     ax.set_title(title)
     return ax
 
@@ -647,10 +757,12 @@ def pain_points(ws, as_of, features: pd.DataFrame, by: str = "industry", *,
     resp = resp.merge(seg, on="account_id", how="inner")
     ment = ment.merge(seg, on="account_id", how="inner")
     cols = ["segment", "pain_point", "mentions", "responses", "share", "rank", "lift"]
+    # answers of accounts without a segment count for "All" only: unknown is no segment
+    seg_resp, seg_ment = resp[resp["segment"] != MISSING], ment[ment["segment"] != MISSING]
     if resp.empty or ment.empty:
         return pd.DataFrame(columns=cols)
-    per_seg = resp.groupby("segment")["responses"].sum()
-    counts = ment.groupby(["segment", "tag"])["mentions"].sum().rename("mentions").reset_index()
+    per_seg = seg_resp.groupby("segment")["responses"].sum()
+    counts = seg_ment.groupby(["segment", "tag"])["mentions"].sum().rename("mentions").reset_index()
     overall = ment.groupby("tag")["mentions"].sum().rename("mentions").reset_index()
     overall.insert(0, "segment", "All")
     per_seg.loc["All"] = resp["responses"].sum()
@@ -746,3 +858,321 @@ def format_list(items: Sequence[Any], language: str = "en") -> str:
         return items[0]
     return (i18n.t("customer_profiling.join.sep", language).join(items[:-1])
             + i18n.t("customer_profiling.join.and", language) + items[-1])
+
+
+# --------------------------------------------------------------------------- finding sentences
+
+
+def _sentences(parts: Sequence[str], language: str = "en") -> str:
+    """Sentences one after another (a space between them in English, none in Chinese)."""
+    parts = [p for p in parts if p]
+    if not parts:
+        return ""
+    text = parts[0]
+    for part in parts[1:]:
+        text = i18n.t("customer_profiling.join.sentences", language, first=text, then=part)
+    return text
+
+
+def _pct(v: Any) -> str:
+    return f"{float(v):.0%}" if v is not None and np.isfinite(float(v)) else DASH
+
+
+def _known(v: Any) -> bool:
+    try:
+        return v is not None and bool(np.isfinite(float(v)))
+    except (TypeError, ValueError):
+        return False
+
+
+def base_finding(by_industry: pd.DataFrame, by_size: pd.DataFrame, language: str = "en") -> str:
+    """The finding on industries and size bands, from what the data holds.
+
+    Each part is said only when its segments are known: no industry, no industry part;
+    an unknown margin is left out of the size-band part rather than shown as 0%.
+
+    Parameters
+    ----------
+    by_industry, by_size : pandas.DataFrame
+        :func:`base_profile` by ``industry`` and by ``size_band``.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Markdown; empty when neither has a known segment.
+    """
+    def t(key: str, **values) -> str:
+        return i18n.t(f"customer_profiling.finding.{key}", language, **values)
+
+    parts = []
+    lead = known_segments(by_industry)
+    if not lead.empty:
+        row = lead.iloc[0]
+        parts.append(t("base_lead", lead=row.segment, lead_revenue=_pct(row.revenue_share),
+                       lead_accounts=_pct(row.account_share)))
+        conc = concentration(by_industry)
+        if conc["segment"] is not None:
+            parts.append(t("base_conc", conc=conc["segment"], conc_revenue=_pct(conc["revenue_share"]),
+                           conc_accounts=_pct(conc["account_share"])))
+    size = concentration(by_size)
+    if size["segment"] is not None:
+        key = "base_size" if _known(size["margin_share"]) else "base_size_revenue"
+        parts.append(t(key, size=size["segment"], size_revenue=_pct(size["revenue_share"]),
+                       size_margin=_pct(size["margin_share"]), size_accounts=_pct(size["account_share"])))
+    return _sentences(parts, language)
+
+
+def location_finding(by_region: pd.DataFrame, by_country: pd.DataFrame, by_city: pd.DataFrame,
+                     language: str = "en") -> str:
+    """The finding on the largest region, country and city, each only when known.
+
+    Parameters
+    ----------
+    by_region, by_country, by_city : pandas.DataFrame
+        :func:`base_profile` by ``region``, ``country`` and ``city``.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Markdown; empty when no location is known.
+    """
+    parts = []
+    for key, profile in (("region", by_region), ("country", by_country), ("city", by_city)):
+        known = known_segments(profile)
+        if known.empty:
+            continue
+        row = known.iloc[0]
+        parts.append(i18n.t(f"customer_profiling.finding.location_{key}", language,
+                            name=row.segment, revenue=_pct(row.revenue_share),
+                            accounts=f"{int(row.accounts):,}"))
+    return _sentences(parts, language)
+
+
+def behaviour_finding(behaviour: pd.DataFrame, currency: str = "", language: str = "en") -> str:
+    """The finding on the typical customer's buying, each figure only when it is known.
+
+    Without repeat buyers there is no gap between orders; without product lines there is
+    no breadth; without known segments no segment is named.
+
+    Parameters
+    ----------
+    behaviour : pandas.DataFrame
+        Output of :func:`behaviour_by_segment`.
+    currency : str
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    def t(key: str, **values) -> str:
+        return i18n.t(f"customer_profiling.finding.{key}", language, **values)
+
+    everyone = behaviour.iloc[-1]
+    parts = [t("behaviour_orders", orders=f"{everyone.orders_per_year:.0f}",
+               aov=f"{everyone.avg_order_value:,.0f}", currency=currency)]
+    if _known(everyone.gap_days):
+        parts.append(t("behaviour_gap", gap=f"{everyone.gap_days:.0f}"))
+    if _known(everyone.product_lines) and everyone.product_lines > 0:
+        parts.append(t("behaviour_lines", lines=f"{everyone.product_lines:.0f}"))
+    shown = known_segments(behaviour)
+    shown = shown[shown["avg_order_value"].notna()]
+    if len(shown) > 1 and _known(everyone.avg_order_value) and everyone.avg_order_value > 0:
+        big = shown.loc[shown["avg_order_value"].idxmax()]
+        parts.append(t("behaviour_big", big=big.segment, big_aov=f"{big.avg_order_value:,.0f}",
+                       currency=currency, ratio=f"{big.avg_order_value / everyone.avg_order_value:.1f}"))
+    return _sentences(parts, language)
+
+
+def plot_segment_panels(frame: pd.DataFrame, titles: dict[str, str], *,
+                        rename: dict | None = None, fmts: dict[str, str] | None = None,
+                        scales: dict[str, float] | None = None) -> list:
+    """One bar panel per measure over the known segments, unknown values left out.
+
+    A measure without any known or non-zero value (no gap between orders when nobody
+    re-ordered, no product line recorded, no close date) gets no panel; without known
+    segments nothing is drawn.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A segment table with a ``segment`` column (:func:`behaviour_by_segment`,
+        :func:`sales_cycle`).
+    titles : dict
+        ``{measure column: panel title}``, in panel order.
+    rename : dict, optional
+        Display names of segments.
+    fmts, scales : dict, optional
+        Value-label format and multiplier per measure (``{"win_rate": 100}``).
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+        Empty when nothing is drawn (no figure is created then).
+    """
+    import matplotlib.pyplot as plt
+
+    from helpers import plotting
+
+    shown = known_segments(frame).set_index("segment")
+    # all zero among customers means unknown here (no product line recorded), not none
+    cols = [c for c in titles if c in shown and shown[c].fillna(0).ne(0).any()]
+    if not cols:
+        return []
+    _, axes = plt.subplots(1, len(cols), figsize=(max(3.8 * len(cols), 6.5), 3.8), squeeze=False)
+    for ax, col in zip(axes[0], cols, strict=True):
+        values = shown[col].dropna().astype(float) * (scales or {}).get(col, 1)
+        plotting.plot_bar(values.rename(index=rename or {}), ax=ax, title=titles[col],
+                          fmt=(fmts or {}).get(col, "{:,.0f}"))
+    plt.tight_layout()
+    return list(axes[0])
+
+
+def plot_profile_panels(panels: Sequence[tuple[pd.DataFrame, str]], *, rename: dict | None = None,
+                        language: str = "en"):
+    """Side-by-side :func:`plot_profile_shares` for the profiles with a known segment.
+
+    A profile whose every account is unknown (no industry in the data) would be one bar
+    called "(missing)"; it is not drawn.
+
+    Parameters
+    ----------
+    panels : sequence of (profile, title)
+    rename : dict, optional
+        Display names of segments (``"Other"`` in the report language).
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+        Empty when nothing is drawn (no figure is created then).
+    """
+    import matplotlib.pyplot as plt
+
+    drawn = [(p, title) for p, title in panels if not known_segments(p).empty]
+    if not drawn:
+        return []
+    _, axes = plt.subplots(1, len(drawn), figsize=(6.5 * len(drawn), 4.5), squeeze=False)
+    for ax, (p, title) in zip(axes[0], drawn, strict=True):
+        plot_profile_shares(p.replace({"segment": rename or {}}), ax=ax, title=title,
+                            language=language)
+    plt.tight_layout()
+    return list(axes[0])
+
+
+def engagement_finding(channels: pd.DataFrame, language: str = "en") -> str:
+    """The finding on channels (busiest, preferred, widest reach); empty with under 2 channels.
+
+    Parameters
+    ----------
+    channels : pandas.DataFrame
+        Output of :func:`channel_engagement`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    channels = channels[channels["channel"] != MISSING]
+    if len(channels) < 2 or not channels["interactions"].sum():
+        return ""
+    first = channels.iloc[0]
+    pref = channels.sort_values("preferred_by", ascending=False).iloc[0]
+    widest = channels.sort_values("reach", ascending=False).iloc[1]
+    return i18n.t("customer_profiling.finding.engagement", language, first=first.channel,
+                  first_share=_pct(first.interaction_share), first_reach=_pct(first.reach),
+                  pref=pref.channel, pref_share=_pct(pref.preferred_share),
+                  widest=widest.channel, widest_reach=_pct(widest.reach))
+
+
+def activity_finding(peaks: pd.DataFrame, hours: bool = True, language: str = "en") -> str:
+    """The finding on the weekday (and, with times of day, the hour) of most activity.
+
+    Parameters
+    ----------
+    peaks : pandas.DataFrame
+        Output of :func:`activity_peaks`; the last row covers all channels.
+    hours : bool
+        Whether the timestamps carry a time of day. Without, no hour is claimed.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Empty without any interaction.
+    """
+    if peaks.empty:
+        return ""
+    overall = peaks.iloc[-1]
+    per_channel = peaks.iloc[:-1]
+    sharpest = (per_channel.sort_values("weekday_share", ascending=False).iloc[0]
+                if len(per_channel) else overall)
+    values = dict(weekday=weekday_name(overall.peak_weekday, language), channel=sharpest.channel,
+                  share=_pct(sharpest.weekday_share),
+                  channel_weekday=weekday_name(sharpest.peak_weekday, language))
+    if hours:
+        return i18n.t("customer_profiling.finding.activity", language, hour=overall.peak_hour,
+                      channel_hour=sharpest.peak_hour, **values)
+    return i18n.t("customer_profiling.finding.activity_weekday", language, **values)
+
+
+def committee_finding(committee: pd.DataFrame, language: str = "en") -> str:
+    """The finding on committee sizes; empty without two known segments or decision makers.
+
+    Parameters
+    ----------
+    committee : pandas.DataFrame
+        Output of :func:`buying_committee`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    seg_rows = known_segments(committee)
+    if len(seg_rows) < 2 or "share_decision_maker" not in committee:
+        return ""
+    small_c, large_c = seg_rows.iloc[0], seg_rows.sort_values("committee_median").iloc[-1]
+    return i18n.t("customer_profiling.finding.committee", language,
+                  median=f"{committee.iloc[-1].committee_median:.0f}", large=large_c.segment,
+                  large_median=f"{large_c.committee_median:.0f}",
+                  large_dm=_pct(large_c.share_decision_maker),
+                  small_median=f"{small_c.committee_median:.0f}", small=small_c.segment)
+
+
+def cycle_finding(cycle: pd.DataFrame, language: str = "en", *, min_closed: int = 30) -> str:
+    """The finding on win rate and sales-cycle length; each figure only when known.
+
+    Parameters
+    ----------
+    cycle : pandas.DataFrame
+        Output of :func:`sales_cycle`.
+    language : {"en", "zh"}
+    min_closed : int
+        Closed opportunities a segment needs to be named as the best.
+
+    Returns
+    -------
+    str
+        The "no closed opportunity" note when nothing is closed.
+    """
+    allrow = cycle.iloc[-1]
+    if not allrow.closed:
+        return i18n.t("customer_profiling.no_closed", language)
+    if not _known(allrow.cycle_won_median_days):
+        return i18n.t("customer_profiling.finding.cycle_no_days", language,
+                      closed=f"{allrow.closed:,}", win_rate=_pct(allrow.win_rate))
+    text = i18n.t("customer_profiling.finding.cycle", language, closed=f"{allrow.closed:,}",
+                  win_rate=_pct(allrow.win_rate), days=f"{allrow.cycle_won_median_days:.0f}")
+    seg_rows = known_segments(cycle).set_index("segment")
+    seg_rows = seg_rows[(seg_rows["closed"] >= min_closed) & seg_rows["win_rate"].notna()
+                        & seg_rows["cycle_won_median_days"].notna()]
+    if not seg_rows.empty:
+        best = seg_rows["win_rate"].idxmax()
+        text += i18n.t("customer_profiling.finding.cycle_best", language, segment=best,
+                       win_rate=_pct(seg_rows.win_rate[best]),
+                       days=f"{seg_rows.cycle_won_median_days[best]:.0f}")
+    return text
