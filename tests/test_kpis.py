@@ -589,16 +589,23 @@ def test_headline_sentence_names_only_known_kpis():
 
 
 class FakeCaps:
-    def support(self, key, language="en"):
-        return ("not_supported", ["no spend"]) if key == "kpis.cac" else ("supported", [])
+    """Capabilities without marketing spend."""
+
+    def supports(self, key):
+        return key != "kpis.cac"
+
+    def skip_note(self, key, language="en"):
+        return "Skipped: no spend." if key == "kpis.cac" else None
 
 
 def test_unavailable_note_groups_kpis_by_reason():
-    note = kpis.unavailable_note({"revenue": 1.0, "new_customers": 2.0, "clv": 3.0,
-                                  "churn_rate": 0.1, "nrr": 1.0, "win_rate": 0.2, "nps": 1.0},
-                                 FakeCaps(), period="2026-Q2", kpis=kpis.HEADLINE_KPIS)
-    assert note == ("Not available with this data: CAC, CLV:CAC (no spend); "
-                    "CSAT (no value in 2026-Q2).")
+    values = {"revenue": 1.0, "new_customers": 2.0, "cac": 5.0, "clv": 3.0, "churn_rate": 0.1,
+              "nrr": 1.0, "win_rate": 0.2, "nps": 1.0}
+    note = kpis.unavailable_note(values, FakeCaps(), period="2026-Q2")
+    assert note == ("Not shown with this data:\n\n- CAC, CLV:CAC: Skipped: no spend.\n"
+                    "- CSAT: no value in 2026-Q2.")
+    # an unsupported KPI is not shown even when a number came out
+    assert "cac" not in kpis.headline_values(pd.DataFrame([values]), caps=FakeCaps())
     young = kpis.unavailable_note({"revenue": 1.0}, None, kpis=("revenue", "new_customers"))
     assert "a year of order history" in young
     assert kpis.unavailable_note({"revenue": 1.0}, None, kpis=("revenue",)) is None

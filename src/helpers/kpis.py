@@ -1428,10 +1428,16 @@ def evaluate_alerts(series: pd.DataFrame, rules: Sequence[AlertRule], *,
 # --------------------------------------------------------------------------- run over run
 
 
-def headline_values(series: pd.DataFrame, kpis: Sequence[str] = HEADLINE_KPIS) -> dict[str, float]:
-    """The latest period's value of each headline KPI the data supports."""
+def headline_values(series: pd.DataFrame, kpis: Sequence[str] = HEADLINE_KPIS, *,
+                    caps=None) -> dict[str, float]:
+    """The latest period's value of each headline KPI the data supports.
+
+    With ``caps`` (:class:`helpers.capabilities.Capabilities`), a KPI whose analysis the
+    data does not support (:data:`KPI_ANALYSES`) is left out even when a number came out.
+    """
     last = series.iloc[-1]
-    return {k: float(last[k]) for k in kpis if k in series.columns and pd.notna(last[k])}
+    return {k: float(last[k]) for k in kpis if k in series.columns and pd.notna(last[k])
+            and _unsupported(k, caps) is None}
 
 
 def save_snapshot(values: Mapping[str, float], out_dir: str | os.PathLike, *, as_of: Any,
@@ -1733,49 +1739,53 @@ def headline_sentence(current: Mapping[str, float], period: str, *, currency: st
              items=t("kpi.headline.sep", language).join(items))
 
 
+def _unsupported(kpi: str, caps) -> str | None:
+    """The first analysis behind ``kpi`` that the data does not support, or ``None``."""
+    if caps is None:
+        return None
+    return next((key for key in KPI_ANALYSES.get(kpi, ()) if not caps.supports(key)), None)
+
+
 def unavailable_note(current: Mapping[str, float], caps=None, *, period: str = "",
                      kpis: Sequence[str] = HEADLINE_KPIS, language: str = "en") -> str | None:
-    """One line naming the headline KPIs without a value, grouped by the reason.
+    """The headline KPIs that are not shown, grouped by the reason, as a Markdown list.
+
+    A KPI whose analysis the data does not support (:data:`KPI_ANALYSES`) carries that
+    analysis's "Skipped: reason." note; one without a value in the last period says why.
 
     Parameters
     ----------
     current : mapping
         KPI -> value of the last period (unknown KPIs absent or NaN).
     caps : helpers.capabilities.Capabilities, optional
-        Gives the reason when the data lacks what a KPI needs (:data:`KPI_ANALYSES`).
     period : str
-        The last period, for KPIs that the data supports but that have no value in it.
+        The last period.
     kpis : sequence of str
     language : {"en", "zh"}
 
     Returns
     -------
     str or None
-        ``None`` when every KPI has a value.
+        ``None`` when every KPI is shown.
     """
     t = i18n.t
-    reasons: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = {}
     for k in kpis:
-        if _finite(current.get(k)):
+        key = _unsupported(k, caps)
+        if key is not None:
+            note = caps.skip_note(key, language)
+        elif _finite(current.get(k)):
             continue
-        reason = None
-        for key in KPI_ANALYSES.get(k, ()):
-            if caps is not None:
-                status, why = caps.support(key, language)
-                if status == "not_supported":
-                    reason = t("capabilities.join", language).join(why)
-                    break
-        if reason is None and k in ("new_customers", "cac", "clv_cac") and not _finite(
-                current.get("new_customers")):
-            reason = t("kpi.reason.new_customers", language)
-        if reason is None:
-            reason = t("kpi.reason.no_value", language, period=period)
-        reasons.setdefault(reason, []).append(t(f"kpi.{k}", language))
-    if not reasons:
+        elif k in ("new_customers", "cac", "clv_cac") and not _finite(current.get("new_customers")):
+            note = t("kpi.reason.new_customers", language)
+        else:
+            note = t("kpi.reason.no_value", language, period=period)
+        groups.setdefault(note, []).append(t(f"kpi.{k}", language))
+    if not groups:
         return None
-    items = [t("kpi.unavailable.item", language, kpis=t("kpi.headline.sep", language).join(names),
-               reason=reason) for reason, names in reasons.items()]
-    return t("kpi.unavailable", language, items=t("kpi.unavailable.sep", language).join(items))
+    lines = [t("kpi.unavailable.item", language, kpis=t("kpi.headline.sep", language).join(names),
+               reason=note) for note, names in groups.items()]
+    return t("kpi.unavailable", language) + "\n\n" + "\n".join(f"- {line}" for line in lines)
 
 
 def trend_sentence(changes: pd.DataFrame, errors: pd.DataFrame, kpi: str = "revenue", *,
