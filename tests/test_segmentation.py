@@ -397,3 +397,13 @@ def test_without_engagement_only_buyers_are_clustered():
     assert set(res.labels[[f"B{i}" for i in range(n_buy)]]) == {0, 1}
     assert res.names[segmentation.NO_ORDERS] == "no orders yet"
     assert res.cluster_names.notna().all()
+
+
+def test_largest_cluster_passes_over_the_group_without_orders():
+    medians = pd.DataFrame({"accounts": [100, 60, 40], "orders_per_year": [np.nan, 4.0, 9.0],
+                            "revenue_per_year": [np.nan, 1e4, 2e4]},
+                           index=["no orders yet", "steady", "frequent"])
+    assert segmentation.largest_cluster(medians).name == "steady"
+    assert segmentation.largest_cluster(medians.iloc[:1]).name == "no orders yet"
+    assert segmentation.number_text(np.nan) == "–" and segmentation.number_text(np.inf) == "–"
+    assert segmentation.number_text(1234.5) == "1,234"

@@ -942,6 +942,33 @@ def cluster_profiles(features: pd.DataFrame, labels: pd.Series, names: dict | No
     return medians, index
 
 
+def largest_cluster(medians: pd.DataFrame) -> pd.Series:
+    """The largest cluster of buyers in a :func:`cluster_profiles` medians table.
+
+    The group of accounts without orders (see :data:`NO_ORDERS`) has no order medians and
+    is passed over while any other cluster has them.
+
+    Parameters
+    ----------
+    medians : pandas.DataFrame
+        From :func:`cluster_profiles`.
+
+    Returns
+    -------
+    pandas.Series
+        The row, named after the cluster.
+    """
+    order_cols = [c for c in ("orders_per_year", "revenue_per_year") if c in medians.columns]
+    buyers = medians[medians[order_cols].notna().any(axis=1)] if order_cols else medians
+    return (buyers if len(buyers) else medians).sort_values(
+        "accounts", ascending=False, kind="stable").iloc[0]
+
+
+def number_text(value, spec: str = ",.0f") -> str:
+    """``value`` formatted with ``spec``, or "–" when it is missing or not finite."""
+    return _number(value, spec)
+
+
 @dataclass
 class Surrogate:
     """A shallow decision tree that mimics the clusters.
