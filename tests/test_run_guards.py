@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import importlib.util
+import io
 import json
 import os
 import shutil
@@ -330,3 +331,10 @@ def test_exports_are_byte_identical_and_ignore_float_noise(tmp_path):
     assert list(back) == ["plan", "other"] and back["plan"].clv.iloc[1] == 1234567.891
     assert not list(tmp_path.glob(".*.tmp"))
     assert os.path.getsize(tmp_path / "a.xlsx") > 0
+
+
+def test_kernel_start_up_noise_is_dropped_but_real_errors_pass(capsys):
+    stream = io.BytesIO(b"[IPKernelApp] WARNING | Kernel is running over TCP without "
+                        b"encryption. All communication ...\nMemoryError: real trouble\n")
+    reporting._forward_stderr(stream)
+    assert capsys.readouterr().err == "MemoryError: real trouble\n"

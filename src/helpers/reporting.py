@@ -692,6 +692,47 @@ def full_message(text: Any, limit: int = MESSAGE_LIMIT) -> str:
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
+#: Kernel start-up lines that say nothing to the person running the workbook.
+KERNEL_NOISE = ("Kernel is running over TCP without encryption",)
+
+
+def is_kernel_noise(line: str) -> bool:
+    """Whether a kernel's stderr line is start-up noise, kept out of the run's console."""
+    return any(text in line for text in KERNEL_NOISE)
+
+
+def _forward_stderr(stream) -> None:
+    for raw in iter(stream.readline, b""):
+        line = raw.decode("utf-8", "replace")
+        if not is_kernel_noise(line):
+            sys.stderr.write(line)
+            sys.stderr.flush()
+    stream.close()
+
+
+def quiet_kernel_manager():
+    """A kernel manager class whose kernels' stderr reaches the console without the noise.
+
+    The kernels' own warnings and crash messages still show; only :data:`KERNEL_NOISE`
+    lines are dropped.
+    """
+    import subprocess
+    import threading
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw["stderr"] = subprocess.PIPE
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            process = getattr(self.provisioner, "process", None)
+            if process is not None and process.stderr is not None:
+                threading.Thread(target=_forward_stderr, args=(process.stderr,),
+                                 daemon=True).start()
+
+    return QuietKernelManager
+
+
 def execute_notebook(source: Path, output: Path, parameters: dict, *, kernel: str,
                      cwd: Path, cell_timeout: int) -> tuple[str, float, str | None]:
     """Execute one notebook with papermill.
@@ -727,6 +768,7 @@ def execute_notebook(source: Path, output: Path, parameters: dict, *, kernel: st
             str(source), str(output), parameters=parameters, kernel_name=kernel,
             progress_bar=False, log_output=False, execution_timeout=cell_timeout,
             resources={"metadata": {"path": str(cwd)}},
+            kernel_manager_class=quiet_kernel_manager(),
         )
     except PapermillExecutionError as exc:
         summary = f"{exc.ename}: {full_message(exc.evalue)} (cell In [{exc.exec_count}])"
