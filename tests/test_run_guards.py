@@ -338,3 +338,12 @@ def test_kernel_start_up_noise_is_dropped_but_real_errors_pass(capsys):
                         b"encryption. All communication ...\nMemoryError: real trouble\n")
     reporting._forward_stderr(stream)
     assert capsys.readouterr().err == "MemoryError: real trouble\n"
+
+
+def test_notebooks_write_exports_only_through_the_shared_writer():
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        assert ".to_csv(" not in code and ".to_excel(" not in code, (
+            f"{path.name}: write exports with reporting.write_export / write_xlsx")
