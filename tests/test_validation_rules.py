@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import AS_OF, write_tables
+from conftest import AS_OF, tiny_tables, write_tables
 
 from helpers import datasets, validation
 from helpers.errors import DataError
@@ -59,12 +59,6 @@ def test_empty_required_column_is_an_error(tmp_path, tables):
     assert f.severity == "error" and "required column 'amount' is empty" in f.message
 
 
-def test_ignored_optional_table_is_a_warning(tmp_path, tables):
-    tables["contacts"] = tables["contacts"].drop(columns="account_id")
-    f = one(findings_for(write(tmp_path, tables, keep=("contacts",))), "ignored_table")
-    assert f.severity == "warning" and "contacts.csv: table 'contacts' is ignored" in f.message
-
-
 # ---------------------------------------------------------------- errors
 
 
@@ -72,9 +66,10 @@ def test_duplicate_column_in_csv_header(tmp_path, tables):
     folder = write(tmp_path, tables)
     text = (folder / "orders.csv").read_text().replace("product_line", "amount", 1)
     (folder / "orders.csv").write_text(text)
-    f = one(findings_for(folder), "duplicate_column")
+    fs = findings_for(folder)
+    f = one(fs, "duplicate_column")
     assert f.severity == "error" and "column 'amount' occurs more than once" in f.message
-    assert not [x for x in findings_for(folder) if x.rule == "unknown_column"]
+    assert not [x for x in fs if x.rule == "unknown_column"]
 
 
 def test_duplicate_column_after_mapping(tmp_path, tables):
@@ -111,21 +106,6 @@ def test_parquet_amount_stored_as_true_false(tmp_path, tables):
     assert f.column == "amount" and f.count == 4
 
 
-def test_ids_that_collide_after_trimming(tmp_path, tables):
-    tables["accounts"].loc[2, "account_id"] = "A1 "
-    f = one(findings_for(write(tmp_path, tables, "parquet")), "id_whitespace")
-    assert f.severity == "error" and f.examples == ["A1"]
-    assert "differ from another only by leading or trailing spaces" in f.message
-
-
-def test_missing_and_non_numeric_order_amounts(tmp_path, tables):
-    tables["orders"]["amount"] = ["1000", "", "n/a", "-500"]
-    fs = findings_for(write(tmp_path, tables))
-    assert one(fs, "missing_value", column="amount").count == 1
-    assert "every row needs one" in one(fs, "missing_value").message
-    assert one(fs, "wrong_type", column="amount").examples == ["n/a"]
-
-
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_nan_and_infinite_amounts(tmp_path, tables, fmt):
     tables["orders"]["amount"] = [1000.0, float("nan"), float("inf"), -500.0]
@@ -149,14 +129,8 @@ def test_closed_set_codes_are_trimmed_and_lower_cased(tmp_path, tables):
         assert ws.to_pandas("opportunities")["stage"].tolist() == ["won"]
 
 
-def test_close_date_before_created_date(tmp_path, tables):
-    tables["opportunities"]["close_date"] = [dt.date(2025, 11, 1)]
-    f = one(findings_for(write(tmp_path, tables, keep=("opportunities",))), "date_order")
-    assert f.severity == "error" and "close_date before created_date" in f.message
-
-
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_fractional_nps(tmp_path, tables, fmt):
+def test_fractional_nps_in_parquet(tmp_path, tables):
+    fmt = "parquet"
     tables["surveys"] = pd.concat([tables["surveys"]] * 2, ignore_index=True)
     tables["surveys"]["response_id"] = ["R1", "R2"]
     tables["surveys"]["nps"] = [7.5, 8.0]
@@ -177,16 +151,6 @@ def test_date_after_today_is_an_error_after_as_of_a_warning(tmp_path, tables):
 # ---------------------------------------------------------------- warnings
 
 
-def test_unknown_table_and_misnamed_table(tmp_path, tables):
-    folder = write(tmp_path, tables, keep=("marketing_spend",))
-    (folder / "marketing_spend.csv").rename(folder / "marketing-spend.csv")
-    (folder / "notes.csv").write_text("a,b\n1,2\n")
-    fs = findings_for(folder)
-    f = one(fs, "misnamed_table")
-    assert f.table == "marketing_spend" and "rename it to marketing_spend.csv" in f.message
-    assert "notes.csv: not a contract table" in one(fs, "unknown_table").message
-
-
 def test_orders_under_another_name_is_named_in_the_missing_table_error(tmp_path, tables):
     folder = write(tmp_path, tables)
     (folder / "orders.csv").rename(folder / "Orders.CSV")
@@ -202,13 +166,6 @@ def test_mapped_file_that_is_not_there(tmp_path, tables):
     assert f.table == "surveys" and "names 'NPS_export.csv' for table 'surveys'" in f.message
 
 
-def test_unknown_columns(tmp_path, tables):
-    tables["orders"]["currency"] = "EUR"
-    tables["orders"]["sales_rep"] = "Kim"
-    f = one(findings_for(write(tmp_path, tables)), "unknown_column")
-    assert f.severity == "warning" and "currency, sales_rep" in f.message
-
-
 def test_implausible_order_amount(tmp_path, tables):
     tables["orders"]["amount"] = [1000.0, 2500.0, 1e15, -500.0]
     f = one(findings_for(write(tmp_path, tables)), "outlier")
@@ -216,18 +173,82 @@ def test_implausible_order_amount(tmp_path, tables):
     assert "more than 10,000 times the median absolute amount" in f.message
 
 
-def test_pain_points_with_other_separators(tmp_path, tables):
-    tables["surveys"]["pain_points"] = ["pricing, support"]
-    f = one(findings_for(write(tmp_path, tables, keep=("surveys",))), "list_separator")
-    assert f.severity == "warning" and "separate tags with ';'" in f.message
+# ---------------------------------------------------------------- one messy export, many rules
 
 
-def test_unmapped_codes_are_listed_with_counts(tmp_path, tables):
-    opp = pd.concat([tables["opportunities"]] * 4, ignore_index=True)
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory):
+    """One CSV export with a fault per rule below, validated once for all of them."""
+    t = tiny_tables()
+    t["accounts"].loc[2, "account_id"] = "A1 "
+    t["orders"]["amount"] = ["1000", "", "n/a", "-500"]
+    t["orders"]["currency"] = "EUR"
+    t["orders"]["sales_rep"] = "Kim"
+    opp = pd.concat([t["opportunities"]] * 4, ignore_index=True)
     opp["opportunity_id"] = ["P1", "P2", "P3", "P4"]
     opp["stage"] = ["Negotiation/Review", "Negotiation/Review", "Prospecting", "won"]
-    tables["opportunities"] = opp
-    f = one(findings_for(write(tmp_path, tables, keep=("opportunities",))), "unknown_value")
+    opp["close_date"] = [dt.date(2025, 11, 1)] + [dt.date(2026, 2, 1)] * 3
+    t["opportunities"] = opp
+    surveys = pd.concat([t["surveys"]] * 2, ignore_index=True)
+    surveys["response_id"] = ["R1", "R2"]
+    surveys["nps"] = [7.5, 8.0]
+    surveys["pain_points"] = ["pricing, support", "pricing"]
+    t["surveys"] = surveys
+    t["contacts"] = t["contacts"].drop(columns="account_id")
+    keep = ("accounts", "orders", "opportunities", "surveys", "contacts", "marketing_spend")
+    folder = write_tables({k: v for k, v in t.items() if k in keep},
+                          tmp_path_factory.mktemp("messy"), "csv")
+    (folder / "marketing_spend.csv").rename(folder / "marketing-spend.csv")
+    (folder / "notes.csv").write_text("a,b\n1,2\n")
+    return findings_for(folder)
+
+
+def test_ids_that_collide_after_trimming(messy):
+    f = one(messy, "id_whitespace")
+    assert f.severity == "error" and f.examples == ["A1"]
+    assert "differ from another only by leading or trailing spaces" in f.message
+
+
+def test_missing_and_non_numeric_order_amounts(messy):
+    f = one(messy, "missing_value", column="amount")
+    assert f.severity == "error" and f.count == 1 and "every row needs one" in f.message
+    assert one(messy, "wrong_type", column="amount").examples == ["n/a"]
+
+
+def test_close_date_before_created_date(messy):
+    f = one(messy, "date_order")
+    assert f.severity == "error" and f.count == 1
+    assert "close_date before created_date" in f.message
+
+
+def test_fractional_nps_in_csv(messy):
+    f = one(messy, "not_integer")
+    assert f.column == "nps" and f.count == 1 and "not whole numbers" in f.message
+
+
+def test_ignored_optional_table_is_a_warning(messy):
+    f = one(messy, "ignored_table")
+    assert f.severity == "warning" and "contacts.csv: table 'contacts' is ignored" in f.message
+
+
+def test_unknown_table_and_misnamed_table(messy):
+    f = one(messy, "misnamed_table")
+    assert f.table == "marketing_spend" and "rename it to marketing_spend.csv" in f.message
+    assert "notes.csv: not a contract table" in one(messy, "unknown_table").message
+
+
+def test_unknown_columns(messy):
+    f = one(messy, "unknown_column")
+    assert f.severity == "warning" and "currency, sales_rep" in f.message
+
+
+def test_pain_points_with_other_separators(messy):
+    f = one(messy, "list_separator")
+    assert f.severity == "warning" and f.count == 1 and "separate tags with ';'" in f.message
+
+
+def test_unmapped_codes_are_listed_with_counts(messy):
+    f = one(messy, "unknown_value")
     assert ("stage has 2 value(s) outside open, won, lost in 3 row(s): "
             "'Negotiation/Review' (2 rows), 'Prospecting' (1 row)") in f.message
     assert "map them under values:" in f.message
