@@ -6,12 +6,17 @@ and model checks compare with its planted truths in ``truth.json``.
 
 from __future__ import annotations
 
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from helpers import icp
+from helpers import i18n, icp
 from helpers.datasets import open_workspace
 from helpers.errors import DataError, ParamError, WorkbookError
 from helpers.features import account_features
@@ -426,3 +431,112 @@ def test_whitespace_by_line_rolls_up_accounts_and_potential():
     assert list(by_line.index) == ["y", "x"]
     assert by_line.loc["y", "potential"] == 250.0 and by_line.loc["y", "accounts"] == 2
     assert by_line.loc["x", "potential"] == 130.0 and by_line.loc["x", "accounts"] == 2
+
+
+# --------------------------------------------------------------------------- thin data
+
+
+def _thin(n=60, seed=0, **cols):
+    rng = np.random.default_rng(seed)
+    base = {
+        "account_id": [f"A{i:03d}" for i in range(n)],
+        "order_count": rng.integers(0, 4, n),
+        "revenue_12m": rng.gamma(2, 1000, n),
+        "revenue_prev_12m": rng.gamma(2, 1000, n),
+        "margin_total": np.full(n, np.nan),
+        "opp_won": np.zeros(n, dtype=int),
+        "industry": pd.Series([None] * n, dtype="object"),
+        "employees": pd.Series([pd.NA] * n, dtype="Int64"),
+        "is_competitor_customer": pd.Series([pd.NA] * n, dtype="boolean"),
+    }
+    base.update(cols)
+    return pd.DataFrame(base)
+
+
+def test_best_customers_fall_back_to_revenue_when_margin_is_unknown():
+    feats = _thin()
+    assert not icp.best_definition_has_data(feats, "margin")
+    choice = icp.choose_best(feats, "margin", 0.2)
+    assert choice.definition == "revenue_24m" and choice.fell_back
+    assert int(choice.best.sum()) == 12
+    assert "revenue" in icp.best_note(choice, 0.2)
+    won = icp.choose_best(feats, "won", 0.2)
+    assert won.definition == "revenue_24m" and "won opportunity" in icp.best_note(won, 0.2)
+    same = icp.choose_best(feats.assign(margin_total=feats.revenue_12m * 0.3), "margin", 0.2)
+    assert same.definition == "margin" and not same.fell_back
+    assert icp.best_note(same, 0.2) is None
+
+
+def test_no_best_customers_give_a_skip_note_not_an_error():
+    feats = _thin(n=20)
+    choice = icp.choose_best(feats, "margin", 0.2)  # 4 best < 10
+    assert choice.best is None and choice.problem == "too_few"
+    assert icp.best_note(choice, 0.2).startswith("Skipped:")
+    none = icp.choose_best(feats.assign(revenue_12m=0.0, revenue_prev_12m=0.0), "revenue_24m", 0.2)
+    assert none.problem == "no_data"
+
+
+def test_gates_and_scorecard_rules_on_empty_columns_are_not_applied():
+    feats = _thin(industry=["Retail", "Energy"] * 30)
+    mcp = icp.mcp_check(feats, ["employees at least 10", "industry not in Retail"])
+    assert mcp.attrs["gates_not_applied"] == ["employees at least 10"]
+    assert int(mcp.mcp_pass.sum()) == 30
+    usable, off = icp.usable_scorecard({"employees at least 500": 20, "industry is Energy": 10}, feats)
+    assert usable == {"industry is Energy": 10} and off == ["employees at least 500"]
+    assert icp.usable_scorecard({"employees at least 500": 20}, feats) == (None, ["employees at least 500"])
+
+
+def test_no_lookalike_model_without_attributes():
+    feats = _thin()
+    best = icp.choose_best(feats, "revenue_24m", 0.2).best
+    assert icp.usable_attributes(feats, ["industry", "employees", ("industry", "employees")]) == []
+    model, problem = icp.fit_lookalike(feats, best)
+    assert model is None and problem == "no_attributes"
+    assert icp.model_note(problem).startswith("Skipped:")
+    assert icp.fit_lookalike(feats, best, np.zeros(len(feats), bool)) == (None, "none_pass")
+
+
+def test_missing_values_are_never_signs_or_reasons():
+    rng = np.random.default_rng(1)
+    industry = rng.choice(["M", "R", None], 200).astype(object)
+    feats = _thin(n=200, industry=industry, employees=pd.array(rng.integers(1, 5000, 200), dtype="Int64"))
+    best = pd.Series((industry == "M") & (rng.random(200) < 0.8), index=feats.index)
+    model, problem = icp.fit_lookalike(feats, best)
+    assert problem is None and model.categorical == ("industry",)
+    assert "(missing)" not in set(model.factors(top=None)["value"].dropna())
+    reasons = model.reasons(feats)
+    assert not reasons.str.contains("missing").any()
+    assert "industry = M" in set(reasons[industry == "M"].str.split("; ").explode())
+    lift = icp.attribute_lift(feats, best, ["industry"])
+    assert "(missing)" not in set(lift["value"])
+    assert icp.model_finding(model, model.factors(), "en").startswith("Cross-validated ROC-AUC")
+
+
+def test_lift_chart_skips_infinite_lifts_and_draws_no_negative_error_bar():
+    feats = pd.DataFrame({"account_id": [f"A{i}" for i in range(20)],
+                          "industry": ["X"] * 5 + ["Y"] * 15})
+    best = pd.Series([True] * 5 + [True] * 3 + [False] * 12)  # X only among the best
+    lift = icp.attribute_lift(feats, best, ["industry"], min_support=0.0)
+    assert np.isinf(lift.set_index("value").loc["X", "lift"])
+    rows = icp.lift_chart_rows(lift)
+    assert list(rows["value"]) == ["Y"]
+    fig, ax = plt.subplots()
+    assert icp.plot_lift(lift, ax=ax) is ax
+    plt.close(fig)
+    assert icp.lift_chart_rows(icp.attribute_lift(feats, best, [])).empty
+
+
+def test_grid_and_whitespace_need_known_values():
+    feats = _thin(industry=["A", "B"] * 30)
+    feats["size_band"] = pd.Series([None] * 60, dtype="object")
+    grid = icp.best_rate_grid(feats, pd.Series([True, False] * 30), "industry", "size_band")
+    assert grid.empty and icp.grid_peak(grid) is None
+    space = icp.whitespace(None, "2026-06-30", feats.drop(columns="industry").assign(industry=None))
+    assert space.empty and space.attrs["problem"] == "no_peer_keys"
+
+
+def test_export_finding_leaves_out_what_was_not_produced():
+    assert icp.export_finding(None, None, None, None) == i18n.t("customer_profiling.no_export", "en")
+    text = icp.export_finding(300, 4, None, 11)
+    assert "300 account profiles" in text and "competitor" not in text
+    assert "300" in icp.export_finding(300, 4, 2, 11, "zh")

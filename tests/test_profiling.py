@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import profiling, reporting
+from helpers import i18n, profiling, reporting
 from helpers.datasets import open_workspace
 from helpers.errors import DataError, ParamError
 from helpers.features import account_features
@@ -280,3 +280,88 @@ def test_notebook_runs_without_surveys_and_contacts(tmp_path):
     assert len(export) == 300
     cards = json.loads((out_dir / "headlines" / "customer_profiling.json").read_text("utf-8"))
     assert 3 <= len(cards) <= 5
+
+
+# --------------------------------------------------------------------------- thin data
+
+
+def _accounts(**cols):
+    n = 6
+    base = {
+        "account_id": [f"A{i}" for i in range(n)],
+        "industry": ["M", "M", None, "R", None, None],
+        "order_count": [2, 1, 3, 0, 1, 1],
+        "revenue_total": [100.0, 50.0, 900.0, 0.0, 10.0, 10.0],
+        "margin_total": [np.nan, np.nan, np.nan, 0.0, np.nan, np.nan],
+        "orders_365d": [2, 1, 3, 0, 1, 1],
+        "avg_order_value": [50.0, 50.0, 300.0, np.nan, 10.0, 10.0],
+        "mean_gap_days": [30.0, np.nan, 20.0, np.nan, np.nan, np.nan],
+        "product_lines": [0, 0, 0, 0, 0, 0],
+    }
+    base.update(cols)
+    return pd.DataFrame(base)
+
+
+def test_unknown_margin_and_missing_segment_never_win():
+    feats = _accounts()
+    profile = profiling.base_profile(feats, "industry", top=None)
+    assert list(profile["segment"]) == ["M", "R", profiling.MISSING]  # (missing) has most revenue
+    assert profile["margin_share"].isna().all()
+    assert profiling.concentration(profile)["segment"] == "M"
+    text = profiling.base_finding(profile, profiling.base_profile(feats, "industry"), "en")
+    assert text.startswith("**M** is the largest industry") and "margin" not in text
+    assert "nan" not in text.lower()
+    empty = profiling.base_profile(feats.assign(industry=None), "industry")
+    assert profiling.known_segments(empty).empty
+    assert profiling.base_finding(empty, empty) == ""
+    assert profiling.plot_profile_panels([(empty, "x")]) == []
+
+
+def test_behaviour_without_segments_repeat_buyers_or_product_lines():
+    feats = _accounts(industry=[None] * 6, mean_gap_days=[np.nan] * 6)
+    behaviour = profiling.behaviour_by_segment(feats, "industry")
+    assert behaviour["product_lines"].isna().all()
+    text = profiling.behaviour_finding(behaviour, "EUR", "en")
+    assert "every" not in text and "product lines" not in text and "largest orders" not in text
+    assert profiling.plot_segment_panels(behaviour, {"gap_days": "gap"}) == []
+    shown = profiling.readable(behaviour)
+    assert "gap_days" not in shown and "product_lines" not in shown
+
+
+def test_readable_shows_a_dash_for_unknowns():
+    frame = pd.DataFrame({"a": [1.234, np.nan, np.inf], "b": ["x", None, "y"], "c": [np.nan] * 3,
+                          "d": pd.array([1, pd.NA, 3], dtype="Int64")})
+    out = profiling.readable(frame, digits=1)
+    assert list(out.columns) == ["a", "b", "d"]
+    assert list(out["a"]) == [1.2, profiling.DASH, profiling.DASH]
+    assert list(out["b"]) == ["x", profiling.DASH, "y"] and out["d"].iloc[1] == profiling.DASH
+    assert list(profiling.readable(frame.iloc[:0]).columns) == ["a", "b", "c", "d"]
+
+
+def test_activity_finding_claims_no_hour_without_time_of_day():
+    activity = pd.DataFrame({"channel": ["email", "email", profiling.MISSING], "weekday": [4, 4, 1],
+                             "weekday_name": ["Friday", "Friday", "Tuesday"], "hour": [0, 0, 0],
+                             "interactions": [5, 3, 2]})
+    peaks = profiling.activity_peaks(activity)
+    assert list(peaks["channel"]) == ["email", "all"]
+    text = profiling.activity_finding(peaks, hours=False)
+    assert "Fridays" in text and ":00" not in text
+    assert ":00" in profiling.activity_finding(peaks, hours=True)
+    assert profiling.activity_finding(peaks.iloc[:0]) == ""
+
+
+def test_cycle_and_committee_findings_without_closed_deals_or_segments():
+    cycle = pd.DataFrame({"segment": ["small", "All"], "opportunities": [3, 3], "closed": [0, 0],
+                          "won": [0, 0], "win_rate": [np.nan, np.nan], "cycle_median_days": [np.nan] * 2,
+                          "cycle_won_median_days": [np.nan] * 2})
+    assert profiling.cycle_finding(cycle) == i18n.t("customer_profiling.no_closed", "en")
+    closed = cycle.assign(closed=[4, 4], won=[1, 1], win_rate=[0.25, 0.25])
+    assert "close dates" in profiling.cycle_finding(closed)
+    committee = pd.DataFrame({"segment": [profiling.MISSING, "All accounts"], "accounts": [3, 3],
+                              "committee_median": [2.0, 2.0], "committee_mean": [2.0, 2.0],
+                              "share_other": [1.0, 1.0]})
+    assert profiling.committee_finding(committee) == ""
+    channels = pd.DataFrame({"channel": ["email"], "interactions": [3], "interaction_share": [1.0],
+                             "accounts_reached": [1], "reach": [0.5], "per_engaged_account": [3.0],
+                             "preferred_by": [1], "preferred_share": [1.0]})
+    assert profiling.engagement_finding(channels) == ""
