@@ -536,6 +536,9 @@ def test_the_series_starts_with_the_first_period_that_has_orders(ws):
     assert s.period.iloc[0] == "2023-Q1" and s.period.iloc[-1] == "2026-Q2"
     frame = kpis.kpi_periods(AS_OF, periods=4)
     assert list(kpis.trim_to_data(frame, D(2027, 1, 1)).period) == ["2026-Q2"]  # keeps one
+    # a quarter the data covers only in part is left out: its revenue is an undercount
+    assert list(kpis.trim_to_data(frame, D(2026, 2, 15)).period) == ["2026-Q2"]
+    assert list(kpis.trim_to_data(frame, D(2026, 1, 15)).period) == ["2026-Q1", "2026-Q2"]
     assert kpis.trim_to_data(frame, None).equals(frame)
 
 

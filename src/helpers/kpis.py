@@ -694,8 +694,8 @@ def _derive(raw: pd.DataFrame, *, data_start: dt.date | None, sales_cost_per_mon
 
 
 def trim_to_data(frame: pd.DataFrame, data_start: dt.date | None) -> pd.DataFrame:
-    """Drop the periods that end before the first order: before it there is no data,
-    so their revenue is unknown rather than zero.
+    """Drop the periods that start before the month of the first order: before it there
+    is no data, so their revenue is unknown rather than zero (or only part of it).
 
     Parameters
     ----------
@@ -707,11 +707,12 @@ def trim_to_data(frame: pd.DataFrame, data_start: dt.date | None) -> pd.DataFram
     Returns
     -------
     pandas.DataFrame
-        The periods from the one holding ``data_start`` on; at least the last period.
+        The periods that the data covers from their first month on; at least the last.
     """
     if data_start is None or frame.empty:
         return frame
-    keep = [pd.Timestamp(e).date() >= data_start for e in frame["end"]]
+    first = _month_start(data_start)
+    keep = [pd.Timestamp(v).date() >= first for v in frame["start"]]
     keep[-1] = True
     return frame[keep].reset_index(drop=True)
 
@@ -740,8 +741,8 @@ def kpi_series(ws: TableSource, as_of: Any, *, freq: str = "quarter", periods: i
     pandas.DataFrame
         One row per period, oldest first: the window columns of :func:`kpi_periods`, the
         counts and sums behind each KPI, and the KPIs of :data:`KPIS` that the data
-        supports. KPIs without enough history are NaN. The series starts with the period
-        holding the first order (:func:`trim_to_data`), so it may have fewer rows.
+        supports. KPIs without enough history are NaN. The series starts with the first
+        period the orders cover in full (:func:`trim_to_data`), so it may have fewer rows.
     """
     day = parse_as_of(as_of)
     start = _data_start(ws, day)
