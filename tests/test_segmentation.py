@@ -407,3 +407,11 @@ def test_largest_cluster_passes_over_the_group_without_orders():
     assert segmentation.largest_cluster(medians.iloc[:1]).name == "no orders yet"
     assert segmentation.number_text(np.nan) == "–" and segmentation.number_text(np.inf) == "–"
     assert segmentation.number_text(1234.5) == "1,234"
+
+
+def test_margin_note_gives_the_reason_for_a_dash():
+    known = pd.DataFrame({"margin_total": [5.0, 2.0]})
+    assert segmentation.margin_note(known) is None
+    assert "no gross margin" in segmentation.margin_note(known.assign(margin_total=np.nan))
+    assert "unknown" in segmentation.margin_note(pd.DataFrame({"margin_total": [5.0, np.nan]}))
+    assert "毛利" in segmentation.margin_note(known.assign(margin_total=np.nan), "zh")

@@ -267,6 +267,26 @@ def segment_summary(frame: pd.DataFrame, segment: pd.Series | str) -> pd.DataFra
     return out[keep].reset_index(drop=True)
 
 
+def margin_note(summary: pd.DataFrame, language: str = "en") -> str | None:
+    """Why a :func:`segment_summary` shows "–" for margins, or ``None`` when it does not.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`segment_summary`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str or None
+    """
+    unknown = summary["margin_total"].isna()
+    if not unknown.any():
+        return None
+    key = "none" if unknown.all() else "some"
+    return i18n.t(f"customer_segmentation.margin_unknown.{key}", language)
+
+
 def segment_grid(frame: pd.DataFrame, *, value: str = "revenue_12m", top: int = 12,
                  rows: Sequence[str] = ("industry", "size_band"), column: str = "stage"
                  ) -> pd.DataFrame:
