@@ -256,3 +256,10 @@ def test_content_attribution_sentence():
     assert at.content_attribution_sentence(at.compare_models(mixed)).startswith(
         "By content category, **brand** earns the largest Markov share (50%; 50% linear). ")
     assert at.content_attribution_sentence(at.compare_models(_credits([], won=0))) == ""
+
+
+def test_no_journeys_before_the_first_touch(world):
+    credits = at.attribute(world, "2015-01-01")
+    assert credits.empty and credits.attrs["won"] == 0
+    side = at.compare_models(credits)
+    assert side.empty and at.attribution_sentence(credits, side) == ""

@@ -535,8 +535,8 @@ def attribute(ws, as_of, *, label: str = "channel", lookback_days: int = 90,
     -------
     pandas.DataFrame
         Long table ``label, model, conversions, value, share`` (share of the model's
-        conversions); ``attrs`` holds ``won`` (won opportunities), ``journeys``,
-        ``base_probability`` and ``removal_effects``.
+        conversions), empty when no journey has a touch or a win; ``attrs`` holds ``won``
+        (won opportunities), ``journeys``, ``base_probability`` and ``removal_effects``.
     """
     _check(lookback_days, half_life_days, position_weights)
     if not ws.has("opportunities"):
@@ -555,7 +555,13 @@ def attribute(ws, as_of, *, label: str = "channel", lookback_days: int = 90,
     if lone_n:
         parts.append(pd.DataFrame({"label": NO_TOUCH, "model": list(MODELS),
                                    "conversions": float(lone_n), "value": lone_v}))
-    out = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    parts = [p for p in parts if len(p)]
+    if not parts:  # no journey at all, e.g. an as_of before the first touch
+        out = pd.DataFrame({"label": pd.Series(dtype=object), "model": pd.Series(dtype=object),
+                            "conversions": pd.Series(dtype=float),
+                            "value": pd.Series(dtype=float)})
+    else:
+        out = pd.concat(parts, ignore_index=True)
     out = out.groupby(["label", "model"], as_index=False)[["conversions", "value"]].sum()
     out["share"] = out["conversions"] / out.groupby("model")["conversions"].transform("sum")
     out.attrs.update({
