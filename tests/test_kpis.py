@@ -609,6 +609,8 @@ def test_unavailable_note_groups_kpis_by_reason():
                     "- CSAT: no value in 2026-Q2.")
     # an unsupported KPI is not shown even when a number came out
     assert "cac" not in kpis.headline_values(pd.DataFrame([values]), caps=FakeCaps())
+    assert [r.kpi for r in kpis.supported_rules(kpis.alert_rules(), FakeCaps())] == [
+        "nps", "churn_rate"]
     young = kpis.unavailable_note({"revenue": 1.0}, None, kpis=("revenue", "new_customers"))
     assert "a year of order history" in young
     assert kpis.unavailable_note({"revenue": 1.0}, None, kpis=("revenue",)) is None

@@ -1261,6 +1261,12 @@ def alert_rules(*, cac_increase: float | None = 0.15, nps_below: float | None = 
     return [AlertRule(k, m, d, float(t)) for k, m, d, t in spec if t is not None]
 
 
+def supported_rules(rules: Sequence[AlertRule], caps=None) -> list[AlertRule]:
+    """The rules whose KPI the data supports (:data:`KPI_ANALYSES`): no alarm is raised on a
+    number the report does not show."""
+    return [r for r in rules if _unsupported(r.kpi, caps) is None]
+
+
 def format_kpi(kpi: str, value: Any, *, change: bool = False) -> str:
     """A KPI value (or a change of it) as report text: ``12.5%``, ``1,300``, ``+3.0 pts``.
 
