@@ -514,7 +514,10 @@ def test_date_only_timestamps_give_weekdays_not_hours(tables, tmp_path):
 
 
 def test_segments_without_a_value_are_left_out(tables, tmp_path):
+    tables["interactions"].loc[1, "channel"] = None
     ws = _tiny_ws(tables, tmp_path)
+    comp = ct.channel_comparison(ws, AS_OF, min_sample=1)
+    assert comp.channel.notna().all() and "website" not in set(comp.channel)
     none = pd.Series([np.nan, np.nan], index=["A1", "A3"], dtype=object)
     assert ct.channel_mix(ws, AS_OF, none).empty
     mixed = pd.Series(["small", np.nan], index=["A1", "A3"])

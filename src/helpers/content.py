@@ -967,6 +967,8 @@ def channel_comparison(ws, as_of, *, targets: Iterable[str] | None = None,
     t = _touches(ws, as_of, content_only=False, since_days=lookback_days)
     base = t.group_by(channel=t.t_channel).aggregate(
         touches=t.count(), accounts_reached=t.t_acc.nunique()).to_pandas()
+    # touches without a channel cannot be compared as a channel of their own
+    base = base.dropna(subset=["channel"])
     target_ids = None if targets is None else pd.Index(pd.Series(list(targets), dtype=str))
     if target_ids is not None:
         tt = ibis.memtable(pd.DataFrame({"g_acc": target_ids.unique()}))
