@@ -542,3 +542,16 @@ def test_best_for_stage_never_picks_a_missing_category():
                           "rate": [0.1, 0.02], "lift_low": [2.0, 0.5]})
     best = ct.best_for_stage(table, min_touches=100)
     assert list(best.content_category) == ["brand"]
+
+
+def test_leaderboard_sentence_names_a_category_only_when_known():
+    board = pd.DataFrame({"title": ["Guide"], "content_category": [None], "conversion_rate": [0.1],
+                          "conversion_rate_low": [0.05], "conversion_rate_high": [0.2],
+                          "reached_accounts": [120]})
+    assets = pd.DataFrame({"below_min_sample": [False, True, True]})
+    text = ct.leaderboard_sentence(board, assets, confidence=0.95, min_sample=50)
+    assert text.startswith("The best-proven asset is **Guide**: 10.0% of 120 reached accounts")
+    assert "2 of 3 assets" in text
+    named = ct.leaderboard_sentence(board.assign(content_category="brand"), assets,
+                                    confidence=0.95, min_sample=50)
+    assert "**Guide** (brand): 10.0%" in named

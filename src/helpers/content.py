@@ -1853,3 +1853,36 @@ def non_empty(panels: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The tables of ``panels`` (title -> table) that hold at least one value, for charts."""
     return {title: table for title, table in panels.items()
             if table.size and table.notna().to_numpy().any()}
+
+
+def leaderboard_sentence(board: pd.DataFrame, assets: pd.DataFrame, *, confidence: float,
+                         min_sample: int, language: str = "en") -> str:
+    """The finding of the leaderboard: its top asset and how many assets are not ranked.
+
+    Parameters
+    ----------
+    board : pandas.DataFrame
+        :func:`leaderboard` rows shown (not empty).
+    assets : pandas.DataFrame
+        :func:`content_performance` by ``content_id``.
+    confidence : float
+    min_sample : int
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        The asset's category is named only when it has one.
+    """
+    top = board.iloc[0]
+    category = top.get("content_category")
+    known = is_known(category) and str(category).strip() not in ("", *UNKNOWN_LABELS)
+    values = dict(title=top["title"], rate=format_value(top["conversion_rate"], "percent"),
+                  reached=f"{int(top['reached_accounts']):,}", level=f"{confidence:.0%}",
+                  low=format_value(top["conversion_rate_low"], "percent"),
+                  high=format_value(top["conversion_rate_high"], "percent"),
+                  small=int(assets["below_min_sample"].sum()), n=len(assets),
+                  min_sample=min_sample)
+    if known:
+        return _t("leaderboard", language, category=category, **values)
+    return _t("leaderboard_no_category", language, **values)
