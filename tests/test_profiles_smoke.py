@@ -1,0 +1,86 @@
+"""End to end on data shaped like real exports: every notebook on every data profile.
+
+Each profile (see :mod:`helpers.data_profiles`) is one `workbook run` of all notebooks on a
+small world. Every run must exit 0; every analysis the data cannot support, or supports only
+in part, must show its one-line "Skipped" or "In part only" note in its notebook's
+management page; and no management page or the portal may show nan, None or inf.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from report_text import unreadable, visible_text
+
+from helpers import capabilities, data_profiles, datasets, sample_world
+
+ROOT = Path(__file__).parents[1]
+NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+PROFILES = [p for p in data_profiles.PROFILES if p != "full"]  # full: test_workbook_smoke
+AS_OF = "2026-06-30"
+
+
+@pytest.fixture(scope="module")
+def base_world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("profile_base")
+    sample_world.generate_world(folder, accounts=200, seed=5)
+    return folder
+
+
+@pytest.fixture(scope="module", params=PROFILES)
+def profile_run(request, base_world, tmp_path_factory):
+    profile = request.param
+    base = tmp_path_factory.mktemp(f"profile_{profile}")
+    world = base / "world"
+    world.mkdir()
+    for f in base_world.iterdir():
+        (world / f.name).write_bytes(f.read_bytes())
+    data_profiles.apply_profile(world, profile, as_of=AS_OF)
+    reports = base / "reports"
+    proc = subprocess.run(
+        [sys.executable, "-m", "helpers.cli", "run", "--data", str(world), "--as-of", AS_OF,
+         "--reports-dir", str(reports), "--jobs", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=1200,
+    )
+    runs = [p for p in reports.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    caps = capabilities.measure(datasets.open_workspace(world), AS_OF)
+    return profile, proc, runs, caps
+
+
+def test_every_notebook_runs(profile_run):
+    profile, proc, runs, _ = profile_run
+    assert proc.returncode == 0, f"{profile}: {proc.stdout[-3000:]}{proc.stderr[-3000:]}"
+    record = json.loads((runs[0] / "run.json").read_text(encoding="utf-8"))
+    statuses = {name: nb["status"] for name, nb in record["notebooks"].items()}
+    assert statuses == {name: "ok" for name in NOTEBOOKS}, profile
+
+
+def test_sections_say_what_the_data_lacks(profile_run):
+    """Each section the data cannot support, fully or at all, says so in its one line."""
+    profile, proc, runs, caps = profile_run
+    assert proc.returncode == 0
+    lacking = 0
+    for analysis in capabilities.ANALYSES:
+        page = None
+        for note in (caps.skip_note(analysis.key), caps.partial_note(analysis.key)):
+            if note is None:
+                continue
+            lacking += 1
+            page = page or visible_text(
+                (runs[0] / f"{analysis.notebook}.html").read_text(encoding="utf-8"))
+            assert note in page, f"{profile}/{analysis.notebook}: {analysis.key}: {note}"
+    assert lacking, f"{profile}: a thin profile should lack something"
+
+
+def test_management_pages_show_no_unreadable_values(profile_run):
+    profile, proc, runs, _ = profile_run
+    assert proc.returncode == 0
+    for name in NOTEBOOKS:
+        bad = unreadable((runs[0] / f"{name}.html").read_text(encoding="utf-8"))
+        assert not bad, f"{profile}/{name}: {bad[:3]}"
+    portal = (runs[0].parent / "index.html").read_text(encoding="utf-8")
+    assert not unreadable(portal), f"{profile}/portal: {unreadable(portal)[:3]}"
