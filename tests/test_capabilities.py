@@ -75,7 +75,10 @@ def test_experiments_need_two_variants(tables, tmp_path):
     inter = tables["interactions"]
     inter["experiment_id"] = pd.Series(["E1", "E1"], dtype="string")
     inter["variant"] = pd.Series(["A", "A"], dtype="string")
-    assert _measure(tables, tmp_path / "one").experiments == 0
+    one = _measure(tables, tmp_path / "one")
+    assert one.experiments == 0
+    assert one.skip_note("content.ab_tests") == (
+        "Skipped: no experiment in the interactions has two or more variants.")
     inter["variant"] = pd.Series(["A", "B"], dtype="string")
     caps = _measure(tables, tmp_path / "two")
     assert caps.experiments == 1

@@ -295,6 +295,8 @@ class Capabilities:
                    "spend_months": self.spend_months}[need.kind]
         if counted >= need.minimum:
             return None
+        if need.kind == "experiments" and need.minimum <= 1:
+            return say("no_experiment")
         return say(need.kind, n=f"{counted:,}", minimum=f"{need.minimum:,.0f}")
 
     def support(self, key: str, language: str = "en") -> tuple[str, list[str]]:
