@@ -36,7 +36,7 @@ RUNNER_DEFAULTS: dict[str, dict[str, Any]] = {
 #: Parameters every notebook declares; the runner sets ``output_dir`` itself.
 SHARED_PARAMETERS = (
     "data_source", "mapping_file", "password_env", "as_of", "currency", "language",
-    "company_name", "memory_limit", "output_dir",
+    "company_name", "memory_limit", "finding_alpha", "finding_correction", "output_dir",
 )
 #: Annotation name -> accepted Python types of a YAML value.
 TYPES: dict[str, tuple[type, ...]] = {
@@ -561,6 +561,8 @@ MONTHS = count(1, 1200)
 RULES: dict[str, dict[str, Rule]] = {
     "*": {
         "language": choices("en", "zh"),
+        "finding_alpha": between(0.001, 0.2),
+        "finding_correction": choices("bh", "by", "holm", "bonferroni", "none"),
     },
     "data_overview": {
         "top_categories": count(1, 100),

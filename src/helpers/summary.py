@@ -71,7 +71,10 @@ def normalise_findings(findings: Sequence[Any]) -> list[dict]:
         weight = float(item.get("weight", 0.5))
         if not math.isfinite(weight):
             weight = 0.5
-        out.append({"text": str(item["text"]).strip(), "weight": min(max(weight, 0.0), 1.0)})
+        extra = {k: item[k] for k in ("kind", "stated", "fallback", "gate", "action", "evidence")
+                 if k in item}
+        out.append({**extra, "text": str(item["text"]).strip(),
+                    "weight": min(max(weight, 0.0), 1.0)})
     return out
 
 
@@ -119,6 +122,9 @@ def candidate_findings(run: Mapping, language: str = "en") -> list[Finding]:
             out.append(Finding(i18n.t(key, language, title=title), FAILURE_WEIGHT, name))
             continue
         for item in nb.get("findings") or []:
+            # a claim that failed its gate is never a summary finding
+            if item.get("stated", True) is False:
+                continue
             out.append(Finding(item["text"], float(item.get("weight", 0.5)), name))
         out += change_findings(name, nb.get("headlines") or {}, language)
     return out
