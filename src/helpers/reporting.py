@@ -142,7 +142,9 @@ def record_headlines(name: str, kpis: dict, output_dir: str | os.PathLike) -> Pa
         "better": "up" or "down"}``; all but ``value`` are optional and a bare number is
         taken as the value. ``better`` says which direction of ``delta`` is good news
         (default ``up``), which colours the delta in the portal. Cards without a ``delta``
-        get the change since the notebook's previous good run in the portal.
+        get the change since the notebook's previous good run in the portal. A card may
+        carry ``"flag"``: a short text (a data break, a young history) that the portal shows
+        instead of any change, since the change would not be a business movement.
     output_dir : path-like
         The notebook's ``output_dir`` parameter; relative paths are taken from the
         project root.
@@ -158,11 +160,11 @@ def record_headlines(name: str, kpis: dict, output_dir: str | os.PathLike) -> Pa
     for label, card in kpis.items():
         if not isinstance(card, dict):
             card = {"value": card}
-        extra = set(card) - {"value", "unit", "delta", "better"}
+        extra = set(card) - {"value", "unit", "delta", "better", "flag"}
         if "value" not in card or extra or (card.get("better") or "up") not in ("up", "down"):
             raise WorkbookError(
                 f"record_headlines({name!r}): card {label!r} needs 'value' and may have 'unit', "
-                f"'delta' and 'better' (up or down); got {card!r}"
+                f"'delta', 'better' (up or down) and 'flag'; got {card!r}"
             )
         cards[str(label)] = {k: _plain(v) for k, v in card.items()}
     folder = resolve(output_dir) / "headlines"
