@@ -156,6 +156,185 @@ def test_record_findings_round_trip_and_errors(tmp_path):
         reporting.record_headlines("x", {"A": {"value": 1, "better": "sideways"}}, tmp_path)
 
 
+# --------------------------------------------------------------------------- honest run-over-run changes
+
+
+def comparable(parameters="p1", source="data/sample", fingerprint="f1", as_of="2026-06-30",
+               code="1.0+abc"):
+    return {"parameters": parameters, "code": code,
+            "data": {"source": source, "mapping": "", "fingerprint": fingerprint, "as_of": as_of}}
+
+
+STRONG = {"Strong-fit accounts": {"value": 1280}}
+
+
+def two_runs(reports: Path, before: dict, after: dict, *, cards_before=None, cards_after=None):
+    fake_run(reports, "20260601T060000Z", {"icp": {
+        "headlines": cards_before or {"Strong-fit accounts": {"value": 207}},
+        "comparability": before}}, as_of="2026-05-31")
+    fake_run(reports, "20260701T060000Z", {"icp": {
+        "headlines": cards_after or STRONG, "comparability": after}})
+    html = reporting.build_portal(reports).read_text(encoding="utf-8")
+    return strip_tags(html[html.index("Details by report"):]), strip_tags(
+        html[html.index("Findings"):html.index("<h2>Reports</h2>")])
+
+
+def test_comparison_breaks_name_what_changed():
+    base = {"comparability": comparable()}
+    assert summary.comparison_breaks(base, base) == []
+    assert summary.comparison_breaks({"comparability": comparable(parameters="p2")}, base) == [
+        "parameters"]
+    assert summary.comparison_breaks({"comparability": comparable(source="crm.duckdb")}, base) == [
+        "data"]
+    assert summary.comparison_breaks({"comparability": comparable(code="1.1+def")}, base) == [
+        "code"]
+    # new data at a later as_of is the normal refresh; new data at the same as_of is not
+    assert summary.comparison_breaks(
+        {"comparability": comparable(fingerprint="f2", as_of="2026-07-31")}, base) == []
+    assert summary.comparison_breaks({"comparability": comparable(fingerprint="f2")}, base) == [
+        "data"]
+    everything = comparable(parameters="p2", source="x", code="2")
+    assert summary.comparison_breaks({"comparability": everything}, base) == [
+        "parameters", "data", "code"]
+    # runs recorded before the comparability record: nothing is known to have changed
+    assert summary.comparison_breaks({}, base) == [] == summary.comparison_breaks(base, {})
+    assert summary.no_comparison_text(["parameters", "data", "code"]) == (
+        "parameters, data source and code changed since the last run; no comparison")
+    assert summary.no_comparison_text([]) == ""
+    assert "参数" in summary.no_comparison_text(["parameters"], "zh")
+
+
+def test_parameter_change_is_not_reported_as_a_business_movement(tmp_path):
+    details, findings = two_runs(tmp_path, comparable(parameters="p1"), comparable(parameters="p2"))
+    assert "1,280" in details and "+1,073" not in details
+    assert "parameters changed since the last run; no comparison" in details
+    assert "rose" not in findings and "+1,073" not in findings
+    assert ("Strong-fit accounts is 1,280 (parameters changed since the last run; "
+            "no comparison).") in findings
+
+
+def test_same_parameters_data_and_code_show_the_change(tmp_path):
+    # refreshed data at a later as_of, same parameters and code
+    details, findings = two_runs(tmp_path, comparable(as_of="2026-05-31"),
+                                 comparable(fingerprint="f2"))
+    assert "+1,073" in details and "no comparison" not in details
+    assert "Strong-fit accounts rose to 1,280 since the last run (+1,073)." in findings
+
+
+def test_code_or_data_source_change_is_named(tmp_path):
+    details, findings = two_runs(tmp_path, comparable(), comparable(source="crm", code="2"))
+    assert "data source and code changed since the last run; no comparison" in details
+    assert "rose" not in findings
+
+
+def test_key_figures_say_why_they_are_not_compared(tmp_path):
+    fake_run(tmp_path, "20260601T060000Z", {"kpi_monitoring": {
+        "headlines": {"Revenue": {"value": 100.0}}, "comparability": comparable()}})
+    fake_run(tmp_path, "20260701T060000Z", {"kpi_monitoring": {
+        "headlines": {"Revenue": {"value": 150.0}},
+        "comparability": comparable(parameters="p2")}})
+    result = reporting.portal_summary(reporting.load_runs(tmp_path))
+    assert result["baseline"].startswith("Not compared with the run of 20260601T060000Z")
+    assert "parameters changed" in result["baseline"]
+    assert result["cards"][0]["delta"] == (
+        "parameters changed since the last run; no comparison")
+    assert not any("rose" in f for f in result["findings"])
+
+
+def test_flag_replaces_the_change(tmp_path):
+    flagged = {"Active customers": {"value": 300, "flag": "history starts 2026-03"}}
+    details, findings = two_runs(tmp_path, comparable(), comparable(),
+                                 cards_before={"Active customers": {"value": 100}},
+                                 cards_after=flagged)
+    assert "history starts 2026-03" in details and "+200" not in details
+    assert "Active customers" not in findings
+    cards = reporting._cards(reporting.card_deltas(
+        {"a": {"value": 3, "delta": 2, "flag": "new source"}}, {"a": {"value": 1}}))
+    assert cards[0]["delta"] == "new source" and cards[0]["direction"] == "flag"
+
+
+@pytest.mark.parametrize("delta", [0, 0.0, -0.0, 0.04, -0.04, "0", "-0.0", "+0"])
+def test_zero_changes_are_not_movements(delta):
+    card = {"Win rate": {"value": 30.0, "unit": "%", "delta": delta}}
+    shown = reporting._cards(card)[0]
+    assert shown["delta"] == "no change" and shown["direction"] not in ("up", "down")
+    assert summary.change_findings("x", card) == []
+
+
+def test_zero_change_from_the_previous_run_is_not_a_movement(tmp_path):
+    details, findings = two_runs(tmp_path, comparable(), comparable(),
+                                 cards_before={"Rate": {"value": 0.31}},
+                                 cards_after={"Rate": {"value": 0.3}})
+    assert "no change" in details and "-0.0" not in details and "fell" not in findings
+
+
+def test_summary_orders_by_impact_shows_actions_and_never_unstated(tmp_path):
+    fake_run(tmp_path, "20260701T060000Z", {
+        "icp": {"findings": [
+            {"text": "Small claim.", "weight": 0.3, "kind": "comparison", "stated": True},
+            {"text": "Noise claim.", "weight": 0.99, "kind": "comparison", "stated": False,
+             "fallback": "No reliable difference among the 5 industries."}]},
+        "customer_value": {"findings": [
+            {"text": "Big claim.", "weight": 0.9, "kind": "comparison", "stated": True,
+             "action": "Call the top 20 accounts this week."}]},
+        "data_overview": {"findings": [{"text": "A fact.", "weight": 0.5, "kind": "fact"}]},
+    })
+    result = reporting.portal_summary(reporting.load_runs(tmp_path))
+    assert result["findings"] == ["Big claim.", "A fact.", "Small claim."]
+    assert result["items"][0]["action"] == "Call the top 20 accounts this week."
+    assert result["note"] == ""
+    html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
+    findings = strip_tags(html[html.index("Findings"):html.index("<h2>Reports</h2>")])
+    assert "Action: Call the top 20 accounts this week." in findings
+    assert "Noise claim" not in html and "No reliable difference" not in findings
+
+
+def test_a_run_without_a_stated_claim_says_so_in_one_line(tmp_path):
+    fake_run(tmp_path, "20260701T060000Z", {
+        "icp": {"findings": [{"text": "Noise.", "weight": 0.9, "kind": "comparison",
+                              "stated": False}]},
+        "kpi_monitoring": {"findings": [{"text": "Alarm.", "weight": 0.9, "kind": "alarm",
+                                         "stated": False}]},
+        "data_overview": {"findings": [{"text": "400 accounts.", "kind": "fact"}]},
+    })
+    result = reporting.portal_summary(reporting.load_runs(tmp_path))
+    assert result["note"] == ("No finding in this run passed its test: none of the 2 "
+                              "differences, trends or alarms checked is reliable enough to "
+                              "report.")
+    assert result["findings"] == ["400 accounts."]
+    html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
+    assert html.count("No finding in this run passed its test") == 1
+    assert "Noise." not in html and "Alarm." not in html
+    assert "No findings were recorded" not in html
+    zh = reporting.portal_summary(reporting.load_runs(tmp_path), "zh")
+    assert "没有任何发现通过检验" in zh["note"]
+
+
+def test_parameters_hash_ignores_run_local_keys():
+    params = {"top_n": 10, "as_of": "2026-06-30", "output_dir": "reports/a",
+              "language": "en", "data_source": "data/sample"}
+    same = {**params, "as_of": "2026-07-31", "output_dir": "reports/b", "language": "zh"}
+    assert reporting.parameters_hash(params) == reporting.parameters_hash(same)
+    assert reporting.parameters_hash(params) != reporting.parameters_hash({**params, "top_n": 20})
+
+
+def test_comparability_record(tmp_path):
+    nb = tmp_path / "x.ipynb"
+    nb.write_text("{}", encoding="utf-8")
+    code = reporting.code_version(tmp_path)
+    assert code["commit"] is None and len(code["source"]) == 16  # no git checkout here
+    params = {"data_source": "data/sample", "as_of": "2026-06-30", "top_n": 10}
+    rec = reporting.comparability(params, code, {"data/sample": "fp"}, nb, tmp_path)
+    assert rec["data"] == {"source": "data/sample", "mapping": "", "fingerprint": "fp",
+                           "as_of": "2026-06-30"}
+    assert rec["parameters"] == reporting.parameters_hash(params)
+    assert code["source"] in rec["code"]
+    nb.write_text('{"cells": []}', encoding="utf-8")
+    changed = reporting.comparability(params, code, {"data/sample": "fp"}, nb, tmp_path)
+    assert summary.comparison_breaks({"comparability": changed}, {"comparability": rec}) == [
+        "code"]
+
+
 # --------------------------------------------------------------------------- the real run
 
 
@@ -171,6 +350,9 @@ def test_real_run_records_kpis_findings_and_exports():
     assert 1 <= len(nb["findings"]) <= 4
     assert {"kpi_series.csv", "kpi_snapshot.csv", "kpi_alerts.csv"} <= set(record["exports"])
     assert not (r.run / "findings").exists() and not (r.run / "headlines").exists()
+    assert set(nb["comparability"]) == {"parameters", "data", "code"}
+    assert nb["comparability"]["data"]["fingerprint"] in record["data"].values()
+    assert record["code"]["source"] in nb["comparability"]["code"]
 
 
 @pytest.mark.slow

@@ -571,6 +571,130 @@ def data_fingerprint(source: str, root: Path) -> str:
     return _fallback_fingerprint(Path(target))
 
 
+#: Parameters that do not change how a notebook computes its figures: where the run writes,
+#: the analysis date (the time axis of run-over-run changes), presentation, resources, and
+#: the data source, which :func:`comparability` records on its own.
+RUN_LOCAL_PARAMETERS = frozenset({
+    "output_dir", "as_of", "language", "company_name", "memory_limit", "password_env",
+    "data_source", "mapping_file",
+})
+#: Files of the package whose content is the code version (with the notebook itself).
+CODE_SUFFIXES = (".py", ".yaml", ".j2", ".css")
+
+
+def parameters_hash(params: dict) -> str:
+    """A short hash of the parameters that shape a notebook's figures.
+
+    Keys in :data:`RUN_LOCAL_PARAMETERS` are left out, so two runs that differ only in
+    their output folder, analysis date or language hash the same.
+
+    Parameters
+    ----------
+    params : dict
+        The notebook's resolved parameters (passwords already removed).
+
+    Returns
+    -------
+    str
+        16 hex digits.
+    """
+    relevant = {k: v for k, v in params.items() if k not in RUN_LOCAL_PARAMETERS}
+    text = json.dumps(relevant, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _git_commit(root: Path) -> str | None:
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = done.stdout.strip()
+    return commit if done.returncode == 0 and re.fullmatch(r"[0-9a-f]{40}", commit) else None
+
+
+def _hash_files(files: list[Path], base: Path) -> str:
+    h = hashlib.sha256()
+    for f in sorted(files):
+        try:
+            data = f.read_bytes()
+        except OSError:
+            continue
+        h.update(f"{f.relative_to(base).as_posix()}\n".encode())
+        h.update(hashlib.sha256(data).digest())
+    return h.hexdigest()[:16]
+
+
+def code_version(root: Path | None = None) -> dict[str, str | None]:
+    """The version of the code that computes the figures.
+
+    Parameters
+    ----------
+    root : pathlib.Path, optional
+        Project folder, asked for its git commit.
+
+    Returns
+    -------
+    dict
+        ``package`` (installed version of the workbook), ``commit`` (git commit of
+        ``root``, or ``None`` outside a git checkout) and ``source`` (a hash of the
+        ``helpers`` package's code, texts and templates). The commit is kept for the
+        record; comparisons use ``source``, which changes exactly when the code does and
+        also sees edits that are not committed.
+    """
+    try:
+        package = _metadata.version("key-account-workbook")
+    except _metadata.PackageNotFoundError:
+        package = None
+    helpers = Path(__file__).parent
+    files = [f for f in helpers.rglob("*") if f.is_file() and f.suffix in CODE_SUFFIXES
+             and "__pycache__" not in f.parts]
+    return {"package": package, "commit": _git_commit(root) if root else None,
+            "source": _hash_files(files, helpers)}
+
+
+def comparability(params: dict, code: dict, data: dict[str, str],
+                  notebook: Path | None = None, root: Path | None = None) -> dict:
+    """What a notebook's figures depend on, so runs are compared only when it is the same.
+
+    Parameters
+    ----------
+    params : dict
+        The notebook's resolved parameters (passwords removed).
+    code : dict
+        :func:`code_version` of the run.
+    data : dict
+        Data source -> fingerprint, as in ``run.json``'s ``data``.
+    notebook : pathlib.Path, optional
+        The notebook file; its content is part of the code version.
+    root : pathlib.Path, optional
+        Project folder that a relative ``mapping_file`` is taken from.
+
+    Returns
+    -------
+    dict
+        ``parameters`` (:func:`parameters_hash`), ``data`` (``source``, ``mapping``,
+        ``fingerprint``, ``as_of``) and ``code`` (package version, helpers source and
+        notebook hashes in one string). :func:`helpers.summary.comparison_breaks` compares
+        two of them.
+    """
+    source = params.get("data_source")
+    mapping = params.get("mapping_file") or ""
+    if mapping:
+        path = resolve(mapping, root)
+        mapping = f"{mapping}#{_hash_files([path], path.parent)}" if path.is_file() else mapping
+    nb_hash = _hash_files([notebook], notebook.parent) if notebook and notebook.is_file() else ""
+    return {
+        "parameters": parameters_hash(params),
+        "data": {"source": source, "mapping": mapping,
+                 "fingerprint": data.get(source) if source else None,
+                 "as_of": str(params["as_of"]) if params.get("as_of") else None},
+        "code": "+".join(str(v) for v in (code.get("package"), code.get("source"), nb_hash) if v),
+    }
+
+
 def _is_sample_source(source: str, root: Path) -> bool:
     return not is_url(source) and resolve(source, root) == (root / SAMPLE_SOURCE)
 
@@ -616,6 +740,7 @@ class NotebookRun:
     headlines: dict = field(default_factory=dict)
     findings: list = field(default_factory=list)
     files: dict = field(default_factory=dict)
+    comparability: dict = field(default_factory=dict)
 
     def record(self) -> dict:
         """The run.json entry."""
@@ -628,6 +753,7 @@ class NotebookRun:
             "headlines": self.headlines,
             "findings": self.findings,
             "files": self.files,
+            "comparability": self.comparability,
         }
 
 
@@ -1079,11 +1205,15 @@ def format_number(value: Any) -> str:
     return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
 
 
-def card_deltas(headlines: dict, previous: dict | None) -> dict:
+def card_deltas(headlines: dict, previous: dict | None, *, breaks: list[str] | tuple = ()
+                ) -> dict:
     """Headline cards with the change since ``previous`` filled in where a card has none.
 
-    Only numeric cards with the same label in both runs get a delta; the card is marked
-    ``"since": "previous run"`` so the portal can say what the delta means.
+    Only numeric cards with the same label in both runs get a delta. Cards with a ``flag``
+    never get one (the flag is shown instead). When the two runs are not comparable
+    (``breaks``, see :func:`helpers.summary.comparison_breaks`), such cards get
+    ``"no_comparison": breaks`` instead of a delta, so the portal and the summary say why
+    the figure is not compared rather than reporting the difference as a movement.
 
     Parameters
     ----------
@@ -1091,6 +1221,8 @@ def card_deltas(headlines: dict, previous: dict | None) -> dict:
         ``label -> card`` of this run.
     previous : dict or None
         ``label -> card`` of the notebook's previous good run.
+    breaks : sequence of str
+        What changed between the two runs (``parameters``, ``data``, ``code``).
 
     Returns
     -------
@@ -1102,28 +1234,49 @@ def card_deltas(headlines: dict, previous: dict | None) -> dict:
         card = dict(card)
         old = (previous or {}).get(label) or {}
         now, before = card.get("value"), old.get("value")
-        if _is_missing(card.get("delta")) and all(
+        if not card.get("flag") and _is_missing(card.get("delta")) and all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) and not _is_missing(v)
                 for v in (now, before)):
-            delta = now - before
-            card["delta"] = round(delta, 6) if isinstance(delta, float) else delta
+            if breaks:
+                card["no_comparison"] = list(breaks)
+            else:
+                delta = now - before
+                card["delta"] = round(delta, 6) if isinstance(delta, float) else delta
         out[label] = card
     return out
 
 
-def _cards(headlines: dict) -> list[dict]:
+def _cards(headlines: dict, lang: str = "en") -> list[dict]:
+    """Cards as the portal template shows them.
+
+    The line under the value is, in this order of precedence: the card's ``flag``; why it
+    is not compared with the last run (``no_comparison``); "no change" for a change that
+    reads as zero; the signed change, coloured by whether it is good news.
+    """
+    from helpers.i18n import t
+    from helpers.summary import is_zero_change, no_comparison_text
+
     cards = []
     for label, card in headlines.items():
         delta = card.get("delta")
         direction = ""
-        if _is_missing(delta):
+        if card.get("flag") and not _is_missing(card.get("flag")):
+            delta, direction = str(card["flag"]), "flag"
+        elif card.get("no_comparison"):
+            delta, direction = no_comparison_text(card["no_comparison"], lang), "muted"
+        elif _is_missing(delta):
             delta = None
         elif isinstance(delta, (int, float)) and not isinstance(delta, bool):
-            if delta:
+            shown = format_number(abs(delta))
+            if is_zero_change(delta, shown):
+                delta, direction = t("portal.no_change", lang), "muted"
+            else:
                 # coloured by whether the move is good news, not by its sign
                 good = (delta > 0) == (card.get("better", "up") != "down")
                 direction = "up" if good else "down"
-            delta = ("+" if delta > 0 else "") + format_number(delta)
+                delta = ("+" if delta > 0 else "") + format_number(delta)
+        elif is_zero_change(delta):
+            delta, direction = t("portal.no_change", lang), "muted"
         cards.append({"label": label, "value": format_number(card.get("value")),
                       "unit": card.get("unit") or "", "delta": delta, "direction": direction})
     return cards
@@ -1131,6 +1284,16 @@ def _cards(headlines: dict) -> list[dict]:
 
 def _link(run_id: str, filename: str) -> str:
     return f"{quote(run_id)}/{quote(filename)}"
+
+
+def _compared_cards(name: str, nb: dict, run_id: str, runs: list[dict]) -> tuple[dict, list[str]]:
+    """A notebook's cards with their change since its previous good run, and what broke it."""
+    from helpers.summary import comparison_breaks
+
+    previous = _previous_good(name, run_id, runs)
+    breaks = comparison_breaks(nb, previous) if previous else []
+    return card_deltas(nb.get("headlines") or {}, (previous or {}).get("headlines"),
+                       breaks=breaks), breaks
 
 
 def _previous_good(name: str, run_id: str, runs: list[dict]) -> dict | None:
@@ -1158,16 +1321,14 @@ def _portal_entry(name: str, nb: dict, run_id: str, good: dict[str, str],
         entry["links"] = [(t(f"portal.link.{label}", lang), _link(run_id, files[key]))
                           for key, label in (("management", "report"), ("analyst", "analyst"),
                                              ("notebook", "notebook")) if files.get(key)]
-        previous = _previous_good(name, run_id, runs)
-        entry["cards"] = _cards(card_deltas(nb.get("headlines") or {},
-                                            (previous or {}).get("headlines")))
+        entry["cards"] = _cards(_compared_cards(name, nb, run_id, runs)[0], lang)
         entry["management"] = _link(run_id, files["management"]) if files.get("management") else None
         entry["analyst"] = _link(run_id, files["analyst"]) if files.get("analyst") else None
     elif name in good:
         old_id = good[name]
         old = by_id[old_id]["notebooks"][name]
         entry["last_good"] = {"run_id": old_id, "link": _link(old_id, old["files"]["management"]),
-                              "cards": _cards(old.get("headlines") or {})}
+                              "cards": _cards(old.get("headlines") or {}, lang)}
         entry["management"] = entry["last_good"]["link"]
         if old["files"].get("analyst"):
             entry["analyst"] = _link(old_id, old["files"]["analyst"])
@@ -1190,19 +1351,26 @@ def portal_summary(runs: list[dict], lang: str = "en") -> dict:
     -------
     dict
         ``cards`` (for the card macro), ``baseline`` (a sentence saying what the deltas
-        compare with), ``findings`` (list of sentences).
+        compare with, or why they are not compared), ``findings`` (list of sentences),
+        ``items`` (the same findings as ``{"text", "action"}``), ``note`` (one line when the
+        run checked claims and none passed its test, else empty) and ``notebook``.
     """
     from helpers import summary
     from helpers.i18n import t
 
     if not runs:
-        return {"cards": [], "baseline": "", "findings": [], "notebook": ""}
+        return {"cards": [], "baseline": "", "findings": [], "items": [], "note": "",
+                "notebook": ""}
     figures = summary.key_figures(runs)
-    headlines = figures.headlines
+    headlines, breaks = figures.headlines, []
     if figures.notebook:
-        previous = _previous_good(figures.notebook, figures.run_id, runs)
-        headlines = card_deltas(headlines, (previous or {}).get("headlines"))
-    if figures.previous:
+        nb = next(r for r in runs if r["run_id"] == figures.run_id)["notebooks"][figures.notebook]
+        headlines, breaks = _compared_cards(figures.notebook, nb, figures.run_id, runs)
+    if figures.previous and breaks:
+        baseline = t("portal.deltas_not_compared", lang, run_id=figures.previous["run_id"],
+                     as_of=figures.previous.get("as_of") or "?",
+                     reason=summary.no_comparison_text(breaks, lang))
+    elif figures.previous:
         baseline = t("portal.deltas_since", lang, run_id=figures.previous["run_id"],
                      as_of=figures.previous.get("as_of") or "?")
     else:
@@ -1212,12 +1380,14 @@ def portal_summary(runs: list[dict], lang: str = "en") -> dict:
     good = last_good_runs(runs)
     latest["notebooks"] = {
         name: {**nb, "has_last_good": name in good} if nb.get("status") != "ok"
-        else {**nb, "headlines": card_deltas(
-            nb.get("headlines") or {},
-            (_previous_good(name, latest["run_id"], runs) or {}).get("headlines"))}
+        else {**nb, "headlines": _compared_cards(name, nb, latest["run_id"], runs)[0]}
         for name, nb in runs[0].get("notebooks", {}).items()}
-    findings = [f.text for f in summary.executive_findings(latest, lang)]
-    return {"cards": _cards(headlines), "baseline": baseline, "findings": findings,
+    chosen = summary.executive_findings(latest, lang)
+    checked, stated = summary.claims_stated(latest)
+    note = t("summary.none_stated", lang, n=checked) if checked and not stated else ""
+    return {"cards": _cards(headlines, lang), "baseline": baseline,
+            "findings": [f.text for f in chosen],
+            "items": [{"text": f.text, "action": f.action} for f in chosen], "note": note,
             "notebook": figures.notebook if figures.run_id == runs[0]["run_id"] else ""}
 
 
@@ -1709,6 +1879,12 @@ def _execute_run(root: Path, settings: dict, selected: list[str], params: dict[s
     shutil.rmtree(staging / "headlines", ignore_errors=True)
     shutil.rmtree(staging / "findings", ignore_errors=True)
     failed = [j.name for j in runs.values() if j.status != "ok"]
+    data = {s: data_fingerprint(s, root)
+            for s in sorted({p["data_source"] for p in params.values() if "data_source" in p})}
+    code = code_version(root)
+    for name, job in runs.items():
+        job.comparability = comparability(params[name], code, data,
+                                          notebook_dir / f"{name}.ipynb", root)
     record = {
         "run_id": run_id,
         "status": "failed" if failed else "ok",
@@ -1719,9 +1895,8 @@ def _execute_run(root: Path, settings: dict, selected: list[str], params: dict[s
         "language": info["language"],
         "as_of": info["as_of"],
         "kernel": kernel,
-        "data": {s: data_fingerprint(s, root)
-                 for s in sorted({p["data_source"] for p in params.values()
-                                  if "data_source" in p})},
+        "data": data,
+        "code": code,
         "packages": package_versions(),
         "exports": sorted(p.relative_to(staging / "exports").as_posix()
                           for p in (staging / "exports").rglob("*") if p.is_file()),

@@ -5,18 +5,26 @@ Findings come from the numbers of every analysis in the latest run, in three way
 1. **Recorded findings.** Each notebook may save its own computed sentences with
    :func:`helpers.reporting.record_findings` (``{"text": ..., "weight": 0..1}``); the
    notebook knows its numbers and writes the sentence in the report language.
+   Only findings that passed their gate (``stated``) are candidates; each keeps its
+   recommended ``action``.
 2. **Changes since the last run.** Every numeric headline card with a delta becomes a
-   candidate sentence, weighted by the size of the relative change.
+   candidate sentence, weighted by the size of the relative change. A change is a business
+   movement only when both runs computed the figure the same way: when the notebook's
+   parameters, data source or code changed in between (see :func:`comparison_breaks`), the
+   card says so instead ("1,280 (parameters changed since the last run; no comparison)").
+   Cards with a ``flag`` and changes that round to zero are never a movement.
 3. **Failures.** A notebook that failed in the latest run is named, since its cards are
    from an older run.
 
-Candidates are ranked by weight and at most :data:`PER_NOTEBOOK` come from one notebook,
-so the summary spans the analyses instead of repeating one.
+Candidates are ranked by weight (a finding's business impact) and at most
+:data:`PER_NOTEBOOK` come from one notebook, so the summary spans the analyses instead of
+repeating one.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +37,14 @@ PER_NOTEBOOK = 2
 KEY_FIGURES_NOTEBOOK = "kpi_monitoring"
 #: Weight of a failure notice and the cap of a change-based finding.
 FAILURE_WEIGHT, CHANGE_WEIGHT = 0.55, 0.6
+#: Weight of the sentence saying that a notebook's figures are not compared with the last run.
+NO_COMPARISON_WEIGHT = 0.3
+#: What must be the same in two runs of a notebook for its figures to be compared, in the
+#: order the reasons are named.
+COMPARABILITY = ("parameters", "data", "code")
+#: Finding kinds that claim something beyond a measured number (see :mod:`helpers.findings`).
+CLAIM_KINDS = frozenset({"comparison", "trend", "alarm", "model"})
+_ZERO_RE = re.compile(r"^[+\-\u2212]?0+(?:[.,]0*)?$")
 
 
 @dataclass(frozen=True)
@@ -42,11 +58,18 @@ class Finding:
         Importance, 0..1; recorded findings default to 0.5.
     source : str
         Notebook name.
+    action : str
+        The recommended action, shown with the finding when present.
+    kind : str
+        The finding's kind (:data:`helpers.findings.KINDS`); empty for changes, failures and
+        findings recorded without one.
     """
 
     text: str
     weight: float = 0.5
     source: str = ""
+    action: str = ""
+    kind: str = ""
 
 
 def normalise_findings(findings: Sequence[Any]) -> list[dict]:
@@ -88,27 +111,131 @@ def _format(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}".rstrip("0").rstrip(".")
 
 
+def comparison_breaks(current: Mapping | None, previous: Mapping | None) -> list[str]:
+    """What changed between two runs of a notebook that makes their figures incomparable.
+
+    Each run records, per notebook, a ``comparability`` entry (see
+    :func:`helpers.reporting.comparability`): a hash of the resolved parameters, the data
+    source with its fingerprint and ``as_of``, and the code version. Two runs are compared
+    only when all three agree. A new fingerprint of the same source at a later ``as_of`` is
+    the normal refresh and keeps the runs comparable; a new fingerprint at the same
+    ``as_of`` means the data was replaced, which is not a business movement.
+
+    Parameters
+    ----------
+    current, previous : mapping or None
+        The notebook's entries in the two runs' ``run.json``.
+
+    Returns
+    -------
+    list of str
+        Members of :data:`COMPARABILITY`, empty when the runs are comparable or when either
+        run predates the record (nothing is known to have changed).
+    """
+    now = (current or {}).get("comparability") or {}
+    before = (previous or {}).get("comparability") or {}
+    breaks = []
+    if now.get("parameters") and before.get("parameters") and \
+            now["parameters"] != before["parameters"]:
+        breaks.append("parameters")
+    data_now, data_before = now.get("data") or {}, before.get("data") or {}
+    if data_now and data_before:
+        moved = any(data_now.get(k) != data_before.get(k) for k in ("source", "mapping"))
+        replaced = (data_now.get("fingerprint") != data_before.get("fingerprint")
+                    and data_now.get("as_of") == data_before.get("as_of"))
+        if moved or replaced:
+            breaks.append("data")
+    if now.get("code") and before.get("code") and now["code"] != before["code"]:
+        breaks.append("code")
+    return breaks
+
+
+def no_comparison_text(breaks: Sequence[str], language: str = "en") -> str:
+    """"parameters changed since the last run; no comparison", in the report language.
+
+    Parameters
+    ----------
+    breaks : sequence of str
+        Members of :data:`COMPARABILITY` (see :func:`comparison_breaks`).
+    language : str
+
+    Returns
+    -------
+    str
+        Empty when ``breaks`` is empty.
+    """
+    names = [i18n.t(f"summary.changed.{b}", language) for b in breaks if b in COMPARABILITY]
+    if not names:
+        return ""
+    what = names[0] if len(names) == 1 else (
+        i18n.t("summary.changed.sep", language).join(names[:-1])
+        + i18n.t("summary.changed.last", language) + names[-1])
+    return i18n.t("summary.no_comparison", language, what=what)
+
+
+def is_zero_change(delta: Any, shown: str | None = None) -> bool:
+    """Whether a change reads as zero: ``0``, ``0.0``, ``-0.0`` or a number that rounds to it.
+
+    Parameters
+    ----------
+    delta : number or str
+        The change.
+    shown : str, optional
+        The change as it will be printed; a number that prints as zero is no movement.
+
+    Returns
+    -------
+    bool
+    """
+    texts = [shown] if shown is not None else []
+    number = _number(delta)
+    if number is not None:
+        if number == 0:
+            return True
+        texts.append(_format(abs(number)))
+    elif isinstance(delta, str):
+        texts.append(delta)
+    return any(_ZERO_RE.match(str(t).strip().replace(",", "")) for t in texts)
+
+
 def change_findings(name: str, headlines: Mapping[str, Mapping], language: str = "en"
                     ) -> list[Finding]:
     """Sentences for the headline cards of one notebook that changed since the last run.
 
     The weight is :data:`CHANGE_WEIGHT` times the relative change (capped at 100 %), so a
-    card that doubled outranks one that moved 2 %.
+    card that doubled outranks one that moved 2 %. Cards with a ``flag`` and changes that
+    round to zero give no sentence. Cards marked ``no_comparison`` (the notebook's
+    parameters, data source or code changed since the last run, see
+    :func:`helpers.reporting.card_deltas`) are never reported as a movement: the notebook
+    gives one sentence that names its first such card's value and why it is not compared.
     """
     out = []
+    incomparable = None
     for label, card in headlines.items():
-        value, delta = _number(card.get("value")), _number(card.get("delta"))
-        if value is None or not delta:
+        if card.get("flag"):
+            continue
+        value = _number(card.get("value"))
+        if value is None:
+            continue
+        unit = card.get("unit") or ""
+        shown = _format(value) + (f" {unit}" if unit and unit != "%" else unit)
+        if card.get("no_comparison"):
+            if incomparable is None:
+                incomparable = Finding(i18n.t(
+                    "summary.delta_incomparable", language, label=label, value=shown,
+                    reason=no_comparison_text(card["no_comparison"], language)),
+                    NO_COMPARISON_WEIGHT, name)
+            continue
+        delta = _number(card.get("delta"))
+        if delta is None or is_zero_change(delta):
             continue
         before = value - delta
         rel = abs(delta / before) if before else 1.0
-        unit = card.get("unit") or ""
-        shown = _format(value) + (f" {unit}" if unit and unit != "%" else unit)
         key = "summary.delta_up" if delta > 0 else "summary.delta_down"
         text = i18n.t(key, language, label=label, value=shown,
                       delta=("+" if delta > 0 else "") + _format(delta))
         out.append(Finding(text, CHANGE_WEIGHT * min(rel, 1.0), name))
-    return out
+    return out + ([incomparable] if incomparable else [])
 
 
 def candidate_findings(run: Mapping, language: str = "en") -> list[Finding]:
@@ -125,9 +252,38 @@ def candidate_findings(run: Mapping, language: str = "en") -> list[Finding]:
             # a claim that failed its gate is never a summary finding
             if item.get("stated", True) is False:
                 continue
-            out.append(Finding(item["text"], float(item.get("weight", 0.5)), name))
+            out.append(Finding(item["text"], float(item.get("weight", 0.5)), name,
+                               str(item.get("action") or "").strip(), str(item.get("kind") or "")))
         out += change_findings(name, nb.get("headlines") or {}, language)
     return out
+
+
+def claims_stated(run: Mapping) -> tuple[int, int]:
+    """Claims (comparisons, trends, alarms, model results) the run checked, and how many passed.
+
+    Facts about the data are not claims; findings recorded without a kind count as stated
+    claims (notebooks that predate :mod:`helpers.findings`).
+
+    Parameters
+    ----------
+    run : mapping
+        A run record.
+
+    Returns
+    -------
+    (checked, stated) : tuple of int
+    """
+    checked = stated = 0
+    for nb in run.get("notebooks", {}).values():
+        if nb.get("status") != "ok":
+            continue
+        for item in nb.get("findings") or []:
+            kind = item.get("kind")
+            if kind is not None and kind not in CLAIM_KINDS:
+                continue
+            checked += 1
+            stated += item.get("stated", True) is not False
+    return checked, stated
 
 
 def select_findings(candidates: Sequence[Finding], *, limit: int = MAX_FINDINGS,
