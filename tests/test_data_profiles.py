@@ -117,3 +117,32 @@ def test_cli_writes_a_profile(tmp_path):
     orders = pd.read_parquet(out / "orders.parquet")
     assert list(orders.columns) == ["order_id", "account_id", "order_date", "amount"]
     assert not (out / "interactions.parquet").exists()
+
+
+def test_null_profile_regenerates_the_world_without_effects(base_world, tmp_path):
+    folder = _profiled(base_world, tmp_path, "null")
+    direct = tmp_path / "direct"
+    truth = sample_world.generate_world(direct, accounts=150, seed=11, effects="none")
+    assert sample_world.read_truth(folder) == truth
+    assert truth["planted"] == {} and truth["profile"] == "null"
+    for f in sorted(direct.iterdir()):
+        assert (folder / f.name).read_bytes() == f.read_bytes(), f.name
+    assert not sample_world.world_matches(folder, accounts=150, seed=11)
+    assert (folder / "orders.parquet").read_bytes() != (base_world / "orders.parquet").read_bytes()
+    assert "null" not in data_profiles.PROFILES and "null" in data_profiles.CHOICES
+    with pytest.raises(ParamError, match="world.json"):
+        data_profiles.apply_profile(tmp_path / "empty", "null", as_of=AS_OF)
+
+
+def test_cli_writes_the_null_world(tmp_path):
+    out = tmp_path / "null"
+    proc = subprocess.run(
+        [sys.executable, "-m", "helpers.cli", "sample-data", "--accounts", "60", "--seed", "2",
+         "--profile", "null", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "profile 'null'" in proc.stdout
+    truth = sample_world.read_truth(out)
+    assert truth["profile"] == "null" and truth["planted"] == {}
+    assert truth["counts"]["accounts"] == 60 and (out / "interactions.parquet").is_file()

@@ -8,6 +8,7 @@ import re
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
@@ -395,3 +396,116 @@ def test_heavy_tailed_revenue(world):
     top = revenue[: int(np.ceil(0.1 * len(revenue)))].sum() / revenue.sum()
     assert top == pytest.approx(truth["heavy_tail"]["top10_revenue_share"], abs=1e-3)
     assert top > 0.35
+
+
+# ----------------------------------------------------------------------------- the null world
+
+
+@pytest.fixture(scope="module")
+def null_world(tmp_path_factory):
+    """The world without planted effects, as large as the planted one it is compared with."""
+    folder = tmp_path_factory.mktemp("null")
+    truth = sample_world.generate_world(folder, accounts=2000, seed=42, effects="none")
+    return folder, truth, _con(folder)
+
+
+def _effect_pvalues(con) -> dict[str, float]:
+    """p-values of the associations the sample world plants, measured from its tables."""
+    from scipy import stats
+
+    out = {}
+    conv = con.sql("select is_icp, sum((true_stage <> 'prospect')::int), count(*) from ta "
+                   "group by 1 order by 1").fetchall()
+    out["icp conversion"] = stats.fisher_exact(
+        [[conv[0][1], conv[0][2] - conv[0][1]], [conv[1][1], conv[1][2] - conv[1][1]]])[1]
+    table = np.array(con.sql(
+        "select sum((true_stage <> 'prospect')::int), sum((true_stage = 'prospect')::int) "
+        "from accounts join ta using (account_id) group by industry").fetchall())
+    out["industry conversion"] = stats.chi2_contingency(table)[1]
+    spend = con.sql("select ta.size_band, sum(amount) from orders join ta using (account_id) "
+                    "group by account_id, ta.size_band").df()
+    out["size spend"] = stats.kruskal(*[g.iloc[:, 1] for _, g in spend.groupby("size_band")])[1]
+    timing = con.sql("select channel, isodow(timestamp) d, hour(timestamp) h, count(*) n "
+                     "from interactions where experiment_id is null group by all").df()
+    for channel, g in timing.groupby("channel"):
+        by_day = g.groupby("d")["n"].sum().reindex(range(1, 8), fill_value=0)
+        by_hour = g.groupby("h")["n"].sum().reindex(range(24), fill_value=0)
+        out[f"{channel} weekday"] = stats.chisquare(by_day)[1]
+        out[f"{channel} hour"] = stats.chisquare(by_hour)[1]
+    ab = con.sql("select experiment_id, variant, sum((event_type = 'exposure')::int), "
+                 "sum((event_type = 'conversion')::int) from interactions "
+                 "where experiment_id is not null group by 1, 2 order by 1, 2").fetchall()
+    for (exp, _, n_a, k_a), (_, _, n_b, k_b) in zip(ab[::2], ab[1::2], strict=True):
+        out[f"{exp} lift"] = stats.fisher_exact([[k_a, n_a - k_a], [k_b, n_b - k_b]])[1]
+    nps = con.sql("select true_stage = 'churned' c, nps from surveys join ta "
+                  "using (account_id)").df()
+    out["nps churned"] = stats.mannwhitneyu(nps.nps[nps.c], nps.nps[~nps.c])[1]
+    monthly = con.sql("select date_trunc('month', created_date) m, source_channel s, "
+                      "count(*) n from opportunities group by all").df()
+    spent = con.sql("select period_start m, channel s, spend from marketing_spend").df()
+    spent["m"] = pd.to_datetime(spent["m"])
+    monthly["m"] = pd.to_datetime(monthly["m"])
+    for channel in ("ads", "social", "email", "webinar", "trade_show"):
+        both = spent[spent.s == channel].merge(monthly[monthly.s == channel], on="m", how="left")
+        out[f"{channel} response"] = stats.spearmanr(both.spend, both.n.fillna(0))[1]
+    return out
+
+
+def test_null_world_says_it_plants_nothing(null_world, tmp_path):
+    folder, truth, _ = null_world
+    assert truth["profile"] == "null" and truth["planted"] == {}
+    assert set(truth["effects"].values()) == {"none"}
+    assert truth["icp"]["pairs"] == [] and truth["activity_peaks"]["channels"] == {}
+    assert not any(e["real_effect"] for e in truth["experiments"].values())
+    assert truth["content_lift"]["best_category"] == {}
+    assert truth["nps"]["slope"] == 0 and truth["lifecycle"]["growth_ratio"] == 1
+    assert json.loads((folder / "world.json").read_text(encoding="utf-8"))["profile"] == "null"
+    assert not sample_world.world_matches(folder, accounts=2000, seed=42)
+    again = sample_world.generate_world(tmp_path / "again", accounts=2000, seed=42,
+                                        effects="none", chunk_accounts=1)
+    assert again == truth
+    for f in sorted(folder.iterdir()):
+        assert (tmp_path / "again" / f.name).read_bytes() == f.read_bytes(), f.name
+    with pytest.raises(ParamError, match="effects"):
+        sample_world.generate_world(tmp_path / "bad", accounts=5, effects="some")
+
+
+def test_null_world_has_the_shape_of_the_sample_world(null_world, world):
+    _, null_truth, con = null_world
+    _, truth, _ = world
+    for name, rows in truth["counts"].items():
+        assert 0.5 * rows <= null_truth["counts"][name] <= 2 * rows, name
+    hours = _scalar(con, "select count(distinct hour(timestamp)) from interactions")
+    assert hours == 24  # timing tests get a time of day to work with
+    mix = null_truth["lifecycle"]["mix"]
+    assert min(mix["prospect"], mix["new"], mix["mature"], mix["churned"]) >= 80
+
+
+def test_null_world_breaks_every_planted_association(null_world, world):
+    """Each association the sample world plants is clear there and absent in the null world."""
+    planted = _effect_pvalues(world[2])
+    null = _effect_pvalues(null_world[2])
+    assert set(null) == set(planted)
+    for name in ("icp conversion", "industry conversion", "size spend", "email weekday",
+                 "email hour", "social hour", "EXP-SUBJECT-LINE lift", "nps churned",
+                 "ads response"):
+        assert planted[name] < 0.01, name
+    # about 30 tests at once: 0.001 keeps a false alarm on this fixed seed unlikely
+    assert {k: round(p, 5) for k, p in null.items() if p < 1e-3} == {}
+
+
+def test_null_world_has_no_trend(null_world, world):
+    """Arrivals and churn balance: monthly orders and touches trend in the sample world only."""
+    from scipy import stats
+
+    def trend(con, sql):
+        values = np.array([r[1] for r in con.sql(sql).fetchall()], dtype=float)
+        return stats.kendalltau(np.arange(len(values)), values)[1]
+
+    orders = ("select date_trunc('month', order_date) m, count(*) from orders "
+              "where order_date >= date '2023-07-01' group by 1 order by 1")
+    touches = ("select date_trunc('month', timestamp) m, count(*) from interactions "
+               "where experiment_id is null group by 1 order by 1")
+    for sql in (orders, touches):
+        assert trend(world[2], sql) < 1e-3
+        assert trend(null_world[2], sql) > 1e-3

@@ -6,7 +6,8 @@ import argparse
 import os
 import sys
 
-from helpers.data_profiles import PROFILES
+from helpers.data_profiles import CHOICES as PROFILES
+from helpers.data_profiles import NULL_PROFILE
 from helpers.errors import WorkbookError
 
 
@@ -16,8 +17,13 @@ def _cmd_sample_data(args: argparse.Namespace) -> int:
 
     out = resolve(args.out)
     truth = sample_world.generate_world(
-        out, accounts=args.accounts, seed=args.seed, locale=args.locale, fmt=args.format
+        out, accounts=args.accounts, seed=args.seed, locale=args.locale, fmt=args.format,
+        effects="none" if args.profile == NULL_PROFILE else "planted",
     )
+    if args.profile == NULL_PROFILE:
+        print(f"sample world written to {out} as profile {args.profile!r}: no planted effect "
+              f"({truth['counts']['accounts']:,} accounts)")
+        return 0
     if args.profile != "full":
         tables = data_profiles.apply_profile(out, args.profile, as_of=truth["settings"]["end"])
         sample_world.mark_profile(out, args.profile)
@@ -113,8 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["parquet", "csv"], default="parquet")
     p.add_argument("--out", default="data/sample", help="output folder (default data/sample)")
     p.add_argument("--profile", default="full", choices=PROFILES,
-                   help="shape of the data: full, or one that real exports have "
-                   "(see helpers.data_profiles)")
+                   help="shape of the data: full, one that real exports have, or null "
+                   "(every table, no planted effect; see helpers.data_profiles)")
     p.set_defaults(func=_cmd_sample_data)
 
     p = sub.add_parser("validate", help="check a data source against the data contract")

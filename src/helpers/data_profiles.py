@@ -22,11 +22,18 @@ runs on it and says what it skips:
 ``crm``
     A B2B SaaS CRM export: accounts, contacts, touches, opportunities and an order per won
     deal; no margin, city or competitor flag, dates only, one young cohort.
+
+One more profile is not a shape but a world: ``null`` (:data:`NULL_PROFILE`) has every
+table and column of the sample world but plants no effect at all (see
+``helpers.sample_world.NEUTRAL``), so any comparison, trend or alarm a report states on it is
+a false discovery. It is made by the generator, not by rewriting tables, and is not in
+:data:`PROFILES` (the thin shapes); :data:`CHOICES` lists both.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
@@ -40,6 +47,10 @@ from helpers import contract
 from helpers.errors import ParamError
 
 PROFILES = ("full", "transactions", "young", "dates-only", "no-margin", "empty-columns", "crm")
+#: the world without any planted effect
+NULL_PROFILE = "null"
+#: every profile ``workbook sample-data --profile`` accepts
+CHOICES = (*PROFILES, NULL_PROFILE)
 #: the columns a typical CRM export lacks
 CRM_GAPS = {"accounts": ("city", "is_competitor_customer"), "orders": ("gross_margin",)}
 #: days of history kept by the young profiles
@@ -154,6 +165,20 @@ def _young(tables: dict[str, pa.Table], as_of: dt.date) -> dict[str, pa.Table]:
     return out
 
 
+def _null_world(folder: Path) -> list[str]:
+    """Regenerate the world in ``folder`` with its own settings and no planted effect."""
+    from helpers import sample_world
+
+    try:
+        stored = json.loads((folder / sample_world.WORLD_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ParamError(f"the null profile needs a generated world in {folder} "
+                         f"(its {sample_world.WORLD_FILE})") from None
+    keys = ("accounts", "seed", "locale", "fmt", "start", "end", "interactions_per_account")
+    sample_world.generate_world(folder, effects="none", **{k: stored[k] for k in keys})
+    return sorted(_files(folder))
+
+
 def apply_profile(folder: str | os.PathLike, profile: str, *, as_of: str | dt.date) -> list[str]:
     """Rewrite the world in ``folder`` into the shape of ``profile``.
 
@@ -162,7 +187,8 @@ def apply_profile(folder: str | os.PathLike, profile: str, *, as_of: str | dt.da
     folder : path-like
         A folder written by :func:`helpers.sample_world.generate_world`.
     profile : str
-        One of :data:`PROFILES`.
+        One of :data:`CHOICES`. ``"null"`` regenerates the world from the settings in its
+        ``world.json`` without any planted effect (all tables, same sizes).
     as_of : str or datetime.date
         The world's analysis date (its last day).
 
@@ -171,9 +197,11 @@ def apply_profile(folder: str | os.PathLike, profile: str, *, as_of: str | dt.da
     list of str
         The contract tables the folder holds afterwards.
     """
-    if profile not in PROFILES:
-        raise ParamError(f"unknown data profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    if profile not in CHOICES:
+        raise ParamError(f"unknown data profile {profile!r}; choose one of {', '.join(CHOICES)}")
     folder = Path(folder)
+    if profile == NULL_PROFILE:
+        return _null_world(folder)
     day = dt.date.fromisoformat(str(as_of)[:10])
     files = _files(folder)
     if profile == "full":

@@ -33,6 +33,19 @@ own child random stream from :class:`numpy.random.SeedSequence`), so memory stay
 and the content of every file depends only on the settings, never on ``chunk_accounts``.
 The same settings give byte-identical files.
 
+The null world
+--------------
+``generate_world(..., effects="none")`` (``workbook sample-data --profile null``) writes the
+same tables with every effect parameter set to "no effect" (:data:`NEUTRAL` instead of
+:data:`PLANTED`): industry, size, region and ICP do not change conversion, spend or win rate;
+clusters behave alike; customers arrive and leave at constant rates (no trend); opportunities
+do not follow spend; content converts alike in every stage and category; both variants of
+every experiment convert alike; every weekday and hour is equally likely for every channel
+(timestamps keep a time of day); NPS is unrelated to churn risk; margins and costs to serve
+do not differ by product, size or cluster. Its ``truth.json`` has ``"profile": "null"``,
+``"planted": {}`` and ``"effects"`` listing each effect as ``"none"``. Any comparison, trend
+or alarm stated on it is a false discovery.
+
 Locale
 ------
 ``locale="zh"`` gives Chinese account names, owners, regions, cities, industries, product
@@ -476,6 +489,7 @@ class _World:
     T: int
     month_rel: np.ndarray
     shows: np.ndarray
+    fx: _Effects
 
     @property
     def months(self) -> int:
@@ -534,7 +548,7 @@ def _normalise_settings(accounts, seed, locale, fmt, start, end, ipa) -> dict:
             "interactions_per_account": ipa}
 
 
-def _make_world(s: dict) -> _World:
+def _make_world(s: dict, fx: _Effects) -> _World:
     start, end = dt.date.fromisoformat(s["start"]), dt.date.fromisoformat(s["end"])
     s0 = (start - _EPOCH).days
     T = (end - start).days
@@ -554,7 +568,7 @@ def _make_world(s: dict) -> _World:
                 shows.append(rel)
     return _World(s["accounts"], s["seed"], s["locale"], s["fmt"], start, end,
                   s["interactions_per_account"], s0, T, np.array(months, dtype=np.int64),
-                  np.array(sorted(shows), dtype=np.int64))
+                  np.array(sorted(shows), dtype=np.int64), fx)
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:
@@ -619,12 +633,13 @@ def _account_block(w: _World, b: int) -> dict[str, np.ndarray]:
     n = min(BLOCK, w.accounts - b * BLOCK)
     T = w.T
     ind = _pick(rng, _cum(INDUSTRY_P), n)
-    emp = np.exp(rng.normal(math.log(150) + INDUSTRY_SIZE_SHIFT[ind], 1.7))
+    fx = w.fx
+    emp = np.exp(rng.normal(math.log(150) + fx.industry_size_shift[ind], 1.7))
     emp = np.clip(np.rint(emp), 2, 400_000).astype(np.int64)
     band = np.searchsorted(np.array(SIZE_THRESHOLDS), emp, side="right")
     icp_ind = np.isin(ind, [INDUSTRY_CODES.index(i) for i in ICP_INDUSTRIES])
     icp = icp_ind & np.isin(band, [SIZE_BANDS.index(s) for s in ICP_SIZE_BANDS])
-    revenue = emp * REVENUE_PER_EMPLOYEE[ind] * np.exp(rng.normal(0, 0.35, n))
+    revenue = emp * fx.revenue_per_employee[ind] * np.exp(rng.normal(0, 0.35, n))
     revenue = np.round(revenue, -3)
 
     cities = _cities(w.locale)
@@ -633,15 +648,15 @@ def _account_block(w: _World, b: int) -> dict[str, np.ndarray]:
     per_region = _owners_per_region(w)
     owner = region * per_region + rng.integers(0, per_region, n)
 
-    stage_cum = np.where(icp[:, None], _cum(STAGE_P["icp"]), _cum(STAGE_P["non_icp"]))
+    stage_cum = np.where(icp[:, None], _cum(fx.stage_p["icp"]), _cum(fx.stage_p["non_icp"]))
     stage = _pick(rng, stage_cum)
-    cluster = _pick(rng, _cum(CLUSTER_P)[stage])
-    risk = rng.beta(CHURN_RISK_BETA[stage, 0], CHURN_RISK_BETA[stage, 1])
+    cluster = _pick(rng, _cum(fx.cluster_p)[stage])
+    risk = rng.beta(fx.churn_risk_beta[stage, 0], fx.churn_risk_beta[stage, 1])
 
-    lam = ORDERS_PER_MONTH[cluster] / 30.44 * np.exp(rng.normal(0, 0.35, n))
+    lam = fx.orders_per_month[cluster] / 30.44 * np.exp(rng.normal(0, 0.35, n))
     lam = np.maximum(lam, 1 / 150)
-    amount_scale = (ORDER_BASE_AMOUNT * np.where(icp, ICP_AMOUNT_MULTIPLIER, 1.0)
-                    * (emp / 150) ** 0.3 * ORDER_SIZE_FACTOR[cluster]
+    amount_scale = (ORDER_BASE_AMOUNT * np.where(icp, fx.icp_amount_multiplier, 1.0)
+                    * (emp / 150) ** fx.size_amount_exponent * fx.order_size_factor[cluster]
                     * np.exp(rng.normal(0, 0.9, n)))
 
     # Order windows by construction of the true stage (days relative to start).
@@ -659,8 +674,8 @@ def _account_block(w: _World, b: int) -> dict[str, np.ndarray]:
     a_day = np.where(stage == PROSPECT, -1, f)
     b_day = np.where(stage == CHURNED, churn_day, np.where(stage == PROSPECT, -1, T))
     g = np.zeros(n)
-    g[stage == GROWTH] = math.log(GROWTH_RATIO) / 365
-    g[stage == DECLINING] = math.log(DECLINING_RATIO) / 365
+    g[stage == GROWTH] = math.log(fx.growth_ratio) / 365
+    g[stage == DECLINING] = math.log(fx.declining_ratio) / 365
     force_first = np.where((stage != PROSPECT) & ((f > 0) | (stage == NEW)), f, -1)
     force_last = np.full(n, -1, dtype=np.int64)
     force_last[stage == CHURNED] = churn_day[stage == CHURNED]
@@ -671,18 +686,24 @@ def _account_block(w: _World, b: int) -> dict[str, np.ndarray]:
         stage == PROSPECT, -700 + np.floor(u3 * (T - 30 + 700)),
         np.where((f == 0) & pre, -rng.integers(30, 3000, n), f - rng.integers(7, 200, n)))
     created = created.astype(np.int64)
+    if fx.stationary:
+        stage, a_day, b_day, force_first, force_last, created, ihi_null = _stationary_lives(
+            w, _rng(w.seed, 1, b, 1), stage)
 
-    acq = _pick(rng, _cum(ACQ_P)[cluster])
+    acq = _pick(rng, _cum(fx.acq_p)[cluster])
     comp = rng.random(n) < 0.25
-    acq_cost = (ACQ_COST[acq] * (1 + 0.4 * band) * np.exp(rng.normal(0, 0.5, n)))
+    acq_cost = (fx.acq_cost[acq] * (1 + fx.acq_band_factor * band) * np.exp(rng.normal(0, 0.5, n)))
     acq_cost = np.where((stage == PROSPECT) | (rng.random(n) < 0.08), np.nan,
                         np.round(acq_cost, 2))
-    ncont = 1 + rng.poisson(CONTACTS_EXTRA[band])
+    ncont = 1 + rng.poisson(fx.contacts_extra[band])
     ncont = np.minimum(ncont, 40)
 
     ilo = np.maximum(created, 0)
     ihi = np.where(stage == CHURNED, np.minimum(T, churn_day + 120), T)
-    act = ACTIVITY_FACTOR[cluster] * STAGE_ACTIVITY[stage] * (emp / 150) ** 0.15
+    if fx.stationary:
+        ihi = ihi_null
+    act = (fx.activity_factor[cluster] * fx.stage_activity[stage]
+           * (emp / 150) ** fx.size_activity_exponent)
     act_span = act * (ihi - ilo + 1) / (T + 1)
 
     words = LOCALE_DATA[w.locale]["industry_words"]
@@ -702,13 +723,43 @@ def _account_block(w: _World, b: int) -> dict[str, np.ndarray]:
     }
 
 
+def _stationary_lives(w: _World, rng, stage: np.ndarray):
+    """Active spans of a population with constant arrival and departure rates (null world).
+
+    Each account lives ``L`` days (exponential, mean :data:`NULL_MEAN_LIFETIME_DAYS`) and
+    arrives uniformly in ``[-L, T]``, so on every day the same share of accounts is active
+    in expectation: new customers and churn exist, but no trend does. Customers order over
+    their span; prospects are active over theirs. The true stage follows from the span:
+    churned if it ends before the end, new if it starts in the last
+    :data:`NEW_WINDOW_DAYS` days, mature otherwise.
+    """
+    n = len(stage)
+    T = w.T
+    life = np.maximum(rng.exponential(NULL_MEAN_LIFETIME_DAYS, n), NULL_MIN_LIFETIME_DAYS)
+    a0 = np.floor(-life + rng.random(n) * (T + life)).astype(np.int64)
+    lo = np.clip(a0, 0, T)
+    hi = np.clip(np.floor(a0 + life).astype(np.int64), lo, T)
+    cust = stage != PROSPECT
+    stage = np.where(~cust, PROSPECT, np.where(hi < T, CHURNED,
+                                               np.where(lo > T - NEW_WINDOW_DAYS, NEW, MATURE)))
+    a_day = np.where(cust, lo, -1)
+    b_day = np.where(cust, hi, -1)
+    force_first = np.where(cust & (a0 > 0), lo, -1)
+    force_last = np.where(cust & (hi < T), hi, -1)
+    before = -rng.integers(30, 3000, n)
+    created = np.where(a0 > 0, a0 - np.where(cust, rng.integers(7, 200, n), 0), before)
+    ihi = np.where(hi < T, np.minimum(T, hi + np.where(cust, 120, 0)), T)
+    return (stage, a_day, b_day, force_first.astype(np.int64), force_last.astype(np.int64),
+            created.astype(np.int64), ihi.astype(np.int64))
+
+
 def _all_accounts(w: _World) -> dict[str, np.ndarray]:
     blocks = [_account_block(w, b) for b in range(math.ceil(w.accounts / BLOCK))]
     A = {k: np.concatenate([blk[k] for blk in blocks]) for k in blocks[0]}
     A["contact_start"] = np.concatenate([[0], np.cumsum(A["ncont"])[:-1]]).astype(np.int64)
     mean = A["act_span"].mean()
     A["n_expected"] = A["act_span"] * (w.ipa / mean if mean > 0 else 0.0)
-    A["pwin"] = np.where(A["icp"], WIN_RATE["icp"], WIN_RATE["non_icp"])
+    A["pwin"] = np.where(A["icp"], w.fx.win_rate["icp"], w.fx.win_rate["non_icp"])
     return A
 
 
@@ -781,24 +832,165 @@ _WD_CUM, _PEAK_HOUR, _BG_HOURS = _timing_tables()
 _HOUR_OFFSETS = np.array([-1, 0, 0, 0, 1])
 
 
+# ----------------------------------------------------------------------------- effects
+
+
+@dataclass(frozen=True)
+class _Effects:
+    """Every parameter through which an attribute, segment or channel changes an outcome.
+
+    :data:`PLANTED` holds the module constants (the sample world); :data:`NEUTRAL` sets each
+    of them to "no effect", which is the ``null`` world: the same kinds of rows and the same
+    marginal volumes, but no association for an analysis to find.
+    """
+
+    name: str
+    industry_size_shift: np.ndarray
+    revenue_per_employee: np.ndarray
+    stage_p: dict
+    cluster_p: np.ndarray
+    orders_per_month: np.ndarray
+    order_size_factor: np.ndarray
+    activity_factor: np.ndarray
+    stage_activity: np.ndarray
+    churn_risk_beta: np.ndarray
+    growth_ratio: float
+    declining_ratio: float
+    acq_p: np.ndarray
+    acq_cost: np.ndarray
+    acq_band_factor: float
+    contacts_extra: np.ndarray
+    channel_p: np.ndarray
+    wd_cum: np.ndarray
+    peak_hour: np.ndarray
+    bg_hours: np.ndarray
+    p_peak_hour: float
+    show_days: bool
+    show_order_share: float
+    content_rates: np.ndarray
+    hill: bool
+    null_opportunities_per_month: float
+    hill_affinity: np.ndarray
+    icp_hill_weight: float
+    icp_amount_multiplier: float
+    win_rate: dict
+    size_amount_exponent: float
+    size_activity_exponent: float
+    sales_opps_per_year: np.ndarray
+    cycle_band_factor: np.ndarray
+    product_p: np.ndarray
+    product_margin: np.ndarray
+    experiment_rates: tuple
+    nps_intercept: float
+    nps_slope: float
+    csat_intercept: float
+    csat_slope: float
+    pain_digital: float
+    pain_risk: float
+    pain_new: float
+    pain_sensitive: float
+    cost_size_exponent: float
+    mgmt_factor: np.ndarray
+    support_risk: float
+    stationary: bool
+
+
+def _flat_rows(table: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Every row replaced by the (weighted) mean row: the category no longer matters."""
+    mean = np.average(table, axis=0, weights=weights)
+    return np.tile(mean, (table.shape[0], 1))
+
+
+def _flat(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    return np.full(len(values), float(np.average(values, weights=weights)))
+
+
+#: Cluster mix of the sample world, used to average cluster behaviour for the null world.
+_CLUSTER_MIX = np.array([0.29, 0.27, 0.22, 0.22])
+
+PLANTED = _Effects(
+    name="planted", industry_size_shift=INDUSTRY_SIZE_SHIFT,
+    revenue_per_employee=REVENUE_PER_EMPLOYEE, stage_p=STAGE_P, cluster_p=CLUSTER_P,
+    orders_per_month=ORDERS_PER_MONTH, order_size_factor=ORDER_SIZE_FACTOR,
+    activity_factor=ACTIVITY_FACTOR, stage_activity=STAGE_ACTIVITY,
+    churn_risk_beta=CHURN_RISK_BETA, growth_ratio=GROWTH_RATIO,
+    declining_ratio=DECLINING_RATIO, acq_p=ACQ_P, acq_cost=ACQ_COST, acq_band_factor=0.4,
+    contacts_extra=CONTACTS_EXTRA, channel_p=CHANNEL_P, wd_cum=_WD_CUM,
+    peak_hour=_PEAK_HOUR, bg_hours=_BG_HOURS, p_peak_hour=_P_PEAK_HOUR, show_days=True,
+    show_order_share=0.7, content_rates=CONTENT_RATES, hill=True,
+    null_opportunities_per_month=0.0, hill_affinity=HILL_AFFINITY,
+    icp_hill_weight=ICP_HILL_WEIGHT, icp_amount_multiplier=ICP_AMOUNT_MULTIPLIER,
+    win_rate=WIN_RATE, size_amount_exponent=0.3, size_activity_exponent=0.15,
+    sales_opps_per_year=SALES_OPPS_PER_YEAR, cycle_band_factor=CYCLE_BAND_FACTOR,
+    product_p=PRODUCT_P, product_margin=PRODUCT_MARGIN,
+    experiment_rates=tuple(x["rates"] for x in EXPERIMENTS), nps_intercept=NPS_INTERCEPT,
+    nps_slope=NPS_SLOPE, csat_intercept=CSAT_INTERCEPT, csat_slope=CSAT_SLOPE, pain_digital=0.18, pain_risk=0.35, pain_new=0.35,
+    pain_sensitive=0.30, cost_size_exponent=0.3, mgmt_factor=np.array([0.5, 2.2, 1.0, 0.6]),
+    support_risk=2.0, stationary=False,
+)
+
+#: Share of accounts that never order in the null world.
+NULL_PROSPECT_SHARE = 0.3
+#: Mean customer lifetime (days) of the null world's stationary arrivals and departures.
+NULL_MEAN_LIFETIME_DAYS = 1500
+NULL_MIN_LIFETIME_DAYS = 90
+#: Conversion rate of both variants of every experiment in the null world.
+NULL_EXPERIMENT_RATE = 0.05
+#: Opportunities per month and paid channel at REFERENCE_ACCOUNTS, whatever the spend.
+NULL_OPPORTUNITIES_PER_MONTH = 25.0
+
+NEUTRAL = _Effects(
+    name="none", industry_size_shift=np.zeros(len(INDUSTRY_CODES)),
+    revenue_per_employee=_flat(REVENUE_PER_EMPLOYEE, INDUSTRY_P),
+    stage_p={k: np.array([NULL_PROSPECT_SHARE, 0, 0, 1 - NULL_PROSPECT_SHARE, 0, 0])
+             for k in STAGE_P},
+    cluster_p=_flat_rows(CLUSTER_P), orders_per_month=_flat(ORDERS_PER_MONTH, _CLUSTER_MIX),
+    order_size_factor=np.ones(len(CLUSTERS)), activity_factor=np.ones(len(CLUSTERS)),
+    stage_activity=np.ones(len(STAGES)), churn_risk_beta=np.tile([2.0, 4.0], (len(STAGES), 1)),
+    growth_ratio=1.0, declining_ratio=1.0, acq_p=_flat_rows(ACQ_P, _CLUSTER_MIX),
+    acq_cost=_flat(ACQ_COST), acq_band_factor=0.0,
+    contacts_extra=np.full(len(SIZE_BANDS), 3.5),
+    channel_p=_flat_rows(CHANNEL_P, _CLUSTER_MIX),
+    wd_cum=_cum(np.full((len(CHANNELS), 7), 1 / 7)), peak_hour=np.full(len(CHANNELS), 12),
+    bg_hours=np.tile([0, 23], (len(CHANNELS), 1)), p_peak_hour=0.0, show_days=False,
+    show_order_share=0.0, content_rates=np.full_like(CONTENT_RATES, CONTENT_RATES.mean()),
+    hill=False, null_opportunities_per_month=NULL_OPPORTUNITIES_PER_MONTH,
+    hill_affinity=np.ones_like(HILL_AFFINITY), icp_hill_weight=1.0,
+    icp_amount_multiplier=1.0, win_rate={"icp": 0.35, "non_icp": 0.35},
+    size_amount_exponent=0.0, size_activity_exponent=0.0,
+    sales_opps_per_year=_flat(SALES_OPPS_PER_YEAR, _CLUSTER_MIX),
+    cycle_band_factor=np.full(len(SIZE_BANDS), 1.4),
+    product_p=_flat_rows(PRODUCT_P, _CLUSTER_MIX),
+    product_margin=_flat(PRODUCT_MARGIN),
+    experiment_rates=tuple((NULL_EXPERIMENT_RATE, NULL_EXPERIMENT_RATE) for _ in EXPERIMENTS),
+    # the same mean score as the sample world (mean churn risk 1/3), unrelated to the risk
+    nps_intercept=NPS_INTERCEPT + NPS_SLOPE / 3, nps_slope=0.0,
+    csat_intercept=CSAT_INTERCEPT + CSAT_SLOPE / 3, csat_slope=0.0, pain_digital=0.0, pain_risk=0.0, pain_new=0.0,
+    pain_sensitive=0.0, cost_size_exponent=0.0, mgmt_factor=np.ones(len(CLUSTERS)),
+    support_risk=0.0, stationary=True,
+)
+#: The effect settings by name, as ``generate_world(effects=...)`` takes them.
+EFFECTS = {"planted": PLANTED, "none": NEUTRAL}
+
+
 def _sample_days(w: _World, rng, ch: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Uniform days in [lo, hi], moved within their week to the channel's weekday mix."""
     n = len(ch)
     d0 = lo + np.floor(rng.random(n) * (hi - lo + 1)).astype(np.int64)
-    target = _pick(rng, _WD_CUM[ch])
+    target = _pick(rng, w.fx.wd_cum[ch])
     d = d0 - (d0 + w.s0 + 3) % 7 + target  # epoch day 0 was a Thursday
     d = np.where(d > hi, d - 7, d)
     d = np.where(d < lo, d + 7, d)
     return np.clip(d, lo, hi)
 
 
-def _sample_seconds(rng, ch: np.ndarray) -> np.ndarray:
+def _sample_seconds(w: _World, rng, ch: np.ndarray) -> np.ndarray:
     """Seconds after midnight with each channel's hour peak."""
     n = len(ch)
-    peak = _PEAK_HOUR[ch] + _HOUR_OFFSETS[rng.integers(0, 5, n)]
-    lo, hi = _BG_HOURS[ch, 0], _BG_HOURS[ch, 1]
+    peak = w.fx.peak_hour[ch] + _HOUR_OFFSETS[rng.integers(0, 5, n)]
+    lo, hi = w.fx.bg_hours[ch, 0], w.fx.bg_hours[ch, 1]
     background = lo + np.floor(rng.random(n) * (hi - lo + 1)).astype(np.int64)
-    hour = np.clip(np.where(rng.random(n) < _P_PEAK_HOUR, peak, background), 0, 23)
+    hour = np.clip(np.where(rng.random(n) < w.fx.p_peak_hour, peak, background), 0, 23)
     return hour * 3600 + rng.integers(0, 3600, n)
 
 
@@ -882,6 +1074,8 @@ def _marketing_spend(w: _World):
             x[m] = prev
         k, s, beta = h["k"] * w.scale, h["s"], h["beta"] * w.scale
         expected = beta * x**s / (k**s + x**s)
+        if not w.fx.hill:  # the null world: opportunities do not follow spend
+            expected = np.full(M, w.fx.null_opportunities_per_month * w.scale)
         curves[name] = {"spend": spend, "x": x, "expected": expected, "k": k, "beta": beta}
     abm = ABM_SPEND[None, :] * w.scale * np.exp(rng.normal(0, 0.2, (M, len(ABM_TIERS))))
 
@@ -923,7 +1117,8 @@ def _hill_opportunities(w: _World, A: dict, curves: dict) -> dict[str, np.ndarra
         lo = np.maximum(w.month_rel[month], 0)
         hi = np.minimum(w.month_rel[month + 1] - 1, w.T)
         day = lo + np.floor(rng.random(len(month)) * (hi - lo + 1)).astype(np.int64)
-        weight = (HILL_AFFINITY[A["cluster"], c] * np.where(A["icp"], ICP_HILL_WEIGHT, 1.0))
+        weight = (w.fx.hill_affinity[A["cluster"], c]
+                  * np.where(A["icp"], w.fx.icp_hill_weight, 1.0))
         cumw = np.cumsum(weight[order])
         n_elig = np.searchsorted(created_sorted, day, side="right")
         ok = n_elig > 0
@@ -1018,11 +1213,11 @@ def _organic_interactions(w: _World, rng, a: dict, C: dict) -> dict[str, np.ndar
     acc = np.repeat(np.arange(len(n_i)), n_i)
     N = len(acc)
     cluster = a["cluster"][acc]
-    ch = _pick(rng, _cum(CHANNEL_P)[cluster])
+    ch = _pick(rng, _cum(w.fx.channel_p)[cluster])
     lo, hi = a["ilo"][acc], a["ihi"][acc]
 
     # Trade-show touches happen on show days; without a show in reach they become visits.
-    ts_rows = np.flatnonzero(ch == TRADE_SHOW)
+    ts_rows = np.flatnonzero((ch == TRADE_SHOW) & w.fx.show_days)
     shows = w.shows
     day = np.empty(N, dtype=np.int64)
     if len(ts_rows):
@@ -1034,9 +1229,9 @@ def _organic_interactions(w: _World, rng, a: dict, C: dict) -> dict[str, np.ndar
         show_day = shows[np.minimum(pick, max(len(shows) - 1, 0))] if len(shows) else pick
         day[ts_rows] = np.where(has, show_day + rng.integers(0, 3, len(ts_rows)), 0)
         ch[ts_rows[~has]] = VISIT
-    other = ch != TRADE_SHOW
+    other = (ch != TRADE_SHOW) | (not w.fx.show_days)
     day[other] = _sample_days(w, rng, ch[other], lo[other], hi[other])
-    seconds = _sample_seconds(rng, ch)
+    seconds = _sample_seconds(w, rng, ch)
 
     ev = _pick(rng, _EV_CUM[ch])
     is_web = ch == WEBINAR
@@ -1075,11 +1270,11 @@ def _experiment_interactions(w: _World, rng, a: dict, stats: dict) -> dict[str, 
         eligible = (a["created"][acc] <= first) & (a["ihi"][acc] >= last)
         part = eligible & (rng.random(n_c) < spec["participation"])
         variant = (rng.random(n_c) < 0.5).astype(np.int64)
-        converts = rng.random(n_c) < np.array(spec["rates"])[variant]
+        converts = rng.random(n_c) < np.array(w.fx.experiment_rates[e])[variant]
         idx = np.flatnonzero(part)
         ch = np.full(len(idx), spec["channel"])
         day = _sample_days(w, rng, ch, np.full(len(idx), first), np.full(len(idx), last))
-        ts = (day + w.s0) * 86400 + _sample_seconds(rng, ch)
+        ts = (day + w.s0) * 86400 + _sample_seconds(w, rng, ch)
         lag = rng.integers(600, 5 * 86400, len(idx))
         conv = converts[idx] & (ts + lag <= end_second)
         cidx = idx[conv]
@@ -1128,7 +1323,7 @@ def _content_opportunities(w: _World, rng, a: dict, C: dict, rows: dict, stats: 
     acc = rows["acc"][touched]
     cat = C["category"][rows["content"][touched]]
     stage = a["stage"][acc]
-    converts = rng.random(len(touched)) < CONTENT_RATES[stage, cat]
+    converts = rng.random(len(touched)) < w.fx.content_rates[stage, cat]
     np.add.at(stats["touches"], (stage, cat), 1)
     np.add.at(stats["conversions"], (stage[converts], cat[converts]), 1)
     day = rows["day"][touched] + rng.integers(2, 31, len(touched))
@@ -1141,7 +1336,7 @@ def _sales_opportunities(w: _World, rng, a: dict):
     n = len(a["stage"])
     cust = a["stage"] != PROSPECT
     years = np.where(cust, (a["b"] - a["a"] + 1) / 365, 0)
-    count = np.where(cust, rng.poisson(SALES_OPPS_PER_YEAR[a["cluster"]] * years),
+    count = np.where(cust, rng.poisson(w.fx.sales_opps_per_year[a["cluster"]] * years),
                      rng.poisson(PROSPECT_SALES_OPPS, n))
     acc = np.repeat(np.arange(n), count)
     lo = np.where(cust[acc], a["a"][acc], np.maximum(a["created"][acc], 0))
@@ -1155,7 +1350,7 @@ def _sales_opportunities(w: _World, rng, a: dict):
 def _resolve_opportunities(w: _World, rng, a: dict, opp: dict) -> dict:
     acc = opp["acc"]
     m = len(acc)
-    cycle = 7 + rng.gamma(2.0, 28.0, m) * CYCLE_BAND_FACTOR[a["band"][acc]]
+    cycle = 7 + rng.gamma(2.0, 28.0, m) * w.fx.cycle_band_factor[a["band"][acc]]
     close = opp["day"] + np.rint(cycle).astype(np.int64)
     is_open = close > w.T
     in_window = (a["stage"][acc] != PROSPECT) & (close >= a["a"][acc]) & (close <= a["b"][acc])
@@ -1203,7 +1398,7 @@ def _orders(w: _World, rng, a: dict, won: dict):
     la, ha, hi = a["a"][acc], a["b"][acc], a["b"]
     # Event-driven buyers bunch their orders into the weeks after a trade show; only orders
     # close after a show move, so yearly totals keep their trend.
-    snap = (a["cluster"][acc] == EVENT) & (rng.random(len(acc)) < 0.7)
+    snap = (a["cluster"][acc] == EVENT) & (rng.random(len(acc)) < w.fx.show_order_share)
     if len(w.shows):
         k = np.searchsorted(w.shows, day, side="right") - 1
         show = w.shows[np.maximum(k, 0)]
@@ -1221,8 +1416,8 @@ def _orders(w: _World, rng, a: dict, won: dict):
     acc = np.concatenate([acc, forced_acc, won["acc"]])
     day = np.concatenate([day, forced_day, won["close"]])
     amount = np.concatenate([amount, forced_amount, won["amount"]])
-    product = _pick(rng, _cum(PRODUCT_P)[a["cluster"][acc]])
-    margin_rate = np.clip(PRODUCT_MARGIN[product] + rng.normal(0, 0.05, len(acc)), 0.05, 0.9)
+    product = _pick(rng, _cum(w.fx.product_p)[a["cluster"][acc]])
+    margin_rate = np.clip(w.fx.product_margin[product] + rng.normal(0, 0.05, len(acc)), 0.05, 0.9)
     amount = np.round(amount, 2)
     margin = np.round(amount * margin_rate, 2)
 
@@ -1269,18 +1464,20 @@ def _surveys(w: _World, rng, lo: int, a: dict, counters: _Counters) -> pa.Table:
     order = np.lexsort((day, acc))
     acc, day = acc[order], day[order]
     risk = a["risk"][acc]
-    nps = np.clip(np.rint(rng.normal(NPS_INTERCEPT + NPS_SLOPE * risk, NPS_SD)), 0, 10)
-    csat = np.clip(np.rint(rng.normal(CSAT_INTERCEPT + CSAT_SLOPE * risk, CSAT_SD)), 1, 5)
+    fx = w.fx
+    nps = np.clip(np.rint(rng.normal(fx.nps_intercept + fx.nps_slope * risk, NPS_SD)), 0, 10)
+    csat = np.clip(np.rint(rng.normal(fx.csat_intercept + fx.csat_slope * risk, CSAT_SD)),
+                   1, 5)
     csat_null = rng.random(m) < 0.1
     ind = a["ind"][acc]
     sensitive = np.isin(ind, [INDUSTRY_CODES.index(x) for x in
                               ("Financial Services", "Healthcare", "Public Sector")])
     p = np.stack([
-        0.12 + 0.18 * (a["cluster"][acc] == DIGITAL),
-        0.08 + 0.35 * risk,
-        0.05 + 0.35 * risk,
-        np.where(a["stage"][acc] == NEW, 0.35, 0.07),
-        np.where(sensitive, 0.30, 0.07),
+        0.12 + fx.pain_digital * (a["cluster"][acc] == DIGITAL),
+        0.08 + fx.pain_risk * risk,
+        0.05 + fx.pain_risk * risk,
+        np.where(a["stage"][acc] == NEW, fx.pain_new, 0.07),
+        np.where(sensitive, fx.pain_sensitive, 0.07),
         np.full(m, 0.12),
     ], axis=1)
     bits = (rng.random((m, len(PAIN_POINTS))) < p).astype(np.int64)
@@ -1310,10 +1507,10 @@ def _service_costs(w: _World, rng, lo: int, a: dict) -> pa.Table:
     acc = np.repeat(np.arange(len(months)), months)
     offset = np.arange(len(acc)) - np.repeat(np.cumsum(months) - months, months)
     month = m_lo[acc] + offset
-    size = (a["emp"][acc] / 150) ** 0.3
-    mgmt_factor = np.array([0.5, 2.2, 1.0, 0.6])[a["cluster"][acc]]
+    size = (a["emp"][acc] / 150) ** w.fx.cost_size_exponent
+    mgmt_factor = w.fx.mgmt_factor[a["cluster"][acc]]
     mgmt = 120 * size * mgmt_factor * np.exp(rng.normal(0, 0.2, len(acc)))
-    support = 60 * size * (0.5 + 2 * a["risk"][acc]) * np.exp(rng.normal(0, 0.5, len(acc)))
+    support = 60 * size * (0.5 + w.fx.support_risk * a["risk"][acc]) * np.exp(rng.normal(0, 0.5, len(acc)))
     onboard_rows = (a["force_first"][acc] >= 0) & (offset < 3)
     onboard = 900 * size[onboard_rows] * np.exp(rng.normal(0, 0.3, int(onboard_rows.sum())))
     all_acc = np.concatenate([acc, acc, acc[onboard_rows]])
@@ -1451,6 +1648,7 @@ def _ratio(x: float, y: float) -> float | None:
 def _truth(w: _World, A: dict, curves: dict, hill: dict, opp: dict, stats: dict,
            counts: dict) -> dict:
     data = LOCALE_DATA[w.locale]
+    fx = w.fx
     industries = [data["industries"][INDUSTRY_CODES.index(i)] for i in ICP_INDUSTRIES]
     icp = A["icp"]
     customer = A["stage"] != PROSPECT
@@ -1468,7 +1666,7 @@ def _truth(w: _World, A: dict, curves: dict, hill: dict, opp: dict, stats: dict,
         "icp": _ratio(float((win & opp_icp).sum()), float((closed & opp_icp).sum())),
         "non_icp": _ratio(float((win & ~opp_icp).sum()), float((closed & ~opp_icp).sum())),
     }
-    cust_p = {k: round(1 - float(v[PROSPECT]), 4) for k, v in STAGE_P.items()}
+    cust_p = {k: round(1 - float(v[PROSPECT]), 4) for k, v in fx.stage_p.items()}
 
     labels = _month_labels(w)
     period = [(w.start + dt.timedelta(days=int(d))).isoformat() for d in w.month_rel[:-1]]
@@ -1488,19 +1686,20 @@ def _truth(w: _World, A: dict, curves: dict, hill: dict, opp: dict, stats: dict,
             },
         }
 
-    stage_mean = CONTENT_RATES.mean(axis=1, keepdims=True)
-    lift = CONTENT_RATES / stage_mean
+    rates = fx.content_rates
+    stage_mean = rates.mean(axis=1, keepdims=True)
+    lift = rates / stage_mean
     content_lift = {
         "unit": "chance that one content touch (interaction row with content_id, outside "
                 "experiments) leads to an opportunity created 2-30 days later with "
                 "source_content_id = that content; by the account's true stage as of end",
         "source_channel": CONTENT_SOURCE,
-        "rates": {s: dict(zip(CONTENT_CATEGORIES, map(float, CONTENT_RATES[i]), strict=True))
+        "rates": {s: dict(zip(CONTENT_CATEGORIES, map(float, rates[i]), strict=True))
                   for i, s in enumerate(STAGES)},
         "lift": {s: {c: round(float(lift[i, j]), 4) for j, c in enumerate(CONTENT_CATEGORIES)}
                  for i, s in enumerate(STAGES)},
-        "best_category": {s: CONTENT_CATEGORIES[int(np.argmax(CONTENT_RATES[i]))]
-                          for i, s in enumerate(STAGES) if np.ptp(CONTENT_RATES[i]) > 0},
+        "best_category": {s: CONTENT_CATEGORIES[int(np.argmax(rates[i]))]
+                          for i, s in enumerate(STAGES) if np.ptp(rates[i]) > 0},
         "realised": {s: {c: {"touches": int(stats["touches"][i, j]),
                              "conversions": int(stats["conversions"][i, j])}
                          for j, c in enumerate(CONTENT_CATEGORIES)}
@@ -1518,9 +1717,9 @@ def _truth(w: _World, A: dict, curves: dict, hill: dict, opp: dict, stats: dict,
                        (first + dt.timedelta(days=spec["days"] - 1)).isoformat()],
             "unit": "contact", "control": VARIANTS[0], "treatment": VARIANTS[1],
             "exposure_event": "exposure", "conversion_event": "conversion",
-            "rates": dict(zip(VARIANTS, spec["rates"], strict=True)),
-            "true_lift": round(spec["rates"][1] / spec["rates"][0], 4),
-            "real_effect": spec["rates"][1] != spec["rates"][0],
+            "rates": dict(zip(VARIANTS, fx.experiment_rates[e], strict=True)),
+            "true_lift": round(fx.experiment_rates[e][1] / fx.experiment_rates[e][0], 4),
+            "real_effect": fx.experiment_rates[e][1] != fx.experiment_rates[e][0],
             "n": dict(zip(VARIANTS, n, strict=True)),
             "conversions": dict(zip(VARIANTS, conv, strict=True)),
             "observed_rates": {v: _ratio(conv[i], n[i]) for i, v in enumerate(VARIANTS)},
@@ -1541,7 +1740,7 @@ def _truth(w: _World, A: dict, curves: dict, hill: dict, opp: dict, stats: dict,
         upper = SIZE_THRESHOLDS[i] - 1 if i < len(SIZE_THRESHOLDS) else None
         band_rows.append({"name": SIZE_BANDS[i], "min": SIZE_THRESHOLDS[i - 1], "max": upper})
 
-    return {
+    truth = {
         "schema_version": TRUTH_SCHEMA_VERSION,
         "generator_version": GENERATOR_VERSION,
         "settings": w.settings(),
@@ -1556,9 +1755,9 @@ def _truth(w: _World, A: dict, curves: dict, hill: dict, opp: dict, stats: dict,
             "pairs": [[i, s] for i in industries for s in ICP_SIZE_BANDS],
             "customer_probability": cust_p,
             "conversion_multiplier": round(cust_p["icp"] / cust_p["non_icp"], 4),
-            "order_amount_multiplier": ICP_AMOUNT_MULTIPLIER,
-            "win_rate": dict(WIN_RATE),
-            "hill_opportunity_weight": ICP_HILL_WEIGHT,
+            "order_amount_multiplier": fx.icp_amount_multiplier,
+            "win_rate": dict(fx.win_rate),
+            "hill_opportunity_weight": fx.icp_hill_weight,
             "n_accounts": {"icp": int(icp.sum()), "non_icp": int((~icp).sum())},
             "realised": {
                 "customer_share": split(customer.astype(float), np.ones_like(icp)),
@@ -1580,9 +1779,9 @@ def _truth(w: _World, A: dict, curves: dict, hill: dict, opp: dict, stats: dict,
                            f"{CHURN_RHYTHM_MULTIPLE} x mean gap between orders) before end",
             },
             "probabilities": {k: dict(zip(STAGES, map(float, v), strict=True))
-                              for k, v in STAGE_P.items()},
+                              for k, v in fx.stage_p.items()},
             "mix": {s: int((A["stage"] == i).sum()) for i, s in enumerate(STAGES)},
-            "growth_ratio": GROWTH_RATIO, "declining_ratio": DECLINING_RATIO,
+            "growth_ratio": fx.growth_ratio, "declining_ratio": fx.declining_ratio,
             "new_window_days": NEW_WINDOW_DAYS, "churn_min_days": CHURN_MIN_DAYS,
             "churn_rhythm_multiple": CHURN_RHYTHM_MULTIPLE,
             "crm_column": {
@@ -1598,11 +1797,11 @@ def _truth(w: _World, A: dict, curves: dict, hill: dict, opp: dict, stats: dict,
         "clusters": {
             "names": list(CLUSTERS), "description": CLUSTER_DESCRIPTION,
             "mix": {c: int((A["cluster"] == i).sum()) for i, c in enumerate(CLUSTERS)},
-            "channel_mix": {c: dict(zip(CHANNELS, map(float, CHANNEL_P[i]), strict=True))
+            "channel_mix": {c: dict(zip(CHANNELS, map(float, fx.channel_p[i]), strict=True))
                             for i, c in enumerate(CLUSTERS)},
-            "orders_per_month": dict(zip(CLUSTERS, map(float, ORDERS_PER_MONTH), strict=True)),
-            "order_size_factor": dict(zip(CLUSTERS, map(float, ORDER_SIZE_FACTOR), strict=True)),
-            "activity_factor": dict(zip(CLUSTERS, map(float, ACTIVITY_FACTOR), strict=True)),
+            "orders_per_month": dict(zip(CLUSTERS, map(float, fx.orders_per_month), strict=True)),
+            "order_size_factor": dict(zip(CLUSTERS, map(float, fx.order_size_factor), strict=True)),
+            "activity_factor": dict(zip(CLUSTERS, map(float, fx.activity_factor), strict=True)),
         },
         "response_curves": {
             "formula": "opportunities[m] ~ Poisson(beta * x[m]**s / (k**s + x[m]**s))",
@@ -1620,8 +1819,8 @@ def _truth(w: _World, A: dict, curves: dict, hill: dict, opp: dict, stats: dict,
         },
         "nps": {
             "formula": "nps = clip(round(Normal(intercept + slope * churn_risk, sd)), 0, 10)",
-            "intercept": NPS_INTERCEPT, "slope": NPS_SLOPE, "sd": NPS_SD,
-            "csat_intercept": CSAT_INTERCEPT, "csat_slope": CSAT_SLOPE,
+            "intercept": fx.nps_intercept, "slope": fx.nps_slope, "sd": NPS_SD,
+            "csat_intercept": fx.csat_intercept, "csat_slope": fx.csat_slope,
             "churn_risk_by_stage": {s: round(float(A["risk"][A["stage"] == i].mean()), 4)
                                     for i, s in enumerate(STAGES) if (A["stage"] == i).any()},
         },
@@ -1633,6 +1832,51 @@ def _truth(w: _World, A: dict, curves: dict, hill: dict, opp: dict, stats: dict,
         },
         "truth_accounts_file": TRUTH_ACCOUNTS_FILE,
     }
+    return truth if fx.name == PLANTED.name else _null_truth(truth, w)
+
+
+#: The effects the sample world plants and the null world leaves out (``truth["effects"]``).
+EFFECT_NAMES = ("icp_conversion", "icp_spend", "icp_win_rate", "size_spend", "size_activity",
+                "industry_size", "region", "acquisition_channel_cost", "lifecycle_trend",
+                "clusters", "response_curves", "content_lift", "content_stage",
+                "experiment_lift", "activity_peaks", "trade_show_calendar", "nps_churn",
+                "pain_points", "product_margin", "cost_to_serve", "sales_cycle_by_size")
+
+
+def _null_truth(truth: dict, w: _World) -> dict:
+    """The truth of the null world: every effect listed as none, nothing planted."""
+    truth["profile"] = "null"
+    truth["planted"] = {}
+    truth["effects"] = dict.fromkeys(EFFECT_NAMES, "none")
+    truth["note"] = ("null world: no attribute, segment, channel, stage, variant or time of "
+                     "day changes any outcome; a finding stated on it is a false discovery")
+    icp = truth["icp"]
+    icp.update(industries=[], industry_codes=[], size_bands=[], pairs=[],
+               note="no ideal customer profile: industry and size do not change conversion, "
+                    "spend or win rate")
+    life = truth["lifecycle"]
+    life["definitions"] = {
+        "prospect": "no orders",
+        "new": f"customer span starts within the last {NEW_WINDOW_DAYS} days before end",
+        "mature": "customer span reaches the end; steady order rate",
+        "churned": "customer span ends before the end; steady order rate until then",
+    }
+    life["note"] = (f"stationary: spans of exponential length (mean {NULL_MEAN_LIFETIME_DAYS} "
+                    "days) arriving uniformly, so the number of active accounts has no trend; "
+                    "no growth or decline within a span")
+    truth["clusters"]["note"] = "no cluster structure: every cluster behaves the same"
+    rc = truth["response_curves"]
+    rc["formula"] = ("opportunities[m] ~ Poisson(rate); the same rate every month and for "
+                     "every paid channel, whatever the spend")
+    rc["rate_per_month"] = round(w.fx.null_opportunities_per_month * w.scale, 6)
+    for ch in rc["channels"].values():
+        ch.update(beta=None, k=None, s=None)
+    truth["content_lift"]["note"] = "the same conversion rate for every stage and category"
+    truth["activity_peaks"]["channels"] = {}
+    truth["activity_peaks"]["note"] = ("every weekday and hour equally likely for every "
+                                       "channel; trade-show touches not tied to show days")
+    truth["nps"]["note"] = "nps and csat unrelated to churn risk"
+    return truth
 
 
 def _truth_accounts(w: _World, A: dict) -> pa.Table:
@@ -1653,7 +1897,7 @@ def generate_world(out_dir: str | os.PathLike, *, accounts: int = 2000, seed: in
                    locale: str = "en", fmt: str = "parquet", start: str | dt.date = "2023-07-01",
                    end: str | dt.date = "2026-06-30",
                    interactions_per_account: float | None = None,
-                   chunk_accounts: int = 5000) -> dict:
+                   chunk_accounts: int = 5000, effects: str = "planted") -> dict:
     """Write the synthetic B2B world and return its planted truths.
 
     Parameters
@@ -1676,6 +1920,12 @@ def generate_world(out_dir: str | os.PathLike, *, accounts: int = 2000, seed: in
         Mean organic interactions per account (default 75); experiment rows come on top.
     chunk_accounts : int
         Accounts generated between writes. It bounds memory and never changes the output.
+    effects : {"planted", "none"}
+        ``"planted"`` (default) writes the sample world with its planted truths; ``"none"``
+        writes the null world: the same tables and volumes, but no attribute, segment,
+        channel, stage, variant or time of day changes any outcome (see :data:`NEUTRAL`).
+        Its ``truth.json`` has ``"profile": "null"`` and ``"planted": {}``, and its
+        ``world.json`` a ``"profile": "null"``, so it is never taken for the sample world.
 
     Returns
     -------
@@ -1690,7 +1940,10 @@ def generate_world(out_dir: str | os.PathLike, *, accounts: int = 2000, seed: in
     s = _normalise_settings(accounts, seed, locale, fmt, start, end, interactions_per_account)
     if int(chunk_accounts) < 1:
         raise ParamError(f"sample world: chunk_accounts must be at least 1, got {chunk_accounts}")
-    w = _make_world(s)
+    if effects not in EFFECTS:
+        raise ParamError(f"sample world: effects {effects!r} is not known; use one of "
+                         f"{', '.join(EFFECTS)}")
+    w = _make_world(s, EFFECTS[effects])
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / WORLD_FILE).unlink(missing_ok=True)
@@ -1746,6 +1999,8 @@ def generate_world(out_dir: str | os.PathLike, *, accounts: int = 2000, seed: in
                                   encoding="utf-8")
     world = {"generator_version": GENERATOR_VERSION, **w.settings(),
              "files": {t.name: f"{t.name}.{fmt}" for t in contract.TABLES}}
+    if effects != "planted":
+        world["profile"] = "null"
     (out / WORLD_FILE).write_text(json.dumps(world, indent=2, ensure_ascii=False) + "\n",
                                   encoding="utf-8")
     return truth
