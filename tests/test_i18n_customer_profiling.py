@@ -46,7 +46,7 @@ def test_headings_come_from_code_and_the_english_title_is_hidden_from_management
     code = code_of(nb)
     assert "# {t('notebook.customer_profiling')}" in code
     assert code.count('display(Markdown(f"## {t(') == 13
-    assert code.count('display(Markdown(f"### {t(') == 2
+    assert code.count('display(Markdown(f"### {t(') == 3  # engagement, activity, evidence
 
 
 def test_list_and_weekday_helpers():

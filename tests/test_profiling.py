@@ -338,16 +338,127 @@ def test_readable_shows_a_dash_for_unknowns():
     assert list(profiling.readable(frame.iloc[:0]).columns) == ["a", "b", "c", "d"]
 
 
-def test_activity_finding_claims_no_hour_without_time_of_day():
-    activity = pd.DataFrame({"channel": ["email", "email", profiling.MISSING], "weekday": [4, 4, 1],
-                             "weekday_name": ["Friday", "Friday", "Tuesday"], "hour": [0, 0, 0],
-                             "interactions": [5, 3, 2]})
-    peaks = profiling.activity_peaks(activity)
-    assert list(peaks["channel"]) == ["email", "all"]
-    text = profiling.activity_finding(peaks, hours=False)
-    assert "Fridays" in text and ":00" not in text
-    assert ":00" in profiling.activity_finding(peaks, hours=True)
-    assert profiling.activity_finding(peaks.iloc[:0]) == ""
+def _activity(counts_by_weekday, hour=0, channel="email"):
+    return pd.DataFrame({"channel": channel, "weekday": list(range(7)),
+                         "weekday_name": list(profiling.WEEKDAYS), "hour": hour,
+                         "interactions": counts_by_weekday})
+
+
+def test_peak_p_is_the_corrected_binomial_test_of_the_busiest_cell():
+    from scipy import stats
+    from statsmodels.stats.multitest import multipletests
+
+    counts = pd.Series([30, 22, 25, 41, 20, 18, 24])
+    raw = [stats.binomtest(int(c), int(counts.sum()), 1 / 7, alternative="greater").pvalue
+           for c in counts]
+    expected = multipletests(raw, method="fdr_bh")[1][3]
+    assert profiling._peak_p(counts, 7, "bh") == pytest.approx(expected)
+    # a missing cell counts as zero interactions, not as a cell less
+    assert profiling._peak_p(pd.Series({0: 5}), 7, "none") == pytest.approx(
+        stats.binomtest(5, 5, 1 / 7, alternative="greater").pvalue)
+
+
+def test_activity_findings_state_only_tested_peaks_and_no_hour_on_dates():
+    from helpers.findings import FindingLog
+
+    # date-only timestamps: every interaction at 0:00, a flat week with Friday a hair ahead
+    flat = _activity([100, 101, 99, 100, 104, 98, 100])
+    assert not profiling.has_time_of_day(flat)
+    peaks = profiling.activity_peaks(flat)
+    assert peaks.iloc[-1]["peak_weekday"] == "Friday" and peaks.iloc[-1]["weekday_p"] > 0.05
+    log = FindingLog("customer_profiling")
+    text = " ".join(profiling.activity_findings(peaks, log, hours=False))
+    assert "Friday" not in text and ":00" not in text
+    assert text.startswith("No weekday stands out reliably")
+    assert log.stated() == [] and len(log.items) == 2
+    # a real Friday peak is stated, once for all channels and for the channel
+    busy = _activity([100, 100, 100, 100, 260, 100, 100])
+    log = FindingLog("customer_profiling")
+    text = " ".join(profiling.activity_findings(profiling.activity_peaks(busy), log, hours=False))
+    assert "**Fridays**" in text and ":00" not in text
+    assert {f.evidence.family for f in log.stated()} == {"activity peak by weekday"}
+    assert profiling.activity_findings(peaks.iloc[:0], log) == []
+
+
+def test_activity_findings_claim_an_hour_only_when_it_is_tested():
+    from helpers.findings import FindingLog
+
+    hours = pd.DataFrame({"channel": "email", "weekday": 1, "weekday_name": "Tuesday",
+                          "hour": list(range(24)), "interactions": [10] * 24})
+    hours.loc[hours["hour"] == 10, "interactions"] = 60
+    assert profiling.has_time_of_day(hours)
+    log = FindingLog("customer_profiling")
+    text = " ".join(profiling.activity_findings(profiling.activity_peaks(hours), log, hours=True))
+    assert "**10:00**" in text
+    even = hours.assign(interactions=10)
+    log = FindingLog("customer_profiling")
+    text = " ".join(profiling.activity_findings(profiling.activity_peaks(even), log, hours=True))
+    assert ":00" not in text and "No hour of the day stands out reliably" in text
+
+
+def test_typical_customer_on_a_young_cohort_states_no_yearly_rate():
+    n = 30
+    feats = pd.DataFrame({
+        "account_id": [f"A{i}" for i in range(n)],
+        "order_count": [1] * 20 + [3] * 10,
+        "orders_365d": [1] * 20 + [3] * 10,
+        "avg_order_value": [100.0] * n,
+        "mean_gap_days": [np.nan] * 20 + [15.0] * 10,
+        "first_order_date": pd.to_datetime(["2026-03-01"] * n),
+        "product_lines": [1] * n,
+    })
+    typical = profiling.typical_customer(feats, AS_OF)
+    assert np.isnan(typical["orders_per_year"]) and typical["established"] == 0
+    assert typical["repeat_buyers"] == 10 and typical["gap_days"] == 15.0
+    assert 115 <= typical["history_days"] <= 125
+    behaviour = profiling.behaviour_by_segment(feats.assign(size_band="mid"), "size_band")
+    text = profiling.behaviour_finding(behaviour, "EUR", "en", typical=typical)
+    assert "times a year" not in text and "1 times" not in text and "once a year" not in text
+    assert "about 4 months" in text and "**one** order" in text
+    assert "The 10 customers who re-ordered typically do so every **15** days" in text
+    zh = profiling.behaviour_finding(behaviour, "EUR", "zh", typical=typical)
+    assert "4 个月" in zh and "1 times" not in zh
+    # too few repeat buyers: no typical gap, but say how many re-ordered
+    few = profiling.typical_customer(feats.assign(mean_gap_days=[np.nan] * 27 + [15.0] * 3), AS_OF)
+    assert np.isnan(few["gap_days"])
+    assert "Only 3 customers have re-ordered" in profiling.behaviour_finding(
+        behaviour, "EUR", typical=few)
+    # a year of history: the yearly rate among those customers, "once" never "1 times"
+    old = feats.assign(first_order_date=pd.to_datetime(["2024-01-01"] * n),
+                       orders_365d=[1] * 20 + [3] * 10)
+    text = profiling.behaviour_finding(behaviour, "EUR", typical=profiling.typical_customer(old, AS_OF))
+    assert "(30) typically order **once** a year" in text
+
+
+def test_segment_value_tests_match_scipy_and_gate_the_largest_orders():
+    from scipy import stats
+
+    from helpers.findings import FindingLog
+
+    rng = np.random.default_rng(0)
+    n = 90
+    feats = pd.DataFrame({"account_id": [f"A{i}" for i in range(n)], "order_count": 1,
+                          "size_band": ["small", "mid", "large"] * 30,
+                          "avg_order_value": rng.lognormal(5, 0.3, n)})
+    tests = profiling.segment_value_tests(feats, "size_band").set_index("segment")
+    x = feats["avg_order_value"]
+    large = feats["size_band"] == "large"
+    assert tests.loc["large", "p_value"] == pytest.approx(
+        stats.mannwhitneyu(x[large], x[~large], alternative="two-sided").pvalue)
+    behaviour = pd.DataFrame({"segment": ["All customers"], "avg_order_value": [x.median()]})
+    log = FindingLog("customer_profiling")
+    text = profiling.behaviour_finding(behaviour, "EUR", tests=tests.reset_index(), log=log)
+    assert "largest orders" not in text  # noise: no segment is named
+    feats.loc[large, "avg_order_value"] *= 5
+    tests = profiling.segment_value_tests(feats, "size_band")
+    behaviour = behaviour.assign(avg_order_value=feats["avg_order_value"].median())
+    text = profiling.behaviour_finding(behaviour, "EUR", tests=tests, log=FindingLog("x"))
+    assert text.startswith("**large** customers place the largest orders")
+
+
+def test_p_text():
+    assert profiling.p_text(0.0001) == "< 0.001" and profiling.p_text(0.0342) == "0.034"
+    assert profiling.p_text(np.nan) == profiling.DASH and profiling.p_text(None) == profiling.DASH
 
 
 def test_cycle_and_committee_findings_without_closed_deals_or_segments():

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from helpers import i18n
+from helpers import i18n, multiple_testing
 from helpers.errors import DataError, ParamError
 from helpers.features import parse_as_of
 
@@ -73,6 +73,8 @@ QUADRANTS: dict[tuple[bool, bool], tuple[str, str]] = {
 }
 
 _MISSING = "(missing)"
+#: Model level for values that did not survive their test (pooled; never a sign or reason).
+_OTHER = "(other)"
 
 
 def has_data(features: pd.DataFrame, column: str, *, distinct: int = 1) -> bool:
@@ -337,7 +339,9 @@ def lookalike_attributes(features: pd.DataFrame,
 
 
 def fit_lookalike(features: pd.DataFrame, best, passing=None, *, cv: int = 5,
-                  random_state: int = 0) -> tuple[LookalikeModel | None, str | None]:
+                  random_state: int = 0, levels: Mapping[str, Sequence[str]] | None = None,
+                  numeric: Sequence[str] | None = None
+                  ) -> tuple[LookalikeModel | None, str | None]:
     """Fit the look-alike model on the attributes with data, or say why it cannot be fitted.
 
     Parameters
@@ -349,12 +353,20 @@ def fit_lookalike(features: pd.DataFrame, best, passing=None, *, cv: int = 5,
         Accounts that pass the MCP (the training rows); all by default.
     cv, random_state : int
         See :class:`LookalikeModel`.
+    levels : mapping, optional
+        Evidence gate: ``{attribute: values}`` that survived their tests
+        (:func:`surviving_levels`). Only these categorical attributes are used, each with
+        only these values; ``None`` uses every attribute with data (no gate).
+    numeric : sequence of str, optional
+        With the gate: the numeric attributes related to the outcome
+        (:func:`related_attributes`); ``None`` uses every numeric attribute with data.
 
     Returns
     -------
     model : LookalikeModel or None
     problem : str or None
-        ``"no_attributes"`` (no account attribute holds data), ``"none_pass"`` (the MCP
+        ``"no_attributes"`` (no account attribute holds data), ``"no_signal"`` (attributes
+        hold data but none is reliably related to being a best customer), ``"none_pass"`` (the MCP
         excludes every account), ``"too_few"`` (fewer than ``cv`` best customers or other
         accounts among the passing ones) or ``"degenerate"`` (every account gets the same
         score); ``None`` when the model is usable.
@@ -367,9 +379,16 @@ def fit_lookalike(features: pd.DataFrame, best, passing=None, *, cv: int = 5,
     cat, num = lookalike_attributes(train)
     if not cat and not num:
         return None, "no_attributes"
+    if levels is not None:
+        cat = [c for c in cat if levels.get(c)]
+    if numeric is not None:
+        num = [c for c in num if c in set(numeric)]
+    if not cat and not num:
+        return None, "no_signal"
     if min(int(y[keep].sum()), int((~y[keep]).sum())) < cv:
         return None, "too_few"
-    model = LookalikeModel(cat, num, cv=cv, random_state=random_state).fit(train, y[keep])
+    model = LookalikeModel(cat, num, cv=cv, random_state=random_state,
+                           levels=levels).fit(train, y[keep])
     p = model.predict_proba(train)
     if not np.isfinite(model.cv_auc_) or np.ptp(p) < 1e-9:
         return None, "degenerate"
@@ -437,7 +456,8 @@ def _attribute_values(features: pd.DataFrame, attribute: str | Sequence[str]) ->
 
 def attribute_lift(features: pd.DataFrame, best: pd.Series,
                    attributes: Sequence[str | Sequence[str]] = ICP_ATTRIBUTES, *,
-                   min_support: float = 0.05, confidence: float = 0.95) -> pd.DataFrame:
+                   min_support: float = 0.05, confidence: float = 0.95,
+                   alpha: float = 0.05, method: str = "bh") -> pd.DataFrame:
     """Lift of every attribute value among the best customers against the rest.
 
     ``lift = share of best customers with the value / share of the other accounts with the
@@ -457,14 +477,24 @@ def attribute_lift(features: pd.DataFrame, best: pd.Series,
         and never enter the ICP: too few accounts to trust.
     confidence : float
         Level of the Katz log interval (:func:`ratio_ci`).
+    alpha : float
+        Level the family-adjusted p-value must be below for a value to count as over- or
+        under-represented.
+    method : str
+        Correction over the family (see :func:`helpers.multiple_testing.adjust`).
 
     Returns
     -------
     pandas.DataFrame
         ``attribute, value, accounts, best_accounts, support, share_of_best, share_of_rest,
-        lift, ci_low, ci_high, supported, direction`` with ``direction`` one of ``"over"``
-        (interval above 1), ``"under"`` (below 1) or ``"unclear"``; sorted by attribute
-        order, then lift, highest first. Missing values are left out: shares are taken
+        lift, ci_low, ci_high, p_value, p_adjusted, significant, supported, direction``.
+        ``p_value`` is Fisher's exact test of the value among best customers against the
+        rest (:func:`helpers.multiple_testing.lift_test`); the supported values of all
+        ``attributes`` are one family, shown together, so ``p_adjusted`` is corrected over
+        all of them (unsupported values are not tested). ``direction`` is ``"over"`` or
+        ``"under"`` only for a supported value that survives the correction
+        (``significant``), else ``"unclear"``: noise is never called over-represented.
+        Sorted by attribute order, then lift, highest first. Missing values are left out: shares are taken
         among the accounts whose value is known, and an attribute without known values
         among both groups has no rows (no rows at all: an empty frame).
     """
@@ -490,7 +520,8 @@ def attribute_lift(features: pd.DataFrame, best: pd.Series,
         counts["_nb"], counts["_nr"] = kb, kr
         frames.append(counts)
     cols = ["attribute", "value", "accounts", "best_accounts", "support", "share_of_best",
-            "share_of_rest", "lift", "ci_low", "ci_high", "supported", "direction"]
+            "share_of_rest", "lift", "ci_low", "ci_high", "p_value", "p_adjusted",
+            "significant", "supported", "direction"]
     if not frames:
         return pd.DataFrame(columns=cols)
     out = pd.concat(frames, ignore_index=True)
@@ -501,15 +532,113 @@ def attribute_lift(features: pd.DataFrame, best: pd.Series,
     out["share_of_best"] = out["best_accounts"] / out["_nb"]
     out["share_of_rest"] = rest / out["_nr"]
     ratio, low, high = ratio_ci(out["best_accounts"], out["_nb"], rest, out["_nr"], confidence)
-    out = out.drop(columns=["_nb", "_nr"])
     out["lift"], out["ci_low"], out["ci_high"] = ratio, low, high
     out["supported"] = out["support"] >= min_support
-    out["direction"] = np.where(out["ci_low"] > 1, "over",
-                                np.where(out["ci_high"] < 1, "under", "unclear"))
+    # same 2x2 table as the lift (best vs rest, with vs without the value): Fisher exact
+    out["p_value"] = [
+        multiple_testing.lift_test(x, nb, r, nr)["p_value"] if ok else np.nan
+        for x, nb, r, nr, ok in zip(out["best_accounts"], out["_nb"], rest, out["_nr"],
+                                    out["supported"], strict=True)]
+    out = out.drop(columns=["_nb", "_nr"])
+    out = multiple_testing.mark_family(out, alpha=alpha, method=method)
+    out["significant"] = out["significant"] & out["supported"]
+    out["direction"] = np.where(out["significant"] & (out["lift"] > 1), "over",
+                                np.where(out["significant"] & (out["lift"] < 1), "under",
+                                         "unclear"))
+    out = out[cols].copy()
     order = {name: i for i, name in enumerate(out["attribute"].drop_duplicates())}
     out["_o"] = out["attribute"].map(order)
     out = out.sort_values(["_o", "lift", "value"], ascending=[True, False, True])
     return out.drop(columns="_o").reset_index(drop=True)
+
+
+def related_attributes(features: pd.DataFrame, best, categorical: Sequence[str] = (),
+                       numeric: Sequence[str] = (), *, alpha: float = 0.05,
+                       method: str = "bh") -> pd.DataFrame:
+    """Which attributes are related to being a best customer at all, corrected together.
+
+    A categorical attribute is tested with a chi-square test of independence between its
+    known values and the best-customer flag (:func:`helpers.multiple_testing.independence_test`;
+    accounts with a missing value are left out, so "has no channel" is never the signal). A
+    numeric attribute is tested with a two-sided Mann-Whitney U test of best customers
+    against the rest. All attributes form one family.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+    best : array-like of bool
+        Aligned with ``features``.
+    categorical, numeric : sequence of str
+    alpha : float
+    method : str
+        Correction over the attributes (see :func:`helpers.multiple_testing.adjust`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``attribute, kind, n, p_value, p_adjusted, effect, related`` with ``effect`` the
+        Cramér's V (categorical) or the common-language effect size (numeric, the chance a
+        best customer has the larger value); ``related`` marks the survivors.
+    """
+    b = np.asarray(best, dtype=bool)
+    rows = []
+    for attr in categorical:
+        _, values = _attribute_values(features, attr)
+        known = ~values.str.contains(_MISSING, regex=False).to_numpy()
+        table = pd.crosstab(values.to_numpy()[known], b[known])
+        res = multiple_testing.independence_test(table.to_numpy())
+        rows.append({"attribute": attr, "kind": "category", "n": int(known.sum()),
+                     "p_value": res["p_value"], "effect": res["cramers_v"]})
+    for attr in numeric:
+        x = pd.to_numeric(features[attr], errors="coerce").to_numpy(dtype=float)
+        ok = np.isfinite(x)
+        x1, x0 = x[ok & b], x[ok & ~b]
+        p, eff = np.nan, np.nan
+        if len(x1) and len(x0) and np.ptp(x[ok]) > 0:
+            res = stats.mannwhitneyu(x1, x0, alternative="two-sided")
+            p, eff = float(res.pvalue), float(res.statistic) / (len(x1) * len(x0))
+        rows.append({"attribute": attr, "kind": "number", "n": int(ok.sum()), "p_value": p,
+                     "effect": eff})
+    out = pd.DataFrame(rows, columns=["attribute", "kind", "n", "p_value", "effect"])
+    out = multiple_testing.mark_family(out, alpha=alpha, method=method, flag_col="related")
+    return out[["attribute", "kind", "n", "p_value", "p_adjusted", "effect", "related"]]
+
+
+def surviving_levels(lift: pd.DataFrame, related: pd.DataFrame | None = None
+                     ) -> dict[str, list[str]]:
+    """The attribute values that may drive a fit score or be named as a sign.
+
+    A value qualifies when it survives its family in :func:`attribute_lift` (over- or
+    under-represented) and, with ``related``, its attribute is related to the outcome
+    (:func:`related_attributes`). Missing-value levels never qualify; combined attributes
+    (``"industry × size_band"``) are left out.
+
+    Parameters
+    ----------
+    lift : pandas.DataFrame
+        :func:`attribute_lift` output.
+    related : pandas.DataFrame, optional
+        :func:`related_attributes` output.
+
+    Returns
+    -------
+    dict
+        ``{attribute: [value, ...]}`` with only attributes that keep a value.
+    """
+    from helpers.findings import is_missing_level
+
+    if lift is None or lift.empty:
+        return {}
+    ok = lift[lift["direction"].isin(["over", "under"])
+              & ~lift["attribute"].str.contains(" × ", regex=False)]
+    if related is not None:
+        keep = set(related.loc[related["related"], "attribute"])
+        ok = ok[ok["attribute"].isin(keep)]
+    out: dict[str, list[str]] = {}
+    for attr, value in zip(ok["attribute"], ok["value"], strict=True):
+        if not is_missing_level(value):
+            out.setdefault(str(attr), []).append(str(value))
+    return out
 
 
 def icp_profile(lift: pd.DataFrame) -> pd.DataFrame:
@@ -590,6 +719,131 @@ def icp_statement(lift: pd.DataFrame, best_label: str, *, max_values: int = 3,
              for a, v, lf in zip(under["attribute"], under["value"], under["lift"], strict=True)],
             language))
     return text
+
+
+def icp_findings(lift: pd.DataFrame, log, best_label: str, *,
+                 features: pd.DataFrame | None = None, language: str = "en") -> list:
+    """The ICP as evidence-gated findings: one family over every supported attribute value.
+
+    Each supported value of :func:`attribute_lift` is one comparison (Fisher's exact test
+    of best customers against the rest); ``log`` corrects them together and states only
+    the survivors: "over-represented" for a lift above 1 (with a recommended action),
+    "rarely" for one below. Missing-value levels are never stated. When nothing survives,
+    the family's fallback is the one honest sentence that there is no distinct ICP.
+
+    Parameters
+    ----------
+    lift : pandas.DataFrame
+        :func:`attribute_lift` output (tested with the same ``alpha`` and method as ``log``).
+    log : helpers.findings.FindingLog
+    best_label : str
+        :func:`describe_best`.
+    features : pandas.DataFrame, optional
+        With ``revenue_total``, the impact of a finding is the revenue share of the
+        accounts holding the value (:func:`helpers.findings.impact_weight`).
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    list of helpers.findings.Finding
+    """
+    from helpers.findings import impact_weight
+
+    fam = lift[lift["supported"].astype(bool) & lift["p_value"].notna()] if len(lift) else lift
+    if fam.empty:
+        return []
+
+    def t(key: str, **values) -> str:
+        return i18n.t(f"customer_profiling.{key}", language, **values)
+
+    texts, actions, impacts = [], [], []
+    revenue = total = None
+    if features is not None and "revenue_total" in features:
+        revenue = pd.to_numeric(features["revenue_total"], errors="coerce").fillna(0.0)
+        total = float(revenue.clip(lower=0).sum())
+    for r in fam.itertuples():
+        label = _label(r.attribute, language)
+        over = r.lift > 1
+        texts.append(t("finding.icp_over" if over else "finding.icp_under", best=best_label,
+                       attribute=label, value=r.value, lift=f"{r.lift:.1f}"))
+        actions.append(t("action.icp_over", attribute=label, value=r.value) if over else "")
+        weight = 0.3
+        if revenue is not None and " × " not in r.attribute and r.attribute in features:
+            held = features[r.attribute].astype("object").astype(str) == str(r.value)
+            weight = impact_weight(float(revenue[held.to_numpy()].clip(lower=0).sum()), total)
+        impacts.append(weight if over else weight / 2)
+    return log.family(
+        texts, fam["p_value"], test="Fisher exact", family="ICP lift by attribute value",
+        effects=fam["lift"], lows=fam["ci_low"], highs=fam["ci_high"], ns=fam["accounts"],
+        levels=fam["value"], impacts=impacts, actions=actions, effect_label="lift",
+        fallback=t("icp.none", best=best_label))
+
+
+def grid_cells(features: pd.DataFrame, best: pd.Series, rows: str = "industry",
+               cols: str = "size_band", *, min_accounts: int = 10) -> pd.DataFrame:
+    """Every cell of :func:`best_rate_grid` with its test against the other accounts.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+    best : pandas.Series of bool
+    rows, cols : str
+    min_accounts : int
+        Smaller cells are not tested (and are empty in the grid).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``row, col, accounts, best_accounts, share, lift, p_value`` where ``lift`` is the
+        cell's best-customer rate over the rate of the other accounts with both values
+        known and ``p_value`` Fisher's exact test (:func:`helpers.multiple_testing.lift_test`).
+    """
+    _, r = _attribute_values(features, rows)
+    _, c = _attribute_values(features, cols)
+    frame = pd.DataFrame({"row": r.to_numpy(), "col": c.to_numpy(), "b": np.asarray(best, bool)})
+    frame = frame[(frame["row"] != _MISSING) & (frame["col"] != _MISSING)]
+    out_cols = ["row", "col", "accounts", "best_accounts", "share", "lift", "p_value"]
+    if frame.empty:
+        return pd.DataFrame(columns=out_cols)
+    g = frame.groupby(["row", "col"])["b"].agg(["size", "sum"]).reset_index()
+    g = g[g["size"] >= min_accounts]
+    n_all, b_all = len(frame), int(frame["b"].sum())
+    rows_out = []
+    for row, col, n, k in zip(g["row"], g["col"], g["size"], g["sum"], strict=True):
+        res = multiple_testing.lift_test(k, n, b_all - k, n_all - n)
+        rows_out.append({"row": row, "col": col, "accounts": int(n), "best_accounts": int(k),
+                         "share": k / n, "lift": res["lift"], "p_value": res["p_value"]})
+    return pd.DataFrame(rows_out, columns=out_cols)
+
+
+def grid_finding(cells: pd.DataFrame, log, overall: float, *, language: str = "en") -> str:
+    """The richest industry x size-band cell, named only when it survives its family.
+
+    Every tested cell of :func:`grid_cells` is one comparison in ``log``; the richest
+    surviving cell with more best customers than the rest is stated, otherwise one honest
+    sentence.
+
+    Returns
+    -------
+    str
+    """
+    if cells.empty:
+        return ""
+    texts = [i18n.t("customer_profiling.finding.grid_cell", language, row=r.row, col=r.col,
+                    share=f"{r.share:.0%}", overall=f"{overall:.0%}")
+             for r in cells.itertuples()]
+    fallback = i18n.t("customer_profiling.finding.no_grid_peak", language,
+                      n=f"{len(cells):,}")
+    found = log.family(texts, cells["p_value"], test="Fisher exact",
+                       family="best-customer share by industry × size band",
+                       effects=cells["lift"], ns=cells["accounts"], effect_label="lift",
+                       fallback=fallback, impacts=[0.25] * len(cells))
+    rich = [r for r, f in zip(cells.itertuples(), found, strict=True) if f.stated and r.lift > 1]
+    if not rich:
+        return fallback
+    top = max(rich, key=lambda r: r.share)
+    return i18n.t("customer_profiling.finding.grid", language, row=top.row, col=top.col,
+                  share=f"{top.share:.0%}", overall=f"{overall:.0%}")
 
 
 def _join_or(items: Sequence[str]) -> str:
@@ -727,8 +981,13 @@ def plot_lift(lift: pd.DataFrame, *, ax=None, title: str = "", top: int = 15,
 
 
 def _design(features: pd.DataFrame, categorical: Sequence[str],
-            numeric: Sequence[str]) -> pd.DataFrame:
+            numeric: Sequence[str], levels: Mapping[str, Sequence[str]] | None = None
+            ) -> pd.DataFrame:
     """Model inputs: categories as text (missing as a category), numbers as float.
+
+    With ``levels``, a categorical attribute listed there keeps only those values; every
+    other value, missing ones included, is pooled into one ``"(other)"`` level, so values
+    that did not survive their test cannot move a score.
 
     The text columns stay NumPy ``object`` columns: pandas would otherwise store them as
     Arrow strings, which scikit-learn's encoder converts back on every fit and transform.
@@ -740,6 +999,8 @@ def _design(features: pd.DataFrame, categorical: Sequence[str],
     for c in categorical:
         s = features[c]
         text = s.astype("object").where(s.notna(), _MISSING).astype(str).to_numpy(dtype=object)
+        if levels is not None and c in levels:
+            text = np.where(np.isin(text, [str(v) for v in levels[c]]), text, _OTHER).astype(object)
         out[c] = pd.Series(text, index=features.index, dtype=object)
     for c in numeric:
         out[c] = pd.to_numeric(features[c], errors="coerce").to_numpy(dtype=float)
@@ -767,6 +1028,9 @@ class LookalikeModel:
         Folds for the cross-validated ROC-AUC and for calibration.
     random_state : int
         Seed of the fold split.
+    levels : mapping, optional
+        ``{attribute: values}``: the values of a categorical attribute the model may use
+        (see :func:`surviving_levels`); the others are pooled into one level.
 
     Attributes
     ----------
@@ -782,9 +1046,10 @@ class LookalikeModel:
 
     def __init__(self, categorical: Sequence[str] = LOOKALIKE_CATEGORICAL,
                  numeric: Sequence[str] = LOOKALIKE_NUMERIC, *, C: float = 1.0, cv: int = 5,
-                 random_state: int = 0):
+                 random_state: int = 0, levels: Mapping[str, Sequence[str]] | None = None):
         self.categorical = tuple(categorical)
         self.numeric = tuple(numeric)
+        self.levels = None if levels is None else {k: list(v) for k, v in levels.items()}
         self.C = C
         self.cv = cv
         self.random_state = random_state
@@ -839,7 +1104,7 @@ class LookalikeModel:
         if min(n_pos, n_neg) < self.cv:
             raise DataError(f"the look-alike model needs at least {self.cv} best customers and "
                             f"{self.cv} other accounts; got {n_pos} and {n_neg}")
-        X = _design(features, self.categorical, self.numeric)
+        X = _design(features, self.categorical, self.numeric, self.levels)
         folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
         # Calibration is a monotone map, so the pipeline's AUC is the calibrated model's AUC.
         aucs = cross_val_score(self._pipeline(), X, y, cv=folds, scoring="roc_auc")
@@ -872,7 +1137,7 @@ class LookalikeModel:
             One probability per row.
         """
         self._check_fitted()
-        X = _design(features, self.categorical, self.numeric)
+        X = _design(features, self.categorical, self.numeric, self.levels)
         return self.calibrated_.predict_proba(X)[:, 1]
 
     def _columns(self) -> list[tuple[str, str | None]]:
@@ -921,7 +1186,7 @@ class LookalikeModel:
             steps = dict(zip(self.numeric, np.exp(scale), strict=True))
         rows = []
         for (attr, value), e in zip(cols, effect, strict=True):
-            if value == _MISSING:  # an unknown value is not a sign to recommend
+            if value in (_MISSING, _OTHER):  # unknown or untested: not a sign to recommend
                 continue
             label = (f"{_label(attr, language)} = {value}" if value is not None
                      else i18n.t("customer_profiling.factor.numeric", language,
@@ -948,7 +1213,7 @@ class LookalikeModel:
             One column per model attribute, one row per account (index of ``features``).
         """
         self._check_fitted()
-        X = _design(features, self.categorical, self.numeric)
+        X = _design(features, self.categorical, self.numeric, self.levels)
         Z = np.asarray(self.pipeline_.named_steps["prep"].transform(X), dtype=float)
         coef = self.pipeline_.named_steps["model"].coef_[0]
         contrib = (Z - self.mean_z_) * coef
@@ -973,8 +1238,9 @@ class LookalikeModel:
             the fit above the average account.
         """
         contrib = self.contributions(features)
-        X = _design(features, self.categorical, self.numeric)
-        texts = [_text(features[c] if c in self.numeric else X[c].where(X[c] != _MISSING),
+        X = _design(features, self.categorical, self.numeric, self.levels)
+        texts = [_text(features[c] if c in self.numeric
+                       else X[c].where((X[c] != _MISSING) & (X[c] != _OTHER)),
                        number=c in self.numeric) for c in contrib.columns]
         # an unknown value never reads as a reason: its label is empty, so it is skipped
         labels = np.column_stack([np.where(txt == "", "", f"{_label(c)} = " + txt)
@@ -1680,13 +1946,53 @@ def competitor_targets(scores: pd.DataFrame, features: pd.DataFrame) -> pd.DataF
     return s.sort_values("fit_score", ascending=False, ignore_index=True)
 
 
-def whitespace(ws, as_of, features: pd.DataFrame, *,
-               peer_keys: Sequence[str] = ("industry", "size_band"), days: int = 365,
-               min_adoption: float = 0.5, min_peers: int = 10) -> pd.DataFrame:
-    """Cross-sell whitespace: product lines that similar customers buy and this one does not.
+def deal_bands(avg_order_value, bands: int = 3) -> pd.Series:
+    """Deal-size band per customer: equal-count bands of the average order value.
 
-    Peers are the customers (an order in the window) with the same ``peer_keys`` values.
-    Product-line revenue per account is summed in the engine over the last ``days`` days.
+    Parameters
+    ----------
+    avg_order_value : array-like
+        Average order value per customer (missing or non-positive values get no band).
+    bands : int
+        Number of bands; fewer when there are fewer distinct values.
+
+    Returns
+    -------
+    pandas.Series
+        ``"D1"`` (smallest deals) .. ``"D<bands>"``, missing where the value is unknown.
+    """
+    v = pd.to_numeric(pd.Series(avg_order_value), errors="coerce").astype(float)
+    ok = v.notna() & (v > 0)
+    out = pd.Series(pd.NA, index=v.index, dtype="object")
+    if not ok.any() or bands < 1:
+        return out
+    ranks = v[ok].rank(method="first")
+    k = int(min(bands, ok.sum()))
+    codes = pd.qcut(ranks, k, labels=False)
+    out[ok] = [f"D{int(c) + 1}" for c in codes]
+    return out
+
+
+def whitespace(ws, as_of, features: pd.DataFrame, *,
+               peer_keys: Sequence[str] = ("industry",), days: int = 365,
+               min_adoption: float = 0.5, min_peers: int = 10, bands: int = 3,
+               alpha: float = 0.05, method: str = "bh") -> pd.DataFrame:
+    """Cross-sell whitespace: product lines that comparable customers buy more than expected.
+
+    Peers are the customers (an order in the window) with the same ``peer_keys`` values
+    **and** the same deal-size band (:func:`deal_bands` of the average order value in the
+    window), so a large account is never measured against small ones. A product line is
+    whitespace for a peer group only when
+
+    - at least ``min_adoption`` of the peers buy it, and
+    - the peers buy it reliably more often than the other customers of the same deal-size
+      band, i.e. more than the account's size alone would predict: Fisher's exact test
+      (:func:`helpers.multiple_testing.lift_test`), corrected over every (peer group,
+      product line) candidate with ``method``, adjusted p-value below ``alpha``.
+
+    A line that merely follows deal size is bought as often by every peer group in the band
+    and is never whitespace. Product-line revenue per account is summed in the engine over
+    the last ``days`` days.
 
     Parameters
     ----------
@@ -1695,23 +2001,29 @@ def whitespace(ws, as_of, features: pd.DataFrame, *,
     features : pandas.DataFrame
         Account features (for the peer keys and names).
     peer_keys : sequence of str
-        Attributes that define "similar accounts".
+        Attributes that define "similar accounts", besides the deal-size band.
     days : int
         Look-back window for "buys".
     min_adoption : float
-        A line is whitespace when at least this share of the peers bought it.
+        A line needs at least this share of the peers buying it.
     min_peers : int
         Peer groups with fewer customers are skipped.
+    bands : int
+        Number of deal-size bands.
+    alpha, method : float, str
+        Level and correction of the test against the deal-size band.
 
     Returns
     -------
     pandas.DataFrame
-        ``account_id, account_name, <peer keys>, product_line, peers, peer_adoption,
-        peer_median_revenue`` (the median window revenue on that line among peers who buy
-        it: a size for the opportunity), largest opportunity first. Peer keys without data
-        are left out, and so are orders without a product line and accounts whose peer key
-        is unknown; when nothing is left the frame is empty and ``attrs["problem"]`` says
-        why (``"no_peer_keys"`` or ``"no_product_lines"``).
+        ``account_id, account_name, <peer keys>, deal_band, product_line, peers,
+        peer_adoption, expected_adoption, p_adjusted, peer_median_revenue`` (the median
+        window revenue on that line among peers who buy it: a size for the opportunity),
+        largest opportunity first. ``attrs["tested"]`` holds every tested (peer group,
+        line) with its p-values and ``significant`` flag. Peer keys without data are left
+        out, and so are orders without a product line and accounts whose peer key is
+        unknown; when nothing can be tested the frame is empty and ``attrs["problem"]``
+        says why (``"no_peer_keys"`` or ``"no_product_lines"``).
     """
     if not 0 < min_adoption <= 1:
         raise ParamError(f"whitespace_min_adoption must be between 0 and 1, got {min_adoption!r}")
@@ -1723,45 +2035,151 @@ def whitespace(ws, as_of, features: pd.DataFrame, *,
     as_of = parse_as_of(as_of)
     # a peer group on a key nobody recorded would make every customer everyone's peer
     peer_keys = [k for k in peer_keys if has_data(features, k, distinct=2)]
-    cols = ["account_id", "account_name", *peer_keys, "product_line", "peers", "peer_adoption",
-            "peer_median_revenue"]
+    cols = ["account_id", "account_name", *peer_keys, "deal_band", "product_line", "peers",
+            "peer_adoption", "expected_adoption", "p_adjusted", "peer_median_revenue"]
+    tested_cols = ["peer_group", "deal_band", "product_line", "peers", "buyers",
+                   "peer_adoption", "expected_adoption", "lift", "p_value", "p_adjusted",
+                   "significant", "peer_median_revenue"]
+
+    def empty(problem=None):
+        frame = pd.DataFrame(columns=cols)
+        if problem:
+            frame.attrs["problem"] = problem
+        frame.attrs["tested"] = pd.DataFrame(columns=tested_cols)
+        return frame
+
     if not peer_keys:
-        empty = pd.DataFrame(columns=cols)
-        empty.attrs["problem"] = "no_peer_keys"
-        return empty
+        return empty("no_peer_keys")
     o = ws.table("orders")
     line = o.product_line.cast("string").strip()
     o = o.filter((o.order_date <= as_of) & (o.order_date > as_of - dt.timedelta(days=days))
                  & (o.amount >= 0) & line.notnull() & (line != ""))
     lines = o.group_by(account_id=o.account_id.cast("string"),
                        product_line=o.product_line.cast("string").strip()).aggregate(
-        revenue=o.amount.sum()).to_pandas()
+        revenue=o.amount.sum(), orders=o.count()).to_pandas()
     if lines.empty:
-        empty = pd.DataFrame(columns=cols)
-        empty.attrs["problem"] = "no_product_lines"
-        return empty
+        return empty("no_product_lines")
     keys = features[["account_id", *peer_keys]].copy()
     keys["account_id"] = keys["account_id"].astype(str)
     keys["peer_group"] = _attribute_values(features, list(peer_keys))[1].to_numpy()
     keys = keys[~keys["peer_group"].str.contains(_MISSING, regex=False)]
     buyers = lines.merge(keys[["account_id", "peer_group"]], on="account_id", how="inner")
-    customers = buyers[["account_id", "peer_group"]].drop_duplicates()
+    if buyers.empty:
+        return empty()
+    per_account = buyers.groupby("account_id").agg(
+        revenue=("revenue", "sum"), orders=("orders", "sum"), peer_group=("peer_group", "first"))
+    per_account["deal_band"] = deal_bands(per_account["revenue"] / per_account["orders"],
+                                          bands).to_numpy()
+    per_account = per_account[per_account["deal_band"].notna()]
+    customers = per_account[["peer_group", "deal_band"]].reset_index()
+    customers["peer_group"] = customers["peer_group"] + " × " + customers["deal_band"]
+    buyers = buyers.drop(columns="peer_group").merge(customers, on="account_id", how="inner")
     peers = customers.groupby("peer_group").size().rename("peers")
-    adopt = buyers.groupby(["peer_group", "product_line"]).agg(
+    band_n = customers.groupby("deal_band").size().rename("band_n")
+    adopt = buyers.groupby(["peer_group", "deal_band", "product_line"]).agg(
         buyers=("account_id", "nunique"), peer_median_revenue=("revenue", "median")).reset_index()
-    adopt = adopt.merge(peers, on="peer_group")
+    band_buyers = buyers.groupby(["deal_band", "product_line"])["account_id"].nunique() \
+        .rename("band_buyers").reset_index()
+    adopt = adopt.merge(peers, on="peer_group").merge(band_n, on="deal_band") \
+        .merge(band_buyers, on=["deal_band", "product_line"])
     adopt["peer_adoption"] = adopt["buyers"] / adopt["peers"]
-    adopt = adopt[(adopt["peers"] >= min_peers) & (adopt["peer_adoption"] >= min_adoption)]
-    # Every (customer, popular line) pair, minus what the customer already buys.
-    cand = customers.merge(adopt, on="peer_group")
-    have = buyers[["account_id", "product_line"]].assign(_has=True)
-    cand = cand.merge(have, on=["account_id", "product_line"], how="left")
-    cand = cand[cand["_has"].isna()]
+    rest_n = adopt["band_n"] - adopt["peers"]
+    rest_buyers = adopt["band_buyers"] - adopt["buyers"]
+    adopt["expected_adoption"] = np.where(rest_n > 0, rest_buyers / rest_n.where(rest_n > 0),
+                                          np.nan)
+    cand = adopt[(adopt["peers"] >= min_peers) & (adopt["peer_adoption"] >= min_adoption)].copy()
+    tests = [multiple_testing.lift_test(b, n, rb, rn) for b, n, rb, rn in zip(
+        cand["buyers"], cand["peers"], rest_buyers[cand.index], rest_n[cand.index], strict=True)]
+    cand["lift"] = [r["lift"] for r in tests]
+    cand["p_value"] = [r["p_value"] for r in tests]
+    cand = multiple_testing.mark_family(cand, alpha=alpha, method=method)
+    cand["significant"] = cand["significant"] & (cand["lift"] > 1)
+    tested = cand[tested_cols].sort_values("p_value", ignore_index=True)
+    good = cand[cand["significant"]]
+    # Every (customer, reliably popular line) pair, minus what the customer already buys.
+    pairs = customers.merge(good.drop(columns="deal_band"), on="peer_group")
+    have = buyers[["account_id", "product_line"]].drop_duplicates().assign(_has=True)
+    pairs = pairs.merge(have, on=["account_id", "product_line"], how="left")
+    pairs = pairs[pairs["_has"].isna()]
     names = features[["account_id", "account_name", *peer_keys]].copy()
     names["account_id"] = names["account_id"].astype(str)
-    cand = cand.merge(names, on="account_id", how="left")
-    cand = cand.sort_values(["peer_median_revenue", "peer_adoption"], ascending=False)
-    return cand[cols].reset_index(drop=True)
+    pairs = pairs.merge(names, on="account_id", how="left")
+    pairs = pairs.sort_values(["peer_median_revenue", "peer_adoption"], ascending=False)
+    out = pairs[cols].reset_index(drop=True)
+    out.attrs["tested"] = tested
+    return out
+
+
+def whitespace_findings(space: pd.DataFrame, log, *, total_revenue: float = np.nan,
+                        currency: str = "", alpha: float = 0.05, method: str = "bh",
+                        language: str = "en"):
+    """The whitespace as one evidence-gated finding (and its honest fallback).
+
+    The whitespace value is stated only when some (peer group, product line) survived the
+    test against the same deal-size band in :func:`whitespace`; the evidence names the
+    family of every tested candidate.
+
+    Parameters
+    ----------
+    space : pandas.DataFrame
+        :func:`whitespace` output (with ``attrs["tested"]``).
+    log : helpers.findings.FindingLog
+    total_revenue : float
+        Revenue the value is weighed against for the impact.
+    currency : str
+    alpha, method : float, str
+        As used in :func:`whitespace`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    (finding, summary) : (helpers.findings.Finding, str)
+        The report sentence (as ``finding.shown``) and the shorter plain-text summary
+        ("" when not stated).
+    """
+    from helpers.findings import Evidence, gated, impact_weight
+
+    tested = space.attrs.get("tested")
+    tested = tested if tested is not None else pd.DataFrame(columns=["p_value", "p_adjusted"])
+    n_tested = int(tested["p_value"].notna().sum()) if len(tested) else 0
+    stated = len(space) > 0
+    p_adj = (float(space["p_adjusted"].max()) if stated
+             else float(tested["p_adjusted"].min()) if n_tested else np.nan)
+    if not stated:
+        fallback = i18n.t("customer_profiling.whitespace.none_reliable" if n_tested
+                          else "customer_profiling.no_whitespace", language, n=f"{n_tested:,}")
+        f = gated(fallback, passed=False, kind="comparison", gate=fallback, fallback=fallback,
+                  evidence=Evidence("Fisher exact vs same deal-size band", n=n_tested,
+                                    p_adjusted=p_adj, family="whitespace (peer group × line)",
+                                    family_size=n_tested, method=method))
+        log.add(f)
+        return f, ""
+    by_line = whitespace_by_line(space)
+    top = by_line["potential"].idxmax()
+    value = float(space["peer_median_revenue"].sum())
+    values = dict(customers=f"{space['account_id'].nunique():,}", openings=f"{len(space):,}",
+                  value=f"{value:,.0f}", currency=currency, line=top,
+                  line_accounts=f"{int(by_line['accounts'][top]):,}", n=f"{n_tested:,}")
+    text = i18n.t("customer_profiling.finding.whitespace", language, **values)
+    f = gated(text, passed=True, kind="comparison",
+              evidence=Evidence("Fisher exact vs same deal-size band", effect=value,
+                                n=len(space), p_adjusted=p_adj,
+                                family="whitespace (peer group × line)", family_size=n_tested,
+                                method=method, effect_label=f"{currency} a year"),
+              impact=impact_weight(value, total_revenue),
+              action=i18n.t("customer_profiling.action.whitespace", language, line=top))
+    log.add(f)
+    return f, i18n.t("customer_profiling.summary.whitespace", language, **values)
+
+
+def model_gate(model: LookalikeModel | None, *, min_auc: float = 0.6) -> bool:
+    """Whether the look-alike model ranks accounts well enough to state its signs and lists.
+
+    The cross-validated ROC-AUC must reach ``min_auc`` and every fold must beat chance.
+    """
+    if model is None or not np.isfinite(model.cv_auc_):
+        return False
+    return bool(model.cv_auc_ >= min_auc and np.nanmin(model.cv_auc_folds_) > 0.5)
 
 
 # --------------------------------------------------------------------------- export

@@ -27,7 +27,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from helpers import i18n
+from helpers import i18n, multiple_testing
 from helpers.errors import DataError, ParamError
 from helpers.features import parse_as_of
 
@@ -453,20 +453,41 @@ def activity_by_time(ws, as_of, *, days: int | None = 365) -> pd.DataFrame:
     return out.sort_values(["channel", "weekday", "hour"], ignore_index=True)
 
 
-def activity_peaks(activity: pd.DataFrame) -> pd.DataFrame:
-    """Most active weekday and hour per channel, and for all channels together.
+def _peak_p(counts: pd.Series, cells: int, method: str) -> float:
+    """Adjusted p-value that the busiest of ``cells`` cells holds more than its even share.
+
+    Every cell gets a one-sided binomial test against ``1 / cells``
+    (:func:`helpers.multiple_testing.share_test`); the cells form one family, corrected
+    with ``method``; the busiest cell's adjusted p-value is returned.
+    """
+    full = counts.reindex(range(cells), fill_value=0).to_numpy(dtype=float)
+    total = full.sum()
+    if total <= 0:
+        return np.nan
+    raw = [multiple_testing.share_test(c, total, 1 / cells) for c in full]
+    adj = multiple_testing.adjust(raw, method)
+    return float(adj[int(np.argmax(full))])
+
+
+def activity_peaks(activity: pd.DataFrame, *, method: str = "bh") -> pd.DataFrame:
+    """Most active weekday and hour per channel, and for all channels together, with tests.
 
     Parameters
     ----------
     activity : pandas.DataFrame
         Output of :func:`activity_by_time`.
+    method : str
+        Correction over the 7 weekday (24 hour) cells of a channel (see
+        :func:`helpers.multiple_testing.adjust`).
 
     Returns
     -------
     pandas.DataFrame
-        ``channel, interactions, peak_weekday, weekday_share, peak_hour, hour_share``; the
-        last row is ``channel="all"``. Shares are the peak's share of the channel's
-        interactions (1/7 or 1/24 would mean no peak at all).
+        ``channel, interactions, peak_weekday, weekday_share, weekday_p, peak_hour,
+        hour_share, hour_p``; the last row is ``channel="all"``. Shares are the peak's share
+        of the channel's interactions (1/7 or 1/24 would mean no peak at all);
+        ``weekday_p`` / ``hour_p`` are the peak cell's p-values against an even spread,
+        corrected over the channel's cells (:func:`_peak_p`).
     """
     rows = []
     # interactions without a channel count for all channels, but are no channel of their own
@@ -482,11 +503,24 @@ def activity_peaks(activity: pd.DataFrame) -> pd.DataFrame:
             "channel": ch, "interactions": int(total),
             "peak_weekday": WEEKDAYS[int(by_day.idxmax())],
             "weekday_share": float(by_day.max() / total),
+            "weekday_p": _peak_p(by_day, 7, method),
             "peak_hour": int(by_hour.idxmax()),
             "hour_share": float(by_hour.max() / total),
+            "hour_p": _peak_p(by_hour, 24, method),
         })
     return pd.DataFrame(rows, columns=["channel", "interactions", "peak_weekday",
-                                       "weekday_share", "peak_hour", "hour_share"])
+                                       "weekday_share", "weekday_p", "peak_hour", "hour_share",
+                                       "hour_p"])
+
+
+def has_time_of_day(activity: pd.DataFrame) -> bool:
+    """Whether the interactions carry a time of day: more than one hour holds interactions.
+
+    Date-only timestamps all fall on 0:00; an hour peak on them would be an artefact.
+    """
+    if activity is None or activity.empty:
+        return False
+    return int(activity.loc[activity["interactions"] > 0, "hour"].nunique()) > 1
 
 
 def weekday_name(weekday: int | str, language: str = "en", *, short: bool = False) -> str:
@@ -878,6 +912,13 @@ def _pct(v: Any) -> str:
     return f"{float(v):.0%}" if v is not None and np.isfinite(float(v)) else DASH
 
 
+def p_text(v: Any) -> str:
+    """A p-value as a report shows it: ``"< 0.001"``, ``"0.034"`` or ``"–"`` when unknown."""
+    if not _known(v):
+        return DASH
+    return "< 0.001" if float(v) < 0.001 else f"{float(v):.3f}"
+
+
 def _known(v: Any) -> bool:
     try:
         return v is not None and bool(np.isfinite(float(v)))
@@ -950,11 +991,118 @@ def location_finding(by_region: pd.DataFrame, by_country: pd.DataFrame, by_city:
     return _sentences(parts, language)
 
 
-def behaviour_finding(behaviour: pd.DataFrame, currency: str = "", language: str = "en") -> str:
-    """The finding on the typical customer's buying, each figure only when it is known.
+def typical_customer(features: pd.DataFrame, as_of, *, min_tenure_days: int = 365,
+                     min_customers: int = 10) -> dict:
+    """The typical customer's buying, each figure only on the customers who can show it.
 
-    Without repeat buyers there is no gap between orders; without product lines there is
-    no breadth; without known segments no segment is named.
+    - the yearly order rate is the median of ``orders_365d`` among customers whose first
+      order is at least ``min_tenure_days`` old (a four-month-old customer cannot show a
+      yearly rate); with fewer than ``min_customers`` of them it is missing and the orders
+      so far are given instead, with the observed history;
+    - the gap between orders is the median ``mean_gap_days`` among repeat buyers only
+      (missing with fewer than ``min_customers`` of them);
+    - the order value is the median ``avg_order_value`` of all customers.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        :func:`helpers.features.account_features` output.
+    as_of : date-like
+    min_tenure_days, min_customers : int
+
+    Returns
+    -------
+    dict
+        ``customers, established, orders_per_year, orders_so_far, history_days, aov,
+        repeat_buyers, gap_days, product_lines`` (floats may be NaN).
+    """
+    for col in ("order_count", "orders_365d", "avg_order_value", "mean_gap_days",
+                "first_order_date"):
+        _check_column(features, col, "behaviour column")
+    as_of = pd.Timestamp(parse_as_of(as_of))
+    cust = features[features["order_count"] > 0]
+    first = pd.to_datetime(cust["first_order_date"], errors="coerce")
+    tenure = (as_of - first).dt.days.to_numpy(dtype=float)
+    established = np.nan_to_num(tenure, nan=-1) >= min_tenure_days
+    gaps = pd.to_numeric(cust["mean_gap_days"], errors="coerce")
+    repeat = gaps.notna().to_numpy()
+    lines = (pd.to_numeric(cust["product_lines"], errors="coerce")
+             if "product_lines" in cust else pd.Series(np.nan, index=cust.index))
+
+    def med(values) -> float:
+        v = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
+        return float(v.median()) if len(v) else np.nan
+
+    return {
+        "customers": len(cust),
+        "established": int(established.sum()),
+        "orders_per_year": (med(cust["orders_365d"].to_numpy()[established])
+                            if established.sum() >= min_customers else np.nan),
+        "orders_so_far": med(cust["order_count"]),
+        "history_days": float(np.nanmax(tenure)) if np.isfinite(tenure).any() else np.nan,
+        "aov": med(cust["avg_order_value"]),
+        "repeat_buyers": int(repeat.sum()),
+        "gap_days": med(gaps[repeat]) if repeat.sum() >= min_customers else np.nan,
+        "product_lines": med(lines[lines > 0]) if (lines > 0).any() else np.nan,
+        "min_customers": int(min_customers),
+    }
+
+
+def segment_value_tests(features: pd.DataFrame, by: str, *, column: str = "avg_order_value",
+                        top: int | None = 12) -> pd.DataFrame:
+    """Whether customers of each segment have higher or lower values than the other customers.
+
+    A two-sided Mann-Whitney U test per known segment against all other customers (the
+    values are heavy-tailed, so medians and ranks, not means).
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+    by : str
+        Segment column.
+    column : str
+        Value compared (default the average order value).
+    top : int, optional
+        As in :func:`segment_labels`; folded and missing segments are not tested.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment, customers, median, p_value``.
+    """
+    from scipy import stats
+
+    _check_column(features, by)
+    _check_column(features, column, "value column")
+    cust = features[features["order_count"] > 0]
+    cols = ["segment", "customers", "median", "p_value"]
+    if cust.empty:
+        return pd.DataFrame(columns=cols)
+    labels = segment_labels(cust, by, top=top).to_numpy()
+    x = pd.to_numeric(cust[column], errors="coerce").to_numpy(dtype=float)
+    rows = []
+    for seg in pd.unique(labels):
+        if seg in (OTHER, MISSING):
+            continue
+        m = labels == seg
+        a, b = x[m & np.isfinite(x)], x[~m & np.isfinite(x)]
+        p = (float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+             if len(a) and len(b) else np.nan)
+        rows.append({"segment": seg, "customers": int(m.sum()),
+                     "median": float(np.median(a)) if len(a) else np.nan, "p_value": p})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def behaviour_finding(behaviour: pd.DataFrame, currency: str = "", language: str = "en", *,
+                      typical: dict | None = None, tests: pd.DataFrame | None = None,
+                      log=None) -> str:
+    """The finding on the typical customer's buying, each figure only when it is backed.
+
+    The yearly rate needs customers with a year of history and the gap needs repeat
+    buyers (:func:`typical_customer`); "1 times" is never written. A segment is named for
+    its large orders only when its value differs from the other customers in a test
+    corrected over the segments (``tests`` from :func:`segment_value_tests`, family in
+    ``log``).
 
     Parameters
     ----------
@@ -962,6 +1110,12 @@ def behaviour_finding(behaviour: pd.DataFrame, currency: str = "", language: str
         Output of :func:`behaviour_by_segment`.
     currency : str
     language : {"en", "zh"}
+    typical : dict, optional
+        :func:`typical_customer` output; without it no rate or gap is stated.
+    tests : pandas.DataFrame, optional
+        :func:`segment_value_tests` output.
+    log : helpers.findings.FindingLog, optional
+        Receives the segment comparisons; without it no segment is named.
 
     Returns
     -------
@@ -971,19 +1125,40 @@ def behaviour_finding(behaviour: pd.DataFrame, currency: str = "", language: str
     def t(key: str, **values) -> str:
         return i18n.t(f"customer_profiling.finding.{key}", language, **values)
 
+    parts = []
+    if typical is not None:
+        rate, so_far = typical["orders_per_year"], typical["orders_so_far"]
+        if _known(rate):
+            parts.append(t("behaviour_rate_once" if round(rate) == 1 else "behaviour_rate",
+                           orders=f"{rate:.0f}", n=f"{typical['established']:,}"))
+        elif _known(so_far) and _known(typical["history_days"]):
+            parts.append(t("behaviour_young_once" if round(so_far) == 1 else "behaviour_young",
+                           orders=f"{so_far:.0f}",
+                           months=f"{max(typical['history_days'] / 30.44, 1):.0f}"))
+        if _known(typical["aov"]):
+            parts.append(t("behaviour_aov", aov=f"{typical['aov']:,.0f}", currency=currency))
+        if _known(typical["gap_days"]):
+            parts.append(t("behaviour_gap_repeat", gap=f"{typical['gap_days']:.0f}",
+                           n=f"{typical['repeat_buyers']:,}"))
+        elif typical["repeat_buyers"] > 0:
+            parts.append(t("behaviour_few_repeat", n=f"{typical['repeat_buyers']:,}"))
+        if _known(typical["product_lines"]):
+            parts.append(t("behaviour_lines", lines=f"{typical['product_lines']:.0f}"))
     everyone = behaviour.iloc[-1]
-    parts = [t("behaviour_orders", orders=f"{everyone.orders_per_year:.0f}",
-               aov=f"{everyone.avg_order_value:,.0f}", currency=currency)]
-    if _known(everyone.gap_days):
-        parts.append(t("behaviour_gap", gap=f"{everyone.gap_days:.0f}"))
-    if _known(everyone.product_lines) and everyone.product_lines > 0:
-        parts.append(t("behaviour_lines", lines=f"{everyone.product_lines:.0f}"))
-    shown = known_segments(behaviour)
-    shown = shown[shown["avg_order_value"].notna()]
-    if len(shown) > 1 and _known(everyone.avg_order_value) and everyone.avg_order_value > 0:
-        big = shown.loc[shown["avg_order_value"].idxmax()]
-        parts.append(t("behaviour_big", big=big.segment, big_aov=f"{big.avg_order_value:,.0f}",
-                       currency=currency, ratio=f"{big.avg_order_value / everyone.avg_order_value:.1f}"))
+    if (tests is not None and log is not None and len(tests) > 1
+            and _known(everyone.avg_order_value) and everyone.avg_order_value > 0):
+        found = log.family(
+            [t("behaviour_big" if r.median > everyone.avg_order_value else "behaviour_small",
+               big=r.segment, big_aov=f"{r.median:,.0f}", currency=currency,
+               ratio=f"{r.median / everyone.avg_order_value:.1f}") for r in tests.itertuples()],
+            tests["p_value"], test="Mann-Whitney U", family="order value by segment",
+            effects=tests["median"] / everyone.avg_order_value, ns=tests["customers"],
+            levels=tests["segment"], effect_label="median order value / all customers",
+            impacts=[0.2] * len(tests))
+        big = [(m, f) for m, f in zip(tests["median"], found, strict=True)
+               if f.stated and m > everyone.avg_order_value]
+        if big:
+            parts.append(max(big, key=lambda x: x[0])[1].text)
     return _sentences(parts, language)
 
 
@@ -1088,35 +1263,63 @@ def engagement_finding(channels: pd.DataFrame, language: str = "en") -> str:
                   widest=widest.channel, widest_reach=_pct(widest.reach))
 
 
-def activity_finding(peaks: pd.DataFrame, hours: bool = True, language: str = "en") -> str:
-    """The finding on the weekday (and, with times of day, the hour) of most activity.
+def activity_findings(peaks: pd.DataFrame, log, hours: bool = True,
+                      language: str = "en") -> list[str]:
+    """Evidence-gated sentences on the weekday (and hour) of most activity.
+
+    The weekday peak of each channel and of all channels together is tested against an
+    even week (:func:`activity_peaks`, ``weekday_p``); these peaks form one family in
+    ``log`` (corrected again over the channels), and so do the hour peaks. Hour peaks
+    are tested only when ``hours`` (the timestamps carry a time of day). Only survivors
+    are stated; otherwise one honest sentence says there is no reliable rhythm.
 
     Parameters
     ----------
     peaks : pandas.DataFrame
         Output of :func:`activity_peaks`; the last row covers all channels.
+    log : helpers.findings.FindingLog
+        Receives one finding per tested peak.
     hours : bool
-        Whether the timestamps carry a time of day. Without, no hour is claimed.
+        Whether the timestamps carry a time of day (capabilities ``time_of_day``).
     language : {"en", "zh"}
 
     Returns
     -------
-    str
-        Empty without any interaction.
+    list of str
+        The sentences to show (at most one for all channels and one for the sharpest
+        channel per dimension, or the fallback).
     """
     if peaks.empty:
-        return ""
-    overall = peaks.iloc[-1]
-    per_channel = peaks.iloc[:-1]
-    sharpest = (per_channel.sort_values("weekday_share", ascending=False).iloc[0]
-                if len(per_channel) else overall)
-    values = dict(weekday=weekday_name(overall.peak_weekday, language), channel=sharpest.channel,
-                  share=_pct(sharpest.weekday_share),
-                  channel_weekday=weekday_name(sharpest.peak_weekday, language))
-    if hours:
-        return i18n.t("customer_profiling.finding.activity", language, hour=overall.peak_hour,
-                      channel_hour=sharpest.peak_hour, **values)
-    return i18n.t("customer_profiling.finding.activity_weekday", language, **values)
+        return []
+
+    def t(key: str, **values) -> str:
+        return i18n.t(f"customer_profiling.finding.{key}", language, **values)
+
+    def label(ch):
+        return t("activity_all") if ch == "all" else f"**{ch}**"
+
+    out = []
+    dims = [("weekday", 7)] + ([("hour", 24)] if hours else [])
+    for dim, cells in dims:
+        texts = [t(f"activity_{dim}_peak", who=label(r.channel),
+                   when=(weekday_name(r.peak_weekday, language) if dim == "weekday"
+                         else f"{int(r.peak_hour)}:00"),
+                   share=_pct(getattr(r, f"{dim}_share")), even=f"{1 / cells:.0%}")
+                 for r in peaks.itertuples()]
+        fallback = t(f"activity_no_{dim}", n=f"{len(peaks):,}")
+        found = log.family(
+            texts, peaks[f"{dim}_p"], test="binomial share vs even spread",
+            family=f"activity peak by {dim}", effects=peaks[f"{dim}_share"],
+            ns=peaks["interactions"], effect_label="share of interactions", fallback=fallback,
+            impacts=[0.15] * len(peaks))
+        overall = found[-1]
+        channel = sorted([(float(sh), f) for sh, f in zip(peaks[f"{dim}_share"].iloc[:-1],
+                                                           found[:-1], strict=True)
+                          if f.stated], key=lambda x: -x[0])
+        said = [f.text for f in ([overall] if overall.stated else [])
+                + ([channel[0][1]] if channel else [])]
+        out.append(" ".join(said) if said else fallback)
+    return out
 
 
 def committee_finding(committee: pd.DataFrame, language: str = "en") -> str:
