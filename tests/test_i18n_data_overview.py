@@ -57,3 +57,18 @@ def test_describe_support_switches_language_and_keeps_the_english_text():
         "缺少数据表 内容（content）、互动（interactions）：将跳过“内容评估”。",
     ]
     assert data_health.describe_support(support.assign(supported=True), language="zh") == []
+
+
+def test_findings_are_facts_recorded_with_their_evidence():
+    nb = load_notebook(NAME)
+    code = code_of(nb)
+    assert "record_findings" not in code
+    assert 'findings.FindingLog("data_overview", alpha=finding_alpha' in code
+    assert "_ = log.record(out_dir)" in code
+    assert code.count("findings.fact(") == 3
+    assert "findings.comparison(" not in code and "findings.gated(" not in code
+    evidence = [c for c in nb["cells"] if "log.evidence()" in "".join(c["source"])]
+    assert len(evidence) == 1
+    assert "hide-management" in evidence[0]["metadata"].get("tags", [])
+    for key in ("data_overview.heading.evidence", "data_overview.action.stale"):
+        assert CJK.search(i18n.t(key, "zh", tables="x", days=1)), key
