@@ -221,6 +221,16 @@ def test_same_parameters_data_and_code_show_the_change(tmp_path):
     assert "Strong-fit accounts rose to 1,280 since the last run (+1,073)." in findings
 
 
+def test_a_notebooks_own_change_is_not_a_movement_after_a_parameter_change(tmp_path):
+    own = {"CAC": {"value": 1300, "unit": "EUR", "delta": 500, "better": "down"}}
+    details, findings = two_runs(tmp_path, comparable(), comparable(parameters="p2"),
+                                 cards_before={"CAC": {"value": 800}}, cards_after=own)
+    assert "+500" not in details and "parameters changed since the last run" in details
+    assert "rose" not in findings
+    kept = reporting.card_deltas(own, {"CAC": {"value": 800}})
+    assert kept["CAC"]["delta"] == 500 and "no_comparison" not in kept["CAC"]
+
+
 def test_code_or_data_source_change_is_named(tmp_path):
     details, findings = two_runs(tmp_path, comparable(), comparable(source="crm", code="2"))
     assert "data source and code changed since the last run; no comparison" in details

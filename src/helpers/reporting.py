@@ -1211,7 +1211,8 @@ def card_deltas(headlines: dict, previous: dict | None, *, breaks: list[str] | t
 
     Only numeric cards with the same label in both runs get a delta. Cards with a ``flag``
     never get one (the flag is shown instead). When the two runs are not comparable
-    (``breaks``, see :func:`helpers.summary.comparison_breaks`), such cards get
+    (``breaks``, see :func:`helpers.summary.comparison_breaks`), such cards, and cards with
+    a change of their own (a notebook's own run-over-run change), get
     ``"no_comparison": breaks`` instead of a delta, so the portal and the summary say why
     the figure is not compared rather than reporting the difference as a movement.
 
@@ -1234,14 +1235,17 @@ def card_deltas(headlines: dict, previous: dict | None, *, breaks: list[str] | t
         card = dict(card)
         old = (previous or {}).get(label) or {}
         now, before = card.get("value"), old.get("value")
-        if not card.get("flag") and _is_missing(card.get("delta")) and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and not _is_missing(v)
-                for v in (now, before)):
-            if breaks:
-                card["no_comparison"] = list(breaks)
-            else:
-                delta = now - before
-                card["delta"] = round(delta, 6) if isinstance(delta, float) else delta
+        both = all(isinstance(v, (int, float)) and not isinstance(v, bool) and not _is_missing(v)
+                   for v in (now, before))
+        if card.get("flag"):
+            pass
+        elif breaks and (both or not _is_missing(card.get("delta"))):
+            # a notebook's own change is a run-over-run change too: not comparable either
+            card.pop("delta", None)
+            card["no_comparison"] = list(breaks)
+        elif both and _is_missing(card.get("delta")):
+            delta = now - before
+            card["delta"] = round(delta, 6) if isinstance(delta, float) else delta
         out[label] = card
     return out
 
