@@ -416,3 +416,40 @@ def test_gamma_gamma_q_near_one_is_not_used_for_spend():
     gg.params_["q"] = 3.7
     assert clv.gg_q_lower_bound(gg) == pytest.approx(3.7 * np.exp(-0.196))
     assert np.isnan(clv.gg_q_lower_bound(clv.GammaGammaModel.from_params(1, 2, 3)))
+
+
+def test_fit_problem_flags_an_absurd_shape_parameter():
+    # the failed fit seen on a CRM export: a = 43,623 while the others look ordinary
+    absurd = clv.BetaGeoModel.from_params(0.5, 12.0, 43_623.0, 2.0)
+    absurd.cov_log_ = np.eye(4) * 0.01
+    assert clv.fit_problem(absurd) == "absurd"
+    gg = clv.GammaGammaModel.from_params(6.25, 3.74, 15_000.0)  # gamma has a unit: not a shape
+    gg.cov_log_ = np.eye(3) * 0.01
+    assert clv.fit_problem(gg) is None
+
+
+def _holdout(error: float, message: str = "") -> clv.HoldoutCheck:
+    return clv.HoldoutCheck(pd.DataFrame(), total_error=error, message=message)
+
+
+def test_a_failed_holdout_check_gives_the_labelled_fallback(simulated):
+    s = simulated.iloc[:3000].assign(
+        account_id=[f"A{i}" for i in range(3000)], purchases=lambda d: d.frequency + 1,
+        monetary_value=np.where(simulated.frequency.iloc[:3000] > 0,
+                                40.0 + np.arange(3000) % 7 * 5, np.nan),
+        mean_order_value=50.0)
+    kept = clv.fit_clv(s, horizon_months=12, holdout=_holdout(0.2))
+    assert kept.method != clv.METHOD_HISTORICAL and clv.model_gate(kept, _holdout(0.2))[0]
+    failed = clv.fit_clv(s, horizon_months=12, holdout=_holdout(-0.7))
+    assert failed.method == clv.METHOD_HISTORICAL and failed.bgnbd is None
+    assert "holdout" in failed.message and "-70%" in failed.message
+    passed, test, evidence = clv.model_gate(failed, _holdout(-0.7))
+    assert not passed and "holdout" in test and evidence["effect"] == pytest.approx(-0.7)
+    assert np.isfinite(failed.table.clv).all()
+    # a check that could not run, or had no holdout orders, decides nothing
+    assert not clv.holdout_failed(None)
+    assert not clv.holdout_failed(_holdout(np.nan, "too thin"))
+    assert not clv.holdout_failed(_holdout(np.nan))
+    assert clv.holdout_failed(_holdout(0.51)) and not clv.holdout_failed(_holdout(0.49))
+    with pytest.raises(ParamError, match="max_holdout_error"):
+        clv.holdout_failed(_holdout(0.1), 0)

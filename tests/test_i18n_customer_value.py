@@ -53,14 +53,19 @@ def test_headings_come_from_code_and_findings_are_recorded():
     code = code_of(nb)
     assert "# {t('notebook.customer_value')}" in code
     assert code.count('display(Markdown(f"## {t(') >= 9
-    assert code.count('reporting.record_findings("customer_value"') == 1
+    # findings go through one log with their evidence; the evidence table is analyst-only
+    assert 'findings.FindingLog("customer_value"' in code and code.count("log.record(out_dir)") == 1
+    assert "reporting.record_findings" not in code
+    evidence = [c for c in nb["cells"] if "log.evidence()" in "".join(c["source"])]
+    assert len(evidence) == 1 and "hide-management" in evidence[0]["metadata"].get("tags", [])
+    assert "fillna(0" not in code  # an unknown number is never read as zero
     for cell in nb["cells"]:
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [] and cell["execution_count"] is None
 
 
 def test_segment_tier_stage_and_method_labels():
-    for name in [*rfm.DEFAULT_SEGMENTS, rfm.NO_PURCHASES, rfm.OTHER]:
+    for name in [*rfm.DEFAULT_SEGMENTS, rfm.NO_PURCHASES, rfm.OTHER, rfm.NOT_DUE]:
         assert rfm.segment_label(name) == name
         assert CJK.search(rfm.segment_label(name, "zh")), name
     assert rfm.segment_label("Our own name", "zh") == "Our own name"
@@ -133,3 +138,24 @@ def test_key_account_reasons_and_changes_in_chinese():
     assert all(CJK.search(w) for w in changes.why)
     changes_en = key_accounts.compare_with_previous(en, previous, accounts)
     assert set(changes_en.why) == {"rank 1 now", "rank 2 now", "fails min_clv", "no longer in the data"}
+
+
+def test_gated_texts_and_fallbacks_in_chinese():
+    values = {"buyers": "219", "repeat": "42", "months": 36, "orders": "3,338", "value": "1 EUR"}
+    for key in ("customer_value.clv.summary_fallback", "customer_value.finding.clv_model",
+                "customer_value.gate.clv_model", "customer_value.tiers.fallback",
+                "customer_value.action.at_risk", "customer_value.action.key_accounts",
+                "customer_value.action.concentration", "customer_value.rfm.no_alarm_overdue",
+                "customer_value.rfm.no_alarm_rhythm", "customer_value.gate.at_risk",
+                "customer_value.rfm.not_due_note", "customer_value.heading.evidence"):
+        text = i18n.t(key, "zh", method="m", factor="2", gap="30", days="120", segment="s",
+                      accounts="3", **values)
+        assert CJK.search(text) and "{" not in text, key
+    en = i18n.t("customer_value.clv.summary_fallback", "en", **values)
+    assert "historical average" in en and "Labelled fallback" in en
+    summary = pd.DataFrame({
+        "account_id": [f"A{i}" for i in range(40)], "purchases": 2, "frequency": 1.0,
+        "recency": 10.0, "T": 20.0, "monetary_value": 50.0, "mean_order_value": 50.0})
+    check = clv.HoldoutCheck(pd.DataFrame(), total_error=0.8)
+    zh = clv.fit_clv(summary, horizon_months=12, min_repeat_buyers=10, holdout=check, language="zh")
+    assert zh.method == clv.METHOD_HISTORICAL and CJK.search(zh.message)

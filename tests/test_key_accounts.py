@@ -373,3 +373,33 @@ def test_dossiers_without_opportunities_say_nothing_about_pipeline(world, table,
     text = ka.dossier_markdown(prof.iloc[0].to_dict())
     assert "**Pipeline:** –." in text
     assert not any("pipeline" in a.lower() for acts in prof.actions for a in acts)
+
+
+@pytest.fixture(scope="module")
+def features(ws):
+    from helpers.features import account_features
+
+    return account_features(ws, AS_OF, windows=(90, 365, 730))
+
+
+def test_an_unknown_forecast_stays_unknown_and_lapse_segments_need_overdue(ws, features):
+    from helpers import clv, rfm
+
+    summary = clv.purchase_summary(ws, AS_OF)
+    result = clv.historical_result(summary, "test", horizon_months=12)
+    result.table.loc[0, ["clv", "expected_purchases"]] = np.nan  # a forecast that failed
+    scores = rfm.rfm_table(features, window_days=730)
+    lapse = rfm.lapse_evidence(features)
+    table = ka.assemble_value_table(features, scores, result, as_of=AS_OF,
+                                    overdue=lapse.overdue)
+    row = table.set_index("account_id").loc[result.table.account_id.iloc[0]]
+    assert np.isnan(row.clv) and np.isnan(row.expected_purchases)  # not 0
+    assert row.value_tier == "maintain" and row.clv_method == clv.METHOD_HISTORICAL
+    prospects = table.order_count == 0
+    assert (table.clv[prospects] == 0).all()
+    lapsed = table.rfm_segment.isin(rfm.lapse_segments())
+    due = lapse.set_index("account_id").overdue.reindex(table.account_id).to_numpy()
+    assert lapsed.any() and due[lapsed.to_numpy()].all()
+    # the value table gates the lapse segments the same way
+    full = ka.value_table(ws, AS_OF, horizon_months=12, features=features)
+    assert (full.rfm_segment == table.rfm_segment).all()

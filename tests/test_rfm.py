@@ -88,7 +88,8 @@ def test_rfm_table_scores_one_time_buyers_f1():
         "revenue_365d": [100.0] * 11 + [0.0],
     })
     table = rfm.rfm_table(feats, window_days=365)
-    assert (table.f_score.iloc[:9] == 1).all() and table.f_score.iloc[10] == 5
+    # repeat buyers rank among themselves: 3 orders is the least frequent of the two
+    assert (table.f_score.iloc[:9] == 1).all() and table.f_score.iloc[9:11].tolist() == [2, 4]
     assert pd.isna(table.f_score.iloc[11])
     seg = rfm.assign_segments(table)
     assert "At risk" not in set(seg.iloc[:9])
@@ -172,3 +173,137 @@ def test_lead_segment_skips_non_buyers_and_empty_values():
     assert rfm.lead_segment(summary.iloc[[0, 1, 2]])["segment"] == "Loyal"
     none = summary.assign(monetary=0.0, monetary_share=np.nan)
     assert rfm.lead_segment(none) is None
+
+
+# --------------------------------------------------------------------------- frequency that means frequent
+
+
+def test_frequency_scores_rank_repeat_buyers_among_themselves():
+    # 60% one-time buyers: ranked among all buyers two orders would score 4
+    values = [1] * 6 + [2, 2, 3, 5]
+    assert rfm.quantile_scores(values, ties="low").tolist()[6:8] == [4, 4]
+    assert rfm.frequency_scores(values).tolist() == [1] * 6 + [2, 2, 4, 5]
+    # 80% one-time: one-time buyers stay at 1, equal counts share a score
+    assert rfm.frequency_scores([1] * 8 + [4, 4]).tolist() == [1] * 8 + [2, 2]
+    # one extra order is never frequent, even when it is the top of the repeat buyers
+    assert rfm.frequency_scores([1, 1, 1, 2, 2]).tolist() == [1, 1, 1, 2, 2]
+    # among repeat buyers the scores follow the low-tie quintiles, shifted to 2..5
+    repeat = np.arange(3, 23)
+    expected = 1 + rfm.quantile_scores(repeat, q=4, ties="low").to_numpy()
+    assert rfm.frequency_scores(repeat).tolist() == expected.tolist()
+    got = rfm.frequency_scores(pd.Series([np.nan, 0, 1, 7]))
+    assert pd.isna(got.iloc[0]) and got.iloc[1:].tolist() == [1, 1, 2]
+
+
+def test_mostly_one_time_buyers_give_no_frequent_label_on_two_orders():
+    # a retail log: 60% bought once, 30% twice, 10% three to six times, recency spread out
+    rng = np.random.default_rng(0)
+    n = 500
+    freq = np.r_[np.ones(300), np.full(150, 2.0), rng.integers(3, 7, 50)]
+    feats = pd.DataFrame({"account_id": [f"A{i}" for i in range(n)],
+                          "recency_days": rng.uniform(1, 700, n), "orders_730d": freq,
+                          "revenue_730d": rng.uniform(10, 1000, n)})
+    table = rfm.rfm_table(feats, window_days=730)
+    seg = rfm.assign_segments(table)
+    frequent = seg.isin(["Champions", "Loyal", "At risk"])
+    assert frequent.any()
+    assert (table.frequency[frequent] >= 3).all()  # before: 2 orders scored F = 4
+    assert (table.f_score[table.frequency <= 2] <= 2).all()
+
+
+# --------------------------------------------------------------------------- buying rhythm and lapse
+
+
+def test_buying_rhythm_uses_own_gap_or_the_population_median():
+    orders = [5, 3, 2, 1, 2, 2, 0]
+    gaps = [10.0, 40.0, 20.0, np.nan, 30.0, 60.0, np.nan]
+    rhythm, median = rfm.buying_rhythm(orders, gaps, history_days=1000, min_accounts=3)
+    assert median == pytest.approx(np.median([10, 40, 20, 30, 60]))
+    assert rhythm[:2].tolist() == [10.0, 40.0]  # three orders or more: own gap
+    assert np.allclose(rhythm[2:], median)  # fewer: the population's median
+    # a young history has seen only short gaps: the median stands in for no one
+    young, median_young = rfm.buying_rhythm(orders, gaps, history_days=120, min_accounts=3)
+    assert median_young == median and np.isnan(young[2:]).all() and young[0] == 10.0
+    # too few repeat buyers: no median at all
+    _, none = rfm.buying_rhythm(orders, gaps, history_days=1000, min_accounts=10)
+    assert np.isnan(none)
+
+
+def test_overdue_needs_recency_beyond_k_rhythms_and_a_tenure_that_covers_it():
+    recency = [50.0, 50.0, 30.0, 500.0, 50.0]
+    first = [400.0, 50.0, 400.0, 500.0, 400.0]
+    rhythm = [20.0, 20.0, 20.0, np.nan, 24.9]
+    got = rfm.overdue(recency, first, rhythm, factor=2)
+    assert got.tolist() == [True, True, False, False, True]
+    assert rfm.overdue([50.0], [30.0], [20.0]).tolist() == [False]  # first order too recent
+    with pytest.raises(ParamError, match="overdue factor"):
+        rfm.overdue([1.0], [1.0], [1.0], factor=0.5)
+
+
+def _lapse_features(history_days: float):
+    """Twelve repeat buyers ordering every ~30 days and eight one-time buyers."""
+    as_of = pd.Timestamp("2026-06-30")
+    n_rep, n_one = 12, 8
+    recency = np.r_[np.full(6, 10.0), np.full(6, 100.0), np.full(n_one, min(400.0, history_days - 10))]
+    orders = np.r_[np.full(n_rep, 4), np.ones(n_one)]
+    span = np.where(orders > 1, 90.0, 0.0)
+    span = np.minimum(span, history_days - recency)
+    last = as_of - pd.to_timedelta(recency, unit="D")
+    first = last - pd.to_timedelta(span, unit="D")
+    return pd.DataFrame({
+        "account_id": [f"A{i:02d}" for i in range(n_rep + n_one)], "recency_days": recency,
+        "first_order_date": first, "last_order_date": last, "order_count": orders,
+        "mean_gap_days": np.where(orders > 1, span / 3, np.nan),
+        "orders_730d": orders, "revenue_730d": np.full(n_rep + n_one, 100.0)})
+
+
+def test_lapse_segments_name_only_overdue_accounts():
+    feats = _lapse_features(1000)
+    lapse = rfm.lapse_evidence(feats)
+    assert lapse.attrs["median_gap_days"] == pytest.approx(30.0)
+    # repeat buyers 100 days silent on a 30-day rhythm are overdue; 10 days is not;
+    # one-time buyers 400 days silent against the median 30-day gap are overdue
+    assert lapse.overdue.tolist() == [False] * 6 + [True] * 6 + [True] * 8
+    table = rfm.rfm_table(feats, window_days=730)
+    plain = rfm.assign_segments(table)
+    gated = rfm.assign_segments(table, overdue=lapse.overdue)
+    assert (gated[lapse.overdue] == plain[lapse.overdue]).all()
+    assert set(rfm.lapse_segments()) == {"At risk", "Hibernating"}
+    assert rfm.lapse_segments({"Gone": {"r": [1, 1]}, "Big": {"m": [5, 5]}}) == ["Gone"]
+    alarm = rfm.lapse_alarm(table, gated, lapse)
+    assert alarm["passed"] == bool((gated == "At risk").any())
+    # on a young history nothing is overdue by the population median: no alarm, and the
+    # one-time buyers a low recency calls Hibernating are "Not due yet" instead
+    young = _lapse_features(120)
+    lapse_young = rfm.lapse_evidence(young)
+    assert lapse_young.attrs["history_days"] == 120 and not lapse_young.overdue.iloc[12:].any()
+    table_young = rfm.rfm_table(young, window_days=730)
+    seg = rfm.assign_segments(table_young, overdue=lapse_young.overdue)
+    assert "Hibernating" not in set(seg) and rfm.NOT_DUE in set(seg)
+    assert rfm.lapse_alarm(table_young, seg, lapse_young, supported=False)["reason"] == "support"
+    with pytest.raises(ParamError, match="one flag per account"):
+        rfm.assign_segments(table, overdue=[True])
+
+
+def test_lapse_alarm_reasons():
+    feats = _lapse_features(1000)
+    table = rfm.rfm_table(feats, window_days=730)
+    lapse = rfm.lapse_evidence(feats)
+    nobody = pd.Series(["Champions"] * len(table))
+    assert rfm.lapse_alarm(table, nobody, lapse)["reason"] == "none_overdue"
+    unknown = lapse.assign(rhythm_days=np.nan)
+    assert rfm.lapse_alarm(table, nobody, unknown)["reason"] == "rhythm"
+    some = pd.Series(["At risk"] * 3 + ["Champions"] * (len(table) - 3))
+    alarm = rfm.lapse_alarm(table, some, lapse)
+    assert alarm["passed"] and alarm["accounts"] == 3 and alarm["amount"] == pytest.approx(300.0)
+
+
+def test_sample_world_churned_accounts_are_overdue(features, world):
+    table = rfm.rfm_table(features, window_days=730)
+    lapse = rfm.lapse_evidence(features)
+    seg = rfm.assign_segments(table, overdue=lapse.overdue)
+    truth = pd.read_parquet(world / "truth_accounts.parquet").set_index("account_id")
+    stage = truth.true_stage.reindex(features.account_id).to_numpy()
+    assert seg[stage == "churned"].isin(["Hibernating", "At risk"]).mean() > 0.8
+    # growing and mature accounts are rarely called lapsed
+    assert seg[np.isin(stage, ["growth", "mature"])].isin(["Hibernating", "At risk"]).mean() < 0.2

@@ -511,6 +511,13 @@ def _summary_frame(params: dict, se: dict, cov: np.ndarray) -> pd.DataFrame:
 #: Above this standard error of a log parameter (a 95% interval wider than a factor of
 #: e**20 either way) the data does not pin the parameter down: the fit is degenerate.
 MAX_LOG_STD_ERROR = 10.0
+#: Above this a shape parameter (``r``, ``a``, ``b``, ``p``, ``q``: no unit) is absurd:
+#: published fits lie between 0.05 and 20; ``a = 43,623`` means the optimiser ran off.
+MAX_SHAPE = 1e4
+_SHAPES = ("r", "a", "b", "p", "q")
+#: Above this absolute holdout error (forecast against actual orders, as a share of actual)
+#: the purchase model fails its check and is not used as a forecast.
+MAX_HOLDOUT_ERROR = 0.5
 
 
 def fit_problem(model: Any) -> str | None:
@@ -518,8 +525,9 @@ def fit_problem(model: Any) -> str | None:
 
     A fit is degenerate when the optimiser did not converge, a parameter is not finite or
     ran into the bound of the search (the likelihood keeps improving toward 0 or
-    infinity), or the likelihood is flat around the optimum (no finite standard errors, or
-    a standard error of a log parameter above :data:`MAX_LOG_STD_ERROR`).
+    infinity), a shape parameter is absurdly large (above :data:`MAX_SHAPE`), or the
+    likelihood is flat around the optimum (no finite standard errors, or a standard error
+    of a log parameter above :data:`MAX_LOG_STD_ERROR`).
 
     Parameters
     ----------
@@ -528,7 +536,7 @@ def fit_problem(model: Any) -> str | None:
 
     Returns
     -------
-    {"converge", "parameters", "bound", "flat"} or None
+    {"converge", "parameters", "bound", "absurd", "flat"} or None
     """
     if not getattr(model, "converged_", False):
         return "converge"
@@ -538,6 +546,8 @@ def fit_problem(model: Any) -> str | None:
     log_theta = getattr(model, "log_theta_", None)
     if log_theta is not None and (np.abs(log_theta) >= _LOG_BOUND - 1e-3).any():
         return "bound"
+    if any(float(v) > MAX_SHAPE for k, v in model.params_.items() if k in _SHAPES):
+        return "absurd"
     cov = getattr(model, "cov_log_", None)
     if cov is not None:
         var = np.diag(np.asarray(cov, dtype="float64"))
@@ -978,7 +988,8 @@ def historical_result(summary: pd.DataFrame, reason: str = "", *, time_unit: str
 
 def fit_clv(summary: pd.DataFrame, *, time_unit: str = "week", horizon_months: int = 36,
             monthly_discount_rate: float = 0.01, min_customers: int = MIN_CUSTOMERS,
-            min_repeat_buyers: int = MIN_REPEAT_BUYERS, language: str = "en") -> ClvResult:
+            min_repeat_buyers: int = MIN_REPEAT_BUYERS, holdout: HoldoutCheck | None = None,
+            max_holdout_error: float = MAX_HOLDOUT_ERROR, language: str = "en") -> ClvResult:
     """Fit BG/NBD and Gamma-Gamma and score every account, or fall back with a message.
 
     Parameters
@@ -993,12 +1004,22 @@ def fit_clv(summary: pd.DataFrame, *, time_unit: str = "week", horizon_months: i
         Monthly discount rate.
     min_customers, min_repeat_buyers : int
         Below these the historical-average CLV is used instead of the models.
+    holdout : HoldoutCheck, optional
+        The holdout check of the same data (:func:`holdout_check`), where the history
+        allows one. When it ran and missed the holdout orders by more than
+        ``max_holdout_error`` (as a share of them), the model fails its check and the
+        historical average is used.
+    max_holdout_error : float
+        See :data:`MAX_HOLDOUT_ERROR`.
     language : {"en", "zh"}
         Language of the fallback message.
 
     Returns
     -------
     ClvResult
+        Degenerate fits (:func:`fit_problem`), non-finite forecasts and a failed holdout
+        check give the labelled historical average (:func:`historical_result`); a
+        forecast that is not a number is never read as zero.
     """
     check_time_unit(time_unit)
     _check_horizon(horizon_months, monthly_discount_rate)
@@ -1024,6 +1045,10 @@ def fit_clv(summary: pd.DataFrame, *, time_unit: str = "week", horizon_months: i
         return fallback(i18n.t("customer_value.clv.fallback_converge", language))
     if fit_problem(bg):
         return fallback(i18n.t("customer_value.clv.fallback_degenerate", language))
+    if holdout_failed(holdout, max_holdout_error):
+        return fallback(i18n.t("customer_value.clv.fallback_holdout", language,
+                               error=f"{holdout.total_error:+.0%}",
+                               limit=f"{max_holdout_error:.0%}"))
     method, message, gg = METHOD_MODEL, "", None
     try:
         gg_rows = (x > 0) & np.isfinite(m) & (m > 0)
@@ -1241,6 +1266,53 @@ class HoldoutCheck:
     def ok(self) -> bool:
         """Whether the check ran."""
         return not self.message
+
+
+def holdout_failed(check: HoldoutCheck | None,
+                   max_error: float = MAX_HOLDOUT_ERROR) -> bool:
+    """Whether a holdout check ran and its total error is beyond ``max_error``.
+
+    A check that could not run (thin history) or has no error (no holdout orders) neither
+    passes nor fails; the fit diagnostics of :func:`fit_problem` still apply.
+
+    Returns
+    -------
+    bool
+    """
+    if not (isinstance(max_error, (int, float)) and max_error > 0):
+        raise ParamError(f"max_holdout_error must be a positive share, got {max_error!r}")
+    if check is None or not check.ok:
+        return False
+    err = float(check.total_error)
+    return bool(np.isfinite(err) and abs(err) > max_error)
+
+
+def model_gate(result: ClvResult, holdout: HoldoutCheck | None = None
+               ) -> tuple[bool, str, dict]:
+    """Whether the CLV forecast comes from a trusted purchase model, and the evidence.
+
+    Parameters
+    ----------
+    result : ClvResult
+        :func:`fit_clv` output (already gated: degenerate fits fall back).
+    holdout : HoldoutCheck, optional
+
+    Returns
+    -------
+    passed : bool
+        False for the historical average (no model, or a model that failed its checks).
+    test : str
+        The checks behind the gate ("fit diagnostics; holdout check").
+    evidence : dict
+        ``effect`` (holdout total error), ``n`` (accounts in the fit), ``effect_label``.
+    """
+    checked = holdout is not None and holdout.ok
+    test = "BG/NBD fit diagnostics" + ("; holdout check" if checked else "")
+    n = (result.bgnbd.n_customers_ if result.bgnbd is not None
+         and hasattr(result.bgnbd, "n_customers_") else len(result.table))
+    evidence = {"effect": float(holdout.total_error) if checked else float("nan"),
+                "n": int(n), "effect_label": "holdout error" if checked else ""}
+    return result.method != METHOD_HISTORICAL, test, evidence
 
 
 def calibration_end_for(as_of: Any, holdout_months: int) -> dt.date:

@@ -356,8 +356,8 @@ def assemble_value_table(features: pd.DataFrame, rfm: pd.DataFrame,
                          segments: Mapping[str, Any] | None = None, q: int = 5,
                          fit_scores: Any = None,
                          tier_thresholds: Mapping[str, Any] | None = None,
-                         tier_basis: str = "share", tier_value: str = "profit_clv"
-                         ) -> pd.DataFrame:
+                         tier_basis: str = "share", tier_value: str = "profit_clv",
+                         overdue: Any = None) -> pd.DataFrame:
     """Join features, RFM, CLV, profit CLV, fit score, stage and value tier per account.
 
     Parameters
@@ -381,6 +381,10 @@ def assemble_value_table(features: pd.DataFrame, rfm: pd.DataFrame,
         See :func:`assign_value_tiers`.
     tier_value : str, default "profit_clv"
         Column the tiers rank on.
+    overdue : array-like of bool, optional
+        Per row of ``features``, whether the account is overdue by its buying rhythm
+        (:func:`helpers.rfm.lapse_evidence`); lapse segments then name only overdue
+        accounts (see :func:`helpers.rfm.assign_segments`).
 
     Returns
     -------
@@ -395,7 +399,11 @@ def assemble_value_table(features: pd.DataFrame, rfm: pd.DataFrame,
     base = features[[c for c in _BASE_COLUMNS if c in features]].copy()
     scored = rfm.drop(columns=[c for c in rfm.columns if c in base and c != "account_id"])
     table = base.merge(scored, on="account_id", how="left", validate="one_to_one")
-    table["rfm_segment"] = rfm_mod.assign_segments(table, segments, q=q).to_numpy()
+    due = None
+    if overdue is not None:
+        due = pd.Series(np.asarray(overdue, dtype=bool), index=features["account_id"].to_numpy()
+                        ).reindex(table["account_id"]).fillna(False).to_numpy(dtype=bool)
+    table["rfm_segment"] = rfm_mod.assign_segments(table, segments, q=q, overdue=due).to_numpy()
     scores = clv_result.table.drop(columns=[c for c in clv_result.table if c in table
                                             and c != "account_id"])
     table = table.merge(scores, on="account_id", how="left", validate="one_to_one")
@@ -403,7 +411,9 @@ def assemble_value_table(features: pd.DataFrame, rfm: pd.DataFrame,
     # did not score (no purchases) get zero CLV
     buyers = table["account_id"].isin(set(clv_result.table["account_id"]))
     for col in ("expected_purchases", "clv"):
-        table[col] = table[col].fillna(0.0)
+        # an account without purchases has no future value from them; a buyer whose
+        # forecast is not a number keeps it unknown, it is never read as zero
+        table[col] = table[col].where(buyers, table[col].fillna(0.0))
     table["clv_method"] = table["clv_method"].where(buyers, NO_PURCHASE_METHOD)
     profit = clv_mod.profit_clv(table[["account_id", "clv"]], features)
     table = table.merge(profit, on="account_id", how="left", validate="one_to_one")
@@ -478,9 +488,10 @@ def value_table(ws: Any, as_of: Any, *, time_unit: str = "week", horizon_months:
     result = clv_mod.fit_clv(summary, time_unit=time_unit, horizon_months=horizon_months,
                              monthly_discount_rate=monthly_discount_rate,
                              min_repeat_buyers=min_repeat_buyers)
+    due = rfm_mod.lapse_evidence(features)["overdue"].to_numpy()
     return assemble_value_table(features, rfm, result, as_of=as_of, segments=rfm_segments,
                                 q=q, fit_scores=fit_scores, tier_thresholds=tier_thresholds,
-                                tier_basis=tier_basis, tier_value=tier_value)
+                                tier_basis=tier_basis, tier_value=tier_value, overdue=due)
 
 
 def clv_cac_summary(table: pd.DataFrame, by: str = "acquisition_channel") -> pd.DataFrame:

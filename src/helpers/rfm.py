@@ -3,9 +3,15 @@
 Scores run from 1 (worst) to ``q`` (best, default 5) and are based on mid-ranks: tied
 accounts share the score of the middle of their tied block, so identical inputs always get
 identical scores, and a lone account (or a set of identical ones) scores the middle value
-3, since nothing ranks it above or below anyone. Frequency is the exception: a tied block
-scores from its lowest place, so one-time buyers get F = 1 however many they are. Only accounts with at least one order are
-scored; the others get missing scores and the segment ``"No purchases"``.
+3, since nothing ranks it above or below anyone. Frequency is the exception
+(:func:`frequency_scores`): one-time buyers get F = 1 however many they are, and repeat
+buyers are ranked among themselves from 2 up, so a second order alone never reads as
+"frequent" when most buyers bought once. Only accounts with at least one order are scored;
+the others get missing scores and the segment ``"No purchases"``.
+
+Segments on low recency (``At risk``, ``Hibernating``) say an account has lapsed. That is a
+claim only when the account is overdue by its own buying rhythm (:func:`overdue`); the
+others are named :data:`NOT_DUE` instead.
 
 Recency is days since the latest order (fewer is better), frequency the number of orders
 and monetary the net revenue, both within ``window_days`` before ``as_of``.
@@ -36,6 +42,18 @@ DEFAULT_SEGMENTS: dict[str, dict[str, list[int]]] = {
 }
 NO_PURCHASES = "No purchases"
 OTHER = "Other"
+#: Segment of accounts a low-recency rule would call lapsed but that are not overdue yet.
+NOT_DUE = "Not due yet"
+#: An account is overdue when its days since the last order exceed this many buying rhythms.
+OVERDUE_FACTOR = 2.0
+#: Accounts with fewer orders than this are measured against the population's median gap.
+MIN_ORDERS_FOR_OWN_RHYTHM = 3
+#: Fewest repeat buyers behind the population's median gap.
+MIN_RHYTHM_ACCOUNTS = 10
+#: Days of order history before the population's median gap stands for anyone's rhythm:
+#: in a younger history only short gaps can have been seen, so the median is too short
+#: and every one-time buyer would look overdue.
+MIN_POPULATION_HISTORY_DAYS = 365
 SCORE_KEYS = ("r", "f", "m")
 
 
@@ -82,6 +100,169 @@ def quantile_scores(values: Any, *, q: int = 5, higher_is_better: bool = True,
     return score.clip(1, q).astype("Int64")
 
 
+def frequency_scores(frequency: Any, *, q: int = 5) -> pd.Series:
+    """F scores that mean "frequent" only for accounts that buy more often than most.
+
+    One-time buyers (at most one order) score 1. Repeat buyers are scored among
+    themselves from 2 to ``q`` by the low-tie rule of :func:`quantile_scores`,
+    ``2 + floor((q - 1) * below / n_repeat)``, so equal counts share a score, the
+    least frequent repeat buyers always score 2, and a single extra order (two orders)
+    never scores above 2. When 60% of buyers bought once, two orders no longer rank in
+    the top 40% of all buyers and so no longer score 4.
+
+    Parameters
+    ----------
+    frequency : array-like or pandas.Series
+        Orders per account; missing values stay missing.
+    q : int, default 5
+        Score levels.
+
+    Returns
+    -------
+    pandas.Series
+        Nullable integers (``Int64``) aligned with ``frequency``.
+    """
+    quantile_scores([], q=q)  # validates q
+    s = pd.Series(frequency) if not isinstance(frequency, pd.Series) else frequency
+    s = pd.to_numeric(s, errors="coerce").astype("float64")
+    score = pd.Series(np.nan, index=s.index)
+    score[s.notna() & (s <= 1)] = 1.0
+    repeat = s[s > 1]
+    if len(repeat):
+        below = repeat.rank(method="min") - 1
+        rep = (2 + np.floor((q - 1) * below / len(repeat))).clip(2, q)
+        rep[repeat <= 2] = 2  # one extra order is not "frequent"
+        score[repeat.index] = rep
+    return score.astype("Int64")
+
+
+def buying_rhythm(order_count: Any, mean_gap_days: Any, *, history_days: float = np.inf,
+                  factor: float = OVERDUE_FACTOR,
+                  min_orders: int = MIN_ORDERS_FOR_OWN_RHYTHM,
+                  min_accounts: int = MIN_RHYTHM_ACCOUNTS,
+                  min_history_days: float = MIN_POPULATION_HISTORY_DAYS
+                  ) -> tuple[np.ndarray, float]:
+    """Each account's buying rhythm in days: its own mean gap, or the population's median.
+
+    Parameters
+    ----------
+    order_count, mean_gap_days : array-like
+        Orders per account and the mean days between its distinct order dates
+        (:func:`helpers.features.account_features`).
+    history_days : float
+        Days of order history (the longest time since a first order).
+    factor : float
+        Overdue factor (:func:`overdue`); the population's median gap stands in only when
+        the history covers ``2 * factor`` of it and at least ``min_history_days``.
+    min_orders : int
+        Accounts with at least this many orders (two gaps) keep their own mean gap.
+    min_accounts : int
+        Fewest repeat buyers behind the population's median gap; with fewer it is unknown.
+    min_history_days : float
+        Shortest history for the population's median gap to stand in (see
+        :data:`MIN_POPULATION_HISTORY_DAYS`).
+
+    Returns
+    -------
+    rhythm : numpy.ndarray
+        Days per account; NaN where neither the own nor the population's rhythm is known.
+    median_gap : float
+        The population's median gap over repeat buyers (NaN when unknown).
+    """
+    n = np.asarray(pd.to_numeric(pd.Series(order_count), errors="coerce"), dtype="float64")
+    gap = np.asarray(pd.to_numeric(pd.Series(mean_gap_days), errors="coerce"), dtype="float64")
+    known = np.isfinite(gap) & (gap > 0) & (n >= 2)
+    median = float(np.median(gap[known])) if known.sum() >= min_accounts else float("nan")
+    stand_in = median if (np.isfinite(median) and history_days >= min_history_days
+                          and history_days >= 2 * factor * median) else float("nan")
+    own = known & (n >= min_orders)
+    return np.where(own, gap, stand_in), median
+
+
+def overdue(recency_days: Any, first_order_days: Any, rhythm_days: Any, *,
+            factor: float = OVERDUE_FACTOR) -> np.ndarray:
+    """Whether each account is overdue by its own buying rhythm.
+
+    An account is overdue when its days since the last order exceed ``factor`` times its
+    rhythm and the days since its first order cover that span; an account whose rhythm
+    is unknown is never overdue (nothing says it should have ordered by now).
+
+    Parameters
+    ----------
+    recency_days, first_order_days : array-like
+        Days from the latest and from the first order to ``as_of``.
+    rhythm_days : array-like
+        Buying rhythm (:func:`buying_rhythm`).
+    factor : float, default :data:`OVERDUE_FACTOR`
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    if not (isinstance(factor, (int, float)) and factor >= 1):
+        raise ParamError(f"the overdue factor must be a number of at least 1, got {factor!r}")
+    r = np.asarray(recency_days, dtype="float64")
+    first = np.asarray(first_order_days, dtype="float64")
+    due = factor * np.asarray(rhythm_days, dtype="float64")
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(due) & (r > due) & (first >= due)
+
+
+def lapse_segments(segments: Mapping[str, Any] | None = None, *, q: int = 5) -> list[str]:
+    """Segments that say an account has lapsed: rules on the lower recency scores only.
+
+    A rule whose ``r`` range ends below the middle score (``r: [1, 2]`` with 5 levels,
+    as ``At risk`` and ``Hibernating``) names accounts that have not ordered lately.
+
+    Returns
+    -------
+    list of str
+    """
+    rules = check_segments(DEFAULT_SEGMENTS if segments is None else segments, q=q)
+    top = (q + 1) // 2
+    return [name for name, rule in rules.items() if "r" in rule and rule["r"][1] < top]
+
+
+def lapse_evidence(features: pd.DataFrame, *, factor: float = OVERDUE_FACTOR) -> pd.DataFrame:
+    """Rhythm and overdue flag per account, aligned with ``features``.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        :func:`helpers.features.account_features` output with ``recency_days``,
+        ``first_order_date``, ``last_order_date``, ``order_count`` and
+        ``mean_gap_days``; days since the first order are recency plus the span between
+        the first and the latest order.
+    factor : float
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id``, ``rhythm_days``, ``first_order_days``, ``overdue``; ``attrs``
+        ``median_gap_days`` and ``history_days`` (the longest time since a first order).
+    """
+    need = ["account_id", "recency_days", "first_order_date", "last_order_date",
+            "order_count", "mean_gap_days"]
+    missing = [c for c in need if c not in features]
+    if missing:
+        raise ParamError(f"lapse_evidence: the features lack {', '.join(missing)}")
+    first = pd.to_datetime(features["first_order_date"])
+    last = pd.to_datetime(features["last_order_date"])
+    span = (last - first).dt.days.to_numpy(dtype="float64")
+    recency = features["recency_days"].to_numpy(dtype="float64")
+    first_days = recency + span
+    finite = first_days[np.isfinite(first_days)]
+    history = float(finite.max()) if len(finite) else float("nan")
+    rhythm, median = buying_rhythm(features["order_count"], features["mean_gap_days"],
+                                   history_days=history if len(finite) else 0.0, factor=factor)
+    out = pd.DataFrame({"account_id": features["account_id"].to_numpy(),
+                        "rhythm_days": rhythm, "first_order_days": first_days,
+                        "overdue": overdue(recency, first_days, rhythm, factor=factor)})
+    out.attrs["median_gap_days"] = median
+    out.attrs["history_days"] = history
+    return out
+
+
 def rfm_table(features: pd.DataFrame, *, window_days: int = 365, q: int = 5) -> pd.DataFrame:
     """RFM values and scores per account from :func:`helpers.features.account_features`.
 
@@ -116,12 +297,12 @@ def rfm_table(features: pd.DataFrame, *, window_days: int = 365, q: int = 5) -> 
         "frequency": features[f_col].to_numpy(dtype="float64"),
         "monetary": features[m_col].to_numpy(dtype="float64"),
     })
-    # one-time buyers (usually the largest tied block) get the lowest F, not the middle one
-    for key, col, better, ties in (("r", "recency_days", False, "mid"),
-                                   ("f", "frequency", True, "low"),
-                                   ("m", "monetary", True, "mid")):
+    for key, col, better in (("r", "recency_days", False), ("m", "monetary", True)):
         out[f"{key}_score"] = quantile_scores(out[col].where(buyer.to_numpy()), q=q,
-                                              higher_is_better=better, ties=ties)
+                                              higher_is_better=better)
+    out["f_score"] = frequency_scores(out["frequency"].where(buyer.to_numpy()), q=q)
+    out = out[["account_id", "recency_days", "frequency", "monetary", "r_score", "f_score",
+               "m_score"]]
     code = (out["r_score"].astype("string") + out["f_score"].astype("string")
             + out["m_score"].astype("string"))
     out["rfm_code"] = code
@@ -170,7 +351,7 @@ def check_segments(segments: Mapping[str, Any], *, q: int = 5) -> dict[str, dict
 
 
 def assign_segments(rfm: pd.DataFrame, segments: Mapping[str, Any] | None = None, *,
-                    q: int = 5) -> pd.Series:
+                    q: int = 5, overdue: Any = None) -> pd.Series:
     """Name each account's RFM segment; the first matching rule wins.
 
     Parameters
@@ -181,6 +362,10 @@ def assign_segments(rfm: pd.DataFrame, segments: Mapping[str, Any] | None = None
         Rules as in :func:`check_segments`; default :data:`DEFAULT_SEGMENTS`.
     q : int
         Score levels used for the scores.
+    overdue : array-like of bool, optional
+        Per account, whether it is overdue by its buying rhythm (:func:`lapse_evidence`).
+        When given, accounts of a lapse segment (:func:`lapse_segments`) that are not
+        overdue are named :data:`NOT_DUE`: a low recency alone does not say they lapsed.
 
     Returns
     -------
@@ -200,6 +385,12 @@ def assign_segments(rfm: pd.DataFrame, segments: Mapping[str, Any] | None = None
         names.append(name)
     label = np.select(conditions, names, default=OTHER)
     label = np.where(scored, label, NO_PURCHASES)
+    if overdue is not None:
+        due = np.asarray(overdue, dtype=bool)
+        if len(due) != len(label):
+            raise ParamError("overdue must hold one flag per account")
+        lapsed = np.isin(label, lapse_segments(rules, q=q))
+        label = np.where(lapsed & ~due, NOT_DUE, label)
     return pd.Series(label, index=rfm.index, name="rfm_segment", dtype="object")
 
 
@@ -342,3 +533,49 @@ def short_money(v: float) -> str:
         if abs(v) >= div:
             return f"{v / div:.1f}{unit}"
     return f"{v:.0f}"
+
+
+def lapse_alarm(rfm: pd.DataFrame, segment: pd.Series, lapse: pd.DataFrame, *,
+                name: str = "At risk", supported: bool = True) -> dict:
+    """What an alarm on segment ``name`` may say, and why it may not.
+
+    Parameters
+    ----------
+    rfm : pandas.DataFrame
+        :func:`rfm_table` output.
+    segment : pandas.Series
+        :func:`assign_segments` output computed with ``overdue`` from ``lapse``, so that
+        only overdue accounts are in ``name``.
+    lapse : pandas.DataFrame
+        :func:`lapse_evidence` output for the same accounts.
+    name : str
+        The lapse segment the alarm is about.
+    supported : bool
+        Whether the data supports the alarm at all (history, repeat buyers).
+
+    Returns
+    -------
+    dict
+        ``passed`` (bool), ``accounts`` (overdue accounts in ``name``), ``amount`` (their
+        monetary value), ``not_due`` (accounts a low recency alone would have put in a
+        lapse segment), ``median_gap_days``, ``history_days`` and ``reason``: ``""``
+        when passed, ``"support"`` (the data does not support it), ``"rhythm"`` (no
+        buying rhythm is known) or ``"none_overdue"``.
+    """
+    seg = np.asarray(segment, dtype=object)
+    in_seg = seg == name
+    amount = float(np.nansum(rfm["monetary"].to_numpy(dtype="float64")[in_seg]))
+    median = float(lapse.attrs.get("median_gap_days", float("nan")))
+    known = bool(np.isfinite(lapse["rhythm_days"].to_numpy(dtype="float64")).any())
+    out = {"accounts": int(in_seg.sum()), "amount": amount, "not_due": int((seg == NOT_DUE).sum()),
+           "median_gap_days": median, "history_days": float(lapse.attrs.get("history_days",
+                                                                             float("nan")))}
+    if not supported:
+        reason = "support"
+    elif not known:
+        reason = "rhythm"
+    elif not in_seg.any():
+        reason = "none_overdue"
+    else:
+        reason = ""
+    return {**out, "passed": reason == "", "reason": reason}
