@@ -133,6 +133,15 @@ def null_experiment_claims(truth: dict, items: list[dict]) -> list[dict]:
     return [f for f in stated_claims(items) if any(_names(f.get("text", ""), e) for e in nulls)]
 
 
+def described(finding: dict) -> dict:
+    """A stated finding with the evidence that let it through."""
+    ev = finding.get("evidence") or {}
+    return {"notebook": finding["notebook"], "kind": finding.get("kind"),
+            "text": finding.get("text"), "gate": finding.get("gate") or "",
+            **{k: ev.get(k) for k in ("test", "family", "family_size", "p_value", "p_adjusted",
+                                      "effect", "n")}}
+
+
 def one_seed(seed: int, accounts: int, jobs: int, worlds: list[str], tmp: Path) -> list[dict]:
     from helpers import sample_world
 
@@ -150,13 +159,10 @@ def one_seed(seed: int, accounts: int, jobs: int, worlds: list[str], tmp: Path) 
                "failed": sorted(n for n, nb in run["notebooks"].items() if nb["status"] != "ok"),
                "stated_claims": len(claims), "ungated": len(ungated(items))}
         if world == "null":
-            row["false_findings"] = [f"{f['notebook']}: [{f['kind']}] {f['text']}"
-                                     for f in claims]
+            row["false_findings"] = [described(f) for f in claims]
         else:
-            hits = recovered(truth, items)
-            row["recovered"] = hits
-            row["false_findings"] = [f"{f['notebook']}: [{f['kind']}] {f['text']}"
-                                     for f in null_experiment_claims(truth, items)]
+            row["recovered"] = recovered(truth, items)
+            row["false_findings"] = [described(f) for f in null_experiment_claims(truth, items)]
         rows.append(row)
         print(_line(row), flush=True)
     return rows
@@ -182,8 +188,7 @@ def summarise(rows: list[dict]) -> dict:
         by_notebook: dict[str, int] = {}
         for r in null:
             for f in r["false_findings"]:
-                nb = f.split(":", 1)[0]
-                by_notebook[nb] = by_notebook.get(nb, 0) + 1
+                by_notebook[f["notebook"]] = by_notebook.get(f["notebook"], 0) + 1
         out["null"] = {"familywise_error_rate": sum(c > 0 for c in counts) / len(counts),
                        "false_findings_per_run": sum(counts) / len(counts),
                        "false_findings_by_notebook": dict(sorted(by_notebook.items())),
@@ -221,6 +226,16 @@ def markdown(summary: dict, rows: list[dict]) -> str:
                   f"{s['null_experiment_claims_per_run']:.2f}.", "",
                   "| planted truth | recovered |", "|---|---:|"]
         lines += [f"| {k} | {v:.0%} |" for k, v in s["recovery_by_truth"].items()]
+        lines.append("")
+    false = [(r["world"], r["seed"], f) for r in rows for f in r["false_findings"]]
+    if false:
+        lines += ["| world | seed | notebook | kind | finding | test | p adjusted |",
+                  "|---|---:|---|---|---|---|---:|"]
+        for world, seed, f in false:
+            p_adj = "–" if f["p_adjusted"] is None else f"{f['p_adjusted']:.3g}"
+            text = str(f["text"]).replace("|", "/")
+            lines.append(f"| {world} | {seed} | {f['notebook']} | {f['kind']} | {text} | "
+                         f"{f['test'] or f['gate'] or '–'} | {p_adj} |")
         lines.append("")
     lines += ["| world | seed | ok | seconds | stated claims | ungated | false | recovered |",
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
