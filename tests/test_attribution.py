@@ -263,3 +263,69 @@ def test_no_journeys_before_the_first_touch(world):
     assert credits.empty and credits.attrs["won"] == 0
     side = at.compare_models(credits)
     assert side.empty and at.attribution_sentence(credits, side) == ""
+
+
+def test_bootstrap_point_shares_are_the_models_shares(world):
+    per_journey = at.journey_transitions(world, AS_OF)
+    totals = per_journey.groupby(["from_state", "to_state"], as_index=False)["count"].sum()
+    _, trans = at.path_summary(world, AS_OF)
+    pd.testing.assert_frame_equal(
+        totals.sort_values(["from_state", "to_state"], ignore_index=True),
+        trans.sort_values(["from_state", "to_state"], ignore_index=True)[totals.columns],
+        check_dtype=False)
+    boot = at.bootstrap_shares(per_journey, resamples=50, seed=1)
+    credits = at.attribute(world, AS_OF)
+    effects = credits.attrs["removal_effects"].set_index("label")["share"]
+    assert boot.markov.to_numpy() == pytest.approx(effects.reindex(boot.index).to_numpy())
+    linear = credits[(credits.model == "linear") & (credits.label != at.NO_TOUCH)]
+    linear = linear.set_index("label").conversions
+    assert boot.linear.to_numpy() == pytest.approx((linear / linear.sum()).reindex(
+        boot.index).to_numpy())
+    assert ((boot.markov_low <= boot.markov) & (boot.markov <= boot.markov_high)).all()
+    assert boot.attrs["draws"]["markov"].shape == (50, len(boot))
+    again = at.bootstrap_shares(per_journey, resamples=50, seed=1)
+    pd.testing.assert_frame_equal(boot, again)
+
+
+def _journeys(paths, converted):
+    rows = []
+    for k, (path, conv) in enumerate(zip(paths, converted, strict=True)):
+        trans = at.transitions_from_paths([path], [conv])
+        rows.append(trans.assign(journey_id=f"j{k}"))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_a_leader_must_stand_out_from_the_runner_up():
+    rng = np.random.default_rng(0)
+    # email and web play the same part on every path: no leader, whatever the ordering
+    paths = [list(rng.permutation(["email", "web"])) for _ in range(400)]
+    even = at.bootstrap_shares(_journeys(paths, rng.random(400) < 0.3), resamples=200)
+    test = at.leader_test(even)
+    assert {test["leader"], test["runner_up"]} == {"email", "web"}
+    assert test["p_value"] > 0.05 and test["low"] < 0 < test["high"]
+    # email alone converts: a real leader
+    paths = [["email"] if k % 2 else ["web"] for k in range(400)]
+    conv = [bool(k % 2) and rng.random() < 0.5 or rng.random() < 0.05 for k in range(400)]
+    strong = at.bootstrap_shares(_journeys(paths, conv), resamples=200)
+    test = at.leader_test(strong)
+    assert test["leader"] == "email" and test["p_value"] < 0.01 and test["low"] > 0
+    assert at.bootstrap_shares(_journeys([["a"]], [False])).empty
+
+
+def test_attribution_names_a_leader_only_when_it_stands_out():
+    rows = [("email", m, 4.1, 0.0) for m in at.MODELS] + [
+        ("visit", m, 3.9, 0.0) for m in at.MODELS]
+    credits = _credits(rows, won=8)
+    side = at.compare_models(credits)
+    noise = {"leader": "email", "runner_up": "visit", "diff": 0.02, "low": -0.05,
+             "high": 0.09, "p_value": 0.31, "resamples": 200}
+    lead = at.attribution_lead_finding(side, noise)
+    assert not lead.stated
+    text = at.attribution_sentence(credits, side, lead=lead)
+    assert "leads with" not in text
+    assert "No channel stands out under Markov: **email** (51%) and **visit** (49%)" in text
+    lead = at.attribution_lead_finding(side, {**noise, "p_value": 0.005, "low": 0.01})
+    assert lead.stated and lead.action and "**email** leads with 51%" in at.attribution_sentence(
+        credits, side, lead=lead)
+    zh = at.attribution_lead_finding(side, noise, language="zh")
+    assert "没有渠道明显领先" in zh.shown

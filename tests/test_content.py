@@ -463,6 +463,7 @@ def test_performance_sentence_states_roi_only_with_every_cost():
         "content_category": ["(none)", "brand", "educational"],
         "conversion_rate": [0.9, 0.05, 0.02], "conversion_rate_low": [0.5, 0.02, 0.01],
         "conversion_rate_high": [0.99, 0.1, 0.05], "below_min_sample": [False] * 3,
+        "reached_accounts": [10, 2000, 2000], "converting_accounts": [9, 100, 40],
         "cost": [100.0, 200.0, np.nan], "won_revenue": [0.0, 900.0, 100.0]})
     types = cats.rename(columns={"content_category": "content_type"})
     text = ct.performance_sentence(cats, types, window_days=30, confidence=0.95, currency="EUR",
@@ -539,7 +540,7 @@ def test_calendar_sentence_never_names_a_missing_category():
 def test_best_for_stage_never_picks_a_missing_category():
     table = pd.DataFrame({"stage": ["new", "new"], "content_category": ["(none)", "brand"],
                           "touches": [500, 500], "converted_touches": [50, 10],
-                          "rate": [0.1, 0.02], "lift_low": [2.0, 0.5]})
+                          "rate": [0.1, 0.02], "lift": [5.0, 0.2], "lift_low": [2.0, 0.5]})
     best = ct.best_for_stage(table, min_touches=100)
     assert list(best.content_category) == ["brand"]
 
@@ -555,3 +556,190 @@ def test_leaderboard_sentence_names_a_category_only_when_known():
     named = ct.leaderboard_sentence(board.assign(content_category="brand"), assets,
                                     confidence=0.95, min_sample=50)
     assert "**Guide** (brand): 10.0%" in named
+
+
+# --------------------------------------------------------------------------- evidence gates
+
+
+def _timing(counts: dict[str, np.ndarray]) -> pd.DataFrame:
+    """engagement_by_time-shaped table from a (7, 24) grid of touches per channel."""
+    rows = [(ch, d, h, int(grid[d, h])) for ch, grid in counts.items()
+            for d in range(7) for h in range(24)]
+    return pd.DataFrame(rows, columns=["channel", "weekday", "hour", "touches"])
+
+
+def test_send_windows_are_tested_as_one_family_against_an_even_spread():
+    from scipy import stats
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(5)
+    even = {ch: rng.multinomial(3000, np.full(168, 1 / 168)).reshape(7, 24)
+            for ch in ("email", "social", "ads")}
+    peaked = dict(even)
+    grid = rng.multinomial(2500, np.full(168, 1 / 168)).reshape(7, 24)
+    grid[1, 10:12] += 250  # a real Tuesday 10-12 peak
+    peaked["email"] = grid
+    for counts, expect in ((even, set()), (peaked, {"email"})):
+        timing = _timing(counts)
+        best = ct.best_send_windows(timing, window_hours=2, min_sample=200)
+        tested = ct.send_time_tests(best, timing, window_hours=2)
+        assert tested.attrs["family_size"] == 3 * 7 * 23
+        assert expect <= set(tested.channel[tested.significant])
+        # Holm controls the chance of any false window; BH only their share among the
+        # stated ones, so a real peak (and its overlapping windows) may carry a near miss
+        holm = ct.send_time_tests(best, timing, window_hours=2, method="holm")
+        assert set(holm.channel[holm.significant]) == expect
+        found = ct.send_time_findings(tested, hours=True)
+        assert {f.evidence.family_size for f in found} == {3 * 7 * 23}
+        said = ct.fnd.FindingLog.summary(found)
+        if not expect:  # the noise of 483 windows is not a peak
+            assert said == [found[0].fallback] and said[0].startswith("No send window stands out")
+        else:
+            assert said == [f.text for f in found if f.stated]
+            assert any(s.startswith("- **email**: Tue 10:00-12:00") for s in said)
+    # the raw p-value of the chosen cell is scipy's one-sided binomial test, and the
+    # adjusted one is Benjamini-Hochberg over every cell of every channel
+    row = tested.set_index("channel").loc["email"]
+    assert row.p_value == pytest.approx(stats.binomtest(
+        int(row.touches_in_window), int(row.touches), 2 / 168, alternative="greater").pvalue)
+    raw = []
+    for ch in ("ads", "email", "social"):
+        win = np.lib.stride_tricks.sliding_window_view(peaked[ch], 2, axis=1).sum(axis=2)
+        raw += [stats.binomtest(int(c), int(peaked[ch].sum()), 2 / 168,
+                                alternative="greater").pvalue if c else 1.0 for c in win.ravel()]
+    assert row.p_adjusted == pytest.approx(multipletests(raw, method="fdr_bh")[1].min())
+
+
+def test_weekday_cells_without_a_peak_are_not_stated():
+    rng = np.random.default_rng(2)
+    flat = {ch: np.zeros((7, 24), dtype=int) for ch in ("email", "call")}
+    for grid in flat.values():
+        grid[:, 0] = rng.multinomial(700, np.full(7, 1 / 7))  # date-only: every touch at 00:00
+    timing = _timing(flat)
+    days = ct.best_send_days(timing, min_sample=200)
+    tested = ct.send_time_tests(days, timing, window_hours=None)
+    assert tested.attrs["family_size"] == 14 and not tested.significant.any()
+    found = ct.send_time_findings(tested, hours=False)
+    assert not any(f.stated for f in found)
+    assert found[0].shown.startswith("No weekday stands out") and "14" in found[0].shown
+    flat["call"][2, 0] += 150
+    tested = ct.send_time_tests(ct.best_send_days(_timing(flat)), _timing(flat))
+    assert list(tested.channel[tested.significant]) == ["call"]
+
+
+def test_planted_send_windows_survive_the_family_correction(world):
+    ws, truth, _ = world
+    timing = ct.engagement_by_time(ws, AS_OF)
+    best = ct.best_send_windows(timing, window_hours=2)
+    tested = ct.send_time_tests(best, timing, window_hours=2).set_index("channel")
+    for channel in truth["activity_peaks"]["channels"]:
+        assert tested.loc[channel, "significant"], channel
+
+
+def test_rate_tests_are_fisher_against_the_rest_corrected_as_a_family():
+    from scipy import stats
+    from statsmodels.stats.multitest import multipletests
+
+    frame = pd.DataFrame({"channel": ["a", "b", "c", "(none)", "d"],
+                          "hits": [40, 10, 12, 90, 1], "n": [200, 200, 210, 300, 0]})
+    out = ct.rate_tests(frame, label="channel", hits="hits", trials="n")
+    assert out.attrs["family_size"] == 3  # no missing level, no empty row
+    assert out.loc[3:, "p_value"].isna().all() and not out.loc[3:, "significant"].any()
+    raw = [stats.fisher_exact([[40, 160], [22, 388]]).pvalue,
+           stats.fisher_exact([[10, 190], [52, 358]]).pvalue,
+           stats.fisher_exact([[12, 198], [50, 350]]).pvalue]
+    assert out.p_value[:3].to_numpy() == pytest.approx(raw)
+    assert out.p_adjusted[:3].to_numpy() == pytest.approx(multipletests(raw, method="fdr_bh")[1])
+    assert list(out.significant[:3]) == [True, False, False]  # b is reliably worse, not a leader
+    holm = ct.rate_tests(frame, label="channel", hits="hits", trials="n", method="holm")
+    assert holm.p_adjusted[:3].to_numpy() == pytest.approx(multipletests(raw, method="holm")[1])
+
+
+def _assets(rates, reached=400, seed=0):
+    rng = np.random.default_rng(seed)
+    conv = rng.binomial(reached, rates)
+    perf = pd.DataFrame({"content_id": [f"c{k}" for k in range(len(rates))],
+                         "title": [f"Asset {k}" for k in range(len(rates))],
+                         "content_category": "brand", "reached_accounts": reached,
+                         "converting_accounts": conv, "won_revenue": 1000.0 * conv,
+                         "below_min_sample": False})
+    low, high = ct.wilson_interval(perf.converting_accounts, perf.reached_accounts)
+    perf["conversion_rate"] = perf.converting_accounts / reached
+    perf["conversion_rate_low"], perf["conversion_rate_high"] = low, high
+    return perf
+
+
+def test_leaderboard_names_a_leader_only_when_it_beats_the_rest():
+    noise = _assets(np.full(20, 0.1), seed=1)
+    board = ct.leaderboard(noise, min_sample=50, top=10)
+    assert board.attrs["family_size"] == 20 and len(board) == 10
+    found = ct.leaderboard_finding(board, noise, confidence=0.95, min_sample=50)
+    assert not found.stated
+    assert found.shown.startswith("No ranked asset converts reliably better")
+    assert "20 compared" in found.shown
+    real = _assets(np.r_[0.3, np.full(19, 0.1)], seed=1)
+    board = ct.leaderboard(real, min_sample=50, top=10)
+    found = ct.leaderboard_finding(board, real, confidence=0.95, min_sample=50)
+    assert found.stated and found.shown.startswith("The best-proven asset is **Asset 0**")
+    assert found.action and 0.2 < found.impact < 0.95
+
+
+def test_stage_winners_need_a_family_corrected_test():
+    stages = ["prospect", "new", "growth"]
+    rng = np.random.default_rng(4)
+    rows = [(s, c, 1000, int(rng.binomial(1000, 0.02))) for s in stages
+            for c in ("brand", "educational", "interactive")]
+    table = pd.DataFrame(rows, columns=["stage", "content_category", "touches",
+                                        "converted_touches"])
+    table["rate"] = table.converted_touches / table.touches
+    tot = table.groupby("stage")[["touches", "converted_touches"]].transform("sum")
+    ratio, low, high = ct.rate_ratio_interval(
+        table.converted_touches, table.touches, tot.converted_touches - table.converted_touches,
+        tot.touches - table.touches)
+    table["lift"], table["lift_low"], table["lift_high"] = ratio, low, high
+    best = ct.best_for_stage(table)
+    assert best.attrs["family_size"] == 9 and not best.significant.any()
+    found = ct.stage_findings(best, confidence=0.95)
+    assert ct.fnd.FindingLog.summary(found) == [
+        "No content category converts reliably better than the rest at any stage (9 stage and "
+        "category groups compared, corrected for testing them together)."]
+
+
+def test_channel_leader_and_preferences_on_noise_are_not_stated():
+    comp = pd.DataFrame({"channel": ["email", "web", "ads", "visit"], "touches": 900,
+                         "accounts_reached": [300, 310, 290, 305],
+                         "converting_accounts": [31, 30, 29, 30], "conversion_rate": 0.1,
+                         "won_value": 1000.0, "below_min_sample": False, "coverage": 0.5,
+                         "spend": np.nan, "cost_per_lead": np.nan, "roi": np.nan})
+    ranked = ct.rank_channels(comp, seed=1)
+    text = ct.channel_sentence(comp, ranked, confidence=0.8, currency="EUR", min_sample=50)
+    assert "most often followed" not in text
+    assert "No reliable difference among the 4 channels." in text
+    strong = comp.assign(converting_accounts=[90, 30, 29, 30])
+    tested = ct.rate_tests(strong, label="channel", hits="converting_accounts",
+                           trials="accounts_reached")
+    lead = ct.channel_lead_finding(tested, ct.rank_channels(strong, seed=1), confidence=0.8)
+    assert lead.stated and "**email** is most often followed" in lead.text
+    mix = pd.DataFrame({"email": [0.5, 0.52], "web": [0.5, 0.48]}, index=["new", "growth"])
+    mix.attrs["touches"] = {"new": 400, "growth": 400}
+    pref = ct.preference_finding(mix)
+    assert not pref.stated and pref.shown == (
+        "Channel preferences do not differ reliably between the 2 stages.")
+    leaning = pd.DataFrame({"email": [0.8, 0.4], "web": [0.2, 0.6]}, index=["new", "growth"])
+    leaning.attrs["touches"] = {"new": 400, "growth": 400}
+    assert ct.preference_finding(leaning).stated
+
+
+def test_performance_sentence_names_no_best_category_in_noise():
+    cats = pd.DataFrame({"content_category": ["brand", "educational", "interactive"],
+                         "reached_accounts": [400, 410, 390], "converting_accounts": [41, 40, 39],
+                         "cost": np.nan, "won_revenue": np.nan})
+    cats["conversion_rate"] = cats.converting_accounts / cats.reached_accounts
+    low, high = ct.wilson_interval(cats.converting_accounts, cats.reached_accounts)
+    cats["conversion_rate_low"], cats["conversion_rate_high"] = low, high
+    types = cats.rename(columns={"content_category": "content_type"}).assign(
+        below_min_sample=False)
+    text = ct.performance_sentence(cats, types, window_days=30, confidence=0.95, currency="EUR",
+                                   credit="sourced")
+    assert "converts best" not in text and "highest credible rate" not in text
+    assert text.startswith("No reliable difference among the 3 content categories.")

@@ -177,3 +177,41 @@ def test_variant_note_explains_labels_the_data_does_not_use():
     assert ex.variant_note(counts, control="control", treatment="test") is None
     assert ex.variant_note(counts.iloc[0:0]) is None
     assert "control_variant" in ex.variant_note(counts, language="zh")
+
+
+def test_experiments_are_one_family_through_the_shared_correction():
+    from helpers import multiple_testing
+
+    p = [0.01, 0.04, 0.03, np.nan]
+    for method in ("bh", "holm", "bonferroni"):
+        assert ex.adjust_pvalues(p, method) == pytest.approx(
+            multiple_testing.adjust(p, method), nan_ok=True)
+    assert ex.adjust_pvalues(p, "fdr_bh") == pytest.approx(ex.adjust_pvalues(p, "bh"),
+                                                          nan_ok=True)
+    with pytest.raises(ParamError, match="use one of bh"):
+        ex.adjust_pvalues(p, "sidak")
+    # the default is Benjamini-Hochberg, as the notebooks' finding_correction
+    counts = pd.DataFrame({"experiment_id": list("PPQQRR"), "variant": ["A", "B"] * 3,
+                           "units": [4000] * 6, "conversions": [160, 205, 160, 200, 160, 199]})
+    res = ex.evaluate_experiments(counts)
+    assert res.p_adjusted.to_numpy() == pytest.approx(
+        multipletests(res.p_value, method="fdr_bh")[1])
+    holm = ex.evaluate_experiments(counts, correction="holm")
+    assert res.significant.sum() > holm.significant.sum()  # BH keeps more of the family
+
+
+def test_experiment_findings_state_winners_only(world):
+    ws, truth = world
+    res = ex.evaluate_experiments(ex.experiment_counts(ws, AS_OF))
+    found = ex.experiment_findings(res)
+    by_id = dict(zip(res.experiment_id, found, strict=True))
+    for exp_id, spec in truth["experiments"].items():
+        assert by_id[exp_id].stated == spec["real_effect"], exp_id
+        assert by_id[exp_id].evidence.family_size == len(res)
+    winner = next(f for f in found if f.stated)
+    assert winner.text.startswith("A/B test EXP-SUBJECT-LINE: B wins") and winner.action
+    # a sample-ratio mismatch is never a result, however small its p-value
+    srm = res.assign(srm=True)
+    assert not any(f.stated for f in ex.experiment_findings(srm))
+    null = res[~res.significant]
+    assert ex.experiment_findings(null)[0].shown == "No reliable difference among the 1 A/B tests."

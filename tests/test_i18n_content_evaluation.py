@@ -136,11 +136,16 @@ def test_thin_data_sentences_and_notes_exist_in_both_languages():
         assert has_both(f"content_evaluation.{key}"), key
     cats = pd.DataFrame({"content_category": ["brand"], "conversion_rate": [0.05],
                          "conversion_rate_low": [0.02], "conversion_rate_high": [0.1],
-                         "below_min_sample": [False], "cost": [float("nan")], "won_revenue": [900.0]})
+                         "below_min_sample": [False], "cost": [float("nan")], "won_revenue": [900.0],
+                         "reached_accounts": [200], "converting_accounts": [10]})
     text = content.performance_sentence(cats, cats.rename(columns={"content_category": "content_type"}),
                                         window_days=30, confidence=0.95, currency="EUR",
                                         credit="influenced", language="zh")
-    assert CJK.search(text) and "brand" in text
+    assert CJK.search(text) and "brand" in text and "最好" not in text  # one category is not "the best"
+    for key in ("timing_no_peak", "timing_day_no_peak", "leaderboard_no_leader", "for_whom_none",
+                "preferences_none", "attribution_lead_none", "content_attribution_top_none", "ab_finding",
+                "performance_single", "lift_over_rest", "heading.evidence", "evidence_none"):
+        assert has_both(f"content_evaluation.{key}"), key
     table = content.format_table(pd.DataFrame({"significant": [True], "weekday_name": ["Mon"]}),
                                  language="zh")
     assert list(table.iloc[0]) == ["是", "周一"]

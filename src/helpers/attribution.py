@@ -508,6 +508,194 @@ def markov_credits(transitions: pd.DataFrame, conversions: float, value: float) 
                          "removal_effect": eff["removal_effect"]})
 
 
+# --------------------------------------------------------------------------- uncertainty
+
+
+def journey_transitions(ws, as_of, *, lookback_days: int = 90,
+                        label: str = "channel") -> pd.DataFrame:
+    """Transition counts per journey: the Markov chain's raw material, one journey at a time.
+
+    The same counts as :func:`path_summary` (summed over journeys they are its transition
+    table), kept per journey so the journeys can be resampled.
+
+    Parameters
+    ----------
+    ws : Workspace
+    as_of : date-like
+    lookback_days : int
+    label : str
+        As in :func:`touch_paths`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``journey_id, from_state, to_state, count``, including the ``(start)`` step.
+    """
+    p = _journey_touches(ws, as_of, lookback_days=lookback_days, label=label)
+    ordered = ibis.window(group_by=p.journey_id, order_by=[p.ts, p._tie])
+    q = p.select(journey_id=p.journey_id, label=p.label,
+                 position=ibis.row_number().over(ordered),
+                 next_label=p.label.lead().over(ordered), converted=p.converted)
+    end_state = ibis.ifelse(q.converted, CONVERSION, NULL)
+    agg = q.group_by(journey_id=q.journey_id, from_state=q.label,
+                     to_state=q.next_label.coalesce(end_state)).aggregate(
+        count=q.count(), starts=q.count(where=q.position == 0)).to_pandas()
+    firsts = agg[agg["starts"] > 0]
+    start = pd.DataFrame({"journey_id": firsts["journey_id"], "from_state": START,
+                          "to_state": firsts["from_state"], "count": firsts["starts"]})
+    out = pd.concat([agg.drop(columns="starts"), start], ignore_index=True)
+    out["count"] = out["count"].astype("int64")
+    return out
+
+
+def _markov_shares_batch(counts: np.ndarray, n_transient: int) -> np.ndarray:
+    """Removal-effect shares of many transition-count matrices at once.
+
+    ``counts`` has shape (B, T, T + 2): rows the transient states (start first), columns
+    the transient states, then conversion and null. Returns (B, T - 1) shares of the labels
+    (NaN where the chain never converts).
+    """
+    c = counts.astype(float).copy()
+    totals = c.sum(axis=2)
+    c[..., -1] += totals == 0  # a state never left ends in null
+    P = c / c.sum(axis=2, keepdims=True)
+    Q, r = P[..., :n_transient], P[..., n_transient]
+    eye = np.eye(n_transient)
+    base = np.linalg.solve(eye - Q, r[..., None])[:, 0, 0]
+    effects = np.empty((len(c), n_transient - 1))
+    for k in range(1, n_transient):
+        Qr, rr = Q.copy(), r.copy()
+        Qr[:, k, :], rr[:, k] = 0.0, 0.0
+        p = np.linalg.solve(eye - Qr, rr[..., None])[:, 0, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            effects[:, k - 1] = np.where(base > 0, 1 - p / base, np.nan)
+    total = effects.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, effects / total, np.nan)
+
+
+def bootstrap_shares(per_journey: pd.DataFrame, *, resamples: int = 200,
+                     seed: int = 0, confidence: float = 0.95) -> pd.DataFrame:
+    """Markov and linear shares with intervals from resampling the journeys.
+
+    Journeys are resampled with Poisson(1) weights (the Poisson bootstrap: each journey
+    appears 0, 1, 2, ... times), the transition counts and linear credits are summed with
+    those weights, and the shares are computed again for every resample. Only the small
+    per-journey tables are touched, never the touches.
+
+    Parameters
+    ----------
+    per_journey : pandas.DataFrame
+        :func:`journey_transitions`.
+    resamples : int
+        Number of resamples (seeded).
+    seed : int
+    confidence : float
+        Coverage of the percentile intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``label``; ``markov, markov_low, markov_high, linear, linear_low,
+        linear_high`` as shares of the converting journeys with a touch (the point values
+        are those of the full data). ``attrs["draws"]`` holds the resampled shares
+        (``{"markov": array (resamples, labels), "linear": ...}``) for
+        :func:`leader_test`; empty without a converting journey.
+    """
+    if int(resamples) < 1:
+        raise ParamError(f"resamples must be at least 1, got {resamples}")
+    from scipy import sparse
+
+    t = per_journey[per_journey["count"] > 0]
+    # integer codes throughout: string columns are factorised once, never iterated
+    n_rows = len(t)
+    codes, names = pd.factorize(pd.concat([t["from_state"], t["to_state"]], ignore_index=True))
+    names = [str(x) for x in names]
+    labels = sorted(set(names) - {START, CONVERSION, NULL})
+    cols = ["markov", "markov_low", "markov_high", "linear", "linear_low", "linear_high"]
+    empty = pd.DataFrame(columns=cols, index=pd.Index([], name="label"), dtype=float)
+    if not labels or CONVERSION not in names:
+        empty.attrs["draws"] = {}
+        return empty
+    transient = [START, *labels]
+    pos = {s: k for k, s in enumerate(transient)}
+    width = len(transient) + 2
+    row_of = np.array([pos.get(x, -1) for x in names])
+    col_of = np.array([pos.get(x, {CONVERSION: len(transient), NULL: len(transient) + 1}
+                               .get(x, -1)) for x in names])
+    src, dst = row_of[codes[:n_rows]], col_of[codes[n_rows:]]
+    count = t["count"].to_numpy(float)
+    jcodes, jids = pd.factorize(t["journey_id"])
+    n_j = len(jids)
+    M = sparse.csr_matrix((count, (jcodes, src * width + dst)),
+                          shape=(n_j, len(transient) * width))
+    # linear credit: each converting journey's touches of a label over its touches
+    converting = np.zeros(n_j, dtype=bool)
+    converting[jcodes[dst == len(transient)]] = True
+    touch = (src > 0) & converting[jcodes]
+    L = sparse.csr_matrix((count[touch], (jcodes[touch], src[touch] - 1)),
+                          shape=(n_j, len(labels)))
+    per_j = np.asarray(L.sum(axis=1)).ravel()
+    L = sparse.diags(np.divide(1.0, per_j, out=np.zeros(n_j), where=per_j > 0)) @ L
+    rng = np.random.default_rng(seed)
+    W = rng.poisson(1.0, size=(int(resamples), n_j)).astype(float)
+    W = np.vstack([np.ones(n_j), W])  # row 0: the data itself
+    counts = np.asarray((M.T @ W.T).T).reshape(len(W), len(transient), width)
+    markov = _markov_shares_batch(counts, len(transient))
+    lin = np.asarray((L.T @ W.T).T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        linear = lin / lin.sum(axis=1, keepdims=True)
+    tail = (1 - confidence) / 2
+    out = pd.DataFrame(index=pd.Index(labels, name="label"))
+    for name, draws in (("markov", markov), ("linear", linear)):
+        out[name] = draws[0]
+        out[f"{name}_low"] = np.nanquantile(draws[1:], tail, axis=0)
+        out[f"{name}_high"] = np.nanquantile(draws[1:], 1 - tail, axis=0)
+    out.attrs["draws"] = {"markov": markov[1:], "linear": linear[1:]}
+    return out
+
+
+def leader_test(boot: pd.DataFrame, *, model: str = "markov",
+                exclude=None) -> dict:
+    """Whether the label with the largest share stands out from the runner-up.
+
+    Parameters
+    ----------
+    boot : pandas.DataFrame
+        :func:`bootstrap_shares`.
+    model : {"markov", "linear"}
+    exclude : iterable of str, optional
+        Labels that never lead (default :data:`UNKNOWN_LABELS`).
+
+    Returns
+    -------
+    dict
+        ``leader, runner_up, diff`` (share difference in the data), ``low, high``
+        (percentile interval of the difference), ``p_value`` (one-sided bootstrap
+        p-value that the leader is not ahead: share of resamples where it is not, with
+        the usual +1 correction) and ``resamples``; ``leader`` is None with fewer than two
+        labels.
+    """
+    exclude = set(UNKNOWN_LABELS if exclude is None else exclude)
+    nan = {"leader": None, "runner_up": None, "diff": np.nan, "low": np.nan,
+           "high": np.nan, "p_value": np.nan, "resamples": 0}
+    draws = boot.attrs.get("draws", {}).get(model)
+    if draws is None or boot.empty:
+        return nan
+    known = boot[~boot.index.isin(exclude)][model].dropna().sort_values(ascending=False)
+    if len(known) < 2:
+        return {**nan, "leader": known.index[0] if len(known) else None}
+    a, b = (boot.index.get_loc(x) for x in known.index[:2])
+    d = draws[:, a] - draws[:, b]
+    d = d[np.isfinite(d)]
+    if not len(d):
+        return {**nan, "leader": known.index[0], "runner_up": known.index[1]}
+    return {"leader": known.index[0], "runner_up": known.index[1],
+            "diff": float(known.iloc[0] - known.iloc[1]),
+            "low": float(np.quantile(d, 0.025)), "high": float(np.quantile(d, 0.975)),
+            "p_value": float((1 + np.sum(d <= 0)) / (len(d) + 1)), "resamples": len(d)}
+
+
 # --------------------------------------------------------------------------- everything
 
 
@@ -660,8 +848,60 @@ def known_labels(side: pd.DataFrame) -> pd.DataFrame:
     return side[~side.index.isin(UNKNOWN_LABELS)]
 
 
+def attribution_lead_finding(side: pd.DataFrame, test: dict, *, alpha: float = 0.05,
+                             n: int = 0, key: str = "attribution_lead",
+                             family: str = "attribution_leader", language: str = "en"):
+    """The label with the largest Markov share, stated only when it stands out.
+
+    Parameters
+    ----------
+    side : pandas.DataFrame
+        :func:`compare_models` (shares of all won opportunities).
+    test : dict
+        :func:`leader_test` of the bootstrap by the same label.
+    alpha : float
+        The leader is stated when its bootstrap p-value of not being ahead of the
+        runner-up is below ``alpha`` (one comparison: the leader against the runner-up).
+    n : int
+        Journeys resampled.
+    key : str
+        Text key of the claim (``attribution_lead`` or ``content_attribution_top``).
+    family : str
+        Text key of the family name.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    helpers.findings.Finding or None
+        None when no real label has credit.
+    """
+    from helpers import findings as fnd
+
+    real = known_labels(side)
+    if real.empty or not real.iloc[0].get("markov", 0) > 0:
+        return None
+    top = real.iloc[0]
+    values = dict(markov=_pct(top.get("markov")), linear=_pct(top.get("linear")))
+    text = _t(key, language, channel=top.name, category=top.name, **values)
+    runner = test.get("runner_up")
+    if runner is not None and runner in side.index:
+        fallback = _t(f"{key}_none", language, leader=top.name, runner=runner,
+                      runner_markov=_pct(side.loc[runner].get("markov")), **values)
+    else:
+        fallback = ""
+    p = test.get("p_value", np.nan) if test.get("leader") == top.name else np.nan
+    return fnd.comparison(
+        text, test="bootstrap of journeys, leader vs runner-up", p_value=p, p_adjusted=p,
+        alpha=alpha, effect=test.get("diff", np.nan), low=test.get("low", np.nan),
+        high=test.get("high", np.nan), n=n, family=_t(f"family.{family}", language),
+        family_size=1, method="none", effect_label="share difference", fallback=fallback,
+        impact=fnd.impact_weight(top.get("markov", 0.0), 1.0),
+        action=_t(f"{key}_action", language, channel=top.name, category=top.name),
+        language=language)
+
+
 def attribution_sentence(credits: pd.DataFrame, side: pd.DataFrame,
-                         language: str = "en") -> str:
+                         language: str = "en", *, lead=None) -> str:
     """The finding of the channel attribution, or "" when no won opportunity is attributed.
 
     Parameters
@@ -671,6 +911,9 @@ def attribution_sentence(credits: pd.DataFrame, side: pd.DataFrame,
     side : pandas.DataFrame
         :func:`compare_models` of it.
     language : {"en", "zh"}
+    lead : helpers.findings.Finding, optional
+        :func:`attribution_lead_finding`; when given, the leader is named only when it
+        stands out from the runner-up, else the sentence says no label stands out.
 
     Returns
     -------
@@ -687,8 +930,11 @@ def attribution_sentence(credits: pd.DataFrame, side: pd.DataFrame,
     if real.empty:
         return text
     top = real.iloc[0]
-    text += _t("attribution_lead", language, channel=top.name, markov=_pct(top.get("markov")),
-               linear=_pct(top.get("linear")))
+    if lead is not None:
+        text += lead.shown
+    else:
+        text += _t("attribution_lead", language, channel=top.name,
+                   markov=_pct(top.get("markov")), linear=_pct(top.get("linear")))
     split = real.sort_values("spread", ascending=False, kind="stable").iloc[0]
     if not split["spread"] > 0:
         return text
@@ -702,8 +948,12 @@ def attribution_sentence(credits: pd.DataFrame, side: pd.DataFrame,
     return text + _t("position_gap", language)
 
 
-def content_attribution_sentence(side: pd.DataFrame, language: str = "en") -> str:
+def content_attribution_sentence(side: pd.DataFrame, language: str = "en", *,
+                                 lead=None) -> str:
     """The finding of the attribution by content group, from :func:`compare_models`.
+
+    ``lead`` (:func:`attribution_lead_finding` with ``key="content_attribution_top"``)
+    gates the top group: when given, it is named only when it stands out.
 
     Returns
     -------
@@ -716,7 +966,9 @@ def content_attribution_sentence(side: pd.DataFrame, language: str = "en") -> st
         return ""
     text = ""
     real = known_labels(side)
-    if len(real) and real.iloc[0].get("markov", 0) > 0:
+    if lead is not None:
+        text += lead.shown
+    elif len(real) and real.iloc[0].get("markov", 0) > 0:
         top = real.iloc[0]
         text += _t("content_attribution_top", language, category=top.name,
                    markov=_pct(top.get("markov")), linear=_pct(top.get("linear")))

@@ -42,7 +42,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from helpers import findings as fnd
 from helpers import i18n
+from helpers import multiple_testing as mt
 from helpers.contract import LIFECYCLE_STAGES
 from helpers.errors import DataError, ParamError
 
@@ -561,10 +563,14 @@ def content_performance(ws, as_of, *, by: str = "content_id", window_days: int =
 
 
 def leaderboard(performance: pd.DataFrame, *, min_sample: int | None = None,
-                rate: str = "conversion_rate", top: int | None = None) -> pd.DataFrame:
+                rate: str = "conversion_rate", top: int | None = None,
+                alpha: float = 0.05, method: str = "bh") -> pd.DataFrame:
     """Rank rows by the lower bound of a rate's interval, leaving out small samples.
 
-    Ranking by the lower bound rewards rates that are both high and well measured.
+    Ranking by the lower bound rewards rates that are both high and well measured. Every
+    ranked row is also tested against the other ranked rows (:func:`rate_tests` on
+    ``converting_accounts`` over ``reached_accounts``, one family), so the report names a
+    leader only when it converts reliably better than the rest.
 
     Parameters
     ----------
@@ -576,12 +582,15 @@ def leaderboard(performance: pd.DataFrame, *, min_sample: int | None = None,
         A rate column with ``_low`` and ``_high`` companions.
     top : int, optional
         Keep the first ``top`` rows.
+    alpha, method
+        Level and family correction of the tests (see :func:`rate_tests`).
 
     Returns
     -------
     pandas.DataFrame
-        The ranked rows only, with a 1-based ``rank`` column; rows whose rate is unknown
-        (no opportunities) are not ranked.
+        The ranked rows only, with a 1-based ``rank`` column and the test columns of
+        :func:`rate_tests` (``attrs["family_size"]``: rows tested); rows whose rate is
+        unknown (no opportunities) are not ranked.
     """
     if rate not in performance.columns or f"{rate}_low" not in performance.columns:
         raise ParamError(f"rate {rate!r} has no interval in this table; use conversion_rate "
@@ -592,7 +601,17 @@ def leaderboard(performance: pd.DataFrame, *, min_sample: int | None = None,
                          & performance[f"{rate}_low"].notna()].copy()
     ranked = ranked.sort_values([f"{rate}_low", rate], ascending=False, ignore_index=True)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
-    return ranked.head(top) if top else ranked
+    hits = "converting_accounts" if rate == "conversion_rate" else "interactions"
+    trials = "reached_accounts" if rate == "conversion_rate" else "views"
+    label = "content_id" if "content_id" in ranked.columns else ranked.columns[1]
+    if {hits, trials} <= set(ranked.columns):
+        ranked = rate_tests(ranked, label=label, hits=hits, trials=trials, alpha=alpha,
+                            method=method)
+    if top:
+        size = ranked.attrs.get("family_size")
+        ranked = ranked.head(top)
+        ranked.attrs["family_size"] = size
+    return ranked
 
 
 def plot_leaderboard(board: pd.DataFrame, *, ax=None, label: str = "title",
@@ -715,8 +734,14 @@ def conversion_by_stage(ws, as_of, stages: pd.Series, *, by: str = "content_cate
 
 
 def best_for_stage(table: pd.DataFrame, *, by: str = "content_category",
-                   min_touches: int = 100) -> pd.DataFrame:
+                   min_touches: int = 100, alpha: float = 0.05,
+                   method: str = "bh") -> pd.DataFrame:
     """The best-converting content group per stage, with its lift over the rest.
+
+    Every stage x group cell with at least ``min_touches`` touches is tested against the
+    other touches of its stage (Fisher exact, :func:`helpers.multiple_testing.lift_test`)
+    and the p-values of all those cells are corrected as one family, since picking the
+    best group of each stage is a comparison with every other cell.
 
     Parameters
     ----------
@@ -726,21 +751,39 @@ def best_for_stage(table: pd.DataFrame, *, by: str = "content_category",
         The group column used there.
     min_touches : int
         Groups with fewer touches are not considered.
+    alpha : float
+        Level the adjusted p-value must be below.
+    method : str
+        Family correction (see :func:`helpers.multiple_testing.adjust`).
 
     Returns
     -------
     pandas.DataFrame
-        One row per stage: the row of the group with the highest rate, plus
-        ``significant`` (lift interval above 1). Content without a value in ``by``
-        (``(none)``) is never the best.
+        One row per stage: the row of the group with the highest rate, plus ``p_value``,
+        ``p_adjusted`` and ``significant`` (adjusted p below ``alpha`` and a lift above 1).
+        Content without a value in ``by`` (``(none)``) is never the best.
+        ``attrs["family_size"]`` holds the number of cells tested.
     """
-    ok = table[(table["touches"] >= min_touches) & (table["converted_touches"] > 0)
-               & ~table[by].isin(UNKNOWN_LABELS)]
+    eligible = table[(table["touches"] >= min_touches) & ~table[by].isin(UNKNOWN_LABELS)
+                     & ~table[by].map(fnd.is_missing_level)].copy()
+    tot = table.groupby("stage")[["touches", "converted_touches"]].sum()
+    p = [mt.lift_test(r.converted_touches, r.touches,
+                      tot.loc[r.stage, "converted_touches"] - r.converted_touches,
+                      tot.loc[r.stage, "touches"] - r.touches)["p_value"]
+         for r in eligible.itertuples()]
+    eligible["p_value"] = np.asarray(p, dtype=float)
+    eligible["p_adjusted"] = mt.adjust(eligible["p_value"].to_numpy(float), method)
+    ok = eligible[eligible["converted_touches"] > 0]
     if ok.empty:
-        return table.head(0).assign(significant=pd.Series(dtype=bool))
-    best = ok.loc[ok.groupby("stage", sort=False)["rate"].idxmax()].copy()
-    best["significant"] = best["lift_low"] > 1
-    return best.reset_index(drop=True)
+        out = table.head(0).assign(p_value=pd.Series(dtype=float),
+                                   p_adjusted=pd.Series(dtype=float),
+                                   significant=pd.Series(dtype=bool))
+    else:
+        out = ok.loc[ok.groupby("stage", sort=False)["rate"].idxmax()].copy()
+        out["significant"] = (out["p_adjusted"] < alpha) & (out["lift"] > 1)
+        out = out.reset_index(drop=True)
+    out.attrs["family_size"] = int(np.isfinite(eligible["p_value"]).sum())
+    return out
 
 
 def plot_stage_heatmap(table: pd.DataFrame, *, by: str = "content_category", ax=None,
@@ -1663,9 +1706,81 @@ def usable_credit(credit: str, has_source: bool) -> str:
     return "influenced" if credit == "sourced" and not has_source else credit
 
 
+def performance_findings(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
+                         window_days: int, confidence: float, alpha: float = 0.05,
+                         method: str = "bh", language: str = "en") -> list:
+    """The best content category and the most credible content type, as findings.
+
+    Each is tested against the other groups of its table (:func:`rate_tests`, one family
+    per table: the categories, and the ranked types) and stated only when it converts
+    reliably better than the rest; otherwise its fallback says no group differs.
+
+    Returns
+    -------
+    list of helpers.findings.Finding
+        Up to two findings (category, type); empty groups give none.
+    """
+    pct = "percent"
+    out = []
+    cats = by_category[by_category["conversion_rate"].map(is_known)
+                       & ~by_category["content_category"].isin(UNKNOWN_LABELS)]
+    if len(cats):
+        tested = rate_tests(by_category, label="content_category", hits="converting_accounts",
+                            trials="reached_accounts", alpha=alpha, method=method,
+                            keep=pd.Series(by_category.index.isin(cats.index), by_category.index))
+        best = tested.loc[cats["conversion_rate"].idxmax()]
+        size = int(tested.attrs["family_size"])
+        if size < 2:  # one category: its rate is a fact, there is nothing to be best among
+            out.append(fnd.fact(_t(
+                "performance_single", language, category=best["content_category"],
+                rate=format_value(best["conversion_rate"], pct), days=window_days,
+                level=f"{confidence:.0%}", low=format_value(best["conversion_rate_low"], pct),
+                high=format_value(best["conversion_rate_high"], pct)),
+                n=int(best["reached_accounts"])))
+            cats = cats.head(0)
+    if len(cats):
+        out.append(fnd.comparison(
+            _t("performance_best", language, category=best["content_category"],
+               rate=format_value(best["conversion_rate"], pct), days=window_days,
+               level=f"{confidence:.0%}", low=format_value(best["conversion_rate_low"], pct),
+               high=format_value(best["conversion_rate_high"], pct)),
+            test="Fisher exact vs other categories", p_value=best["p_value"],
+            p_adjusted=best["p_adjusted"] if best["lift"] > 1 else 1.0, alpha=alpha,
+            effect=best["lift"], low=best["lift_low"], high=best["lift_high"],
+            n=int(best["reached_accounts"]), family=_t("family.categories", language),
+            family_size=size, method=method, effect_label="lift",
+            fallback=fnd.no_difference(size, _t("what.categories", language), language),
+            impact=0.4, level=best["content_category"], language=language))
+    types = by_type[~by_type["below_min_sample"].astype(bool)
+                    & by_type["conversion_rate_low"].map(is_known)
+                    & ~by_type["content_type"].isin(UNKNOWN_LABELS)]
+    if len(types):
+        tested = rate_tests(by_type, label="content_type", hits="converting_accounts",
+                            trials="reached_accounts", alpha=alpha, method=method,
+                            keep=pd.Series(by_type.index.isin(types.index), by_type.index))
+        top = tested.loc[types.sort_values(["conversion_rate_low", "content_type"],
+                                           ascending=[False, True]).index[0]]
+        size = int(tested.attrs["family_size"])
+        if size < 2:  # a single ranked type is not the best of anything
+            return out
+        out.append(fnd.comparison(
+            _t("performance_type", language, type=top["content_type"],
+               type_rate=format_value(top["conversion_rate"], pct),
+               type_low=format_value(top["conversion_rate_low"], pct)),
+            test="Fisher exact vs other types", p_value=top["p_value"],
+            p_adjusted=top["p_adjusted"] if top["lift"] > 1 else 1.0, alpha=alpha,
+            effect=top["lift"], low=top["lift_low"], high=top["lift_high"],
+            n=int(top["reached_accounts"]), family=_t("family.types", language),
+            family_size=size, method=method, effect_label="lift",
+            fallback=" " + fnd.no_difference(size, _t("what.types", language), language),
+            impact=0.35, level=top["content_type"], language=language))
+    return out
+
+
 def performance_sentence(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
                          window_days: int, confidence: float, currency: str, credit: str,
-                         language: str = "en") -> str:
+                         language: str = "en", alpha: float = 0.05,
+                         method: str = "bh") -> str:
     """The finding of the content performance tables, or "" when no rate is known.
 
     Parameters
@@ -1676,35 +1791,24 @@ def performance_sentence(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
         As used for the tables.
     currency : str
     language : {"en", "zh"}
+    alpha, method
+        Level and family correction of the tests (see :func:`performance_findings`).
 
     Returns
     -------
     str
-        The best category by conversion rate; the content type with the highest credible
-        rate (lower bound, ranked rows only), when one is ranked; cost, won revenue and ROI
+        The best category by conversion rate and the content type with the highest
+        credible rate (lower bound, ranked rows only), each only when it converts reliably
+        better than the rest, else the sentence that no group differs; cost, won revenue and ROI
         when every asset's cost is known, else won revenue with ROI stated as unknown.
         Groups without a value (``(none)``) never lead; "" when neither a category nor a
         type has a known rate.
     """
-    pct = "percent"
     text = ""
-    cats = by_category[by_category["conversion_rate"].map(is_known)
-                       & ~by_category["content_category"].isin(UNKNOWN_LABELS)]
-    if len(cats):
-        best = cats.loc[cats["conversion_rate"].idxmax()]
-        text += _t("performance_best", language, category=best["content_category"],
-                   rate=format_value(best["conversion_rate"], pct), days=window_days,
-                   level=f"{confidence:.0%}", low=format_value(best["conversion_rate_low"], pct),
-                   high=format_value(best["conversion_rate_high"], pct))
-    types = by_type[~by_type["below_min_sample"].astype(bool)
-                    & by_type["conversion_rate_low"].map(is_known)
-                    & ~by_type["content_type"].isin(UNKNOWN_LABELS)]
-    if len(types):
-        top = types.sort_values(["conversion_rate_low", "content_type"],
-                                ascending=[False, True]).iloc[0]
-        text += _t("performance_type", language, type=top["content_type"],
-                   type_rate=format_value(top["conversion_rate"], pct),
-                   type_low=format_value(top["conversion_rate_low"], pct))
+    for found in performance_findings(by_category, by_type, window_days=window_days,
+                                      confidence=confidence, alpha=alpha, method=method,
+                                      language=language):
+        text += (" " if text and not found.shown.startswith(" ") else "") + found.shown
     if not text:
         return ""
     text = text.lstrip()
@@ -1741,7 +1845,9 @@ def best_category_rate(by_category: pd.DataFrame) -> float:
 
 
 def channel_sentence(comparison: pd.DataFrame, ranked: pd.DataFrame, *, confidence: float,
-                     currency: str, min_sample: int, language: str = "en") -> str:
+                     currency: str, min_sample: int, language: str = "en",
+                     tested: pd.DataFrame | None = None, alpha: float = 0.05,
+                     method: str = "bh") -> str:
     """The finding of the channel comparison: coverage, the leading channel, paid channels.
 
     Parameters
@@ -1756,11 +1862,17 @@ def channel_sentence(comparison: pd.DataFrame, ranked: pd.DataFrame, *, confiden
     min_sample : int
         The minimum reach used, named when no channel is ranked.
     language : {"en", "zh"}
+    tested : pandas.DataFrame, optional
+        :func:`rate_tests` of the ranked channels; computed when omitted.
+    alpha, method
+        Level and family correction of those tests.
 
     Returns
     -------
     str
-        "" when no channel has touches. Conversions are described only when known (the
+        "" when no channel has touches. The leading channel is named only when it is
+        followed by an opportunity reliably more often than the other ranked channels
+        (see :func:`channel_lead_finding`); otherwise the sentence says no channel differs. Conversions are described only when known (the
         data has opportunities), paid channels only where spend and leads are recorded.
     """
     reached = comparison[comparison["touches"] > 0]
@@ -1775,11 +1887,13 @@ def channel_sentence(comparison: pd.DataFrame, ranked: pd.DataFrame, *, confiden
                    coverage=format_value(widest["coverage"], "percent0"), targets=f"{targets:,}")
     lead = ranked[~ranked["channel"].isin(UNKNOWN_LABELS)] if len(ranked) else ranked
     if len(lead):
-        r = lead.iloc[0]
-        text += _t("lead_channel", language, channel=r["channel"],
-                   rate=format_value(r["conversion_rate"], "percent0"),
-                   prob=format_value(r["prob_best"], "percent0"), low=int(r["rank_low"]),
-                   high=int(r["rank_high"]), level=f"{confidence:.0%}")
+        if tested is None:
+            tested = rate_tests(comparison, label="channel", hits="converting_accounts",
+                                trials="accounts_reached", alpha=alpha, method=method,
+                                keep=comparison["channel"].isin(lead["channel"]))
+        found = channel_lead_finding(tested, ranked, confidence=confidence, alpha=alpha,
+                                     method=method, language=language)
+        text += found.shown
     elif not comparison["converting_accounts"].map(is_known).any():
         text += _t("no_conversion", language)
     else:
@@ -1886,3 +2000,333 @@ def leaderboard_sentence(board: pd.DataFrame, assets: pd.DataFrame, *, confidenc
     if known:
         return _t("leaderboard", language, category=category, **values)
     return _t("leaderboard_no_category", language, **values)
+
+
+# --------------------------------------------------------------------------- evidence gates
+# Every comparative sentence of the report is backed by a test corrected within the family
+# of comparisons shown together (helpers.multiple_testing); these helpers add the tests to
+# the tables and turn the sentences into findings (helpers.findings).
+
+def survives_mark(flags, language: str = "en") -> pd.Series:
+    """The mark of rows that survive their family's correction (✓) and of the others (–)."""
+    yes, no = i18n.t("findings.yes", language), i18n.t("findings.no", language)
+    return pd.Series([yes if bool(f) else no for f in flags], dtype=object,
+                     index=getattr(flags, "index", None))
+
+
+def rate_tests(frame: pd.DataFrame, *, label: str, hits: str, trials: str,
+               alpha: float = 0.05, method: str = "bh",
+               keep: pd.Series | None = None) -> pd.DataFrame:
+    """Test every row's rate against the rest of the table, corrected as one family.
+
+    Each row's ``hits / trials`` is compared with the pooled rate of all other rows
+    (:func:`helpers.multiple_testing.lift_test`: Fisher exact test, Katz interval of the
+    ratio). Rows compared are those in ``keep`` with a known label and at least one trial;
+    the others get missing values and are never significant. When accounts are counted in
+    several rows (an account reached by two channels) the rest is the sum of the other
+    rows, an approximation that treats them as separate observations.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per group.
+    label, hits, trials : str
+        Columns of the group's name and its counts.
+    alpha : float
+    method : str
+        See :func:`helpers.multiple_testing.adjust`.
+    keep : pandas.Series of bool, optional
+        Rows of the family (e.g. the ranked ones); default all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``lift, lift_low, lift_high, p_value, p_adjusted`` and ``significant``
+        (adjusted p below ``alpha`` and a lift above 1); ``attrs["family_size"]`` is the
+        number of rows tested.
+    """
+    out = frame.copy()
+    x = pd.to_numeric(out[hits], errors="coerce")
+    n = pd.to_numeric(out[trials], errors="coerce")
+    known = ~out[label].map(fnd.is_missing_level).astype(bool) & ~out[label].isin(UNKNOWN_LABELS)
+    member = (x.notna() & n.gt(0)).astype(bool) & known.astype(bool)
+    if keep is not None:
+        member &= keep.reindex(out.index).fillna(False).astype(bool)
+    tx, tn = float(x[member].sum()), float(n[member].sum())
+    res = {c: np.full(len(out), np.nan) for c in ("lift", "lift_low", "lift_high", "p_value")}
+    for k, (m, xi, ni) in enumerate(zip(member, x, n, strict=True)):
+        if m and tn - ni > 0:
+            r = mt.lift_test(xi, ni, tx - xi, tn - ni)
+            res["lift"][k], res["lift_low"][k], res["lift_high"][k] = (
+                r["lift"], r["low"], r["high"])
+            res["p_value"][k] = r["p_value"]
+    for col, values in res.items():
+        out[col] = values
+    out["p_adjusted"] = mt.adjust(out["p_value"].to_numpy(float), method)
+    out["significant"] = (out["p_adjusted"] < alpha) & (out["lift"] > 1)
+    out.attrs = {**frame.attrs, "family_size": int(np.isfinite(res["p_value"]).sum())}
+    return out
+
+
+def _timing_cells(g: pd.DataFrame, window_hours: int | None) -> tuple[np.ndarray, float]:
+    """Touches per candidate cell of one channel and a cell's share under an even spread."""
+    if window_hours is None:
+        days = g.groupby("weekday")["touches"].sum().reindex(range(7), fill_value=0)
+        return days.to_numpy(float), 1 / 7
+    grid = np.zeros((7, 24))
+    grid[g["weekday"].to_numpy(int), g["hour"].to_numpy(int)] = g["touches"].to_numpy(float)
+    csum = np.concatenate([np.zeros((7, 1)), grid.cumsum(axis=1)], axis=1)
+    win = csum[:, window_hours:] - csum[:, :-window_hours]
+    return win.ravel(), window_hours / 168
+
+
+def send_time_tests(best: pd.DataFrame, timing: pd.DataFrame, *,
+                    window_hours: int | None = None, alpha: float = 0.05,
+                    method: str = "bh") -> pd.DataFrame:
+    """Test each channel's busiest send window (or weekday) against an even spread.
+
+    Every candidate cell of every channel with enough data (each weekday-hour window of
+    ``window_hours``, or each weekday when ``window_hours`` is None) gets a one-sided
+    binomial test of holding more than its even share
+    (:func:`helpers.multiple_testing.share_test`), and all those p-values are corrected
+    as one family: naming the busiest of 161 windows of eight channels is 1,288
+    comparisons, not eight. A channel's window is stated only when its own cell survives.
+
+    Parameters
+    ----------
+    best : pandas.DataFrame
+        :func:`best_send_windows` (with the same ``window_hours``) or
+        :func:`best_send_days` (``window_hours=None``).
+    timing : pandas.DataFrame
+        :func:`engagement_by_time`.
+    window_hours : int or None
+    alpha : float
+    method : str
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``best`` with ``p_value``, ``p_adjusted`` and ``significant``;
+        ``attrs["family_size"]`` is the number of cells tested.
+    """
+    out = best.copy()
+    out["p_value"], out["p_adjusted"] = np.nan, np.nan
+    raw: list[float] = []
+    picked: list[tuple[int, int]] = []
+    if len(out):
+        for i in out.index[out["enough_data"].astype(bool)]:
+            g = timing[timing["channel"] == out.at[i, "channel"]]
+            cells, share = _timing_cells(g, window_hours)
+            total = float(cells.sum()) if window_hours is None else float(g["touches"].sum())
+            picked.append((i, len(raw) + int(cells.argmax())))
+            raw.extend(mt.share_test(c, total, share) if c > 0 else 1.0 for c in cells)
+    adj = mt.adjust(raw, method) if raw else np.array([])
+    for i, k in picked:
+        out.at[i, "p_value"], out.at[i, "p_adjusted"] = raw[k], adj[k]
+    out["significant"] = out["p_adjusted"].lt(alpha) if len(out) else pd.Series(dtype=bool)
+    out.attrs["family_size"] = len(raw)
+    return out
+
+
+def send_time_findings(tested: pd.DataFrame, *, hours: bool, alpha: float = 0.05,
+                       method: str = "bh", language: str = "en") -> list:
+    """One finding per channel with enough data, from :func:`send_time_tests`.
+
+    Parameters
+    ----------
+    tested : pandas.DataFrame
+    hours : bool
+        Whether the cells are weekday-hour windows (else weekdays).
+    alpha, method
+        As used for the tests (recorded as evidence).
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    list of helpers.findings.Finding
+        Empty when no channel has enough touches; the first carries the honest fallback
+        ("no send window stands out ...").
+    """
+    ok = tested[tested["enough_data"].astype(bool)] if len(tested) else tested
+    if ok.empty:
+        return []
+    size = int(tested.attrs.get("family_size", len(ok)))
+    fallback = _t("timing_no_peak" if hours else "timing_day_no_peak", language,
+                  n=len(ok), cells=f"{size:,}")
+    out = []
+    for k, r in enumerate(ok.itertuples()):
+        day = weekday_name(r.weekday_name, language)
+        if hours:
+            text = _t("timing", language, channel=r.channel, weekday=day,
+                      start=f"{int(r.hour_start):02d}", end=f"{int(r.hour_end):02d}",
+                      share=format_value(r.share, "percent0"), touches=f"{r.touches:,}",
+                      lift=f"{r.lift:.1f}")
+            action = _t("timing_action", language, channel=r.channel, weekday=day,
+                        start=f"{int(r.hour_start):02d}", end=f"{int(r.hour_end):02d}")
+        else:
+            text = _t("timing_day", language, channel=r.channel, weekday=day,
+                      share=format_value(r.share, "percent0"), touches=f"{r.touches:,}",
+                      lift=f"{r.lift:.1f}")
+            action = _t("timing_day_action", language, channel=r.channel, weekday=day)
+        out.append(fnd.comparison(
+            text, test="binomial vs even spread", p_value=r.p_value, p_adjusted=r.p_adjusted,
+            alpha=alpha, effect=r.lift, n=int(r.touches), family=_t(
+                "family.timing" if hours else "family.timing_day", language),
+            family_size=size, method=method, effect_label="x even spread",
+            fallback=fallback if k == 0 else "", impact=0.25, action=action,
+            level=r.channel, language=language))
+    return out
+
+
+def leaderboard_finding(board: pd.DataFrame, assets: pd.DataFrame, *, confidence: float,
+                        min_sample: int, alpha: float = 0.05, method: str = "bh",
+                        language: str = "en"):
+    """The leaderboard's top asset as a finding, stated only when it beats the rest.
+
+    Parameters
+    ----------
+    board : pandas.DataFrame
+        :func:`leaderboard` rows shown (not empty); they carry the family test.
+    assets : pandas.DataFrame
+        :func:`content_performance` by ``content_id``.
+    confidence, min_sample
+        As used for the table.
+    alpha, method
+        As used for the family test.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    helpers.findings.Finding
+        The claim of :func:`leaderboard_sentence` plus the lift over the rest; the
+        fallback says no ranked asset converts reliably better and how many were not ranked.
+    """
+    top = board.iloc[0]
+    size = int(board.attrs.get("family_size", len(board)))
+    text = leaderboard_sentence(board, assets, confidence=confidence, min_sample=min_sample,
+                                language=language)
+    lift = top.get("lift", np.nan)
+    if _times(lift) != DASH:
+        text += _t("lift_over_rest", language, lift=_times(lift))
+    fallback = _t("leaderboard_no_leader", language, ranked=size,
+                  small=int(assets["below_min_sample"].sum()), n=len(assets),
+                  min_sample=min_sample)
+    won = pd.to_numeric(assets.get("won_revenue"), errors="coerce")
+    impact = fnd.impact_weight(top.get("won_revenue", np.nan), won.sum() if won is not None
+                               else np.nan)
+    return fnd.comparison(
+        text, test="Fisher exact vs other assets", p_value=top.get("p_value", np.nan),
+        p_adjusted=top.get("p_adjusted", np.nan) if top.get("lift", 0) > 1 else 1.0,
+        alpha=alpha, effect=lift, low=top.get("lift_low", np.nan),
+        high=top.get("lift_high", np.nan), n=int(top["reached_accounts"]),
+        family=_t("family.assets", language), family_size=size, method=method,
+        effect_label="lift", fallback=fallback, impact=impact,
+        action=_t("leaderboard_action", language, title=top["title"]),
+        level=top["title"], language=language)
+
+
+def _times(value) -> str:
+    """A ratio with one decimal, "–" when unknown (a rest without conversions)."""
+    return f"{value:.1f}" if is_known(value) and np.isfinite(float(value)) else DASH
+
+
+def stage_findings(best: pd.DataFrame, *, by: str = "content_category", confidence: float,
+                   alpha: float = 0.05, method: str = "bh", language: str = "en") -> list:
+    """One finding per stage from :func:`best_for_stage`; the first carries the fallback."""
+    if best.empty:
+        return []
+    size = int(best.attrs.get("family_size", len(best)))
+    fallback = _t("for_whom_none", language, cells=size)
+    out = []
+    for k, r in enumerate(best.itertuples()):
+        category = getattr(r, by)
+        text = _t("for_whom", language, category=category, lift=_times(r.lift),
+                  stage=r.stage, level=f"{confidence:.0%}", low=_times(r.lift_low),
+                  high=_times(r.lift_high), touches=f"{r.touches:,}")
+        out.append(fnd.comparison(
+            text, test="Fisher exact vs other content of the stage", p_value=r.p_value,
+            p_adjusted=r.p_adjusted if r.lift > 1 else 1.0, alpha=alpha, effect=r.lift,
+            low=r.lift_low, high=r.lift_high, n=int(r.touches),
+            family=_t("family.stage", language), family_size=size, method=method,
+            effect_label="lift", fallback=fallback if k == 0 else "", impact=0.45,
+            action=_t("for_whom_action", language, category=category, stage=r.stage),
+            level=category, language=language))
+    return out
+
+
+def channel_lead_finding(tested: pd.DataFrame, ranked: pd.DataFrame, *, confidence: float,
+                         alpha: float = 0.05, method: str = "bh", language: str = "en"):
+    """The channel most often followed by an opportunity, stated only when it beats the rest.
+
+    Parameters
+    ----------
+    tested : pandas.DataFrame
+        :func:`rate_tests` of :func:`channel_comparison` (``converting_accounts`` over
+        ``accounts_reached``, ranked channels only).
+    ranked : pandas.DataFrame
+        :func:`rank_channels` of the comparison (not empty).
+    confidence : float
+        Coverage of the rank interval.
+    alpha, method
+        As used for the tests.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    helpers.findings.Finding or None
+        None when no known channel is ranked.
+    """
+    lead = ranked[~ranked["channel"].isin(UNKNOWN_LABELS)] if len(ranked) else ranked
+    if lead.empty:
+        return None
+    r = lead.iloc[0]
+    row = tested.set_index("channel").loc[r["channel"]]
+    size = int(tested.attrs.get("family_size", len(lead)))
+    text = _t("lead_channel", language, channel=r["channel"],
+              rate=format_value(r["conversion_rate"], "percent0"),
+              prob=format_value(r["prob_best"], "percent0"), low=int(r["rank_low"]),
+              high=int(r["rank_high"]), level=f"{confidence:.0%}")
+    if _times(row["lift"]) != DASH:
+        text = text.rstrip() + _t("lift_over_rest", language, lift=_times(row["lift"]))
+    won = pd.to_numeric(tested.get("won_value"), errors="coerce")
+    return fnd.comparison(
+        text, test="Fisher exact vs other channels", p_value=row["p_value"],
+        p_adjusted=row["p_adjusted"] if row["lift"] > 1 else 1.0, alpha=alpha,
+        effect=row["lift"], low=row["lift_low"], high=row["lift_high"],
+        n=int(row["accounts_reached"]), family=_t("family.channels", language),
+        family_size=size, method=method, effect_label="lift",
+        fallback=fnd.no_difference(size, _t("what.channels", language), language),
+        impact=fnd.impact_weight(row.get("won_value", np.nan),
+                                 won.sum() if won is not None else np.nan),
+        action=_t("lead_channel_action", language, channel=r["channel"]),
+        level=r["channel"], language=language)
+
+
+def preference_finding(mix: pd.DataFrame, *, alpha: float = 0.05, language: str = "en"):
+    """Which segment leans most towards one channel, gated by a test of independence.
+
+    The segment x channel touch counts (shares of :func:`channel_mix` times its
+    ``attrs["touches"]``) get a chi-square test of independence; the lean is stated only
+    when segments and channels are related at ``alpha``. Touches of one account are not
+    independent, so the test is lenient; it still silences pure noise.
+
+    Returns
+    -------
+    helpers.findings.Finding or None
+        None when fewer than two segments have touches.
+    """
+    text = preference_sentence(mix, language)
+    if not text:
+        return None
+    mix = mix.dropna(how="all")
+    mix = mix[~mix.index.isin(UNKNOWN_LABELS)]
+    touches = pd.Series(mix.attrs.get("touches", {}), dtype=float).reindex(mix.index)
+    counts = mix.fillna(0).mul(touches.fillna(0), axis=0).round()
+    res = mt.independence_test(counts.to_numpy(float))
+    return fnd.comparison(
+        text, test="chi-square independence", p_value=res["p_value"],
+        p_adjusted=res["p_value"], alpha=alpha, effect=res["cramers_v"],
+        n=int(counts.to_numpy().sum()), family=_t("family.preference", language),
+        family_size=1, method="none", effect_label="Cramér's V",
+        fallback=_t("preferences_none", language, n=len(mix)), impact=0.2,
+        language=language)

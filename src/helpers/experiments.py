@@ -14,7 +14,8 @@ statsmodels and scipy so they match the published implementations:
 - power at the observed sample size and the minimum detectable effect
   (``NormalIndPower`` with Cohen's h);
 - a sample-ratio-mismatch check (chi-square goodness of fit);
-- Holm or Benjamini-Hochberg correction across experiments (``multipletests``).
+- one family correction across all experiments shown together, through the shared
+  :func:`helpers.multiple_testing.adjust` (Benjamini-Hochberg by default, Holm on request).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import math
 import numpy as np
 import pandas as pd
 from scipy import integrate, special, stats
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
@@ -33,10 +33,12 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
-from helpers import i18n
+from helpers import i18n, multiple_testing
 from helpers.errors import DataError, ParamError
 
-CORRECTIONS = {"holm": "holm", "bh": "fdr_bh", "fdr_bh": "fdr_bh", "none": None}
+#: Accepted correction names: those of :data:`helpers.multiple_testing.METHODS`, plus the
+#: statsmodels spelling ``fdr_bh`` kept for older parameter files.
+CORRECTIONS = {**multiple_testing.METHODS, "fdr_bh": "fdr_bh"}
 CI_METHODS = ("newcombe", "wald", "agresti-caffo", "score")
 UNITS = ("contact", "account")
 #: Smallest expected cell count for the normal approximation; below it Fisher's test is used.
@@ -296,29 +298,29 @@ def srm_check(n_a: int, n_b: int, *, expected_share_b: float = 0.5,
             "mismatch": p < threshold}
 
 
-def adjust_pvalues(p_values, method: str = "holm") -> np.ndarray:
-    """Correct p-values for testing several experiments at once.
+def adjust_pvalues(p_values, method: str = "bh") -> np.ndarray:
+    """Correct p-values for testing several experiments at once, as one family.
 
     Parameters
     ----------
     p_values : array-like
-        Raw p-values; missing values stay missing.
-    method : {"holm", "bh", "none"}
-        Holm controls the chance of any false win; Benjamini-Hochberg (``bh``) controls
-        the share of false wins among the declared ones.
+        Raw p-values; missing values stay missing and do not count towards the family.
+    method : {"bh", "holm", "by", "bonferroni", "none"}
+        Benjamini-Hochberg (``bh``) controls the share of false wins among the declared
+        ones; Holm controls the chance of any false win. ``fdr_bh`` is read as ``bh``.
 
     Returns
     -------
     numpy.ndarray
+
+    See Also
+    --------
+    helpers.multiple_testing.adjust : the shared correction this delegates to.
     """
     if method not in CORRECTIONS:
-        raise ParamError(f"correction {method!r} is not supported; use holm, bh or none")
-    p = np.asarray(p_values, dtype=float)
-    out = p.copy()
-    ok = ~np.isnan(p)
-    if CORRECTIONS[method] is not None and ok.any():
-        out[ok] = multipletests(p[ok], method=CORRECTIONS[method])[1]
-    return out
+        raise ParamError(f"correction {method!r} is not supported; use one of "
+                         f"{', '.join(multiple_testing.METHODS)}")
+    return multiple_testing.adjust(p_values, "bh" if method == "fdr_bh" else method)
 
 
 def peeking_false_positive_rate(looks: int, *, alpha: float = 0.05, n_sims: int = 20000,
@@ -425,7 +427,7 @@ def variant_note(counts: pd.DataFrame, *, control: str = "A", treatment: str = "
 
 
 def evaluate_experiments(counts: pd.DataFrame, *, control: str = "A", treatment: str = "B",
-                         alpha: float = 0.05, correction: str = "holm", power: float = 0.8,
+                         alpha: float = 0.05, correction: str = "bh", power: float = 0.8,
                          min_lift: float = 0.2, expected_share_b: float = 0.5,
                          srm_threshold: float = 0.001, ci_method: str = "newcombe",
                          prior: tuple[float, float] = (1.0, 1.0),
@@ -440,8 +442,9 @@ def evaluate_experiments(counts: pd.DataFrame, *, control: str = "A", treatment:
         Variant labels of arm A and arm B.
     alpha : float
         Significance level after correction.
-    correction : {"holm", "bh", "none"}
-        Multiple-testing correction across experiments.
+    correction : {"bh", "holm", "by", "bonferroni", "none"}
+        Multiple-testing correction across the experiments, which form one family (the
+        notebook passes its ``finding_correction``).
     power : float
         Power a test needs before "no detectable difference" is said.
     min_lift : float
@@ -543,3 +546,54 @@ def plot_experiments(results: pd.DataFrame, *, ax=None, language: str = "en"):
     ax.set_xlabel(i18n.t("content_evaluation.ab.chart_x", language))
     ax.set_title(i18n.t("content_evaluation.ab.chart_title", language))
     return ax
+
+
+def experiment_findings(results: pd.DataFrame, *, alpha: float = 0.05, method: str = "bh",
+                        control: str = "A", treatment: str = "B",
+                        language: str = "en") -> list:
+    """One finding per experiment of :func:`evaluate_experiments`, the tests as one family.
+
+    A winner is stated when its adjusted p-value (corrected across all experiments with
+    ``method``) is below ``alpha`` and the split of units matches the plan; a sample-ratio
+    mismatch is never a result.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        :func:`evaluate_experiments` with the same ``alpha`` and ``method``.
+    alpha, method
+        As used there (recorded as evidence).
+    control, treatment : str
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    list of helpers.findings.Finding
+        The first carries the fallback ("no reliable difference among the N tests").
+    """
+    from dataclasses import replace
+
+    from helpers import findings as fnd
+
+    def say(key: str, **values) -> str:
+        return i18n.t(f"content_evaluation.{key}", language, **values)
+
+    out = []
+    fallback = fnd.no_difference(len(results), say("what.ab_tests"), language)
+    for k, r in enumerate(results.itertuples()):
+        winner = treatment if r.diff > 0 else control
+        text = say("ab_finding", id=r.experiment_id, winner=winner, treatment=treatment,
+                   control=control, rate_b=f"{r.rate_b:.2%}", rate_a=f"{r.rate_a:.2%}",
+                   diff=f"{r.diff * 100:+.2f}")
+        found = fnd.comparison(
+            text, test=str(r.test), p_value=r.p_value, p_adjusted=r.p_adjusted, alpha=alpha,
+            effect=r.diff, low=r.ci_low, high=r.ci_high, n=int(r.units_a + r.units_b),
+            family=say("family.ab"), family_size=int(results["p_value"].notna().sum()),
+            method=method, effect_label="difference in rate",
+            fallback=fallback if k == 0 else "", impact=0.5,
+            action=say("ab_action", id=r.experiment_id, winner=winner),
+            level=r.experiment_id, language=language)
+        if bool(r.srm):
+            found = replace(found, stated=False, gate=say("verdict.srm"))
+        out.append(found)
+    return out
