@@ -661,3 +661,203 @@ def test_tiers_sentence_needs_two_tiers_with_clv():
     text = kpis.tiers_sentence(kpis.clv_by_tier(values), source="CLV", currency="EUR")
     assert text == ("**key** accounts carry 80% of total CLV at 200 EUR each on average. "
                     "Value tiers: CLV.")
+
+
+# --------------------------------------------------------------------------- data breaks
+
+
+def test_no_spend_before_the_first_spend_is_unknown_not_zero(ws):
+    s = kpis.kpi_series(ws, AS_OF, periods=20).set_index("period")  # spend from 2026-02
+    assert s.attrs["spend_start"] == D(2026, 2, 1)
+    before = s.loc[:"2025-Q4"]
+    assert before.spend.isna().all() and before.cac.isna().all()
+    assert before.new_customers.notna().any()  # there were new customers, so CAC was 0 before
+    assert s.loc["2026-Q1", "cac"] == pytest.approx(500.0)
+
+
+def test_level_shift_p_values_are_welch_or_poisson_tests_corrected_over_the_splits():
+    from scipy import stats
+
+    y = np.array([10.0, 12, 11, 13, 30, 31, 29, 33])
+    res = kpis.level_shift(y)
+    assert res["at"] == 4 and res["candidates"] == 5 and res["step_fits"]
+    p = stats.ttest_ind(y[:4], y[4:], equal_var=False).pvalue
+    assert res["p_value"] == pytest.approx(p) and res["p_adjusted"] == pytest.approx(5 * p)
+    counts = np.array([8.0, 13, 9, 5, 3, 0, 72, 70])
+    res = kpis.level_shift(counts, count=True)
+    assert res["at"] == 6
+    assert res["p_value"] == pytest.approx(stats.binomtest(142, 180, 2 / 8).pvalue)
+    assert kpis.level_shift([1.0, 2, 3])["at"] == -1  # too short to split
+
+
+def test_series_break_rules():
+    idx = [f"p{i}" for i in range(8)]
+    new = pd.Series([8.0, 13, 9, 5, 3, 0, 72, 70], index=idx)
+    b = kpis.series_break(new, "new_customers")
+    assert (b["kind"], b["period"]) == ("shift", "p6") and b["p_adjusted"] < 0.05
+    churn = pd.Series([0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.11, 0.12], index=idx)
+    assert kpis.series_break(churn, "churn_rate")["kind"] == ""  # a trend, not a break
+    noise = pd.Series([100.0, 104, 97, 102, 99, 103, 98, 101], index=idx)
+    assert kpis.series_break(noise, "revenue")["kind"] == ""
+    cac = pd.Series([900.0, 950, np.nan, 2600, 2500, 920, 880, 910], index=idx)
+    assert kpis.series_break(cac, "cac")["kind"] == "gap"
+    rev = pd.Series([0.0, 0, 0, 100, 104, 97, 102, 99], index=idx)
+    assert kpis.series_break(rev, "revenue")[  # jump from nothing recorded
+        "kind"] == "zero"
+    young = pd.Series([np.nan] * 6 + [100.0, 110], index=idx)
+    assert kpis.series_break(young, "revenue") == pytest.approx(
+        {"kind": "start", "period": "p6", "p_value": np.nan, "p_adjusted": np.nan,
+         "step": np.nan}, nan_ok=True)
+
+
+def flag_series(new=(8, 13, 9, 5, 3, 0, 72, 70), spend=1000.0) -> pd.DataFrame:
+    n = len(new)
+    new = np.asarray(new, dtype=float)
+    s = pd.DataFrame({
+        "period": [f"{2024 + (i + 2) // 4}-Q{(i + 2) % 4 + 1}" for i in range(n)],
+        "start": pd.date_range("2024-07-01", periods=n, freq="QS"),
+        "revenue": 1e6 + 1e4 * np.sin(np.arange(n)), "new_customers": new,
+        "spend": np.full(n, spend), "clv": 5e4 + 100 * np.cos(np.arange(n)),
+        "churn_rate": 0.1 + 0.001 * np.sin(np.arange(n)),
+    })
+    s["cac"] = kpis.cac(s.spend, s.new_customers)
+    s["clv_cac"] = kpis.clv_cac_ratio(s.clv, s.cac)
+    s.attrs.update(freq="quarter", spend_start=D(2024, 7, 1))
+    return s
+
+
+def test_kpi_flags_pass_a_break_down_to_cac_and_clv_cac():
+    flags = kpis.kpi_flags(flag_series()).set_index("kpi")
+    assert flags.loc["new_customers", "kind"] == "shift"
+    assert flags.loc["new_customers", "reason"] == "level shift in 2026-Q1 (+1021%)"  # 71 against 6.3
+    assert flags.loc["cac", "kind"] == "gap"  # no new customer in 2025-Q4: no CAC
+    assert flags.loc["clv_cac", "kind"] == "gap"  # CLV:CAC has the same hole
+    assert "revenue" not in flags.index and "clv" not in flags.index
+
+
+def test_kpi_flags_few_new_customers_and_short_spend_history():
+    steady = flag_series(new=(12, 11, 13, 12, 10, 12, 11, 12))
+    flags = kpis.kpi_flags(steady, min_new_customers=30).set_index("kpi")
+    assert flags.loc["cac", "kind"] == "few" and flags.loc["cac", "reason"] == "only 12 new customers"
+    assert flags.loc["clv_cac", "kind"] == "source"
+    assert flags.loc["clv_cac", "reason"] == "CAC unreliable: only 12 new customers"
+    assert kpis.kpi_flags(steady, min_new_customers=5).empty
+    steady.attrs["spend_start"] = D(2025, 3, 1)
+    flags = kpis.kpi_flags(steady, min_new_customers=5, window=8).set_index("kpi")
+    assert flags.loc["cac", "kind"] == "spend" and "2025-03-01" in flags.loc["cac", "reason"]
+
+
+def test_flagged_cards_and_table_show_the_flag_not_a_change():
+    since = pd.DataFrame({"kpi": ["cac", "nps"], "current": [2464.0, 20.0],
+                          "previous": [56142.0, 18.0], "delta": [-53678.0, 2.0],
+                          "relative": [-0.956, 0.111], "previous_as_of": ["2026-03-31"] * 2})
+    flags = pd.DataFrame([{"kpi": "cac", "kind": "gap", "period": "2025-Q4",
+                           "reason": "data break: no value in 2025-Q4"}], columns=kpis.FLAG_COLUMNS)
+    cards = kpis.headline_cards(since, currency="EUR", flags=flags)
+    assert cards["CAC"]["flag"] == "data break: no value in 2025-Q4" and "delta" not in cards["CAC"]
+    assert cards["NPS"]["delta"] == 2.0 and "flag" not in cards["NPS"]
+    changes = kpis.kpi_changes(flag_series())
+    table = kpis.headline_table(changes, kpis=["cac", "revenue"], flags=flags)
+    assert list(table.iloc[0]) == ["CAC", "14", "–", "–", "data break: no value in 2025-Q4"]
+    assert table.iloc[1]["vs previous period"] != "–" and table.iloc[1]["flag"] == ""
+    assert "CAC" not in kpis.headline_sentence({"cac": 1429.0, "nps": 20.0}, "2026-Q2",
+                                               flags=flags)
+
+
+# --------------------------------------------------------------------------- model forecasts
+
+
+def test_forecast_band_is_the_ets_prediction_interval_on_the_log_scale():
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    y = np.array([10283557.72, 6598162.53, 5282517.80, 7204581.02, 7380114.49, 11487101.78,
+                  11095740.66, 9590593.95])
+    frame, info = kpis.forecast(pd.Series(y), horizon=2, holdout=2, domain=(0, math.inf))
+    assert info["method"] == "ets" and info["scale"] == "log"
+    ref = ETSModel(pd.Series(np.log(y)), error="add", trend="add", damped_trend=True).fit(
+        disp=False).get_prediction(start=8, end=9).summary_frame(alpha=0.2)
+    fut = frame[frame.part == "future"]
+    assert np.allclose(fut.lower, np.exp(ref.pi_lower), rtol=1e-4)
+    assert np.allclose(fut.upper, np.exp(ref.pi_upper), rtol=1e-4)
+    assert (fut.lower > 0).all()  # the old z * rmse band reached below zero here
+
+
+def test_forecast_respects_the_domain_and_needs_enough_points():
+    cac = pd.Series([23843.0, 16455, 16895, 56142, 65571, 2635, 2464])
+    _, errors = kpis.forecasts(pd.DataFrame({"period": list("abcdefg"), "cac": cac,
+                                             "churn_rate": np.linspace(0.02, 0.2, 7)}),
+                               ["cac", "churn_rate"])
+    assert (errors.next_lower >= 0).all() and (errors.next_upper <= [np.inf, 1]).all()
+    frame, info = kpis.forecast(pd.Series([5.0, 6, 7, 6, 5]), domain=(0, math.inf))
+    assert info["method"] == "none" and (frame.part == "history").all()
+    frame, info = kpis.forecast(pd.Series([5.0, 6, np.nan, 6, 5, 6, 7]))  # a gap
+    assert info["method"] == "none"
+    errs = pd.DataFrame({"kpi": ["revenue"], "method": ["none"], "mae": [np.nan],
+                         "mape": [np.nan], "next_forecast": [np.nan], "next_lower": [np.nan],
+                         "next_upper": [np.nan], "points": [3]})
+    text = kpis.trend_sentence(kpis.kpi_changes(flag_series()), errs, currency="EUR")
+    assert "3 periods with a value; a forecast needs 6" in text and "expected" not in text
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def test_trends_are_tested_and_corrected_together():
+    from helpers.findings import FindingLog
+    from helpers.multiple_testing import adjust, trend_test
+
+    rng = np.random.default_rng(3)
+    s = pd.DataFrame({"period": [f"p{i}" for i in range(8)],
+                      "churn_rate": np.linspace(0.05, 0.12, 8),
+                      "win_rate": 0.25 + rng.normal(0, 0.01, 8), "nps": [np.nan] * 3 + [5.0] * 3 + [6.0] * 2})
+    log = FindingLog("kpi_monitoring")
+    found, short = kpis.trend_findings(s, ["churn_rate", "win_rate", "nps"], log)
+    assert short == ["nps"] and [f.kind for f in found] == ["trend", "trend"]
+    p = [trend_test(s.churn_rate)["p_value"], trend_test(s.win_rate)["p_value"]]
+    assert [f.evidence.p_adjusted for f in found] == pytest.approx(list(adjust(p, "bh")))
+    assert found[0].stated and found[0].text.startswith("Churn rate rose over the last 8")
+    assert found[0].action  # rising churn is bad news
+    assert not found[1].stated and log.items == found
+    flags = pd.DataFrame([{"kpi": "churn_rate", "kind": "shift", "reason": "x"}])
+    found, _ = kpis.trend_findings(s, ["churn_rate", "win_rate"], FindingLog("k"), flags=flags)
+    assert len(found) == 1 and FindingLog.summary(found) == [
+        "No reliable rise or fall in any of the 1 KPIs tested for a trend."]
+
+
+def test_alerts_become_findings_held_up_by_a_test_or_a_clean_series():
+    from scipy import stats
+
+    s = alert_series(nps=(40.0, 20.0)).assign(
+        nps_responses=[50, 50], promoters=[20, 15], detractors=[0, 5],
+        customers_start=[100, 100], churned=[10, 16])
+    rules = kpis.alert_rules(nps_below=30, churn_above=0.15, cac_increase=None, clv_cac_below=3)
+    alerts = kpis.evaluate_alerts(s, rules)
+    flags = pd.DataFrame([{"kpi": "clv_cac", "kind": "source", "reason": "CAC unreliable: x"}])
+    found = {f.evidence.effect_label: f for f in
+             kpis.alert_findings(alerts, s, rules, flags=flags)}
+    p_churn = stats.binomtest(16, 100, 0.15, alternative="greater").pvalue
+    assert found["Churn rate"].evidence.p_value == pytest.approx(p_churn)
+    assert not found["Churn rate"].stated  # 16 of 100 is not reliably above 15 %
+    se = 100 * math.sqrt((0.3 + 0.1 - 0.2 ** 2) / 50)
+    assert found["NPS"].evidence.p_value == pytest.approx(stats.norm.cdf((20 - 30) / se))
+    assert not found["CLV:CAC"].stated and found["CLV:CAC"].gate == "CAC unreliable: x"
+    assert all(f.kind == "alarm" and f.action and f.impact >= 0.75 for f in found.values())
+    table = kpis.alert_table(alerts, findings=list(found.values()))
+    assert list(table.columns[-2:]) == ["p (adjusted)", "holds up"]
+
+
+def test_flag_note_groups_kpis_by_reason_and_young_values_still_alert():
+    flags = pd.DataFrame([{"kpi": k, "kind": "start", "reason": "under a year of history"}
+                          for k in ("revenue", "nps")] +
+                         [{"kpi": "cac", "kind": "few", "reason": "only 3 new customers"}])
+    assert kpis.flag_note(flags) == (
+        "Flagged, so their changes are not read as moves: Revenue, NPS: under a year of "
+        "history; CAC: only 3 new customers.")
+    assert kpis.flag_note(flags.iloc[:0]) is None
+    s = alert_series(nps=(40.0, 0.0)).assign(nps_responses=[50, 50], promoters=[20, 10],
+                                             detractors=[0, 10])
+    rules = kpis.alert_rules(nps_below=30, cac_increase=None, clv_cac_below=None,
+                             churn_above=None)
+    alerts = kpis.evaluate_alerts(s, rules)
+    (nps,) = kpis.alert_findings(alerts, s, rules, flags=flags)
+    assert nps.stated  # a young series' value is measured; only its changes are not moves

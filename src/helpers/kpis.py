@@ -65,7 +65,7 @@ import math
 import os
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -626,6 +626,16 @@ def _collect(ws: TableSource, day: dt.date, frame: pd.DataFrame) -> pd.DataFrame
     return _merge_parts(frame, _engine_parts(ws, day, frame), ["period"])
 
 
+def _spend_start(ws: TableSource, day: dt.date) -> dt.date | None:
+    """First month with marketing spend on or before ``day`` (``None``: no spend)."""
+    if not ws.has("marketing_spend"):
+        return None
+    s = ws.table("marketing_spend")
+    first = s.filter(s.period_start.notnull(), s.period_start <= day).period_start.min()
+    first = first.to_pandas()
+    return None if first is None or pd.isna(first) else pd.Timestamp(first).date()
+
+
 def _data_start(ws: TableSource, day: dt.date) -> dt.date | None:
     o = _orders(ws, day)
     first = o.order_date.min().to_pandas()
@@ -743,6 +753,8 @@ def kpi_series(ws: TableSource, as_of: Any, *, freq: str = "quarter", periods: i
         counts and sums behind each KPI, and the KPIs of :data:`KPIS` that the data
         supports. KPIs without enough history are NaN. The series starts with the first
         period the orders cover in full (:func:`trim_to_data`), so it may have fewer rows.
+        Spend, CAC and CLV:CAC are NaN in periods that end before the first marketing
+        spend (``attrs["spend_start"]``): no spend recorded is not a cost of zero.
     """
     day = parse_as_of(as_of)
     start = _data_start(ws, day)
@@ -750,6 +762,14 @@ def kpi_series(ws: TableSource, as_of: Any, *, freq: str = "quarter", periods: i
     raw = _collect(ws, day, frame)
     out = _derive(raw, data_start=start, sales_cost_per_month=sales_cost_per_month,
                   discount_rate=discount_rate, horizon_years=horizon_years)
+    if "spend" in out.columns:  # before the first spend, spend and CAC are unknown, not 0
+        spend_start = _spend_start(ws, day)
+        before = np.array([spend_start is None or pd.Timestamp(v).date() < spend_start
+                           for v in out["end"]], dtype=bool)
+        cols = [c for c in ("spend", "cac", "clv_cac") if c in out.columns]
+        out[cols] = out[cols].astype("float64")
+        out.loc[before, cols] = np.nan
+        out.attrs["spend_start"] = spend_start
     out.attrs["freq"] = freq
     return out
 
@@ -1074,16 +1094,63 @@ def clv_by_tier(values: pd.DataFrame, *, cac_value: float | None = None,
 # --------------------------------------------------------------------------- forecast
 
 
-def forecast(values: pd.Series | Sequence[float], *, horizon: int = 2, holdout: int = 2,
-             season_length: int = 4, method: str = "auto", confidence: float = 0.8
-             ) -> tuple[pd.DataFrame, dict]:
-    """A simple forecast with a band, and its error on the last held-back periods.
+#: Fewest values a KPI series needs for a forecast or a trend test.
+MIN_SERIES_POINTS = 6
+#: Fewest values a model is fitted on (the rest of a short series cannot be held back).
+MIN_FIT_POINTS = 4
 
-    ``method="ets"`` fits damped-trend exponential smoothing (statsmodels Holt);
-    ``"naive"`` repeats the value one season earlier (the last value when the series is
-    shorter than a season and a half). ``"auto"`` takes ``ets`` with at least 6 points.
-    The band is ``forecast +/- z * rmse * sqrt(h)`` with ``rmse`` the one-step in-sample
-    error and ``h`` the steps ahead.
+
+def value_domain(kpi: str) -> tuple[float, float]:
+    """The range a KPI's values can take: ``(0, inf)`` for money, counts, ratios and days,
+    ``(0, 1)`` for shares and ``(-100, 100)`` for NPS."""
+    unit = KPIS[kpi].unit if kpi in KPIS else ""
+    if unit == "share":
+        return 0.0, 1.0
+    if unit == "score":
+        return -100.0, 100.0
+    if unit in ("money", "count", "ratio", "days"):
+        return 0.0, math.inf
+    return -math.inf, math.inf
+
+
+def _transform(y: np.ndarray, domain: tuple[float, float]):
+    """Map a series onto an unbounded scale where its domain allows it.
+
+    Positive values are modelled on the log scale and shares strictly inside 0..1 on the
+    logit scale, so a back-transformed band never leaves the domain; other series are
+    modelled as they are and their band is clipped to the domain.
+    """
+    lo, hi = domain
+    if lo == 0 and math.isinf(hi) and np.all(y > 0):
+        return np.log(y), np.exp, "log"
+    if lo == 0 and hi == 1 and np.all((y > 0) & (y < 1)):
+        return np.log(y / (1 - y)), lambda v: 1 / (1 + np.exp(-v)), "logit"
+    return y, lambda v: np.clip(v, lo, hi), "clipped"
+
+
+def forecast(values: pd.Series | Sequence[float], *, horizon: int = 2, holdout: int = 2,
+             season_length: int = 4, method: str = "auto", confidence: float = 0.8,
+             domain: tuple[float, float] = (-math.inf, math.inf),
+             min_points: int = MIN_SERIES_POINTS) -> tuple[pd.DataFrame, dict]:
+    """A forecast with the prediction interval of a fitted model, and its error on the last
+    held-back periods.
+
+    ``method="ets"`` fits an exponential smoothing state space model (statsmodels
+    ``ETSModel``, additive errors; with a damped additive trend from 8 points on, a level
+    only below) and takes the band from the model's prediction interval
+    (``get_prediction(...).summary_frame``). ``"naive"`` repeats the value one season
+    earlier (the last value when the series is shorter than a season and a half), with a
+    band of ``z * rmse * sqrt(h)`` from the seasonal differences. ``"auto"`` is ``ets``.
+
+    The model works on a scale that respects the KPI's ``domain`` (:func:`value_domain`):
+    positive series on the log scale, shares inside 0..1 on the logit scale, so the
+    forecast is the median and the band stays positive (or inside 0..1). A series that
+    touches the edge of its domain (a zero) is modelled as it is and its band is clipped
+    to the domain (``info["scale"] == "clipped"``).
+
+    A series with fewer than ``min_points`` values after its first one, or with a missing
+    value among them, gets no forecast: the frame holds the history only and
+    ``info["method"]`` is ``"none"``.
 
     Parameters
     ----------
@@ -1094,16 +1161,21 @@ def forecast(values: pd.Series | Sequence[float], *, horizon: int = 2, holdout: 
         Periods forecast beyond the data.
     holdout : int
         Last periods held back: the model is fitted without them, and ``mae`` and ``mape``
-        measure its error on them.
+        measure its error on them (only while at least 4 points remain to fit on).
     season_length : int
     method : {"auto", "ets", "naive"}
     confidence : float
+        Coverage of the prediction interval.
+    domain : (float, float)
+        Lowest and highest possible value.
+    min_points : int
 
     Returns
     -------
     (pandas.DataFrame, dict)
         Frame with ``label, actual, forecast, lower, upper, part`` (``history``,
-        ``holdout`` or ``future``) and ``{"method", "mae", "mape", "holdout"}``.
+        ``holdout`` or ``future``) and ``{"method", "mae", "mape", "holdout", "scale",
+        "points"}``.
     """
     from scipy import stats
 
@@ -1113,68 +1185,81 @@ def forecast(values: pd.Series | Sequence[float], *, horizon: int = 2, holdout: 
     first_valid = s.first_valid_index()
     if first_valid is None:
         raise DataError("forecast: the series has no values")
+    if method not in ("auto", "ets", "naive"):
+        raise ParamError(f"method must be auto, ets or naive, not {method!r}")
     keep = labels.index(first_valid)
     s, labels = s.iloc[keep:], labels[keep:]
     y = s.to_numpy()
-    holdout = int(min(max(holdout, 0), max(len(y) - 3, 0)))
-    if method not in ("auto", "ets", "naive"):
-        raise ParamError(f"method must be auto, ets or naive, not {method!r}")
-    z = stats.norm.ppf(0.5 + confidence / 2)
-
-    def fit(train: np.ndarray, steps: int) -> tuple[np.ndarray, float, str]:
-        train = pd.Series(train).interpolate(limit_direction="both").to_numpy()
-        use = method if method != "auto" else ("ets" if len(train) >= 6 else "naive")
-        if use == "ets" and len(train) >= 4:
-            from statsmodels.tsa.holtwinters import Holt
-
-            with warnings.catch_warnings():  # tiny series: optimiser notices are expected
-                warnings.simplefilter("ignore")
-                res = Holt(train, damped_trend=True, initialization_method="estimated").fit()
-            pred = np.asarray(res.forecast(steps), dtype="float64")
-            resid = train - np.asarray(res.fittedvalues, dtype="float64")
-            return pred, float(np.sqrt(np.nanmean(resid ** 2))), "ets"
-        m = season_length if len(train) >= 1.5 * season_length else 1
-        pred = np.array([train[len(train) - m + (i % m)] for i in range(steps)])
-        diffs = train[m:] - train[:-m]
-        rmse = float(np.sqrt(np.mean(diffs ** 2))) if diffs.size else float(np.nan)
-        return pred, rmse, "naive" if m > 1 else "last value"
-
     rows = [{"label": lab, "actual": v, "forecast": np.nan, "lower": np.nan, "upper": np.nan,
              "part": "history"} for lab, v in zip(labels, y, strict=True)]
-    info: dict[str, Any] = {"holdout": holdout, "mae": np.nan, "mape": np.nan}
+    info: dict[str, Any] = {"holdout": 0, "mae": np.nan, "mape": np.nan, "method": "none",
+                            "scale": "", "points": int(np.isfinite(y).sum())}
+    if len(y) < min_points or not np.isfinite(y).all():
+        return pd.DataFrame(rows), info
+    holdout = int(min(max(holdout, 0), max(len(y) - MIN_FIT_POINTS, 0)))
+    info["holdout"] = holdout
+    z = stats.norm.ppf(0.5 + confidence / 2)
+
+    def fit(train: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, str]:
+        scaled, back, scale = _transform(train, domain)
+        if method == "naive":
+            m = season_length if len(train) >= 1.5 * season_length else 1
+            pred = np.array([scaled[len(scaled) - m + (i % m)] for i in range(steps)])
+            diffs = scaled[m:] - scaled[:-m]
+            rmse = float(np.sqrt(np.mean(diffs ** 2))) if diffs.size else 0.0
+            band = z * rmse * np.sqrt(np.arange(1, steps + 1))
+            return (back(pred), back(pred - band), back(pred + band), scale,
+                    "naive" if m > 1 else "last value")
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+        trend = "add" if len(scaled) >= 8 else None
+        with warnings.catch_warnings():  # short series: optimiser notices are expected
+            warnings.simplefilter("ignore")
+            res = ETSModel(pd.Series(scaled), error="add", trend=trend,
+                           damped_trend=trend is not None).fit(disp=False)
+            frame = res.get_prediction(start=len(scaled), end=len(scaled) + steps - 1
+                                       ).summary_frame(alpha=1 - confidence)
+        return (back(frame["mean"].to_numpy(float)), back(frame["pi_lower"].to_numpy(float)),
+                back(frame["pi_upper"].to_numpy(float)), scale, "ets")
+
     if holdout:
-        pred, rmse, used = fit(y[:-holdout], holdout)
+        pred, lower, upper, _, _ = fit(y[:-holdout], holdout)
         actual = y[-holdout:]
         for i in range(holdout):
-            r = rows[len(y) - holdout + i]
-            band = z * rmse * math.sqrt(i + 1)
-            r.update(forecast=pred[i], lower=pred[i] - band, upper=pred[i] + band, part="holdout")
+            rows[len(y) - holdout + i].update(forecast=pred[i], lower=lower[i], upper=upper[i],
+                                              part="holdout")
         err = np.abs(pred - actual)
         info["mae"] = float(np.nanmean(err))
         with np.errstate(divide="ignore", invalid="ignore"):
             pct = np.where(actual != 0, err / np.abs(actual), np.nan)
         info["mape"] = float(np.nanmean(pct)) if np.isfinite(pct).any() else np.nan
-    pred, rmse, used = fit(y, horizon)
-    info["method"] = used
-    for i in range(horizon):
-        band = z * rmse * math.sqrt(i + 1)
-        rows.append({"label": f"+{i + 1}", "actual": np.nan, "forecast": pred[i],
-                     "lower": pred[i] - band, "upper": pred[i] + band, "part": "future"})
+    if horizon:
+        pred, lower, upper, scale, used = fit(y, horizon)
+        info.update(method=used, scale=scale)
+        for i in range(horizon):
+            rows.append({"label": f"+{i + 1}", "actual": np.nan, "forecast": pred[i],
+                         "lower": lower[i], "upper": upper[i], "part": "future"})
+    else:
+        info["method"] = "ets" if method != "naive" else "naive"
     return pd.DataFrame(rows), info
 
 
 def forecasts(series: pd.DataFrame, kpis: Sequence[str], *, horizon: int = 2,
-              holdout: int = 2, method: str = "auto", confidence: float = 0.8
+              holdout: int = 2, method: str = "auto", confidence: float = 0.8,
+              min_points: int = MIN_SERIES_POINTS
               ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """:func:`forecast` for several KPIs of a :func:`kpi_series` table.
 
-    The season length is a year of periods (4 quarters or 12 months).
+    The season length is a year of periods (4 quarters or 12 months); each KPI is
+    forecast within its :func:`value_domain`.
 
     Returns
     -------
     (dict, pandas.DataFrame)
-        KPI -> forecast frame, and one row per KPI with ``kpi, method, mae, mape,
-        next_forecast, next_lower, next_upper``. KPIs without values are left out.
+        KPI -> forecast frame (the history only when the series is too short), and one
+        row per KPI with ``kpi, method, mae, mape, next_forecast, next_lower, next_upper,
+        points`` (``method`` is ``"none"`` without a forecast). KPIs with fewer than two
+        values are left out.
     """
     freq = series.attrs.get("freq", "quarter")
     frames, rows = {}, []
@@ -1183,16 +1268,271 @@ def forecasts(series: pd.DataFrame, kpis: Sequence[str], *, horizon: int = 2,
             continue
         frame, info = forecast(series.set_index("period")[k], horizon=horizon, holdout=holdout,
                                season_length=PER_YEAR.get(freq, 4), method=method,
-                               confidence=confidence)
+                               confidence=confidence, domain=value_domain(k),
+                               min_points=min_points)
         frames[k] = frame
-        nxt = frame[frame.part == "future"].iloc[0] if horizon else None
+        fut = frame[frame.part == "future"]
+        nxt = fut.iloc[0] if len(fut) else None
         rows.append({"kpi": k, "method": info["method"], "mae": info["mae"],
                      "mape": info["mape"],
                      "next_forecast": np.nan if nxt is None else nxt.forecast,
                      "next_lower": np.nan if nxt is None else nxt.lower,
-                     "next_upper": np.nan if nxt is None else nxt.upper})
+                     "next_upper": np.nan if nxt is None else nxt.upper,
+                     "points": info["points"]})
     return frames, pd.DataFrame(rows, columns=["kpi", "method", "mae", "mape", "next_forecast",
-                                               "next_lower", "next_upper"])
+                                               "next_lower", "next_upper", "points"])
+
+
+# --------------------------------------------------------------------------- data breaks
+
+#: Smallest level shift worth a flag: a factor of 1.5 either way for relative KPIs, 5 points
+#: of a share, 10 points of NPS. Smaller steps are left to the trend and alert tests.
+MIN_SHIFT = {"relative": math.log(1.5), "share": 0.05, "score": 10.0}
+#: What a KPI is computed from: a flag on the source makes the KPI unreliable too.
+KPI_SOURCES: dict[str, tuple[str, ...]] = {"cac": ("new_customers", "spend"),
+                                           "clv": ("churn_rate",),
+                                           "clv_cac": ("cac", "clv")}
+FLAG_COLUMNS = ["kpi", "kind", "period", "reason", "p_value", "p_adjusted", "step"]
+
+
+def level_shift(values: pd.Series | Sequence[float], *, count: bool = False,
+                log_scale: bool = False, min_segment: int = 2) -> dict:
+    """The largest step in a series and the test whether it is real.
+
+    Every split that leaves ``min_segment`` values on both sides is a candidate. The two
+    sides are compared with Welch's two-sample t-test (on the log scale when
+    ``log_scale``), or, for counts, with the exact conditional test of two Poisson rates
+    (the count after the split is binomial given the total). The smallest p-value is
+    corrected over the candidate points (Bonferroni), since the step was picked as the
+    largest one.
+
+    Parameters
+    ----------
+    values : pandas.Series or sequence
+        The series in time order, without missing values.
+    count : bool
+        Values are event counts (new customers).
+    log_scale : bool
+        Compare the log of the values (positive money and ratios), so a step is a factor.
+    min_segment : int
+
+    Returns
+    -------
+    dict
+        ``at`` (position of the first value after the step), ``p_value`` (of that split),
+        ``p_adjusted`` (Bonferroni over ``candidates``), ``candidates``, ``before`` and
+        ``after`` (means on the compared scale) and ``step_fits`` (a step describes the
+        series better than a straight line: smaller residual sum of squares). Missing
+        values and ``at = -1`` when the series is too short to split.
+    """
+    from scipy import stats
+
+    y = np.asarray(pd.Series(values, dtype="float64"), dtype="float64")
+    out = {"at": -1, "p_value": math.nan, "p_adjusted": math.nan, "candidates": 0,
+           "before": math.nan, "after": math.nan, "step_fits": False}
+    if log_scale:
+        y = np.log(y)
+    n = len(y)
+    splits = list(range(min_segment, n - min_segment + 1))
+    if not splits or not np.isfinite(y).all():
+        return out
+    best_p, best_k = math.inf, -1
+    for k in splits:
+        a, b = y[:k], y[k:]
+        if count:
+            total = int(round(a.sum() + b.sum()))
+            p = 1.0 if total == 0 else float(stats.binomtest(
+                int(round(b.sum())), total, len(b) / n).pvalue)
+        elif np.ptp(a) == 0 and np.ptp(b) == 0:
+            p = 1.0 if a[0] == b[0] else 0.0
+        else:
+            with warnings.catch_warnings():  # nearly equal values: scipy's precision notice
+                warnings.simplefilter("ignore", RuntimeWarning)
+                p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+        if np.isfinite(p) and p < best_p:
+            best_p, best_k = p, k
+    if best_k < 0:
+        return out
+    a, b = y[:best_k], y[best_k:]
+    step_sse = float(((a - a.mean()) ** 2).sum() + ((b - b.mean()) ** 2).sum())
+    x = np.arange(n, dtype="float64")
+    resid = y - np.polyval(np.polyfit(x, y, 1), x)
+    line_sse = float(resid @ resid)
+    out.update(at=best_k, p_value=best_p, p_adjusted=min(1.0, best_p * len(splits)),
+               candidates=len(splits), before=float(a.mean()), after=float(b.mean()),
+               step_fits=step_sse < line_sse)
+    return out
+
+
+def series_break(values: pd.Series, kpi: str, *, alpha: float = 0.05, per_year: int = 4
+                 ) -> dict:
+    """Whether a KPI series has a data break or a level shift, by these rules in order.
+
+    1. ``gap``: a period without a value between periods with one (the KPI could not be
+       computed, e.g. CAC in a period without a new customer).
+    2. ``zero``: for money and ratios, a period at exactly zero next to a positive one: a
+       jump from or to zero means nothing was recorded rather than a real move.
+    3. ``shift``: a level shift that :func:`level_shift` finds (Bonferroni-corrected p
+       below ``alpha``), that a step describes better than a straight line (a trend is
+       not a break; the trend test judges it) and that is at least :data:`MIN_SHIFT`.
+    4. ``start``: the series starts less than a year before its latest period, so its
+       changes cannot be told from the start-up of the data.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The KPI per period, oldest first, indexed by period label.
+    kpi : str
+        A key of :data:`KPIS` (sets the scale and the test).
+    alpha : float
+    per_year : int
+        Periods per year.
+
+    Returns
+    -------
+    dict
+        ``kind`` (empty without a break), ``period`` (label where it shows), ``p_value``,
+        ``p_adjusted`` and ``step`` (relative change, or difference for shares and
+        scores, across a shift).
+    """
+    spec = KPIS[kpi]
+    s = pd.Series(values, dtype="float64")
+    out = {"kind": "", "period": "", "p_value": math.nan, "p_adjusted": math.nan,
+           "step": math.nan}
+    first, last = s.first_valid_index(), s.last_valid_index()
+    if first is None:
+        return out
+    labels = list(s.index)
+    s = s.iloc[labels.index(first):labels.index(last) + 1]
+    labels = [str(v) for v in s.index]
+    y = s.to_numpy()
+    missing = np.flatnonzero(~np.isfinite(y))
+    if missing.size:
+        return {**out, "kind": "gap", "period": labels[missing[0]]}
+    if spec.unit in ("money", "ratio"):
+        for i in range(1, len(y)):
+            if (y[i] == 0) != (y[i - 1] == 0):
+                return {**out, "kind": "zero", "period": labels[i]}
+    count = spec.unit == "count"
+    log_scale = not count and spec.change == "relative" and bool(np.all(y > 0))
+    res = level_shift(y, count=count, log_scale=log_scale)
+    if res["at"] >= 0:
+        if spec.change == "relative":
+            before, after = (np.exp([res["before"], res["after"]]) if log_scale
+                             else (res["before"], res["after"]))
+            step = float(growth(after, before))
+            size = abs(math.log(after / before)) if before > 0 and after > 0 else math.inf
+            material = size >= MIN_SHIFT["relative"]
+        else:
+            step = res["after"] - res["before"]
+            material = abs(step) >= MIN_SHIFT["share" if spec.unit == "share" else "score"]
+        if res["p_adjusted"] < alpha and res["step_fits"] and material:
+            return {"kind": "shift", "period": labels[res["at"]], "p_value": res["p_value"],
+                    "p_adjusted": res["p_adjusted"], "step": step}
+    if len(y) < per_year + 1:
+        return {**out, "kind": "start", "period": labels[0]}
+    return out
+
+
+def kpi_flags(series: pd.DataFrame, kpis: Sequence[str] | None = None, *,
+              alpha: float = 0.05, min_new_customers: int = 30, window: int | None = None,
+              language: str = "en") -> pd.DataFrame:
+    """The KPIs whose latest value or change the report must not read as a move.
+
+    Each KPI is checked with :func:`series_break`. CAC and CLV:CAC are also flagged when
+    the latest period has fewer than ``min_new_customers`` new customers, or when the
+    marketing spend starts after the first period shown (``series.attrs["spend_start"]``,
+    set by :func:`kpi_series`). A KPI computed from a flagged one (:data:`KPI_SOURCES`:
+    CAC from new customers and spend, CLV from churn, CLV:CAC from CAC and CLV) carries
+    its source's flag.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        From :func:`kpi_series` (the shown periods and the year before them).
+    kpis : sequence of str, optional
+        Default: every KPI column present.
+    alpha : float
+        Level of the level-shift test.
+    min_new_customers : int
+    window : int, optional
+        Periods shown (default: all).
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per flagged KPI: ``kpi, kind, period, reason, p_value, p_adjusted, step``
+        (``kind``: gap, zero, shift, start, few, spend or source; ``reason`` is a short
+        text for a headline card).
+    """
+    t = i18n.t
+    freq = series.attrs.get("freq", "quarter")
+    per_year = PER_YEAR.get(freq, 4)
+    names = [k for k in (kpis or KPIS) if k in series.columns]
+    wanted = set(names)
+    for k in list(names):
+        wanted.update(KPI_SOURCES.get(k, ()))
+    order = [k for k in KPIS if k in wanted and k in series.columns]
+    labels = series["period"].astype(str).to_numpy()
+    found: dict[str, dict] = {}
+    for k in order:
+        b = series_break(pd.Series(series[k].to_numpy(dtype="float64", na_value=np.nan),
+                                   index=labels), k, alpha=alpha, per_year=per_year)
+        if b["kind"]:
+            step = format_kpi(k, b["step"], change=True) if _finite(b["step"]) else "–"
+            found[k] = {**b, "root": k, "reason": t(f"kpi.flag.{b['kind']}", language,
+                                                     period=b["period"], step=step)}
+    last = series.iloc[-1] if len(series) else None
+    if last is not None and "cac" in wanted and "cac" not in found:
+        n_new = last.get("new_customers", np.nan)
+        spend_start = series.attrs.get("spend_start")
+        shown = series.tail(window) if window else series
+        if _finite(n_new) and _finite(last.get("cac")) and n_new < min_new_customers:
+            found["cac"] = {"kind": "few", "period": str(last["period"]), "root": "cac",
+                            "reason": t("kpi.flag.few", language, n=_num(n_new))}
+        elif spend_start is not None and len(shown) and \
+                pd.Timestamp(spend_start).date() > pd.Timestamp(shown["start"].iloc[0]).date():
+            found["cac"] = {"kind": "spend", "period": str(last["period"]), "root": "cac",
+                            "reason": t("kpi.flag.spend", language,
+                                        date=str(pd.Timestamp(spend_start).date()))}
+    for k in order:  # sources come first in KPIS order, so flags pass down the chain
+        if k in found:
+            continue
+        src = next((s for s in KPI_SOURCES.get(k, ()) if s in found), None)
+        if src is not None:
+            root = found[src]["root"]
+            found[k] = {"kind": "source", "period": found[src]["period"], "root": root,
+                        "reason": t("kpi.flag.source", language, kpi=t(f"kpi.{root}", language),
+                                    reason=found[root]["reason"])}
+    rows = [{"kpi": k, "kind": f["kind"], "period": f["period"], "reason": f["reason"],
+             "p_value": f.get("p_value", math.nan), "p_adjusted": f.get("p_adjusted", math.nan),
+             "step": f.get("step", math.nan)} for k, f in found.items() if k in names]
+    return pd.DataFrame(rows, columns=FLAG_COLUMNS)
+
+
+def flag_note(flags: pd.DataFrame, *, kpis: Sequence[str] | None = None,
+              language: str = "en") -> str | None:
+    """One sentence naming the flagged KPIs and why, or ``None`` when none is flagged."""
+    if flags is None or flags.empty:
+        return None
+    rows = flags if kpis is None else flags[flags.kpi.isin(list(kpis))]
+    if rows.empty:
+        return None
+    sep = i18n.t("kpi.headline.sep", language)
+    groups: dict[str, list[str]] = {}
+    for k, r in zip(rows.kpi, rows.reason, strict=True):
+        groups.setdefault(r, []).append(i18n.t(f"kpi.{k}", language))
+    items = [i18n.t("kpi.flag.item", language, kpi=sep.join(names), reason=r)
+             for r, names in groups.items()]
+    return i18n.t("kpi.flag.note", language,
+                  items=i18n.t("kpi.flag.sep", language).join(items))
+
+
+def _flag_map(flags: pd.DataFrame | None) -> dict[str, str]:
+    if flags is None or flags.empty:
+        return {}
+    return dict(zip(flags["kpi"], flags["reason"], strict=True))
 
 
 # --------------------------------------------------------------------------- alerts
@@ -1350,14 +1690,27 @@ def _drivers(kpi: str, series: pd.DataFrame, breakdowns: Mapping[str, pd.DataFra
     return out
 
 
-def alert_table(alerts: pd.DataFrame, language: str = "en") -> pd.DataFrame:
-    """The alerts for the report: rank, message and drivers as text, localised headers."""
+def alert_table(alerts: pd.DataFrame, language: str = "en", findings: Sequence | None = None
+                ) -> pd.DataFrame:
+    """The alerts for the report: rank, message and drivers as text, localised headers.
+
+    With ``findings`` (from :func:`alert_findings`, same order), the corrected p-value
+    and whether the alert holds up (``✓``, or ``–`` and why not) are added.
+    """
+    from helpers.findings import _fmt_p
+
     t = i18n.t
-    return pd.DataFrame({
+    table = pd.DataFrame({
         t("kpi.col.rank", language): alerts["rank"].to_numpy(),
         t("kpi.col.alert", language): alerts["message"].to_numpy(),
         t("kpi.col.drivers", language): [" ".join(d) for d in alerts["drivers"]],
     })
+    if findings is not None and len(findings) == len(alerts):
+        table[t("kpi.col.p_adjusted", language)] = [
+            _fmt_p(f.evidence.p_adjusted) if f.evidence is not None else "–" for f in findings]
+        table[t("kpi.col.holds", language)] = [
+            "✓" if f.stated else f"– {f.gate}" for f in findings]
+    return table
 
 
 def _pct(x: float) -> str:
@@ -1429,6 +1782,209 @@ def evaluate_alerts(series: pd.DataFrame, rules: Sequence[AlertRule], *,
     out = pd.DataFrame(rows, columns=cols[1:])
     out = out.sort_values("severity", ascending=False, kind="stable").reset_index(drop=True)
     out.insert(0, "rank", range(1, len(out) + 1))
+    return out
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def trend_findings(series: pd.DataFrame, kpis: Sequence[str], log, *,
+                   flags: pd.DataFrame | None = None, min_points: int = MIN_SERIES_POINTS,
+                   language: str = "en") -> tuple[list, list[str]]:
+    """Rise-or-fall claims for the KPIs shown together, tested and corrected as a family.
+
+    Each KPI with at least ``min_points`` values and no flag (:func:`kpi_flags`; a break
+    is not a trend) gets the Mann-Kendall test
+    (:func:`helpers.multiple_testing.trend_test`); the p-values are corrected together by
+    ``log`` (a :class:`helpers.findings.FindingLog`), and only the trends that survive are
+    stated.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        The shown periods of :func:`kpi_series`.
+    kpis : sequence of str
+    log : helpers.findings.FindingLog
+    flags : pandas.DataFrame, optional
+    min_points : int
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    (list of Finding, list of str)
+        The family's findings (empty when no KPI could be tested) and the KPIs left out
+        for too short a history.
+    """
+    from helpers.findings import comparison
+    from helpers.multiple_testing import adjust, trend_test
+
+    t = i18n.t
+    flagged = _flag_map(flags)
+    freq = series.attrs.get("freq", "quarter")
+    tested, short = [], []
+    for k in kpis:
+        if k not in series.columns or k in flagged:
+            continue
+        v = pd.to_numeric(series[k], errors="coerce").dropna()
+        if v.empty:
+            continue
+        if len(v) < min_points:
+            short.append(k)
+            continue
+        tested.append((k, trend_test(v, min_points=min_points)))
+    if not tested:
+        return [], short
+    p = np.array([r["p_value"] for _, r in tested], dtype="float64")
+    adj = adjust(p, log.method)
+    out = []
+    for i, (k, res) in enumerate(tested):
+        way = res["direction"] if _finite(res["tau"]) and res["tau"] != 0 else "flat"
+        good = (way == "up") == (KPIS[k].better == "up")
+        text = t(f"kpi.trend.{way}", language, kpi=t(f"kpi.{k}", language), n=res["n"],
+                 freq=t(f"freq.{freq}", language),
+                 tau=f"{res['tau']:+.2f}" if _finite(res["tau"]) else "–")
+        f = comparison(text, test="Mann-Kendall", p_value=p[i], p_adjusted=adj[i],
+                       alpha=log.alpha, effect=res["tau"], n=res["n"],
+                       family=t("kpi.trend.family", language),
+                       family_size=int(np.isfinite(p).sum()), method=log.method,
+                       effect_label="Kendall tau",
+                       fallback=t("kpi.trend.none", language, n=len(tested)) if i == 0 else "",
+                       action="" if good or way == "flat" else t(
+                           f"kpi.action.{k}", language, default=t("kpi.action.other", language)),
+                       language=language)
+        if way == "flat" and f.stated:  # no direction to state
+            f = replace(f, stated=False)
+        out.append(replace(f, kind="trend"))
+    log.add(*out)
+    return out, short
+
+
+def _alert_test(rule: AlertRule, series: pd.DataFrame) -> tuple[str, float, int]:
+    """The test behind an alert, its one-sided p-value and n (missing when none applies).
+
+    - CAC up: fewer new customers than the spend predicts, given the earlier period
+      (exact conditional test of two Poisson rates per euro: binomial test);
+    - churn above, win rate or CSAT below: exact binomial test of the share against the
+      threshold;
+    - NPS below: normal test of NPS against the threshold (standard error of
+      :func:`nps_interval`).
+    """
+    from scipy import stats
+
+    last = series.iloc[-1]
+    lag = {"pop": 1, "yoy": PER_YEAR.get(series.attrs.get("freq", "quarter"), 4)}.get(
+        rule.measure, 0)
+    try:
+        if rule.kpi == "cac" and lag and len(series) > lag and "spend" in series:
+            prev = series.iloc[-1 - lag]
+            n1, n0 = float(last["new_customers"]), float(prev["new_customers"])
+            s1, s0 = float(last["spend"]), float(prev["spend"])
+            if min(s1, s0) > 0 and n1 + n0 > 0 and np.isfinite([n1, n0]).all():
+                p = stats.binomtest(int(n1), int(n1 + n0), s1 / (s1 + s0),
+                                    alternative="less").pvalue
+                return "exact Poisson rate test", float(p), int(n1 + n0)
+        if rule.measure != "value":
+            return "", math.nan, 0
+        side = "greater" if rule.direction == "above" else "less"
+        parts = {"churn_rate": ("churned", "customers_start"),
+                 "win_rate": ("opps_won", None), "csat": ("csat_satisfied", "csat_responses")}
+        if rule.kpi in parts and parts[rule.kpi][0] in series:
+            k_col, n_col = parts[rule.kpi]
+            k = int(last[k_col])
+            n = int(last["opps_won"] + last["opps_lost"]) if n_col is None else int(last[n_col])
+            if n > 0 and 0 < rule.threshold < 1:
+                return "exact binomial test", float(stats.binomtest(
+                    k, n, rule.threshold, alternative=side).pvalue), n
+        if rule.kpi == "nps" and "nps_responses" in series and last["nps_responses"] > 0:
+            n = float(last["nps_responses"])
+            p, d = last["promoters"] / n, last["detractors"] / n
+            se = 100 * math.sqrt(max(p + d - (p - d) ** 2, 1e-12) / n)
+            z = (float(last["nps"]) - rule.threshold) / se
+            return "normal test", float(stats.norm.sf(z) if side == "greater"
+                                        else stats.norm.cdf(z)), int(n)
+    except (KeyError, TypeError, ValueError):
+        pass
+    return "", math.nan, 0
+
+
+def _alert_money(kpi: str, series: pd.DataFrame) -> tuple[float, float]:
+    """Money at stake behind an alert and the total it belongs to."""
+    last = series.iloc[-1]
+    if kpi in ("cac", "clv_cac") and {"spend", "revenue"} <= set(series.columns):
+        return float(last["spend"]), float(last["revenue"])
+    if kpi in ("churn_rate", "nrr", "grr") and {"base_revenue", "kept_revenue"} <= set(
+            series.columns):
+        return float(last["base_revenue"] - last["kept_revenue"]), float(last["base_revenue"])
+    return math.nan, math.nan
+
+
+def alert_findings(alerts: pd.DataFrame, series: pd.DataFrame, rules: Sequence[AlertRule], *,
+                   flags: pd.DataFrame | None = None, alpha: float = 0.05,
+                   method: str = "bh", language: str = "en") -> list:
+    """The alerts as alarm findings: raised only when the data holds them up.
+
+    An alert on a flagged KPI (:func:`kpi_flags`) is not raised: its value or change rests
+    on a data break (a history under a year holds back only alerts on changes). An alert with a test (:func:`_alert_test`: CAC up, churn above, win rate,
+    CSAT or NPS below) is raised only when its p-value, corrected over the tested alerts
+    of the run (``method``), is below ``alpha``; the others (CLV:CAC, NRR) need only to be
+    unflagged. Each carries a recommended action and an impact from the money at stake
+    (:func:`helpers.findings.impact_weight`; 0.75 at least, above the run's other
+    findings, since alerts ask for action).
+
+    Parameters
+    ----------
+    alerts : pandas.DataFrame
+        From :func:`evaluate_alerts`.
+    series : pandas.DataFrame
+        The :func:`kpi_series` the alerts were evaluated on.
+    rules : sequence of AlertRule
+    flags : pandas.DataFrame, optional
+    alpha : float
+    method : str
+        See :func:`helpers.multiple_testing.adjust`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    list of Finding
+        One per alert, in the alerts' order.
+    """
+    from helpers.findings import Evidence, _fmt_p, gated, impact_weight
+    from helpers.multiple_testing import adjust
+
+    t = i18n.t
+    flagged = _flag_map(flags)
+    flag_kind = {} if not flagged else dict(zip(flags["kpi"], flags["kind"], strict=True))
+    by_key = {(r.kpi, r.measure, r.direction): r for r in rules}
+    tests = []
+    for row in alerts.itertuples():
+        rule = by_key.get((row.kpi, row.measure, row.direction),
+                          AlertRule(row.kpi, row.measure, row.direction, float(row.threshold)))
+        tests.append(_alert_test(rule, series) if len(series) else ("", math.nan, 0))
+    p = np.array([pv for _, pv, _ in tests], dtype="float64")
+    adj = adjust(p, method)
+    size = int(np.isfinite(p).sum())
+    family = t("kpi.alerts.family", language)
+    out = []
+    for i, row in enumerate(alerts.itertuples()):
+        test = tests[i][0]
+        ev = Evidence(test or t("kpi.alerts.threshold", language), float(row.value),
+                      n=tests[i][2], p_value=p[i], p_adjusted=adj[i], family=family if test else "",
+                      family_size=size if test else 1, method=method if test else "none",
+                      effect_label=t(f"kpi.{row.kpi}", language))
+        kind = flag_kind.get(row.kpi, "")
+        if kind and (row.measure != "value" or kind != "start"):
+            passed, gate = False, flagged[row.kpi]
+        elif test:
+            passed = bool(np.isfinite(adj[i]) and adj[i] < alpha)
+            gate = t("findings.gate.p", language, p=_fmt_p(adj[i]), alpha=f"{alpha:g}")
+        else:
+            passed, gate = True, ""
+        money, total = _alert_money(row.kpi, series) if len(series) else (math.nan, math.nan)
+        out.append(gated(row.message, passed=passed, kind="alarm", gate=gate, evidence=ev,
+                         impact=impact_weight(money, total, floor=0.75),
+                         action=t(f"kpi.action.{row.kpi}", language,
+                                  default=t("kpi.action.other", language))))
     return out
 
 
@@ -1525,19 +2081,22 @@ def run_over_run(current: Mapping[str, float], previous: pd.DataFrame | None) ->
                                        "previous_as_of"])
 
 
-def headline_cards(changes: pd.DataFrame, *, currency: str = "", language: str = "en"
-                   ) -> dict[str, dict]:
+def headline_cards(changes: pd.DataFrame, *, currency: str = "", language: str = "en",
+                   flags: pd.DataFrame | None = None) -> dict[str, dict]:
     """Cards for :func:`helpers.reporting.record_headlines` from :func:`run_over_run`.
 
     Shares are shown in percent and their deltas in percentage points; money in whole
-    currency units with the currency as unit.
+    currency units with the currency as unit. A KPI flagged by :func:`kpi_flags` carries
+    the flag's short reason instead of a delta.
 
     Returns
     -------
     dict
-        ``label -> {"value", "unit", "delta", "better"}`` (``delta`` only where a previous
-        run had the KPI; ``better`` only for KPIs where lower is better).
+        ``label -> {"value", "unit", "delta" or "flag", "better"}`` (``delta`` only where
+        a previous run had the KPI and it is not flagged; ``better`` only for KPIs where
+        lower is better).
     """
+    flagged = _flag_map(flags)
     cards = {}
     for row in changes.itertuples():
         spec = KPIS[row.kpi]
@@ -1550,7 +2109,9 @@ def headline_cards(changes: pd.DataFrame, *, currency: str = "", language: str =
             spec.unit, "")
         if unit:
             card["unit"] = unit
-        if np.isfinite(row.delta):
+        if row.kpi in flagged:
+            card["flag"] = flagged[row.kpi]
+        elif np.isfinite(row.delta):
             card["delta"] = int(round(row.delta)) if whole else round(row.delta * scale, digits)
         if spec.better == "down":
             card["better"] = "down"
@@ -1559,7 +2120,7 @@ def headline_cards(changes: pd.DataFrame, *, currency: str = "", language: str =
 
 
 def headline_table(changes: pd.DataFrame, *, kpis: Sequence[str] = HEADLINE_KPIS,
-                   language: str = "en") -> pd.DataFrame:
+                   language: str = "en", flags: pd.DataFrame | None = None) -> pd.DataFrame:
     """The latest period of each KPI with its changes, formatted, with localised headers.
 
     Parameters
@@ -1568,19 +2129,31 @@ def headline_table(changes: pd.DataFrame, *, kpis: Sequence[str] = HEADLINE_KPIS
         From :func:`kpi_changes`.
     kpis : sequence of str
     language : {"en", "zh"}
+    flags : pandas.DataFrame, optional
+        From :func:`kpi_flags`: a flagged KPI shows no change, and a ``flag`` column
+        says why.
 
     Returns
     -------
     pandas.DataFrame
-        KPI, value, change on the previous period, change on a year earlier (all text).
+        KPI, value, change on the previous period, change on a year earlier (all text),
+        and the flag when any KPI has one.
     """
     t = i18n.t
+    flagged = _flag_map(flags)
     last = changes[changes.period == changes.period.iloc[-1]].set_index("kpi")
-    rows = [{t("kpi.col.kpi", language): t(f"kpi.{k}", language),
-             t("kpi.col.value", language): format_kpi(k, last.loc[k, "value"]),
-             t("kpi.col.pop", language): format_kpi(k, last.loc[k, "pop"], change=True),
-             t("kpi.col.yoy", language): format_kpi(k, last.loc[k, "yoy"], change=True)}
-            for k in kpis if k in last.index]
+    rows = []
+    for k in kpis:
+        if k not in last.index:
+            continue
+        moves = {"pop": np.nan, "yoy": np.nan} if k in flagged else last.loc[k]
+        row = {t("kpi.col.kpi", language): t(f"kpi.{k}", language),
+               t("kpi.col.value", language): format_kpi(k, last.loc[k, "value"]),
+               t("kpi.col.pop", language): format_kpi(k, moves["pop"], change=True),
+               t("kpi.col.yoy", language): format_kpi(k, moves["yoy"], change=True)}
+        if flagged:
+            row[t("kpi.col.flag", language)] = flagged.get(k, "")
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -1618,16 +2191,6 @@ def describe_changes(changes: pd.DataFrame, *, top: int = 3, language: str = "en
                        kind="stable")[:top]
     return "; ".join(f"{i18n.t('kpi.' + c['kpi'].iloc[i], language)} "
                      f"{format_kpi(c['kpi'].iloc[i], shown[i], change=True)}" for i in order)
-
-
-def alert_findings(alerts: pd.DataFrame, *, top: int = 2) -> list[dict]:
-    """The ``top`` alerts as findings for :func:`helpers.reporting.record_findings`.
-
-    Alerts weigh 0.75 and more with severity (capped at 1), above the other findings of
-    a run, since they ask for action.
-    """
-    return [{"text": m, "weight": min(1.0, 0.75 + 0.05 * float(s))}
-            for m, s in zip(alerts["message"][:top], alerts["severity"][:top], strict=True)]
 
 
 def tier_values(ws: TableSource, as_of: Any, *, language: str = "en", **options
@@ -1712,7 +2275,7 @@ def _with_unit(kpi: str, value: Any, currency: str) -> str:
 
 
 def headline_sentence(current: Mapping[str, float], period: str, *, currency: str = "",
-                      language: str = "en") -> str | None:
+                      language: str = "en", flags: pd.DataFrame | None = None) -> str | None:
     """The headline finding of the last period, naming only the KPIs that have a value.
 
     Parameters
@@ -1722,15 +2285,19 @@ def headline_sentence(current: Mapping[str, float], period: str, *, currency: st
     period : str
     currency : str
     language : {"en", "zh"}
+    flags : pandas.DataFrame, optional
+        From :func:`kpi_flags`: flagged KPIs are left out (:func:`flag_note` names them),
+        except those flagged only for a history under a year (their value stands).
 
     Returns
     -------
     str or None
-        With CAC, CLV, CLV:CAC and NPS all known, the full sentence; otherwise the known
-        headline KPIs listed; ``None`` when no KPI has a value.
+        With CAC, CLV, CLV:CAC and NPS all known and unflagged, the full sentence;
+        otherwise the known headline KPIs listed; ``None`` when no KPI has a value.
     """
     t = i18n.t
-    known = {k: v for k, v in current.items() if k in KPIS and _finite(v)}
+    flagged = {} if flags is None or flags.empty else _flag_map(flags[flags.kind != "start"])
+    known = {k: v for k, v in current.items() if k in KPIS and _finite(v) and k not in flagged}
     if all(k in known for k in ("cac", "clv", "clv_cac", "nps")):
         return t("kpi.finding.headline", language, period=period,
                  cac=_with_unit("cac", known["cac"], currency),
@@ -1796,7 +2363,9 @@ def unavailable_note(current: Mapping[str, float], caps=None, *, period: str = "
 
 
 def trend_sentence(changes: pd.DataFrame, errors: pd.DataFrame, kpi: str = "revenue", *,
-                   holdout: int = 2, currency: str = "", language: str = "en") -> str | None:
+                   holdout: int = 2, currency: str = "", language: str = "en",
+                   flags: pd.DataFrame | None = None,
+                   min_points: int = MIN_SERIES_POINTS) -> str | None:
     """How ``kpi`` moved in the last period and how well its forecast did, as far as known.
 
     Parameters
@@ -1810,18 +2379,24 @@ def trend_sentence(changes: pd.DataFrame, errors: pd.DataFrame, kpi: str = "reve
         Periods held back (the notebook's parameter).
     currency : str
     language : {"en", "zh"}
+    flags : pandas.DataFrame, optional
+        From :func:`kpi_flags`: a flagged KPI's moves are replaced by its flag.
+    min_points : int
+        Values a forecast needs (for the sentence when there is none).
 
     Returns
     -------
     str or None
         The moves that have a value, the forecast error when periods could be held back,
-        and the next period's range; ``None`` when there is nothing to say.
+        and the next period's range (or why there is no forecast); ``None`` when there is
+        nothing to say.
     """
     t = i18n.t
     name = t(f"kpi.{kpi}", language)
     rows = changes[changes.kpi == kpi]
-    pop = rows["pop"].iloc[-1] if len(rows) else np.nan
-    yoy = rows["yoy"].iloc[-1] if len(rows) else np.nan
+    flag = _flag_map(flags).get(kpi)
+    pop = rows["pop"].iloc[-1] if len(rows) and not flag else np.nan
+    yoy = rows["yoy"].iloc[-1] if len(rows) and not flag else np.nan
     err = errors.set_index("kpi").loc[kpi] if kpi in set(errors["kpi"]) else None
     mape = err["mape"] if err is not None else np.nan
     fmt = {"kpi": name, "pop": format_kpi(kpi, pop, change=True),
@@ -1831,7 +2406,7 @@ def trend_sentence(changes: pd.DataFrame, errors: pd.DataFrame, kpi: str = "reve
     if _finite(pop) and _finite(yoy) and _finite(mape):
         parts = [t("kpi.finding.trend", language, **fmt)]
     else:
-        parts = []
+        parts = [t("kpi.flag.trend", language, kpi=name, reason=flag)] if flag else []
         if _finite(pop) and _finite(yoy):
             parts.append(t("kpi.finding.trend_move", language, **fmt))
         elif _finite(pop):
@@ -1840,12 +2415,15 @@ def trend_sentence(changes: pd.DataFrame, errors: pd.DataFrame, kpi: str = "reve
             parts.append(t("kpi.finding.trend_yoy", language, **fmt))
         if _finite(mape):
             parts.append(t("kpi.finding.trend_error", language, **fmt))
-        elif err is not None:
+        elif err is not None and err.get("method", "") != "none":
             parts.append(t("kpi.finding.no_holdout", language, kpi=name))
     if err is not None and _finite(err["next_lower"]) and _finite(err["next_upper"]):
         parts.append(t("kpi.finding.forecast", language, kpi=name,
                        lo=_with_unit(kpi, err["next_lower"], currency),
                        hi=_with_unit(kpi, err["next_upper"], currency)))
+    elif err is not None and err.get("method", "") == "none":
+        parts.append(t("kpi.finding.no_forecast", language, kpi=name,
+                       n=int(err.get("points", 0) or 0), need=min_points))
     return _sentences(parts, language) or None
 
 
