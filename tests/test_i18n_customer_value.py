@@ -23,7 +23,8 @@ def test_every_literal_key_of_the_notebook_has_both_languages():
     for key in literal:
         entry = i18n.LABELS[key]
         assert entry.get("en") and entry.get("zh"), key
-        assert key == "notebook.customer_value" or key.startswith(("customer_value.", "capabilities.")), key
+        assert key == "notebook.customer_value" or key.startswith(
+            ("customer_value.", "capabilities.", "findings.")), key
 
 
 def test_keys_built_from_names_exist():

@@ -403,3 +403,22 @@ def test_an_unknown_forecast_stays_unknown_and_lapse_segments_need_overdue(ws, f
     # the value table gates the lapse segments the same way
     full = ka.value_table(ws, AS_OF, horizon_months=12, features=features)
     assert (full.rfm_segment == table.rfm_segment).all()
+
+
+def test_clv_cac_tests_compare_each_channel_with_the_rest():
+    from scipy import stats
+
+    # email: 8 of 10 return 3x; events: 2 of 10; web: 5 of 10; one account without a cost
+    ratio = [5.0] * 8 + [1.0] * 2 + [4.0] * 2 + [0.5] * 8 + [3.0] * 5 + [2.0] * 5 + [np.nan]
+    channel = ["email"] * 10 + ["events"] * 10 + ["web"] * 10 + ["web"]
+    table = pd.DataFrame({"acquisition_channel": channel, "clv_cac": ratio,
+                          "profit_clv": np.r_[np.full(30, 100.0), 1e6]})
+    out = ka.clv_cac_tests(table).set_index("acquisition_channel")
+    assert out.loc["email", "hits"] == 8 and out.loc["email", "rest_share"] == pytest.approx(7 / 20)
+    assert out.loc["email", "p_value"] == pytest.approx(
+        stats.fisher_exact([[8, 2], [7, 13]]).pvalue)
+    assert out.loc["events", "lift"] == pytest.approx((2 / 10) / (13 / 20))
+    assert out.loc["events", "low"] < out.loc["events", "lift"] < out.loc["events", "high"]
+    assert out.loc["web", "value"] == pytest.approx(1000.0)  # the account without a cost is out
+    empty = ka.clv_cac_tests(table.assign(clv_cac=np.nan))
+    assert empty.empty and "p_value" in empty
