@@ -1750,7 +1750,9 @@ def performance_findings(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
             n=int(best["reached_accounts"]), family=_t("family.categories", language),
             family_size=size, method=method, effect_label="lift",
             fallback=fnd.no_difference(size, _t("what.categories", language), language),
-            impact=0.4, level=best["content_category"], language=language))
+            impact=0.4, action=_t("performance_best_action", language,
+                                  category=best["content_category"]),
+            level=best["content_category"], language=language))
     types = by_type[~by_type["below_min_sample"].astype(bool)
                     & by_type["conversion_rate_low"].map(is_known)
                     & ~by_type["content_type"].isin(UNKNOWN_LABELS)]
@@ -1772,7 +1774,7 @@ def performance_findings(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
             effect=top["lift"], low=top["lift_low"], high=top["lift_high"],
             n=int(top["reached_accounts"]), family=_t("family.types", language),
             family_size=size, method=method, effect_label="lift",
-            fallback=" " + fnd.no_difference(size, _t("what.types", language), language),
+            fallback=fnd.no_difference(size, _t("what.types", language), language),
             impact=0.35, level=top["content_type"], language=language))
     return out
 
@@ -2207,7 +2209,7 @@ def leaderboard_finding(board: pd.DataFrame, assets: pd.DataFrame, *, confidence
                                 language=language)
     lift = top.get("lift", np.nan)
     if _times(lift) != DASH:
-        text += _t("lift_over_rest", language, lift=_times(lift))
+        text += _t("leaderboard_lift", language, lift=_times(lift))
     fallback = _t("leaderboard_no_leader", language, ranked=size,
                   small=int(assets["below_min_sample"].sum()), n=len(assets),
                   min_sample=min_sample)
