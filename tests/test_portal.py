@@ -357,7 +357,10 @@ def test_real_run_records_kpis_findings_and_exports():
     assert nb["status"] == "ok" and nb["title"] == "关键指标监控"
     assert {"获客成本", "净推荐值", "流失率"} <= set(nb["headlines"])
     assert nb["headlines"]["获客成本"].get("better") == "down"
-    assert 1 <= len(nb["findings"]) <= 4
+    # every claim is recorded with whether it passed its test; only stated ones are shown
+    assert nb["findings"] and all(isinstance(f.get("stated", True), bool) for f in nb["findings"])
+    shown = reporting.portal_summary(reporting.load_runs(r.reports), "zh")["findings"]
+    assert not {f["text"] for f in nb["findings"] if f.get("stated") is False} & set(shown)
     assert {"kpi_series.csv", "kpi_snapshot.csv", "kpi_alerts.csv"} <= set(record["exports"])
     assert not (r.run / "findings").exists() and not (r.run / "headlines").exists()
     assert set(nb["comparability"]) == {"parameters", "data", "code"}
