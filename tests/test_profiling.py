@@ -158,6 +158,23 @@ def test_buying_committee_matches_pandas(world):
     assert np.allclose(shares, 1.0)
     # Bigger companies have bigger buying committees in any plausible world.
     assert out.loc["large", "committee_median"] > out.loc["small", "committee_median"]
+    from scipy import stats
+
+    all_sizes = contacts.groupby("account_id").size()
+    rest = all_sizes[~all_sizes.index.isin(sizes.index)]
+    assert out.loc["large", "size_p"] == pytest.approx(stats.mannwhitneyu(sizes, rest).pvalue)
+    assert np.isnan(out.loc["All accounts", "size_p"])
+    assert "accounts have the largest committees" in profiling.committee_finding(out.reset_index())
+
+
+def test_committee_finding_names_no_segment_on_noise():
+    committee = pd.DataFrame({
+        "segment": ["small", "mid", "All accounts"], "accounts": [40, 40, 80],
+        "committee_median": [3.0, 4.0, 3.5], "committee_mean": [3.2, 3.9, 3.5],
+        "size_p": [0.2, 0.2, np.nan], "share_decision_maker": [0.3, 0.3, 0.3]})
+    text = profiling.committee_finding(committee)
+    assert "largest committees" not in text and "differs reliably" in text
+    assert "largest committees" in profiling.committee_finding(committee.assign(size_p=[1e-4, 1e-4, np.nan]))
 
 
 def test_sales_cycle_matches_pandas(world):
@@ -322,7 +339,7 @@ def test_behaviour_without_segments_repeat_buyers_or_product_lines():
     behaviour = profiling.behaviour_by_segment(feats, "industry")
     assert behaviour["product_lines"].isna().all()
     text = profiling.behaviour_finding(behaviour, "EUR", "en")
-    assert "every" not in text and "product lines" not in text and "largest orders" not in text
+    assert "every" not in text and "product lines" not in text and "larger orders" not in text
     assert profiling.plot_segment_panels(behaviour, {"gap_days": "gap"}) == []
     shown = profiling.readable(behaviour)
     assert "gap_days" not in shown and "product_lines" not in shown
@@ -448,12 +465,12 @@ def test_segment_value_tests_match_scipy_and_gate_the_largest_orders():
     behaviour = pd.DataFrame({"segment": ["All customers"], "avg_order_value": [x.median()]})
     log = FindingLog("customer_profiling")
     text = profiling.behaviour_finding(behaviour, "EUR", tests=tests.reset_index(), log=log)
-    assert "largest orders" not in text  # noise: no segment is named
+    assert "larger orders" not in text  # noise: no segment is named
     feats.loc[large, "avg_order_value"] *= 5
     tests = profiling.segment_value_tests(feats, "size_band")
     behaviour = behaviour.assign(avg_order_value=feats["avg_order_value"].median())
     text = profiling.behaviour_finding(behaviour, "EUR", tests=tests, log=FindingLog("x"))
-    assert text.startswith("**large** customers place the largest orders")
+    assert text.startswith("**large** customers place larger orders than the others")
 
 
 def test_p_text():
@@ -476,3 +493,50 @@ def test_cycle_and_committee_findings_without_closed_deals_or_segments():
                              "accounts_reached": [1], "reach": [0.5], "per_engaged_account": [3.0],
                              "preferred_by": [1], "preferred_share": [1.0]})
     assert profiling.engagement_finding(channels) == ""
+
+
+def _cycle(won_a, won_b, closed=100):
+    total_won, total_closed = won_a + won_b, 2 * closed
+    return pd.DataFrame({
+        "segment": ["small", "large", "All"], "opportunities": [closed, closed, total_closed],
+        "closed": [closed, closed, total_closed], "won": [won_a, won_b, total_won],
+        "win_rate": [won_a / closed, won_b / closed, total_won / total_closed],
+        "cycle_median_days": [40.0] * 3, "cycle_won_median_days": [35.0] * 3})
+
+
+def test_cycle_finding_names_a_segment_only_when_its_win_rate_survives():
+    from scipy import stats
+
+    from helpers.findings import FindingLog
+
+    noise = profiling.cycle_finding(_cycle(30, 36))
+    assert "win most often" not in noise and noise.startswith("Of 200 closed")
+    log = FindingLog("customer_profiling")
+    real = profiling.cycle_finding(_cycle(20, 50), log=log)
+    assert "**large** accounts win most often (50%" in real
+    p = stats.fisher_exact([[50, 50], [20, 80]]).pvalue
+    assert log.items[1].evidence.p_value == pytest.approx(p)
+    assert [f.stated for f in log.items] == [True, True]  # small is reliably lower
+
+
+def test_distinctive_pain_points_are_tested_against_the_other_segments():
+    from scipy import stats
+
+    def pains(m_retail):
+        rows = [("All", "price", 60 + m_retail, 200), ("Retail", "price", m_retail, 100),
+                ("Energy", "price", 60, 100)]
+        return pd.DataFrame([{"segment": s, "pain_point": t, "mentions": m, "responses": n,
+                              "share": m / n, "rank": 1, "lift": (m / n) / ((60 + m_retail) / 200)}
+                             for s, t, m, n in rows])
+
+    # 13 of 30 against 25 of 100: lift 1.5, which the fixed threshold called distinctive
+    noise = pd.DataFrame({"segment": ["All", "Retail", "Energy"], "pain_point": "price",
+                          "mentions": [38, 13, 25], "responses": [130, 30, 100], "rank": 1})
+    noise["share"] = noise["mentions"] / noise["responses"]
+    noise["lift"] = noise["share"] / noise["share"].iloc[0]
+    assert noise.loc[1, "lift"] >= 1.3 and stats.fisher_exact([[13, 17], [25, 75]]).pvalue > 0.05
+    assert profiling.distinctive_pain_points(noise).empty
+    small = pains(80)
+    out = profiling.distinctive_pain_points(small, min_lift=1.1)
+    assert list(out["segment"]) == ["Retail"]
+    assert out.loc[0, "p_value"] == pytest.approx(stats.fisher_exact([[80, 20], [60, 40]]).pvalue)

@@ -625,10 +625,14 @@ def buying_committee(ws, features: pd.DataFrame, by: str = "size_band", *,
     Returns
     -------
     pandas.DataFrame
-        ``segment, accounts, committee_median, committee_mean`` and one ``share_<role>``
-        column per role (share of the segment's contacts), plus a last row
-        ``segment="All accounts"``.
+        ``segment, accounts, committee_median, committee_mean, size_p`` and one
+        ``share_<role>`` column per role (share of the segment's contacts), plus a last row
+        ``segment="All accounts"``. ``size_p`` is the two-sided Mann-Whitney U p-value of
+        the segment's committee sizes against all other accounts' (missing for the last
+        row, for folded and unknown segments).
     """
+    from scipy import stats
+
     if not ws.has("contacts"):
         raise DataError("the buying committee needs the contacts table")
     c = ws.table("contacts")
@@ -651,9 +655,15 @@ def buying_committee(ws, features: pd.DataFrame, by: str = "size_band", *,
         return row
 
     rows = {s: summarise(g) for s, g in wide.groupby("segment")}
+    for name in rows:
+        inside = wide["segment"] == name
+        a, b = wide.loc[inside, "size"], wide.loc[~inside, "size"]
+        rows[name]["size_p"] = (
+            float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+            if len(a) and len(b) and name not in (OTHER, MISSING) else np.nan)
     order = [v for v in _ordered_levels(features, by, seg["segment"]) if v in rows]
     out = pd.DataFrame([rows[s] for s in order], index=order)
-    out.loc["All accounts"] = summarise(wide)
+    out.loc["All accounts"] = {**summarise(wide), "size_p": np.nan}
     out["accounts"] = out["accounts"].astype("int64")
     return out.rename_axis("segment").reset_index()
 
@@ -856,26 +866,64 @@ def plot_pain_points(pains: pd.DataFrame, *, ax=None, title: str = "", min_respo
 
 
 def distinctive_pain_points(pains: pd.DataFrame, *, min_responses: int = 30,
-                            min_lift: float = 1.3) -> pd.DataFrame:
-    """Segment pain points mentioned clearly more often than across all responses.
+                            min_lift: float = 1.3, alpha: float = 0.05, method: str = "bh",
+                            log=None, language: str = "en") -> pd.DataFrame:
+    """Segment pain points mentioned reliably more often than in the other segments.
+
+    Every pain point of every segment with enough responses is one comparison: its share
+    of mentions against the share among all other responses (Fisher's exact test,
+    :func:`helpers.multiple_testing.lift_test`). The comparisons form one family,
+    corrected with ``method`` (in ``log`` when given, which keeps the evidence). A pain
+    point is distinctive when it survives and its lift is at least ``min_lift``.
 
     Parameters
     ----------
     pains : pandas.DataFrame
         Output of :func:`pain_points`.
     min_responses : int
-        Segments with fewer responses are ignored (too noisy).
+        Segments with fewer responses are not tested (too noisy).
     min_lift : float
         Share in the segment over the overall share, at least.
+    alpha, method : float, str
+        Level and correction of the family (``log`` uses its own when given).
+    log : helpers.findings.FindingLog, optional
+        Receives one finding per tested (segment, pain point).
+    language : {"en", "zh"}
+        Language of the findings' texts.
 
     Returns
     -------
     pandas.DataFrame
-        Rows of ``pains`` (segments only, not ``"All"``), highest lift first.
+        Rows of ``pains`` (segments only, not ``"All"``) with ``p_value`` and
+        ``p_adjusted``, highest lift first.
     """
+    cols = [*pains.columns, "p_value", "p_adjusted"]
+    everyone = pains[pains["segment"] == "All"].set_index("pain_point")
     p = pains[(pains["segment"] != "All") & (pains["responses"] >= min_responses)
-              & (pains["lift"] >= min_lift)]
-    return p.sort_values("lift", ascending=False, ignore_index=True)
+              & ~pains["segment"].isin([OTHER, MISSING])].copy()
+    if p.empty or everyone.empty:
+        return pd.DataFrame(columns=cols)
+    all_n = float(everyone["responses"].iloc[0])
+    all_hits = p["pain_point"].map(everyone["mentions"]).fillna(0).to_numpy(dtype=float)
+    hits = np.minimum(p["mentions"].to_numpy(dtype=float), p["responses"].to_numpy(dtype=float))
+    n = p["responses"].to_numpy(dtype=float)
+    p["p_value"] = [multiple_testing.lift_test(h, k, max(a - h, 0), max(all_n - k, 0))["p_value"]
+                    for h, k, a in zip(hits, n, all_hits, strict=True)]
+    if log is not None:
+        found = log.family(
+            [i18n.t("customer_profiling.finding.distinct_item", language, segment=r.segment,
+                    pain=r.pain_point, share=_pct(r.share), lift=f"{r.lift:.1f}")
+             for r in p.itertuples()],
+            p["p_value"], test="Fisher exact", family="pain point by segment",
+            effects=p["lift"], ns=p["responses"], levels=p["segment"], effect_label="lift",
+            impacts=[0.2] * len(p))
+        p["p_adjusted"] = [f.evidence.p_adjusted for f in found]
+        keep = np.array([f.stated for f in found], dtype=bool)
+    else:
+        p = multiple_testing.mark_family(p, alpha=alpha, method=method)
+        keep = p.pop("significant").to_numpy(dtype=bool)
+    p = p[keep & (p["lift"] >= min_lift).to_numpy()]
+    return p[cols].sort_values("lift", ascending=False, ignore_index=True)
 
 
 def top_values(series: pd.Series, n: int = 3) -> list[str]:
@@ -1322,8 +1370,14 @@ def activity_findings(peaks: pd.DataFrame, log, hours: bool = True,
     return out
 
 
-def committee_finding(committee: pd.DataFrame, language: str = "en") -> str:
+def committee_finding(committee: pd.DataFrame, language: str = "en", *, alpha: float = 0.05,
+                      method: str = "bh", log=None) -> str:
     """The finding on committee sizes; empty without two known segments or decision makers.
+
+    The segment with the largest committees is named only when its sizes differ from the
+    other accounts' (``size_p`` of :func:`buying_committee`), corrected over the segments
+    (in ``log`` when given, else with ``alpha`` and ``method``); otherwise the sentence
+    says no segment differs reliably.
 
     Parameters
     ----------
@@ -1339,6 +1393,22 @@ def committee_finding(committee: pd.DataFrame, language: str = "en") -> str:
     if len(seg_rows) < 2 or "share_decision_maker" not in committee:
         return ""
     small_c, large_c = seg_rows.iloc[0], seg_rows.sort_values("committee_median").iloc[-1]
+    raw = seg_rows["size_p"] if "size_p" in seg_rows else pd.Series(np.nan, index=seg_rows.index)
+    if log is not None:
+        found = log.family(
+            [i18n.t("customer_profiling.finding.committee_segment", language, segment=r.segment,
+                    median=f"{r.committee_median:.0f}") for r in seg_rows.itertuples()],
+            raw, test="Mann-Whitney U", family="committee size by segment",
+            effects=seg_rows["committee_median"], ns=seg_rows["accounts"],
+            levels=seg_rows["segment"], effect_label="median contacts",
+            impacts=[0.15] * len(seg_rows))
+        ok = dict(zip(seg_rows.index, [f.stated for f in found], strict=True))
+    else:
+        adj = multiple_testing.adjust(raw.to_numpy(dtype=float), method)
+        ok = dict(zip(seg_rows.index, np.isfinite(adj) & (adj < alpha), strict=True))
+    if not ok.get(large_c.name, False) or large_c.committee_median <= small_c.committee_median:
+        return i18n.t("customer_profiling.finding.committee_flat", language,
+                      median=f"{committee.iloc[-1].committee_median:.0f}")
     return i18n.t("customer_profiling.finding.committee", language,
                   median=f"{committee.iloc[-1].committee_median:.0f}", large=large_c.segment,
                   large_median=f"{large_c.committee_median:.0f}",
@@ -1346,8 +1416,13 @@ def committee_finding(committee: pd.DataFrame, language: str = "en") -> str:
                   small_median=f"{small_c.committee_median:.0f}", small=small_c.segment)
 
 
-def cycle_finding(cycle: pd.DataFrame, language: str = "en", *, min_closed: int = 30) -> str:
+def cycle_finding(cycle: pd.DataFrame, language: str = "en", *, min_closed: int = 30,
+                  alpha: float = 0.05, method: str = "bh", log=None) -> str:
     """The finding on win rate and sales-cycle length; each figure only when known.
+
+    A segment is named for winning most often only when its win rate differs from the
+    other segments' in Fisher's exact test, corrected over the segments with enough closed
+    opportunities (in ``log`` when given, else with ``alpha`` and ``method``).
 
     Parameters
     ----------
@@ -1355,7 +1430,10 @@ def cycle_finding(cycle: pd.DataFrame, language: str = "en", *, min_closed: int 
         Output of :func:`sales_cycle`.
     language : {"en", "zh"}
     min_closed : int
-        Closed opportunities a segment needs to be named as the best.
+        Closed opportunities a segment needs to be tested.
+    alpha, method : float, str
+        Level and correction when no ``log`` is given.
+    log : helpers.findings.FindingLog, optional
 
     Returns
     -------
@@ -1373,9 +1451,27 @@ def cycle_finding(cycle: pd.DataFrame, language: str = "en", *, min_closed: int 
     seg_rows = known_segments(cycle).set_index("segment")
     seg_rows = seg_rows[(seg_rows["closed"] >= min_closed) & seg_rows["win_rate"].notna()
                         & seg_rows["cycle_won_median_days"].notna()]
-    if not seg_rows.empty:
-        best = seg_rows["win_rate"].idxmax()
-        text += i18n.t("customer_profiling.finding.cycle_best", language, segment=best,
-                       win_rate=_pct(seg_rows.win_rate[best]),
-                       days=f"{seg_rows.cycle_won_median_days[best]:.0f}")
+    if len(seg_rows) < 2:
+        return text
+    won, closed = seg_rows["won"].to_numpy(float), seg_rows["closed"].to_numpy(float)
+    tests = [multiple_testing.lift_test(w, c, allrow.won - w, allrow.closed - c)
+             for w, c in zip(won, closed, strict=True)]
+    lifts = np.array([r["lift"] for r in tests], dtype=float)
+    raw = [r["p_value"] for r in tests]
+    texts = [i18n.t("customer_profiling.finding.cycle_best", language, segment=seg,
+                    win_rate=_pct(seg_rows.win_rate[seg]),
+                    days=f"{seg_rows.cycle_won_median_days[seg]:.0f}").strip()
+             for seg in seg_rows.index]
+    if log is not None:
+        found = log.family(texts, raw, test="Fisher exact", family="win rate by segment",
+                           effects=lifts, ns=closed.astype(int), levels=list(seg_rows.index),
+                           effect_label="win-rate ratio", impacts=[0.25] * len(texts))
+        ok = np.array([f.stated for f in found], dtype=bool)
+    else:
+        adj = multiple_testing.adjust(raw, method)
+        ok = np.isfinite(adj) & (adj < alpha)
+    ok &= lifts > 1
+    if ok.any():
+        rates = np.where(ok, seg_rows["win_rate"].to_numpy(float), -1.0)
+        text += " " * (language == "en") + texts[int(np.argmax(rates))]
     return text
