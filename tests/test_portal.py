@@ -263,12 +263,19 @@ def test_flag_replaces_the_change(tmp_path):
     assert cards[0]["delta"] == "new source" and cards[0]["direction"] == "flag"
 
 
-@pytest.mark.parametrize("delta", [0, 0.0, -0.0, 0.04, -0.04, "0", "-0.0", "+0"])
+@pytest.mark.parametrize("delta", [0, 0.0, -0.0, 0.04, -0.04, "0", "-0.0", "+0", "+0.0 pp",
+                                   "−0%"])
 def test_zero_changes_are_not_movements(delta):
     card = {"Win rate": {"value": 30.0, "unit": "%", "delta": delta}}
     shown = reporting._cards(card)[0]
     assert shown["delta"] == "no change" and shown["direction"] not in ("up", "down")
     assert summary.change_findings("x", card) == []
+
+
+@pytest.mark.parametrize("delta", [0.06, -0.5, "+0.5 pp", "-1", "+0.05"])
+def test_small_real_changes_are_still_shown(delta):
+    shown = reporting._cards({"Win rate": {"value": 30.0, "delta": delta}})[0]
+    assert shown["delta"] != "no change"
 
 
 def test_zero_change_from_the_previous_run_is_not_a_movement(tmp_path):

@@ -44,7 +44,8 @@ NO_COMPARISON_WEIGHT = 0.3
 COMPARABILITY = ("parameters", "data", "code")
 #: Finding kinds that claim something beyond a measured number (see :mod:`helpers.findings`).
 CLAIM_KINDS = frozenset({"comparison", "trend", "alarm", "model"})
-_ZERO_RE = re.compile(r"^[+\-\u2212]?0+(?:[.,]0*)?$")
+#: A change that prints as zero, with or without a unit ("0", "-0.0", "+0.0 pp", "0%").
+_ZERO_RE = re.compile(r"^[+\-\u2212\u00b1]?0+(?:[.,]0*)?(?:\s*[^\d\s][^\d]*)?$")
 
 
 @dataclass(frozen=True)
