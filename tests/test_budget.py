@@ -424,3 +424,115 @@ def test_cost_control_needs_spend_before_the_review_window():
                            "actual": [1.0] * 5})
     assert not bg.has_baseline(actual, review_periods=6)
     assert bg.has_baseline(actual, review_periods=4)
+
+
+# --------------------------------------------------------------------------- cross-check and gate
+
+
+def _s_curves():
+    # S-shaped curves (shape 2.5-3): the greedy heuristic on the concave envelope falls
+    # short of the optimum here, which is the heuristic's property, not a plan fault.
+    return {"a": rc.ResponseCurve.from_params("a", 50.0, 2000.0, 3.0, current_spend=1500.0),
+            "b": rc.ResponseCurve.from_params("b", 30.0, 1000.0, 2.5, current_spend=1500.0),
+            "c": rc.ResponseCurve.from_params("c", 40.0, 3000.0, 3.0, current_spend=2000.0)}
+
+
+def test_greedy_shortfall_on_s_curves_is_no_discrepancy():
+    curves = _s_curves()
+    _, bounds, budget = _setup(curves, 0.0, 5.0)
+    proposed = bg.optimise_mix(curves, budget, bounds, periods=P)
+    check = bg.cross_check(curves, budget, bounds, proposed, periods=P)
+    # the raw greedy plan is measurably worse than the optimum ...
+    assert check["greedy_gap"] > 1e-3
+    assert check["greedy"] < check["proposed"]
+    # ... but the check finds nothing better, so there is no discrepancy to report
+    assert not check["discrepancy"]
+    assert check["better_by"] <= bg.CHECK_TOLERANCE
+    assert check["check"] == pytest.approx(check["proposed"], rel=1e-6)
+
+
+def test_cross_check_reports_a_plan_worse_than_the_optimum():
+    curves = _s_curves()
+    current, bounds, budget = _setup(curves, 0.0, 5.0)
+    best = bg.optimise_mix(curves, budget, bounds, periods=P)
+    check = bg.cross_check(curves, budget, bounds, current, periods=P)
+    assert check["discrepancy"]
+    assert check["better_by"] == pytest.approx(
+        bg.expected_outcome(curves, best, periods=P) / bg.expected_outcome(curves, current, periods=P)
+        - 1, rel=1e-3)
+    assert check["allocation"].sum() == pytest.approx(budget)
+
+
+def test_cross_check_agrees_with_a_brute_force_grid_on_two_s_curves():
+    curves = {"a": rc.ResponseCurve.from_params("a", 50.0, 2000.0, 3.0, current_spend=2000.0),
+              "b": rc.ResponseCurve.from_params("b", 30.0, 1000.0, 2.5, current_spend=2000.0)}
+    _, bounds, budget = _setup(curves, 0.0, 10.0)
+    grid = np.linspace(0, budget, 20001)
+    values = [bg.expected_outcome(curves, {"a": x, "b": budget - x}, periods=P) for x in grid]
+    check = bg.cross_check(curves, budget, bounds, bg.optimise_mix(curves, budget, bounds, periods=P),
+                           periods=P)
+    assert check["check"] == pytest.approx(max(values), rel=1e-5)
+
+
+def _support_curve(channel, spend, *, k=2000.0, boot=20, fallback=False):
+    hist = pd.DataFrame({"spend": spend})
+    if fallback:
+        c = rc.ResponseCurve.constant_roi(channel, 0.01, 3000.0, current_spend=float(np.mean(spend)))
+    else:
+        c = rc.ResponseCurve.from_params(channel, 50.0, k, 1.2, current_spend=float(np.mean(spend)))
+        c.boot = np.tile([50.0, k, 1.2, 0.0], (boot, 1))
+    c.history = hist
+    return c
+
+
+def _support_table(curves, proposed):
+    current = pd.Series({ch: c.current_spend * P for ch, c in curves.items()})
+    bounds = bg.channel_bounds(current, min_multiplier=0.0, max_multiplier=10.0)
+    return bg.mix_table(curves, bounds, pd.Series(proposed), current=current, periods=P)
+
+
+def test_shift_support_needs_fitted_identified_curves_within_the_observed_spend():
+    spend = np.linspace(1000, 3000, 24)
+    curves = {"fit": _support_curve("fit", spend), "far": _support_curve("far", spend),
+              "flat": _support_curve("flat", spend, fallback=True),
+              "loose": _support_curve("loose", spend, k=29_500.0),
+              "few": _support_curve("few", spend, boot=3)}
+    proposed = {"fit": 2500 * P, "far": 6000 * P, "flat": 1500 * P, "loose": 2600 * P,
+                "few": 1400 * P}
+    sup = _support_table(curves, proposed)
+    s = bg.shift_support(curves, sup, periods=P).set_index("channel")
+    assert s.loc["fit", "supported"] and s.loc["fit", "reason"] == ""
+    assert s.loc["far", "reason"] == "out_of_range"  # 6,000 a period, at most 3,000 seen
+    assert s.loc["flat", "reason"] == "assumed"
+    assert s.loc["loose", "reason"] == "not_identified"  # k at the fit's upper limit
+    assert s.loc["few", "reason"] == "not_identified"  # too few bootstrap refits
+
+
+def test_plan_is_stated_only_with_support_and_a_gain_interval_above_zero():
+    spend = np.linspace(1000, 3000, 24)
+    curves = {"a": _support_curve("a", spend), "b": _support_curve("b", spend)}
+    table = _support_table(curves, {"a": 2400 * P, "b": 1600 * P})
+    support = bg.shift_support(curves, table, periods=P)
+    assert bg.plan_supported(support, {"gain_low": 3.0}) == (True, "")
+    assert bg.plan_supported(support, {"gain_low": -1.0}) == (False, "gain_uncertain")
+    assert bg.plan_supported(support, {"gain_low": np.nan}) == (False, "gain_uncertain")
+    assert bg.plan_supported(support, {"gain_low": 3.0}, {"discrepancy": True}) == (
+        False, "discrepancy")
+    far = bg.shift_support(curves, _support_table(curves, {"a": 3900 * P, "b": 100 * P}), periods=P)
+    assert bg.plan_supported(far, {"gain_low": 3.0}) == (False, "out_of_range")
+    same = bg.shift_support(curves, _support_table(curves, {"a": 2000 * P, "b": 2000 * P}),
+                            periods=P)
+    assert bg.plan_supported(same, {"gain_low": 3.0}) == (False, "no_move")
+    why = bg.keep_reason(far, "out_of_range")
+    assert "a" in why and "b" in why and "outside the spend observed" in why
+    assert "nan" not in bg.keep_reason(support, "gain_uncertain", "zh")
+    assert bg.signed(np.nan) == "–" and bg.signed(3.0) == "+3"
+
+
+def test_fitted_sample_curves_support_the_recommended_shift(world):
+    curves = world["curves"]
+    current, bounds, budget = _setup(curves)
+    proposed = bg.optimise_mix(curves, budget, bounds, periods=P)
+    table = bg.mix_table(curves, bounds, proposed, current=current, periods=P)
+    support = bg.shift_support(curves, table, periods=P)
+    assert support.loc[support.moved, "supported"].all()

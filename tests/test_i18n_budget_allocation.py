@@ -123,3 +123,26 @@ def test_budget_charts_follow_the_language(plot):
     assert CJK.search(ax.get_xlabel())
     plt.close(fig)
     assert isinstance(table, pd.DataFrame)
+
+
+def test_keep_split_reasons_and_support_table_in_both_languages():
+    curves = _toy_curves()
+    current = bg.current_plan(curves, periods=P)
+    bounds = bg.channel_bounds(current, min_multiplier=0.0, max_multiplier=10.0)
+    mix = bg.mix_table(curves, bounds, bg.optimise_mix(curves, float(current.sum()), bounds, periods=P),
+                       current=current, periods=P)
+    support = bg.shift_support(curves, mix, periods=P)
+    for col in support.columns.drop(["reason", "change"]):
+        assert has_both(f"budget_allocation.col.{col}"), col
+    ok, code = bg.plan_supported(support, {"gain_low": 1.0})
+    assert not ok and code in ("assumed", "not_identified", "out_of_range")
+    for c in ("no_move", "gain_uncertain", "assumed", "not_identified", "out_of_range", "discrepancy"):
+        assert CJK.search(bg.keep_reason(support, c, "zh")) and bg.keep_reason(support, c)
+    assert "flat" in bg.keep_reason(support, "assumed")  # the fallback channel is named
+
+
+def test_budget_findings_go_through_the_finding_log():
+    code = notebook_code(NAME)
+    assert 'findings.FindingLog("budget_allocation"' in code and code.count("log.record(output_dir)") == 1
+    assert "reporting.record_findings" not in code
+    assert "budget.cross_check(" in code and "greedy_mix" not in code

@@ -543,9 +543,22 @@ def optimise_mix(curves: Mapping[str, ResponseCurve], budget: float, bounds: pd.
     lo, hi = _effective_bounds(curves, bounds, budget, periods)
     if budget <= 0:
         return pd.Series(np.zeros(len(names)), index=names)
+    cur = current_plan(curves, budget, periods=periods).to_numpy()
+    starts = [_project(cur, lo, hi, budget),
+              _project(np.full(len(names), budget / len(names)), lo, hi, budget),
+              greedy_mix(curves, budget, bounds, periods=periods, steps=400).to_numpy()]
+    best_x, _ = _local_search(curves, budget, lo, hi, periods, starts)
+    return pd.Series(best_x, index=names)
+
+
+def _local_search(curves: Mapping[str, ResponseCurve], budget: float, lo: np.ndarray,
+                  hi: np.ndarray, periods: int, starts: Iterable[np.ndarray]
+                  ) -> tuple[np.ndarray, float]:
+    """SLSQP from each start; the best allocation found and its outcome."""
+    n = len(lo)
     scale = budget
-    ref = max(float(_outcome(curves, _project(np.full(len(names), budget / len(names)),
-                                              lo, hi, budget), periods).sum()), 1e-9)
+    ref = max(float(_outcome(curves, _project(np.full(n, budget / n), lo, hi, budget),
+                             periods).sum()), 1e-9)
 
     def fun(z):
         return -float(_outcome(curves, z * scale, periods).sum()) / ref
@@ -555,20 +568,217 @@ def optimise_mix(curves: Mapping[str, ResponseCurve], budget: float, bounds: pd.
 
     cons = [{"type": "eq", "fun": lambda z: z.sum() * scale - budget,
              "jac": lambda z: np.full(len(z), scale)}]
-    cur = current_plan(curves, budget, periods=periods).to_numpy()
-    starts = [_project(cur, lo, hi, budget),
-              _project(np.full(len(names), budget / len(names)), lo, hi, budget),
-              greedy_mix(curves, budget, bounds, periods=periods, steps=400).to_numpy()]
     best_x, best_val = None, -np.inf
     for x0 in starts:
-        res = minimize(fun, x0 / scale, jac=jac, method="SLSQP",
+        res = minimize(fun, np.asarray(x0, dtype=float) / scale, jac=jac, method="SLSQP",
                        bounds=list(zip(lo / scale, hi / scale, strict=True)),
                        constraints=cons, options={"maxiter": 500, "ftol": 1e-13})
         x = _project(np.clip(res.x * scale, lo, hi), lo, hi, budget)
         val = float(_outcome(curves, x, periods).sum())
         if val > best_val:
             best_x, best_val = x, val
-    return pd.Series(best_x, index=names)
+    return best_x, best_val
+
+
+#: A cross-check "finds a better plan" only when it beats the optimiser by more than this
+#: share of the expected outcome; smaller differences are solver tolerance.
+CHECK_TOLERANCE = 0.001
+
+
+def cross_check(curves: Mapping[str, ResponseCurve], budget: float, bounds: pd.DataFrame,
+                proposed: Mapping[str, float] | pd.Series, *, periods: int = 12,
+                starts: int = 8, seed: int = 0, tol: float = CHECK_TOLERANCE) -> dict:
+    """Check the optimiser's plan with searches that are valid on S-shaped curves.
+
+    A greedy search alone falls short of the optimum on S-shaped (non-concave) curves,
+    because the concave envelope it hands steps out by promises returns between grid
+    points that the curve does not give; that shortfall is a property of the heuristic,
+    not a fault of the plan. The check therefore starts a local search (SLSQP) from the
+    greedy allocation on a fine grid and from ``starts`` random allocations within the
+    bounds, and reports a discrepancy only when one of them beats the proposed plan by
+    more than ``tol``.
+
+    Parameters
+    ----------
+    curves : mapping of str to ResponseCurve
+    budget : float
+        Channel budget for the planning period.
+    bounds : pandas.DataFrame
+        From :func:`channel_bounds`.
+    proposed : mapping or Series
+        The plan to check (from :func:`optimise_mix`).
+    periods : int
+    starts : int
+        Random starting allocations, drawn uniformly from the simplex and projected into
+        the bounds.
+    seed : int
+        Seed of the random starts.
+    tol : float
+        Relative improvement that counts as a discrepancy.
+
+    Returns
+    -------
+    dict
+        ``proposed`` (expected outcome of the plan), ``check`` (best outcome any check
+        found), ``greedy`` (outcome of the raw greedy heuristic), ``better_by`` (relative
+        improvement of the check over the plan, at least 0), ``greedy_gap`` (relative
+        shortfall of the raw greedy plan, at least 0), ``starts`` and ``discrepancy``
+        (``better_by > tol``), plus ``allocation`` (the best plan the check found).
+    """
+    _prepare(curves, bounds, budget)
+    names = list(curves)
+    prop = pd.Series(proposed, dtype=float).reindex(names).fillna(0.0).to_numpy()
+    value = float(_outcome(curves, prop, periods).sum())
+    if budget <= 0 or not names:
+        return {"proposed": value, "check": value, "greedy": value, "better_by": 0.0,
+                "greedy_gap": 0.0, "starts": 0, "discrepancy": False,
+                "allocation": pd.Series(prop, index=names)}
+    lo, hi = _effective_bounds(curves, bounds, budget, periods)
+    greedy = greedy_mix(curves, budget, bounds, periods=periods).to_numpy()
+    greedy_value = float(_outcome(curves, greedy, periods).sum())
+    rng = np.random.default_rng(seed)
+    random_starts = [_project(lo + rng.dirichlet(np.ones(len(names))) * max(budget - lo.sum(), 0),
+                              lo, hi, budget) for _ in range(int(starts))]
+    best_x, best_val = _local_search(curves, budget, lo, hi, periods, [greedy, *random_starts])
+    if greedy_value > best_val:
+        best_x, best_val = greedy, greedy_value
+    scale = max(abs(value), 1e-12)
+    better = max(best_val - value, 0.0) / scale
+    return {"proposed": value, "check": best_val, "greedy": greedy_value,
+            "better_by": better, "greedy_gap": max(value - greedy_value, 0.0) / scale,
+            "starts": int(starts) + 1, "discrepancy": bool(better > tol),
+            "allocation": pd.Series(best_x, index=names)}
+
+
+def shift_support(curves: Mapping[str, ResponseCurve], table: pd.DataFrame, *,
+                  periods: int = 12, coverage: float = 1.25, min_draws: int = 10,
+                  rel_tol: float = 0.01) -> pd.DataFrame:
+    """Whether each channel's fitted curve supports the change the plan makes to it.
+
+    A recommended shift rests on the curve at the proposed spend. It is supported when
+
+    - the channel has a fitted curve (not the constant-ROI assumption);
+    - its parameters are identified: the half-saturation spend is not pinned at the upper
+      limit of the fit (a curve that never saturates in the data) and the bootstrap gave
+      at least ``min_draws`` refits to measure the uncertainty;
+    - the proposed spend per period lies within the spend observed in the history, widened
+      by ``coverage`` (no extrapolation beyond what the channel was seen to do).
+
+    Channels the plan leaves (nearly) unchanged need no support.
+
+    Parameters
+    ----------
+    curves : mapping of str to ResponseCurve
+    table : pandas.DataFrame
+        From :func:`mix_table` (``channel``, ``current``, ``proposed``, ``change``).
+    periods : int
+    coverage : float
+        Factor by which the observed spend range is widened on both sides.
+    min_draws : int
+        Bootstrap refits needed to call the parameters measured.
+    rel_tol : float
+        A change below ``rel_tol`` of the budget divided by the channel count is no move.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel, change, moved, fitted, identified, observed_low, observed_high,
+        proposed_per_period, in_range, supported, reason`` (``reason`` is a code:
+        ``""``, ``"assumed"``, ``"not_identified"`` or ``"out_of_range"``).
+    """
+    budget = max(float(table["proposed"].sum()), 1.0)
+    rows = []
+    for r in table.itertuples():
+        c = curves[r.channel]
+        moved = abs(r.change) > rel_tol * budget / max(len(table), 1)
+        hist = c.history
+        spend = (np.asarray(hist["spend"], dtype=float) if hist is not None and "spend" in hist
+                 else np.array([c.current_spend]))
+        spend = spend[np.isfinite(spend) & (spend > 0)]
+        obs_lo = float(spend.min()) if len(spend) else np.nan
+        obs_hi = float(spend.max()) if len(spend) else np.nan
+        per = float(r.proposed) / periods
+        fitted = not c.is_fallback
+        k_cap = 10.0 * obs_hi if np.isfinite(obs_hi) else np.inf
+        identified = bool(fitted and np.isfinite(c.k) and c.k < 0.95 * k_cap
+                          and len(c.boot) >= min_draws)
+        in_range = bool(np.isfinite(obs_lo) and obs_lo / coverage <= per <= obs_hi * coverage)
+        reason = ("" if not moved else "assumed" if not fitted else
+                  "not_identified" if not identified else "out_of_range" if not in_range else "")
+        rows.append({"channel": r.channel, "change": float(r.change), "moved": bool(moved),
+                     "fitted": fitted, "identified": identified, "observed_low": obs_lo,
+                     "observed_high": obs_hi, "proposed_per_period": per,
+                     "in_range": in_range, "supported": reason == "", "reason": reason})
+    return pd.DataFrame(rows, columns=["channel", "change", "moved", "fitted", "identified",
+                                       "observed_low", "observed_high", "proposed_per_period",
+                                       "in_range", "supported", "reason"])
+
+
+def plan_supported(support: pd.DataFrame, gain: Mapping[str, float], check: Mapping | None = None
+                   ) -> tuple[bool, str]:
+    """The gate of a recommended shift: curves support it, its gain is clearly positive.
+
+    Parameters
+    ----------
+    support : pandas.DataFrame
+        From :func:`shift_support`.
+    gain : mapping
+        From :func:`plan_gain`; the lower end of the bootstrap interval of the gain must
+        be above zero (a gain the curves' uncertainty could wipe out is no reason to move).
+    check : mapping, optional
+        From :func:`cross_check`; a discrepancy means the optimiser's plan is not the best
+        and is not stated.
+
+    Returns
+    -------
+    (bool, str)
+        Whether the shift may be stated, and the reason code when it may not:
+        ``"no_move"``, ``"assumed"``, ``"not_identified"``, ``"out_of_range"``,
+        ``"gain_uncertain"`` or ``"discrepancy"``.
+    """
+    moved = support[support["moved"]] if len(support) else support
+    if not len(moved):
+        return False, "no_move"
+    for code in ("assumed", "not_identified", "out_of_range"):
+        if (moved["reason"] == code).any():
+            return False, code
+    low = gain.get("gain_low", np.nan)
+    if not (np.isfinite(low) and low > 0):
+        return False, "gain_uncertain"
+    if check is not None and check.get("discrepancy"):
+        return False, "discrepancy"
+    return True, ""
+
+
+def keep_reason(support: pd.DataFrame, code: str, language: str = "en") -> str:
+    """Why the current split is kept, in words, for a reason code of :func:`plan_supported`.
+
+    Parameters
+    ----------
+    support : pandas.DataFrame
+        From :func:`shift_support`; names the channels behind a channel-level reason.
+    code : str
+        Reason code from :func:`plan_supported`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    sep = i18n.t("budget_allocation.list_sep", language)
+    channels = sep.join(support.loc[support["reason"] == code, "channel"].astype(str)) \
+        if len(support) else ""
+    return i18n.t(f"budget_allocation.keep_why.{code or 'no_move'}", language,
+                  channels=channels or "–")
+
+
+def signed(value: float, spec: str = "+,.0f") -> str:
+    """A signed number for a sentence, or "–" when it is missing or infinite."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    return format(v, spec) if math.isfinite(v) else "–"
 
 
 def mix_table(curves: Mapping[str, ResponseCurve], bounds: pd.DataFrame,
