@@ -41,7 +41,10 @@ def test_headings_come_from_code_and_findings_are_recorded():
     code = code_of(nb)
     assert "# {t('notebook.customer_segmentation')}" in code
     assert code.count('display(Markdown(f"## {t(') >= 7
-    assert code.count('reporting.record_findings("customer_segmentation"') == 1
+    assert 'findings.FindingLog("customer_segmentation"' in code and code.count("log.record(output_dir)") == 1
+    assert "reporting.record_findings" not in code
+    evidence = [c for c in nb["cells"] if "log.evidence()" in "".join(c["source"])]
+    assert len(evidence) == 1 and "hide-management" in evidence[0]["metadata"].get("tags", [])
     for cell in nb["cells"]:
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [] and cell["execution_count"] is None

@@ -415,3 +415,105 @@ def test_margin_note_gives_the_reason_for_a_dash():
     assert "no gross margin" in segmentation.margin_note(known.assign(margin_total=np.nan))
     assert "unknown" in segmentation.margin_note(pd.DataFrame({"margin_total": [5.0, np.nan]}))
     assert "毛利" in segmentation.margin_note(known.assign(margin_total=np.nan), "zh")
+
+
+# --------------------------------------------------------------------------- evidence gates
+
+
+def _trend_feats(now, before, *, days=900, start=0):
+    n = len(now)
+    as_of = pd.Timestamp(AS_OF)
+    return pd.DataFrame({
+        "account_id": [f"A{start + i:04d}" for i in range(n)],
+        "order_count": np.asarray(now) + np.asarray(before) + 1,
+        "orders_365d": np.asarray(now, dtype=float),
+        "orders_730d": np.asarray(now, dtype=float) + np.asarray(before, dtype=float),
+        "first_order_date": as_of - pd.Timedelta(days=days),
+        "last_order_date": as_of - pd.Timedelta(days=10),
+        "recency_days": 10.0,
+    })
+
+
+def test_paired_change_test_equals_scipy_wilcoxon():
+    from scipy import stats
+    rng = np.random.default_rng(3)
+    before = rng.poisson(6, 40).astype(float)
+    after = before + rng.normal(-1.5, 2, 40).round()
+    res = segmentation.paired_change_test(after, before)
+    assert res["p_value"] == pytest.approx(stats.wilcoxon(after, before, zero_method="wilcox").pvalue)
+    assert res["direction"] == ("down" if after.sum() < before.sum() else "up")
+    flat = segmentation.paired_change_test(np.zeros(30), np.zeros(30))
+    assert np.isnan(flat["p_value"]) and flat["direction"] == "flat"
+
+
+def test_a_trend_word_needs_history_and_a_corrected_test():
+    rng = np.random.default_rng(0)
+    falling = _trend_feats(rng.poisson(2, 40), rng.poisson(8, 40))
+    zero = _trend_feats(np.zeros(40), np.zeros(40), start=100)  # 0 against 0
+    young = _trend_feats(rng.poisson(1, 40), rng.poisson(9, 40), days=400, start=200)
+    feats = pd.concat([falling, zero, young], ignore_index=True)
+    labels = pd.Series([0] * 40 + [1] * 40 + [2] * 40, index=feats.account_id)
+    ev = segmentation.trend_evidence(feats, labels)
+    assert ev.loc[0, "supported"] and ev.loc[0, "direction"] == "down"
+    assert not ev.loc[1, "supported"] and np.isnan(ev.loc[1, "p_value"])
+    assert ev.loc[2, "n"] == 0 and not ev.loc[2, "supported"]  # previous year not observed
+    # the z-scores and medians alone would call all three "shrinking"
+    z = pd.DataFrame({"order_trend": [-1.2, -1.0, -1.5], "revenue_per_year": [0.0, 0.9, 0.0]})
+    levels = pd.DataFrame({"order_trend": [-1.0, -0.5, -2.0]})
+    plain = segmentation.name_clusters(z, levels=levels)
+    assert all("shrinking" in name for name in plain.values())
+    trends = {c: (r.direction if r.supported else None) for c, r in ev.iterrows()}
+    gated = segmentation.name_clusters(z, levels=levels, trends=trends)
+    assert gated[0] == "shrinking"
+    assert "shrinking" not in gated[1] and gated[1] == "high-value"
+    assert "shrinking" not in gated[2] and gated[2] == "average profile"
+
+
+def test_trend_test_is_corrected_across_clusters():
+    from statsmodels.stats.multitest import multipletests
+    rng = np.random.default_rng(5)
+    parts = [_trend_feats(rng.poisson(4, 15), rng.poisson(5, 15), start=100 * i) for i in range(6)]
+    feats = pd.concat(parts, ignore_index=True)
+    labels = pd.Series(np.repeat(np.arange(6), 15), index=feats.account_id)
+    ev = segmentation.trend_evidence(feats, labels, method="holm")
+    ok = ev.p_value.notna()
+    np.testing.assert_allclose(ev.p_adjusted[ok], multipletests(ev.p_value[ok], method="holm")[1])
+
+
+def test_cluster_names_carry_a_trend_word_only_with_its_test(world):
+    res = world["result"]
+    assert set(res.trends.index) == set(res.labels[res.labels >= 0].unique())
+    for c, name in res.names.items():
+        if c in res.trends.index and not res.trends.loc[c, "supported"]:
+            assert "growing" not in name and "shrinking" not in name, name
+
+
+def test_at_risk_tests_use_fisher_and_the_family_correction():
+    from scipy import stats
+    from statsmodels.stats.multitest import multipletests
+    view = pd.DataFrame({"accounts": [100, 200, 150], "at_risk_share": [0.40, 0.10, 0.12]},
+                        index=pd.Index(["a", "b", "(missing)"], name="cluster"))
+    out = segmentation.at_risk_tests(view)
+    p = stats.fisher_exact([[40, 60], [20 + 18, 350 - 38]]).pvalue
+    assert out.loc["a", "p_value"] == pytest.approx(p)
+    np.testing.assert_allclose(out.p_adjusted, multipletests(out.p_value, method="fdr_bh")[1])
+    assert out.loc["a", "significant"] and out.loc["a", "lift"] > 1
+    assert not out.loc["(missing)", "significant"]  # a missing level is never a finding
+    claims = segmentation.risk_claims(out)
+    assert claims[0].startswith("**a**: 40% of its 100 accounts") and "only" in claims[1]
+
+
+def test_segment_growth_needs_two_observed_years():
+    frame = pd.DataFrame({"segment": ["x"] * 30 + ["Other"] * 30,
+                          "revenue_12m": [200.0] * 30 + [300.0] * 30,
+                          "revenue_prev_12m": [100.0] * 30 + [100.0] * 30})
+    frame.loc[::3, "revenue_12m"] = 150.0
+    out = segmentation.segment_growth_tests(frame, "segment").set_index("segment")
+    assert out.loc["x", "significant"] and out.loc["x", "direction"] == "up"
+    assert out.loc["Other", "p_value"] < 0.05 and not out.loc["Other", "significant"]
+    assert np.isnan(out.loc["Other", "p_adjusted"])  # the pool is outside the family
+    young = segmentation.segment_growth_tests(frame, "segment", history_days=200)
+    assert young.p_value.isna().all() and not young.significant.any()
+    assert segmentation.survives_marks([True, False]) == ["✓", "–"]
+    assert segmentation.is_missing_segment("unknown · mid") and segmentation.is_missing_segment("Other")
+    assert not segmentation.is_missing_segment("Retail · mid · growth")

@@ -869,7 +869,8 @@ SIGNED_FEATURES = ("order_trend",)
 
 
 def name_clusters(zscores: pd.DataFrame, *, max_terms: int = 3, min_z: float = 0.4,
-                  language: str = "en", levels: pd.DataFrame | None = None) -> dict:
+                  language: str = "en", levels: pd.DataFrame | None = None,
+                  trends: pd.Series | dict | None = None) -> dict:
     """Readable names from each cluster's most distinctive features.
 
     A feature describes a cluster when its scaled mean is at least ``min_z`` standard
@@ -889,6 +890,10 @@ def name_clusters(zscores: pd.DataFrame, *, max_terms: int = 3, min_z: float = 0
         Median of each readable feature per cluster (rows like ``zscores``). With it, a
         feature of :data:`SIGNED_FEATURES` names a cluster only when its median moves in
         the named direction (no "shrinking" for a cluster whose trend is 0 or unknown).
+    trends : Series or dict, optional
+        Cluster -> tested direction ("up", "down", or None when the change did not pass
+        its test, see :func:`trend_evidence`). With it, a trend word names a cluster only
+        when the test backs that direction; the cluster is named by its other features.
 
     Returns
     -------
@@ -906,6 +911,9 @@ def name_clusters(zscores: pd.DataFrame, *, max_terms: int = 3, min_z: float = 0
             if feature in SIGNED_FEATURES and levels is not None:
                 level = levels[feature].get(cluster, np.nan) if feature in levels else np.nan
                 if not (level > 0 if z > 0 else level < 0):
+                    continue
+            if feature in SIGNED_FEATURES and trends is not None:
+                if trends.get(cluster) != ("up" if z > 0 else "down"):
                     continue
             word = _words(feature, language)[0 if z > 0 else 1]
             if word and word not in terms:
@@ -1206,6 +1214,8 @@ class BehaviourSegmentation:
         Cluster number -> name.
     stability : pandas.DataFrame
         From :func:`cluster_stability` (empty when ``stability_runs`` is 0).
+    trends : pandas.DataFrame
+        From :func:`trend_evidence`: the test behind any trend word in the names.
     """
 
     features: pd.DataFrame
@@ -1215,6 +1225,7 @@ class BehaviourSegmentation:
     labels: pd.Series
     names: dict
     stability: pd.DataFrame
+    trends: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def cluster_names(self) -> pd.Series:
@@ -1226,7 +1237,8 @@ def segment_behaviour(feats: pd.DataFrame, *, k: int | None = None,
                       k_range: Iterable[int] = range(2, 11), method: str = "kmeans",
                       criterion: str = "consensus", min_share: float = 0.03,
                       sample_size: int = 3000, seed: int = 0, stability_runs: int = 3,
-                      n_init: int = 4, language: str = "en") -> BehaviourSegmentation:
+                      n_init: int = 4, alpha: float = 0.05, correction: str = "bh",
+                      language: str = "en") -> BehaviourSegmentation:
     """Behavioural clustering end to end: features, k, fit, names, stability.
 
     Parameters
@@ -1240,6 +1252,9 @@ def segment_behaviour(feats: pd.DataFrame, *, k: int | None = None,
     stability_runs : int, default 3
     n_init : int, default 4
         Restarts of the final fit.
+    alpha, correction
+        Level and family correction of the trend test behind "growing" and "shrinking"
+        (see :func:`trend_evidence`); without a passing test the names leave the trend out.
     language : {"en", "zh"}
         Language of the cluster names (see :func:`name_clusters`).
 
@@ -1262,12 +1277,255 @@ def segment_behaviour(feats: pd.DataFrame, *, k: int | None = None,
         k = selection.k
     pipe, fitted = fit_clusters(fit, k, method=method, seed=seed, n_init=n_init)
     labels = fitted.reindex(X.index, fill_value=NO_ORDERS).rename("cluster")
+    trends = trend_evidence(feats, fitted, alpha=alpha, method=correction)
     names = name_clusters(cluster_zscores(pipe, fit, fitted), language=language,
-                          levels=fit.groupby(fitted.to_numpy()).median())
+                          levels=fit.groupby(fitted.to_numpy()).median(),
+                          trends={c: (r.direction if r.supported else None)
+                                  for c, r in trends.iterrows()})
     if len(fit) < len(X):
         names[NO_ORDERS] = i18n.t("customer_segmentation.cluster.no_orders", language)
     stability = (cluster_stability(fit, k, method=method, runs=stability_runs, seed=seed,
                                    reference=fitted)
                  if stability_runs else pd.DataFrame(columns=["run", "seed", "ari"]))
     return BehaviourSegmentation(features=X, selection=selection, k=k, pipeline=pipe,
-                                 labels=labels, names=names, stability=stability)
+                                 labels=labels, names=names, stability=stability,
+                                 trends=trends)
+
+
+# --------------------------------------------------------------------------- evidence gates
+
+#: An order trend compares the last 12 months with the 12 before: an account shows both
+#: windows in full only when its first order is at least this many days before ``as_of``.
+TREND_HISTORY_DAYS = 730
+#: Accounts with both windows a cluster needs before its trend is tested at all.
+MIN_TREND_ACCOUNTS = 10
+
+
+def paired_change_test(after: Iterable[float], before: Iterable[float]) -> dict:
+    """Wilcoxon signed-rank test of paired values (this period against the one before).
+
+    Pairs without a change carry no information on its direction and are dropped (the
+    ``"wilcox"`` zero method); with fewer than two changed pairs there is no test.
+
+    Parameters
+    ----------
+    after, before : array-like
+        Paired values, the same length (orders or revenue per account).
+
+    Returns
+    -------
+    dict
+        ``n`` (pairs), ``changed`` (pairs with a change), ``after``, ``before`` (sums),
+        ``median_change``, ``direction`` ("up", "down" or "flat") and the two-sided
+        ``p_value`` (NaN without a test).
+    """
+    from scipy import stats
+
+    a = np.asarray(list(after), dtype=float)
+    b = np.asarray(list(before), dtype=float)
+    if a.shape != b.shape:
+        raise ValueError("paired_change_test: after and before differ in length")
+    ok = np.isfinite(a) & np.isfinite(b)
+    a, b = a[ok], b[ok]
+    d = a - b
+    changed = int((d != 0).sum())
+    out = {"n": int(len(d)), "changed": changed, "after": float(a.sum()),
+           "before": float(b.sum()),
+           "median_change": float(np.median(d)) if len(d) else np.nan,
+           "direction": "flat", "p_value": np.nan}
+    if changed < 2:
+        return out
+    res = stats.wilcoxon(a, b, zero_method="wilcox", alternative="two-sided")
+    total = float(d.sum())
+    out["direction"] = "up" if total > 0 else "down" if total < 0 else "flat"
+    out["p_value"] = float(res.pvalue)
+    return out
+
+
+def trend_evidence(feats: pd.DataFrame, labels: pd.Series, *, alpha: float = 0.05,
+                   method: str = "bh", min_days: int = TREND_HISTORY_DAYS,
+                   min_accounts: int = MIN_TREND_ACCOUNTS) -> pd.DataFrame:
+    """Whether each cluster's orders really grew or shrank, corrected across clusters.
+
+    A trend word ("growing", "shrinking") is a claim about change, so it needs history and
+    a test: only accounts whose first order lies at least ``min_days`` before ``as_of``
+    show both 12-month windows in full; their orders in the last 12 months are tested
+    against the 12 months before with :func:`paired_change_test`, and the p-values are
+    corrected across the clusters with ``method``.
+
+    Parameters
+    ----------
+    feats : pandas.DataFrame
+        Account features with ``account_id``, ``orders_365d``, ``orders_730d``,
+        ``first_order_date``, ``last_order_date`` and ``recency_days``.
+    labels : pandas.Series
+        Cluster per account (index ``account_id`` as text).
+    alpha : float
+        Level the corrected p-value must pass.
+    method : str
+        Correction across clusters (see :func:`helpers.multiple_testing.adjust`).
+    min_days, min_accounts : int
+        History an account needs, and accounts with that history a cluster needs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cluster (index): ``accounts``, ``n`` (accounts with both windows),
+        ``orders_now``, ``orders_before``, ``direction``, ``p_value``, ``p_adjusted`` and
+        ``supported`` (the trend passed its gate).
+    """
+    from helpers.multiple_testing import adjust
+
+    f = feats.set_index(feats["account_id"].astype(str))
+    span = (f["last_order_date"] - f["first_order_date"]).dt.days + f["recency_days"]
+    full = (f["order_count"] > 0) & (span >= min_days) if "order_count" in f else span >= min_days
+    lab = labels.reindex(f.index)
+    rows = []
+    for cluster in sorted(labels.dropna().unique()):
+        member = (lab == cluster).to_numpy()
+        use = member & full.fillna(False).to_numpy()
+        now = f["orders_365d"].to_numpy(float)[use]
+        before = (f["orders_730d"] - f["orders_365d"]).to_numpy(float)[use]
+        res = (paired_change_test(now, before) if use.sum() >= min_accounts
+               else {"n": int(use.sum()), "after": float(now.sum()), "before": float(before.sum()),
+                     "direction": "flat", "p_value": np.nan})
+        rows.append({"cluster": cluster, "accounts": int(member.sum()), "n": res["n"],
+                     "orders_now": res["after"], "orders_before": res["before"],
+                     "direction": res["direction"], "p_value": res["p_value"]})
+    out = pd.DataFrame(rows, columns=["cluster", "accounts", "n", "orders_now", "orders_before",
+                                      "direction", "p_value"]).set_index("cluster")
+    out["p_adjusted"] = adjust(out["p_value"].to_numpy(float), method) if len(out) else []
+    out["supported"] = (out["p_adjusted"] < alpha) & out["direction"].isin(["up", "down"])
+    return out
+
+
+def is_missing_segment(label) -> bool:
+    """True for ``"Other"``, a missing label, or a combination with a missing-value part."""
+    from helpers.findings import is_missing_level
+
+    if is_missing_level(label) or label == OTHER:
+        return True
+    return any(is_missing_level(part) or part == UNKNOWN for part in str(label).split(SEPARATOR))
+
+
+def segment_growth_tests(frame: pd.DataFrame, segment: pd.Series | str, *,
+                         alpha: float = 0.05, method: str = "bh",
+                         history_days: float | None = None,
+                         min_days: int = TREND_HISTORY_DAYS) -> pd.DataFrame:
+    """Whether each segment's revenue changed between the two last 12-month windows.
+
+    Revenue of the last 12 months is tested against the 12 months before, account by
+    account (:func:`paired_change_test`), and the p-values are corrected across the
+    segments shown together. ``"Other"`` and missing-value segments are tested but stay
+    outside the family (no adjusted p-value) and never count as a finding.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Account features with ``revenue_12m`` and ``revenue_prev_12m``.
+    segment : pandas.Series or str
+        Segment label per row, or a column of ``frame``.
+    alpha, method
+        As in :func:`trend_evidence`.
+    history_days : float, optional
+        Days of order history in the data. Below ``min_days`` the 12 months before are not
+        observed in full, so no segment is tested (every p-value is missing).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment, n, direction, p_value, p_adjusted, significant``.
+    """
+    from helpers.multiple_testing import adjust
+
+    seg = frame[segment] if isinstance(segment, str) else segment
+    observed = history_days is None or (np.isfinite(history_days) and history_days >= min_days)
+    rows = []
+    for name, part in frame.groupby(seg.to_numpy(), sort=False):
+        res = (paired_change_test(part["revenue_12m"].fillna(0), part["revenue_prev_12m"].fillna(0))
+               if observed else {"n": len(part), "direction": "flat", "p_value": np.nan})
+        rows.append({"segment": name, "n": res["n"], "direction": res["direction"],
+                     "p_value": res["p_value"]})
+    out = pd.DataFrame(rows, columns=["segment", "n", "direction", "p_value"])
+    real = ~out["segment"].map(is_missing_segment).astype(bool)
+    # the pool of small segments and a missing value are no segment: outside the family
+    out["p_adjusted"] = np.nan
+    if real.any():
+        out.loc[real, "p_adjusted"] = adjust(out.loc[real, "p_value"].to_numpy(float), method)
+    out["significant"] = (out["p_adjusted"] < alpha) & real & out["direction"].ne("flat")
+    return out
+
+
+def at_risk_tests(view: pd.DataFrame, *, alpha: float = 0.05, method: str = "bh"
+                  ) -> pd.DataFrame:
+    """Whether a cluster's share of declining or churned accounts differs from the rest.
+
+    Each cluster is compared with all other accounts by
+    :func:`helpers.multiple_testing.lift_test` (Fisher exact test, Katz interval of the
+    ratio of shares), and the p-values are corrected across the clusters.
+
+    Parameters
+    ----------
+    view : pandas.DataFrame
+        From :func:`cluster_stage_view` (``accounts`` and ``at_risk_share`` per cluster).
+    alpha, method
+        As in :func:`trend_evidence`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``view`` with ``at_risk`` (accounts), ``rest_share``, ``lift``, ``low``, ``high``,
+        ``p_value``, ``p_adjusted`` and ``significant`` (a missing-value cluster never is).
+    """
+    from helpers.findings import is_missing_level
+    from helpers.multiple_testing import adjust, lift_test
+
+    out = view.copy()
+    n = out["accounts"].to_numpy(float)
+    hits = np.rint(out["at_risk_share"].to_numpy(float) * n)
+    rows = [lift_test(h, m, hits.sum() - h, n.sum() - m) for h, m in zip(hits, n, strict=True)]
+    out["at_risk"] = hits.astype(int)
+    rest_n = n.sum() - n
+    out["rest_share"] = np.where(rest_n > 0, (hits.sum() - hits) / np.where(rest_n > 0, rest_n, 1),
+                                 np.nan)
+    for key in ("lift", "low", "high", "p_value"):
+        out[key] = [float(r.get(key, np.nan)) for r in rows]
+    out["p_adjusted"] = adjust(out["p_value"].to_numpy(float), method) if len(out) else []
+    real = ~pd.Series(out.index, index=out.index).map(is_missing_level).astype(bool)
+    out["significant"] = (out["p_adjusted"] < alpha) & real
+    return out
+
+
+def _pct(v: float) -> str:
+    return f"{v:.0%}" if np.isfinite(v) else "–"
+
+
+def risk_claims(risk: pd.DataFrame, language: str = "en") -> list[str]:
+    """One claim per cluster from :func:`at_risk_tests`, in its direction.
+
+    A cluster with a higher share of declining or churned accounts than the rest reads
+    "X: 43% ... against 15% elsewhere (2.9x)", one with a lower share "only 9% ...".
+    """
+    out = []
+    for name, r in risk.iterrows():
+        high = np.isfinite(r["lift"]) and r["lift"] > 1
+        lift = f"{r['lift']:.1f}" if np.isfinite(r["lift"]) else "–"
+        out.append(i18n.t(
+            "customer_segmentation.finding.cluster_risk_high" if high
+            else "customer_segmentation.finding.cluster_risk_low", language,
+            cluster=name, share=_pct(r["at_risk_share"]), accounts=f"{int(r['accounts']):,}",
+            rest=_pct(r["rest_share"]), lift=lift))
+    return out
+
+
+def trend_claims(trends: pd.DataFrame, names: dict, language: str = "en") -> list[str]:
+    """One claim per tested cluster of :func:`trend_evidence` (orders now against before)."""
+    return [i18n.t("customer_segmentation.finding.trend", language, cluster=names.get(c, str(c)),
+                   n=f"{int(r['n']):,}", now=f"{r['orders_now']:,.0f}",
+                   before=f"{r['orders_before']:,.0f}")
+            for c, r in trends.iterrows()]
+
+
+def survives_marks(significant: Iterable[bool], language: str = "en") -> list[str]:
+    """The survives mark of a family's table: "✓" for a reliable difference, else "–"."""
+    return [i18n.t("findings.yes" if bool(s) else "findings.no", language) for s in significant]
