@@ -20,8 +20,10 @@ finding's evidence names its family but not its level):
 * A/B real lift (each experiment with ``real_effect``): a stated comparison naming the
   experiment id with a positive difference (treatment better). A stated finding on an
   experiment without a real effect is counted as a false finding of the full world.
-* Channel timing peak (each channel of ``truth["activity_peaks"]["channels"]``): a stated
-  finding naming the channel and its peak weekday (``email`` with ``Tuesday``).
+* Channel timing peak (each channel of ``truth["activity_peaks"]["channels"]``), weekday
+  and hour apart: a stated finding naming the channel and its peak weekday (``email`` with
+  ``Tuesday``); a stated finding naming the channel and an hour window ``HH:00-HH:00`` that
+  holds the peak hour, or the peak hour itself (``10:00``).
 
 Findings are read from the run's ``run.json``, which keeps what every notebook wrote to
 ``findings/<name>.json``. Findings recorded without a kind (notebooks that do not yet gate
@@ -32,6 +34,7 @@ Usage::
     python benchmarks/false_discovery.py                           # 20 seeds, 300 accounts
     python benchmarks/false_discovery.py --seeds 3 --accounts 200 --out fd.md
     python benchmarks/false_discovery.py --seeds 5 --worlds null --out fd.json
+    python benchmarks/false_discovery.py --rescore fd.json --out fd.md   # new matching rules
 """
 
 from __future__ import annotations
@@ -109,9 +112,18 @@ def planted_truths(truth: dict) -> list[dict]:
             out.append({"truth": f"A/B lift {exp_id}", "kind": "comparison",
                         "words": [exp_id], "up": True})
     for channel, peak in truth["activity_peaks"]["channels"].items():
-        out.append({"truth": f"timing peak {channel} {peak['weekday']}", "kind": None,
+        out.append({"truth": f"timing weekday {channel} {peak['weekday']}", "kind": None,
                     "words": [channel, peak["weekday"]], "up": False})
+        out.append({"truth": f"timing hour {channel} {peak['hour']}:00", "kind": None,
+                     "words": [channel], "hour": peak["hour"], "up": False})
     return out
+
+
+def _holds_hour(text: str, hour: int) -> bool:
+    for start, end in re.findall(r"(\d{1,2}):00\s*[-–]\s*(\d{1,2}):00", text):
+        if int(start) <= hour < max(int(end), int(start) + 1):
+            return True
+    return re.search(rf"(?<!\d){hour}:00(?!\s*[-–])", text) is not None
 
 
 def recovered(truth: dict, items: list[dict]) -> dict[str, bool]:
@@ -123,6 +135,7 @@ def recovered(truth: dict, items: list[dict]) -> dict[str, bool]:
             (p["kind"] is None or f["kind"] == p["kind"])
             and all(_names(f.get("text", ""), w) for w in p["words"])
             and (not p["up"] or _points_up(f))
+            and ("hour" not in p or _holds_hour(f.get("text", ""), p["hour"]))
             for f in stated)
     return out
 
@@ -139,7 +152,7 @@ def described(finding: dict) -> dict:
     return {"notebook": finding["notebook"], "kind": finding.get("kind"),
             "text": finding.get("text"), "gate": finding.get("gate") or "",
             **{k: ev.get(k) for k in ("test", "family", "family_size", "p_value", "p_adjusted",
-                                      "effect", "n")}}
+                                      "effect", "effect_label", "n")}}
 
 
 def one_seed(seed: int, accounts: int, jobs: int, worlds: list[str], tmp: Path) -> list[dict]:
@@ -157,7 +170,9 @@ def one_seed(seed: int, accounts: int, jobs: int, worlds: list[str], tmp: Path) 
                "notebooks_ok": sum(nb["status"] == "ok" for nb in run["notebooks"].values()),
                "notebooks": len(run["notebooks"]),
                "failed": sorted(n for n, nb in run["notebooks"].items() if nb["status"] != "ok"),
-               "stated_claims": len(claims), "ungated": len(ungated(items))}
+               "stated_claims": len(claims), "ungated": len(ungated(items)),
+               "stated": [described(f) for f in items
+                          if f.get("stated", True) and f.get("kind") and f["kind"] != "fact"]}
         if world == "null":
             row["false_findings"] = [described(f) for f in claims]
         else:
@@ -165,6 +180,23 @@ def one_seed(seed: int, accounts: int, jobs: int, worlds: list[str], tmp: Path) 
             row["false_findings"] = [described(f) for f in null_experiment_claims(truth, items)]
         rows.append(row)
         print(_line(row), flush=True)
+    return rows
+
+
+def rescore(rows: list[dict]) -> list[dict]:
+    """Match the stated findings saved with each full-world run against its truths again."""
+    from helpers import sample_world
+
+    with tempfile.TemporaryDirectory(prefix="false_discovery_") as tmp:
+        for row in rows:
+            if row["world"] != "full":
+                continue
+            truth = sample_world.generate_world(Path(tmp) / str(row["seed"]),
+                                                accounts=row["accounts"], seed=row["seed"])
+            items = [{**f, "stated": True, "evidence": {"effect": f.get("effect"),
+                                                        "effect_label": f.get("effect_label")}}
+                     for f in row["stated"]]
+            row["recovered"] = recovered(truth, items)
     return rows
 
 
@@ -256,13 +288,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="notebooks at once per run")
     parser.add_argument("--worlds", choices=["both", "null", "full"], default="both")
     parser.add_argument("--out", help="write the results: .md for a table, else JSON")
+    parser.add_argument("--rescore", help="JSON of an earlier run: score its recorded findings "
+                        "again (matching rules changed) instead of running notebooks")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT / "src"))
     worlds = ["null", "full"] if args.worlds == "both" else [args.worlds]
     rows = []
-    with tempfile.TemporaryDirectory(prefix="false_discovery_") as tmp:
-        for seed in range(args.first_seed, args.first_seed + args.seeds):
-            rows += one_seed(seed, args.accounts, args.jobs, worlds, Path(tmp))
+    if args.rescore:
+        rows = rescore(json.loads(Path(args.rescore).read_text(encoding="utf-8"))["runs"])
+    else:
+        with tempfile.TemporaryDirectory(prefix="false_discovery_") as tmp:
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
+                rows += one_seed(seed, args.accounts, args.jobs, worlds, Path(tmp))
     summary = summarise(rows)
     text = markdown(summary, rows)
     print(text)
