@@ -821,7 +821,7 @@ def test_trends_are_tested_and_corrected_together():
     flags = pd.DataFrame([{"kpi": "churn_rate", "kind": "shift", "reason": "x"}])
     found, _ = kpis.trend_findings(s, ["churn_rate", "win_rate"], FindingLog("k"), flags=flags)
     assert len(found) == 1 and FindingLog.summary(found) == [
-        "No reliable rise or fall in any of the 1 KPIs tested for a trend."]
+        "No reliable rise or fall in the KPIs tested for a trend (1)."]
 
 
 def test_alerts_become_findings_held_up_by_a_test_or_a_clean_series():
@@ -861,3 +861,55 @@ def test_flag_note_groups_kpis_by_reason_and_young_values_still_alert():
     alerts = kpis.evaluate_alerts(s, rules)
     (nps,) = kpis.alert_findings(alerts, s, rules, flags=flags)
     assert nps.stated  # a young series' value is measured; only its changes are not moves
+
+
+def test_group_comparisons_are_chi_square_tested_and_corrected_together():
+    from scipy import stats
+
+    from helpers.findings import FindingLog
+
+    region = pd.DataFrame({"group": ["North", "South", "(missing)"], "nps_responses": [100, 100, 40],
+                           "promoters": [60, 20, 0], "detractors": [10, 50, 40],
+                           "nps": [50.0, -30.0, -100.0]})
+    tier = pd.DataFrame({"group": ["key", "growth"], "customers_start": [200, 200],
+                         "churned": [20, 22], "churn_rate": [0.10, 0.11]})
+    panels = kpis.comparison_panels({"region": region, "tier": tier},
+                                    {"region": ("nps",), "tier": ("churn_rate",)})
+    log = FindingLog("kpi_monitoring")
+    found = kpis.spread_findings(panels, log)
+    p_region = stats.chi2_contingency([[60, 30, 10], [20, 30, 50]], correction=False).pvalue
+    p_tier = stats.chi2_contingency([[20, 180], [22, 178]], correction=False).pvalue
+    assert found[0].evidence.p_value == pytest.approx(p_region)  # the missing group is left out
+    assert found[1].evidence.p_value == pytest.approx(p_tier)
+    assert found[0].stated and "**North**" in found[0].shown
+    assert not found[1].stated and found[1].shown == (
+        "No reliable difference in Churn rate among the 2 groups by value tier; the chart "
+        "shows each group with its likely range.")
+    assert log.items == found
+
+
+def test_channel_cac_difference_is_tested_before_channels_are_ranked():
+    from scipy import stats
+
+    from helpers.findings import FindingLog
+
+    costs = {"email": [400.0, 500, 450, 520], "events": [900.0, 1100, 950], "ads": [600.0, 640]}
+    table = pd.DataFrame({"channel": list(costs), "recorded": [len(v) for v in costs.values()],
+                          "cost_mean": [np.mean(v) for v in costs.values()],
+                          "cost_sd": [np.std(v, ddof=1) for v in costs.values()]})
+    test, p = kpis._channel_test(table, "recorded")
+    assert test == "one-way ANOVA" and p == pytest.approx(stats.f_oneway(*costs.values()).pvalue)
+    spend = pd.DataFrame({"channel": ["a", "b", "c"], "new_customers": [30, 10, 5],
+                          "cost": [3000.0, 3000, np.nan]})
+    assert kpis._channel_test(spend, "spend")[1] == pytest.approx(
+        stats.chisquare([30, 10], [20, 20]).pvalue)
+    channels = pd.DataFrame({"channel": ["a", "b"], "new_customers": [11, 9],
+                             "cost": [1100.0, 1000.0], "cac": [100.0, 111.1],
+                             "cac_lo": [50.0, 50.0], "cac_hi": [200.0, 200.0],
+                             "small_sample": [False, False]})
+    channels.attrs.update(method="spend", test="chi-square", p_value=0.6, no_channel=0)
+    found = kpis.channel_finding(channels, FindingLog("kpi_monitoring"), currency="EUR")
+    assert not found.stated and found.shown.startswith("No reliable difference in CAC among the 2")
+    channels.attrs["p_value"] = 0.001
+    found = kpis.channel_finding(channels, FindingLog("kpi_monitoring"), currency="EUR")
+    assert found.stated and "cheapest channel to acquire through was **a**" in found.shown

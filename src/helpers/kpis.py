@@ -950,8 +950,8 @@ def _compare_table(raw: pd.DataFrame, *, min_count: int, confidence: float,
     f["small_sample"] = small
     keep = ["group", "revenue", "new_customers", "active_customers", "customers_start",
             "churned", "churn_rate", "churn_lo", "churn_hi", "nrr", "clv", "opps_won",
-            "opps_lost", "win_rate", "win_lo", "win_hi", "nps_responses", "nps", "nps_lo",
-            "nps_hi", "csat", "small_sample"]
+            "opps_lost", "win_rate", "win_lo", "win_hi", "nps_responses", "promoters",
+            "detractors", "nps", "nps_lo", "nps_hi", "csat", "small_sample"]
     f = f.rename(columns={"grp": "group"})
     f = f[[c for c in keep if c in f.columns]]
     return f.sort_values("revenue", ascending=False, kind="stable").reset_index(drop=True)
@@ -1046,12 +1046,80 @@ def cac_by_channel(ws: TableSource, as_of: Any, *, window_months: int = 12,
         table["cac_lo"] = np.where(some, _div(table["cost"], hi), np.nan)
         table["cac_hi"] = np.where(some, _div(table["cost"], lo), np.nan)
     table["small_sample"] = table["new_customers"] < min_count
+    test, p_value = _channel_test(table, method)
     out = table[["channel", "new_customers", "cost", "cac", "cac_lo", "cac_hi", "small_sample"]]
     out = out.sort_values(["new_customers", "channel"], ascending=[False, True]).reset_index(
         drop=True)
     out.attrs["method"] = method
     out.attrs["no_channel"] = no_channel
+    out.attrs["test"], out.attrs["p_value"] = test, p_value
     return out
+
+
+def _channel_test(table: pd.DataFrame, method: str) -> tuple[str, float]:
+    """Whether CAC differs between channels at all.
+
+    ``recorded``: one-way ANOVA of the recorded costs, from each channel's count, mean and
+    standard deviation (channels with two or more costs). ``spend``: chi-square test that
+    new customers spread over the channels in proportion to their cost (equal CAC).
+    """
+    from scipy import stats
+
+    if method == "recorded":
+        t = table[table["recorded"] >= 2]
+        n = t["recorded"].to_numpy(dtype="float64")
+        m = t["cost_mean"].to_numpy(dtype="float64")
+        sd = t["cost_sd"].to_numpy(dtype="float64")
+        k, total = len(t), n.sum()
+        if k < 2 or total <= k or not np.isfinite(sd).all():
+            return "one-way ANOVA", math.nan
+        grand = (n * m).sum() / total
+        within = ((n - 1) * sd ** 2).sum() / (total - k)
+        between = (n * (m - grand) ** 2).sum() / (k - 1)
+        if within <= 0:
+            return "one-way ANOVA", 0.0 if between > 0 else 1.0
+        return "one-way ANOVA", float(stats.f.sf(between / within, k - 1, total - k))
+    cost = pd.to_numeric(table["cost"], errors="coerce").to_numpy(dtype="float64")
+    new = table["new_customers"].to_numpy(dtype="float64")
+    ok = np.isfinite(cost) & (cost > 0)
+    if ok.sum() < 2 or new[ok].sum() == 0:
+        return "chi-square", math.nan
+    expected = new[ok].sum() * cost[ok] / cost[ok].sum()
+    return "chi-square", float(stats.chisquare(new[ok], expected).pvalue)
+
+
+def channel_finding(channels: pd.DataFrame, log, *, currency: str = "",
+                    language: str = "en"):
+    """:func:`channels_sentence` as a finding: the cheapest and dearest channel are named
+    only when CAC differs between channels (the test in ``channels.attrs``, see
+    :func:`cac_by_channel`); otherwise one line says no reliable difference was found.
+    One channel or none is a plain fact.
+
+    Returns
+    -------
+    helpers.findings.Finding
+        Also kept in ``log``.
+    """
+    from helpers.findings import fact
+
+    t = i18n.t
+    text = channels_sentence(channels, currency=currency, language=language)
+    priced = priced_channels(channels)
+    if len(priced) < 2:
+        return log.add(fact(text))
+    method = t(f"kpi.method.{channels.attrs.get('method', 'spend')}", language)
+    parts = [t("kpi.channels.none", language, n=len(priced), method=method)]
+    blank = int(channels.attrs.get("no_channel", 0))
+    if blank:
+        parts.append(t("kpi.finding.no_channel", language, n=f"{blank:,}"))
+    spread = priced.cac.iloc[-1] - priced.cac.iloc[0]
+    (found,) = log.family(
+        [text], [channels.attrs.get("p_value", math.nan)],
+        test=channels.attrs.get("test", ""), family=t("kpi.section.channels", language),
+        effects=[spread], ns=[int(priced.new_customers.sum())],
+        effect_label=t("kpi.channels.effect", language),
+        actions=[t("kpi.action.channels", language)], fallback=_sentences(parts, language))
+    return found
 
 
 def clv_by_tier(values: pd.DataFrame, *, cac_value: float | None = None,
@@ -2554,6 +2622,83 @@ def spread_sentence(panel: Mapping[str, Any], language: str = "en") -> str | Non
                   high=format_kpi(metric, hi["_v"]), high_group=hi["group"],
                   dim=i18n.t(f"dim.{panel['dim']}", language, default=panel["dim"]),
                   kpi=i18n.t(f"kpi.{metric}", language))
+
+
+def _panel_counts(panel: Mapping[str, Any]) -> pd.DataFrame | None:
+    """Group-by-outcome counts behind a panel's metric (missing-value groups left out)."""
+    from helpers.findings import is_missing_level
+
+    metric, table = panel["metric"], panel["table"]
+    table = table[[not is_missing_level(g) for g in table["group"]]]
+    if metric == "nps" and {"promoters", "detractors", "nps_responses"} <= set(table.columns):
+        p, d = table["promoters"], table["detractors"]
+        counts = pd.DataFrame({"p": p, "n": table["nps_responses"] - p - d, "d": d})
+    elif metric == "churn_rate" and {"churned", "customers_start"} <= set(table.columns):
+        counts = pd.DataFrame({"c": table["churned"],
+                               "k": table["customers_start"] - table["churned"]})
+    elif metric == "win_rate" and {"opps_won", "opps_lost"} <= set(table.columns):
+        counts = pd.DataFrame({"w": table["opps_won"], "l": table["opps_lost"]})
+    else:
+        return None
+    counts = counts.apply(pd.to_numeric, errors="coerce").fillna(0).clip(lower=0)
+    return counts.set_axis(list(table["group"]))
+
+
+def spread_findings(panels: Sequence[Mapping[str, Any]], log, *, language: str = "en"
+                    ) -> list:
+    """The group comparisons shown in the charts, each stated only when the groups differ.
+
+    Each panel's metric is tested with the chi-square test of independence between the
+    group and the outcome (promoter / passive / detractor for NPS, churned or kept for
+    churn, won or lost for the win rate; :func:`helpers.multiple_testing.independence_test`),
+    and the panels shown together are corrected as one family by ``log``. A panel that
+    passes states its range (:func:`spread_sentence`); one that does not says that no
+    reliable difference was found among its groups.
+
+    Parameters
+    ----------
+    panels : sequence of dict
+        From :func:`comparison_panels`.
+    log : helpers.findings.FindingLog
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    list of Finding
+        One per panel with a sentence, in the panels' order.
+    """
+    from helpers.findings import comparison
+    from helpers.multiple_testing import adjust, independence_test
+
+    t = i18n.t
+    rows = []
+    for panel in panels:
+        text = spread_sentence(panel, language)
+        if text is None:
+            continue
+        counts = _panel_counts(panel)
+        res = independence_test(counts.to_numpy()) if counts is not None else {
+            "p_value": math.nan, "cramers_v": math.nan}
+        n = int(counts.to_numpy().sum()) if counts is not None else 0
+        groups = int(pd.to_numeric(panel["table"][panel["metric"]], errors="coerce").notna().sum())
+        rows.append((panel, text, res, n, groups))
+    if not rows:
+        return []
+    p = np.array([r[2]["p_value"] for r in rows], dtype="float64")
+    adj = adjust(p, log.method)
+    out = []
+    for i, (panel, text, res, n, groups) in enumerate(rows):
+        dim = t(f"dim.{panel['dim']}", language, default=panel["dim"])
+        out.append(comparison(
+            text, test="chi-square", p_value=p[i], p_adjusted=adj[i], alpha=log.alpha,
+            effect=res["cramers_v"], n=n, family=t("kpi.segments.family", language),
+            family_size=int(np.isfinite(p).sum()), method=log.method,
+            effect_label="Cramér's V",
+            fallback=t("kpi.segments.none", language, kpi=t(f"kpi.{panel['metric']}", language),
+                       n=groups, dim=dim),
+            language=language))
+    log.add(*out)
+    return out
 
 
 def tiers_sentence(clv_tiers: pd.DataFrame | None, *, source: str = "", currency: str = "",
