@@ -281,6 +281,11 @@ def test_lapse_segments_name_only_overdue_accounts():
     seg = rfm.assign_segments(table_young, overdue=lapse_young.overdue)
     assert "Hibernating" not in set(seg) and rfm.NOT_DUE in set(seg)
     assert rfm.lapse_alarm(table_young, seg, lapse_young, supported=False)["reason"] == "support"
+    # one stray account with a first order years ago does not make the history long
+    stray = young.copy()
+    stray.loc[0, "first_order_date"] = pd.Timestamp("2023-01-01")
+    stray_lapse = rfm.lapse_evidence(stray)
+    assert stray_lapse.attrs["history_days"] < 365 and not stray_lapse.overdue.iloc[12:].any()
     with pytest.raises(ParamError, match="one flag per account"):
         rfm.assign_segments(table, overdue=[True])
 

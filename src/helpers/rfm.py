@@ -54,6 +54,8 @@ MIN_RHYTHM_ACCOUNTS = 10
 #: in a younger history only short gaps can have been seen, so the median is too short
 #: and every one-time buyer would look overdue.
 MIN_POPULATION_HISTORY_DAYS = 365
+#: Quantile of the days since each buyer's first order that counts as the order history.
+HISTORY_QUANTILE = 0.9
 SCORE_KEYS = ("r", "f", "m")
 
 
@@ -150,7 +152,7 @@ def buying_rhythm(order_count: Any, mean_gap_days: Any, *, history_days: float =
         Orders per account and the mean days between its distinct order dates
         (:func:`helpers.features.account_features`).
     history_days : float
-        Days of order history (the longest time since a first order).
+        Days of order history (see :func:`lapse_evidence`).
     factor : float
         Overdue factor (:func:`overdue`); the population's median gap stands in only when
         the history covers ``2 * factor`` of it and at least ``min_history_days``.
@@ -239,7 +241,8 @@ def lapse_evidence(features: pd.DataFrame, *, factor: float = OVERDUE_FACTOR) ->
     -------
     pandas.DataFrame
         ``account_id``, ``rhythm_days``, ``first_order_days``, ``overdue``; ``attrs``
-        ``median_gap_days`` and ``history_days`` (the longest time since a first order).
+        ``median_gap_days`` and ``history_days`` (the :data:`HISTORY_QUANTILE` quantile of
+        the days since each buyer's first order).
     """
     need = ["account_id", "recency_days", "first_order_date", "last_order_date",
             "order_count", "mean_gap_days"]
@@ -252,7 +255,9 @@ def lapse_evidence(features: pd.DataFrame, *, factor: float = OVERDUE_FACTOR) ->
     recency = features["recency_days"].to_numpy(dtype="float64")
     first_days = recency + span
     finite = first_days[np.isfinite(first_days)]
-    history = float(finite.max()) if len(finite) else float("nan")
+    # a high quantile, not the maximum: a few stray old orders do not make a young
+    # customer base look long observed
+    history = float(np.quantile(finite, HISTORY_QUANTILE)) if len(finite) else float("nan")
     rhythm, median = buying_rhythm(features["order_count"], features["mean_gap_days"],
                                    history_days=history if len(finite) else 0.0, factor=factor)
     out = pd.DataFrame({"account_id": features["account_id"].to_numpy(),
