@@ -464,6 +464,7 @@ def test_performance_sentence_states_roi_only_with_every_cost():
         "conversion_rate": [0.9, 0.05, 0.02], "conversion_rate_low": [0.5, 0.02, 0.01],
         "conversion_rate_high": [0.99, 0.1, 0.05], "below_min_sample": [False] * 3,
         "reached_accounts": [10, 2000, 2000], "converting_accounts": [9, 100, 40],
+        "touches": [10, 2000, 2000], "converted_touches": [9, 100, 40],
         "cost": [100.0, 200.0, np.nan], "won_revenue": [0.0, 900.0, 100.0]})
     types = cats.rename(columns={"content_category": "content_type"})
     text = ct.performance_sentence(cats, types, window_days=30, confidence=0.95, currency="EUR",
@@ -662,6 +663,7 @@ def _assets(rates, reached=400, seed=0):
                          "title": [f"Asset {k}" for k in range(len(rates))],
                          "content_category": "brand", "reached_accounts": reached,
                          "converting_accounts": conv, "won_revenue": 1000.0 * conv,
+                         "touches": 3 * reached, "converted_touches": 2 * conv,
                          "below_min_sample": False})
     low, high = ct.wilson_interval(perf.converting_accounts, perf.reached_accounts)
     perf["conversion_rate"] = perf.converting_accounts / reached
@@ -706,19 +708,21 @@ def test_stage_winners_need_a_family_corrected_test():
 
 
 def test_channel_leader_and_preferences_on_noise_are_not_stated():
-    comp = pd.DataFrame({"channel": ["email", "web", "ads", "visit"], "touches": 900,
-                         "accounts_reached": [300, 310, 290, 305],
-                         "converting_accounts": [31, 30, 29, 30], "conversion_rate": 0.1,
+    # email touches its accounts three times as often: more of them see an opportunity
+    # after some touch, but per touch it converts like the others
+    comp = pd.DataFrame({"channel": ["email", "web", "ads", "visit"],
+                         "touches": [2700, 900, 900, 900], "accounts_reached": [300, 310, 290, 305],
+                         "converting_accounts": [80, 30, 29, 30],
+                         "converted_touches": [93, 30, 29, 31], "conversion_rate": 0.1,
                          "won_value": 1000.0, "below_min_sample": False, "coverage": 0.5,
                          "spend": np.nan, "cost_per_lead": np.nan, "roi": np.nan})
     ranked = ct.rank_channels(comp, seed=1)
     text = ct.channel_sentence(comp, ranked, confidence=0.8, currency="EUR", min_sample=50)
     assert "most often followed" not in text
     assert "No reliable difference among the 4 channels." in text
-    strong = comp.assign(converting_accounts=[90, 30, 29, 30])
-    tested = ct.rate_tests(strong, label="channel", hits="converting_accounts",
-                           trials="accounts_reached")
-    lead = ct.channel_lead_finding(tested, ct.rank_channels(strong, seed=1), confidence=0.8)
+    strong = comp.assign(converted_touches=[300, 30, 29, 31])
+    ranked = ct.rank_channels(strong, seed=1)
+    lead = ct.channel_lead_finding(ct.channel_tests(strong, ranked), ranked, confidence=0.8)
     assert lead.stated and "**email** is most often followed" in lead.text
     mix = pd.DataFrame({"email": [0.5, 0.52], "web": [0.5, 0.48]}, index=["new", "growth"])
     mix.attrs["touches"] = {"new": 400, "growth": 400}
@@ -733,6 +737,7 @@ def test_channel_leader_and_preferences_on_noise_are_not_stated():
 def test_performance_sentence_names_no_best_category_in_noise():
     cats = pd.DataFrame({"content_category": ["brand", "educational", "interactive"],
                          "reached_accounts": [400, 410, 390], "converting_accounts": [41, 40, 39],
+                         "touches": [1200, 1230, 1170], "converted_touches": [50, 49, 47],
                          "cost": np.nan, "won_revenue": np.nan})
     cats["conversion_rate"] = cats.converting_accounts / cats.reached_accounts
     low, high = ct.wilson_interval(cats.converting_accounts, cats.reached_accounts)

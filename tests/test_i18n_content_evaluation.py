@@ -137,7 +137,8 @@ def test_thin_data_sentences_and_notes_exist_in_both_languages():
     cats = pd.DataFrame({"content_category": ["brand"], "conversion_rate": [0.05],
                          "conversion_rate_low": [0.02], "conversion_rate_high": [0.1],
                          "below_min_sample": [False], "cost": [float("nan")], "won_revenue": [900.0],
-                         "reached_accounts": [200], "converting_accounts": [10]})
+                         "reached_accounts": [200], "converting_accounts": [10], "touches": [600],
+                         "converted_touches": [12]})
     text = content.performance_sentence(cats, cats.rename(columns={"content_category": "content_type"}),
                                         window_days=30, confidence=0.95, currency="EUR",
                                         credit="influenced", language="zh")

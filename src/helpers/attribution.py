@@ -652,6 +652,15 @@ def bootstrap_shares(per_journey: pd.DataFrame, *, resamples: int = 200,
         out[f"{name}_low"] = np.nanquantile(draws[1:], tail, axis=0)
         out[f"{name}_high"] = np.nanquantile(draws[1:], 1 - tail, axis=0)
     out.attrs["draws"] = {"markov": markov[1:], "linear": linear[1:]}
+    # for the permutation test of leader_test: the paths without their ends, and each
+    # journey's last state and outcome
+    end = dst >= len(transient)
+    base = np.zeros(len(transient) * width)
+    np.add.at(base, src[~end] * width + dst[~end], count[~end])
+    last = np.full(n_j, -1)
+    last[jcodes[end]] = src[end]
+    out.attrs["paths"] = {"base": base.reshape(len(transient), width), "last": last,
+                          "converting": converting, "seed": seed, "resamples": int(resamples)}
     return out
 
 
@@ -671,10 +680,12 @@ def leader_test(boot: pd.DataFrame, *, model: str = "markov",
     -------
     dict
         ``leader, runner_up, diff`` (share difference in the data), ``low, high``
-        (percentile interval of the difference), ``p_value`` (one-sided bootstrap
+        (percentile interval of the difference), ``p_bootstrap`` (one-sided bootstrap
         p-value that the leader is not ahead: share of resamples where it is not, with
-        the usual +1 correction) and ``resamples``; ``leader`` is None with fewer than two
-        labels.
+        the usual +1 correction), ``p_permutation`` (Markov only: the lead against leads
+        with the outcomes shuffled across journeys, which is what path volume alone
+        gives), ``p_value`` (the larger of the two: both must hold) and ``resamples``;
+        ``leader`` is None with fewer than two labels.
     """
     exclude = set(UNKNOWN_LABELS if exclude is None else exclude)
     nan = {"leader": None, "runner_up": None, "diff": np.nan, "low": np.nan,
@@ -690,10 +701,42 @@ def leader_test(boot: pd.DataFrame, *, model: str = "markov",
     d = d[np.isfinite(d)]
     if not len(d):
         return {**nan, "leader": known.index[0], "runner_up": known.index[1]}
+    p_boot = float((1 + np.sum(d <= 0)) / (len(d) + 1))
+    p_perm = _permutation_p(boot, a, b) if model == "markov" else np.nan
     return {"leader": known.index[0], "runner_up": known.index[1],
             "diff": float(known.iloc[0] - known.iloc[1]),
             "low": float(np.quantile(d, 0.025)), "high": float(np.quantile(d, 0.975)),
-            "p_value": float((1 + np.sum(d <= 0)) / (len(d) + 1)), "resamples": len(d)}
+            "p_value": float(np.nanmax([p_boot, p_perm])), "p_bootstrap": p_boot,
+            "p_permutation": p_perm, "resamples": len(d)}
+
+
+def _permutation_p(boot: pd.DataFrame, a: int, b: int) -> float:
+    """One-sided p-value that label ``a``'s Markov lead over ``b`` owes nothing to outcomes.
+
+    The outcomes (converted or not) are shuffled across journeys, keeping every path; the
+    lead the paths alone give (a label on many paths gets a large removal effect whether
+    or not those paths convert) is the reference the observed lead must beat.
+    """
+    paths = boot.attrs.get("paths")
+    if not paths:
+        return np.nan
+    base, last, conv = paths["base"], paths["last"], paths["converting"]
+    ok = last >= 0
+    last, conv = last[ok], conv[ok]
+    n_t = base.shape[0]
+    rng = np.random.default_rng(paths["seed"] + 1)
+    flags = np.vstack([conv, *(rng.permutation(conv) for _ in range(paths["resamples"]))])
+    counts = np.repeat(base[None], len(flags), axis=0)
+    for k, f in enumerate(flags):
+        counts[k, :, n_t] += np.bincount(last[f], minlength=n_t)
+        counts[k, :, n_t + 1] += np.bincount(last[~f], minlength=n_t)
+    shares = _markov_shares_batch(counts, n_t)
+    diff = shares[:, a] - shares[:, b]
+    observed, null = diff[0], diff[1:]
+    null = null[np.isfinite(null)]
+    if not np.isfinite(observed) or not len(null):
+        return np.nan
+    return float((1 + np.sum(null >= observed)) / (len(null) + 1))
 
 
 # --------------------------------------------------------------------------- everything
@@ -891,7 +934,8 @@ def attribution_lead_finding(side: pd.DataFrame, test: dict, *, alpha: float = 0
         fallback = ""
     p = test.get("p_value", np.nan) if test.get("leader") == top.name else np.nan
     return fnd.comparison(
-        text, test="bootstrap of journeys, leader vs runner-up", p_value=p, p_adjusted=p,
+        text, test="bootstrap and outcome permutation of journeys, leader vs runner-up",
+        p_value=p, p_adjusted=p,
         alpha=alpha, effect=test.get("diff", np.nan), low=test.get("low", np.nan),
         high=test.get("high", np.nan), n=n, family=_t(f"family.{family}", language),
         family_size=1, method="none", effect_label="share difference", fallback=fallback,

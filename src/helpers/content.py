@@ -601,8 +601,10 @@ def leaderboard(performance: pd.DataFrame, *, min_sample: int | None = None,
                          & performance[f"{rate}_low"].notna()].copy()
     ranked = ranked.sort_values([f"{rate}_low", rate], ascending=False, ignore_index=True)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
-    hits = "converting_accounts" if rate == "conversion_rate" else "interactions"
-    trials = "reached_accounts" if rate == "conversion_rate" else "views"
+    # tested per touch: an account touched more often has more chances to open an
+    # opportunity in a window, so per-account rates also measure how often it was touched
+    hits = "converted_touches" if rate == "conversion_rate" else "interactions"
+    trials = "touches" if rate == "conversion_rate" else "views"
     label = "content_id" if "content_id" in ranked.columns else ranked.columns[1]
     if {hits, trials} <= set(ranked.columns):
         ranked = rate_tests(ranked, label=label, hits=hits, trials=trials, alpha=alpha,
@@ -1028,7 +1030,8 @@ def channel_comparison(ws, as_of, *, targets: Iterable[str] | None = None,
         opps = _opportunities(ws, as_of)
         pairs = _conversions(t, opps, window_days, credit, "channel")
         parts.append(pairs.group_by(channel=pairs.t_channel).aggregate(
-            converting_accounts=pairs.t_acc.nunique()).to_pandas())
+            converting_accounts=pairs.t_acc.nunique(),
+            converted_touches=pairs.t_id.nunique()).to_pandas())
         recent = opps.filter(opps.o_day >= start)
         parts.append(recent.group_by(channel=recent.o_channel).aggregate(
             leads=recent.count(), won=recent.count(where=recent.o_won),
@@ -1050,7 +1053,7 @@ def channel_comparison(ws, as_of, *, targets: Iterable[str] | None = None,
         out = out.merge(p.dropna(subset=["channel"]), on="channel", how="outer")
     for col in ("touches", "accounts_reached", "targets_reached"):
         out[col] = _column(out, col, 0).astype("int64")
-    for col in ("converting_accounts", "leads", "won", "new_customers"):
+    for col in ("converting_accounts", "converted_touches", "leads", "won", "new_customers"):
         # without opportunities these are unknown, not zero
         out[col] = (_column(out, col, 0).astype("int64") if ws.has("opportunities")
                     else np.nan)
@@ -1070,7 +1073,7 @@ def channel_comparison(ws, as_of, *, targets: Iterable[str] | None = None,
     cols = ["channel", "group", "touches", "accounts_reached", "targets_reached", "coverage",
             "converting_accounts", "conversion_rate", "conversion_rate_low",
             "conversion_rate_high", "spend", "leads", "cost_per_lead", "won", "won_value",
-            "new_customers", "cac", "roi", "below_min_sample"]
+            "new_customers", "cac", "roi", "below_min_sample", "converted_touches"]
     out = out[cols].sort_values(["touches", "channel"], ascending=[False, True],
                                 ignore_index=True)
     out.attrs.update({"targets": n_targets, "lookback_days": lookback_days, "credit": credit,
@@ -1725,8 +1728,8 @@ def performance_findings(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
     cats = by_category[by_category["conversion_rate"].map(is_known)
                        & ~by_category["content_category"].isin(UNKNOWN_LABELS)]
     if len(cats):
-        tested = rate_tests(by_category, label="content_category", hits="converting_accounts",
-                            trials="reached_accounts", alpha=alpha, method=method,
+        tested = rate_tests(by_category, label="content_category", hits="converted_touches",
+                            trials="touches", alpha=alpha, method=method,
                             keep=pd.Series(by_category.index.isin(cats.index), by_category.index))
         best = tested.loc[cats["conversion_rate"].idxmax()]
         size = int(tested.attrs["family_size"])
@@ -1744,10 +1747,10 @@ def performance_findings(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
                rate=format_value(best["conversion_rate"], pct), days=window_days,
                level=f"{confidence:.0%}", low=format_value(best["conversion_rate_low"], pct),
                high=format_value(best["conversion_rate_high"], pct)),
-            test="Fisher exact vs other categories", p_value=best["p_value"],
+            test="Fisher exact per touch vs other categories", p_value=best["p_value"],
             p_adjusted=best["p_adjusted"] if best["lift"] > 1 else 1.0, alpha=alpha,
             effect=best["lift"], low=best["lift_low"], high=best["lift_high"],
-            n=int(best["reached_accounts"]), family=_t("family.categories", language),
+            n=int(best["touches"]), family=_t("family.categories", language),
             family_size=size, method=method, effect_label="lift",
             fallback=fnd.no_difference(size, _t("what.categories", language), language),
             impact=0.4, action=_t("performance_best_action", language,
@@ -1757,8 +1760,8 @@ def performance_findings(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
                     & by_type["conversion_rate_low"].map(is_known)
                     & ~by_type["content_type"].isin(UNKNOWN_LABELS)]
     if len(types):
-        tested = rate_tests(by_type, label="content_type", hits="converting_accounts",
-                            trials="reached_accounts", alpha=alpha, method=method,
+        tested = rate_tests(by_type, label="content_type", hits="converted_touches",
+                            trials="touches", alpha=alpha, method=method,
                             keep=pd.Series(by_type.index.isin(types.index), by_type.index))
         top = tested.loc[types.sort_values(["conversion_rate_low", "content_type"],
                                            ascending=[False, True]).index[0]]
@@ -1769,10 +1772,10 @@ def performance_findings(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
             _t("performance_type", language, type=top["content_type"],
                type_rate=format_value(top["conversion_rate"], pct),
                type_low=format_value(top["conversion_rate_low"], pct)),
-            test="Fisher exact vs other types", p_value=top["p_value"],
+            test="Fisher exact per touch vs other types", p_value=top["p_value"],
             p_adjusted=top["p_adjusted"] if top["lift"] > 1 else 1.0, alpha=alpha,
             effect=top["lift"], low=top["lift_low"], high=top["lift_high"],
-            n=int(top["reached_accounts"]), family=_t("family.types", language),
+            n=int(top["touches"]), family=_t("family.types", language),
             family_size=size, method=method, effect_label="lift",
             fallback=fnd.no_difference(size, _t("what.types", language), language),
             impact=0.35, level=top["content_type"], language=language))
@@ -1890,9 +1893,7 @@ def channel_sentence(comparison: pd.DataFrame, ranked: pd.DataFrame, *, confiden
     lead = ranked[~ranked["channel"].isin(UNKNOWN_LABELS)] if len(ranked) else ranked
     if len(lead):
         if tested is None:
-            tested = rate_tests(comparison, label="channel", hits="converting_accounts",
-                                trials="accounts_reached", alpha=alpha, method=method,
-                                keep=comparison["channel"].isin(lead["channel"]))
+            tested = channel_tests(comparison, ranked, alpha=alpha, method=method)
         found = channel_lead_finding(tested, ranked, confidence=confidence, alpha=alpha,
                                      method=method, language=language)
         text += found.shown
@@ -2217,10 +2218,10 @@ def leaderboard_finding(board: pd.DataFrame, assets: pd.DataFrame, *, confidence
     impact = fnd.impact_weight(top.get("won_revenue", np.nan), won.sum() if won is not None
                                else np.nan)
     return fnd.comparison(
-        text, test="Fisher exact vs other assets", p_value=top.get("p_value", np.nan),
+        text, test="Fisher exact per touch vs other assets", p_value=top.get("p_value", np.nan),
         p_adjusted=top.get("p_adjusted", np.nan) if top.get("lift", 0) > 1 else 1.0,
         alpha=alpha, effect=lift, low=top.get("lift_low", np.nan),
-        high=top.get("lift_high", np.nan), n=int(top["reached_accounts"]),
+        high=top.get("lift_high", np.nan), n=int(top.get("touches", top["reached_accounts"])),
         family=_t("family.assets", language), family_size=size, method=method,
         effect_label="lift", fallback=fallback, impact=impact,
         action=_t("leaderboard_action", language, title=top["title"]),
@@ -2256,6 +2257,34 @@ def stage_findings(best: pd.DataFrame, *, by: str = "content_category", confiden
     return out
 
 
+def channel_tests(comparison: pd.DataFrame, ranked: pd.DataFrame, *, alpha: float = 0.05,
+                  method: str = "bh") -> pd.DataFrame:
+    """Each ranked channel's conversion per touch against the other ranked channels.
+
+    Per touch, not per account: a channel that touches its accounts more often gives them
+    more windows in which an opportunity can fall, so a per-account rate partly measures
+    touch volume and differs between channels even when no channel makes a difference.
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        :func:`channel_comparison`.
+    ranked : pandas.DataFrame
+        :func:`rank_channels` of it; its channels form the family.
+    alpha, method
+        See :func:`rate_tests`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`rate_tests` of the comparison.
+    """
+    keep = comparison["channel"].isin(ranked["channel"]) if len(ranked) else \
+        pd.Series(False, index=comparison.index)
+    return rate_tests(comparison, label="channel", hits="converted_touches", trials="touches",
+                      alpha=alpha, method=method, keep=keep)
+
+
 def channel_lead_finding(tested: pd.DataFrame, ranked: pd.DataFrame, *, confidence: float,
                          alpha: float = 0.05, method: str = "bh", language: str = "en"):
     """The channel most often followed by an opportunity, stated only when it beats the rest.
@@ -2263,8 +2292,7 @@ def channel_lead_finding(tested: pd.DataFrame, ranked: pd.DataFrame, *, confiden
     Parameters
     ----------
     tested : pandas.DataFrame
-        :func:`rate_tests` of :func:`channel_comparison` (``converting_accounts`` over
-        ``accounts_reached``, ranked channels only).
+        :func:`channel_tests` of :func:`channel_comparison`.
     ranked : pandas.DataFrame
         :func:`rank_channels` of the comparison (not empty).
     confidence : float
@@ -2295,7 +2323,7 @@ def channel_lead_finding(tested: pd.DataFrame, ranked: pd.DataFrame, *, confiden
         text, test="Fisher exact vs other channels", p_value=row["p_value"],
         p_adjusted=row["p_adjusted"] if row["lift"] > 1 else 1.0, alpha=alpha,
         effect=row["lift"], low=row["lift_low"], high=row["lift_high"],
-        n=int(row["accounts_reached"]), family=_t("family.channels", language),
+        n=int(row["touches"]), family=_t("family.channels", language),
         family_size=size, method=method, effect_label="lift",
         fallback=fnd.no_difference(size, _t("what.channels", language), language),
         impact=fnd.impact_weight(row.get("won_value", np.nan),
