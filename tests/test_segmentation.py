@@ -500,7 +500,8 @@ def test_at_risk_tests_use_fisher_and_the_family_correction():
     assert out.loc["a", "significant"] and out.loc["a", "lift"] > 1
     assert not out.loc["(missing)", "significant"]  # a missing level is never a finding
     claims = segmentation.risk_claims(out)
-    assert claims[0].startswith("**a**: 40% of its 100 accounts") and "only" in claims[1]
+    assert claims[0].startswith("a: 40% of its 100 accounts") and "only" in claims[1]
+    assert not any("**" in c for c in claims)  # plain text for the portal
 
 
 def test_segment_growth_needs_two_observed_years():

@@ -1501,7 +1501,7 @@ def _pct(v: float) -> str:
 
 
 def risk_claims(risk: pd.DataFrame, language: str = "en") -> list[str]:
-    """One claim per cluster from :func:`at_risk_tests`, in its direction.
+    """One claim per cluster from :func:`at_risk_tests`, in its direction (plain text).
 
     A cluster with a higher share of declining or churned accounts than the rest reads
     "X: 43% ... against 15% elsewhere (2.9x)", one with a lower share "only 9% ...".
@@ -1514,15 +1514,18 @@ def risk_claims(risk: pd.DataFrame, language: str = "en") -> list[str]:
             "customer_segmentation.finding.cluster_risk_high" if high
             else "customer_segmentation.finding.cluster_risk_low", language,
             cluster=name, share=_pct(r["at_risk_share"]), accounts=f"{int(r['accounts']):,}",
-            rest=_pct(r["rest_share"]), lift=lift))
+            rest=_pct(r["rest_share"]), lift=lift).replace("**", ""))
     return out
 
 
 def trend_claims(trends: pd.DataFrame, names: dict, language: str = "en") -> list[str]:
-    """One claim per tested cluster of :func:`trend_evidence` (orders now against before)."""
+    """One claim per tested cluster of :func:`trend_evidence` (orders now against before).
+
+    Plain text without markdown, as the portal's executive summary shows it.
+    """
     return [i18n.t("customer_segmentation.finding.trend", language, cluster=names.get(c, str(c)),
                    n=f"{int(r['n']):,}", now=f"{r['orders_now']:,.0f}",
-                   before=f"{r['orders_before']:,.0f}")
+                   before=f"{r['orders_before']:,.0f}").replace("**", "")
             for c, r in trends.iterrows()]
 
 
