@@ -29,7 +29,10 @@ month times the expected spend per order (times a margin when given), divided by
 ``(1 + monthly_discount_rate) ** month``. With a zero rate it is exactly the expected
 purchases over the horizon times spend (times margin).
 
-When there are too few repeat buyers to fit, :func:`fit_clv` falls back to a clearly
+When there are too few repeat buyers to fit, or the fit is degenerate (:func:`fit_problem`:
+no convergence, a parameter at the search bound or absurdly large, no finite or huge
+standard errors), or the forecast is not a number, or the purchase model failed its
+holdout check (:func:`holdout_failed`), :func:`fit_clv` falls back to a clearly
 labelled historical-average CLV: each account's own purchase rate since its first order,
 times its mean order value, discounted the same way, with no churn model. When only the
 spend model fails (too few repeat buyers, or a fitted ``q <= 1``: spend so heavy-tailed
