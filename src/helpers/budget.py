@@ -9,9 +9,12 @@ Money flows one way through this module:
 2. :func:`channel_bounds` turns per-channel bounds, given as multipliers of current spend or
    as absolute amounts, into absolute amounts.
 3. :func:`optimise_mix` maximises the expected outcome of the channel budget with scipy's
-   SLSQP; :func:`greedy_mix` is an independent check (marginal-return search on a grid).
-   :func:`mix_table` reports both plans channel by channel and :func:`explain_mix` says in
-   words why the plan moves money (or why it does not).
+   SLSQP; :func:`cross_check` checks it with searches valid on S-shaped curves (local
+   searches from the greedy grid plan of :func:`greedy_mix` and from random starts) and
+   reports a discrepancy only when one finds a better plan. :func:`mix_table` reports the
+   plan channel by channel and :func:`explain_mix` says in words why it moves money (or
+   why it does not). :func:`shift_support` and :func:`plan_supported` gate a recommended
+   shift: the fitted curves must support it and its gain interval must lie above zero.
 4. :func:`scenario_table` puts the current plan, the optimum, budget -20 % / +20 %, bounds
    widened x3, the target-efficiency plan and a user allocation side by side.
 5. :func:`tier_allocation` splits the account-facing budget across value tiers and gives

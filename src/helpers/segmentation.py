@@ -23,6 +23,12 @@ Clusters are described by medians and an index against the overall mean
 (:func:`cluster_profiles`), named from their most distinctive features
 (:func:`name_clusters`) and explained by a shallow surrogate decision tree
 (:func:`surrogate_tree`).
+
+Claims about differences pass a test first: a trend word ("growing", "shrinking") in a
+cluster name needs two observed years and a Wilcoxon test corrected across clusters
+(:func:`trend_evidence`); the at-risk share per cluster (:func:`at_risk_tests`) and the
+revenue growth per rule segment (:func:`segment_growth_tests`) are families corrected
+together, and ``"Other"`` or a missing value is never a finding.
 """
 
 from __future__ import annotations
