@@ -56,6 +56,18 @@ CSAT
 
 Only rows on or before ``as_of`` count, and a period is a calendar month or quarter; the
 series ends with the last complete period on or before ``as_of``.
+
+Evidence
+--------
+A number is not a move until the data holds it up. :func:`kpi_flags` flags data breaks
+and level shifts (a gap, a jump from or to zero, a step found by a corrected two-sample
+test, a history under a year, too few new customers or too short a spend history for
+CAC); a flagged KPI shows its flag instead of a change. Forecast bands are the prediction
+intervals of a fitted exponential smoothing model on a scale that keeps them inside the
+KPI's range (:func:`forecast`). Trends (:func:`trend_findings`), group and channel
+comparisons (:func:`spread_findings`, :func:`channel_finding`) and alerts
+(:func:`alert_findings`) are findings of :mod:`helpers.findings`, stated only when their
+test, corrected within its family, passes.
 """
 
 from __future__ import annotations
@@ -2696,6 +2708,8 @@ def spread_findings(panels: Sequence[Mapping[str, Any]], log, *, language: str =
             effect_label="Cramér's V",
             fallback=t("kpi.segments.none", language, kpi=t(f"kpi.{panel['metric']}", language),
                        n=groups, dim=dim),
+            action=t(f"kpi.action.{panel['metric']}", language,
+                     default=t("kpi.action.other", language)),
             language=language))
     log.add(*out)
     return out
