@@ -595,9 +595,11 @@ def test_send_windows_are_tested_as_one_family_against_an_even_spread():
         said = ct.fnd.FindingLog.summary(found)
         if not expect:  # the noise of 483 windows is not a peak
             assert said == [found[0].fallback] and said[0].startswith("No send window stands out")
+            assert ct.finding_lines(found) == said[0]  # the fallback, once, no bullet
         else:
             assert said == [f.text for f in found if f.stated]
-            assert any(s.startswith("- **email**: Tue 10:00-12:00") for s in said)
+            assert any(s.startswith("**email**: Tue 10:00-12:00") for s in said)
+            assert ct.finding_lines(found).startswith("- **")  # stated claims as bullets
     # the raw p-value of the chosen cell is scipy's one-sided binomial test, and the
     # adjusted one is Benjamini-Hochberg over every cell of every channel
     row = tested.set_index("channel").loc["email"]

@@ -2131,6 +2131,29 @@ def send_time_tests(best: pd.DataFrame, timing: pd.DataFrame, *,
     return out
 
 
+def _unbullet(text: str) -> str:
+    return text[2:] if text.startswith("- ") else text
+
+
+def finding_lines(found: Iterable) -> str:
+    """Markdown for a family of findings: one bullet per stated claim, else its fallback.
+
+    Parameters
+    ----------
+    found : iterable of helpers.findings.Finding
+
+    Returns
+    -------
+    str
+        "" when the family is empty.
+    """
+    found = list(found)
+    said = fnd.FindingLog.summary(found)
+    if any(f.stated for f in found):
+        return "\n".join(f"- {text}" for text in said)
+    return "\n".join(said)
+
+
 def send_time_findings(tested: pd.DataFrame, *, hours: bool, alpha: float = 0.05,
                        method: str = "bh", language: str = "en") -> list:
     """One finding per channel with enough data, from :func:`send_time_tests`.
@@ -2172,7 +2195,7 @@ def send_time_findings(tested: pd.DataFrame, *, hours: bool, alpha: float = 0.05
                       lift=f"{r.lift:.1f}")
             action = _t("timing_day_action", language, channel=r.channel, weekday=day)
         out.append(fnd.comparison(
-            text, test="binomial vs even spread", p_value=r.p_value, p_adjusted=r.p_adjusted,
+            _unbullet(text), test="binomial vs even spread", p_value=r.p_value, p_adjusted=r.p_adjusted,
             alpha=alpha, effect=r.lift, n=int(r.touches), family=_t(
                 "family.timing" if hours else "family.timing_day", language),
             family_size=size, method=method, effect_label="x even spread",
@@ -2247,7 +2270,7 @@ def stage_findings(best: pd.DataFrame, *, by: str = "content_category", confiden
                   stage=r.stage, level=f"{confidence:.0%}", low=_times(r.lift_low),
                   high=_times(r.lift_high), touches=f"{r.touches:,}")
         out.append(fnd.comparison(
-            text, test="Fisher exact vs other content of the stage", p_value=r.p_value,
+            _unbullet(text), test="Fisher exact vs other content of the stage", p_value=r.p_value,
             p_adjusted=r.p_adjusted if r.lift > 1 else 1.0, alpha=alpha, effect=r.lift,
             low=r.lift_low, high=r.lift_high, n=int(r.touches),
             family=_t("family.stage", language), family_size=size, method=method,
