@@ -750,3 +750,29 @@ def test_performance_sentence_names_no_best_category_in_noise():
                                    credit="sourced")
     assert "converts best" not in text and "highest credible rate" not in text
     assert text.startswith("No reliable difference among the 3 content categories.")
+
+
+def test_paid_channels_are_compared_per_unit_of_spend():
+    from scipy import stats
+
+    comp = pd.DataFrame({"channel": ["ads", "social", "webinar"], "touches": 500,
+                         "accounts_reached": 200, "converting_accounts": 20,
+                         "converted_touches": 25, "conversion_rate": 0.1, "coverage": 0.5,
+                         "spend": [10000.0, 20000.0, 30000.0], "leads": [52, 98, 150],
+                         "won": [5, 10, 16], "won_value": [20000.0, 42000.0, 61000.0],
+                         "below_min_sample": False})
+    comp["cost_per_lead"] = comp.spend / comp.leads
+    comp["roi"] = (comp.won_value - comp.spend) / comp.spend
+    ranked = ct.rank_channels(comp, seed=1)
+    text = ct.channel_sentence(comp, ranked, confidence=0.8, currency="EUR", min_sample=50)
+    assert text.endswith("Among the 3 paid channels, neither cost per lead nor return differs "
+                         "reliably.")
+    tests = ct.paid_channel_tests(comp)
+    assert tests.loc["ads", "leads_p"] == pytest.approx(stats.binomtest(
+        52, 300, 1 / 6, alternative="greater").pvalue)
+    cheap = comp.assign(leads=[150, 98, 150], won=[25, 10, 16],
+                        won_value=[90000.0, 42000.0, 61000.0])
+    cheap["cost_per_lead"] = cheap.spend / cheap.leads
+    cheap["roi"] = (cheap.won_value - cheap.spend) / cheap.spend
+    text = ct.channel_sentence(cheap, ranked, confidence=0.8, currency="EUR", min_sample=50)
+    assert "**ads** has the lowest cost per lead" in text and "**ads** the highest return" in text

@@ -1904,12 +1904,59 @@ def channel_sentence(comparison: pd.DataFrame, ranked: pd.DataFrame, *, confiden
     paid = comparison[comparison["spend"].map(is_known) & (comparison["spend"] > 0)
                       & comparison["cost_per_lead"].map(is_known)
                       & comparison["roi"].map(is_known)]
-    if len(paid):
-        text += _t("paid", language, cheapest=paid.loc[paid["cost_per_lead"].idxmin(), "channel"],
-                   currency=currency, cpl=format_value(paid["cost_per_lead"].min(), "money"),
-                   best=paid.loc[paid["roi"].idxmax(), "channel"],
-                   multiple=f"{paid['roi'].max() + 1:.1f}")
+    if len(paid) >= 2:
+        tests = paid_channel_tests(paid, alpha=alpha, method=method)
+        cheapest = paid.loc[paid["cost_per_lead"].idxmin(), "channel"]
+        best = paid.loc[paid["roi"].idxmax(), "channel"]
+        cpl_ok = bool(tests.loc[cheapest, "leads_significant"])
+        roi_ok = bool(tests.loc[best, "won_significant"])
+        values = dict(cheapest=cheapest, currency=currency,
+                      cpl=format_value(paid["cost_per_lead"].min(), "money"), best=best,
+                      multiple=f"{paid['roi'].max() + 1:.1f}")
+        if cpl_ok and roi_ok:
+            text += _t("paid", language, **values)
+        elif cpl_ok:
+            text += _t("paid_cheapest", language, **values)
+        elif roi_ok:
+            text += _t("paid_best", language, **values)
+        else:
+            text += _t("paid_none", language, n=len(paid))
     return text
+
+
+def paid_channel_tests(paid: pd.DataFrame, *, alpha: float = 0.05,
+                       method: str = "bh") -> pd.DataFrame:
+    """Whether a paid channel buys more leads, or more wins, per unit of spend than the rest.
+
+    Counts per unit of spend are compared with the conditional Poisson test: given all
+    leads of the paid channels, a channel's leads follow a binomial with its share of the
+    spend (:func:`helpers.multiple_testing.share_test`, one-sided). Leads and wins are
+    two families, each corrected across the paid channels. A win test stands in for the
+    return, which has no count of its own.
+
+    Parameters
+    ----------
+    paid : pandas.DataFrame
+        Rows of :func:`channel_comparison` with spend, leads and wins.
+    alpha, method
+        Level and family correction.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``channel``; ``leads_p, leads_p_adjusted, leads_significant, won_p,
+        won_p_adjusted, won_significant``.
+    """
+    spend = pd.to_numeric(paid["spend"], errors="coerce").to_numpy(float)
+    out = pd.DataFrame(index=pd.Index(paid["channel"], name="channel"))
+    for what in ("leads", "won"):
+        counts = pd.to_numeric(paid[what], errors="coerce").fillna(0).to_numpy(float)
+        p = [mt.share_test(c, counts.sum(), sp / spend.sum()) if c > 0 else 1.0
+             for c, sp in zip(counts, spend, strict=True)]
+        out[f"{what}_p"] = p
+        out[f"{what}_p_adjusted"] = mt.adjust(p, method)
+        out[f"{what}_significant"] = out[f"{what}_p_adjusted"] < alpha
+    return out
 
 
 def preference_sentence(mix: pd.DataFrame, language: str = "en") -> str:
