@@ -339,7 +339,8 @@ def test_comparability_record(tmp_path):
     nb = tmp_path / "x.ipynb"
     nb.write_text("{}", encoding="utf-8")
     code = reporting.code_version(tmp_path)
-    assert code["commit"] is None and len(code["source"]) == 16  # no git checkout here
+    assert len(code["source"]) == 16 and code["package"]
+    assert code["commit"] is None or len(code["commit"]) == 40
     params = {"data_source": "data/sample", "as_of": "2026-06-30", "top_n": 10}
     rec = reporting.comparability(params, code, {"data/sample": "fp"}, nb, tmp_path)
     assert rec["data"] == {"source": "data/sample", "mapping": "", "fingerprint": "fp",

@@ -6,6 +6,10 @@ page with code), writes ``run.json`` and then renames the folder to ``reports/<r
 in one step. Earlier run folders are never modified; a notebook that fails keeps its last
 good report in the portal (``reports/index.html``).
 
+``run.json`` records per notebook what its figures depend on (:func:`comparability`: a
+hash of its parameters, the data source with its fingerprint, the code version); the
+portal compares a figure with the previous run only when all of these are the same.
+
 Notebooks talk back to the runner through :func:`record_headlines` (KPI cards for the
 portal), :func:`record_findings` (sentences for the executive summary) and
 :func:`exports_dir` (CSV/XLSX files meant for the CRM). Each run logs to ``run.log`` in
