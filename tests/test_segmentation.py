@@ -518,3 +518,11 @@ def test_segment_growth_needs_two_observed_years():
     assert segmentation.survives_marks([True, False]) == ["✓", "–"]
     assert segmentation.is_missing_segment("unknown · mid") and segmentation.is_missing_segment("Other")
     assert not segmentation.is_missing_segment("Retail · mid · growth")
+
+
+def test_the_group_without_orders_is_outside_the_at_risk_family():
+    view = pd.DataFrame({"accounts": [100, 200, 80], "at_risk_share": [0.40, 0.10, 0.0]},
+                        index=pd.Index(["a", "b", "no orders yet"], name="cluster"))
+    out = segmentation.at_risk_tests(view, exclude=["no orders yet"])
+    assert list(out.index) == ["a", "b"]
+    assert out.loc["a", "rest_share"] == pytest.approx(0.10)  # prospects do not dilute the rest

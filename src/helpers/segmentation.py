@@ -1462,8 +1462,8 @@ def segment_growth_tests(frame: pd.DataFrame, segment: pd.Series | str, *,
     return out
 
 
-def at_risk_tests(view: pd.DataFrame, *, alpha: float = 0.05, method: str = "bh"
-                  ) -> pd.DataFrame:
+def at_risk_tests(view: pd.DataFrame, *, alpha: float = 0.05, method: str = "bh",
+                  exclude: Iterable = ()) -> pd.DataFrame:
     """Whether a cluster's share of declining or churned accounts differs from the rest.
 
     Each cluster is compared with all other accounts by
@@ -1476,17 +1476,20 @@ def at_risk_tests(view: pd.DataFrame, *, alpha: float = 0.05, method: str = "bh"
         From :func:`cluster_stage_view` (``accounts`` and ``at_risk_share`` per cluster).
     alpha, method
         As in :func:`trend_evidence`.
+    exclude : iterable
+        Clusters left out of the comparison, such as the group of accounts without orders,
+        which cannot be declining or churned by definition.
 
     Returns
     -------
     pandas.DataFrame
-        ``view`` with ``at_risk`` (accounts), ``rest_share``, ``lift``, ``low``, ``high``,
+        ``view`` without the excluded clusters, with ``at_risk`` (accounts), ``rest_share``, ``lift``, ``low``, ``high``,
         ``p_value``, ``p_adjusted`` and ``significant`` (a missing-value cluster never is).
     """
     from helpers.findings import is_missing_level
     from helpers.multiple_testing import adjust, lift_test
 
-    out = view.copy()
+    out = view.drop(index=[c for c in exclude if c in view.index]).copy()
     n = out["accounts"].to_numpy(float)
     hits = np.rint(out["at_risk_share"].to_numpy(float) * n)
     rows = [lift_test(h, m, hits.sum() - h, n.sum() - m) for h, m in zip(hits, n, strict=True)]
