@@ -540,3 +540,25 @@ def test_distinctive_pain_points_are_tested_against_the_other_segments():
     out = profiling.distinctive_pain_points(small, min_lift=1.1)
     assert list(out["segment"]) == ["Retail"]
     assert out.loc[0, "p_value"] == pytest.approx(stats.fisher_exact([[80, 20], [60, 40]]).pvalue)
+
+
+def test_base_finding_names_the_richest_segment_only_when_it_is_tested():
+    from helpers.findings import FindingLog
+
+    rng = np.random.default_rng(3)
+    n = 300
+    feats = pd.DataFrame({"account_id": [f"A{i}" for i in range(n)],
+                          "industry": np.array(["M", "R", "E"])[np.arange(n) % 3],
+                          "size_band": np.array(["small", "mid"])[np.arange(n) % 2],
+                          "order_count": 1, "revenue_total": rng.lognormal(8, 1, n),
+                          "margin_total": np.nan})
+    ind, size = (profiling.base_profile(feats, b) for b in ("industry", "size_band"))
+    # the untested rule always had a segment that "brings the most" relative to its size
+    assert profiling.concentration(ind)["segment"] is not None
+    assert "brings the most" not in profiling.base_finding(ind, size)
+    text = profiling.base_finding(ind, size, features=feats, log=FindingLog("x"))
+    assert "brings the most" not in text and "Among size bands" not in text
+    rich = feats.assign(revenue_total=np.where(feats["industry"] == "E", 5, 1) * feats["revenue_total"])
+    ind = profiling.base_profile(rich, "industry")
+    text = profiling.base_finding(ind, size, features=rich, log=FindingLog("x"))
+    assert "Relative to its size, **E** brings the most" in text

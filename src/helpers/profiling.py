@@ -974,17 +974,56 @@ def _known(v: Any) -> bool:
         return False
 
 
-def base_finding(by_industry: pd.DataFrame, by_size: pd.DataFrame, language: str = "en") -> str:
+def _brings_most(features, by, segment, top, log, alpha, method) -> bool:
+    """Whether ``segment`` brings reliably more revenue per account than the other segments."""
+    if features is None or segment is None or by not in features or "revenue_total" not in features:
+        return False
+    tests = segment_value_tests(features, by, column="revenue_total", top=top,
+                                customers_only=False)
+    if tests.empty or segment not in set(tests["segment"]):
+        return False
+    overall = float(pd.to_numeric(features["revenue_total"], errors="coerce").fillna(0).mean())
+    if log is not None:
+        found = log.family(
+            [i18n.t("customer_profiling.finding.revenue_segment", log.language, segment=r.segment,
+                    by=i18n.t(f"customer_profiling.attr.{by}", log.language,
+                              default=by.replace("_", " "))) for r in tests.itertuples()],
+            tests["p_value"], test="Mann-Whitney U", family=f"revenue per account by {by}",
+            effects=tests["mean"] / overall if overall else None, ns=tests["customers"],
+            levels=tests["segment"], effect_label="mean revenue / all accounts",
+            impacts=[0.2] * len(tests))
+        ok = dict(zip(tests["segment"], [f.stated for f in found], strict=True))
+    else:
+        adj = multiple_testing.adjust(tests["p_value"].to_numpy(dtype=float), method)
+        ok = dict(zip(tests["segment"], np.isfinite(adj) & (adj < alpha), strict=True))
+    mean = float(tests.set_index("segment")["mean"][segment])
+    return bool(ok.get(segment, False) and mean > overall)
+
+
+def base_finding(by_industry: pd.DataFrame, by_size: pd.DataFrame, language: str = "en", *,
+                 features: pd.DataFrame | None = None, top: int | None = None, log=None,
+                 alpha: float = 0.05, method: str = "bh") -> str:
     """The finding on industries and size bands, from what the data holds.
 
     Each part is said only when its segments are known: no industry, no industry part;
-    an unknown margin is left out of the size-band part rather than shown as 0%.
+    an unknown margin is left out of the size-band part rather than shown as 0%. The
+    segment that "brings the most relative to its size" is named only when its revenue per
+    account is reliably above the other accounts' (two-sided Mann-Whitney U test per
+    segment, corrected over the segments, in ``log`` when given); without ``features``
+    it is never named.
 
     Parameters
     ----------
     by_industry, by_size : pandas.DataFrame
         :func:`base_profile` by ``industry`` and by ``size_band``.
     language : {"en", "zh"}
+    features : pandas.DataFrame, optional
+        Account features with ``revenue_total`` (for the tests).
+    top : int, optional
+        Segments folding as in the profiles.
+    log : helpers.findings.FindingLog, optional
+    alpha, method : float, str
+        Level and correction without ``log``.
 
     Returns
     -------
@@ -1001,11 +1040,11 @@ def base_finding(by_industry: pd.DataFrame, by_size: pd.DataFrame, language: str
         parts.append(t("base_lead", lead=row.segment, lead_revenue=_pct(row.revenue_share),
                        lead_accounts=_pct(row.account_share)))
         conc = concentration(by_industry)
-        if conc["segment"] is not None:
+        if _brings_most(features, "industry", conc["segment"], top, log, alpha, method):
             parts.append(t("base_conc", conc=conc["segment"], conc_revenue=_pct(conc["revenue_share"]),
                            conc_accounts=_pct(conc["account_share"])))
     size = concentration(by_size)
-    if size["segment"] is not None:
+    if _brings_most(features, "size_band", size["segment"], top, log, alpha, method):
         key = "base_size" if _known(size["margin_share"]) else "base_size_revenue"
         parts.append(t(key, size=size["segment"], size_revenue=_pct(size["revenue_share"]),
                        size_margin=_pct(size["margin_share"]), size_accounts=_pct(size["account_share"])))
@@ -1097,7 +1136,7 @@ def typical_customer(features: pd.DataFrame, as_of, *, min_tenure_days: int = 36
 
 
 def segment_value_tests(features: pd.DataFrame, by: str, *, column: str = "avg_order_value",
-                        top: int | None = 12) -> pd.DataFrame:
+                        top: int | None = 12, customers_only: bool = True) -> pd.DataFrame:
     """Whether customers of each segment have higher or lower values than the other customers.
 
     A two-sided Mann-Whitney U test per known segment against all other customers (the
@@ -1112,22 +1151,28 @@ def segment_value_tests(features: pd.DataFrame, by: str, *, column: str = "avg_o
         Value compared (default the average order value).
     top : int, optional
         As in :func:`segment_labels`; folded and missing segments are not tested.
+    customers_only : bool
+        Compare customers only (accounts with an order); else every account, a missing
+        value counting as 0.
 
     Returns
     -------
     pandas.DataFrame
-        ``segment, customers, median, p_value``.
+        ``segment, customers, median, mean, p_value`` (``customers`` counts the compared
+        accounts).
     """
     from scipy import stats
 
     _check_column(features, by)
     _check_column(features, column, "value column")
-    cust = features[features["order_count"] > 0]
-    cols = ["segment", "customers", "median", "p_value"]
+    cust = features[features["order_count"] > 0] if customers_only else features
+    cols = ["segment", "customers", "median", "mean", "p_value"]
     if cust.empty:
         return pd.DataFrame(columns=cols)
     labels = segment_labels(cust, by, top=top).to_numpy()
     x = pd.to_numeric(cust[column], errors="coerce").to_numpy(dtype=float)
+    if not customers_only:
+        x = np.nan_to_num(x, nan=0.0)
     rows = []
     for seg in pd.unique(labels):
         if seg in (OTHER, MISSING):
@@ -1137,7 +1182,8 @@ def segment_value_tests(features: pd.DataFrame, by: str, *, column: str = "avg_o
         p = (float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
              if len(a) and len(b) else np.nan)
         rows.append({"segment": seg, "customers": int(m.sum()),
-                     "median": float(np.median(a)) if len(a) else np.nan, "p_value": p})
+                     "median": float(np.median(a)) if len(a) else np.nan,
+                     "mean": float(np.mean(a)) if len(a) else np.nan, "p_value": p})
     return pd.DataFrame(rows, columns=cols)
 
 
