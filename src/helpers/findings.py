@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -349,7 +350,7 @@ class FindingLog:
         for f in self.items:
             ev = f.evidence or Evidence("")
             rows.append({
-                i18n.t("findings.col.claim", lang): f.text,
+                i18n.t("findings.col.claim", lang): _plain_text(f.text),
                 i18n.t("findings.col.stated", lang): i18n.t(
                     "findings.yes" if f.stated else "findings.no", lang),
                 i18n.t("findings.col.kind", lang): i18n.t(f"findings.kind.{f.kind}", lang),
@@ -387,6 +388,11 @@ class FindingLog:
 
         return record_findings(self.name, [to_record(f) for f in [*self.items, *extra]],
                                output_dir)
+
+
+def _plain_text(text: str) -> str:
+    """The claim without Markdown emphasis or list markers, for a table cell."""
+    return re.sub(r"^\s*[-*]\s+", "", re.sub(r"\*\*|__|`", "", text)).strip()
 
 
 def _fmt_num(v: float) -> str:
