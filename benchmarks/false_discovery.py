@@ -22,7 +22,7 @@ finding's evidence names its family but not its level):
   experiment without a real effect is counted as a false finding of the full world.
 * Channel timing peak (each channel of ``truth["activity_peaks"]["channels"]``), weekday
   and hour apart: a stated finding naming the channel and its peak weekday (``email`` with
-  ``Tuesday``); a stated finding naming the channel and an hour window ``HH:00-HH:00`` that
+  ``Tuesday`` or ``Tue``); a stated finding naming the channel and an hour window ``HH:00-HH:00`` that
   holds the peak hour, or the peak hour itself (``10:00``).
 
 Findings are read from the run's ``run.json``, which keeps what every notebook wrote to
@@ -94,8 +94,11 @@ def _points_up(finding: dict) -> bool:
     return effect > 1 if "lift" in str(ev.get("effect_label", "")).lower() else effect > 0
 
 
-def _names(text: str, word: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text) is not None
+def _names(text: str, word: str | tuple[str, ...]) -> bool:
+    """Whether ``text`` names ``word`` (or one of a tuple of spellings) as a whole word."""
+    words = (word,) if isinstance(word, str) else word
+    return any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text) is not None
+               for w in words)
 
 
 def planted_truths(truth: dict) -> list[dict]:
@@ -113,7 +116,7 @@ def planted_truths(truth: dict) -> list[dict]:
                         "words": [exp_id], "up": True})
     for channel, peak in truth["activity_peaks"]["channels"].items():
         out.append({"truth": f"timing weekday {channel} {peak['weekday']}", "kind": None,
-                    "words": [channel, peak["weekday"]], "up": False})
+                    "words": [channel, (peak["weekday"], peak["weekday"][:3])], "up": False})
         out.append({"truth": f"timing hour {channel} {peak['hour']}:00", "kind": None,
                      "words": [channel], "hour": peak["hour"], "up": False})
     return out
