@@ -6,17 +6,25 @@ The chain, each step a function a notebook can call and a test can check:
    by 24-month revenue, or accounts with a won opportunity.
 2. :func:`attribute_lift` compares how often each attribute value (industry, size band,
    region, ...) occurs among the best customers and among the rest, with a Katz log
-   confidence interval (:func:`ratio_ci`) and a minimum support. :func:`icp_profile` keeps
-   the values that are clearly over-represented; :func:`icp_statement` says it in words.
+   confidence interval (:func:`ratio_ci`), a minimum support and Fisher's exact test; the
+   supported values shown together are one family, corrected (Benjamini-Hochberg by
+   default). :func:`icp_profile` keeps the values that survive and are over-represented;
+   :func:`icp_statement` says it in words and :func:`icp_findings` records the evidence.
+   :func:`related_attributes` tests whether an attribute is related to the outcome at all
+   and :func:`surviving_levels` gives the values the model may use.
 3. :class:`LookalikeModel` learns the same from all attributes at once: one-hot encoding and
    scaling, logistic regression, calibrated probabilities, cross-validated ROC-AUC, top
-   factors and per-account reasons.
+   factors and per-account reasons. With ``levels`` (the notebook passes
+   :func:`surviving_levels`) it uses only values that survived their tests, so noise
+   neither moves a fit score nor is named as a sign.
 4. :func:`scorecard_scores` is the transparent alternative: points per rule, from params.
 5. :func:`mcp_check` applies hard gates from params and says why an account fails.
 6. :func:`fit_scores` combines them into a 0-100 fit score with Strong / Moderate / Weak
    buckets. This is the stable interface other notebooks use.
 7. :func:`fit_engagement_matrix`, :func:`strong_fit_prospects`,
-   :func:`competitor_targets` and :func:`whitespace` turn scores into target lists.
+   :func:`competitor_targets` and :func:`whitespace` turn scores into target lists; a
+   whitespace line must be bought by comparable peers (same industry and deal-size band)
+   reliably more often than by other customers of that deal size.
 
 Rules (scorecard criteria and MCP gates) are short texts, so they read well in YAML:
 ``"employees at least 50"``, ``"industry in Manufacturing, Logistics"``,
