@@ -306,6 +306,16 @@ def test_summary_orders_by_impact_shows_actions_and_never_unstated(tmp_path):
     assert "Noise claim" not in html and "No reliable difference" not in findings
 
 
+def test_summary_sentences_carry_no_markdown(tmp_path):
+    fake_run(tmp_path, "20260701T060000Z", {"icp": {"findings": [
+        {"text": "Best customers are over-represented in size band **large**.",
+         "kind": "comparison", "action": "Prioritise __large__ accounts."}]}})
+    result = reporting.portal_summary(reporting.load_runs(tmp_path))
+    assert result["items"] == [{"text": "Best customers are over-represented in size band large.",
+                                "action": "Prioritise large accounts."}]
+    assert summary.plain_text("2 ** 3 stays") == "2 ** 3 stays"
+
+
 def test_a_run_without_a_stated_claim_says_so_in_one_line(tmp_path):
     fake_run(tmp_path, "20260701T060000Z", {
         "icp": {"findings": [{"text": "Noise.", "weight": 0.9, "kind": "comparison",

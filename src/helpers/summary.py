@@ -239,6 +239,14 @@ def change_findings(name: str, headlines: Mapping[str, Mapping], language: str =
     return out + ([incomparable] if incomparable else [])
 
 
+def plain_text(text: Any) -> str:
+    """A finding's sentence without Markdown emphasis (``**large**`` reads as ``large``).
+
+    Notebooks write their sentences for Markdown cells; the portal shows them as text.
+    """
+    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", str(text)).strip()
+
+
 def candidate_findings(run: Mapping, language: str = "en") -> list[Finding]:
     """Every finding the run offers, unranked (see the module description)."""
     out: list[Finding] = []
@@ -253,8 +261,8 @@ def candidate_findings(run: Mapping, language: str = "en") -> list[Finding]:
             # a claim that failed its gate is never a summary finding
             if item.get("stated", True) is False:
                 continue
-            out.append(Finding(item["text"], float(item.get("weight", 0.5)), name,
-                               str(item.get("action") or "").strip(), str(item.get("kind") or "")))
+            out.append(Finding(plain_text(item["text"]), float(item.get("weight", 0.5)), name,
+                               plain_text(item.get("action") or ""), str(item.get("kind") or "")))
         out += change_findings(name, nb.get("headlines") or {}, language)
     return out
 
