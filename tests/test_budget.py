@@ -7,6 +7,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from scipy import stats
 from scipy.optimize import brentq
 
 from helpers import budget as bg
@@ -536,3 +537,17 @@ def test_fitted_sample_curves_support_the_recommended_shift(world):
     table = bg.mix_table(curves, bounds, proposed, current=current, periods=P)
     support = bg.shift_support(curves, table, periods=P)
     assert support.loc[support.moved, "supported"].all()
+
+
+def test_spend_rise_needs_a_test_against_the_baseline():
+    periods = pd.date_range("2025-01-01", periods=18, freq="MS")
+    rng = np.random.default_rng(3)
+    noisy = rng.lognormal(8, 0.6, 18)  # no change, lumpy spend
+    surge = np.r_[np.full(12, 1000.0), np.full(6, 2500.0)] * rng.uniform(0.9, 1.1, 18)
+    actual = pd.DataFrame({
+        "period_start": np.r_[periods, periods], "channel": ["webinar"] * 18 + ["events"] * 18,
+        "actual": np.r_[noisy, surge]})
+    out = bg.spend_rise_tests(actual, review_periods=6).set_index("channel")
+    assert out.loc["events", "significant"] and not out.loc["webinar", "significant"]
+    assert out.loc["events", "p_value"] == pytest.approx(
+        stats.mannwhitneyu(surge[12:], surge[:12], alternative="greater").pvalue)

@@ -1566,6 +1566,54 @@ def trailing_plan(actual: pd.DataFrame, *, review_periods: int = 6,
     return plan.rename("planned").reset_index()
 
 
+def spend_rise_tests(actual: pd.DataFrame, *, review_periods: int = 6,
+                     baseline_periods: int = 12, alpha: float = 0.05,
+                     method: str = "bh") -> pd.DataFrame:
+    """Test whether each channel's spend in the review window rose above its trailing baseline.
+
+    Without an agreed plan the "plan" is the trailing average (:func:`trailing_plan`), so an
+    overspend is a claim that spend changed. Month-to-month spend is noisy; the claim needs a
+    one-sided Mann-Whitney test of the review periods against the baseline periods, corrected
+    across channels.
+
+    Parameters
+    ----------
+    actual : pandas.DataFrame
+        From :func:`spend_by_period`.
+    review_periods, baseline_periods : int
+        As in :func:`trailing_plan`.
+    alpha : float
+        Level of the corrected test.
+    method : str
+        Correction across channels (see :func:`helpers.multiple_testing.adjust`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel, p_value, p_adjusted, significant``; a channel without spend in both
+        windows has a missing p-value and is never significant.
+    """
+    from scipy import stats as _stats
+
+    from helpers import multiple_testing
+
+    periods = sorted(actual["period_start"].unique())
+    review = periods[-review_periods:]
+    base = periods[-(review_periods + baseline_periods):-review_periods]
+    wide = actual.pivot_table(index="period_start", columns="channel", values="actual",
+                              aggfunc="sum").reindex(review + base).fillna(0.0)
+    rows = []
+    for channel in wide.columns:
+        recent, before = wide.loc[review, channel], wide.loc[base, channel]
+        if len(before) < 2 or (recent.sum() == 0 and before.sum() == 0):
+            p = np.nan
+        else:
+            p = float(_stats.mannwhitneyu(recent, before, alternative="greater").pvalue)
+        rows.append({"channel": channel, "p_value": p})
+    out = pd.DataFrame(rows, columns=["channel", "p_value"])
+    return multiple_testing.mark_family(out, alpha=alpha, method=method)
+
+
 def cost_control(actual: pd.DataFrame, plan: pd.DataFrame, *, review_periods: int = 6,
                  tolerance: float = 0.05) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Actual against planned spend over the latest ``review_periods``, with overspend flags.
