@@ -107,3 +107,14 @@ def test_impact_weight_and_missing_levels():
     assert F.impact_weight(float("nan"), 100) == 0.2
     assert F.is_missing_level(None) and F.is_missing_level("(missing)")
     assert F.is_missing_level(float("nan")) and not F.is_missing_level("Retail")
+
+
+def test_details_are_recorded_but_stay_off_the_summary(tmp_path):
+    log = F.FindingLog("customer_profiling")
+    log.add(F.fact("headline"))
+    detail = F.comparison("mid accounts win most often", test="chi-square", p_value=1e-6,
+                          p_adjusted=1e-6)
+    items = json.loads(log.record(tmp_path, details=[detail]).read_text(encoding="utf-8"))
+    assert [i.get("detail", False) for i in items] == [False, True]
+    run = {"notebooks": {"customer_profiling": {"status": "ok", "findings": items}}}
+    assert [f.text for f in candidate_findings(run)] == ["headline"]

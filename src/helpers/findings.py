@@ -368,8 +368,8 @@ class FindingLog:
             })
         return pd.DataFrame(rows)
 
-    def record(self, output_dir: str | os.PathLike, *, extra: Iterable[Finding] = ()
-               ) -> Path:
+    def record(self, output_dir: str | os.PathLike, *, extra: Iterable[Finding] = (),
+               details: Iterable[Finding] = ()) -> Path:
         """Save every finding, stated or not, for the executive summary.
 
         Parameters
@@ -378,6 +378,9 @@ class FindingLog:
             The notebook's ``output_dir`` parameter.
         extra : iterable of Finding
             Findings kept only for the summary (not in :attr:`items`).
+        details : iterable of Finding
+            Tested details the report shows but the executive summary leaves out; they are
+            recorded with their evidence all the same.
 
         Returns
         -------
@@ -386,8 +389,9 @@ class FindingLog:
         """
         from helpers.reporting import record_findings
 
-        return record_findings(self.name, [to_record(f) for f in [*self.items, *extra]],
-                               output_dir)
+        items = [to_record(f) for f in [*self.items, *extra]]
+        items += [{**to_record(f), "detail": True} for f in details]
+        return record_findings(self.name, items, output_dir)
 
 
 def _plain_text(text: str) -> str:

@@ -95,8 +95,8 @@ def normalise_findings(findings: Sequence[Any]) -> list[dict]:
         weight = float(item.get("weight", 0.5))
         if not math.isfinite(weight):
             weight = 0.5
-        extra = {k: item[k] for k in ("kind", "stated", "fallback", "gate", "action", "evidence")
-                 if k in item}
+        extra = {k: item[k] for k in ("kind", "stated", "fallback", "gate", "action", "evidence",
+                                      "detail") if k in item}
         out.append({**extra, "text": str(item["text"]).strip(),
                     "weight": min(max(weight, 0.0), 1.0)})
     return out
@@ -259,7 +259,8 @@ def candidate_findings(run: Mapping, language: str = "en") -> list[Finding]:
             continue
         for item in nb.get("findings") or []:
             # a claim that failed its gate is never a summary finding
-            if item.get("stated", True) is False:
+            # a claim that failed its gate, or a tested detail of a report, stays off the summary
+            if item.get("stated", True) is False or item.get("detail"):
                 continue
             out.append(Finding(plain_text(item["text"]), float(item.get("weight", 0.5)), name,
                                plain_text(item.get("action") or ""), str(item.get("kind") or "")))
