@@ -480,12 +480,56 @@ def test_trend_test_is_corrected_across_clusters():
     np.testing.assert_allclose(ev.p_adjusted[ok], multipletests(ev.p_value[ok], method="holm")[1])
 
 
-def test_cluster_names_carry_a_trend_word_only_with_its_test(world):
+def test_a_trend_word_in_a_name_is_a_label_of_the_clusters_own_trend(world):
     res = world["result"]
     assert set(res.trends.index) == set(res.labels[res.labels >= 0].unique())
+    median = res.features.groupby(res.labels).order_trend.median()
     for c, name in res.names.items():
-        if c in res.trends.index and not res.trends.loc[c, "supported"]:
-            assert "growing" not in name and "shrinking" not in name, name
+        if "shrinking" in name:
+            assert median[c] < 0, name
+        if "growing" in name:
+            assert median[c] > 0, name
+
+
+def test_stages_and_order_change_derive_from_the_clustering_inputs(world):
+    columns = world["result"].features.columns
+    assert segmentation.defined_by_clusters(columns, "stage")
+    assert segmentation.defined_by_clusters(columns, "order_change")
+    engaged = ["interactions_per_year", "share_email", "avg_order_value"]
+    assert not segmentation.defined_by_clusters(engaged, "stage")
+    assert segmentation.defined_by_clusters([*engaged, "order_gap_days"], "stage")
+    assert not segmentation.defined_by_clusters([*engaged, "recency_days"], "order_change")
+    with pytest.raises(ParamError, match="quantity"):
+        segmentation.defined_by_clusters(columns, "revenue")
+
+
+def test_clusters_formed_on_recency_differ_in_stage_without_any_effect():
+    """Why the at-risk share of such clusters is described: on pure noise the test 'finds' it."""
+    rng = np.random.default_rng(3)
+    recency = rng.exponential(120, 600)
+    churned = recency >= 180  # the stage rule reads the clustering input
+    labels = segmentation.fit_clusters(pd.DataFrame({"recency_days": recency}), 2, seed=0)[1]
+    stages = pd.Series(np.where(churned, "churned", "mature"), index=labels.index)
+    view = segmentation.cluster_stage_view(labels, stages)
+    assert segmentation.at_risk_tests(view).p_value.max() < 1e-6  # invalid: selected on it
+    described = segmentation.risk_descriptions(segmentation.at_risk_view(view))
+    assert list(described) == [view.index[0]]
+    assert "describes the cluster" in described[view.index[0]] and "reliabl" not in described[view.index[0]]
+
+
+def test_at_risk_view_and_descriptions_on_a_hand_table():
+    view = pd.DataFrame({"accounts": [20, 200, 80, 50], "at_risk_share": [0.5, 0.05, 0.0, 0.0]},
+                        index=pd.Index(["a", "b", "c", "no orders yet"], name="cluster"))
+    out = segmentation.at_risk_view(view, exclude=["no orders yet"])
+    assert list(out.index) == ["a", "b", "c"] and list(out.at_risk) == [10, 10, 0]
+    np.testing.assert_allclose(out.rest_share, [10 / 280, 10 / 100, 20 / 220])
+    assert "p_value" not in out and "significant" not in out  # no test pretending to be evidence
+    two = segmentation.risk_descriptions(out, limit=5)
+    assert list(two) == ["a", "b"]  # a cluster without declining or churned accounts is not described
+    assert two["a"].startswith("a: 50% of its 20 accounts are declining or churned (4% of the other")
+    assert not any("**" in text for text in two.values())
+    zh = segmentation.risk_descriptions(out, "zh")
+    assert list(zh) == ["a"] and "描述" in zh["a"]
 
 
 def test_at_risk_tests_use_fisher_and_the_family_correction():

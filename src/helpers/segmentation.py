@@ -24,11 +24,26 @@ Clusters are described by medians and an index against the overall mean
 (:func:`name_clusters`) and explained by a shallow surrogate decision tree
 (:func:`surrogate_tree`).
 
-Claims about differences pass a test first: a trend word ("growing", "shrinking") in a
-cluster name needs two observed years and a Wilcoxon test corrected across clusters
-(:func:`trend_evidence`); the at-risk share per cluster (:func:`at_risk_tests`) and the
-revenue growth per rule segment (:func:`segment_growth_tests`) are families corrected
-together, and ``"Other"`` or a missing value is never a finding.
+What a cluster is, is not a finding about the business. The clusters are formed on the
+accounts' recency, order trend and rhythm, and the lifecycle stages follow from the same
+numbers (churned: long since the last order, beyond the account's rhythm; declining and
+growth: the 12-month order ratio). Testing a cluster's share of declining or churned
+accounts, or its orders this year against last year, on the accounts that formed it tests
+the very behaviour that defined it: the p-values are invalid (selection and test on the
+same data), and on data without any effect they still come out tiny. So, when the compared
+quantity is derived from the clustering inputs (:func:`defined_by_clusters`), it is stated
+as a description of the cluster (:func:`risk_descriptions`, a finding of kind ``fact``
+without a p-value), not as a comparison; a trend word in a cluster name is a label of the
+cluster's own median trend (its sign must match), not a claim of change. A held-out design
+(clusters fitted on one half or an earlier window, tested on the other) would give valid
+tests, but its answer would still be the clusters' defining features, at the price of half
+the accounts; describing is as informative and honest. Only when the clusters are formed
+without those inputs is the at-risk share tested (:func:`at_risk_tests`, Fisher exact,
+corrected across the clusters).
+
+Rule segments are cut by industry and size band, not by behaviour, so their revenue growth
+(:func:`segment_growth_tests`) stays a tested family, corrected across the segments shown;
+``"Other"`` or a missing value is never a finding.
 """
 
 from __future__ import annotations
@@ -1221,7 +1236,9 @@ class BehaviourSegmentation:
     stability : pandas.DataFrame
         From :func:`cluster_stability` (empty when ``stability_runs`` is 0).
     trends : pandas.DataFrame
-        From :func:`trend_evidence`: the test behind any trend word in the names.
+        From :func:`trend_evidence`: each cluster's orders in the last 12 months against
+        the 12 before. A test only when ``order_trend`` is not a clustering input (see
+        :func:`defined_by_clusters`); otherwise a description of the clusters.
     """
 
     features: pd.DataFrame
@@ -1259,8 +1276,9 @@ def segment_behaviour(feats: pd.DataFrame, *, k: int | None = None,
     n_init : int, default 4
         Restarts of the final fit.
     alpha, correction
-        Level and family correction of the trend test behind "growing" and "shrinking"
-        (see :func:`trend_evidence`); without a passing test the names leave the trend out.
+        Level and family correction of the order-change test per cluster (see
+        :func:`trend_evidence`). A trend word in a name ("growing", "shrinking") is a label
+        of the cluster's median ``order_trend`` (see :func:`name_clusters`), not a claim.
     language : {"en", "zh"}
         Language of the cluster names (see :func:`name_clusters`).
 
@@ -1284,10 +1302,10 @@ def segment_behaviour(feats: pd.DataFrame, *, k: int | None = None,
     pipe, fitted = fit_clusters(fit, k, method=method, seed=seed, n_init=n_init)
     labels = fitted.reindex(X.index, fill_value=NO_ORDERS).rename("cluster")
     trends = trend_evidence(feats, fitted, alpha=alpha, method=correction)
+    # a trend word describes the cluster's own defining feature: a label whose sign must
+    # match the cluster's median, not a claim that needs (or could get) a valid test
     names = name_clusters(cluster_zscores(pipe, fit, fitted), language=language,
-                          levels=fit.groupby(fitted.to_numpy()).median(),
-                          trends={c: (r.direction if r.supported else None)
-                                  for c, r in trends.iterrows()})
+                          levels=fit.groupby(fitted.to_numpy()).median())
     if len(fit) < len(X):
         names[NO_ORDERS] = i18n.t("customer_segmentation.cluster.no_orders", language)
     stability = (cluster_stability(fit, k, method=method, runs=stability_runs, seed=seed,
@@ -1348,11 +1366,45 @@ def paired_change_test(after: Iterable[float], before: Iterable[float]) -> dict:
     return out
 
 
+#: Clustering inputs each behavioural quantity is derived from: the lifecycle stage
+#: (``"stage"``: churned by recency and rhythm, declining and growth by the 12-month order
+#: ratio) and the 12-month order change (``"order_change"``, whose log ratio is
+#: ``order_trend``).
+DERIVED_FROM: dict[str, frozenset[str]] = {
+    "stage": frozenset({"recency_days", "order_trend", "order_gap_days"}),
+    "order_change": frozenset({"order_trend"}),
+}
+
+
+def defined_by_clusters(features: Iterable[str], quantity: str) -> bool:
+    """Whether a quantity compared across clusters is derived from the clustering inputs.
+
+    Such a comparison is circular: the clusters were chosen to differ on it, so a test on
+    the same accounts is invalid and its result is a description of the clusters.
+
+    Parameters
+    ----------
+    features : iterable of str
+        The clustering inputs (``BehaviourSegmentation.features.columns``).
+    quantity : {"stage", "order_change"}
+        The quantity compared (see :data:`DERIVED_FROM`).
+
+    Returns
+    -------
+    bool
+    """
+    if quantity not in DERIVED_FROM:
+        raise ParamError(f"quantity must be one of {sorted(DERIVED_FROM)}, not {quantity!r}")
+    return bool(DERIVED_FROM[quantity] & set(features))
+
+
 def trend_evidence(feats: pd.DataFrame, labels: pd.Series, *, alpha: float = 0.05,
                    method: str = "bh", min_days: int = TREND_HISTORY_DAYS,
                    min_accounts: int = MIN_TREND_ACCOUNTS) -> pd.DataFrame:
     """Whether each cluster's orders really grew or shrank, corrected across clusters.
 
+    Valid as a test only for clusters formed without ``order_trend`` (see
+    :func:`defined_by_clusters`); for clusters formed on it, the counts describe them.
     A trend word ("growing", "shrinking") is a claim about change, so it needs history and
     a test: only accounts whose first order lies at least ``min_days`` before ``as_of``
     show both 12-month windows in full; their orders in the last 12 months are tested
@@ -1462,13 +1514,70 @@ def segment_growth_tests(frame: pd.DataFrame, segment: pd.Series | str, *,
     return out
 
 
+def at_risk_view(view: pd.DataFrame, exclude: Iterable = ()) -> pd.DataFrame:
+    """Each cluster's declining or churned accounts against all other accounts, untested.
+
+    The description behind :func:`risk_descriptions` when the stages derive from the
+    clustering inputs (see :func:`defined_by_clusters`).
+
+    Parameters
+    ----------
+    view : pandas.DataFrame
+        From :func:`cluster_stage_view`.
+    exclude : iterable
+        Clusters left out, such as the group of accounts without orders.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``view`` without the excluded clusters, with ``at_risk`` (accounts) and
+        ``rest_share`` (the share among all other accounts; missing without other accounts).
+    """
+    out = view.drop(index=[c for c in exclude if c in view.index]).copy()
+    n = out["accounts"].to_numpy(float)
+    hits = np.rint(out["at_risk_share"].to_numpy(float) * n)
+    rest_n = n.sum() - n
+    out["at_risk"] = hits.astype(int)
+    out["rest_share"] = np.where(rest_n > 0, (hits.sum() - hits) / np.where(rest_n > 0, rest_n, 1),
+                                 np.nan)
+    return out
+
+
+def risk_descriptions(risk: pd.DataFrame, language: str = "en", *, limit: int = 1) -> dict:
+    """How the most at-risk clusters are made up, as descriptions (plain text).
+
+    "X: 96% of its 26 accounts are declining or churned (2% of the other accounts); the
+    cluster is formed on the recency and order trend that set these stages." Clusters
+    without a declining or churned account are not described.
+
+    Parameters
+    ----------
+    risk : pandas.DataFrame
+        From :func:`at_risk_view` (or :func:`at_risk_tests`).
+    limit : int
+        Clusters described, highest share first.
+
+    Returns
+    -------
+    dict
+        cluster -> description, highest share first.
+    """
+    top = risk[risk["at_risk_share"] > 0].sort_values("at_risk_share", ascending=False)
+    return {name: i18n.t("customer_segmentation.finding.cluster_risk_described", language,
+                   cluster=name, share=_pct(r["at_risk_share"]), accounts=f"{int(r['accounts']):,}",
+                   rest=_pct(r["rest_share"])).replace("**", "")
+            for name, r in top.head(limit).iterrows()}
+
+
 def at_risk_tests(view: pd.DataFrame, *, alpha: float = 0.05, method: str = "bh",
                   exclude: Iterable = ()) -> pd.DataFrame:
     """Whether a cluster's share of declining or churned accounts differs from the rest.
 
     Each cluster is compared with all other accounts by
     :func:`helpers.multiple_testing.lift_test` (Fisher exact test, Katz interval of the
-    ratio of shares), and the p-values are corrected across the clusters.
+    ratio of shares), and the p-values are corrected across the clusters. Valid only when
+    the clusters are formed without the inputs the stages derive from
+    (:func:`defined_by_clusters`); otherwise use :func:`at_risk_view`.
 
     Parameters
     ----------
@@ -1489,14 +1598,10 @@ def at_risk_tests(view: pd.DataFrame, *, alpha: float = 0.05, method: str = "bh"
     from helpers.findings import is_missing_level
     from helpers.multiple_testing import adjust, lift_test
 
-    out = view.drop(index=[c for c in exclude if c in view.index]).copy()
+    out = at_risk_view(view, exclude)
     n = out["accounts"].to_numpy(float)
-    hits = np.rint(out["at_risk_share"].to_numpy(float) * n)
+    hits = out["at_risk"].to_numpy(float)
     rows = [lift_test(h, m, hits.sum() - h, n.sum() - m) for h, m in zip(hits, n, strict=True)]
-    out["at_risk"] = hits.astype(int)
-    rest_n = n.sum() - n
-    out["rest_share"] = np.where(rest_n > 0, (hits.sum() - hits) / np.where(rest_n > 0, rest_n, 1),
-                                 np.nan)
     for key in ("lift", "low", "high", "p_value"):
         out[key] = [float(r.get(key, np.nan)) for r in rows]
     out["p_adjusted"] = adjust(out["p_value"].to_numpy(float), method) if len(out) else []
