@@ -118,3 +118,23 @@ def test_details_are_recorded_but_stay_off_the_summary(tmp_path):
     assert [i.get("detail", False) for i in items] == [False, True]
     run = {"notebooks": {"customer_profiling": {"status": "ok", "findings": items}}}
     assert [f.text for f in candidate_findings(run)] == ["headline"]
+
+
+def test_family_levels_add_up_to_the_run_rate():
+    total = F.family_level(0.05, experiments=True) + F.RUN_FAMILIES * F.family_level(0.05)
+    assert total == pytest.approx(0.05)
+    with pytest.raises(ParamError, match="finding_alpha"):
+        F.family_level(0)
+
+
+def test_run_level_split_keeps_null_runs_clean_in_simulation():
+    # RUN_FAMILIES families of 10 null comparisons each, BH inside at the family level:
+    # the share of runs with any false finding stays below the run's rate
+    rng = np.random.default_rng(1)
+    runs = 400
+    level = F.family_level(0.05)
+    any_false = 0
+    for _ in range(runs):
+        p = rng.uniform(size=(F.RUN_FAMILIES, 10))
+        any_false += any((mt.adjust(row, "bh") < level).any() for row in p)
+    assert any_false / runs <= 0.05

@@ -11,6 +11,16 @@ measured number that compares nothing). A :class:`FindingLog` collects them per 
 - :meth:`FindingLog.evidence` is the table behind every sentence, for the analyst version;
 - :meth:`FindingLog.record` saves them for the portal's executive summary, which states
   only the findings that passed and orders them by business impact.
+
+**The error rate of a whole run.** ``finding_alpha`` is the false-discovery rate of a whole
+run, not of one table: a manager reads every report, and 30 families each tested at 5 % would
+state something false in most runs of a world without any effect. :func:`family_level` splits
+it: half is kept for designed experiments (A/B tests answer questions fixed before the data
+came in), and the other half is shared evenly by at most :data:`RUN_FAMILIES` exploratory
+families (lift by attribute value, timing cells, segment differences, ...). Each family is
+corrected within itself (Benjamini-Hochberg by default) at its share. The false-discovery rate
+of the run is at most the sum of the families' rates, so it stays at ``finding_alpha``; on a
+world without effects the chance that a run states any false finding stays there too.
 """
 
 from __future__ import annotations
@@ -32,11 +42,18 @@ from helpers.multiple_testing import METHODS, adjust
 __all__ = [
     "KINDS", "Evidence", "Finding", "FindingLog", "comparison", "gated", "fact",
     "no_difference", "impact_weight", "is_missing_level", "to_record", "from_record",
+    "family_level", "RUN_FAMILIES", "EXPERIMENT_SHARE",
 ]
 
 #: Kinds of finding. ``comparison`` and ``trend`` claim a difference or a change and need a
 #: test; ``alarm`` and ``model`` need a sufficiency gate; ``fact`` states a measured number.
 KINDS = ("comparison", "trend", "alarm", "model", "fact")
+#: The most exploratory families of comparisons one run of every notebook tests; each gets
+#: an even share of the run's error rate (see :func:`family_level`). The null-world test
+#: counts the families a run records and fails when there are more.
+RUN_FAMILIES = 32
+#: Share of the run's error rate kept for designed experiments (A/B tests).
+EXPERIMENT_SHARE = 0.5
 #: Values that stand for "no value" in a category; never a driver or a finding.
 MISSING_LEVELS = frozenset({"", "(missing)", "missing", "unknown", "nan", "none", "null",
                             "n/a", "na", "–", "-", "(未知)", "未知", "缺失"})
@@ -143,6 +160,39 @@ class Finding:
     def shown(self) -> str:
         """The sentence to show: the claim when stated, else its fallback (may be empty)."""
         return self.text if self.stated else self.fallback
+
+
+def family_level(alpha: float, *, experiments: bool = False,
+                 families: int = RUN_FAMILIES) -> float:
+    """The level at which one family of comparisons is corrected, given the run's rate.
+
+    Parameters
+    ----------
+    alpha : float
+        ``finding_alpha``: the false-discovery rate allowed for a whole run.
+    experiments : bool
+        True for the family of designed experiments (A/B tests), which gets
+        :data:`EXPERIMENT_SHARE` of ``alpha``; otherwise one exploratory family's even share
+        of the rest.
+    families : int
+        Number of exploratory families in a run.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(family_level(0.05), 6)
+    0.000781
+    >>> family_level(0.05, experiments=True)
+    0.025
+    """
+    if not 0 < alpha < 1:
+        raise ParamError(f"finding_alpha must lie between 0 and 1, got {alpha}")
+    if experiments:
+        return alpha * EXPERIMENT_SHARE
+    return alpha * (1 - EXPERIMENT_SHARE) / max(int(families), 1)
 
 
 def impact_weight(amount: float, total: float, *, floor: float = 0.2, cap: float = 0.95
