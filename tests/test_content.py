@@ -776,3 +776,95 @@ def test_paid_channels_are_compared_per_unit_of_spend():
     cheap["roi"] = (cheap.won_value - cheap.spend) / cheap.spend
     text = ct.channel_sentence(cheap, ranked, confidence=0.8, currency="EUR", min_sample=50)
     assert "**ads** has the lowest cost per lead" in text and "**ads** the highest return" in text
+
+
+def test_clustered_lift_test_equals_poisson_gee_with_account_clusters():
+    import statsmodels.api as sm
+    from scipy import stats
+
+    rng = np.random.default_rng(3)
+    m = 60
+    n1, n2 = rng.integers(0, 8, m), rng.integers(0, 8, m)
+    x1, x2 = rng.binomial(n1, 0.3), rng.binomial(n2, 0.2)
+    got = ct.clustered_lift_test(x1, n1, x2, n2)
+    rows = pd.DataFrame({"acc": np.r_[np.arange(m), np.arange(m)],
+                         "g": np.r_[np.ones(m), np.zeros(m)], "x": np.r_[x1, x2],
+                         "n": np.r_[n1, n2]})
+    rows = rows[rows.n > 0]
+    fit = sm.GEE(rows.x, sm.add_constant(rows.g), groups=rows.acc,
+                 family=sm.families.Poisson(), offset=np.log(rows.n),
+                 cov_struct=sm.cov_struct.Independence()).fit()
+    k = int(((n1 + n2) > 0).sum())
+    se = fit.bse["g"] * math.sqrt(k / (k - 1))  # small-sample factor over accounts
+    assert got["lift"] == pytest.approx(math.exp(fit.params["g"]))
+    assert got["p_cluster"] == pytest.approx(2 * stats.norm.sf(abs(fit.params["g"]) / se))
+    assert got["low"] == pytest.approx(math.exp(fit.params["g"] - stats.norm.ppf(0.975) * se))
+    assert got["p_value"] == max(got["p_cluster"], got["p_touch"])
+
+
+def _stage_world(per_account: pd.DataFrame) -> pd.DataFrame:
+    table = per_account.groupby(["stage", "content_category"], as_index=False)[
+        ["touches", "converted_touches"]].sum()
+    table["rate"] = table.converted_touches / table.touches
+    tot = table.groupby("stage")[["touches", "converted_touches"]].transform("sum")
+    ratio, low, high = ct.rate_ratio_interval(
+        table.converted_touches, table.touches, tot.converted_touches - table.converted_touches,
+        tot.touches - table.touches)
+    table["lift"], table["lift_low"], table["lift_high"] = ratio, low, high
+    table.attrs["accounts"] = per_account
+    return table
+
+
+def test_stage_winner_is_tested_with_accounts_as_the_unit():
+    # A few educational accounts touched 40 times convert all their touches at once: per
+    # touch that looks like a strong lift, per account it is three lucky accounts.
+    rows = []
+    for k in range(120):
+        heavy = k < 3
+        rows.append(("mature", "educational", f"E{k}", 40 if heavy else 4,
+                     40 if heavy else int(k % 25 == 0)))
+        rows.append(("mature", "brand", f"B{k}", 4, int(k % 20 == 0)))
+    acc = pd.DataFrame(rows, columns=["stage", "content_category", "account_id", "touches",
+                                      "converted_touches"])
+    acc["opportunities"] = np.minimum(acc["converted_touches"], 1)
+    table = _stage_world(acc)
+    plain = table.copy()
+    plain.attrs = {}
+    per_touch = ct.best_for_stage(plain)
+    assert bool(per_touch.significant.iloc[0])  # the old per-touch test states it
+    best = ct.best_for_stage(table)
+    assert best.attrs["unit"] == "account"
+    assert not best.significant.any()
+    assert best.lift_low.iloc[0] < 1 < best.lift_high.iloc[0]
+
+
+def test_stage_winner_counts_opportunities_not_touches_they_mark():
+    # Webinars are touched twice (registration, attendance); one opportunity after them
+    # marks both touches as converted. Per opportunity the categories convert alike.
+    rng = np.random.default_rng(5)
+    rows = []
+    for k in range(1500):
+        opp_e, opp_b = int(rng.random() < 0.06), int(rng.random() < 0.03)
+        rows.append(("prospect", "educational", f"A{k}", 2, 2 * opp_e, opp_e))
+        rows.append(("prospect", "brand", f"A{k}", 1, opp_b, opp_b))
+    acc = pd.DataFrame(rows, columns=["stage", "content_category", "account_id", "touches",
+                                      "converted_touches", "opportunities"])
+    table = _stage_world(acc)
+    assert table.set_index("content_category").loc["educational", "lift"] > 1.7
+    best = ct.best_for_stage(table)
+    assert not best.significant.any()
+    real = acc.assign(opportunities=np.where(acc.content_category == "educational",
+                                             acc.converted_touches, acc.opportunities))
+    assert bool(ct.best_for_stage(_stage_world(real)).significant.iloc[0])
+
+
+def test_conversion_by_stage_keeps_per_account_counts(world):
+    ws, _, accounts = world
+    table = ct.conversion_by_stage(ws, AS_OF, accounts["true_stage"], window_days=30)
+    per = table.attrs["accounts"]
+    assert {"stage", "content_category", "account_id", "touches", "converted_touches",
+            "opportunities"} <= set(per.columns)
+    sums = per.groupby(["stage", "content_category"])[["touches", "converted_touches"]].sum()
+    mine = table.set_index(["stage", "content_category"])[["touches", "converted_touches"]]
+    pd.testing.assert_frame_equal(sums.sort_index(), mine.sort_index(), check_dtype=False)
+    assert (per.opportunities <= per.converted_touches).all()

@@ -891,9 +891,31 @@ def known_labels(side: pd.DataFrame) -> pd.DataFrame:
     return side[~side.index.isin(UNKNOWN_LABELS)]
 
 
+def touch_shares(per_journey: pd.DataFrame) -> pd.Series:
+    """Each label's share of the touches on the journeys: the credit volume alone would give.
+
+    Parameters
+    ----------
+    per_journey : pandas.DataFrame
+        :func:`journey_transitions` (every touch leaves its state once).
+
+    Returns
+    -------
+    pandas.Series
+        Share of touches per label, indexed by label; empty without touches.
+    """
+    t = per_journey[~per_journey["from_state"].isin([START, CONVERSION, NULL])]
+    counts = t.groupby("from_state")["count"].sum().astype(float)
+    total = counts.sum()
+    out = counts / total if total > 0 else counts.iloc[:0]
+    out.index.name = "label"
+    return out
+
+
 def attribution_lead_finding(side: pd.DataFrame, test: dict, *, alpha: float = 0.05,
                              n: int = 0, key: str = "attribution_lead",
-                             family: str = "attribution_leader", language: str = "en"):
+                             family: str = "attribution_leader", language: str = "en",
+                             volume: pd.Series | None = None):
     """The label with the largest Markov share, stated only when it stands out.
 
     Parameters
@@ -907,6 +929,10 @@ def attribution_lead_finding(side: pd.DataFrame, test: dict, *, alpha: float = 0
         runner-up is below ``alpha`` (one comparison: the leader against the runner-up).
     n : int
         Journeys resampled.
+    volume : pandas.Series, optional
+        :func:`touch_shares` by the same label. A leader whose Markov share is not above
+        its share of the touches only follows how often it is shown: it is not stated,
+        and the fallback says so.
     key : str
         Text key of the claim (``attribution_lead`` or ``content_attribution_top``).
     family : str
@@ -933,6 +959,11 @@ def attribution_lead_finding(side: pd.DataFrame, test: dict, *, alpha: float = 0
     else:
         fallback = ""
     p = test.get("p_value", np.nan) if test.get("leader") == top.name else np.nan
+    share = np.nan if volume is None else float(volume.get(top.name, np.nan))
+    if np.isfinite(share) and not top.get("markov", 0) > share:
+        p = 1.0  # its credit follows its touch volume: no sign of doing more per touch
+        fallback = _t(f"{key}_volume", language, leader=top.name, touch_share=_pct(share),
+                      **values)
     return fnd.comparison(
         text, test="bootstrap and outcome permutation of journeys, leader vs runner-up",
         p_value=p, p_adjusted=p,

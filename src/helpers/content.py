@@ -164,6 +164,75 @@ def rate_ratio_interval(x1, n1, x2, n2, confidence: float = 0.95):
     return ratio, low, high
 
 
+def clustered_lift_test(hits, trials, rest_hits, rest_trials,
+                        confidence: float = 0.95) -> dict:
+    """Rate ratio of a group's touches against the rest, with accounts as the unit.
+
+    Touches of one account are not independent: an account that opens an opportunity
+    converts all its touches in the window at once, so a per-touch Fisher test counts one
+    account's luck many times. Here every account contributes its own counts of group and
+    rest touches and conversions; the log ratio of the pooled rates gets a cluster-robust
+    (sandwich) variance over accounts, with the small-sample factor m / (m - 1) for m
+    accounts. An account touched by the group and by the rest counts on both sides, and
+    the covariance this brings is part of the variance.
+
+    The p-value is the larger of the two-sided cluster-robust z-test and the per-touch
+    Fisher exact test (:func:`helpers.multiple_testing.lift_test`): the first answers for
+    clustering, the second for small counts, and both must hold.
+
+    Parameters
+    ----------
+    hits, trials : array-like
+        Per account: converted touches and touches of the group.
+    rest_hits, rest_trials : array-like
+        Per account: the same for the other touches compared with.
+    confidence : float
+        Coverage of the interval of the ratio.
+
+    Returns
+    -------
+    dict
+        ``lift, low, high`` (cluster-robust interval; the Katz interval of the per-touch
+        test when a side has no conversion), ``p_value``, ``p_cluster``, ``p_touch`` and
+        ``accounts`` (accounts with a touch on either side). Missing values when a side
+        has no touches.
+    """
+    x1, n1, x2, n2 = (np.asarray(v, dtype=float) for v in (hits, trials, rest_hits,
+                                                          rest_trials))
+    keep = (n1 + n2) > 0
+    x1, n1, x2, n2 = x1[keep], n1[keep], x2[keep], n2[keep]
+    X1, N1, X2, N2 = x1.sum(), n1.sum(), x2.sum(), n2.sum()
+    touch = mt.lift_test(X1, N1, X2, N2, confidence)
+    out = {"lift": touch["lift"], "low": touch["low"], "high": touch["high"],
+           "p_value": touch["p_value"], "p_cluster": np.nan, "p_touch": touch["p_value"],
+           "accounts": int(keep.sum())}
+    m = len(x1)
+    if not (X1 > 0 and X2 > 0 and N1 > 0 and N2 > 0 and m > 1):
+        return out
+    log_ratio = np.log((X1 / N1) / (X2 / N2))
+    u = x1 / X1 - n1 / N1 - x2 / X2 + n2 / N2
+    se = float(np.sqrt(m / (m - 1) * np.sum(u ** 2)))
+    if not se > 0:
+        return out
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    p_cluster = float(2 * stats.norm.sf(abs(log_ratio) / se))
+    out.update(low=float(np.exp(log_ratio - z * se)), high=float(np.exp(log_ratio + z * se)),
+               p_cluster=p_cluster, p_value=float(np.nanmax([p_cluster, touch["p_value"]])))
+    return out
+
+
+def _cell_test(accounts: pd.DataFrame, group_col: str, group, confidence: float,
+               hits: str = "opportunities") -> dict:
+    """:func:`clustered_lift_test` of one group against the other rows of ``accounts``."""
+    inside = accounts[group_col] == group
+    g = accounts[inside].groupby("account_id")[[hits, "touches"]].sum()
+    r = accounts[~inside].groupby("account_id")[[hits, "touches"]].sum()
+    both = g.merge(r, how="outer", left_index=True, right_index=True,
+                   suffixes=("_g", "_r")).fillna(0)
+    return clustered_lift_test(both[f"{hits}_g"], both["touches_g"],
+                               both[f"{hits}_r"], both["touches_r"], confidence)
+
+
 def _column(frame: pd.DataFrame, col: str, fill) -> pd.Series:
     if col not in frame.columns:
         return pd.Series(fill, index=frame.index)
@@ -687,7 +756,9 @@ def conversion_by_stage(ws, as_of, stages: pd.Series, *, by: str = "content_cate
     pandas.DataFrame
         ``stage, <by>, touches, converted_touches, accounts, converting_accounts, rate,
         rate_low, rate_high, lift, lift_low, lift_high`` where ``lift`` is the rate over
-        the rate of the other groups' touches in the same stage.
+        the rate of the other groups' touches in the same stage. ``attrs["accounts"]``
+        holds ``stage, <by>, account_id, touches, converted_touches`` per account, for
+        the account-level test of :func:`best_for_stage`.
     """
     _need(ws, "interactions", "content", "opportunities", what="conversion by stage")
     if by not in CONTENT_LEVELS:
@@ -718,6 +789,15 @@ def conversion_by_stage(ws, as_of, stages: pd.Series, *, by: str = "content_cate
         converted_touches=pairs.touch_id.nunique(),
         converting_accounts=pairs.account_id.nunique(),
     ).to_pandas()
+    # per account, for tests that take the account as the unit (best_for_stage)
+    per_acc = per.to_pandas().merge(
+        pairs.group_by(["stage", "key", "account_id"]).aggregate(
+            converted_touches=pairs.touch_id.nunique(),
+            opportunities=pairs.opportunity_id.nunique()).to_pandas(),
+        on=["stage", "key", "account_id"], how="left").fillna(
+            {"converted_touches": 0, "opportunities": 0})
+    per_acc = per_acc.astype({"touches": "int64", "converted_touches": "int64",
+                              "opportunities": "int64"})
     agg = agg.merge(conv, on=["stage", "key"], how="left").fillna(
         {"converted_touches": 0, "converting_accounts": 0})
     agg = agg[["stage", "key", "touches", "converted_touches", "accounts", "converting_accounts"]]
@@ -732,18 +812,24 @@ def conversion_by_stage(ws, as_of, stages: pd.Series, *, by: str = "content_cate
     order = {s: k for k, s in enumerate(STAGE_ORDER)}
     agg["_o"] = agg["stage"].map(order).fillna(len(order))
     agg = agg.sort_values(["_o", "stage", "key"]).drop(columns="_o").reset_index(drop=True)
-    return agg.rename(columns={"key": by})
+    agg = agg.rename(columns={"key": by})
+    agg.attrs["accounts"] = per_acc.rename(columns={"key": by})
+    return agg
 
 
 def best_for_stage(table: pd.DataFrame, *, by: str = "content_category",
                    min_touches: int = 100, alpha: float = 0.05,
-                   method: str = "bh") -> pd.DataFrame:
+                   method: str = "bh", confidence: float = 0.95) -> pd.DataFrame:
     """The best-converting content group per stage, with its lift over the rest.
 
     Every stage x group cell with at least ``min_touches`` touches is tested against the
-    other touches of its stage (Fisher exact, :func:`helpers.multiple_testing.lift_test`)
-    and the p-values of all those cells are corrected as one family, since picking the
-    best group of each stage is a comparison with every other cell.
+    other touches of its stage and the p-values of all those cells are corrected as one
+    family, since picking the best group of each stage is a comparison with every other
+    cell. With the per-account counts of :func:`conversion_by_stage`
+    (``attrs["accounts"]``) the test takes the account as the unit
+    (:func:`clustered_lift_test`, whose interval replaces ``lift_low``/``lift_high``);
+    without them it is the per-touch Fisher exact test
+    (:func:`helpers.multiple_testing.lift_test`).
 
     Parameters
     ----------
@@ -757,6 +843,8 @@ def best_for_stage(table: pd.DataFrame, *, by: str = "content_category",
         Level the adjusted p-value must be below.
     method : str
         Family correction (see :func:`helpers.multiple_testing.adjust`).
+    confidence : float
+        Coverage of the account-level interval of the lift.
 
     Returns
     -------
@@ -766,14 +854,31 @@ def best_for_stage(table: pd.DataFrame, *, by: str = "content_category",
         Content without a value in ``by`` (``(none)``) is never the best.
         ``attrs["family_size"]`` holds the number of cells tested.
     """
+    per_account = table.attrs.get("accounts")
     eligible = table[(table["touches"] >= min_touches) & ~table[by].isin(UNKNOWN_LABELS)
                      & ~table[by].map(fnd.is_missing_level)].copy()
-    tot = table.groupby("stage")[["touches", "converted_touches"]].sum()
-    p = [mt.lift_test(r.converted_touches, r.touches,
-                      tot.loc[r.stage, "converted_touches"] - r.converted_touches,
-                      tot.loc[r.stage, "touches"] - r.touches)["p_value"]
-         for r in eligible.itertuples()]
-    eligible["p_value"] = np.asarray(p, dtype=float)
+    if isinstance(per_account, pd.DataFrame) and {"stage", by, "account_id"} <= set(
+            per_account.columns):
+        # accounts as the unit: one account's touches convert together
+        stage_rows = {s: g for s, g in per_account.groupby("stage", sort=False)}
+        # Opportunities per touch, not converted touches: one opportunity marks every touch
+        # of its asset in the window before it, so content touched twice in a row (a
+        # registration and the attendance) would look twice as good per touch.
+        hits = ("opportunities" if "opportunities" in per_account.columns
+                else "converted_touches")
+        res = [_cell_test(stage_rows.get(r.stage, per_account.head(0)), by, getattr(r, by),
+                          confidence, hits) for r in eligible.itertuples()]
+        eligible["p_value"] = np.asarray([x["p_value"] for x in res], dtype=float)
+        eligible["lift"] = np.asarray([x["lift"] for x in res], dtype=float)
+        eligible["lift_low"] = np.asarray([x["low"] for x in res], dtype=float)
+        eligible["lift_high"] = np.asarray([x["high"] for x in res], dtype=float)
+    else:
+        tot = table.groupby("stage")[["touches", "converted_touches"]].sum()
+        p = [mt.lift_test(r.converted_touches, r.touches,
+                          tot.loc[r.stage, "converted_touches"] - r.converted_touches,
+                          tot.loc[r.stage, "touches"] - r.touches)["p_value"]
+             for r in eligible.itertuples()]
+        eligible["p_value"] = np.asarray(p, dtype=float)
     eligible["p_adjusted"] = mt.adjust(eligible["p_value"].to_numpy(float), method)
     ok = eligible[eligible["converted_touches"] > 0]
     if ok.empty:
@@ -785,6 +890,8 @@ def best_for_stage(table: pd.DataFrame, *, by: str = "content_category",
         out["significant"] = (out["p_adjusted"] < alpha) & (out["lift"] > 1)
         out = out.reset_index(drop=True)
     out.attrs["family_size"] = int(np.isfinite(eligible["p_value"]).sum())
+    out.attrs["unit"] = "account" if "lift_low" in eligible and isinstance(
+        per_account, pd.DataFrame) else "touch"
     return out
 
 
@@ -2310,6 +2417,9 @@ def stage_findings(best: pd.DataFrame, *, by: str = "content_category", confiden
         return []
     size = int(best.attrs.get("family_size", len(best)))
     fallback = _t("for_whom_none", language, cells=size)
+    test = ("cluster-robust rate ratio by account and Fisher exact vs other content of the "
+            "stage" if best.attrs.get("unit") == "account"
+            else "Fisher exact vs other content of the stage")
     out = []
     for k, r in enumerate(best.itertuples()):
         category = getattr(r, by)
@@ -2317,7 +2427,7 @@ def stage_findings(best: pd.DataFrame, *, by: str = "content_category", confiden
                   stage=r.stage, level=f"{confidence:.0%}", low=_times(r.lift_low),
                   high=_times(r.lift_high), touches=f"{r.touches:,}")
         out.append(fnd.comparison(
-            _unbullet(text), test="Fisher exact vs other content of the stage", p_value=r.p_value,
+            _unbullet(text), test=test, p_value=r.p_value,
             p_adjusted=r.p_adjusted if r.lift > 1 else 1.0, alpha=alpha, effect=r.lift,
             low=r.lift_low, high=r.lift_high, n=int(r.touches),
             family=_t("family.stage", language), family_size=size, method=method,
