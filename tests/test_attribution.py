@@ -337,3 +337,27 @@ def test_attribution_names_a_leader_only_when_it_stands_out():
         credits, side, lead=lead)
     zh = at.attribution_lead_finding(side, noise, language="zh")
     assert "没有渠道明显领先" in zh.shown
+
+
+def test_a_leader_that_only_follows_touch_volume_is_not_stated():
+    per_journey = pd.DataFrame({
+        "journey_id": ["j1", "j1", "j1", "j2", "j2"],
+        "from_state": [at.START, "educational", "brand", at.START, "educational"],
+        "to_state": ["educational", "brand", at.CONVERSION, "educational", at.NULL],
+        "count": [1, 3, 1, 1, 2]})
+    shares = at.touch_shares(per_journey)
+    assert shares.to_dict() == pytest.approx({"educational": 5 / 6, "brand": 1 / 6})
+    rows = [("educational", m, 4.1, 0.0) for m in at.MODELS] + [
+        ("brand", m, 3.9, 0.0) for m in at.MODELS]
+    side = at.compare_models(_credits(rows, won=8))
+    strong = {"leader": "educational", "runner_up": "brand", "diff": 0.02, "low": 0.01,
+              "high": 0.09, "p_value": 0.005, "resamples": 200}
+    args = dict(key="content_attribution_top", family="content_attribution_leader")
+    assert at.attribution_lead_finding(side, strong, **args).stated
+    lead = at.attribution_lead_finding(side, strong, volume=shares, **args)
+    assert not lead.stated
+    assert "no more than its share of the touches (83%)" in lead.shown
+    below = pd.Series({"educational": 0.3, "brand": 0.7})
+    assert at.attribution_lead_finding(side, strong, volume=below, **args).stated
+    zh = at.attribution_lead_finding(side, strong, volume=shares, language="zh", **args)
+    assert "不高于它在触点中的占比" in zh.shown
