@@ -422,3 +422,52 @@ def test_clv_cac_tests_compare_each_channel_with_the_rest():
     assert out.loc["web", "value"] == pytest.approx(1000.0)  # the account without a cost is out
     empty = ka.clv_cac_tests(table.assign(clv_cac=np.nan))
     assert empty.empty and "p_value" in empty
+
+
+# --------------------------------------------------------------------------- fit gate
+
+
+def _firms(n=600, seed=0, planted=True):
+    rng = np.random.default_rng(seed)
+    industry = rng.choice(["Retail", "Logistics", "Energy", "Media"], n)
+    size = rng.choice(["small", "mid", "large"], n)
+    margin = rng.gamma(2.0, 1000.0, n)
+    if planted:
+        margin = np.where(industry == "Logistics", margin * 4, margin)
+    return pd.DataFrame({"account_id": [f"a{i}" for i in range(n)], "industry": industry,
+                         "size_band": size, "margin_total": margin, "revenue_total": margin * 3})
+
+
+def test_fit_levels_keep_only_values_that_pass_the_profiling_gate():
+    from helpers import icp
+    feats = _firms()
+    levels = ka.fit_levels(feats)
+    assert levels.get("industry") and "Logistics" in levels["industry"]
+    assert "size_band" not in levels  # size is unrelated to the margin
+    best = icp.choose_best(feats, "margin", 0.2).best
+    lift = icp.attribute_lift(feats, best, ["industry", "size_band"])
+    assert levels == icp.surviving_levels(lift, icp.related_attributes(feats, best, ["industry", "size_band"]))
+
+
+def test_the_gated_fit_ignores_untested_values_and_is_missing_without_signal():
+    feats = _firms()
+    gated = ka.firmographic_fit(feats, levels={"industry": ["Logistics"]})
+    assert gated[feats.industry == "Logistics"].eq(1.0).all()
+    others = gated[feats.industry != "Logistics"]
+    assert others.nunique() == 1 and others.iloc[0] < 1  # the pooled average, whatever the size band
+    assert ka.firmographic_fit(feats).nunique() > 4  # ungated: every industry and size band
+    assert ka.firmographic_fit(feats, levels={}).isna().all()
+    noise = _firms(seed=4, planted=False)
+    assert ka.fit_levels(noise) == {}
+    fit, source = ka._fit_score_column(noise, None)
+    assert np.isnan(fit).all() and source.split()[0] == "none"
+
+
+def test_without_a_firmographic_signal_the_fit_criterion_is_skipped_with_the_reason(table):
+    noisy = table.copy()
+    noisy["fit_score"] = np.nan
+    noisy.attrs.update(table.attrs, fit_problem="no_signal", fit_source="none (no_signal)")
+    sel = ka.select_key_accounts(noisy, {"min_fit_score": 0.6})
+    assert "min_fit_score" not in sel.attrs["applied"]
+    assert any("reliably related to being a best customer" in n for n in sel.attrs["notes"])
+    assert table.attrs["fit_source"] == "firmographic look-alike"  # the sample world has its ICP

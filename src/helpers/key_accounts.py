@@ -7,7 +7,14 @@
 * :func:`select_key_accounts` applies explicit criteria and a capacity and says why each
   chosen account qualifies; :func:`compare_with_previous` shows promotions and demotions.
 * :func:`firmographic_fit` is a simple look-alike fit score used when no ICP fit score is
-  supplied.
+  supplied. It is gated like the look-alike model of the customer profiling
+  (:func:`fit_levels`): only the industries and size bands whose share among the best
+  customers differs reliably from the rest (Fisher exact test per value, corrected
+  together, of an attribute that a chi-square test finds related to being a best customer,
+  :func:`helpers.icp.surviving_levels`) move the score; the other values share the pooled
+  average. When no value survives, no fit score is built from noise: the fit criterion is
+  skipped with the profiling's note (``attrs["fit_problem"]``, see
+  :func:`helpers.icp.model_note`).
 * :func:`dossiers` gathers a compact profile per key account.
 """
 
@@ -24,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import clv as clv_mod
-from helpers import i18n
+from helpers import i18n, icp
 from helpers import multiple_testing as mt
 from helpers import rfm as rfm_mod
 from helpers.errors import DataError, ParamError
@@ -252,8 +259,53 @@ def tier_summary(table: pd.DataFrame, value_col: str = "profit_clv") -> pd.DataF
 # --------------------------------------------------------------------------- fit score
 
 
+#: Attributes of the firmographic fit score.
+FIT_ATTRIBUTES = ("industry", "size_band")
+
+
+def fit_levels(features: pd.DataFrame, *, alpha: float = 0.05, method: str = "bh",
+               best_definition: str = "margin", top_share: float = 0.2
+               ) -> dict[str, list[str]]:
+    """The industry and size-band values that may move the firmographic fit score.
+
+    The same gate as the customer profiling's look-alike model: best customers by
+    ``best_definition`` (:func:`helpers.icp.choose_best`, 24-month revenue without a
+    margin), each value's share among them tested against the rest
+    (:func:`helpers.icp.attribute_lift`, Fisher exact, corrected across the values) and each
+    attribute tested for any relation (:func:`helpers.icp.related_attributes`, chi-square,
+    corrected across the attributes); :func:`helpers.icp.surviving_levels` keeps the values
+    that pass both.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per account with the columns of :data:`FIT_ATTRIBUTES` that the data has.
+    alpha, method : float, str
+        Level and correction of the tests (the notebooks' ``finding_alpha`` and
+        ``finding_correction``).
+    best_definition, top_share
+        See :func:`helpers.icp.best_customers`.
+
+    Returns
+    -------
+    dict
+        ``{attribute: [value, ...]}``; empty when no value survives or there are too few
+        best customers to compare.
+    """
+    attrs = [c for c in FIT_ATTRIBUTES if c in features and icp.has_data(features, c, distinct=2)]
+    if not attrs:
+        return {}
+    best = icp.choose_best(features, best_definition, top_share).best
+    if best is None or best.all() or not best.any():
+        return {}
+    lift = icp.attribute_lift(features, best, attrs, alpha=alpha, method=method)
+    related = icp.related_attributes(features, best, attrs, alpha=alpha, method=method)
+    return icp.surviving_levels(lift, related)
+
+
 def firmographic_fit(features: pd.DataFrame, *, value_col: str = "margin_total",
-                     prior_accounts: float = 20.0) -> pd.Series:
+                     prior_accounts: float = 20.0,
+                     levels: Mapping[str, Sequence[str]] | None = None) -> pd.Series:
     """A simple look-alike fit score from industry and size band, between 0 and 1.
 
     For each industry and each size band the score takes the mean ``value_col`` per
@@ -275,6 +327,11 @@ def firmographic_fit(features: pd.DataFrame, *, value_col: str = "margin_total",
         Needs ``account_id``, ``industry``, ``size_band`` and ``value_col``.
     value_col : str, default "margin_total"
     prior_accounts : float, default 20
+    levels : mapping, optional
+        Evidence gate (:func:`fit_levels`): ``{attribute: values}`` that may move the
+        score. An attribute without a value in it is left out; its other values, and a
+        missing value, share the pooled average of the accounts. ``None`` uses every value
+        (no gate); an empty mapping gives no score.
 
     Returns
     -------
@@ -291,16 +348,22 @@ def firmographic_fit(features: pd.DataFrame, *, value_col: str = "margin_total",
     value = raw.fillna(0.0).clip(lower=0)
     overall = float(value.mean()) if len(value) else 0.0
     parts = []
-    for col in ("industry", "size_band"):
+    for col in FIT_ATTRIBUTES:
         if features[col].notna().sum() == 0:
             continue
+        if levels is not None and not levels.get(col):
+            continue  # no value of this attribute passed its test
         key = features[col].astype("object").where(features[col].notna(), None)
         frame = pd.DataFrame({"key": key, "value": value})
         g = frame.dropna(subset=["key"]).groupby("key")["value"].agg(["sum", "size"])
         shrunk = (g["sum"] + prior_accounts * overall) / (g["size"] + prior_accounts)
-        best = shrunk.max() if len(shrunk) else 0.0
+        if levels is not None:  # untested differences are noise: those values get the pool
+            kept = {str(v) for v in levels[col]}
+            shrunk = shrunk.where([str(k) in kept for k in shrunk.index], overall)
+        best = max(shrunk.max() if len(shrunk) else 0.0, overall if levels is not None else 0.0)
         score = shrunk / best if best > 0 else shrunk * 0 + 0.5
-        parts.append(key.map(score).astype("float64").fillna(0.5).to_numpy())
+        pooled = (overall / best if best > 0 else 0.5) if levels is not None else 0.5
+        parts.append(key.map(score).astype("float64").fillna(pooled).to_numpy())
     fit = np.mean(parts, axis=0) if parts else np.full(len(features), np.nan)
     return pd.Series(fit, index=features.index, name="fit_score")
 
@@ -339,9 +402,13 @@ def account_stage(table: pd.DataFrame, as_of: Any) -> pd.Series:
                      name="stage")
 
 
-def _fit_score_column(features: pd.DataFrame, fit_scores: Any) -> tuple[np.ndarray, str]:
+def _fit_score_column(features: pd.DataFrame, fit_scores: Any, *, alpha: float = 0.05,
+                      method: str = "bh") -> tuple[np.ndarray, str]:
     if fit_scores is None:
-        return firmographic_fit(features).to_numpy(), "firmographic look-alike"
+        levels = fit_levels(features, alpha=alpha, method=method)
+        if not levels:  # as the profiling: no fit score built from noise
+            return np.full(len(features), np.nan), "none (no_signal)"
+        return firmographic_fit(features, levels=levels).to_numpy(), "firmographic look-alike"
     if isinstance(fit_scores, pd.DataFrame):
         if not {"account_id", "fit_score"} <= set(fit_scores.columns):
             raise ParamError("fit_scores must have the columns account_id and fit_score")
@@ -358,7 +425,8 @@ def assemble_value_table(features: pd.DataFrame, rfm: pd.DataFrame,
                          fit_scores: Any = None,
                          tier_thresholds: Mapping[str, Any] | None = None,
                          tier_basis: str = "share", tier_value: str = "profit_clv",
-                         overdue: Any = None) -> pd.DataFrame:
+                         overdue: Any = None, alpha: float = 0.05, method: str = "bh"
+                         ) -> pd.DataFrame:
     """Join features, RFM, CLV, profit CLV, fit score, stage and value tier per account.
 
     Parameters
@@ -377,7 +445,8 @@ def assemble_value_table(features: pd.DataFrame, rfm: pd.DataFrame,
     fit_scores : pandas.Series or DataFrame, optional
         ICP fit score per account (Series indexed by ``account_id`` or a frame with
         ``account_id`` and ``fit_score``, e.g. :func:`helpers.icp.fit_scores`); scores on
-        a 0-100 scale are divided by 100. Default :func:`firmographic_fit`.
+        a 0-100 scale are divided by 100. Default :func:`firmographic_fit` on the values
+        that pass :func:`fit_levels`, or no fit score when none does.
     tier_thresholds, tier_basis
         See :func:`assign_value_tiers`.
     tier_value : str, default "profit_clv"
@@ -386,13 +455,16 @@ def assemble_value_table(features: pd.DataFrame, rfm: pd.DataFrame,
         Per row of ``features``, whether the account is overdue by its buying rhythm
         (:func:`helpers.rfm.lapse_evidence`); lapse segments then name only overdue
         accounts (see :func:`helpers.rfm.assign_segments`).
+    alpha, method : float, str
+        Level and correction of the tests behind the default fit score (:func:`fit_levels`).
 
     Returns
     -------
     pandas.DataFrame
         One row per account of ``features``. Accounts without purchases have zero CLV and
         expected purchases, missing P(alive) and ``clv_method`` "no purchases".
-        ``attrs`` hold ``clv_method``, ``clv_message``, ``fit_source``,
+        ``attrs`` hold ``clv_method``, ``clv_message``, ``fit_source`` (``"none
+        (no_signal)"`` when no firmographic value passed its test), ``fit_problem``,
         ``has_service_costs``, ``has_margin`` (any gross margin known) and
         ``value_column`` (what the tiers rank on: ``tier_value``, or ``clv`` when no
         profit CLV is known).
@@ -418,7 +490,7 @@ def assemble_value_table(features: pd.DataFrame, rfm: pd.DataFrame,
     table["clv_method"] = table["clv_method"].where(buyers, NO_PURCHASE_METHOD)
     profit = clv_mod.profit_clv(table[["account_id", "clv"]], features)
     table = table.merge(profit, on="account_id", how="left", validate="one_to_one")
-    fit, fit_source = _fit_score_column(features, fit_scores)
+    fit, fit_source = _fit_score_column(features, fit_scores, alpha=alpha, method=method)
     table["fit_score"] = pd.Series(fit, index=features["account_id"].to_numpy()).reindex(
         table["account_id"]).to_numpy()
     table["stage"] = account_stage(table, as_of).to_numpy()
@@ -434,6 +506,7 @@ def assemble_value_table(features: pd.DataFrame, rfm: pd.DataFrame,
         "clv_method": clv_result.method,
         "clv_message": clv_result.message,
         "fit_source": fit_source,
+        "fit_problem": "no_signal" if fit_source.endswith("(no_signal)") else None,
         "has_service_costs": profit.attrs.get("has_service_costs", False),
         "has_margin": has_margin,
         "value_column": tier_value,
@@ -447,7 +520,8 @@ def value_table(ws: Any, as_of: Any, *, time_unit: str = "week", horizon_months:
                 tier_thresholds: Mapping[str, Any] | None = None, tier_basis: str = "share",
                 tier_value: str = "profit_clv",
                 min_repeat_buyers: int = 30,
-                features: pd.DataFrame | None = None) -> pd.DataFrame:
+                features: pd.DataFrame | None = None, alpha: float = 0.05,
+                method: str = "bh") -> pd.DataFrame:
     """One row per account with RFM, P(alive), expected purchases, CLV, profit CLV and tier.
 
     Parameters
@@ -459,7 +533,7 @@ def value_table(ws: Any, as_of: Any, *, time_unit: str = "week", horizon_months:
         As in :func:`helpers.clv.fit_clv`.
     rfm_window_days, q, rfm_segments
         As in :func:`helpers.rfm.rfm_table` and :func:`helpers.rfm.assign_segments`.
-    fit_scores, tier_thresholds, tier_basis, tier_value
+    fit_scores, tier_thresholds, tier_basis, tier_value, alpha, method
         As in :func:`assemble_value_table`.
     features : pandas.DataFrame, optional
         The account features of ``ws`` on ``as_of`` when the caller already has them, with
@@ -492,7 +566,8 @@ def value_table(ws: Any, as_of: Any, *, time_unit: str = "week", horizon_months:
     due = rfm_mod.lapse_evidence(features)["overdue"].to_numpy()
     return assemble_value_table(features, rfm, result, as_of=as_of, segments=rfm_segments,
                                 q=q, fit_scores=fit_scores, tier_thresholds=tier_thresholds,
-                                tier_basis=tier_basis, tier_value=tier_value, overdue=due)
+                                tier_basis=tier_basis, tier_value=tier_value, overdue=due,
+                                alpha=alpha, method=method)
 
 
 def clv_cac_summary(table: pd.DataFrame, by: str = "acquisition_channel") -> pd.DataFrame:
@@ -639,7 +714,9 @@ def _criteria_checks(accounts: pd.DataFrame, crit: dict, language: str = "en"
     if crit["min_fit_score"] is not None:
         fit = accounts["fit_score"].astype("float64") if "fit_score" in accounts else None
         if fit is None or fit.isna().all():
-            notes.append(i18n.t("customer_value.criteria.no_fit", language))
+            problem = accounts.attrs.get("fit_problem")
+            notes.append(icp.model_note(problem, language) if problem
+                         else i18n.t("customer_value.criteria.no_fit", language))
         else:
             checks["min_fit_score"] = fit >= float(crit["min_fit_score"])
     if crit["min_p_alive"] is not None:
