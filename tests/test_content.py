@@ -861,7 +861,8 @@ def test_stage_winner_counts_opportunities_not_touches_they_mark():
 def test_conversion_by_stage_keeps_per_account_counts(world):
     ws, _, accounts = world
     table = ct.conversion_by_stage(ws, AS_OF, accounts["true_stage"], window_days=30)
-    per = table.attrs["accounts"]
+    per = table.attrs["accounts"].frame
+    assert len(pd.concat([table, table]))  # the attribute does not break concatenation
     assert {"stage", "content_category", "account_id", "touches", "converted_touches",
             "opportunities"} <= set(per.columns)
     sums = per.groupby(["stage", "content_category"])[["touches", "converted_touches"]].sum()

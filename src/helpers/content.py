@@ -164,6 +164,29 @@ def rate_ratio_interval(x1, n1, x2, n2, confidence: float = 0.95):
     return ratio, low, high
 
 
+@dataclass(frozen=True, eq=False)
+class AccountCounts:
+    """Per-account counts behind a content table, kept in its ``attrs["accounts"]``.
+
+    Wrapped so that pandas can compare the attributes of two tables (by identity) when it
+    concatenates them; a bare DataFrame there makes the comparison fail.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per group and account: the group column(s), ``account_id``, ``touches``,
+        ``converted_touches`` (where known) and ``opportunities``.
+    """
+
+    frame: pd.DataFrame
+
+
+def _account_frame(attrs: Mapping) -> pd.DataFrame | None:
+    value = attrs.get("accounts")
+    value = getattr(value, "frame", value)
+    return value if isinstance(value, pd.DataFrame) else None
+
+
 def clustered_lift_test(hits, trials, rest_hits, rest_trials,
                         confidence: float = 0.95) -> dict:
     """Rate ratio of a group's touches against the rest, with accounts as the unit.
@@ -757,8 +780,9 @@ def conversion_by_stage(ws, as_of, stages: pd.Series, *, by: str = "content_cate
         ``stage, <by>, touches, converted_touches, accounts, converting_accounts, rate,
         rate_low, rate_high, lift, lift_low, lift_high`` where ``lift`` is the rate over
         the rate of the other groups' touches in the same stage. ``attrs["accounts"]``
-        holds ``stage, <by>, account_id, touches, converted_touches`` per account, for
-        the account-level test of :func:`best_for_stage`.
+        (:class:`AccountCounts`) holds ``stage, <by>, account_id, touches,
+        converted_touches, opportunities`` per account, for the account-level test of
+        :func:`best_for_stage`.
     """
     _need(ws, "interactions", "content", "opportunities", what="conversion by stage")
     if by not in CONTENT_LEVELS:
@@ -813,7 +837,7 @@ def conversion_by_stage(ws, as_of, stages: pd.Series, *, by: str = "content_cate
     agg["_o"] = agg["stage"].map(order).fillna(len(order))
     agg = agg.sort_values(["_o", "stage", "key"]).drop(columns="_o").reset_index(drop=True)
     agg = agg.rename(columns={"key": by})
-    agg.attrs["accounts"] = per_acc.rename(columns={"key": by})
+    agg.attrs["accounts"] = AccountCounts(per_acc.rename(columns={"key": by}))
     return agg
 
 
@@ -854,7 +878,7 @@ def best_for_stage(table: pd.DataFrame, *, by: str = "content_category",
         Content without a value in ``by`` (``(none)``) is never the best.
         ``attrs["family_size"]`` holds the number of cells tested.
     """
-    per_account = table.attrs.get("accounts")
+    per_account = _account_frame(table.attrs)
     eligible = table[(table["touches"] >= min_touches) & ~table[by].isin(UNKNOWN_LABELS)
                      & ~table[by].map(fnd.is_missing_level)].copy()
     if isinstance(per_account, pd.DataFrame) and {"stage", by, "account_id"} <= set(
