@@ -869,3 +869,40 @@ def test_conversion_by_stage_keeps_per_account_counts(world):
     mine = table.set_index(["stage", "content_category"])[["touches", "converted_touches"]]
     pd.testing.assert_frame_equal(sums.sort_index(), mine.sort_index(), check_dtype=False)
     assert (per.opportunities <= per.converted_touches).all()
+
+
+def test_category_leader_is_tested_with_accounts_as_the_unit():
+    # One brand account touched 60 times opens an opportunity after half of them: per
+    # touch brand leads, per account it is one account.
+    rows = []
+    for k in range(200):
+        heavy = k == 0
+        rows.append(("brand", f"A{k}", 60 if heavy else 3, 30 if heavy else int(k % 30 == 0)))
+        rows.append(("educational", f"A{k}", 3, int(k % 25 == 0)))
+        rows.append(("interactive", f"A{k}", 3, int(k % 28 == 0)))
+    per = pd.DataFrame(rows, columns=["content_category", "account_id", "touches",
+                                      "opportunities"])
+    cats = per.groupby("content_category", as_index=False)[["touches", "opportunities"]].sum()
+    cats = cats.assign(converted_touches=cats.opportunities, reached_accounts=200,
+                       converting_accounts=[11, 8, 8], cost=np.nan, won_revenue=np.nan)
+    cats["conversion_rate"] = cats.converting_accounts / cats.reached_accounts
+    low, high = ct.wilson_interval(cats.converting_accounts, cats.reached_accounts)
+    cats["conversion_rate_low"], cats["conversion_rate_high"] = low, high
+    types = cats.rename(columns={"content_category": "content_type"}).assign(
+        below_min_sample=False)
+    per_touch = ct.performance_findings(cats, types, window_days=30, confidence=0.95)
+    assert per_touch[0].stated and per_touch[0].evidence.test.startswith("Fisher")
+    cats.attrs["accounts"] = ct.AccountCounts(per)
+    found = ct.performance_findings(cats, types, window_days=30, confidence=0.95)
+    assert not found[0].stated
+    assert found[0].evidence.test.startswith("cluster-robust")
+    tested = ct.rate_tests(cats, label="content_category", hits="opportunities",
+                           trials="touches", per_account=per)
+    assert tested.attrs["unit"] == "account"
+    brand = tested.set_index("content_category").loc["brand"]
+    direct = ct.clustered_lift_test(
+        per[per.content_category == "brand"].set_index("account_id").opportunities,
+        per[per.content_category == "brand"].set_index("account_id").touches,
+        per[per.content_category != "brand"].groupby("account_id").opportunities.sum(),
+        per[per.content_category != "brand"].groupby("account_id").touches.sum())
+    assert brand["p_value"] == pytest.approx(direct["p_value"])

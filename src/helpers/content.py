@@ -564,8 +564,10 @@ def content_performance(ws, as_of, *, by: str = "content_id", window_days: int =
         reached_accounts, engaged_accounts, converting_accounts,
         conversion_rate(_low/_high), converted_touches, touch_conversion_rate,
         opportunities, pipeline, won_opportunities, won_revenue,
-        cost_per_engaged_account, cost_per_opportunity, roi, below_min_sample``.
-        Unknowns are NaN, never 0: ``cost`` (and the measures built on it) when an asset of
+        cost_per_engaged_account, cost_per_opportunity, roi, below_min_sample``;
+        with opportunities, ``attrs["accounts"]`` (:class:`AccountCounts`) holds
+        ``<by>, account_id, touches, opportunities`` for the account-level tests of
+        :func:`leaderboard` and :func:`performance_findings`. Unknowns are NaN, never 0: ``cost`` (and the measures built on it) when an asset of
         the group has no ``production_cost``; the conversion and money columns without
         an ``opportunities`` table.
     """
@@ -616,6 +618,12 @@ def content_performance(ws, as_of, *, by: str = "content_id", window_days: int =
             won_revenue=opp.amount.sum(where=opp.won),
         ).to_pandas()
         base = base.merge(conv, on="key", how="left").merge(money, on="key", how="left")
+        # per group and account, for tests that take the account as the unit
+        per_acc = per.select("key", "account_id", "touches").to_pandas().merge(
+            pairs.group_by(["key", "account_id"]).aggregate(
+                opportunities=pairs.opportunity_id.nunique()).to_pandas(),
+            on=["key", "account_id"], how="left").fillna({"opportunities": 0})
+        per_acc = per_acc.astype({"touches": "int64", "opportunities": "int64"})
     out = costs.to_pandas().merge(base, on="key", how="left")
     # A group's cost is known only when every asset in it has one: a partial sum would
     # flatter its cost per opportunity and ROI.
@@ -651,6 +659,8 @@ def content_performance(ws, as_of, *, by: str = "content_id", window_days: int =
                                           out["content_id"])
     out.attrs.update({"window_days": window_days, "credit": credit, "min_sample": min_sample,
                       "confidence": confidence})
+    if pairs is not None:
+        out.attrs["accounts"] = AccountCounts(per_acc.rename(columns={"key": by}))
     return out.sort_values(by, ignore_index=True)
 
 
@@ -694,13 +704,20 @@ def leaderboard(performance: pd.DataFrame, *, min_sample: int | None = None,
     ranked = ranked.sort_values([f"{rate}_low", rate], ascending=False, ignore_index=True)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
     # tested per touch: an account touched more often has more chances to open an
-    # opportunity in a window, so per-account rates also measure how often it was touched
+    # opportunity in a window, so per-account rates also measure how often it was touched.
+    # With the per-account counts the test takes the account as the unit and counts
+    # opportunities, which one account's repeated touches of an asset cannot multiply.
+    per_account = _account_frame(performance.attrs) if rate == "conversion_rate" else None
     hits = "converted_touches" if rate == "conversion_rate" else "interactions"
+    if per_account is not None and "opportunities" in ranked.columns:
+        hits = "opportunities"
+    else:
+        per_account = None
     trials = "touches" if rate == "conversion_rate" else "views"
     label = "content_id" if "content_id" in ranked.columns else ranked.columns[1]
     if {hits, trials} <= set(ranked.columns):
         ranked = rate_tests(ranked, label=label, hits=hits, trials=trials, alpha=alpha,
-                            method=method)
+                            method=method, per_account=per_account)
     if top:
         size = ranked.attrs.get("family_size")
         ranked = ranked.head(top)
@@ -1840,6 +1857,25 @@ def usable_credit(credit: str, has_source: bool) -> str:
     return "influenced" if credit == "sourced" and not has_source else credit
 
 
+def _conversion_counts(table: pd.DataFrame) -> dict:
+    """Arguments of :func:`rate_tests` for a content table's conversions per touch.
+
+    With the table's per-account counts the unit is the account and the hits are
+    opportunities; without them, converted touches per touch (Fisher exact).
+    """
+    per_account = _account_frame(table.attrs)
+    if per_account is not None and "opportunities" in table.columns:
+        return {"hits": "opportunities", "trials": "touches", "per_account": per_account}
+    return {"hits": "converted_touches", "trials": "touches"}
+
+
+def _test_name(tested: pd.DataFrame, what: str) -> str:
+    if tested.attrs.get("unit") == "account":
+        return ("cluster-robust rate ratio of opportunities per touch by account and "
+                f"Fisher exact vs other {what}")
+    return f"Fisher exact per touch vs other {what}"
+
+
 def performance_findings(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
                          window_days: int, confidence: float, alpha: float = 0.05,
                          method: str = "bh", language: str = "en") -> list:
@@ -1859,8 +1895,8 @@ def performance_findings(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
     cats = by_category[by_category["conversion_rate"].map(is_known)
                        & ~by_category["content_category"].isin(UNKNOWN_LABELS)]
     if len(cats):
-        tested = rate_tests(by_category, label="content_category", hits="converted_touches",
-                            trials="touches", alpha=alpha, method=method,
+        tested = rate_tests(by_category, label="content_category", **_conversion_counts(by_category),
+                            alpha=alpha, method=method,
                             keep=pd.Series(by_category.index.isin(cats.index), by_category.index))
         best = tested.loc[cats["conversion_rate"].idxmax()]
         size = int(tested.attrs["family_size"])
@@ -1878,7 +1914,7 @@ def performance_findings(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
                rate=format_value(best["conversion_rate"], pct), days=window_days,
                level=f"{confidence:.0%}", low=format_value(best["conversion_rate_low"], pct),
                high=format_value(best["conversion_rate_high"], pct)),
-            test="Fisher exact per touch vs other categories", p_value=best["p_value"],
+            test=_test_name(tested, "categories"), p_value=best["p_value"],
             p_adjusted=best["p_adjusted"] if best["lift"] > 1 else 1.0, alpha=alpha,
             effect=best["lift"], low=best["lift_low"], high=best["lift_high"],
             n=int(best["touches"]), family=_t("family.categories", language),
@@ -1891,8 +1927,8 @@ def performance_findings(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
                     & by_type["conversion_rate_low"].map(is_known)
                     & ~by_type["content_type"].isin(UNKNOWN_LABELS)]
     if len(types):
-        tested = rate_tests(by_type, label="content_type", hits="converted_touches",
-                            trials="touches", alpha=alpha, method=method,
+        tested = rate_tests(by_type, label="content_type", **_conversion_counts(by_type),
+                            alpha=alpha, method=method,
                             keep=pd.Series(by_type.index.isin(types.index), by_type.index))
         top = tested.loc[types.sort_values(["conversion_rate_low", "content_type"],
                                            ascending=[False, True]).index[0]]
@@ -1903,7 +1939,7 @@ def performance_findings(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
             _t("performance_type", language, type=top["content_type"],
                type_rate=format_value(top["conversion_rate"], pct),
                type_low=format_value(top["conversion_rate_low"], pct)),
-            test="Fisher exact per touch vs other types", p_value=top["p_value"],
+            test=_test_name(tested, "types"), p_value=top["p_value"],
             p_adjusted=top["p_adjusted"] if top["lift"] > 1 else 1.0, alpha=alpha,
             effect=top["lift"], low=top["lift_low"], high=top["lift_high"],
             n=int(top["touches"]), family=_t("family.types", language),
@@ -2197,7 +2233,9 @@ def survives_mark(flags, language: str = "en") -> pd.Series:
 
 def rate_tests(frame: pd.DataFrame, *, label: str, hits: str, trials: str,
                alpha: float = 0.05, method: str = "bh",
-               keep: pd.Series | None = None) -> pd.DataFrame:
+               keep: pd.Series | None = None,
+               per_account: pd.DataFrame | None = None,
+               confidence: float = 0.95) -> pd.DataFrame:
     """Test every row's rate against the rest of the table, corrected as one family.
 
     Each row's ``hits / trials`` is compared with the pooled rate of all other rows
@@ -2218,13 +2256,20 @@ def rate_tests(frame: pd.DataFrame, *, label: str, hits: str, trials: str,
         See :func:`helpers.multiple_testing.adjust`.
     keep : pandas.Series of bool, optional
         Rows of the family (e.g. the ranked ones); default all.
+    per_account : pandas.DataFrame, optional
+        Columns ``label``, ``account_id``, ``hits`` and ``trials`` per group and account
+        (:class:`AccountCounts`). Each row is then tested with the account as the unit
+        (:func:`clustered_lift_test` against the accounts' counts in the other rows of
+        the family), and the interval is the cluster-robust one.
+    confidence : float
+        Coverage of the cluster-robust interval.
 
     Returns
     -------
     pandas.DataFrame
         A copy with ``lift, lift_low, lift_high, p_value, p_adjusted`` and ``significant``
         (adjusted p below ``alpha`` and a lift above 1); ``attrs["family_size"]`` is the
-        number of rows tested.
+        number of rows tested, ``attrs["unit"]`` ``"account"`` or ``"touch"``.
     """
     out = frame.copy()
     x = pd.to_numeric(out[hits], errors="coerce")
@@ -2235,9 +2280,15 @@ def rate_tests(frame: pd.DataFrame, *, label: str, hits: str, trials: str,
         member &= keep.reindex(out.index).fillna(False).astype(bool)
     tx, tn = float(x[member].sum()), float(n[member].sum())
     res = {c: np.full(len(out), np.nan) for c in ("lift", "lift_low", "lift_high", "p_value")}
+    clustered = per_account is not None and {label, "account_id", hits, trials} <= set(
+        per_account.columns)
+    if clustered:
+        family = per_account[per_account[label].isin(set(out.loc[member, label]))]
     for k, (m, xi, ni) in enumerate(zip(member, x, n, strict=True)):
         if m and tn - ni > 0:
-            r = mt.lift_test(xi, ni, tx - xi, tn - ni)
+            r = (_cell_test(family.rename(columns={trials: "touches"}) if trials != "touches"
+                            else family, label, out[label].iloc[k], confidence, hits)
+                 if clustered else mt.lift_test(xi, ni, tx - xi, tn - ni))
             res["lift"][k], res["lift_low"][k], res["lift_high"][k] = (
                 r["lift"], r["low"], r["high"])
             res["p_value"][k] = r["p_value"]
@@ -2245,7 +2296,8 @@ def rate_tests(frame: pd.DataFrame, *, label: str, hits: str, trials: str,
         out[col] = values
     out["p_adjusted"] = mt.adjust(out["p_value"].to_numpy(float), method)
     out["significant"] = (out["p_adjusted"] < alpha) & (out["lift"] > 1)
-    out.attrs = {**frame.attrs, "family_size": int(np.isfinite(res["p_value"]).sum())}
+    out.attrs = {**frame.attrs, "family_size": int(np.isfinite(res["p_value"]).sum()),
+                 "unit": "account" if clustered else "touch"}
     return out
 
 
@@ -2419,7 +2471,7 @@ def leaderboard_finding(board: pd.DataFrame, assets: pd.DataFrame, *, confidence
     impact = fnd.impact_weight(top.get("won_revenue", np.nan), won.sum() if won is not None
                                else np.nan)
     return fnd.comparison(
-        text, test="Fisher exact per touch vs other assets", p_value=top.get("p_value", np.nan),
+        text, test=_test_name(board, "assets"), p_value=top.get("p_value", np.nan),
         p_adjusted=top.get("p_adjusted", np.nan) if top.get("lift", 0) > 1 else 1.0,
         alpha=alpha, effect=lift, low=top.get("lift_low", np.nan),
         high=top.get("lift_high", np.nan), n=int(top.get("touches", top["reached_accounts"])),
