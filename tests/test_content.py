@@ -906,3 +906,22 @@ def test_category_leader_is_tested_with_accounts_as_the_unit():
         per[per.content_category != "brand"].groupby("account_id").opportunities.sum(),
         per[per.content_category != "brand"].groupby("account_id").touches.sum())
     assert brand["p_value"] == pytest.approx(direct["p_value"])
+
+
+def test_channel_leader_is_tested_with_accounts_as_the_unit():
+    rows = [("email", "A0", 80, 30)]
+    rows += [(ch, f"A{k}", 3, int(k % 30 == 0)) for k in range(1, 300)
+             for ch in ("email", "web", "ads")]
+    per = pd.DataFrame(rows, columns=["channel", "account_id", "touches", "opportunities"])
+    comp = per.groupby("channel", as_index=False)[["touches"]].sum().assign(
+        accounts_reached=300, converting_accounts=[11, 11, 11], conversion_rate=0.04,
+        converted_touches=per.groupby("channel").opportunities.sum().to_numpy(),
+        won_value=1000.0, below_min_sample=False, coverage=0.5, spend=np.nan,
+        cost_per_lead=np.nan, roi=np.nan)
+    ranked = ct.rank_channels(comp, seed=1)
+    per_touch = ct.channel_tests(comp, ranked).set_index("channel")
+    assert bool(per_touch.loc["email", "significant"])
+    comp.attrs["accounts"] = ct.AccountCounts(per)
+    tested = ct.channel_tests(comp, ranked)
+    assert tested.attrs["unit"] == "account" and "_opportunities" not in tested.columns
+    assert not tested.significant.any()

@@ -1180,6 +1180,14 @@ def channel_comparison(ws, as_of, *, targets: Iterable[str] | None = None,
         parts.append(pairs.group_by(channel=pairs.t_channel).aggregate(
             converting_accounts=pairs.t_acc.nunique(),
             converted_touches=pairs.t_id.nunique()).to_pandas())
+        # per channel and account, for the account-level test of channel_tests
+        per_acc = t.group_by(channel=t.t_channel, account_id=t.t_acc).aggregate(
+            touches=t.count()).to_pandas().merge(
+            pairs.group_by(channel=pairs.t_channel, account_id=pairs.t_acc).aggregate(
+                opportunities=pairs.o_id.nunique()).to_pandas(),
+            on=["channel", "account_id"], how="left").fillna({"opportunities": 0})
+        per_acc = per_acc.dropna(subset=["channel"]).astype(
+            {"touches": "int64", "opportunities": "int64"})
         recent = opps.filter(opps.o_day >= start)
         parts.append(recent.group_by(channel=recent.o_channel).aggregate(
             leads=recent.count(), won=recent.count(where=recent.o_won),
@@ -1226,6 +1234,8 @@ def channel_comparison(ws, as_of, *, targets: Iterable[str] | None = None,
                                 ignore_index=True)
     out.attrs.update({"targets": n_targets, "lookback_days": lookback_days, "credit": credit,
                       "window_days": window_days})
+    if ws.has("opportunities"):
+        out.attrs["accounts"] = AccountCounts(per_acc)
     return out
 
 
@@ -2520,6 +2530,9 @@ def channel_tests(comparison: pd.DataFrame, ranked: pd.DataFrame, *, alpha: floa
     Per touch, not per account: a channel that touches its accounts more often gives them
     more windows in which an opportunity can fall, so a per-account rate partly measures
     touch volume and differs between channels even when no channel makes a difference.
+    With the per-account counts of :func:`channel_comparison` (``attrs["accounts"]``) the
+    rate is opportunities per touch and the test takes the account as the unit
+    (:func:`clustered_lift_test`), since the touches of one account are not independent.
 
     Parameters
     ----------
@@ -2537,8 +2550,18 @@ def channel_tests(comparison: pd.DataFrame, ranked: pd.DataFrame, *, alpha: floa
     """
     keep = comparison["channel"].isin(ranked["channel"]) if len(ranked) else \
         pd.Series(False, index=comparison.index)
-    return rate_tests(comparison, label="channel", hits="converted_touches", trials="touches",
-                      alpha=alpha, method=method, keep=keep)
+    per_account = _account_frame(comparison.attrs)
+    if per_account is None:
+        return rate_tests(comparison, label="channel", hits="converted_touches",
+                          trials="touches", alpha=alpha, method=method, keep=keep)
+    # accounts as the unit, opportunities per touch: one opportunity after a run of touches
+    # of a channel is one success, not one per touch
+    opp = per_account.groupby("channel")["opportunities"].sum()
+    frame = comparison.assign(_opportunities=comparison["channel"].map(opp).fillna(0))
+    out = rate_tests(frame, label="channel", hits="_opportunities", trials="touches",
+                     alpha=alpha, method=method, keep=keep,
+                     per_account=per_account.rename(columns={"opportunities": "_opportunities"}))
+    return out.drop(columns="_opportunities")
 
 
 def channel_lead_finding(tested: pd.DataFrame, ranked: pd.DataFrame, *, confidence: float,
@@ -2576,7 +2599,7 @@ def channel_lead_finding(tested: pd.DataFrame, ranked: pd.DataFrame, *, confiden
         text = text.rstrip() + _t("lift_over_rest", language, lift=_times(row["lift"]))
     won = pd.to_numeric(tested.get("won_value"), errors="coerce")
     return fnd.comparison(
-        text, test="Fisher exact vs other channels", p_value=row["p_value"],
+        text, test=_test_name(tested, "channels"), p_value=row["p_value"],
         p_adjusted=row["p_adjusted"] if row["lift"] > 1 else 1.0, alpha=alpha,
         effect=row["lift"], low=row["lift_low"], high=row["lift_high"],
         n=int(row["touches"]), family=_t("family.channels", language),
