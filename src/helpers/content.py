@@ -896,10 +896,11 @@ def best_for_stage(table: pd.DataFrame, *, by: str = "content_category",
         ``attrs["family_size"]`` holds the number of cells tested.
     """
     per_account = _account_frame(table.attrs)
+    if per_account is not None and not {"stage", by, "account_id"} <= set(per_account.columns):
+        per_account = None
     eligible = table[(table["touches"] >= min_touches) & ~table[by].isin(UNKNOWN_LABELS)
                      & ~table[by].map(fnd.is_missing_level)].copy()
-    if isinstance(per_account, pd.DataFrame) and {"stage", by, "account_id"} <= set(
-            per_account.columns):
+    if per_account is not None:
         # accounts as the unit: one account's touches convert together
         stage_rows = {s: g for s, g in per_account.groupby("stage", sort=False)}
         # Opportunities per touch, not converted touches: one opportunity marks every touch
@@ -927,12 +928,14 @@ def best_for_stage(table: pd.DataFrame, *, by: str = "content_category",
                                    p_adjusted=pd.Series(dtype=float),
                                    significant=pd.Series(dtype=bool))
     else:
-        out = ok.loc[ok.groupby("stage", sort=False)["rate"].idxmax()].copy()
+        # with per-account counts the best is the highest rate of opportunities per touch,
+        # which within a stage orders the groups as their lift over the rest does
+        by_rate = "lift" if per_account is not None else "rate"
+        out = ok.loc[ok.groupby("stage", sort=False)[by_rate].idxmax()].copy()
         out["significant"] = (out["p_adjusted"] < alpha) & (out["lift"] > 1)
         out = out.reset_index(drop=True)
     out.attrs["family_size"] = int(np.isfinite(eligible["p_value"]).sum())
-    out.attrs["unit"] = "account" if "lift_low" in eligible and isinstance(
-        per_account, pd.DataFrame) else "touch"
+    out.attrs["unit"] = "account" if per_account is not None else "touch"
     return out
 
 
