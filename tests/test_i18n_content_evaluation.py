@@ -158,14 +158,16 @@ def test_findings_go_through_the_finding_log_with_an_analyst_evidence_table():
 
     nb = json.loads((Path(__file__).parents[1] / "notebooks" / f"{NAME}.ipynb").read_text(encoding="utf-8"))
     code = notebook_code(NAME)
-    assert 'findings.FindingLog("content_evaluation", alpha=finding_alpha, method=finding_correction' in code
+    assert "family_alpha = findings.family_level(finding_alpha)" in code
+    assert 'findings.FindingLog("content_evaluation", alpha=family_alpha, method=finding_correction' in code
     assert code.count("log.record(out_dir") == 1 and "reporting.record_findings" not in code
     evidence = [c for c in nb["cells"] if "log.evidence()" in "".join(c["source"])]
     assert len(evidence) == 1 and "hide-management" in evidence[0]["metadata"].get("tags", [])
-    # the A/B tests are one family under the shared level and correction, no separate knobs
+    # the A/B tests are one family at the run's share for experiments, no separate knobs
     params = "".join(next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))["source"])
     assert "\nalpha:" not in params and "\ncorrection:" not in params
-    assert "alpha=finding_alpha, correction=finding_correction" in code
+    assert "ab_alpha = findings.family_level(finding_alpha, experiments=True)" in code
+    assert "alpha=ab_alpha, correction=finding_correction" in code
     for cell in nb["cells"]:
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [] and cell["execution_count"] is None

@@ -9,6 +9,7 @@ management page; and no management page or the portal may show nan, None or inf.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,9 @@ ROOT = Path(__file__).parents[1]
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 PROFILES = [p for p in data_profiles.PROFILES if p != "full"]  # full: test_workbook_smoke
 AS_OF = "2026-06-30"
+#: the profile built on a world without planted effects: a B2B CRM export with dates only
+#: and one four-month-old cohort, the shape on which reports used to state noise
+HELD_OUT = "crm"
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +35,22 @@ def base_world(tmp_path_factory):
     return folder
 
 
+@pytest.fixture(scope="module")
+def null_world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("profile_null_base")
+    sample_world.generate_world(folder, accounts=200, seed=5, effects="none")
+    return folder
+
+
 @pytest.fixture(scope="module", params=PROFILES)
-def profile_run(request, base_world, tmp_path_factory):
+def profile_run(request, base_world, null_world, tmp_path_factory):
     profile = request.param
     base = tmp_path_factory.mktemp(f"profile_{profile}")
     world = base / "world"
     world.mkdir()
-    for f in base_world.iterdir():
+    # The CRM export is tried as third-party data is: with no industry, region or channel
+    # effect in it (a null world), so whatever its reports claim is noise.
+    for f in (null_world if profile == HELD_OUT else base_world).iterdir():
         (world / f.name).write_bytes(f.read_bytes())
     data_profiles.apply_profile(world, profile, as_of=AS_OF)
     reports = base / "reports"
@@ -84,3 +97,21 @@ def test_management_pages_show_no_unreadable_values(profile_run):
         assert not bad, f"{profile}/{name}: {bad[:3]}"
     portal = (runs[0].parent / "index.html").read_text(encoding="utf-8")
     assert not unreadable(portal), f"{profile}/portal: {unreadable(portal)[:3]}"
+
+
+def test_held_out_export_states_no_noise(profile_run):
+    """No effect claim, no time of day, no at-risk alarm, no forecast of "0 orders"."""
+    profile, proc, runs, _ = profile_run
+    if profile != HELD_OUT:
+        pytest.skip("only the CRM export is built on a world without effects")
+    assert proc.returncode == 0
+    record = json.loads((runs[0] / "run.json").read_text(encoding="utf-8"))
+    stated = [f"{name}: [{item.get('kind')}] {item.get('text')}"
+              for name, nb in record["notebooks"].items() for item in nb.get("findings") or []
+              if item.get("stated", True) and item.get("kind") in ("comparison", "trend")]
+    assert not stated, "claims on data without effects:\n" + "\n".join(stated)
+    pages = "\n".join(visible_text((runs[0] / f"{name}.html").read_text(encoding="utf-8"))
+                      for name in NOTEBOOKS)
+    for said in (r"\b00:00-", r"around 0:00", r"over-represented", r"place 0 orders|(?<![\d,.])0 orders worth",
+                 r"once-frequent buyers \(RFM"):
+        assert not re.search(said, pages), said
