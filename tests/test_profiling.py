@@ -517,6 +517,7 @@ def test_cycle_finding_names_a_segment_only_when_its_win_rate_survives():
     p = stats.fisher_exact([[50, 50], [20, 80]]).pvalue
     assert log.items[1].evidence.p_value == pytest.approx(p)
     assert [f.stated for f in log.items] == [True, True]  # small is reliably lower
+    assert "**small** accounts win less often (20%" in log.items[0].text
 
 
 def test_distinctive_pain_points_are_tested_against_the_other_segments():

@@ -1504,10 +1504,12 @@ def cycle_finding(cycle: pd.DataFrame, language: str = "en", *, min_closed: int 
              for w, c in zip(won, closed, strict=True)]
     lifts = np.array([r["lift"] for r in tests], dtype=float)
     raw = [r["p_value"] for r in tests]
-    texts = [i18n.t("customer_profiling.finding.cycle_best", language, segment=seg,
+    # each segment's claim points the way its own rate does
+    texts = [i18n.t("customer_profiling.finding.cycle_best" if lift > 1 else
+                    "customer_profiling.finding.cycle_less", language, segment=seg,
                     win_rate=_pct(seg_rows.win_rate[seg]),
                     days=f"{seg_rows.cycle_won_median_days[seg]:.0f}").strip()
-             for seg in seg_rows.index]
+             for seg, lift in zip(seg_rows.index, lifts, strict=True)]
     if log is not None:
         found = log.family(texts, raw, test="Fisher exact", family="win rate by segment",
                            effects=lifts, ns=closed.astype(int), levels=list(seg_rows.index),
