@@ -273,7 +273,7 @@ def test_notebook_runs_without_surveys_and_contacts(tmp_path):
     import papermill as pm
 
     data = tmp_path / "tiny"
-    generate_world(data, accounts=300, seed=3)
+    generate_world(data, accounts=600, seed=3)
     for name in ("surveys", "contacts"):
         (data / f"{name}.parquet").unlink()
     out_dir = tmp_path / "out"
@@ -294,7 +294,7 @@ def test_notebook_runs_without_surveys_and_contacts(tmp_path):
     export = pd.read_csv(out_dir / "exports" / "account_profiles.csv")
     assert list(export.columns) == ["account_id", "fit_score", "bucket", "mcp_pass",
                                     "top_reasons"]
-    assert len(export) == 300
+    assert len(export) == 600
     cards = json.loads((out_dir / "headlines" / "customer_profiling.json").read_text("utf-8"))
     assert 3 <= len(cards) <= 5
 
