@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import sample_world
+from helpers import findings, sample_world
 
 ROOT = Path(__file__).parents[1]
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
@@ -66,3 +66,14 @@ def test_user_strings_are_escaped(smoke_run):
     _, reports, runs = smoke_run
     for page in [*runs[0].glob("*.html"), reports / "index.html"]:
         assert XSS not in page.read_text(encoding="utf-8"), page.name
+
+
+def test_a_run_tests_no_more_families_than_its_error_budget(smoke_run):
+    """Each exploratory family gets 1/RUN_FAMILIES of the run's share; more would overspend."""
+    _, _, runs = smoke_run
+    record = json.loads((runs[0] / "run.json").read_text(encoding="utf-8"))
+    families = {(name, (item.get("evidence") or {}).get("family"))
+                for name, nb in record["notebooks"].items() for item in nb.get("findings") or []
+                if (item.get("evidence") or {}).get("p_value") is not None
+                and (item.get("evidence") or {}).get("family") != "A/B tests"}
+    assert 10 <= len(families) <= findings.RUN_FAMILIES, sorted(families)

@@ -49,7 +49,7 @@ __all__ = [
 #: test; ``alarm`` and ``model`` need a sufficiency gate; ``fact`` states a measured number.
 KINDS = ("comparison", "trend", "alarm", "model", "fact")
 #: The most exploratory families of comparisons one run of every notebook tests; each gets
-#: an even share of the run's error rate (see :func:`family_level`). The null-world test
+#: an even share of the run's error rate (see :func:`family_level`). The end-to-end test
 #: counts the families a run records and fails when there are more.
 RUN_FAMILIES = 32
 #: Share of the run's error rate kept for designed experiments (A/B tests).
