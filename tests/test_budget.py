@@ -551,3 +551,14 @@ def test_spend_rise_needs_a_test_against_the_baseline():
     assert out.loc["events", "significant"] and not out.loc["webinar", "significant"]
     assert out.loc["events", "p_value"] == pytest.approx(
         stats.mannwhitneyu(surge[12:], surge[:12], alternative="greater").pvalue)
+
+
+def test_tested_overspend_keeps_only_reliable_rises():
+    control = pd.DataFrame({"channel": ["events", "webinar", "email"],
+                            "overspend": [True, True, False]})
+    rise = pd.DataFrame({"channel": ["events", "webinar", "email"],
+                         "significant": [True, False, True]})
+    kept, swings = bg.tested_overspend(control, rise)
+    assert kept["overspend"].tolist() == [True, False, False]
+    assert swings["channel"].tolist() == ["webinar"]
+    assert control["overspend"].tolist() == [True, True, False]  # input untouched

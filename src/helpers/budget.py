@@ -1614,6 +1614,28 @@ def spend_rise_tests(actual: pd.DataFrame, *, review_periods: int = 6,
     return multiple_testing.mark_family(out, alpha=alpha, method=method)
 
 
+def tested_overspend(control: pd.DataFrame, rise: pd.DataFrame
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep the overspend flag only where :func:`spend_rise_tests` found a reliable rise.
+
+    Parameters
+    ----------
+    control : pandas.DataFrame
+        The by-channel summary of :func:`cost_control`.
+    rise : pandas.DataFrame
+        From :func:`spend_rise_tests`.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        ``control`` with the flag narrowed, and the channels above plan whose rise is within
+        their usual month-to-month swings.
+    """
+    reliable = control["channel"].isin(rise.loc[rise["significant"], "channel"])
+    swings = control[control["overspend"] & ~reliable]
+    return control.assign(overspend=control["overspend"] & reliable), swings
+
+
 def cost_control(actual: pd.DataFrame, plan: pd.DataFrame, *, review_periods: int = 6,
                  tolerance: float = 0.05) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Actual against planned spend over the latest ``review_periods``, with overspend flags.
