@@ -138,3 +138,27 @@ def test_run_level_split_keeps_null_runs_clean_in_simulation():
         p = rng.uniform(size=(F.RUN_FAMILIES, 10))
         any_false += any((mt.adjust(row, "bh") < level).any() for row in p)
     assert any_false / runs <= 0.05
+
+
+def test_brief_opens_with_the_title_and_the_strongest_stated_findings():
+    from helpers import findings
+
+    log = findings.FindingLog("x", language="en")
+    log.add(findings.fact("Small thing.", impact=0.1, action="Watch it."))
+    log.add(findings.fact("Big thing: 40% of revenue.", impact=0.9, action="Protect it."))
+    log.add(findings.gated("Noise.", passed=False, kind="alarm", fallback="Too early to say."))
+    text = findings.brief(log, "Customer value", limit=1)
+    lines = text.splitlines()
+    assert lines[0] == "# Customer value" and lines[2] == "## Summary"
+    assert "Big thing: 40% of revenue. *Action: Protect it.*" in text
+    assert "Small thing" not in text and "Noise" not in text
+
+
+def test_brief_says_so_in_one_line_when_nothing_is_stated():
+    from helpers import findings
+
+    log = findings.FindingLog("x", language="zh")
+    log.add(findings.gated("Noise.", passed=False, kind="alarm", fallback="还为时过早。"))
+    text = findings.brief(log, "客户价值")
+    assert "## 摘要" in text and "数据尚不足以支持" in text and "还为时过早。" in text
+    assert "Noise" not in text

@@ -502,3 +502,55 @@ def test_schedule_starts_the_longest_notebooks_first():
     # new notebook d has no time yet, so it goes first; b's time is from its last good run
     assert reporting.schedule_order(["a", "b", "c", "d"], runs) == ["d", "c", "b", "a"]
     assert reporting.schedule_order(["a", "b"], []) == ["a", "b"]
+
+
+def test_brief_layout_puts_the_summary_first_and_collapses_the_method():
+    import nbformat
+
+    from helpers.reporting import brief_layout
+
+    nb = nbformat.v4.new_notebook()
+    loading = nbformat.v4.new_code_cell("load()")
+    loading.metadata["tags"] = ["method"]
+    body = nbformat.v4.new_code_cell("analyse()")
+    summary = nbformat.v4.new_code_cell("summary()")
+    summary.metadata["tags"] = ["summary"]
+    nb.cells = [loading, body, summary]
+    managed = brief_layout(nbformat.from_dict(nb), management=True, method_title="How")
+    kinds = [(c.cell_type, c.source[:9]) for c in managed.cells]
+    assert kinds[:2] == [("code", "summary()"), ("code", "analyse()")]
+    assert kinds[2][0] == "raw" and kinds[2][1].startswith("<details")
+    assert kinds[3] == ("code", "load()") and managed.cells[4].source == "</details>"
+    analyst = brief_layout(nbformat.from_dict(nb), management=False, method_title="How")
+    assert [c.source for c in analyst.cells] == ["summary()", "load()", "analyse()"]
+
+
+def test_rendered_report_has_alt_texts_and_a_collapsed_method_section():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import nbformat
+
+    from helpers import plotting
+    from helpers.reporting import render_report
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [3e7, 4e7])
+    figure = plotting.figure_html(fig, alt="Revenue rose from 30M to 40M", caption="Revenue")
+    plt.close(fig)
+    nb = nbformat.v4.new_notebook()
+    chart = nbformat.v4.new_code_cell("chart")
+    chart.outputs = [nbformat.v4.new_output("display_data", data={"text/html": figure})]
+    method = nbformat.v4.new_markdown_cell("## Data\n\nLoaded 3 tables.")
+    method.metadata["tags"] = ["method"]
+    raw = nbformat.v4.new_raw_cell("<script>alert(1)</script>")
+    raw.metadata["raw_mimetype"] = "text/html"
+    nb.cells = [method, chart, raw]
+    page = render_report(nb, audience="management",
+                         info={"title": "T", "language": "en", "as_of": "2026-06-30"})
+    assert 'alt="Revenue rose from 30M to 40M"' in page and "<figcaption>Revenue" in page
+    assert '<details class="wb-method">' in page and "How this was computed" in page
+    assert page.index("<figure") < page.index('<details class="wb-method">') < page.index("Loaded 3")
+    assert "<script>alert" not in page
+    assert "No description has been provided" not in page

@@ -42,7 +42,7 @@ from helpers.multiple_testing import METHODS, adjust
 __all__ = [
     "KINDS", "Evidence", "Finding", "FindingLog", "comparison", "gated", "fact",
     "no_difference", "impact_weight", "is_missing_level", "to_record", "from_record",
-    "family_level", "RUN_FAMILIES", "EXPERIMENT_SHARE",
+    "family_level", "RUN_FAMILIES", "EXPERIMENT_SHARE", "brief",
 ]
 
 #: Kinds of finding. ``comparison`` and ``trend`` claim a difference or a change and need a
@@ -442,6 +442,48 @@ class FindingLog:
         items = [to_record(f) for f in [*self.items, *extra]]
         items += [{**to_record(f), "detail": True} for f in details]
         return record_findings(self.name, items, output_dir)
+
+
+def brief(log: FindingLog, title: str, *, extra: Iterable[Finding] = (), limit: int = 5,
+          notes: Iterable[str] = ()) -> str:
+    """The opening of a management report: its title and a Summary of the stated findings.
+
+    Parameters
+    ----------
+    log : FindingLog
+        The notebook's findings; only stated ones are shown, largest impact first.
+    title : str
+        The report title (the page's ``h1``).
+    extra : iterable of Finding
+        Further findings to consider (for example tested details the portal leaves out).
+    limit : int
+        At most this many findings (a brief holds three to five).
+    notes : iterable of str
+        One-line notes shown after the findings (for example why a section is empty).
+
+    Returns
+    -------
+    str
+        Markdown: ``# title``, ``## Summary``, one bullet per finding with its action, or
+        one line saying that nothing could be stated, and the honest fallbacks.
+    """
+    lang = log.language
+    items = [*log.items, *extra]
+    stated = sorted((f for f in items if f.stated and f.text), key=lambda f: -f.impact)[:limit]
+    lines = [f"# {title}", "", f"## {i18n.t('report.summary', lang)}", ""]
+    if stated:
+        for f in stated:
+            action = (f" *{i18n.t('report.action', lang)}: {f.action.rstrip()}*"
+                      if f.action else "")
+            lines.append(f"- {f.text.strip()}{action}")
+    else:
+        lines.append(i18n.t("report.nothing_stated", lang))
+        fallbacks = [f.fallback for f in items if not f.stated and f.fallback]
+        lines += [""] + [f"- {text}" for text in dict.fromkeys(fallbacks)][: max(limit - 2, 1)]
+    notes = [n for n in notes if n]
+    if notes:
+        lines += [""] + [f"- {n}" for n in notes]
+    return "\n".join(lines) + "\n"
 
 
 def _plain_text(text: str) -> str:

@@ -60,7 +60,117 @@ def apply_report_style() -> None:
         "axes.titleweight": "bold",
         "axes.spines.top": False,
         "axes.spines.right": False,
+        # plain tick labels: no "1e7" offsets or scientific notation on money axes
+        "axes.formatter.useoffset": False,
+        "axes.formatter.limits": (-6, 12),
+        "legend.frameon": False,
     })
+
+
+def money_axis(ax, currency: str = "", *, axis: str = "y", language: str = "en", label: str | None = None):
+    """Ticks as compact amounts (``2.5M``; ``250万`` in zh) and the currency in the axis label.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    currency : str
+        Shown in the label: ``"Revenue (EUR)"``.
+    axis : {"x", "y"}
+    language : {"en", "zh"}
+    label : str, optional
+        The axis label without the unit (default: keep the current one).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    from helpers.tables import compact_number
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _pos: compact_number(v, language)))
+    text = label if label is not None else target.get_label_text()
+    unit = f" ({currency})" if currency else ""
+    target.set_label_text(f"{text}{unit}".strip() if text else currency)
+    return ax
+
+
+def month_axis(ax, *, axis: str = "x", language: str = "en"):
+    """Month ticks that read in the report language: ``Jul 2024`` or ``2024年7月``.
+
+    Works on a date axis (matplotlib dates); returns ``ax``.
+    """
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import FuncFormatter
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+
+    def label(value, _pos):
+        d = mdates.num2date(value)
+        return f"{d.year}年{d.month}月" if language == "zh" else d.strftime("%b %Y")
+
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    target.set_major_locator(locator)
+    target.set_major_formatter(FuncFormatter(label))
+    return ax
+
+
+def legend_outside(ax, **kwargs):
+    """Put the legend to the right of the plot, where it cannot cover data; returns ``ax``."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  borderaxespad=0, **kwargs)
+    return ax
+
+
+def figure_html(fig, *, alt: str, caption: str | None = None, dpi: int = 100) -> str:
+    """The figure as an HTML ``<figure>``: a PNG with its alt text and an optional caption.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    alt : str
+        What the chart shows, for readers who cannot see it (required, not empty).
+    caption : str, optional
+        One line under the chart.
+    dpi : int
+
+    Returns
+    -------
+    str
+    """
+    import base64
+    import html
+    import io
+
+    if not str(alt or "").strip():
+        raise ValueError("a chart needs an alt text that says what it shows")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return (f'<figure class="wb-figure"><img src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(alt, quote=True)}">{cap}</figure>')
+
+
+def show(fig=None, *, alt: str, caption: str | None = None) -> None:
+    """Display a chart with its alt text and caption in the notebook and report, then close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure, optional
+        Default: the current figure.
+    alt : str
+        What the chart shows ("Revenue per quarter, 2024 to 2026, rising from 3M to 5M").
+    caption : str, optional
+    """
+    from IPython.display import HTML, display
+
+    fig = fig if fig is not None else plt.gcf()
+    display(HTML(figure_html(fig, alt=alt, caption=caption)))
+    plt.close(fig)
 
 
 def _axes(ax):

@@ -134,6 +134,10 @@ def _is_missing(value: Any) -> bool:
         return False
 
 
+#: what a headline card may hold; ``value`` is required
+CARD_KEYS = ("value", "unit", "delta", "better", "flag", "period", "trend", "target")
+
+
 def record_headlines(name: str, kpis: dict, output_dir: str | os.PathLike) -> Path:
     """Save a notebook's headline KPI cards for the run record and the portal.
 
@@ -149,6 +153,10 @@ def record_headlines(name: str, kpis: dict, output_dir: str | os.PathLike) -> Pa
         get the change since the notebook's previous good run in the portal. A card may
         carry ``"flag"``: a short text (a data break, a young history) that the portal shows
         instead of any change, since the change would not be a business movement.
+        ``"period"`` names the period the value covers ("2026-Q2", "last 12 months"),
+        ``"trend"`` is a short list of the value in earlier periods, oldest first, ending
+        with this one (drawn as a small line), and ``"target"`` is a target set in the
+        parameters (the card shows progress against it).
     output_dir : path-like
         The notebook's ``output_dir`` parameter; relative paths are taken from the
         project root.
@@ -164,11 +172,11 @@ def record_headlines(name: str, kpis: dict, output_dir: str | os.PathLike) -> Pa
     for label, card in kpis.items():
         if not isinstance(card, dict):
             card = {"value": card}
-        extra = set(card) - {"value", "unit", "delta", "better", "flag"}
+        extra = set(card) - set(CARD_KEYS)
         if "value" not in card or extra or (card.get("better") or "up") not in ("up", "down"):
             raise WorkbookError(
-                f"record_headlines({name!r}): card {label!r} needs 'value' and may have 'unit', "
-                f"'delta', 'better' (up or down) and 'flag'; got {card!r}"
+                f"record_headlines({name!r}): card {label!r} needs 'value' and may have "
+                f"{', '.join(repr(k) for k in CARD_KEYS[1:])} (better: up or down); got {card!r}"
             )
         cards[str(label)] = {k: _plain(v) for k, v in card.items()}
     folder = resolve(output_dir) / "headlines"
@@ -945,6 +953,52 @@ def _management_cells(nb: NotebookNode) -> NotebookNode:
     return nb
 
 
+SUMMARY_TAG = "summary"
+METHOD_TAG = "method"
+
+
+def _tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def brief_layout(nb: NotebookNode, *, management: bool, method_title: str) -> NotebookNode:
+    """Order a report as a brief: the answer first, the method last.
+
+    Cells tagged ``summary`` move to the top (both audiences). In management pages, cells
+    tagged ``method`` (data loading, validation, how a number was computed) move to a
+    closing section that stays collapsed until opened.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        Modified in place and returned.
+    management : bool
+    method_title : str
+        Heading of the closing section, in the report language.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+    """
+    import nbformat
+
+    summary = [c for c in nb.cells if SUMMARY_TAG in _tags(c)]
+    method = [c for c in nb.cells if management and METHOD_TAG in _tags(c)]
+    rest = [c for c in nb.cells if not (c in summary or c in method)]
+    cells = summary + rest
+    if method:
+        def frame(markup: str):
+            cell = nbformat.v4.new_raw_cell(markup)
+            cell.metadata["workbook_frame"] = True
+            return cell
+
+        opening = (f'<details class="wb-method"><summary><h2 id="how-this-was-computed">'
+                   f'{html.escape(method_title)}</h2></summary>')
+        cells += [frame(opening), *method, frame("</details>")]
+    nb.cells = cells
+    return nb
+
+
 _HEADING_RE = re.compile(r"<h([1-6])\b[^>]*\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.DOTALL)
 
 
@@ -1071,12 +1125,16 @@ def render_report(nb: NotebookNode, *, audience: str, info: dict,
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
+    from helpers.i18n import t
+
     if audience not in ("management", "analyst"):
         raise ValueError(f"audience must be 'management' or 'analyst', not {audience!r}")
     management = audience == "management"
     nb = copy.deepcopy(nb)
     if management:
         nb = _management_cells(nb)
+    nb = brief_layout(nb, management=management,
+                      method_title=t("report.how_computed", report_language(info.get("language"))))
     exporter = HTMLExporter(
         template_name="report",
         extra_template_basedirs=[str(TEMPLATES)],
