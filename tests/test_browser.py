@@ -13,23 +13,12 @@ import shutil
 
 import pytest
 from kpi_project import kpi_run
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def _missing() -> str | None:
-    if shutil.which("chromium") is None:
-        return "chromium is not installed (Debian: apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the python package playwright is not installed (pip install playwright)"
-    return None
+from report_pages import ARGS, browser_missing
 
 
 @pytest.fixture(scope="module")
 def browser():
-    reason = _missing()
+    reason = browser_missing()
     if reason:
         if os.environ.get("CI") == "true":
             pytest.fail(f"browser tests cannot run under CI: {reason}")
