@@ -347,3 +347,11 @@ def test_notebooks_write_exports_only_through_the_shared_writer():
         code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
         assert ".to_csv(" not in code and ".to_excel(" not in code, (
             f"{path.name}: write exports with reporting.write_export / write_xlsx")
+
+
+def test_language_override_reaches_every_notebook(tmp_path):
+    from helpers import params as P
+
+    resolved = P.resolve_parameters("kpi_monitoring", {"language": "zh", "as_of": None},
+                                    Path(__file__).parents[1])
+    assert resolved["language"] == "zh"

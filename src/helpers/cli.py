@@ -89,7 +89,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         args.as_of = parse_as_of(args.as_of, "--as-of").isoformat()
     return reporting.run_workbook(
         names=args.names or None, data=args.data, as_of=args.as_of, jobs=args.jobs,
-        reports_dir=args.reports_dir,
+        reports_dir=args.reports_dir, language=args.language,
     )
 
 
@@ -150,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", dest="as_of", help="override as_of (YYYY-MM-DD)")
     p.add_argument("--jobs", type=int, help="notebooks at once (default: number of cores)")
     p.add_argument("--reports-dir", dest="reports_dir", help="default: reports/")
+    p.add_argument("--language", choices=("en", "zh"), help="override language (the reports')")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("list", help="list the notebooks")

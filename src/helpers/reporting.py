@@ -1795,7 +1795,7 @@ def check_data_sources(params: dict[str, dict], cache_dir: Path | None = None,
 def run_workbook(names: list[str] | None = None, data: str | None = None,
                  as_of: str | None = None, jobs: int | None = None,
                  reports_dir: str | os.PathLike | None = None,
-                 root: str | os.PathLike | None = None) -> int:
+                 root: str | os.PathLike | None = None, language: str | None = None) -> int:
     """Execute notebooks, render their reports, record the run and refresh the portal.
 
     Parameters
@@ -1814,6 +1814,8 @@ def run_workbook(names: list[str] | None = None, data: str | None = None,
         Default ``reports/`` under the project root.
     root : path-like, optional
         Project folder (default: :func:`helpers.paths.project_root`).
+    language : {"en", "zh"}, optional
+        Overrides ``language`` for every notebook (the reports' language).
 
     Returns
     -------
@@ -1838,7 +1840,7 @@ def run_workbook(names: list[str] | None = None, data: str | None = None,
     if jobs is not None and jobs < 1:
         raise ParamError(f"--jobs must be at least 1, got {jobs}")
 
-    overrides = {"data_source": _cli_data(data, root), "as_of": as_of}
+    overrides = {"data_source": _cli_data(data, root), "as_of": as_of, "language": language}
     resolved, problems = {}, []
     for name in selected:
         try:
@@ -1894,6 +1896,12 @@ def _run_locked(root: Path, settings: dict, selected: list[str], params: dict[st
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _run_language(params: dict[str, dict], settings: dict) -> str:
+    """The language the notebooks ran in (a ``--language`` override included)."""
+    found = sorted({str(p["language"]) for p in params.values() if p.get("language")})
+    return found[0] if len(found) == 1 else settings.get("language", "en")
+
+
 def _execute_run(root: Path, settings: dict, selected: list[str], params: dict[str, dict],
                  secrets: set[str], kernel_env: dict[str, str], reports: Path,
                  jobs: int | None, earlier: list[dict], started: str, t0: float, run_id: str,
@@ -1914,7 +1922,7 @@ def _execute_run(root: Path, settings: dict, selected: list[str], params: dict[s
     dates = sorted({str(p["as_of"]) for p in params.values() if p.get("as_of")})
     info = {"company_name": settings.get("company_name", ""),
             "as_of": dates[0] if len(dates) == 1 else settings.get("as_of", ""),
-            "language": settings.get("language", "en"), "run_id": run_id, "generated": started}
+            "language": _run_language(params, settings), "run_id": run_id, "generated": started}
     log(f"run {run_id}: {len(selected)} notebook(s), {workers} at once, kernel {kernel}, "
         f"data as of {info['as_of']}")
 
