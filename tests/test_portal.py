@@ -86,9 +86,10 @@ def test_executive_summary_comes_first_with_key_figures_and_findings(reports):
     assert "1,300" in summary_part and "+500" in summary_part
     # CAC up is bad news, NPS up is good news
     assert 'wb-card-delta wb-down">+500' in summary_part
-    assert 'wb-card-delta wb-up">+4.0' in summary_part
-    # the win rate had no delta: the portal adds the change since the previous good run
-    assert "+5.0" in summary_part
+    assert 'wb-card-delta wb-up">+4' in summary_part
+    # the win rate had no delta: the portal adds the change since the previous good run,
+    # in percentage points for a card in percent
+    assert "+5 pp" in summary_part
     assert "Changes since the run of 20260401T060000Z (data as of 2026-03-31)" in html
     findings = html[html.index("Findings"):html.index("<h2>Reports</h2>")]
     items = findings.count("<li>")

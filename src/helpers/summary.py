@@ -108,8 +108,60 @@ def _number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _format(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}".rstrip("0").rstrip(".")
+#: Below this size a figure is written in full ("1,280"); above it compactly ("29.7M").
+COMPACT_FROM = 10_000
+#: Texts that mean "no value" and are shown as a dash, never as such.
+_MISSING_TEXTS = frozenset({"", "nan", "none", "null", "inf", "-inf", "+inf", "infinity",
+                            "-infinity", "nat", "<na>", "n/a"})
+_DASH = "\u2013"
+
+
+def figure(value: Any, language: str = "en", *, signed: bool = False,
+           change: bool = False) -> str:
+    """A number as a card or a summary sentence shows it, in the report language.
+
+    Figures of :data:`COMPACT_FROM` and more are compact (``29.7M`` in English, ``2,970万``
+    in Chinese, see :func:`helpers.tables.compact_number`); smaller ones are written in
+    full with thousands separators, with two decimals below 10 and one below 100 (trailing
+    zeros dropped). A figure that reads as zero never carries a sign, so ``-0.04`` is
+    ``0``, not ``-0``.
+
+    Parameters
+    ----------
+    value : number or str
+        Text is returned as it is, except texts meaning "no value" ("nan", "None").
+    language : {"en", "zh"}
+    signed : bool
+        Prefix ``+`` to a positive figure (a change).
+    change : bool
+        A change: at most one decimal, so a change reads no finer than its figure.
+
+    Returns
+    -------
+    str
+        ``"–"`` for a missing or non-finite value.
+    """
+    if isinstance(value, str):
+        return _DASH if value.strip().lower() in _MISSING_TEXTS else value
+    number = _number(value)
+    if number is None:
+        return _DASH if value is None or isinstance(value, (int, float)) else str(value)
+    size = abs(number)
+    if size >= COMPACT_FROM:
+        from helpers.tables import compact_number
+
+        text = compact_number(size, language if language in i18n.LANGUAGES else "en")
+    elif size >= 100 or float(size).is_integer():
+        text = f"{size:,.0f}"
+    else:
+        text = f"{size:,.{1 if change or size >= 10 else 2}f}".rstrip("0").rstrip(".")
+    if not text.strip("0.,"):  # reads as zero: no sign
+        return "0"
+    return ("-" if number < 0 else "+" if signed else "") + text
+
+
+def _format(value: float, language: str = "en") -> str:
+    return figure(value, language, change=True)
 
 
 def comparison_breaks(current: Mapping | None, previous: Mapping | None) -> list[str]:
@@ -168,10 +220,15 @@ def no_comparison_text(breaks: Sequence[str], language: str = "en") -> str:
     names = [i18n.t(f"summary.changed.{b}", language) for b in breaks if b in COMPARABILITY]
     if not names:
         return ""
-    what = names[0] if len(names) == 1 else (
-        i18n.t("summary.changed.sep", language).join(names[:-1])
-        + i18n.t("summary.changed.last", language) + names[-1])
-    return i18n.t("summary.no_comparison", language, what=what)
+    return i18n.t("summary.no_comparison", language, what=_join(names, language))
+
+
+def _join(names: Sequence[str], language: str) -> str:
+    """``a``, ``a and b``, ``a, b and c`` (``a、b和c`` in Chinese)."""
+    if len(names) <= 1:
+        return "".join(names)
+    return (i18n.t("summary.changed.sep", language).join(names[:-1])
+            + i18n.t("summary.changed.last", language) + names[-1])
 
 
 def is_zero_change(delta: Any, shown: str | None = None) -> bool:
@@ -219,7 +276,7 @@ def change_findings(name: str, headlines: Mapping[str, Mapping], language: str =
         if value is None:
             continue
         unit = card.get("unit") or ""
-        shown = _format(value) + (f" {unit}" if unit and unit != "%" else unit)
+        shown = figure(value, language) + (f" {unit}" if unit and unit != "%" else unit)
         if card.get("no_comparison"):
             if incomparable is None:
                 incomparable = Finding(i18n.t(
@@ -234,7 +291,8 @@ def change_findings(name: str, headlines: Mapping[str, Mapping], language: str =
         rel = abs(delta / before) if before else 1.0
         key = "summary.delta_up" if delta > 0 else "summary.delta_down"
         text = i18n.t(key, language, label=label, value=shown,
-                      delta=("+" if delta > 0 else "") + _format(delta))
+                      delta=figure(delta, language, signed=True, change=True)
+                      + (i18n.t("portal.pp", language) if unit == "%" else ""))
         out.append(Finding(text, CHANGE_WEIGHT * min(rel, 1.0), name))
     return out + ([incomparable] if incomparable else [])
 
@@ -248,24 +306,44 @@ def plain_text(text: Any) -> str:
 
 
 def candidate_findings(run: Mapping, language: str = "en") -> list[Finding]:
-    """Every finding the run offers, unranked (see the module description)."""
+    """Every finding the run offers, unranked (see the module description).
+
+    ``run`` is a run record or the combination :func:`helpers.reporting.portal_summary`
+    builds from the newest good run of every notebook, where an entry may carry
+    ``failed_latest`` (the notebook failed in the latest run; this is its last good run)
+    and ``language`` (the language it ran in, which its change sentences are written in).
+    """
     out: list[Finding] = []
     for name, nb in run.get("notebooks", {}).items():
-        if nb.get("status") != "ok":
+        if nb.get("status") != "ok" or nb.get("failed_latest"):
             title = i18n.t(f"notebook.{name}", language, default=nb.get("title") or name)
             # "the last good version is shown" only when the portal has one to show
             key = "summary.failed" if nb.get("has_last_good", True) else "summary.failed_no_good"
             out.append(Finding(i18n.t(key, language, title=title), FAILURE_WEIGHT, name))
-            continue
+            if nb.get("status") != "ok":
+                continue
         for item in nb.get("findings") or []:
             # a claim that failed its gate is never a summary finding
             # a claim that failed its gate, or a tested detail of a report, stays off the summary
             if item.get("stated", True) is False or item.get("detail"):
                 continue
             out.append(Finding(plain_text(item["text"]), float(item.get("weight", 0.5)), name,
-                               plain_text(item.get("action") or ""), str(item.get("kind") or "")))
-        out += change_findings(name, nb.get("headlines") or {}, language)
+                               action_text(item.get("action")), str(item.get("kind") or "")))
+        own = nb.get("language") if nb.get("language") in i18n.LANGUAGES else language
+        out += change_findings(name, nb.get("headlines") or {}, own)
     return out
+
+
+def action_text(action: Any) -> str:
+    """A finding's recommended action as the summary shows it; empty when it has none.
+
+    Missing values and texts that mean "no value" ("nan", "None", "–") are no action, so the
+    summary never shows an action label with nothing after it.
+    """
+    if action is None or isinstance(action, float) and not math.isfinite(action):
+        return ""
+    text = plain_text(action)
+    return "" if text.lower() in _MISSING_TEXTS or not text.strip("-–—.·: ") else text
 
 
 def claims_stated(run: Mapping) -> tuple[int, int]:
@@ -365,7 +443,131 @@ def key_figures(runs: Sequence[Mapping], notebook: str = KEY_FIGURES_NOTEBOOK) -
     if not runs:
         return KeyFigures()
     cards: dict = {}
-    for nb in runs[0].get("notebooks", {}).values():
-        if nb.get("status") == "ok":
-            cards.update(list((nb.get("headlines") or {}).items())[:2])
+    for _run, nb in newest_good(runs).values():
+        cards.update(list((nb.get("headlines") or {}).items())[:2])
     return KeyFigures(cards, "", runs[0]["run_id"], None)
+
+
+# --------------------------------------------------------------------------- where reports come from
+
+
+def newest_good(runs: Sequence[Mapping]) -> dict[str, tuple[Mapping, Mapping]]:
+    """Every notebook's newest good run: ``name -> (run, entry)``.
+
+    Notebooks of the latest run come first, in its order, then the others by name.
+
+    Parameters
+    ----------
+    runs : sequence of dict
+        Run records, newest first.
+
+    Returns
+    -------
+    dict
+    """
+    found: dict[str, tuple[Mapping, Mapping]] = {}
+    for run in runs:  # newest first
+        for name, nb in run.get("notebooks", {}).items():
+            if nb.get("status") == "ok" and name not in found:
+                found[name] = (run, nb)
+    order = list(runs[0].get("notebooks", {})) if runs else []
+    order += sorted(n for n in found if n not in order)
+    return {n: found[n] for n in order if n in found}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one report shown on the portal comes from.
+
+    Parameters
+    ----------
+    name : str
+        Notebook name.
+    title : str
+        The report's title as recorded at run time, in the language it ran in.
+    run_id : str
+    language : str
+        The language the notebook ran in.
+    data : str
+        Its data source (passwords removed by the runner); empty when not recorded.
+    fingerprint : str
+        The data's fingerprint; empty when not recorded.
+    """
+
+    name: str
+    title: str
+    run_id: str
+    language: str = "en"
+    data: str = ""
+    fingerprint: str = ""
+
+
+def entry_language(nb: Mapping, run: Mapping) -> str:
+    """The language a notebook ran in: its ``language`` parameter, else the run's, else ``en``."""
+    language = (nb.get("parameters") or {}).get("language") or run.get("language")
+    return language if language in i18n.LANGUAGES else "en"
+
+
+def report_source(name: str, nb: Mapping, run: Mapping) -> Source:
+    """The :class:`Source` of a notebook's entry in a run record."""
+    params = nb.get("parameters") or {}
+    data = (nb.get("comparability") or {}).get("data") or {}
+    source = data.get("source") or params.get("data_source") or ""
+    fingerprint = data.get("fingerprint") or (run.get("data") or {}).get(source) or ""
+    return Source(name, str(nb.get("title") or name), str(run.get("run_id") or ""),
+                  entry_language(nb, run), str(source), str(fingerprint))
+
+
+def provenance(sources: Sequence[Source], language: str = "en") -> str:
+    """One line saying that the reports shown come from different runs, data or languages.
+
+    The line names what differs (runs, data sources, languages) and, per group of reports,
+    which run, data source and language they come from; only the differing parts are named.
+
+    Parameters
+    ----------
+    sources : sequence of Source
+        The reports the portal shows (:func:`report_source`).
+    language : {"en", "zh"}
+        The language of the portal.
+
+    Returns
+    -------
+    str
+        Empty when every report comes from the same run, data and language.
+    """
+    known = [s for s in sources if s.data]
+    versions = {(s.data, s.fingerprint) for s in known}
+    differ = [what for what, values in (
+        ("runs", {s.run_id for s in sources}), ("data", versions),
+        ("languages", {s.language for s in sources})) if len(values) > 1]
+    if not differ:
+        return ""
+    per_name: dict[str, int] = {}
+    for data, _ in versions:
+        per_name[data] = per_name.get(data, 0) + 1
+
+    def data_label(s: Source) -> str:
+        if not s.data:
+            return i18n.t("portal.mixed.data_unknown", language)
+        if per_name.get(s.data, 0) > 1 and s.fingerprint:
+            return i18n.t("portal.mixed.data_version", language, source=s.data,
+                          version=s.fingerprint[:8])
+        return s.data
+
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for s in sources:
+        parts = []
+        if "runs" in differ:
+            parts.append(i18n.t("portal.mixed.run", language, run_id=s.run_id))
+        if "data" in differ:
+            parts.append(data_label(s))
+        if "languages" in differ:
+            parts.append(i18n.t(f"portal.language.{s.language}", language))
+        groups.setdefault(tuple(parts), []).append(s.title)
+    sep = i18n.t("summary.changed.sep", language)
+    text = i18n.t("portal.mixed.group_sep", language).join(
+        i18n.t("portal.mixed.group", language, titles=sep.join(titles), details=sep.join(parts))
+        for parts, titles in groups.items())
+    what = _join([i18n.t(f"portal.mixed.{d}", language) for d in differ], language)
+    return i18n.t("portal.mixed", language, what=what, groups=text)
