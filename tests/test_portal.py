@@ -7,6 +7,7 @@ Most tests build run folders by hand; the last ones read the real KPI run of
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -336,6 +337,218 @@ def test_a_run_without_a_stated_claim_says_so_in_one_line(tmp_path):
     assert "No findings were recorded" not in html
     zh = reporting.portal_summary(reporting.load_runs(tmp_path), "zh")
     assert "没有任何发现通过检验" in zh["note"]
+
+
+# --------------------------------------------------------------------------- cards for people
+
+
+@pytest.mark.parametrize(("value", "lang", "shown"), [
+    (29_700_000, "en", "29.7M"), (29_700_000, "zh", "2,970万"), (1300, "en", "1,300"),
+    (12_345.6, "en", "12.3K"), (3.25, "en", "3.25"), (30.0, "en", "30"), (20.55, "en", "20.6"),
+    (-0.0, "en", "0"), (None, "en", "–"), (float("nan"), "zh", "–"), (float("inf"), "en", "–"),
+    ("nan", "en", "–"), ("None", "en", "–"), ("n/a", "en", "–"), ("stable", "en", "stable")])
+def test_card_values_are_compact_and_never_nan(value, lang, shown):
+    assert reporting.format_number(value, lang) == shown
+
+
+def test_card_shows_value_with_unit_period_trend_and_target():
+    card = {"Revenue": {"value": 29_700_000, "unit": "EUR", "period": "2026-Q2",
+                        "trend": [21e6, None, float("nan"), "x", 25e6, 29.7e6],
+                        "target": 35e6}}
+    shown = reporting._cards(card)[0]
+    assert (shown["value"], shown["unit"], shown["period"]) == ("29.7M", "EUR", "2026-Q2")
+    assert shown["target"]["text"] == "85% of target 35M EUR"
+    assert shown["target"]["width"] == pytest.approx(84.9, abs=0.1)
+    assert shown["target"]["direction"] == ""  # not reached yet
+    spark = shown["spark"]
+    assert len(spark["points"].split()) == 3  # missing and non-numeric points left out
+    assert all(float(v) == float(v) for pt in spark["points"].split() for v in pt.split(","))
+    assert spark["alt"] == "Trend of Revenue over 3 periods, from 21M EUR to 29.7M EUR"
+    zh = reporting._cards(card, "zh")[0]
+    assert zh["value"] == "2,970万" and zh["target"]["text"] == "达到目标 3,500万 EUR 的 85%"
+    # without the new keys a card renders as before
+    plain = reporting._cards({"Accounts": {"value": 48}})[0]
+    assert plain["period"] == "" and plain["spark"] is None and plain["target"] is None
+
+
+def test_target_progress_edges():
+    down = reporting.target_progress({"value": 120, "target": 100, "better": "down"})
+    assert down["text"] == "120% of target 100" and down["direction"] == "down"
+    assert down["width"] == 100
+    assert reporting.target_progress({"value": 90, "target": 100, "better": "down"})[
+        "direction"] == "up"
+    assert reporting.target_progress({"value": 30.5, "target": 35}, "%")["text"] == (
+        "87% of target 35%")
+    assert reporting.target_progress({"value": 5, "target": 0})["text"] == "target 0"
+    assert reporting.target_progress({"value": None, "target": 10})["width"] is None
+    for target in (None, float("nan"), float("inf"), "high", True):
+        assert reporting.target_progress({"value": 5, "target": target}) is None
+    assert reporting.sparkline([1], "x") is None and reporting.sparkline(None, "x") is None
+    flat = reporting.sparkline([2, 2, 2], "x")
+    assert {pt.split(",")[1] for pt in flat["points"].split()} == {"12"}
+
+
+def test_card_texts_from_data_are_escaped_and_the_page_has_no_script(tmp_path):
+    evil = "<script>alert(1)</script>"
+    fake_run(tmp_path, "20260701T060000Z", {"kpi_monitoring": {"headlines": {
+        evil: {"value": 5, "unit": evil, "period": evil, "trend": [1, 2, 5], "target": 10}}}})
+    html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
+    assert "<script" not in html.lower() and "&lt;script&gt;" in html
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    assert "<polyline" in svg and 'role="img"' in svg and "<title>" in svg
+    assert '<div class="wb-card-period">&lt;script&gt;' in html
+    assert "50% of target 10" in html
+
+
+@pytest.mark.parametrize("delta", [0, -0.0, 0.04, -0.04, -0.0001, "0", "0.0", "-0.0", "+0",
+                                   "-0%", "+0.0 pp", "−0,0 %", " 0 "])
+def test_no_zero_change_reads_as_a_movement(delta, tmp_path):
+    for unit in ("", "%", "EUR"):
+        card = {"Win rate": {"value": 30.0, "unit": unit, "delta": delta}}
+        for lang, none in (("en", "no change"), ("zh", "无变化")):
+            shown = reporting._cards(card, lang)[0]
+            assert shown["delta"] == none and shown["direction"] == "muted"
+        assert summary.change_findings("x", card) == []
+    assert reporting.format_number(-0.04, signed=True, change=True) == "0"
+    assert summary.figure(-0.004, signed=True) == "0"
+    # and through a whole page, over two runs with the same figure
+    fake_run(tmp_path, "20260601T060000Z", {"kpi_monitoring": {"headlines": {
+        "Rate": {"value": 0.31, "unit": "%"}, "Count": {"value": 7}}}}, as_of="2026-05-31")
+    fake_run(tmp_path, "20260701T060000Z", {"kpi_monitoring": {"headlines": {
+        "Rate": {"value": 0.3, "unit": "%"}, "Count": {"value": 7},
+        "Own": {"value": 3, "delta": delta}}}})
+    html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
+    cards = [strip_tags(c) for c in re.findall(r'wb-card-delta[^"]*">([^<]*)<', html)]
+    assert cards and set(cards) == {"no change"}
+    text = strip_tags(html[:html.index("Run history")]).replace("2026-0", "")
+    for zero in (" 0 ", "0.0", "-0", "+0", "−0"):
+        assert zero not in text
+
+
+def test_change_sentences_use_compact_figures():
+    found = summary.change_findings("x", {"Revenue": {"value": 29.7e6, "delta": 1.26e6,
+                                                      "unit": "EUR"},
+                                          "Win rate": {"value": 31.0, "delta": -2.0, "unit": "%"}})
+    assert found[0].text == "Revenue rose to 29.7M EUR since the last run (+1.3M)."
+    assert found[1].text == "Win rate fell to 31% since the last run (-2 pp)."
+    zh = summary.change_findings("x", {"收入": {"value": 29.7e6, "delta": 1.26e6}}, "zh")
+    assert "2,970万" in zh[0].text and "+126万" in zh[0].text
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def test_every_finding_shows_its_action_and_none_shows_no_label(tmp_path):
+    fake_run(tmp_path, "20260701T060000Z", {
+        "icp": {"findings": [
+            {"text": "Fit claim.", "weight": 0.8, "kind": "comparison",
+             "action": "Target **large** accounts."},
+            {"text": "No action here.", "weight": 0.7, "kind": "fact", "action": ""}]},
+        "customer_value": {"findings": [
+            {"text": "Value claim.", "weight": 0.9, "kind": "comparison",
+             "action": "Call the top 20 accounts."},
+            {"text": "Odd action.", "weight": 0.6, "kind": "fact", "action": "nan"}]},
+    })
+    result = reporting.portal_summary(reporting.load_runs(tmp_path))
+    actions = {i["text"]: i["action"] for i in result["items"]}
+    assert actions == {"Value claim.": "Call the top 20 accounts.",
+                       "Fit claim.": "Target large accounts.", "No action here.": "",
+                       "Odd action.": ""}
+    html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
+    findings = html[html.index('id="findings"'):html.index("<h2>Reports</h2>")]
+    assert findings.count("Action:") == 2 and findings.count('class="wb-action"') == 2
+    assert "Action: Call the top 20 accounts." in strip_tags(findings)
+    assert "Action: Target large accounts." in strip_tags(findings)
+    assert summary.action_text(None) == summary.action_text(float("nan")) == ""
+    assert summary.action_text(" – ") == "" and summary.action_text("None") == ""
+
+
+# --------------------------------------------------------------------------- runs combined
+
+
+def _source(source="data/sample", fingerprint="f1", language="en", title=None, name="x"):
+    return {"comparability": comparable(source=source, fingerprint=fingerprint),
+            "parameters": {"language": language, "data_source": source},
+            **({"title": title} if title else {})}
+
+
+def test_summary_combines_the_newest_good_run_of_every_notebook(tmp_path):
+    fake_run(tmp_path, "20260601T060000Z", {
+        "kpi_monitoring": {**_source(), "headlines": {"Revenue": {"value": 100.0}},
+                           "findings": [{"text": "KPI finding.", "weight": 0.9,
+                                         "action": "Act on KPIs."}]},
+        "customer_value": {**_source(), "headlines": {"Key accounts": {"value": 40}},
+                           "findings": [{"text": "Value finding.", "weight": 0.8}]}})
+    # a single-notebook run on another data source
+    fake_run(tmp_path, "20260701T060000Z", {"customer_value": {
+        **_source(source="crm.duckdb", fingerprint="f9"),
+        "headlines": {"Key accounts": {"value": 52}},
+        "findings": [{"text": "New value finding.", "weight": 0.7}]}})
+    result = reporting.portal_summary(reporting.load_runs(tmp_path))
+    assert "KPI finding." in result["findings"] and "New value finding." in result["findings"]
+    assert "Value finding." not in result["findings"]  # replaced by its newest good run
+    assert [c["value"] for c in result["cards"]] == ["100"]  # the KPI run's key figures
+    assert result["notebook"] == "kpi_monitoring"
+    assert result["provenance"] == (
+        "The reports shown come from different runs and different data sources: "
+        "Title of customer_value (run 20260701T060000Z, crm.duckdb); "
+        "Title of kpi_monitoring (run 20260601T060000Z, data/sample).")
+    html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
+    assert html.count(result["provenance"]) == 1
+    assert html.index(result["provenance"]) < html.index("Key figures")
+    assert broken_links(tmp_path / "index.html") == []
+
+
+def test_summary_keeps_a_failed_notebooks_last_good_findings(tmp_path):
+    fake_run(tmp_path, "20260601T060000Z", {
+        "customer_value": {**_source(), "findings": [{"text": "Old but good.", "weight": 0.8}]},
+        "icp": {**_source(), "findings": [{"text": "ICP.", "weight": 0.5}]}})
+    fake_run(tmp_path, "20260701T060000Z", {
+        "customer_value": {**_source(), "status": "failed"},
+        "icp": {**_source(), "findings": [{"text": "ICP new.", "weight": 0.5}]}})
+    result = reporting.portal_summary(reporting.load_runs(tmp_path))
+    assert "Old but good." in result["findings"] and "ICP new." in result["findings"]
+    assert any("failed in this run; the last good version is shown" in f
+               for f in result["findings"])
+    assert "different runs" in result["provenance"]
+
+
+def test_same_run_and_data_say_nothing(tmp_path):
+    fake_run(tmp_path, "20260701T060000Z", {"a": _source(), "b": _source()})
+    assert reporting.portal_summary(reporting.load_runs(tmp_path))["provenance"] == ""
+    assert summary.provenance([]) == ""
+
+
+def test_each_report_in_the_language_it_ran_in(tmp_path):
+    fake_run(tmp_path, "20260601T060000Z", {
+        "customer_value": {**_source(language="zh", title="客户价值"),
+                           "headlines": {"重点客户": {"value": 29_700_000, "delta": 1e6}},
+                           "findings": [{"text": "重点客户贡献了 61% 的利润。", "weight": 0.8}]}},
+        language="zh")
+    fake_run(tmp_path, "20260701T060000Z", {
+        "kpi_monitoring": {**_source(title="KPI monitoring"),
+                           "headlines": {"Revenue": {"value": 29_700_000}}}})
+    html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
+    assert '<html lang="en">' in html and "Executive summary" in html  # chrome: latest run
+    assert "客户价值" in html and "Title of" not in html
+    assert '<td lang="zh">客户价值</td>' in html
+    assert "2,970万" in html and "29.7M" in html  # each card in its report's language
+    line = reporting.portal_summary(reporting.load_runs(tmp_path))["provenance"]
+    assert line == ("The reports shown come from different runs and runs in different "
+                    "languages: KPI monitoring (run 20260701T060000Z, English); "
+                    "客户价值 (run 20260601T060000Z, Chinese).")
+    assert line in html
+    zh = reporting.portal_summary(reporting.load_runs(tmp_path), "zh")["provenance"]
+    assert zh.startswith("所示报告来自不同的运行和不同语言的运行：") and "中文" in zh
+
+
+def test_provenance_names_a_replaced_data_version():
+    sources = [summary.Source("a", "A", "r1", "en", "data/sample", "aaaaaaaa11"),
+               summary.Source("b", "B", "r1", "en", "data/sample", "bbbbbbbb22"),
+               summary.Source("c", "C", "r1", "en", "", "")]
+    assert summary.provenance(sources) == (
+        "The reports shown come from different data sources: A (data/sample, version "
+        "aaaaaaaa); B (data/sample, version bbbbbbbb); C (data source not recorded).")
 
 
 def test_parameters_hash_ignores_run_local_keys():
