@@ -453,3 +453,132 @@ def test_a_failed_holdout_check_gives_the_labelled_fallback(simulated):
     assert clv.holdout_failed(_holdout(0.51)) and not clv.holdout_failed(_holdout(0.49))
     with pytest.raises(ParamError, match="max_holdout_error"):
         clv.holdout_failed(_holdout(0.1), 0)
+
+
+# --------------------------------------------------------------------------- model views
+
+
+def test_frequency_recency_matrix_matches_the_closed_form_per_cell():
+    model = clv.BetaGeoModel.from_params(0.243, 4.414, 0.793, 2.426)  # CDNOW, weeks
+    expected, alive = clv.frequency_recency_matrix(model, T_months=9, horizon_months=6, max_frequency=8,
+                                                   n_recency=4)
+    assert expected.shape == alive.shape == (4, 9)
+    assert list(expected.index) == [0.0, 3.0, 6.0, 9.0] and list(expected.columns) == list(range(9))
+    r, alpha, a, b = 0.243, 4.414, 0.793, 2.426
+    per_month = clv.DAYS_PER_MONTH / 7
+    T, t = 9 * per_month, 6 * per_month
+    for rec_m, x in ((3.0, 2), (9.0, 5), (6.0, 8)):
+        t_x = rec_m * per_month
+        # FHL 2005 eq. 10 written out with scipy's 2F1 (lifetimes' conditional expectation)
+        head = (a + b + x - 1) / (a - 1) * (
+            1 - ((alpha + T) / (alpha + T + t)) ** (r + x)
+            * special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t)))
+        odds = a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x)
+        assert expected.loc[rec_m, x] == pytest.approx(head / (1 + odds), rel=1e-8)
+        assert alive.loc[rec_m, x] == pytest.approx(1 / (1 + odds), rel=1e-8)
+    # no repeat purchase: alive by definition, recency does not matter
+    assert (alive[0] == 1).all() and expected[0].nunique() == 1
+    # the more recent the last purchase, the likelier alive and the more expected
+    assert (alive[5].diff().dropna() > 0).all() and (expected[5].diff().dropna() > 0).all()
+    assert ((alive >= 0) & (alive <= 1)).all().all()
+
+
+def test_matrix_settings_and_plot(simulated):
+    s = simulated.iloc[:2000]
+    settings = clv.matrix_settings(s, "week")
+    assert 5 <= settings["max_frequency"] <= 40
+    assert settings["T_months"] == int(np.ceil(np.quantile(s["T"] * 7 / clv.DAYS_PER_MONTH, 0.9)))
+    expected, alive = clv.frequency_recency_matrix(clv.BetaGeoModel.from_params(*BG_TRUE), horizon_months=12,
+                                                   **settings)
+    axes = clv.plot_matrices(expected, alive, horizon_months=12, language="zh")
+    assert len(axes) == 2 and all(CJK_RE.search(ax.get_title()) for ax in axes)
+    with pytest.raises(ParamError):
+        clv.frequency_recency_matrix(clv.BetaGeoModel.from_params(*BG_TRUE), T_months=0, horizon_months=12)
+
+
+CJK_RE = __import__("re").compile(r"[\u4e00-\u9fff]")
+
+
+def test_cumulative_transactions_counts_repeat_purchases_and_sums_the_model():
+    days = pd.DataFrame({
+        "account_id": ["A", "A", "A", "B", "B", "C", "C"],
+        "order_date": pd.to_datetime(["2025-01-10", "2025-02-15", "2025-07-01", "2025-03-01", "2025-06-20",
+                                      "2025-05-01", "2025-05-20"]),
+    })
+    model = clv.BetaGeoModel.from_params(*BG_TRUE)
+    frame = clv.cumulative_transactions(days, model, calibration_end="2025-04-30", as_of="2025-07-31")
+    # C starts after the calibration end: it is left out of both lines
+    assert frame.attrs["accounts"] == 2
+    assert frame.date.iloc[-1] == pd.Timestamp("2025-07-31")
+    by_date = frame.set_index("date")
+    assert by_date.actual.loc["2025-01-31"] == 0 and by_date.actual.loc["2025-02-28"] == 1
+    assert by_date.actual.loc["2025-06-30"] == 2 and by_date.actual.loc["2025-07-31"] == 3
+    assert (np.diff(frame.predicted) >= 0).all()
+    end = pd.Timestamp("2025-07-31")
+    want = sum(float(model.expected_purchases_new((end - pd.Timestamp(d)).days / 7))
+               for d in ("2025-01-10", "2025-03-01"))
+    assert frame.predicted.iloc[-1] == pytest.approx(want, rel=1e-9)
+    ax = clv.plot_cumulative(frame, language="en")
+    assert len(ax.get_lines()) == 3 and ax.get_legend() is not None
+
+
+def test_cumulative_transactions_on_the_sample_world_tracks_the_actual_orders(ws):
+    check = clv.holdout_check(ws, AS_OF, holdout_months=6)
+    assert check.model is not None
+    frame = clv.cumulative_transactions(clv.purchase_days(ws, AS_OF), check.model,
+                                        calibration_end=check.calibration_end, as_of=AS_OF)
+    last = frame.iloc[-1]
+    assert last.actual > 100 and abs(last.predicted / last.actual - 1) < 0.25
+
+
+def _fitted_result(n: int, seed: int = 5) -> tuple[clv.ClvResult, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    sim = clv.simulate_bgnbd(n, BG_TRUE, rng.uniform(52, 156, n), seed=seed, tick=1 / 7)
+    spend = clv.simulate_gamma_gamma(sim.frequency, GG_TRUE, seed=seed)
+    s = sim.assign(account_id=[f"A{i}" for i in range(n)], purchases=sim.frequency + 1,
+                   monetary_value=spend, mean_order_value=np.where(np.isfinite(spend), spend, 30.0))
+    extra = pd.DataFrame({"account_id": ["short", "long"], "frequency": [3.0, 30.0], "recency": [9.0, 99.0],
+                          "T": [10.0, 100.0], "purchases": [4, 31], "monetary_value": [40.0, 40.0],
+                          "mean_order_value": [40.0, 40.0]})
+    s = pd.concat([s, extra], ignore_index=True)
+    return clv.fit_clv(s, horizon_months=24), s
+
+
+def test_clv_intervals_contain_the_estimate_and_widen_with_less_history():
+    result, s = _fitted_result(4000)
+    assert result.method == clv.METHOD_MODEL
+    ids = ["short", "long", "A1", "A2", "A3"]
+    iv = clv.clv_intervals(result, s, ids, level=0.9)
+    assert iv.attrs["available"] and list(iv.account_id) == ids
+    assert (iv.clv_low <= iv.clv).all() and (iv.clv <= iv.clv_high).all() and (iv.clv_low >= 0).all()
+    rel = ((iv.clv_high - iv.clv_low) / iv.clv).set_axis(ids)
+    # the same buying rate (3 in 10 weeks, 30 in 100): the shorter history is less certain
+    assert rel["short"] > rel["long"]
+    # a wider level gives a wider interval; a factor scales the interval
+    wide = clv.clv_intervals(result, s, ids, level=0.98)
+    assert (wide.clv_high - wide.clv_low >= iv.clv_high - iv.clv_low - 1e-9).all()
+    profit = clv.clv_intervals(result, s, ids, level=0.9, factor=0.25)
+    np.testing.assert_allclose(profit.clv_high, iv.clv_high * 0.25, rtol=1e-9)
+    # the draws average to the point estimate (the model's conditional expectation)
+    centre = clv.clv_intervals(result, s, ["long"], level=0.02, draws=20_000)
+    assert centre.clv_low.iloc[0] == pytest.approx(centre.clv.iloc[0], rel=0.1)
+
+
+def test_clv_intervals_widen_when_the_fit_has_fewer_accounts():
+    big, s_big = _fitted_result(4000, seed=6)
+    small, s_small = _fitted_result(300, seed=6)
+    if small.method == clv.METHOD_HISTORICAL:
+        pytest.skip("the small fit fell back")
+    rel = [float(((iv.clv_high - iv.clv_low) / iv.clv).iloc[0])
+           for iv in (clv.clv_intervals(big, s_big, ["long"]), clv.clv_intervals(small, s_small, ["long"]))]
+    assert rel[1] > rel[0] * 0.95
+
+
+def test_clv_intervals_are_missing_for_the_historical_average(simulated):
+    s = simulated.iloc[:50].assign(account_id=[f"A{i}" for i in range(50)], purchases=lambda d: d.frequency + 1,
+                                   monetary_value=np.nan, mean_order_value=50.0)
+    hist = clv.historical_result(s, "too few")
+    iv = clv.clv_intervals(hist, s, ["A1", "A2"])
+    assert not iv.attrs["available"] and iv.clv_low.isna().all() and iv.clv.notna().all()
+    with pytest.raises(ParamError):
+        clv.clv_intervals(hist, s, ["A1"], level=1.5)

@@ -73,7 +73,7 @@ def test_segment_tier_stage_and_method_labels():
     for tier in key_accounts.VALUE_TIERS:
         assert key_accounts.value_label("tier", tier) == tier
         assert CJK.search(key_accounts.value_label("tier", tier, "zh")), tier
-    for stage in ("prospect", "new", "lapsing", "growing", "declining", "steady"):
+    for stage in ("prospect", "new", "lapsing", "growth", "declining", "mature"):
         assert CJK.search(key_accounts.value_label("stage", stage, "zh")), stage
     for method in (clv.METHOD_MODEL, clv.METHOD_OBSERVED_SPEND, clv.METHOD_HISTORICAL):
         assert clv.method_label(method) == method
@@ -111,7 +111,7 @@ def test_next_actions_and_dossier_in_chinese():
     assert "price, support" in zh[1] and "300 EUR" in zh[3]
     text = key_accounts.dossier_markdown({**profile, "actions": zh}, "EUR", language="zh")
     assert text.startswith("### 1. Acme")
-    for part in ("**概况**", "下滑", "战略", "**价值**", "**商机**", "**反馈**", "**下一步行动**", "痛点"):
+    for part in ("**概况**", "衰退期", "战略", "**价值**", "**商机**", "**反馈**", "**下一步行动**", "痛点"):
         assert part in text, part
     english = key_accounts.dossier_markdown({**profile, "actions": en}, "EUR")
     assert "**Profile:** Retail, large, Nordics; owner Ann; stage **declining**; tier **strategic**." in english

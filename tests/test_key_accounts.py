@@ -469,5 +469,36 @@ def test_without_a_firmographic_signal_the_fit_criterion_is_skipped_with_the_rea
     noisy.attrs.update(table.attrs, fit_problem="no_signal", fit_source="none (no_signal)")
     sel = ka.select_key_accounts(noisy, {"min_fit_score": 0.6})
     assert "min_fit_score" not in sel.attrs["applied"]
-    assert any("reliably related to being a best customer" in n for n in sel.attrs["notes"])
+    assert any("min_fit_score" in n and "reliably more common among the most valuable accounts" in n
+               for n in sel.attrs["notes"])
+    # the note is the key-account selection's own, not the customer profiling's
+    assert not any("look-alike" in n or "target list" in n for n in sel.attrs["notes"])
+    zh = ka.select_key_accounts(noisy, {"min_fit_score": 0.6}, language="zh")
+    assert any("匹配分" in n and "大客户" in n for n in zh.attrs["notes"])
     assert table.attrs["fit_source"] == "firmographic look-alike"  # the sample world has its ICP
+
+
+def test_value_stages_use_the_lifecycle_words_of_the_segmentation(table):
+    from helpers import i18n
+    assert set(table.stage) <= {"prospect", "new", "growth", "mature", "declining", "lapsing"}
+    assert {"growth", "mature"} & set(table.stage)
+    for stage in ("prospect", "new", "growth", "mature", "declining"):
+        for language in ("en", "zh"):
+            assert ka.value_label("stage", stage, language) == i18n.t(
+                f"customer_segmentation.stage.{stage}", language)
+
+
+def test_revenue_trend_panels_keep_the_overall_title_clear_and_speak_chinese():
+    trend = pd.DataFrame({"account_id": np.repeat(["A", "B", "C", "D", "E"], 12),
+                          "month": np.tile(pd.date_range("2025-07-01", periods=12, freq="MS"), 5),
+                          "revenue": np.linspace(-5_000, 120_000, 60)})
+    axes = ka.plot_revenue_trends(trend, labels={"A": "1. Alpha"}, currency="EUR", language="zh")
+    fig = axes.ravel()[0].figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    title = fig._suptitle.get_window_extent(renderer)
+    for ax in axes.ravel()[:5]:
+        assert not title.overlaps(ax.title.get_window_extent(renderer))
+    ticks = [t.get_text() for t in axes.ravel()[0].get_xticklabels()]
+    assert ticks and all("年" in t for t in ticks)
+    assert any("万" in t.get_text() for t in axes.ravel()[4].get_yticklabels())

@@ -1254,6 +1254,9 @@ class HoldoutCheck:
     customers : int
     message : str
         Why the check could not run; empty when it ran.
+    model : BetaGeoModel or None
+        The purchase model fitted on the calibration period (for
+        :func:`cumulative_transactions`); ``None`` when the check could not run.
     """
 
     by_bucket: pd.DataFrame
@@ -1264,6 +1267,7 @@ class HoldoutCheck:
     calibration_end: dt.date | None = None
     customers: int = 0
     message: str = ""
+    model: Any = None
 
     @property
     def ok(self) -> bool:
@@ -1386,7 +1390,7 @@ def holdout_check(ws: Any, as_of: Any, *, holdout_months: int = 6, time_unit: st
     total_actual = float(actual.sum())
     total_pred = float(predicted.sum())
     error = (total_pred - total_actual) / total_actual if total_actual > 0 else float("nan")
-    return HoldoutCheck(by, corr, error, total_pred, total_actual, cal_end, len(summary))
+    return HoldoutCheck(by, corr, error, total_pred, total_actual, cal_end, len(summary), model=bg)
 
 
 def plot_holdout(check: HoldoutCheck, *, ax=None, language: str = "en"):
@@ -1447,6 +1451,367 @@ def plot_p_alive(scores: pd.DataFrame, *, ax=None, language: str = "en"):
     return ax
 
 
+# --------------------------------------------------------------------------- model views
+
+
+def matrix_settings(summary: pd.DataFrame, time_unit: str = "week") -> dict:
+    """The grid of the frequency/recency views: how long accounts are seen, how often they buy.
+
+    ``T_months`` is the 90th percentile of the months since each account's first purchase
+    (at least 1), so the grid describes a long-standing account; ``max_frequency`` the 90th
+    percentile of repeat purchases among repeat buyers (5 to 40).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`purchase_summary` output.
+    time_unit : str
+        Unit of ``summary``.
+
+    Returns
+    -------
+    dict
+        ``T_months`` (int) and ``max_frequency`` (int).
+    """
+    unit = check_time_unit(time_unit)
+    months = summary["T"].to_numpy(dtype="float64") * unit / DAYS_PER_MONTH
+    months = months[np.isfinite(months)]
+    T_months = max(int(np.ceil(np.quantile(months, 0.9))), 1) if len(months) else 12
+    freq = summary["frequency"].to_numpy(dtype="float64")
+    freq = freq[np.isfinite(freq) & (freq > 0)]
+    top = int(np.ceil(np.quantile(freq, 0.9))) if len(freq) else 5
+    return {"T_months": T_months, "max_frequency": int(np.clip(top, 5, 40))}
+
+
+def frequency_recency_matrix(model: BetaGeoModel, *, T_months: float, horizon_months: int,
+                             time_unit: str = "week", max_frequency: int = 20,
+                             n_recency: int = 13) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Expected purchases over the horizon and P(alive) for every frequency and recency.
+
+    The BG/NBD views of ``lifetimes`` (``plot_frequency_recency_matrix`` and
+    ``plot_probability_alive_matrix``) for an account first seen ``T_months`` ago: rows
+    are the recency (months from the first to the last purchase, 0 to ``T_months``),
+    columns the repeat purchases so far (0 to ``max_frequency``). An account without a
+    repeat purchase has no recency beyond 0; its column repeats that value (the model
+    does not depend on it).
+
+    Parameters
+    ----------
+    model : BetaGeoModel
+        Fitted (in ``time_unit``).
+    T_months : float
+        Months since the first purchase.
+    horizon_months : int
+        Months ahead the expected purchases count.
+    time_unit : str
+        Time unit of the model.
+    max_frequency : int
+        Largest repeat-purchase count shown.
+    n_recency : int
+        Rows, evenly spaced from 0 to ``T_months``.
+
+    Returns
+    -------
+    expected : pandas.DataFrame
+        Expected purchases in the next ``horizon_months``; index ``recency_months``
+        (increasing), columns ``frequency``.
+    p_alive : pandas.DataFrame
+        P(alive) on the same grid.
+    """
+    unit = check_time_unit(time_unit)
+    horizon, _ = _check_horizon(horizon_months, 0.0)
+    if not (np.isfinite(T_months) and T_months > 0):
+        raise ParamError(f"T_months must be a positive number of months, got {T_months!r}")
+    if int(max_frequency) < 1 or int(n_recency) < 2:
+        raise ParamError("max_frequency must be at least 1 and n_recency at least 2")
+    per_month = DAYS_PER_MONTH / unit
+    rec_months = np.linspace(0.0, float(T_months), int(n_recency))
+    freqs = np.arange(0, int(max_frequency) + 1, dtype="float64")
+    X, R = np.meshgrid(freqs, rec_months * per_month)
+    R = np.where(X == 0, 0.0, R)
+    T = np.full(X.size, float(T_months) * per_month)
+    expected = model.expected_purchases(horizon * per_month, X.ravel(), R.ravel(), T)
+    alive = model.p_alive(X.ravel(), R.ravel(), T)
+    index = pd.Index(np.round(rec_months, 1), name="recency_months")
+    columns = pd.Index(freqs.astype(int), name="frequency")
+    return (pd.DataFrame(expected.reshape(X.shape), index=index, columns=columns),
+            pd.DataFrame(alive.reshape(X.shape), index=index, columns=columns))
+
+
+def plot_matrices(expected: pd.DataFrame, p_alive: pd.DataFrame, *, axes=None,
+                  horizon_months: int = 36, language: str = "en"):
+    """The two frequency/recency heatmaps side by side: expected purchases and P(alive).
+
+    Parameters
+    ----------
+    expected, p_alive : pandas.DataFrame
+        :func:`frequency_recency_matrix` output.
+    axes : pair of matplotlib.axes.Axes, optional
+        Default: a new constrained-layout figure with two panels.
+    horizon_months : int
+        For the title of the first panel.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+    """
+    def say(key: str, **values) -> str:
+        return i18n.t(f"customer_value.chart.{key}", language, **values)
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
+    axes = np.asarray(axes).ravel()
+    rec = expected.index.to_numpy(dtype="float64")
+    freq = expected.columns.to_numpy(dtype="float64")
+    extent = (freq[0] - 0.5, freq[-1] + 0.5, rec[0], rec[-1])
+    panels = ((expected, "Blues", say("matrix_expected_title", months=horizon_months), None),
+              (p_alive, "RdYlGn", say("matrix_alive_title"), (0.0, 1.0)))
+    for ax, (data, cmap, title, limits) in zip(axes, panels, strict=False):
+        vmin, vmax = limits or (0.0, float(np.nanmax(data.to_numpy())) or 1.0)
+        image = ax.imshow(data.to_numpy(), origin="lower", aspect="auto", cmap=cmap,
+                          extent=extent, vmin=vmin, vmax=vmax, interpolation="nearest")
+        bar = ax.figure.colorbar(image, ax=ax, fraction=0.05, pad=0.02)
+        if limits is not None:
+            bar.ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+        ax.set_title(title, fontsize=11)
+        ax.set_xlabel(say("matrix_x"))
+        ax.set_ylabel(say("matrix_y"))
+        ax.grid(False)
+    return axes
+
+
+def purchase_days(ws: Any, as_of: Any) -> pd.DataFrame:
+    """Each account's purchase days (distinct order dates with an order, as
+    :func:`purchase_summary` counts purchases), up to ``as_of``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id`` (str) and ``order_date`` (datetime64), sorted.
+    """
+    as_of = parse_as_of(as_of)
+    o = ws.table("orders")
+    o = o.filter((o.amount >= 0) & (o.order_date <= as_of) & o.account_id.notnull()
+                 & o.order_date.notnull())
+    frame = o.select("account_id", "order_date").distinct().to_pandas()
+    out = pd.DataFrame({"account_id": frame["account_id"].astype("str"),
+                        "order_date": pd.to_datetime(frame["order_date"]).astype("datetime64[ns]")})
+    return out.sort_values(["account_id", "order_date"], kind="stable").reset_index(drop=True)
+
+
+def cumulative_transactions(days: pd.DataFrame, model: BetaGeoModel, *, calibration_end: Any,
+                            as_of: Any, time_unit: str = "week") -> pd.DataFrame:
+    """Cumulative repeat purchases over calendar time: actual against the model.
+
+    The calibration view of ``lifetimes`` (``plot_cumulative_transactions``): for the
+    accounts whose first purchase falls by ``calibration_end``, the repeat purchases made by
+    each month end, and the number the model fitted up to ``calibration_end`` expects by
+    then, summing each account's expected repeat purchases since its first purchase
+    (:meth:`BetaGeoModel.expected_purchases_new`). Before the calibration end the lines
+    show the fit; after it, a forecast the model did not see.
+
+    Parameters
+    ----------
+    days : pandas.DataFrame
+        :func:`purchase_days` output.
+    model : BetaGeoModel
+        Fitted on the calibration period (:attr:`HoldoutCheck.model`).
+    calibration_end, as_of : date-like
+    time_unit : str
+        Time unit of the model.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date`` (month ends, then ``as_of``), ``actual`` and ``predicted`` cumulative
+        repeat purchases; ``attrs["calibration_end"]`` and ``attrs["accounts"]``.
+    """
+    unit = check_time_unit(time_unit)
+    end = pd.Timestamp(parse_as_of(calibration_end))
+    last = pd.Timestamp(parse_as_of(as_of))
+    if end > last:
+        raise ParamError(f"calibration end {end.date()} lies after as_of {last.date()}")
+    d = days[pd.to_datetime(days["order_date"]) <= last]
+    first = d.groupby("account_id")["order_date"].transform("min")
+    born = first <= end
+    d, first = d[born], first[born]
+    repeat = pd.to_datetime(d.loc[d["order_date"] > first, "order_date"]).sort_values()
+    if d.empty:
+        out = pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "actual": [], "predicted": []})
+        out.attrs.update(calibration_end=end.date(), accounts=0)
+        return out
+    start = first.min()
+    dates = pd.date_range(start, last, freq="ME")
+    dates = dates.append(pd.DatetimeIndex([last])).unique().sort_values()
+    actual = np.searchsorted(repeat.to_numpy(), dates.to_numpy(), side="right").astype("float64")
+    firsts = d.groupby("account_id")["order_date"].min().value_counts()
+    elapsed = ((dates.to_numpy()[None, :] - firsts.index.to_numpy()[:, None])
+               / np.timedelta64(1, "D")) / unit
+    expected = model.expected_purchases_new(np.clip(elapsed, 0.0, None))
+    predicted = (expected * firsts.to_numpy(dtype="float64")[:, None]).sum(axis=0)
+    out = pd.DataFrame({"date": dates, "actual": actual, "predicted": predicted})
+    out.attrs.update(calibration_end=end.date(), accounts=int(firsts.sum()))
+    return out
+
+
+def plot_cumulative(frame: pd.DataFrame, *, ax=None, language: str = "en"):
+    """Actual against model-expected cumulative repeat purchases, with the calibration end.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        :func:`cumulative_transactions` output.
+    ax : matplotlib.axes.Axes, optional
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from helpers import plotting
+    from helpers.tables import compact_number
+
+    def say(key: str, **values) -> str:
+        return i18n.t(f"customer_value.chart.{key}", language, **values)
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3.6), layout="constrained")
+    ax.plot(frame["date"], frame["actual"], color="#1f4e79", lw=2, label=say("actual"))
+    ax.plot(frame["date"], frame["predicted"], color="#f5b041", lw=2, ls="--",
+            label=say("model_line"))
+    end = frame.attrs.get("calibration_end")
+    if end is not None:
+        ax.axvline(pd.Timestamp(end), color="#7f8c8d", lw=1, ls=":", label=say("calibration_end"))
+    ax.set_title(say("cumulative_title"), fontsize=11)
+    ax.set_ylabel(say("cumulative_y"))
+    ax.set_xlabel("")
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: compact_number(v, language)))
+    plotting.month_axis(ax, language=language)
+    plotting.legend_outside(ax)
+    return ax
+
+
+#: Draws behind each CLV interval.
+INTERVAL_DRAWS = 2000
+
+
+def clv_intervals(result: ClvResult, summary: pd.DataFrame, account_ids: Any, *,
+                  level: float = 0.9, draws: int = INTERVAL_DRAWS, factor: Any = 1.0,
+                  seed: int = 0) -> pd.DataFrame:
+    """Intervals of CLV for a few accounts: what the model knows about each of them.
+
+    Every account's CLV is an expectation over what the model cannot observe: whether the
+    account is still active, its buying rate ``lambda``, its dropout chance ``p`` and (with
+    Gamma-Gamma) its mean order value. Each draw takes
+
+    1. the population parameters from the approximate normal distribution of the
+       maximum-likelihood log parameters (covariance from the Hessian, as behind the
+       reported standard errors; a parametric bootstrap without refitting), then
+    2. the account's own traits from their posterior given its history: alive with
+       probability P(alive); ``lambda ~ Gamma(r + x, alpha + T)``; ``p ~ Beta(a, b + x)``;
+       with Gamma-Gamma the spend scale ``nu ~ Gamma(q + p_gg x, gamma + m x)``,
+
+    and computes the account's discounted value given those traits, month by month with
+    ``E[purchases by t] = (1 - exp(-lambda p t)) / p`` (Fader, Hardie & Lee 2005). The
+    mean of the draws is the point estimate; the interval holds their central ``level``,
+    widened to include the point estimate should the draws be lopsided. An account with a
+    short history has a wide posterior, so its interval is wider relative to its CLV; a
+    P(alive) well below 1 puts the lower end at 0. With observed mean spend (no Gamma-Gamma)
+    the spend per order is taken as known.
+
+    The interval is about the account's long-run value, not the exact orders it will place
+    (those vary further by chance).
+
+    Parameters
+    ----------
+    result : ClvResult
+        :func:`fit_clv` output.
+    summary : pandas.DataFrame
+        The :func:`purchase_summary` the result was fitted on.
+    account_ids : sequence
+        Accounts to compute intervals for.
+    level : float
+        Share of the draws inside the interval (0.9 gives the 5th to 95th percentile).
+    draws : int
+    factor : float or array-like
+        Multiplies CLV per account (``margin_rate - cost_rate`` gives profit CLV).
+    seed : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id``, ``clv`` (point), ``clv_low``, ``clv_high``, in the order of
+        ``account_ids``. For the historical average (no model) the limits are missing and
+        ``attrs["available"]`` is False.
+    """
+    if not 0 < float(level) < 1:
+        raise ParamError(f"level must lie between 0 and 1, got {level!r}")
+    if int(draws) < 100:
+        raise ParamError(f"draws must be at least 100, got {draws!r}")
+    n_draws = int(draws)
+    ids = pd.Index(pd.Series(list(account_ids), dtype="object").astype(str))
+    table = result.table.assign(account_id=result.table["account_id"].astype(str)).set_index("account_id")
+    factor = np.broadcast_to(np.asarray(factor, dtype="float64"), (len(ids),))
+    point = table["clv"].reindex(ids).to_numpy(dtype="float64") * factor
+    out = pd.DataFrame({"account_id": ids, "clv": point, "clv_low": np.nan, "clv_high": np.nan})
+    out.attrs.update(available=False, level=float(level), draws=0)
+    bg = result.bgnbd
+    if result.method == METHOD_HISTORICAL or bg is None or len(ids) == 0:
+        return out
+    s = summary.assign(account_id=summary["account_id"].astype(str)).set_index("account_id").reindex(ids)
+    x, t_x, T = (s[c].to_numpy(dtype="float64") for c in ("frequency", "recency", "T"))
+    m = s["monetary_value"].to_numpy(dtype="float64")
+    known = np.isfinite(x) & np.isfinite(t_x) & np.isfinite(T) & np.isfinite(point)
+    if not known.any():
+        return out
+    x, t_x, T, m = (np.where(known, v, 0.0) for v in (x, t_x, T, m))
+    settings = result.settings
+    horizon = settings.get("horizon_months", 36)
+    weights = discount_weights(horizon, settings.get("monthly_discount_rate", 0.01))
+    ends = np.arange(0, len(weights) + 1) * DAYS_PER_MONTH / check_time_unit(settings.get("time_unit", "week"))
+    rng = np.random.default_rng(seed)
+
+    def parameter_draws(model, k):
+        est = np.log(np.array(list(model.params_.values()), dtype="float64"))
+        cov = np.asarray(getattr(model, "cov_log_", np.full((k, k), np.nan)), dtype="float64")
+        if not np.isfinite(cov).all():  # no standard errors: the estimates as they are
+            return np.tile(np.exp(est), (n_draws, 1))
+        return np.exp(rng.multivariate_normal(est, cov, size=n_draws))
+
+    r, alpha, a, b = parameter_draws(bg, 4).T[:, :, None]  # (draws, 1) each
+    n = len(ids)
+    log_odds = (np.log(a) - np.log(np.maximum(b + x - 1, 1e-300))
+                + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
+    alive_p = np.where(x > 0, special.expit(-log_odds), 1.0)
+    alive = rng.random((n_draws, n)) < alive_p
+    lam = rng.gamma(r + x, 1.0 / (alpha + T))
+    drop = rng.beta(np.broadcast_to(a, (n_draws, n)), b + x)
+    valid = np.ones(n_draws, dtype=bool)
+    gg = result.gamma_gamma if result.method == METHOD_MODEL else None
+    if gg is not None:
+        gp, gq, gg_scale = parameter_draws(gg, 3).T[:, :, None]
+        valid = (gq[:, 0] > 1)  # no finite mean spend at q <= 1
+        use = (x > 0) & (m > 0)
+        xs, ms = np.where(use, x, 0.0), np.where(use, m, 0.0)
+        nu = rng.gamma(gq + gp * xs, 1.0 / (gg_scale + ms * xs))
+        spend = gp / nu
+    else:
+        spend = np.broadcast_to(table["expected_spend"].reindex(ids).to_numpy(dtype="float64"), (n_draws, n))
+    cum = (1 - np.exp(-(lam * drop)[:, :, None] * ends[None, None, :])) / drop[:, :, None]
+    value = (np.diff(cum, axis=2) * weights).sum(axis=2) * spend * alive * factor
+    value = value[valid]
+    if len(value) < 100:
+        return out
+    tail = (1 - float(level)) / 2
+    low = np.quantile(value, tail, axis=0)
+    high = np.quantile(value, 1 - tail, axis=0)
+    out["clv_low"] = np.where(known, np.fmin(low, point), np.nan)
+    out["clv_high"] = np.where(known, np.fmax(high, point), np.nan)
+    out.attrs.update(available=True, draws=int(len(value)))
+    return out
+
+
 __all__ = [
     "METHOD_HISTORICAL", "METHOD_MODEL", "METHOD_OBSERVED_SPEND", "TIME_UNITS", "BetaGeoModel", "ClvResult",
     "GammaGammaModel", "HoldoutCheck", "InsufficientDataError", "bgnbd_loglik",
@@ -1454,5 +1819,6 @@ __all__ = [
     "fit_problem", "gg_q_lower_bound", "historical_result",
     "gamma_gamma_loglik", "historical_clv", "holdout_check", "method_label", "monthly_expected_purchases",
     "numerical_hessian", "plot_holdout", "plot_p_alive", "profit_clv", "purchase_summary", "simulate_bgnbd",
-    "simulate_gamma_gamma",
+    "simulate_gamma_gamma", "matrix_settings", "frequency_recency_matrix", "plot_matrices", "purchase_days",
+    "cumulative_transactions", "plot_cumulative", "clv_intervals", "INTERVAL_DRAWS",
 ]

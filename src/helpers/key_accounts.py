@@ -13,8 +13,7 @@
   together, of an attribute that a chi-square test finds related to being a best customer,
   :func:`helpers.icp.surviving_levels`) move the score; the other values share the pooled
   average. When no value survives, no fit score is built from noise: the fit criterion is
-  skipped with the profiling's note (``attrs["fit_problem"]``, see
-  :func:`helpers.icp.model_note`).
+  skipped with a note of its own (``attrs["fit_problem"]``).
 * :func:`dossiers` gathers a compact profile per key account.
 """
 
@@ -36,6 +35,7 @@ from helpers import multiple_testing as mt
 from helpers import rfm as rfm_mod
 from helpers.errors import DataError, ParamError
 from helpers.features import account_features, parse_as_of
+from helpers.tables import compact_number
 
 VALUE_TIERS: tuple[str, ...] = ("strategic", "key", "growth", "maintain")
 #: Tier thresholds. ``share``: cumulative top share of accounts by value; ``amount``:
@@ -372,13 +372,14 @@ def firmographic_fit(features: pd.DataFrame, *, value_col: str = "margin_total",
 
 
 def account_stage(table: pd.DataFrame, as_of: Any) -> pd.Series:
-    """A plain value stage per account, for dossiers: prospect, new, growing, steady,
+    """A plain value stage per account, for dossiers: prospect, new, growth, mature,
     declining or lapsing.
 
-    Rules, first match wins: no orders -> prospect; first order within 180 days -> new;
-    P(alive) below 0.5 or no order for a year -> lapsing; revenue in the last 12 months
-    at least 20% above the 12 months before -> growing; at least 20% below -> declining;
-    otherwise steady.
+    The names are those of the lifecycle stages of the segmentation report, so readers
+    meet one vocabulary (the rules here are simpler and value-based). Rules, first match
+    wins: no orders -> prospect; first order within 180 days -> new; P(alive) below 0.5 or
+    no order for a year -> lapsing; revenue in the last 12 months at least 20% above the
+    12 months before -> growth; at least 20% below -> declining; otherwise mature.
 
     Returns
     -------
@@ -397,8 +398,8 @@ def account_stage(table: pd.DataFrame, as_of: Any) -> pd.Series:
         (growth >= 0.2).to_numpy(),
         (growth <= -0.2).to_numpy(),
     ]
-    labels = ["prospect", "new", "lapsing", "growing", "declining"]
-    return pd.Series(np.select(conditions, labels, default="steady"), index=table.index,
+    labels = ["prospect", "new", "lapsing", "growth", "declining"]
+    return pd.Series(np.select(conditions, labels, default="mature"), index=table.index,
                      name="stage")
 
 
@@ -715,8 +716,8 @@ def _criteria_checks(accounts: pd.DataFrame, crit: dict, language: str = "en"
         fit = accounts["fit_score"].astype("float64") if "fit_score" in accounts else None
         if fit is None or fit.isna().all():
             problem = accounts.attrs.get("fit_problem")
-            notes.append(icp.model_note(problem, language) if problem
-                         else i18n.t("customer_value.criteria.no_fit", language))
+            notes.append(i18n.t("customer_value.criteria.no_fit_signal" if problem == "no_signal"
+                                else "customer_value.criteria.no_fit", language))
         else:
             checks["min_fit_score"] = fit >= float(crit["min_fit_score"])
     if crit["min_p_alive"] is not None:
@@ -1187,13 +1188,15 @@ def plot_revenue_trends(trend: pd.DataFrame, *, labels: Mapping[str, str] | None
     ids = list(dict.fromkeys(trend["account_id"]))
     if axes is None:
         nrows = max(1, int(np.ceil(len(ids) / ncols)))
-        fig, axes = plt.subplots(nrows, ncols, figsize=(3 * ncols, 1.7 * nrows), squeeze=False)
-        fig.subplots_adjust(hspace=0.9, wspace=0.35, top=1 - 0.5 / (1.7 * nrows))
+        # constrained layout keeps the overall title clear of the panel titles
+        _, axes = plt.subplots(nrows, ncols, figsize=(3 * ncols, 0.5 + 1.7 * nrows), squeeze=False,
+                               layout="constrained")
     flat = np.asarray(axes).ravel()
     for ax, acc in zip(flat, ids, strict=False):
         title = (labels or {}).get(acc, acc)
         plot_revenue_trend(trend[trend["account_id"] == acc], ax=ax,
-                           title=title if len(title) <= 32 else title[:31] + "…", currency="")
+                           title=title if len(title) <= 32 else title[:31] + "…", currency="",
+                           language=language)
         ax.tick_params(axis="x", labelsize=7)
     for ax in flat[len(ids):]:
         ax.set_visible(False)
@@ -1204,7 +1207,8 @@ def plot_revenue_trends(trend: pd.DataFrame, *, labels: Mapping[str, str] | None
     return np.asarray(axes)
 
 
-def plot_revenue_trend(trend: pd.DataFrame, *, ax=None, title: str = "", currency: str = ""):
+def plot_revenue_trend(trend: pd.DataFrame, *, ax=None, title: str = "", currency: str = "",
+                       language: str = "en"):
     """Bar chart of one account's monthly revenue (credit-note months in red).
 
     Parameters
@@ -1213,6 +1217,8 @@ def plot_revenue_trend(trend: pd.DataFrame, *, ax=None, title: str = "", currenc
         ``month`` and ``revenue`` rows for one account (:func:`monthly_revenue`).
     ax : matplotlib.axes.Axes, optional
     title, currency : str
+    language : {"en", "zh"}
+        Month ticks (``Jul 25`` or ``25年7月``) and compact amounts (``250万`` in zh).
 
     Returns
     -------
@@ -1227,10 +1233,11 @@ def plot_revenue_trend(trend: pd.DataFrame, *, ax=None, title: str = "", currenc
     # Category positions, not dates: date locators make many small panels slow to draw.
     ax.bar(pos, revenue, width=0.8, color=np.where(revenue >= 0, "#2e86c1", "#e74c3c"))
     ticks = pos[::6]
-    ax.set_xticks(ticks, [m.strftime("%b %y") for m in months.iloc[::6]])
+    ax.set_xticks(ticks, [f"{m:%y}年{m.month}月" if language == "zh" else m.strftime("%b %y")
+                          for m in months.iloc[::6]])
     ax.set_ylabel(currency)
     ax.set_title(title, fontsize=10)
     ax.tick_params(labelsize=8)
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: rfm_mod.short_money(v)))
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: compact_number(v, language)))
     return ax
 
