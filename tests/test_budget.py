@@ -562,3 +562,46 @@ def test_tested_overspend_keeps_only_reliable_rises():
     assert kept["overspend"].tolist() == [True, False, False]
     assert swings["channel"].tolist() == ["webinar"]
     assert control["overspend"].tolist() == [True, True, False]  # input untouched
+
+
+# --------------------------------------------------------------------------- allocation view
+
+
+def test_allocation_shares_sum_to_one_per_column():
+    curves = _toy_curves()
+    current, bounds, _ = _setup(curves)
+    mix = bg.mix_table(curves, bounds, bg.optimise_mix(curves, float(current.sum()), bounds, periods=P),
+                       current=current, periods=P)
+    shares = bg.allocation_shares(mix)
+    assert list(shares.columns) == ["channel", "spend_current", "spend_proposed", "outcome_current",
+                                    "outcome_proposed"]
+    for col in shares.columns[1:]:
+        assert shares[col].sum() == pytest.approx(1.0)
+        assert (shares[col] >= 0).all()
+    assert shares.set_index("channel").spend_current.to_dict() == pytest.approx(
+        (current / current.sum()).to_dict())
+    empty = bg.allocation_shares(mix.assign(outcome_current=0.0))
+    assert empty.outcome_current.isna().all()  # no total, no share (and no division by zero)
+
+
+def test_shares_chart_and_its_alt_text():
+    import matplotlib.pyplot as plt
+
+    curves = _toy_curves()
+    current, bounds, _ = _setup(curves)
+    mix = bg.mix_table(curves, bounds, bg.optimise_mix(curves, float(current.sum()), bounds, periods=P),
+                       current=current, periods=P)
+    shares = bg.allocation_shares(mix)
+    fig, ax = plt.subplots()
+    assert bg.plot_shares(shares, ax=ax, labels={"a": "Alpha"}) is ax
+    assert "Alpha" in [t.get_text() for t in ax.get_yticklabels()]
+    plt.close(fig)
+    top = shares.loc[shares.spend_proposed.idxmax()]
+    alt = bg.shares_alt(shares)
+    assert str(top.channel) in alt and f"{top.spend_proposed:.0%}" in alt
+
+
+def test_channel_labels_read_as_words():
+    assert bg.channel_label("trade_show") == "trade shows"
+    assert bg.channel_label("trade_show", "zh") == "展会"
+    assert bg.channel_label("my_new_channel") == "my new channel"

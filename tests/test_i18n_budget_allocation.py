@@ -146,3 +146,46 @@ def test_budget_findings_go_through_the_finding_log():
     assert 'findings.FindingLog("budget_allocation"' in code and code.count("log.record(output_dir)") == 1
     assert "reporting.record_findings" not in code
     assert "budget.cross_check(" in code and "greedy_mix" not in code
+
+
+def test_allocation_view_speaks_chinese():
+    curves = _toy_curves()
+    for c in curves.values():
+        c.boot = np.tile([c.beta, c.k, c.s, 0.0], (20, 1)) if not c.is_fallback else c.boot
+        c.history = pd.DataFrame({"period_start": pd.date_range("2024-07-01", periods=12, freq="MS"),
+                                  "spend": np.linspace(0.5, 1.5, 12) * c.current_spend,
+                                  "outcome": 5.0, "fitted": 4.0})
+    texts = [rc.marginal_sentence(c, channel=bg.channel_label(ch, "zh"), unit="个商机", currency="EUR",
+                                  language="zh") for ch, c in curves.items()]
+    assert all(CJK.search(x) for x in texts) and not any(re.search(r"[A-Za-z]{4,}", x.replace("EUR", "").replace("flat", ""))
+                                                         for x in texts)
+    assert bg.channel_label("webinar", "zh") == "网络研讨会"
+    fit = rc.fit_over_time(curves)
+    assert "2024年7月" in rc.fit_alt(fit, outcome_label="商机数", language="zh")
+    assert CJK.search(rc.panels_alt(curves, language="zh"))
+    fig, ax = plt.subplots()
+    rc.plot_fit_over_time(fit, ax=ax, language="zh")
+    assert all(CJK.search(t.get_text()) for t in ax.get_legend().get_texts())
+    plt.close(fig)
+    axes = rc.plot_curve_panels(curves, language="zh", currency="EUR")
+    assert CJK.search(axes[0].figure.get_supxlabel())
+    plt.close(axes[0].figure)
+    current = bg.current_plan(curves, periods=P)
+    bounds = bg.channel_bounds(current, min_multiplier=0.5, max_multiplier=2.0)
+    mix = bg.mix_table(curves, bounds, bg.optimise_mix(curves, float(current.sum()), bounds, periods=P),
+                       current=current, periods=P)
+    shares = bg.allocation_shares(mix)
+    fig, ax = plt.subplots()
+    bg.plot_shares(shares, ax=ax, language="zh")
+    assert CJK.search(ax.get_xlabel()) and all(CJK.search(t.get_text()) for t in ax.get_legend().get_texts())
+    plt.close(fig)
+    assert CJK.search(bg.shares_alt(shares, language="zh"))
+    carry = rc.carry_over_table(curves)
+    for col in carry.columns:
+        assert has_both(f"budget_allocation.col.{col}"), col
+
+
+def test_fixed_lines_are_named_in_chinese_and_kept_in_exports():
+    frame = bg.budget_frame(100_000, fixed_lines={"content_production": 10_000})
+    assert frame.table().line.iloc[1] == "fixed: content_production"
+    assert frame.table("zh").line.iloc[1] == "固定成本：内容制作"

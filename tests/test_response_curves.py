@@ -217,3 +217,99 @@ def test_fit_summary_groups_fallbacks_and_states_no_r2_without_a_fit():
                                            "note": [""]})], ignore_index=True)
     assert "1 of 3 channels" in rc.fit_summary(mixed) and "0.50" in rc.fit_summary(mixed)
     assert "nan" not in rc.fit_summary(fits, "zh")
+
+
+# --------------------------------------------------------------------------- allocation view
+
+
+def _view_curve(channel, *, k=2000.0, boot=20, fallback=False, decay=0.0, scale=1.0):
+    spend = np.linspace(1000, 3000, 24)
+    if fallback:
+        c = rc.ResponseCurve.constant_roi(channel, 0.01, 3000.0, current_spend=2000.0)
+    else:
+        c = rc.ResponseCurve.from_params(channel, 50.0 * scale, k, 1.2, decay=decay, current_spend=2000.0)
+        rng = np.random.default_rng(1)
+        c.boot = np.column_stack([50.0 * scale * rng.uniform(0.95, 1.05, boot), np.full(boot, k),
+                                  np.full(boot, 1.2), np.full(boot, decay)])
+    periods = pd.date_range("2024-01-01", periods=len(spend), freq="MS")
+    c.history = pd.DataFrame({"period_start": periods, "spend": spend,
+                              "outcome": c.response(spend) + 1.0, "fitted": c.response(spend)})
+    return c
+
+
+@pytest.mark.parametrize("k, scale", [(2000.0, 1.0), (800.0, 3.0), (5000.0, 0.2), (1500.0, 40.0)])
+def test_marginal_sentence_states_the_curves_marginal_per_1000(k, scale):
+    import re
+
+    c = _view_curve("events", k=k, scale=scale)
+    expected = float(c.marginal(c.current_spend)) * 1000
+    assert rc.marginal_per(c) == pytest.approx(expected)
+    text = rc.marginal_sentence(c, channel="events", unit="opportunities", currency="EUR")
+    assert text.startswith("Each extra 1,000 EUR in events brings about ")
+    number = float(re.search(r"about ([\d,.]+)", text).group(1).replace(",", ""))
+    # within rounding: two significant digits below 10, one decimal below 100, whole above
+    assert number == pytest.approx(expected, rel=0.06, abs=0.06)
+    zh = rc.marginal_sentence(c, channel="活动", unit="个商机", currency="EUR", language="zh")
+    assert rc.about(expected) in zh and "活动" in zh
+
+
+def test_marginal_sentence_says_when_the_curve_is_not_identified():
+    loose = _view_curve("loose", k=29_500.0)  # k at the fit's upper limit: never saturates
+    few = _view_curve("few", boot=3)
+    flat = _view_curve("flat", fallback=True)
+    assert not rc.is_identified(loose) and not rc.is_identified(few) and not rc.is_identified(flat)
+    assert rc.is_identified(_view_curve("fit"))
+    for c in (loose, few):
+        text = rc.marginal_sentence(c, currency="EUR")
+        assert "not identified" in text and "about" not in text
+    assert "assumed" in rc.marginal_sentence(flat, currency="EUR")
+    roas = rc.marginal_sentence(_view_curve("fit"), currency="EUR", roas=True)
+    assert "Return on spend" in roas and "×" in roas
+
+
+def test_about_rounds_for_a_sentence():
+    assert rc.about(0.8432) == "0.84"
+    assert rc.about(3.27) == "3.3"
+    assert rc.about(42.26) == "42.3"
+    assert rc.about(1450.2) == "1,450"
+    assert rc.about(float("nan")) == "–" and rc.about(None) == "–" and rc.about(0) == "0"
+
+
+def test_marginal_spread_names_best_and_worst_identified_channels():
+    curves = {"big": _view_curve("big", scale=3.0), "small": _view_curve("small", scale=1.0),
+              "flat": _view_curve("flat", fallback=True)}
+    spread = rc.marginal_spread(curves)
+    assert spread["best"] == "big" and spread["worst"] == "small"
+    assert spread["gap"] == pytest.approx(rc.marginal_per(curves["big"]) - rc.marginal_per(curves["small"]))
+    assert spread["clear"] and spread["gap_low"] > 0
+    assert rc.marginal_spread({"big": curves["big"], "flat": curves["flat"]}) is None
+
+
+def test_carry_over_table_and_fit_over_time():
+    curves = {"a": _view_curve("a", decay=0.5), "b": _view_curve("b"),
+              "flat": _view_curve("flat", fallback=True)}
+    carry = rc.carry_over_table(curves).set_index("channel")
+    assert carry.loc["a", "half_life"] == pytest.approx(1.0)  # half gone after one period at 0.5
+    assert carry.loc["a", "same_period"] == pytest.approx(0.5)
+    assert carry.loc["b", "half_life"] == 0 and carry.loc["flat", "fitted"] == False  # noqa: E712
+    assert np.isnan(carry.loc["flat", "carry_over"])
+    fit = rc.fit_over_time(curves)
+    assert list(fit.columns) == ["period_start", "actual", "fitted"] and len(fit) == 24
+    total = sum(c.history["outcome"].sum() for c in curves.values())
+    assert fit["actual"].sum() == pytest.approx(total)
+    assert rc.fit_over_time({}).empty
+
+
+def test_allocation_view_charts_return_their_axes():
+    import matplotlib.pyplot as plt
+
+    curves = {"a": _view_curve("a"), "b": _view_curve("b", scale=2.0), "flat": _view_curve("flat", fallback=True)}
+    axes = rc.plot_curve_panels(curves, proposed={"a": 2500.0}, labels={"a": "A"}, currency="EUR")
+    assert len(axes) >= 3 and axes[0].get_title() == "A" and "EUR" in axes[0].figure.get_supxlabel()
+    assert "steepest" in rc.panels_alt(curves) and "b" in rc.panels_alt(curves)
+    plt.close(axes[0].figure)
+    fit = rc.fit_over_time(curves)
+    fig, ax = plt.subplots()
+    assert rc.plot_fit_over_time(fit, ax=ax) is ax
+    assert "Jan 2024" in rc.fit_alt(fit)
+    plt.close(fig)

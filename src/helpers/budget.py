@@ -123,7 +123,7 @@ class BudgetFrame:
             return i18n.t(f"budget_allocation.frame.{key}", language, **values)
 
         rows = [(say("reserve"), self.reserve, say("reserve_treatment"))]
-        rows += [(say("fixed", name=name), amount, say("fixed_treatment"))
+        rows += [(say("fixed", name=_fixed_name(name, language)), amount, say("fixed_treatment"))
                  for name, amount in self.fixed_lines.items()]
         rows += [(say("account_facing"), self.account_facing, say("account_facing_treatment")),
                  (say("channel_mix"), self.channel_budget, say("channel_mix_treatment"))]
@@ -133,6 +133,14 @@ class BudgetFrame:
                                "treatment": say("derived") if self.derived_total
                                else say("given")}])
         return pd.concat([df, total], ignore_index=True)[["line", "amount", "share", "treatment"]]
+
+
+def _fixed_name(name: str, language: str = "en") -> str:
+    """A fixed line's name for a report in ``language``; English (and exports) keep the name."""
+    key = f"budget_allocation.fixed_line.{name}"
+    if language == "en" or key not in i18n.LABELS:
+        return name
+    return i18n.t(key, language)
 
 
 def _number(name: str, value: Any) -> float:
@@ -1807,3 +1815,96 @@ def export_budget_plan(views: Mapping[str, pd.DataFrame], out_dir: str | os.Path
     write_xlsx(sheets, xlsx_path)
     return {"csv": csv_path, "xlsx": xlsx_path}
 
+
+
+# --------------------------------------------------------------------------- allocation view
+
+
+def channel_label(channel: Any, language: str = "en") -> str:
+    """A channel as the reader names it: ``trade_show`` → "trade shows" / "展会".
+
+    Known channels have a text in both languages (``budget_allocation.channel.<name>``);
+    any other name is shown with its underscores as spaces.
+    """
+    key = f"budget_allocation.channel.{channel}"
+    return i18n.t(key, language) if key in i18n.LABELS else str(channel).replace("_", " ")
+
+
+def allocation_shares(table: pd.DataFrame) -> pd.DataFrame:
+    """Each channel's share of spend and of outcome, current and recommended.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`mix_table` (``channel, current, proposed, outcome_current,
+        outcome_proposed``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel, spend_current, spend_proposed, outcome_current, outcome_proposed``, each a
+        fraction; every share column sums to 1 (NaN when its total is not positive).
+    """
+    out = pd.DataFrame({"channel": table["channel"].to_numpy()})
+    for col, src in (("spend_current", "current"), ("spend_proposed", "proposed"),
+                     ("outcome_current", "outcome_current"),
+                     ("outcome_proposed", "outcome_proposed")):
+        values = pd.to_numeric(table[src], errors="coerce").fillna(0.0).clip(lower=0).to_numpy()
+        total = float(values.sum())
+        out[col] = values / total if total > 0 else np.nan
+    return out
+
+
+def plot_shares(shares: pd.DataFrame, *, ax=None, labels: Mapping[str, str] | None = None,
+                language: str = "en"):
+    """Grouped horizontal bars: share of spend and of outcome per channel, now and recommended.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        From :func:`allocation_shares`.
+    ax : matplotlib Axes, optional
+    labels : mapping of str to str, optional
+        Channel names as the reader sees them.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
+
+    from helpers import plotting
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.9 * len(shares) + 1))
+    labels = labels or {}
+    y = np.arange(len(shares))
+    bars = (("spend_current", "#b8c4ce"), ("spend_proposed", "#1f4e79"),
+            ("outcome_current", "#c7e3c0"), ("outcome_proposed", "#2e7d32"))
+    h = 0.2
+    for i, (col, color) in enumerate(bars):
+        ax.barh(y + (i - 1.5) * h, shares[col].fillna(0) * 100, height=h, color=color,
+                label=i18n.t(f"budget_allocation.chart.{col}", language))
+    ax.set_yticks(y, [labels.get(ch, ch) for ch in shares["channel"]])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_xlabel(i18n.t("budget_allocation.chart.share_x", language))
+    plotting.legend_outside(ax)
+    return ax
+
+
+def shares_alt(shares: pd.DataFrame, *, labels: Mapping[str, str] | None = None,
+               language: str = "en") -> str:
+    """Alt text of :func:`plot_shares`: what the chart shows and its largest recommended share."""
+    labels = labels or {}
+    if not len(shares) or shares["spend_proposed"].isna().all():
+        return i18n.t("budget_allocation.alt.shares_empty", language)
+    top = shares.loc[shares["spend_proposed"].idxmax()]
+    best = shares.loc[shares["outcome_proposed"].fillna(-1).idxmax()]
+    return i18n.t("budget_allocation.alt.shares", language, n=len(shares),
+                  channel=labels.get(top.channel, top.channel),
+                  spend=f"{top.spend_proposed:.0%}",
+                  best=labels.get(best.channel, best.channel),
+                  outcome=f"{best.outcome_proposed:.0%}")

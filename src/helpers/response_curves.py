@@ -666,3 +666,346 @@ def fit_summary(fits: pd.DataFrame, language: str = "en") -> str:
     channels = say("item_sep").join(
         f"{say('list_sep').join(map(str, chs))}{say('colon')}{note}" for note, chs in groups.items())
     return text + say("fallback", channels=channels)
+
+
+# --------------------------------------------------------------------------- allocation view
+
+
+def is_identified(curve: ResponseCurve, *, min_draws: int = 10) -> bool:
+    """Whether a curve's saturation is measured well enough to read its marginal return.
+
+    Identified means: a fitted Hill curve (not the constant-ROI assumption), whose
+    half-saturation spend is not pinned at the fit's upper limit (10 x the highest spend
+    seen; a curve that never bends in the data) and whose bootstrap gave at least
+    ``min_draws`` refits. The same rule gates a recommended shift in
+    :func:`helpers.budget.shift_support`.
+
+    Parameters
+    ----------
+    curve : ResponseCurve
+    min_draws : int
+
+    Returns
+    -------
+    bool
+    """
+    if curve.is_fallback or not np.isfinite(curve.k):
+        return False
+    hist = curve.history
+    spend = (np.asarray(hist["spend"], dtype=float) if hist is not None and "spend" in hist
+             else np.array([curve.current_spend], dtype=float))
+    spend = spend[np.isfinite(spend) & (spend > 0)]
+    if not len(spend):
+        return False
+    return bool(curve.k < 0.95 * 10.0 * float(spend.max()) and len(curve.boot) >= min_draws)
+
+
+def marginal_per(curve: ResponseCurve, spend: float | None = None, per: float = 1000.0) -> float:
+    """Extra outcome per period from ``per`` more currency units per period at ``spend``.
+
+    Parameters
+    ----------
+    curve : ResponseCurve
+    spend : float, optional
+        Spend per period; default the curve's current spend.
+    per : float
+        Size of the extra spend (default 1,000: managers read "per 1,000 EUR" more easily
+        than a ratio of 0.0014 per euro).
+
+    Returns
+    -------
+    float
+        ``curve.marginal(spend) * per`` (a linear reading of the curve at ``spend``).
+    """
+    x = curve.current_spend if spend is None else spend
+    return float(curve.marginal(float(x))) * per
+
+
+def about(value: float) -> str:
+    """A figure for "about …" in a sentence: two significant digits below 10, whole above.
+
+    ``0.8432`` → ``"0.84"``, ``3.27`` → ``"3.3"``, ``1450.2`` → ``"1,450"``; "–" when it is
+    missing or infinite.
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    if not np.isfinite(v):
+        return "–"
+    a = abs(v)
+    if a >= 100:
+        return f"{v:,.0f}"
+    if a >= 10:
+        return f"{v:,.1f}".rstrip("0").rstrip(".")
+    if a == 0:
+        return "0"
+    digits = max(1, 1 - int(np.floor(np.log10(a))))
+    return f"{v:.{digits}f}"
+
+
+def marginal_sentence(curve: ResponseCurve, *, channel: str | None = None, unit: str = "outcome",
+                      currency: str = "", per: float = 1000.0, roas: bool = False,
+                      min_draws: int = 10, language: str = "en") -> str:
+    """The marginal return of one channel in words, read off its curve at the current spend.
+
+    "Each extra 1,000 EUR in events brings about 0.84 opportunities." The figure is
+    :func:`marginal_per` rounded by :func:`about`. A curve that is not identified
+    (:func:`is_identified`) gets a sentence saying so instead of a number.
+
+    Parameters
+    ----------
+    curve : ResponseCurve
+    channel : str, optional
+        The channel's name as the reader sees it (default ``curve.channel``).
+    unit : str
+        The outcome as counted after a number ("opportunities", "EUR of won revenue").
+    currency : str
+    per : float
+        Extra spend the sentence speaks of.
+    roas : bool
+        Add the return on spend at the current spend (for a revenue outcome).
+    min_draws : int
+        Passed to :func:`is_identified`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    def say(key: str, **values) -> str:
+        return i18n.t(f"budget_allocation.marginal.{key}", language, **values)
+
+    name = channel or curve.channel
+    amount = f"{per:,.0f}"
+    if curve.is_fallback:
+        return say("assumed", channel=name, per=amount, currency=currency)
+    if not is_identified(curve, min_draws=min_draws):
+        return say("not_identified", channel=name, per=amount, currency=currency)
+    text = say("identified", channel=name, per=amount, currency=currency,
+               value=about(marginal_per(curve, per=per)), unit=unit)
+    if roas and curve.current_spend > 0:
+        ratio = float(curve.response(curve.current_spend)) / curve.current_spend
+        text += say("roas", roas=f"{ratio:,.1f}")
+    return text
+
+
+def carry_over_table(curves: Mapping[str, ResponseCurve]) -> pd.DataFrame:
+    """How long each channel's spend keeps working: the fitted adstock decay per channel.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel, carry_over`` (share of the effect carried into the next period),
+        ``same_period`` (share of the effect within the period of spend, ``1 - decay``),
+        ``half_life`` (periods until half of the carried effect is gone; 0 without carry-
+        over) and ``fitted`` (False for the constant-ROI assumption, whose carry-over is not
+        measured and is NaN).
+    """
+    rows = []
+    for ch, c in curves.items():
+        d = float(c.decay) if not c.is_fallback else np.nan
+        half = (np.log(0.5) / np.log(d) if 0 < d < 1 else 0.0) if np.isfinite(d) else np.nan
+        rows.append({"channel": ch, "carry_over": d, "same_period": 1 - d if np.isfinite(d)
+                     else np.nan, "half_life": half, "fitted": not c.is_fallback})
+    return pd.DataFrame(rows, columns=["channel", "carry_over", "same_period", "half_life",
+                                       "fitted"])
+
+
+def fit_over_time(curves: Mapping[str, ResponseCurve]) -> pd.DataFrame:
+    """Actual and fitted outcome per period, summed over the channels' fit histories.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period_start, actual, fitted``, oldest first (empty without histories).
+    """
+    parts = [c.history[["period_start", "outcome", "fitted"]] for c in curves.values()
+             if c.history is not None and len(c.history)]
+    if not parts:
+        return pd.DataFrame(columns=["period_start", "actual", "fitted"])
+    out = (pd.concat(parts).groupby("period_start", sort=True)[["outcome", "fitted"]].sum()
+           .reset_index().rename(columns={"outcome": "actual"}))
+    return out
+
+
+def plot_fit_over_time(fit: pd.DataFrame, *, ax=None, outcome_label: str = "outcome",
+                       language: str = "en"):
+    """Actual against fitted outcome per period (from :func:`fit_over_time`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    from helpers import plotting
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3))
+    x = pd.to_datetime(fit["period_start"])
+    ax.plot(x, fit["actual"], "o-", color="#7f8c8d", ms=3, lw=1.2,
+            label=i18n.t("budget_allocation.chart.actual", language))
+    ax.plot(x, fit["fitted"], "-", color="#1f4e79", lw=2,
+            label=i18n.t("budget_allocation.chart.fitted", language))
+    ax.set_ylabel(i18n.t("budget_allocation.curve.outcome_axis", language, outcome=outcome_label))
+    ax.set_ylim(bottom=0)
+    plotting.month_axis(ax, language=language)
+    plotting.legend_outside(ax)
+    return ax
+
+
+def plot_curve_panels(curves: Mapping[str, ResponseCurve], *,
+                      proposed: Mapping[str, float] | None = None, axes=None,
+                      labels: Mapping[str, str] | None = None, level: float = 0.9,
+                      outcome_label: str = "outcome", currency: str = "",
+                      language: str = "en"):
+    """Small multiples: one panel per channel with its curve, band, current and proposed point.
+
+    Parameters
+    ----------
+    curves : mapping of str to ResponseCurve
+    proposed : mapping of str to float, optional
+        Proposed spend per period, marked with a star.
+    axes : sequence of matplotlib Axes, optional
+        At least one per channel (extra axes are hidden); default a new grid of up to three
+        columns.
+    labels : mapping of str to str, optional
+        The channel names as the reader sees them (panel titles).
+    level : float
+        Coverage of the shaded band.
+    outcome_label, currency : str
+        Axis labels: outcome per period against spend per period in ``currency``.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    from helpers import plotting
+
+    names = list(curves)
+    if axes is None:
+        cols = min(3, max(len(names), 1))
+        rows = int(np.ceil(max(len(names), 1) / cols))
+        _, axes = plt.subplots(rows, cols, figsize=(3.3 * cols, 2.5 * rows), squeeze=False)
+    axes = np.asarray(axes).ravel()
+    proposed = proposed or {}
+    labels = labels or {}
+    q = [(1 - level) / 2, 1 - (1 - level) / 2]
+    for ax, ch in zip(axes, names, strict=False):
+        c = curves[ch]
+        top = max(c.current_spend, float(proposed.get(ch, 0.0)), 1.0)
+        grid = np.linspace(0, 1.8 * top, 120)
+        ax.plot(grid, c.response(grid), "--" if c.is_fallback else "-", color="#1f4e79", lw=2)
+        draws = c.draws(grid)
+        if draws.shape[0] > 1:
+            lo, hi = np.quantile(draws, q, axis=0)
+            ax.fill_between(grid, lo, hi, color="#1f4e79", alpha=0.12, lw=0)
+        ax.plot([c.current_spend], [float(c.response(c.current_spend))], "o", color="#7f8c8d",
+                ms=7, mec="white")
+        if ch in proposed:
+            x = float(proposed[ch])
+            ax.plot([x], [float(c.response(x))], "*", color="#e67e22", ms=13, mec="black",
+                    mew=0.5)
+        title = labels.get(ch, ch)
+        if c.is_fallback:
+            title = i18n.t("budget_allocation.curve.legend_assumed", language, channel=title)
+        ax.set_title(title, fontsize="medium")
+        ax.set_xlim(0, grid[-1])
+        ax.set_ylim(bottom=0)
+        plotting.money_axis(ax, currency, axis="x", language=language)
+        ax.set_xlabel("")
+        ax.tick_params(labelsize="small")
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    fig = axes[0].figure
+    fig.supxlabel(i18n.t("budget_allocation.curve.spend_axis", language)
+                  + (f" ({currency})" if currency else ""), fontsize="medium")
+    fig.supylabel(i18n.t("budget_allocation.curve.outcome_axis", language, outcome=outcome_label),
+                  fontsize="medium")
+    handles = [plt.Line2D([], [], marker="o", ls="", color="#7f8c8d", ms=7,
+                          label=i18n.t("budget_allocation.curve.current_spend", language)),
+               plt.Line2D([], [], marker="*", ls="", color="#e67e22", mec="black", ms=11,
+                          label=i18n.t("budget_allocation.curve.proposed_spend", language))]
+    fig.legend(handles=handles, loc="upper center", ncol=2, frameon=False,
+               bbox_to_anchor=(0.5, 1.04))
+    fig.tight_layout()
+    return axes
+
+
+def marginal_draws(curve: ResponseCurve, spend: float | None = None, per: float = 1000.0
+                   ) -> np.ndarray:
+    """:func:`marginal_per` under each bootstrap draw of a fitted curve (empty without draws)."""
+    x = max(float(curve.current_spend if spend is None else spend), 1e-12)
+    if curve.is_fallback or len(curve.boot) == 0:
+        return np.empty(0)
+    b = np.asarray(curve.boot, dtype=float)
+    return hill_derivative(x, b[:, 0], b[:, 1], b[:, 2]) * per
+
+
+def marginal_spread(curves: Mapping[str, ResponseCurve], *, per: float = 1000.0,
+                    level: float = 0.9, min_draws: int = 10) -> dict[str, Any] | None:
+    """The identified channels with the highest and the lowest marginal return at current spend.
+
+    The gap between them is what moving money from the one to the other would earn per
+    ``per`` moved (to first order); its interval comes from the paired bootstrap draws
+    (each channel's draws are independent, so they are paired by position).
+
+    Parameters
+    ----------
+    curves : mapping of str to ResponseCurve
+    per : float
+    level : float
+        Coverage of the interval of the gap.
+    min_draws : int
+        See :func:`is_identified`.
+
+    Returns
+    -------
+    dict or None
+        ``best, worst`` (channel names), ``best_value, worst_value`` (per ``per``), ``gap,
+        gap_low, gap_high`` and ``clear`` (the lower end of the gap's interval is above
+        zero); ``None`` with fewer than two identified channels.
+    """
+    ok = {ch: c for ch, c in curves.items() if is_identified(c, min_draws=min_draws)}
+    if len(ok) < 2:
+        return None
+    values = {ch: marginal_per(c, per=per) for ch, c in ok.items()}
+    best = max(values, key=values.get)
+    worst = min(values, key=values.get)
+    d_best, d_worst = marginal_draws(ok[best], per=per), marginal_draws(ok[worst], per=per)
+    n = min(len(d_best), len(d_worst))
+    q = [(1 - level) / 2, 1 - (1 - level) / 2]
+    low, high = (np.quantile(d_best[:n] - d_worst[:n], q) if n > 1 else (np.nan, np.nan))
+    return {"best": best, "worst": worst, "best_value": values[best],
+            "worst_value": values[worst], "gap": values[best] - values[worst],
+            "gap_low": float(low), "gap_high": float(high),
+            "clear": bool(np.isfinite(low) and low > 0)}
+
+
+def _month(value: Any, language: str = "en") -> str:
+    d = pd.Timestamp(value)
+    return f"{d.year}年{d.month}月" if language == "zh" else d.strftime("%b %Y")
+
+
+def fit_alt(fit: pd.DataFrame, *, outcome_label: str = "outcome", language: str = "en") -> str:
+    """Alt text of :func:`plot_fit_over_time`: the period range and the actual and fitted totals."""
+    if not len(fit):
+        return i18n.t("budget_allocation.alt.fit", language, unit=outcome_label, first="–",
+                      last="–", actual="–", fitted="–")
+    return i18n.t("budget_allocation.alt.fit", language, unit=outcome_label,
+                  first=_month(fit["period_start"].min(), language),
+                  last=_month(fit["period_start"].max(), language),
+                  actual=f"{fit['actual'].sum():,.0f}", fitted=f"{fit['fitted'].sum():,.0f}")
+
+
+def panels_alt(curves: Mapping[str, ResponseCurve], *, labels: Mapping[str, str] | None = None,
+               outcome_label: str = "outcome", language: str = "en") -> str:
+    """Alt text of :func:`plot_curve_panels`: how many channels, and the steepest at current spend."""
+    labels = labels or {}
+    steepest = max(curves, key=lambda ch: marginal_per(curves[ch])) if curves else "–"
+    return i18n.t("budget_allocation.alt.panels", language, n=len(curves), unit=outcome_label,
+                  channel=labels.get(steepest, steepest))
