@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import AS_OF, tiny_tables, write_tables
+from notebook_text import CJK
 
 from helpers import data_health
 from helpers.datasets import open_workspace
@@ -123,3 +124,139 @@ def test_support_summary_counts_the_capability_verdicts(tmp_path):
     assert finding.startswith(finding.split(" of ")[0]) and "Decision process" in finding
     zh, _ = data_health.support_summary(caps, "zh")
     assert "项分析中" in zh
+
+
+# --------------------------------------------------------------------------- the brief
+
+
+def _coverage(**firsts_lasts):
+    """A date-coverage frame: ``table=("first", "last")``, as of 2026-06-30."""
+    as_of = pd.Timestamp(AS_OF)
+    columns = ["table", "date_column", "first", "last", "days_since_last", "rows_after_as_of"]
+    rows = [{"table": name, "date_column": "d", "first": pd.Timestamp(first),
+             "last": pd.Timestamp(last), "days_since_last": (as_of - pd.Timestamp(last)).days,
+             "rows_after_as_of": 0} for name, (first, last) in firsts_lasts.items()]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def test_coverage_sentence_reads_the_shared_period():
+    cov = _coverage(orders=("2023-07-01", "2026-06-30"), interactions=("2023-09-15", "2026-06-29"),
+                    accounts=("2015-01-01", "2026-05-30"))  # accounts are no activity table
+    period = data_health.common_period(cov)
+    assert period["months"] == 34 and period["latest"] == "interactions"
+    assert data_health.coverage_sentence(cov) == (
+        "Reading: the activity tables share 34 months of data, Sep 2023 to Jun 2026: enough "
+        "for trends and year-on-year comparisons.")
+    assert data_health.coverage_sentence(cov, lead=False).startswith("The activity tables share")
+    zh = data_health.coverage_sentence(cov, "zh")
+    assert zh.startswith("解读：") and "2023年9月至2026年6月" in zh and "同比" in zh
+    short = _coverage(orders=("2025-10-01", "2026-06-30"), interactions=("2025-12-01", "2026-06-30"))
+    text = data_health.coverage_sentence(short)
+    assert "7 months" in text and "tentative" in text and "interactions starts latest" in text
+    year = _coverage(orders=("2025-01-01", "2026-06-30"))
+    assert "not for year-on-year" in data_health.coverage_sentence(year)
+
+
+def test_coverage_sentence_without_dates_or_overlap():
+    assert data_health.coverage_sentence(_coverage()).startswith("Reading: no activity table")
+    apart = _coverage(orders=("2025-01-01", "2025-06-30"), interactions=("2025-09-01", "2026-06-30"))
+    text = data_health.coverage_sentence(apart, lead=False)
+    assert text.startswith("The activity tables share no period: orders ends on 2025-06-30")
+    assert "interactions starts on 2025-09-01" in text
+
+
+def test_stale_tables_are_named_with_their_last_event():
+    cov = data_health.mark_stale(_coverage(orders=("2023-07-01", "2026-06-30"),
+                                           interactions=("2023-07-01", "2026-03-31"),
+                                           content=("2022-01-01", "2025-01-01")), 45)
+    assert cov.set_index("table")["stale"].to_dict() == {
+        "orders": False, "interactions": True, "content": False}  # content is no activity
+    assert data_health.freshness_sentence(cov, 45, AS_OF) == (
+        "Stale activity tables (no events in the last 45 days): **interactions** "
+        "(last 2026-03-31, 91 days)")
+    assert data_health.freshness_sentence(cov.assign(stale=False), 45, AS_OF).startswith("Every")
+    view = data_health.coverage_view(cov, "zh")
+    assert list(view.columns) == list(data_health.COVERAGE_KINDS)
+    assert view["table"].iloc[1] == "互动（interactions）"
+    assert data_health.mark_stale(pd.DataFrame(columns=["table"]), 45)["stale"].empty
+
+
+def test_health_findings_are_facts_with_actions_and_problems_first(tmp_path):
+    from helpers import validation
+
+    ws, caps = _thin(tmp_path, orders__gross_margin=[None] * 4)
+    with ws:
+        overview = data_health.table_overview(ws, caps)
+        coverage = data_health.mark_stale(data_health.date_coverage(ws, AS_OF), 45)
+    found = validation.findings_frame([])
+    items = data_health.health_findings(overview, coverage, found, caps, stale_after_days=45,
+                                        as_of=AS_OF)
+    assert 3 <= len(items) <= 5
+    assert all(f.kind == "fact" and f.stated and f.action for f in items)
+    texts = " ".join(f.text for f in items)
+    assert "**" not in texts and "nan" not in texts.lower()
+    size = items[0]
+    assert size.text.startswith("The data holds 2 of 9 contract tables")
+    assert "Add the contacts, interactions" in size.action
+    health = next(f for f in items if "gross_margin" in f.text)
+    assert health.action.startswith("Fix the mapping of ") and "orders.gross_margin" in health.action
+    assert health.impact > size.impact
+    zh = data_health.health_findings(overview, coverage, found, caps, stale_after_days=45,
+                                     as_of=AS_OF, language="zh")
+    assert all(CJK.search(f.text) and CJK.search(f.action) for f in zh)
+
+
+def test_support_by_report_and_gaps(tmp_path):
+    from helpers import capabilities
+
+    ws, caps = _thin(tmp_path)
+    with ws:
+        by_report = data_health.support_by_report(caps)
+        gaps = data_health.support_gaps(caps, "zh")
+    assert list(by_report.columns) == list(data_health.SUPPORT_KINDS)
+    assert by_report[["supported", "partial", "not_supported"]].to_numpy().sum() == len(
+        capabilities.ANALYSES)
+    assert by_report["not_supported"].sum() > 0 and len(gaps) >= by_report["not_supported"].sum()
+    assert gaps["status"].iloc[0] == "不支持"  # skipped analyses come first
+
+
+def test_charts_read_in_the_report_language(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from helpers import plotting
+
+    plotting.apply_report_style()
+    ws, caps = _thin(tmp_path, accounts__employees=[10, 40, 60])
+    with ws:
+        panels, _ = data_health.key_distributions(ws, caps, language="zh", currency="EUR")
+        activity = data_health.monthly_activity(ws, AS_OF)
+    alt = data_health.distributions_alt(panels, "zh")
+    assert alt.startswith("关键属性共 4 张图") and "EUR" in alt and "nan" not in alt
+    fig, axes = plt.subplots(2, 2)
+    for ax, panel in zip(axes.flat, panels, strict=True):
+        assert data_health.plot_panel(panel, ax=ax) is ax
+    money = axes.flat[2]
+    assert money.get_xlabel() == "订单金额 (EUR)"
+    assert axes.flat[3].get_ylabel() == "客户数"
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    assert data_health.plot_activity(activity, ax=ax, language="zh") is ax
+    fig.canvas.draw()
+    ticks = [tick.get_text() for tick in ax.get_xticklabels() if tick.get_text()]
+    assert ticks and all("年" in tick for tick in ticks)
+    assert {text.get_text() for text in ax.get_legend().get_texts()} == {
+        "订单（orders）"}
+    plt.close(fig)
+    assert data_health.activity_alt(activity).startswith("Line chart of rows per month")
+
+
+def test_tables_view_drops_the_source_and_shows_no_blank():
+    overview = pd.DataFrame({"table": ["orders"], "required": [True], "present": [True],
+                             "source": ["orders.csv"], "rows": [4], "columns": [6],
+                             "missing_optional": [""]})
+    view = data_health.tables_view(overview, "zh")
+    assert list(view.columns) == list(data_health.TABLE_KINDS)
+    assert view.iloc[0]["table"] == "订单（orders）" and view.iloc[0]["missing_optional"] is None

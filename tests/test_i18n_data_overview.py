@@ -7,7 +7,7 @@ import pandas as pd
 from notebook_text import CJK, KEY, code_of, load_notebook, notebook_code
 
 from helpers import data_health, i18n
-from helpers.contract import ANALYSIS_NEEDS, CONTRACT
+from helpers.contract import CONTRACT
 
 NAME = "data_overview"
 
@@ -22,41 +22,50 @@ def test_every_literal_key_of_the_notebook_has_both_languages():
         assert key == "notebook.data_overview" or key.startswith("data_overview."), key
 
 
-def test_headings_come_from_code_and_the_english_title_is_hidden_from_management():
+def test_headings_come_from_code_and_the_brief_prints_the_title():
     nb = load_notebook(NAME)
     markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
     assert len(markdown) == 1 and "hide-management" in markdown[0]["metadata"].get("tags", [])
     code = code_of(nb)
-    assert "# {t('notebook.data_overview')}" in code
+    assert "# {t('notebook.data_overview')}" not in code  # the brief prints the title
     assert code.count('display(Markdown(f"## {t(') == 6
 
 
-def test_every_table_and_analysis_has_a_chinese_label():
+def test_the_summary_is_the_last_cell_and_loading_is_method():
+    nb = load_notebook(NAME)
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    last = cells[-1]
+    assert last["metadata"].get("tags") == ["summary"]
+    assert 'findings.brief(log, t("notebook.data_overview")' in "".join(last["source"])
+    method = ["".join(c["source"]) for c in cells if "method" in c["metadata"].get("tags", [])]
+    assert any("open_validated" in src for src in method)
+    assert any("facts_frame" in src for src in method)
+    code = code_of(nb)
+    assert "plt.show()" not in code and code.count("plotting.show(") == 2
+    # every management table goes through people_table; raw HTML only for the analyst evidence
+    assert ".to_html(" not in code.replace("log.evidence().to_html(", "")
+
+
+def test_every_table_has_a_chinese_label():
     for name in CONTRACT:
         assert CJK.search(data_health.table_label(name, "zh")), name
         assert data_health.table_label(name) == name
-    for analysis in ANALYSIS_NEEDS:
-        assert CJK.search(data_health.analysis_label(analysis, "zh")), analysis
-        assert data_health.analysis_label(analysis) == analysis
-    assert data_health.analysis_label("a new analysis", "zh") == "a new analysis"
+    for kinds in (data_health.TABLE_KINDS, data_health.COVERAGE_KINDS, data_health.FINDING_KINDS,
+                  data_health.SUPPORT_KINDS):
+        for col in kinds:
+            assert CJK.search(i18n.t(f"data_overview.col.{col}", "zh")), col
 
 
-def test_describe_support_switches_language_and_keeps_the_english_text():
-    support = pd.DataFrame({
-        "analysis": ["A/B tests", "win rates and sales cycle", "content evaluation"],
-        "supported": [False, True, False],
-        "missing_tables": ["interactions", "", "content, interactions"],
-    })
-    assert data_health.describe_support(support) == [
-        "No interactions table: A/B tests will be skipped.",
-        "No content, interactions table: content evaluation will be skipped.",
-    ]
-    zh = data_health.describe_support(support, language="zh")
-    assert zh == [
-        "缺少数据表 互动（interactions）：将跳过“A/B 测试”。",
-        "缺少数据表 内容（content）、互动（interactions）：将跳过“内容评估”。",
-    ]
-    assert data_health.describe_support(support.assign(supported=True), language="zh") == []
+def test_validation_rules_and_severities_read_as_words_in_both_languages():
+    for rule in ("after_as_of", "outlier", "empty_column", "missing_column", "unknown_column"):
+        assert "_" not in data_health.rule_label(rule)
+        assert CJK.search(data_health.rule_label(rule, "zh")), rule
+    assert data_health.rule_label("a_new_rule") == "a new rule"
+    found = pd.DataFrame({"severity": ["warning"], "table": ["orders"], "column": [""],
+                          "rule": ["outlier"], "count": [12], "message": ["m"], "examples": [""]})
+    view = data_health.findings_view(found, "zh")
+    assert view.iloc[0].tolist()[:4] == ["警告", "订单（orders）", None, "金额异常"]
+    assert list(view.columns) == list(data_health.FINDING_KINDS)
 
 
 def test_findings_are_facts_recorded_with_their_evidence():
@@ -64,11 +73,13 @@ def test_findings_are_facts_recorded_with_their_evidence():
     code = code_of(nb)
     assert "record_findings" not in code
     assert 'findings.FindingLog("data_overview", alpha=finding_alpha' in code
+    assert "log.add(*data_health.health_findings(" in code
     assert "_ = log.record(out_dir)" in code
-    assert code.count("findings.fact(") == 3
     assert "findings.comparison(" not in code and "findings.gated(" not in code
     evidence = [c for c in nb["cells"] if "log.evidence()" in "".join(c["source"])]
     assert len(evidence) == 1
     assert "hide-management" in evidence[0]["metadata"].get("tags", [])
-    for key in ("data_overview.heading.evidence", "data_overview.action.stale"):
-        assert CJK.search(i18n.t(key, "zh", tables="x", days=1)), key
+    for key in ("data_overview.heading.evidence", "data_overview.action.stale",
+                "data_overview.action.mapping", "data_overview.coverage.reading"):
+        assert CJK.search(i18n.t(key, "zh", tables="x", days=1, columns="c", months=1,
+                                 start="s", end="e", verdict="v")), key
