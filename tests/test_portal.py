@@ -490,7 +490,7 @@ def test_summary_combines_the_newest_good_run_of_every_notebook(tmp_path):
     assert [c["value"] for c in result["cards"]] == ["100"]  # the KPI run's key figures
     assert result["notebook"] == "kpi_monitoring"
     assert result["provenance"] == (
-        "The reports shown come from different runs and different data sources: "
+        "The reports shown differ in run and data source: "
         "Title of customer_value (run 20260701T060000Z, crm.duckdb); "
         "Title of kpi_monitoring (run 20260601T060000Z, data/sample).")
     html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
@@ -510,7 +510,7 @@ def test_summary_keeps_a_failed_notebooks_last_good_findings(tmp_path):
     assert "Old but good." in result["findings"] and "ICP new." in result["findings"]
     assert any("failed in this run; the last good version is shown" in f
                for f in result["findings"])
-    assert "different runs" in result["provenance"]
+    assert "differ in run" in result["provenance"]
 
 
 def test_same_run_and_data_say_nothing(tmp_path):
@@ -534,12 +534,12 @@ def test_each_report_in_the_language_it_ran_in(tmp_path):
     assert '<td lang="zh">客户价值</td>' in html
     assert "2,970万" in html and "29.7M" in html  # each card in its report's language
     line = reporting.portal_summary(reporting.load_runs(tmp_path))["provenance"]
-    assert line == ("The reports shown come from different runs and runs in different "
-                    "languages: KPI monitoring (run 20260701T060000Z, English); "
+    assert line == ("The reports shown differ in run and language: "
+                    "KPI monitoring (run 20260701T060000Z, English); "
                     "客户价值 (run 20260601T060000Z, Chinese).")
     assert line in html
     zh = reporting.portal_summary(reporting.load_runs(tmp_path), "zh")["provenance"]
-    assert zh.startswith("所示报告来自不同的运行和不同语言的运行：") and "中文" in zh
+    assert zh.startswith("所示报告的运行和语言不同：") and "（运行 20260601T060000Z，中文）" in zh
 
 
 def test_provenance_names_a_replaced_data_version():
@@ -547,7 +547,7 @@ def test_provenance_names_a_replaced_data_version():
                summary.Source("b", "B", "r1", "en", "data/sample", "bbbbbbbb22"),
                summary.Source("c", "C", "r1", "en", "", "")]
     assert summary.provenance(sources) == (
-        "The reports shown come from different data sources: A (data/sample, version "
+        "The reports shown differ in data source: A (data/sample, version "
         "aaaaaaaa); B (data/sample, version bbbbbbbb); C (data source not recorded).")
 
 

@@ -567,7 +567,8 @@ def provenance(sources: Sequence[Source], language: str = "en") -> str:
         groups.setdefault(tuple(parts), []).append(s.title)
     sep = i18n.t("summary.changed.sep", language)
     text = i18n.t("portal.mixed.group_sep", language).join(
-        i18n.t("portal.mixed.group", language, titles=sep.join(titles), details=sep.join(parts))
+        i18n.t("portal.mixed.group", language, titles=sep.join(titles),
+               details=i18n.t("portal.mixed.detail_sep", language).join(parts))
         for parts, titles in groups.items())
     what = _join([i18n.t(f"portal.mixed.{d}", language) for d in differ], language)
     return i18n.t("portal.mixed", language, what=what, groups=text)
