@@ -394,6 +394,48 @@ def test_clv_by_tier():
     assert out.loc["key", "clv_share"] == pytest.approx(0.8)
 
 
+def test_clv_shares_of_tiers_stay_within_100_percent_with_negative_clv():
+    values = pd.DataFrame({"account_id": list("abcd"),
+                           "value_tier": ["key", "growth", "maintain", "maintain"],
+                           "clv": [300.0, 100.0, -250.0, 50.0]})
+    out = kpis.clv_by_tier(values, tier_order=kpis.TIER_ORDER).set_index("tier")
+    assert out["clv_share"].sum() == pytest.approx(1.0)
+    assert out["clv_share"].between(0, 1).all()
+    assert out.loc["key", "clv_share"] == pytest.approx(300 / 450)
+    assert out.loc["maintain", "clv_total"] == -200  # the total keeps its sign
+
+
+def test_tier_table_names_tiers_in_the_report_language():
+    values = pd.DataFrame({"account_id": list("abc"), "value_tier": ["key", "maintain", "key"],
+                           "clv": [300.0, 100.0, 100.0]})
+    html = kpis.tier_table(kpis.clv_by_tier(values, tier_order=kpis.TIER_ORDER),
+                           currency="EUR", language="zh").to_html()
+    assert "重点" in html and "维持" in html and "平均终身价值 (EUR)" in html
+    assert "80.0%" in html and "maintain" not in html
+    groups = kpis.tier_groups(values, "zh")
+    assert list(groups.group) == ["重点", "维持", "重点"]
+
+
+# --------------------------------------------------------------------------- pipeline
+
+
+def test_open_pipeline_by_stage_with_the_deals_closed_in_the_period(ws):
+    p = kpis.pipeline_by_stage(ws, AS_OF, since="2026-04-01")
+    rows = {(r.stage, r.status): (r.opportunities, r.value) for r in p.itertuples()}
+    # P5 is open and P4 is won only after as_of: both were open on as_of
+    assert rows[("open", "open")] == (2, 150.0)
+    assert rows[("won", "closed")] == (2, 1800.0)  # P1 and P3, closed in Q2
+    assert rows[("lost", "closed")] == (1, 800.0)
+    assert list(p.status) == ["open", "closed", "closed"]
+    assert kpis.pipeline_sentence(p, currency="EUR").startswith(
+        "Open pipeline on the analysis date: 2 opportunities worth 150 EUR in 1 stage(s)")
+    html = kpis.pipeline_table(p, currency="EUR", language="zh").to_html()
+    assert "进行中" in html and "本期赢单" in html and "金额 (EUR)" in html
+    assert list(kpis.pipeline_by_stage(ws, AS_OF).status) == ["open"]
+    assert kpis.pipeline_by_stage(FrameWorkspace({k: v for k, v in hand_world().items()
+                                                  if k != "opportunities"}), AS_OF).empty
+
+
 # --------------------------------------------------------------------------- forecast
 
 
@@ -402,6 +444,19 @@ def test_seasonal_naive_repeats_the_season_exactly():
     frame, info = kpis.forecast(y, horizon=4, holdout=4, season_length=4, method="naive")
     assert info["mae"] == 0 and info["method"] == "naive"
     assert list(frame[frame.part == "future"].forecast) == [1, 2, 3, 4]
+
+
+def test_future_periods_are_named_after_the_last_period():
+    y = pd.Series([1.0, 2, 3, 4] * 2, index=kpis.kpi_periods(AS_OF, periods=8).period)
+    frame, _ = kpis.forecast(y, horizon=3, holdout=0, season_length=4, method="naive")
+    assert list(frame[frame.part == "future"].label) == ["2026-Q3", "2026-Q4", "2027-Q1"]
+    frame, _ = kpis.forecast(pd.Series([1.0, 2, 3, 4] * 2), horizon=2, holdout=0, method="naive")
+    assert list(frame[frame.part == "future"].label) == ["+1", "+2"]
+    assert kpis.next_periods("2026-11", 2) == ["2026-12", "2027-01"]
+    assert kpis.period_name("2026-Q2", "zh") == "2026年第2季度"
+    assert kpis.period_name("2026-Q2") == "2026-Q2"
+    assert kpis.period_name("2026-06") == "Jun 2026" and kpis.period_name("2026-06", "zh") == "2026年6月"
+    assert kpis.period_name("last 12 months") == "last 12 months"
 
 
 def test_ets_band_surrounds_the_forecast():
@@ -491,10 +546,7 @@ def test_run_over_run_across_two_as_of_dates(ws, tmp_path):
     assert changes.loc["cac", "relative"] == pytest.approx(1300 / 800 - 1)
     assert changes.loc["revenue", "delta"] == pytest.approx(1700 - 200)
     assert changes.loc["cac", "previous_as_of"] == "2026-03-31"
-    cards = kpis.headline_cards(changes.reset_index(), currency="EUR")
-    assert cards["CAC"] == {"value": 1300, "unit": "EUR", "delta": 500, "better": "down"}
-    # NPS existed only in Q2: no delta on its card
-    assert "delta" not in cards["NPS"]
+    assert kpis.describe_changes(changes.reset_index(), top=1) == "Revenue +750%"
 
 
 def test_first_run_has_no_previous(tmp_path):
@@ -504,11 +556,44 @@ def test_first_run_has_no_previous(tmp_path):
     assert np.isnan(changes.delta.iloc[0])
 
 
-def test_share_cards_use_percent_points():
-    changes = kpis.run_over_run({"churn_rate": 0.12}, pd.DataFrame(
-        {"kpi": ["churn_rate"], "value": [0.10], "as_of": ["2026-03-31"]}))
-    card = kpis.headline_cards(changes, language="zh")["流失率"]
-    assert card == {"value": 12.0, "unit": "%", "delta": 2.0, "better": "down"}
+def test_previous_snapshot_skips_runs_on_other_parameters_or_data(tmp_path):
+    reports = tmp_path / "reports"
+    same = {"parameters": "p1", "data": {"source": "data/sample", "mapping": "",
+                                         "fingerprint": "f1", "as_of": "2026-03-31"}}
+    for run_id, comp in (("20260401T060000Z", same),
+                         ("20260501T060000Z", {**same, "parameters": "p2"}),
+                         ("20260601T060000Z", {**same, "data": {**same["data"], "source": "x"}})):
+        fake_run(reports, run_id, "2026-03-31")
+        record = json.loads((reports / run_id / "run.json").read_text(encoding="utf-8"))
+        record["notebooks"]["kpi_monitoring"]["comparability"] = comp
+        (reports / run_id / "run.json").write_text(json.dumps(record), encoding="utf-8")
+        kpis.save_snapshot({"nps": 10.0}, reports / run_id, as_of="2026-03-31", period="2026-Q1")
+    # a later as_of on refreshed data is the normal case: still comparable
+    now = {"parameters": "p1", "data": {**same["data"], "fingerprint": "f2",
+                                        "as_of": "2026-06-30"}}
+    previous, meta = kpis.previous_snapshot(reports / "scratch", identity=now)
+    assert meta["run_id"] == "20260401T060000Z"
+    assert meta["skipped"] == [("20260601T060000Z", ["data"]), ("20260501T060000Z", ["parameters"])]
+    assert kpis.skipped_note(meta) == ("2 newer run(s) are not compared, since their data "
+                                       "source, parameters differ from this run's.")
+    # without an identity the newest run is taken, as before
+    assert kpis.previous_snapshot(reports / "scratch")[1]["run_id"] == "20260601T060000Z"
+    assert kpis.skipped_note({}) is None
+
+
+def test_run_identity_matches_the_runners_record(tmp_path):
+    from helpers import reporting
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "orders.csv").write_text("a\n1\n", encoding="utf-8")
+    params = {"data_source": "data", "mapping_file": "", "as_of": "2026-06-30", "freq": "quarter",
+              "output_dir": "reports/scratch", "targets": {}}
+    identity = kpis.run_identity(params, root=tmp_path)
+    fp = reporting.data_fingerprint("data", tmp_path)
+    record = reporting.comparability(params, {}, {"data": fp}, None, tmp_path)
+    assert identity == {"parameters": record["parameters"], "data": record["data"]}
+    assert kpis.run_identity({**params, "output_dir": "elsewhere"}, root=tmp_path) == identity
+    assert kpis.run_identity({**params, "freq": "month"}, root=tmp_path) != identity
 
 
 # --------------------------------------------------------------------------- thin data
@@ -753,9 +838,11 @@ def test_flagged_cards_and_table_show_the_flag_not_a_change():
                           "relative": [-0.956, 0.111], "previous_as_of": ["2026-03-31"] * 2})
     flags = pd.DataFrame([{"kpi": "cac", "kind": "gap", "period": "2025-Q4",
                            "reason": "data break: no value in 2025-Q4"}], columns=kpis.FLAG_COLUMNS)
-    cards = kpis.headline_cards(since, currency="EUR", flags=flags)
+    assert kpis.describe_changes(since[~since.kpi.isin(flags.kpi)]) == "NPS +2.0"
+    cards = kpis.headline_cards(kpis.kpi_cards(flag_series(), currency="EUR", flags=flags),
+                                currency="EUR")
     assert cards["CAC"]["flag"] == "data break: no value in 2025-Q4" and "delta" not in cards["CAC"]
-    assert cards["NPS"]["delta"] == 2.0 and "flag" not in cards["NPS"]
+    assert "flag" not in cards["Revenue"] and "delta" in cards["Revenue"]
     changes = kpis.kpi_changes(flag_series())
     table = kpis.headline_table(changes, kpis=["cac", "revenue"], flags=flags)
     assert list(table.iloc[0]) == ["CAC", "14", "–", "–", "data break: no value in 2025-Q4"]
@@ -913,3 +1000,99 @@ def test_channel_cac_difference_is_tested_before_channels_are_ranked():
     channels.attrs["p_value"] = 0.001
     found = kpis.channel_finding(channels, FindingLog("kpi_monitoring"), currency="EUR")
     assert found.stated and "cheapest channel to acquire through was **a**" in found.shown
+
+
+# --------------------------------------------------------------------------- cards and targets
+
+
+def card_series() -> pd.DataFrame:
+    s = flag_series(new=(12, 11, 13, 12, 10, 12, 11, 12))
+    s["revenue"] = [20e6, 21e6, 22e6, 23e6, 24e6, 25e6, 26e6, 29.7e6]
+    s["churn_rate"] = [0.10, 0.10, 0.11, 0.11, 0.10, 0.09, 0.095, 0.11]
+    s["nps"] = [-20.0, -18, -15, -14, -12, -11, -12.6, -10.5]
+    return s
+
+
+def test_cards_state_period_change_trend_and_target():
+    cards = {c["kpi"]: c for c in kpis.kpi_cards(
+        card_series(), kpis=["revenue", "churn_rate", "nps"], currency="EUR",
+        targets={"revenue": 35e6, "churn_rate": 0.10, "nps": 30.0})}
+    rev = cards["revenue"]
+    assert rev["period"] == "2026-Q2" and rev["value_text"] == "29.7M EUR"
+    assert rev["change"] == pytest.approx(29.7 / 26 - 1) and rev["change_text"] == "+14%"
+    assert rev["trend"][-1] == rev["value"] and len(rev["trend"]) == 8
+    assert rev["target_text"] == "85% of target 35M EUR" and rev["progress"]["met"] is False
+    assert cards["churn_rate"]["change_text"] == "+1.5 pts"
+    assert cards["churn_rate"]["target_text"] == "110% of ceiling 10.0%"
+    assert cards["nps"]["target_text"] == "target 30.0: not met"  # no ratio below zero
+    recorded = kpis.headline_cards(list(cards.values()), currency="EUR")
+    assert recorded["Revenue"] == {
+        "value": 29700000, "unit": "EUR", "period": "2026-Q2", "delta": 3700000,
+        "trend": [20000000, 21000000, 22000000, 23000000, 24000000, 25000000, 26000000, 29700000],
+        "target": 35000000}
+    assert recorded["Churn rate"]["delta"] == 1.5 and recorded["Churn rate"]["target"] == 10.0
+    assert recorded["Churn rate"]["better"] == "down" and recorded["Churn rate"]["unit"] == "%"
+    zh = {c["kpi"]: c for c in kpis.kpi_cards(card_series(), kpis=["revenue", "churn_rate"],
+                                              currency="EUR", language="zh",
+                                              targets={"revenue": 35e6})}
+    assert zh["revenue"]["period"] == "2026年第2季度" and zh["revenue"]["value_text"] == "2,970万 EUR"
+    assert zh["revenue"]["target_text"] == "达成目标 3,500万 EUR 的 85%"
+    assert zh["churn_rate"]["change_text"] == "+1.5 个百分点"
+
+
+def test_cards_record_schema_is_accepted(tmp_path):
+    from helpers import reporting
+
+    cards = kpis.headline_cards(kpis.kpi_cards(card_series(), currency="EUR"), currency="EUR")
+    path = reporting.record_headlines("kpi_monitoring", cards, tmp_path)
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert all({"value", "period", "trend"} <= set(c) for c in saved.values())
+    assert all(c["trend"][-1] == c["value"] for c in saved.values())
+
+
+def test_cards_html_shows_flag_sparkline_and_target_without_scripts():
+    flags = pd.DataFrame([{"kpi": "cac", "kind": "gap", "period": "2025-Q4",
+                           "reason": "data break: no value in 2025-Q4"}], columns=kpis.FLAG_COLUMNS)
+    cards = kpis.kpi_cards(card_series(), kpis=["revenue", "cac", "churn_rate"], currency="EUR",
+                           flags=flags, targets={"revenue": 35e6})
+    html = kpis.cards_html(cards)
+    assert "<script" not in html and html.count("<svg") == 3 and html.count("wb-kpi-card\"") == 3
+    assert "⚑ data break: no value in 2025-Q4" in html and "85% of target 35M EUR" in html
+    assert "▲ +14%" in html and "2026-Q2" in html
+    assert 'aria-label="Revenue over the last 8 periods, from 20M EUR to 29.7M EUR"' in html
+    assert kpis.cards_html([]) == ""
+    assert kpis.sparkline_svg([1.0]) == "" and "<polyline" in kpis.sparkline_svg([1.0, 1.0])
+
+
+def test_targets_are_checked_with_a_clear_error():
+    assert kpis.check_targets(None) == {} and kpis.check_targets({}) == {}
+    assert kpis.check_targets({"revenue": 35000000, "churn_rate": 0.1}) == {
+        "revenue": 35e6, "churn_rate": 0.1}
+    with pytest.raises(ParamError, match=r"unknown KPI 'revenu'.*Valid KPIs: revenue, "):
+        kpis.check_targets({"revenu": 1.0})
+    with pytest.raises(ParamError, match="must be a number"):
+        kpis.check_targets({"nps": "high"})
+    with pytest.raises(ParamError, match="mapping"):
+        kpis.check_targets([1, 2])
+
+
+def test_missed_targets_become_a_finding_with_an_action():
+    cards = kpis.kpi_cards(card_series(), kpis=["revenue", "nps"], currency="EUR",
+                           targets={"revenue": 35e6, "nps": -20.0})
+    [found] = kpis.target_findings(cards)
+    assert found.text == "Behind target in 2026-Q2: Revenue 85% of target 35M EUR."
+    assert found.action and found.stated
+    assert kpis.target_findings(kpis.kpi_cards(card_series(), kpis=["revenue"])) == []
+
+
+def test_chart_alt_texts_name_the_data():
+    frames, _ = kpis.forecasts(card_series(), ["revenue"], horizon=2, holdout=2)
+    alt = kpis.trend_alt(frames, currency="EUR")
+    assert "from 2024-Q3 to 2026-Q2" in alt and "2026-Q3, 2027-Q1" not in alt
+    assert "2026-Q3, 2026-Q4" in alt and "Revenue 29.7M EUR" in alt
+    table = pd.DataFrame({"group": ["email", "outbound"], "cac": [2448.0, 14288.0]})
+    assert kpis.comparison_alt(table, "cac", kpi="cac", title="CAC", currency="EUR") == (
+        "Dot chart of CAC across 2 groups with likely ranges; lowest email at 2.4K EUR, "
+        "highest outbound at 14.3K EUR.")
+    assert kpis.channel_name("trade_show", "zh") == "展会"
+    assert kpis.channel_name("direct_mail") == "direct mail"

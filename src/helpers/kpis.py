@@ -75,6 +75,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -362,6 +363,66 @@ def _check_freq(freq: str) -> int:
 def _period_label(start: dt.date, freq: str) -> str:
     return f"{start.year}-Q{(start.month - 1) // 3 + 1}" if freq == "quarter" \
         else f"{start.year}-{start.month:02d}"
+
+
+_PERIOD_RE = re.compile(r"^(\d{4})-(?:Q([1-4])|(\d{2}))$")
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+              "Dec")
+
+
+def _parse_period(period: Any) -> tuple[int, int, str] | None:
+    """``"2026-Q2"`` -> ``(2026, 2, "quarter")``, ``"2026-06"`` -> ``(2026, 6, "month")``."""
+    m = _PERIOD_RE.match(str(period))
+    if not m:
+        return None
+    if m.group(2):
+        return int(m.group(1)), int(m.group(2)), "quarter"
+    month = int(m.group(3))
+    return (int(m.group(1)), month, "month") if 1 <= month <= 12 else None
+
+
+def period_name(period: Any, language: str = "en") -> str:
+    """A period label of :func:`kpi_periods` as a person reads it.
+
+    ``2026-Q2`` stays ``2026-Q2`` in English and becomes ``2026年第2季度`` in Chinese;
+    ``2026-06`` becomes ``Jun 2026`` or ``2026年6月``. Other labels are returned as they are.
+
+    Parameters
+    ----------
+    period : str
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    parsed = _parse_period(period)
+    if parsed is None:
+        return str(period)
+    year, n, kind = parsed
+    if kind == "quarter":
+        return f"{year}年第{n}季度" if language == "zh" else f"{year}-Q{n}"
+    return f"{year}年{n}月" if language == "zh" else f"{_MONTHS_EN[n - 1]} {year}"
+
+
+def next_periods(period: Any, n: int) -> list[str] | None:
+    """The ``n`` period labels after ``period`` (``2026-Q2`` -> ``2026-Q3``, ``2026-Q4``).
+
+    Returns
+    -------
+    list of str or None
+        ``None`` when ``period`` is not a month or quarter label.
+    """
+    parsed = _parse_period(period)
+    if parsed is None:
+        return None
+    year, k, kind = parsed
+    per_year = 4 if kind == "quarter" else 12
+    out = []
+    for i in range(1, int(n) + 1):
+        y, r = divmod(k - 1 + i, per_year)
+        out.append(f"{year + y}-Q{r + 1}" if kind == "quarter" else f"{year + y}-{r + 1:02d}")
+    return out
 
 
 def _window_row(label: str, start: dt.date, end: dt.date) -> dict:
@@ -1151,16 +1212,23 @@ def clv_by_tier(values: pd.DataFrame, *, cac_value: float | None = None,
     -------
     pandas.DataFrame
         ``tier, accounts, clv_mean, clv_median, clv_total, clv_share`` (and ``clv_cac``).
+        ``clv_share`` is the tier's share of the positive CLV (an account with a negative
+        CLV counts as zero there), so the shares lie in 0..1 and add up to 1.
     """
     tier = "value_tier" if "value_tier" in values.columns else "tier"
     if tier not in values.columns or "clv" not in values.columns:
         raise DataError("clv_by_tier needs the columns value_tier (or tier) and clv")
     v = values.assign(clv=pd.to_numeric(values["clv"], errors="coerce"))
-    out = (v.groupby(tier, observed=True)["clv"]
-           .agg(accounts="size", clv_mean="mean", clv_median="median", clv_total="sum")
+    v = v.assign(clv_positive=v["clv"].clip(lower=0))
+    out = (v.groupby(tier, observed=True)
+           .agg(accounts=("clv", "size"), clv_mean=("clv", "mean"), clv_median=("clv", "median"),
+                clv_total=("clv", "sum"), positive=("clv_positive", "sum"))
            .reset_index().rename(columns={tier: "tier"}))
-    total = out["clv_total"].sum()
-    out["clv_share"] = out["clv_total"] / total if total else np.nan
+    # shares of the positive CLV: accounts that lose money would push the other tiers'
+    # shares of a signed total past 100 %
+    total = out["positive"].sum()
+    out["clv_share"] = out["positive"] / total if total > 0 else np.nan
+    out = out.drop(columns="positive")
     if cac_value is not None:
         out["clv_cac"] = clv_cac_ratio(out["clv_mean"], cac_value)
     if tier_order:
@@ -1236,7 +1304,8 @@ def forecast(values: pd.Series | Sequence[float], *, horizon: int = 2, holdout: 
     ----------
     values : pandas.Series or sequence
         Oldest first; the index (e.g. period labels) is kept. Missing values at the start
-        are dropped.
+        are dropped. When the last label is a period (``2026-Q2``, ``2026-06``) the
+        forecast periods are named after it (``2026-Q3``, ...), otherwise ``+1``, ``+2``.
     horizon : int
         Periods forecast beyond the data.
     holdout : int
@@ -1316,8 +1385,10 @@ def forecast(values: pd.Series | Sequence[float], *, horizon: int = 2, holdout: 
     if horizon:
         pred, lower, upper, scale, used = fit(y, horizon)
         info.update(method=used, scale=scale)
+        # future periods carry their real names when the history is labelled with periods
+        future = next_periods(labels[-1], horizon) or [f"+{i + 1}" for i in range(horizon)]
         for i in range(horizon):
-            rows.append({"label": f"+{i + 1}", "actual": np.nan, "forecast": pred[i],
+            rows.append({"label": future[i], "actual": np.nan, "forecast": pred[i],
                          "lower": lower[i], "upper": upper[i], "part": "future"})
     else:
         info["method"] = "ets" if method != "naive" else "naive"
@@ -2102,35 +2173,90 @@ def save_snapshot(values: Mapping[str, float], out_dir: str | os.PathLike, *, as
     return path
 
 
-def previous_snapshot(out_dir: str | os.PathLike, *, notebook: str = "kpi_monitoring"
+def run_identity(params: Mapping[str, Any], root: str | os.PathLike | None = None) -> dict:
+    """What this run's figures depend on, as the runner records it in ``run.json``.
+
+    The parameters hash and the data source with its fingerprint of
+    :func:`helpers.reporting.comparability` (without the code version, which a notebook
+    cannot know before the run ends), so that :func:`previous_snapshot` compares only
+    with runs on the same parameters and data.
+
+    Parameters
+    ----------
+    params : mapping
+        The notebook's parameter values (every parameter of its parameters cell).
+    root : path-like, optional
+        Project folder (default: :func:`helpers.paths.project_root`).
+
+    Returns
+    -------
+    dict
+        ``{"parameters": ..., "data": {...}}``.
+    """
+    from helpers.paths import project_root
+    from helpers.reporting import comparability, data_fingerprint
+
+    base = Path(root) if root is not None else project_root()
+    source = params.get("data_source")
+    data = {source: data_fingerprint(str(source), base)} if source else {}
+    record = comparability(dict(params), {}, data, None, base)
+    return {"parameters": record["parameters"], "data": record["data"]}
+
+
+def previous_snapshot(out_dir: str | os.PathLike, *, notebook: str = "kpi_monitoring",
+                      identity: Mapping[str, Any] | None = None
                       ) -> tuple[pd.DataFrame | None, dict]:
-    """The KPI table of the newest earlier run that saved one.
+    """The KPI table of the newest earlier comparable run that saved one.
 
     Runs live next to ``out_dir``: the runner writes into ``reports/.staging-<id>`` and a
     run from JupyterLab into ``reports/scratch``, so the reports folder is ``out_dir``'s
-    parent. Runs whose ``notebook`` failed are skipped, and so is ``out_dir`` itself.
+    parent. Runs whose ``notebook`` failed are skipped, and so is ``out_dir`` itself. With
+    ``identity`` (:func:`run_identity`), runs whose parameters or data source differ
+    (:func:`helpers.summary.comparison_breaks`; a later ``as_of`` on refreshed data is
+    the normal case and stays comparable) are skipped too: their change would not be a
+    business movement.
 
     Returns
     -------
     (pandas.DataFrame or None, dict)
-        ``kpi, value, period, as_of`` and ``{"run_id", "as_of", "started"}`` of that run
-        (``(None, {})`` when there is none).
+        ``kpi, value, period, as_of`` and ``{"run_id", "as_of", "started", "skipped"}`` of
+        that run, ``skipped`` listing ``(run_id, [what changed])`` of the newer runs left
+        out (``(None, {"skipped": [...]})`` when there is none).
     """
     from helpers.paths import resolve
     from helpers.reporting import load_runs
+    from helpers.summary import comparison_breaks
 
     here = resolve(out_dir)
+    skipped = []
     for run in load_runs(here.parent):
         if (here.parent / run["run_id"]).resolve() == here.resolve():
             continue
-        if run.get("notebooks", {}).get(notebook, {}).get("status") != "ok":
+        entry = run.get("notebooks", {}).get(notebook, {})
+        if entry.get("status") != "ok":
             continue
         path = here.parent / run["run_id"] / "exports" / SNAPSHOT_FILE
-        if path.is_file():
-            snap = pd.read_csv(path)
-            return snap, {"run_id": run["run_id"], "as_of": run.get("as_of"),
-                          "started": run.get("started")}
-    return None, {}
+        if not path.is_file():
+            continue
+        breaks = comparison_breaks({"comparability": dict(identity)}, entry) if identity else []
+        if breaks:
+            skipped.append((run["run_id"], breaks))
+            continue
+        snap = pd.read_csv(path)
+        return snap, {"run_id": run["run_id"], "as_of": run.get("as_of"),
+                      "started": run.get("started"), "skipped": skipped}
+    return None, ({"skipped": skipped} if skipped else {})
+
+
+def skipped_note(meta: Mapping[str, Any], language: str = "en") -> str | None:
+    """Which newer runs :func:`previous_snapshot` left out and why, or ``None``."""
+    skipped = meta.get("skipped") or []
+    if not skipped:
+        return None
+    changed = list(dict.fromkeys(b for _, breaks in skipped for b in breaks))
+    what = i18n.t("summary.changed.sep", language).join(
+        i18n.t(f"summary.changed.{b}", language) for b in changed)
+    return i18n.t("kpi.ror.skipped", language, n=len(skipped), what=what)
 
 
 def run_over_run(current: Mapping[str, float], previous: pd.DataFrame | None) -> pd.DataFrame:
@@ -2161,42 +2287,359 @@ def run_over_run(current: Mapping[str, float], previous: pd.DataFrame | None) ->
                                        "previous_as_of"])
 
 
-def headline_cards(changes: pd.DataFrame, *, currency: str = "", language: str = "en",
-                   flags: pd.DataFrame | None = None) -> dict[str, dict]:
-    """Cards for :func:`helpers.reporting.record_headlines` from :func:`run_over_run`.
+def check_targets(targets: Mapping[str, Any] | None) -> dict[str, float]:
+    """Check the ``targets`` parameter: KPI key -> target value per period.
 
-    Shares are shown in percent and their deltas in percentage points; money in whole
-    currency units with the currency as unit. A KPI flagged by :func:`kpi_flags` carries
-    the flag's short reason instead of a delta.
+    Parameters
+    ----------
+    targets : mapping or None
+        E.g. ``{"revenue": 35000000, "churn_rate": 0.10}``; keys are the headline KPIs
+        (:data:`HEADLINE_KPIS`), values are numbers in the KPI's own unit: money in the
+        report currency per period, shares as fractions (0.10 for 10 %), NPS in points.
+        ``None`` or an empty mapping sets no target.
 
     Returns
     -------
     dict
-        ``label -> {"value", "unit", "delta" or "flag", "better"}`` (``delta`` only where
-        a previous run had the KPI and it is not flagged; ``better`` only for KPIs where
-        lower is better).
+        KPI -> target as a float.
+
+    Raises
+    ------
+    ParamError
+        An unknown KPI key (naming the valid ones) or a value that is not a finite number.
     """
+    if targets is None:
+        return {}
+    if not isinstance(targets, Mapping):
+        raise ParamError(f"targets must be a mapping of KPI -> target value, not "
+                         f"{type(targets).__name__}")
+    out = {}
+    for key, value in targets.items():
+        if key not in HEADLINE_KPIS:
+            raise ParamError(f"targets: unknown KPI {key!r}{suggest(str(key), list(HEADLINE_KPIS))}"
+                             f" Valid KPIs: {', '.join(HEADLINE_KPIS)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(float(value)):
+            raise ParamError(f"targets: the target of {key} must be a number, not {value!r}")
+        out[str(key)] = float(value)
+    return out
+
+
+def _card_scale(kpi: str) -> tuple[float, int]:
+    """Factor and decimals of a KPI on a card: shares in percent, money and counts whole."""
+    unit = KPIS[kpi].unit
+    scale = 100.0 if unit == "share" else 1.0
+    digits = 0 if unit in ("money", "count", "days") else 2 if unit == "ratio" else 1
+    return scale, digits
+
+
+def _card_number(kpi: str, value: float) -> float | int:
+    scale, digits = _card_scale(kpi)
+    return int(round(value * scale)) if digits == 0 else round(value * scale, digits)
+
+
+def card_value_text(kpi: str, value: Any, *, currency: str = "", language: str = "en") -> str:
+    """A KPI value as a card shows it: ``29.7M EUR``, ``11.0%``, ``59.2``, ``-10.5``.
+
+    Money is compact (:func:`helpers.tables.compact_number`, ``2969万`` in Chinese) with
+    the currency; ``–`` for a missing value.
+    """
+    from helpers.tables import compact_number
+
+    if not _finite(value):
+        return "–"
+    spec = KPIS[kpi]
+    v = float(value)
+    if spec.unit == "money":
+        return f"{compact_number(v, language)} {currency}".strip()
+    if spec.unit == "share":
+        return f"{v:.1%}"
+    if spec.unit == "count":
+        return f"{v:,.0f}"
+    if spec.unit == "days":
+        return f"{v:,.0f} {i18n.t('unit.days', language)}"
+    if spec.unit == "ratio":
+        return f"{v:.1f}"
+    return f"{v:.1f}"
+
+
+def card_change_text(kpi: str, change: Any, language: str = "en") -> str:
+    """A period-on-period change as a card shows it: ``+22%``, ``+1.5 pts``, ``+2.1``.
+
+    ``change`` is relative for relative KPIs and a difference for shares and scores, as in
+    :func:`kpi_changes`; shares read in points (``个百分点`` in Chinese).
+    """
+    if not _finite(change):
+        return "–"
+    spec = KPIS[kpi]
+    c = float(change)
+    if spec.change == "relative":
+        return f"{c:+.0%}"
+    if spec.unit == "share":
+        return i18n.t("kpi.card.points", language, value=f"{c * 100:+.1f}")
+    return f"{c:+.1f}"
+
+
+def target_progress(kpi: str, value: Any, target: Any) -> dict[str, Any]:
+    """How far a KPI value is towards its target.
+
+    Returns
+    -------
+    dict
+        ``share`` (value / target; ``nan`` when the ratio means nothing: a target or value
+        at or below zero) and ``met`` (at or above the target, or at or below it for KPIs
+        where lower is better such as CAC and churn; ``None`` without both numbers).
+    """
+    if not (_finite(value) and _finite(target)):
+        return {"share": np.nan, "met": None}
+    v, g = float(value), float(target)
+    met = v <= g if KPIS[kpi].better == "down" else v >= g
+    share = v / g if g > 0 and v >= 0 else np.nan
+    return {"share": share, "met": bool(met)}
+
+
+def target_text(kpi: str, value: Any, target: Any, *, currency: str = "",
+                language: str = "en") -> str:
+    """``84% of target 35M EUR`` (``of ceiling`` for KPIs where lower is better), or
+    ``target 30.0: not met`` when a ratio means nothing; empty without a target."""
+    if not _finite(target):
+        return ""
+    progress = target_progress(kpi, value, target)
+    goal = card_value_text(kpi, target, currency=currency, language=language)
+    if progress["met"] is None:
+        return i18n.t("kpi.card.target_only", language, target=goal)
+    if _finite(progress["share"]):
+        key = "kpi.card.target_down" if KPIS[kpi].better == "down" else "kpi.card.target_up"
+        return i18n.t(key, language, pct=f"{progress['share']:.0%}", target=goal)
+    state = i18n.t("kpi.card.met" if progress["met"] else "kpi.card.not_met", language)
+    return i18n.t("kpi.card.target_state", language, target=goal, state=state)
+
+
+def kpi_cards(series: pd.DataFrame, *, kpis: Sequence[str] | None = None, currency: str = "",
+              language: str = "en", flags: pd.DataFrame | None = None,
+              targets: Mapping[str, float] | None = None, trend_periods: int = 8
+              ) -> list[dict[str, Any]]:
+    """The headline KPI cards of the last period: value, period, change, trend and target.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        From :func:`kpi_series` (oldest period first).
+    kpis : sequence of str, optional
+        Default: :data:`HEADLINE_KPIS` with a value in the last period.
+    currency : str
+    language : {"en", "zh"}
+    flags : pandas.DataFrame, optional
+        From :func:`kpi_flags`: a flagged KPI shows the flag's reason instead of a change,
+        since the change comes from a data break, not from the business.
+    targets : mapping, optional
+        From :func:`check_targets`.
+    trend_periods : int
+        Periods on the trend line, ending with the card's period.
+
+    Returns
+    -------
+    list of dict
+        One card per KPI with a value: ``kpi, label, period`` (localised name),
+        ``value``, ``previous`` (the previous period's value), ``change`` (against the
+        previous period, relative or in points as in :func:`kpi_changes`; ``nan`` when
+        flagged or unknown), ``flag`` (text or ``""``),
+        ``trend`` (values, oldest first, ending with ``value``; missing periods left
+        out), ``target`` (``nan`` without one), ``progress`` (:func:`target_progress`)
+        and the texts ``value_text, change_text, target_text`` and ``trend_text`` (what the
+        trend line shows, for readers who cannot see it).
+    """
+    if series.empty:
+        return []
     flagged = _flag_map(flags)
-    cards = {}
-    for row in changes.itertuples():
-        spec = KPIS[row.kpi]
-        scale = 100.0 if spec.unit == "share" else 1.0
-        digits = 0 if spec.unit in ("money", "count", "days") else 1 if spec.unit != "ratio" else 2
-        whole = digits == 0  # money, counts and days read best as whole numbers
-        card: dict[str, Any] = {"value": int(round(row.current)) if whole else
-                                round(row.current * scale, digits)}
+    goals = dict(targets or {})
+    last = series.iloc[-1]
+    period = period_name(last["period"], language)
+    names = [k for k in (kpis if kpis is not None else HEADLINE_KPIS)
+             if k in series.columns and _finite(last[k])]
+    changes = kpi_changes(series, kpis=names)
+    cards = []
+    for k in names:
+        values = pd.to_numeric(series[k], errors="coerce").astype("float64")
+        pop = changes.loc[changes.kpi == k, "pop"].iloc[-1]
+        flag = flagged.get(k, "")
+        change = np.nan if flag else float(pop)
+        recent = values.tail(int(trend_periods))
+        target = goals.get(k, np.nan)
+        cards.append({
+            "kpi": k, "label": i18n.t(f"kpi.{k}", language), "period": period,
+            "value": float(last[k]), "change": change, "flag": flag,
+            "previous": float(values.iloc[-2]) if len(values) >= 2 else np.nan,
+            "trend": [float(v) for v in recent if np.isfinite(v)],
+            "target": float(target), "progress": target_progress(k, last[k], target),
+            "value_text": card_value_text(k, last[k], currency=currency, language=language),
+            "change_text": card_change_text(k, change, language),
+            "target_text": target_text(k, last[k], target, currency=currency, language=language),
+        })
+        trend = cards[-1]["trend"]
+        cards[-1]["trend_text"] = i18n.t(
+            "kpi.card.trend_alt", language, kpi=cards[-1]["label"], n=len(trend),
+            first=card_value_text(k, trend[0], currency=currency, language=language),
+            last=cards[-1]["value_text"]) if len(trend) >= 2 else ""
+    return cards
+
+
+def headline_cards(cards: Sequence[Mapping[str, Any]], *, currency: str = "",
+                   language: str = "en") -> dict[str, dict]:
+    """Cards of :func:`kpi_cards` in the schema of :func:`helpers.reporting.record_headlines`.
+
+    Shares are in percent and their deltas in percentage points; money in whole currency
+    units with the currency as unit. ``delta`` is the change against the previous period
+    in the card's unit (a flagged KPI carries ``flag`` instead); ``period`` names the
+    period, ``trend`` holds the value of the last periods (oldest first, ending with this
+    one) and ``target`` the target set in the parameters.
+
+    Returns
+    -------
+    dict
+        ``label -> {"value", "unit", "period", "trend", "delta" or "flag", "target",
+        "better"}`` (``unit``, ``delta``, ``target`` and ``better`` only where they apply;
+        ``better`` only for KPIs where lower is better).
+    """
+    out = {}
+    for c in cards:
+        k = c["kpi"]
+        spec = KPIS[k]
+        card: dict[str, Any] = {"value": _card_number(k, c["value"])}
         unit = {"money": currency, "share": "%", "days": i18n.t("unit.days", language)}.get(
             spec.unit, "")
         if unit:
             card["unit"] = unit
-        if row.kpi in flagged:
-            card["flag"] = flagged[row.kpi]
-        elif np.isfinite(row.delta):
-            card["delta"] = int(round(row.delta)) if whole else round(row.delta * scale, digits)
+        card["period"] = c["period"]
+        if c["flag"]:
+            card["flag"] = c["flag"]
+        elif _finite(c["change"]) and _finite(c["previous"]):
+            card["delta"] = _card_number(k, c["value"] - c["previous"])
+        if c["trend"]:
+            card["trend"] = [_card_number(k, v) for v in c["trend"]]
+        if _finite(c["target"]):
+            card["target"] = _card_number(k, c["target"])
         if spec.better == "down":
             card["better"] = "down"
-        cards[i18n.t(f"kpi.{row.kpi}", language)] = card
-    return cards
+        out[c["label"]] = card
+    return out
+
+
+def target_findings(cards: Sequence[Mapping[str, Any]], *, language: str = "en") -> list:
+    """A fact naming the KPIs behind their target (:func:`kpi_cards`), with its action.
+
+    Returns
+    -------
+    list of helpers.findings.Finding
+        Empty when no card has a target or every target is met.
+    """
+    from helpers.findings import fact
+
+    behind = [c for c in cards if c["progress"]["met"] is False and c["target_text"]]
+    if not behind:
+        return []
+    items = i18n.t("kpi.headline.sep", language).join(
+        i18n.t("kpi.target.item", language, kpi=c["label"], text=c["target_text"])
+        for c in behind)
+    return [fact(i18n.t("kpi.finding.targets_missed", language, period=behind[0]["period"],
+                        items=items),
+                 impact=0.68, action=i18n.t("kpi.action.targets", language))]
+
+
+def sparkline_svg(values: Sequence[float], *, width: int = 120, height: int = 30,
+                  label: str = "", color: str = "#1f5fa8") -> str:
+    """A small inline SVG line of ``values`` (oldest first) with a dot on the last one.
+
+    Returns
+    -------
+    str
+        ``<svg>`` markup with ``role="img"`` and ``label`` as its accessible name; empty
+        with fewer than two finite values.
+    """
+    import html
+
+    v = np.asarray([x for x in values if _finite(x)], dtype="float64")
+    if len(v) < 2:
+        return ""
+    lo, hi = float(v.min()), float(v.max())
+    span = hi - lo or 1.0
+    pad = 3.0
+    xs = pad + np.arange(len(v)) * (width - 2 * pad) / (len(v) - 1)
+    ys = height - pad - (v - lo) / span * (height - 2 * pad) if hi > lo else \
+        np.full(len(v), height / 2)
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+    name = html.escape(label, quote=True)
+    return (f'<svg class="wb-spark" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="{name}">'
+            f"<title>{name}</title>"
+            f'<polyline fill="none" stroke="{color}" stroke-width="1.8" points="{points}"/>'
+            f'<circle cx="{xs[-1]:.1f}" cy="{ys[-1]:.1f}" r="2.6" fill="{color}"/></svg>')
+
+
+_GOOD, _BAD, _MUTED, _FLAG = "#1a7f37", "#b42318", "#5f6b7a", "#9a6700"
+
+
+def cards_html(cards: Sequence[Mapping[str, Any]], *, language: str = "en") -> str:
+    """The KPI cards of :func:`kpi_cards` as an HTML grid (no scripts, inline styles).
+
+    Each card shows the KPI, its period, the value, the change against the previous
+    period coloured by whether it is good news (or the data-break flag instead), a small
+    SVG trend line and, with a target, the progress towards it as text and a bar.
+
+    Returns
+    -------
+    str
+        ``<div class="wb-kpi-cards">...</div>``; empty without cards.
+    """
+    import html
+
+    if not cards:
+        return ""
+    esc = html.escape
+    t = i18n.t
+    parts = []
+    for c in cards:
+        spec = KPIS[c["kpi"]]
+        if c["flag"]:
+            change = (f'<div style="color:{_FLAG};font-size:12px">⚑ '
+                      f'{esc(c["flag"])}</div>')
+        elif _finite(c["change"]) and c["change"] != 0:
+            good = (c["change"] > 0) == (spec.better == "up")
+            arrow = "▲" if c["change"] > 0 else "▼"
+            change = (f'<div style="color:{_GOOD if good else _BAD};font-size:13px">{arrow} '
+                      f'{esc(c["change_text"])} <span style="color:{_MUTED}">'
+                      f'{esc(t("kpi.card.vs_previous", language))}</span></div>')
+        elif _finite(c["change"]):
+            change = (f'<div style="color:{_MUTED};font-size:13px">± 0 '
+                      f'{esc(t("kpi.card.vs_previous", language))}</div>')
+        else:
+            change = (f'<div style="color:{_MUTED};font-size:13px">'
+                      f'{esc(t("kpi.card.no_previous", language))}</div>')
+        spark = sparkline_svg(c["trend"], label=c.get("trend_text", ""))
+        target = ""
+        if c["target_text"]:
+            met = c["progress"]["met"]
+            share = c["progress"]["share"]
+            color = _GOOD if met else _BAD
+            bar = ""
+            if _finite(share):
+                width = max(0.0, min(float(share), 1.0)) * 100
+                bar = (f'<div style="background:#e6e9ee;height:4px;border-radius:2px;'
+                       f'margin-top:2px"><div style="background:{color};width:{width:.0f}%;'
+                       f'height:4px;border-radius:2px"></div></div>')
+            mark = " ✓" if met else ""
+            target = (f'<div style="font-size:12px;color:{_MUTED};margin-top:4px">'
+                      f'{esc(c["target_text"])}{mark}{bar}</div>')
+        parts.append(
+            '<div class="wb-kpi-card" style="border:1px solid #d0d7de;border-radius:6px;'
+            'padding:8px 10px;background:#fff">'
+            f'<div style="font-size:13px;font-weight:600">{esc(c["label"])}</div>'
+            f'<div style="font-size:11px;color:{_MUTED}">{esc(c["period"])}</div>'
+            f'<div style="font-size:22px;font-weight:700;margin:2px 0">{esc(c["value_text"])}'
+            f'</div>{change}<div style="margin-top:4px">{spark}</div>{target}</div>')
+    return ('<div class="wb-kpi-cards" style="display:grid;grid-template-columns:'
+            'repeat(auto-fill,minmax(170px,1fr));gap:10px;margin:8px 0 12px">'
+            + "".join(parts) + "</div>")
 
 
 def headline_table(changes: pd.DataFrame, *, kpis: Sequence[str] = HEADLINE_KPIS,
@@ -2308,19 +2751,143 @@ def tier_values(ws: TableSource, as_of: Any, *, language: str = "en", **options
     return out, i18n.t(f"kpi.tier_source.{clv_col}", language)
 
 
-def tier_table(tiers: pd.DataFrame, *, currency: str = "", language: str = "en") -> pd.DataFrame:
-    """:func:`clv_by_tier` formatted for the report, with localised headers."""
-    t = i18n.t
-    out = {t("kpi.col.tier", language): tiers["tier"].to_numpy(),
-           t("kpi.col.accounts", language): [f"{n:,}" for n in tiers["accounts"]],
-           t("kpi.col.clv_mean", language): [f"{format_kpi('clv', v)} {currency}".strip()
-                                             for v in tiers["clv_mean"]],
-           t("kpi.col.clv_share", language): [format_kpi("churn_rate", v)
-                                              for v in tiers["clv_share"]]}
-    if "clv_cac" in tiers.columns:
-        out[t("kpi.clv_cac", language)] = [format_kpi("clv_cac", v) for v in tiers["clv_cac"]]
-    return pd.DataFrame(out)
+def tier_name(tier: Any, language: str = "en") -> str:
+    """A value tier in the report language (:func:`helpers.key_accounts.value_label`)."""
+    try:
+        from helpers import key_accounts
+    except ImportError:
+        return str(tier)
+    return key_accounts.value_label("tier", tier, language)
 
+
+def tier_groups(values: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """``account_id, group`` from :func:`tier_values`, the tiers named in the report language,
+    as a split for :func:`compare_breakdowns`."""
+    return pd.DataFrame({"account_id": values["account_id"].to_numpy(),
+                         "group": [tier_name(v, language) for v in values["value_tier"]]})
+
+
+def tier_table(tiers: pd.DataFrame, *, currency: str = "", language: str = "en"):
+    """:func:`clv_by_tier` as a table for people (:func:`helpers.tables.people_table`).
+
+    Tier names are localised; shares are of the positive CLV, so they add up to 100 %.
+    """
+    from helpers.tables import people_table
+
+    t = i18n.t
+    frame = pd.DataFrame({"tier": [tier_name(v, language) for v in tiers["tier"]],
+                          "accounts": tiers["accounts"].to_numpy(),
+                          "clv_mean": tiers["clv_mean"].to_numpy(dtype="float64"),
+                          "clv_share": tiers["clv_share"].to_numpy(dtype="float64")})
+    kinds = {"tier": "text", "accounts": "int", "clv_mean": "money", "clv_share": "share"}
+    labels = {c: t(f"kpi.col.{c}", language) for c in ("tier", "accounts", "clv_mean",
+                                                         "clv_share")}
+    if "clv_cac" in tiers.columns:
+        frame["clv_cac"] = tiers["clv_cac"].to_numpy(dtype="float64")
+        kinds["clv_cac"], labels["clv_cac"] = "ratio", t("kpi.clv_cac", language)
+    return people_table(frame, kinds=kinds, labels=labels, currency=currency,
+                        language=language)
+
+
+#: Stages of a closed opportunity; any other stage is open.
+CLOSED_STAGES = ("won", "lost")
+
+
+def pipeline_by_stage(ws: TableSource, as_of: Any, *, since: Any = None) -> pd.DataFrame:
+    """Open pipeline on ``as_of`` by stage, with the deals won and lost since ``since``.
+
+    An opportunity is open on ``as_of`` when it was created by then and is neither won
+    nor lost, or closed only later (it was still open then; its stage is shown as
+    ``open``). Won and lost rows count the opportunities closed from ``since`` to
+    ``as_of`` (left out without ``since``).
+
+    Parameters
+    ----------
+    ws : Workspace
+    as_of : date-like
+    since : date-like, optional
+        First day of the period whose closed deals are shown (e.g. the last KPI period).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``stage, status`` (``open`` or ``closed``), ``opportunities, value, average``;
+        open stages first, largest value first. Empty without an ``opportunities``
+        table with ``stage`` and ``amount``.
+    """
+    columns = ["stage", "status", "opportunities", "value", "average"]
+    if not ws.has("opportunities"):
+        return pd.DataFrame(columns=columns)
+    op = ws.table("opportunities")
+    if not {"stage", "amount", "created_date"} <= set(op.columns):
+        return pd.DataFrame(columns=columns)
+    day = parse_as_of(as_of)
+    op = op.filter(op.created_date.notnull(), op.created_date <= day, op.stage.notnull())
+    closed = op.stage.isin(list(CLOSED_STAGES))
+    closed_by_then = closed & op.close_date.notnull() & (op.close_date <= day) \
+        if "close_date" in op.columns else closed
+    open_stage = ibis.ifelse(closed, ibis.literal("open"), op.stage)
+    frames = []
+    opened = op.filter(~closed_by_then).mutate(stage=open_stage)
+    frames.append(opened.group_by("stage").agg(opportunities=opened.count(),
+                                               value=opened.amount.sum())
+                  .to_pandas().assign(status="open"))
+    if since is not None and "close_date" in op.columns:
+        start = parse_as_of(since)
+        done = op.filter(closed_by_then, op.close_date >= start)
+        frames.append(done.group_by("stage").agg(opportunities=done.count(),
+                                                 value=done.amount.sum())
+                      .to_pandas().assign(status="closed"))
+    out = pd.concat([f for f in frames if not f.empty], ignore_index=True) \
+        if any(not f.empty for f in frames) else pd.DataFrame(columns=columns)
+    if out.empty:
+        return out
+    out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64").fillna(0.0)
+    out["opportunities"] = out["opportunities"].astype("int64")
+    out["average"] = out["value"] / out["opportunities"].where(out["opportunities"] > 0)
+    out["stage"] = out["stage"].astype(str)
+    out = out.sort_values(["status", "value"], ascending=[False, False], kind="stable")
+    return out[columns].reset_index(drop=True)
+
+
+def stage_name(stage: Any, language: str = "en") -> str:
+    """An opportunity stage in the report language; stages of a CRM export read as they
+    are, with underscores as spaces."""
+    key = f"kpi.pipeline.stage.{stage}"
+    return i18n.t(key, language) if key in i18n.LABELS else str(stage).replace("_", " ")
+
+
+def pipeline_table(pipeline: pd.DataFrame, *, currency: str = "", language: str = "en",
+                   caption: str | None = None):
+    """:func:`pipeline_by_stage` as a table for people (open stages, then won and lost)."""
+    from helpers.tables import people_table
+
+    t = i18n.t
+    frame = pd.DataFrame({
+        "stage": [t("kpi.pipeline.closed_in", language, stage=stage_name(s, language))
+                  if st == "closed" else stage_name(s, language)
+                  for s, st in zip(pipeline["stage"], pipeline["status"], strict=True)],
+        "opportunities": pipeline["opportunities"].to_numpy(),
+        "value": pipeline["value"].to_numpy(dtype="float64"),
+        "average": pipeline["average"].to_numpy(dtype="float64")})
+    labels = {c: t(f"kpi.pipeline.col.{c}", language) for c in frame.columns}
+    return people_table(frame, kinds={"stage": "text", "opportunities": "int", "value": "money",
+                                      "average": "money"},
+                        labels=labels, currency=currency, language=language, caption=caption)
+
+
+def pipeline_sentence(pipeline: pd.DataFrame, *, currency: str = "", language: str = "en"
+                      ) -> str | None:
+    """``Open pipeline on 2026-06-30: 621 opportunities worth 12.3M EUR.``, or ``None``."""
+    from helpers.tables import compact_number
+
+    open_rows = pipeline[pipeline["status"] == "open"] if len(pipeline) else pipeline
+    if open_rows.empty:
+        return None
+    value = float(open_rows["value"].sum())
+    return i18n.t("kpi.pipeline.sentence", language, n=f"{int(open_rows.opportunities.sum()):,}",
+                  value=f"{compact_number(value, language)} {currency}".strip(),
+                  stages=len(open_rows))
 
 
 # --------------------------------------------------------------------------- report sentences
@@ -2731,7 +3298,7 @@ def tiers_sentence(clv_tiers: pd.DataFrame | None, *, source: str = "", currency
     if len(known) < 2:
         return None
     top = known.loc[share[np.isfinite(share)].idxmax()]
-    fmt = {"tier": top["tier"], "share": f"{top['clv_share']:.0%}",
+    fmt = {"tier": tier_name(top["tier"], language), "share": f"{top['clv_share']:.0%}",
            "clv": _with_unit("clv", top["clv_mean"], currency),
            "ratio": format_kpi("clv_cac", top.get("clv_cac"))}
     text = i18n.t("kpi.finding.tiers" if _finite(top.get("clv_cac")) else
@@ -2744,7 +3311,9 @@ def tiers_sentence(clv_tiers: pd.DataFrame | None, *, source: str = "", currency
 
 
 def plot_kpi_trend(frame: pd.DataFrame, *, ax=None, title: str = "", ylabel: str = "",
-                   percent: bool = False, labels: Mapping[str, str] | None = None):
+                   percent: bool = False, labels: Mapping[str, str] | None = None,
+                   language: str = "en", currency: str = "", money: bool = False,
+                   legend: bool = True):
     """Actuals with the held-back forecast and the forecast band (from :func:`forecast`).
 
     Parameters
@@ -2757,6 +3326,14 @@ def plot_kpi_trend(frame: pd.DataFrame, *, ax=None, title: str = "", ylabel: str
         Format the y axis as percent (for shares).
     labels : mapping, optional
         Legend texts for ``actual``, ``forecast`` and ``band``.
+    language : {"en", "zh"}
+        Of the period ticks (:func:`period_name`) and compact money ticks.
+    currency : str
+    money : bool
+        Compact money ticks with the currency in the axis label
+        (:func:`helpers.plotting.money_axis`).
+    legend : bool
+        Draw the legend outside the plot (leave it off to draw one for several panels).
 
     Returns
     -------
@@ -2764,7 +3341,7 @@ def plot_kpi_trend(frame: pd.DataFrame, *, ax=None, title: str = "", ylabel: str
     """
     from matplotlib.ticker import PercentFormatter
 
-    from helpers.plotting import PALETTE
+    from helpers.plotting import PALETTE, legend_outside, money_axis
 
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
@@ -2776,13 +3353,106 @@ def plot_kpi_trend(frame: pd.DataFrame, *, ax=None, title: str = "", ylabel: str
             label=names["forecast"])
     ax.fill_between(x[fc], frame.loc[fc, "lower"], frame.loc[fc, "upper"], color=PALETTE[3],
                     alpha=0.2, label=names["band"])
-    ax.set_xticks(x, [str(v) for v in frame["label"]], rotation=45, ha="right")
+    ax.set_xticks(x, [period_name(v, language) for v in frame["label"]], rotation=45,
+                  ha="right")
     if percent:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title(title)
     ax.set_ylabel(ylabel)
-    ax.legend(loc="best", fontsize=8)
+    if money:
+        money_axis(ax, currency, language=language, label=ylabel)
+    if legend:
+        legend_outside(ax, fontsize=8)
     return ax
+
+
+def plot_kpi_trends(frames: Mapping[str, pd.DataFrame], *, axes, language: str = "en",
+                    currency: str = "", labels: Mapping[str, str] | None = None):
+    """:func:`plot_kpi_trend` for several KPIs, one panel each, with one legend on top.
+
+    Parameters
+    ----------
+    frames : mapping
+        KPI -> forecast frame (:func:`forecasts`).
+    axes : numpy array of matplotlib.axes.Axes
+        At least one panel per KPI; the spare ones are hidden.
+    language : {"en", "zh"}
+    currency : str
+    labels : mapping, optional
+        Legend texts for ``actual``, ``forecast`` and ``band``.
+
+    Returns
+    -------
+    numpy array of matplotlib.axes.Axes
+    """
+    flat = np.asarray(axes).ravel()
+    for ax, (name, frame) in zip(flat, frames.items(), strict=False):
+        money = KPIS[name].unit == "money"
+        plot_kpi_trend(frame, ax=ax, title=i18n.t(f"kpi.{name}", language),
+                       percent=KPIS[name].unit == "share", labels=labels, language=language,
+                       currency=currency, money=money, legend=False)
+    for ax in flat[len(frames):]:
+        ax.set_visible(False)
+    if len(frames):
+        handles, names = flat[0].get_legend_handles_labels()
+        flat[0].figure.legend(handles, names, loc="lower center", ncol=len(handles),
+                              bbox_to_anchor=(0.5, 1.0), frameon=False)
+    return axes
+
+
+def trend_alt(frames: Mapping[str, pd.DataFrame], *, currency: str = "", language: str = "en"
+              ) -> str:
+    """Alt text of :func:`plot_kpi_trends`: the KPIs, the periods and where each ends."""
+    if not frames:
+        return ""
+    sep = i18n.t("kpi.headline.sep", language)
+    ends = []
+    first_label = last_label = ""
+    for name, frame in frames.items():
+        hist = frame[frame["actual"].notna()]
+        if hist.empty:
+            continue
+        first_label = first_label or period_name(hist["label"].iloc[0], language)
+        last_label = period_name(hist["label"].iloc[-1], language)
+        ends.append(i18n.t("kpi.headline.item", language, kpi=i18n.t(f"kpi.{name}", language),
+                           value=card_value_text(name, hist["actual"].iloc[-1],
+                                                 currency=currency, language=language)))
+    future = [period_name(v, language) for v in
+              next(iter(frames.values())).query("part == 'future'")["label"]]
+    return i18n.t("kpi.alt.trends", language, n=len(frames), first=first_label,
+                  last=last_label, ends=sep.join(ends),
+                  future=sep.join(future) or "–")
+
+
+def comparison_alt(table: pd.DataFrame, value: str, *, label: str = "group", kpi: str = "",
+                   title: str = "", currency: str = "", language: str = "en") -> str:
+    """Alt text of :func:`plot_comparison`: lowest and highest group with their values."""
+    v = pd.to_numeric(table[value], errors="coerce") if value in table else pd.Series(dtype=float)
+    known = table[v.notna()]
+    if known.empty:
+        return i18n.t("kpi.alt.compare_empty", language, title=title)
+    vals = v[v.notna()]
+    lo, hi = known.loc[vals.idxmin()], known.loc[vals.idxmax()]
+    fmt = (lambda x: card_value_text(kpi, x, currency=currency, language=language)) \
+        if kpi in KPIS else (lambda x: f"{x:,.1f}")
+    return i18n.t("kpi.alt.compare", language, title=title, n=len(known),
+                  low=lo[label], low_value=fmt(vals.min()), high=hi[label],
+                  high_value=fmt(vals.max()))
+
+
+def funnel_alt(funnel: pd.DataFrame, period: str, language: str = "en") -> str:
+    """Alt text of :func:`plot_funnel`: the accounts at each stage of the period."""
+    counts = dict(zip(funnel["stage"], funnel["accounts"], strict=True))
+    return i18n.t("kpi.alt.funnel", language, period=period_name(period, language),
+                  engaged=f"{int(counts.get('engaged', 0)):,}",
+                  opp=f"{int(counts.get('opportunity', 0)):,}",
+                  won=f"{int(counts.get('won', 0)):,}")
+
+
+def channel_name(channel: Any, language: str = "en") -> str:
+    """An acquisition channel in the report language (``trade_show`` -> ``trade show``)."""
+    key = f"kpi.channel.{channel}"
+    return i18n.t(key, language) if key in i18n.LABELS else str(channel).replace("_", " ")
 
 
 def plot_comparison(table: pd.DataFrame, value: str, *, lower: str | None = None,
