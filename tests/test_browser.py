@@ -9,11 +9,15 @@ a broken setup: there they fail.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import pytest
 from kpi_project import kpi_run
 from report_pages import ARGS, browser_missing
+from test_portal import fake_run, source_entry
+
+from helpers import reporting
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +63,14 @@ def test_portal_shows_kpi_cards_findings_and_history(tab):
     assert first.locator(".wb-card-value").inner_text().strip()
     assert page.locator("#findings li").first.is_visible()
     assert page.get_by_role("heading", name="运行历史").is_visible()
+    # card figures read as figures: never nan/None/inf, never a signed zero change
+    # (the KPI notebook's cards change as it evolves: checked loosely)
+    for text in page.locator("#key-figures .wb-card").all_inner_texts():
+        assert not re.search(r"\b(nan|None|inf)\b", text), text
+        assert not re.search(r"(^|\s)[+\-\u2212]0(\.0+)?(\s|%|$)", text), text
+    sparks = page.locator("#key-figures svg.wb-spark")
+    if sparks.count():
+        assert sparks.first.is_visible() and sparks.first.get_attribute("aria-label")
     # the Chinese text has real glyphs even where the system has no Chinese font
     loaded = page.evaluate(
         """async () => (await document.fonts.load('16px "Workbook CJK"', '运行历史')).length""")
@@ -81,4 +93,46 @@ def test_management_report_shows_a_chart_and_no_code(tab):
     assert chart.evaluate("img => img.complete && img.naturalWidth > 100")
     assert page.locator(".jp-InputArea").count() == 0  # no code for managers
     assert page.locator("nav.wb-toc a").count() >= 5
+    assert _online(requests) == []
+
+
+def test_portal_cards_with_trend_target_and_mixed_languages(tab, tmp_path):
+    """Handcrafted runs: trend lines, target bars and the line on mixed reports, on screen."""
+    page, requests = tab
+    fake_run(tmp_path, "20260601T060000Z", {"customer_value": {
+        **source_entry(language="en", title="Customer value"),
+        "headlines": {"Key accounts": {"value": 48, "period": "2026-Q2",
+                                       "trend": [30, 35, 41, 48], "target": 60}}}})
+    fake_run(tmp_path, "20260701T060000Z", {"kpi_monitoring": {
+        **source_entry(language="zh", title="关键指标监控"), "headlines": {
+            "收入": {"value": 29_700_000, "unit": "EUR", "period": "2026年第二季度",
+                     "trend": [21e6, 24e6, 23e6, 27.1e6, 29.7e6], "target": 35e6},
+            "赢单率": {"value": 31.0, "unit": "%", "delta": -0.04}}}}, language="zh")
+    page.goto(reporting.build_portal(tmp_path).as_uri())
+    assert page.locator("html").get_attribute("lang") == "zh"
+    assert page.locator("script").count() == 0
+    card = page.locator("#key-figures .wb-card").first
+    assert card.locator(".wb-card-value").inner_text().replace("\n", "") == "2,970万EUR"
+    assert card.locator(".wb-card-period").inner_text() == "2026年第二季度"
+    spark = card.locator("svg.wb-spark")
+    assert spark.is_visible()
+    box, outer = spark.bounding_box(), card.bounding_box()
+    assert box["width"] == pytest.approx(reporting.SPARK_WIDTH, abs=1)
+    assert outer["x"] <= box["x"] and box["x"] + box["width"] <= outer["x"] + outer["width"]
+    assert "从 2,100万 EUR 到 2,970万 EUR" in spark.get_attribute("aria-label")
+    bar = card.locator(".wb-target-bar > span")
+    ratio = bar.evaluate("b => b.getBoundingClientRect().width / b.parentNode.getBoundingClientRect().width")
+    assert ratio == pytest.approx(0.85, abs=0.02)
+    assert "达到目标 3,500万 EUR 的 85%" in card.inner_text()
+    assert page.locator("#key-figures .wb-card").nth(1).locator(".wb-card-delta").inner_text() == "无变化"
+    line = page.locator("#provenance")
+    assert line.is_visible()
+    assert "所示报告的运行和语言不同" in line.inner_text() and "Customer value" in line.inner_text()
+    # each report in its own language: the English report keeps its English title and cards
+    other = page.locator("#nb-customer_value")
+    assert other.locator("h3 [lang=en]").inner_text() == "Customer value"
+    assert "80% of target 60" in other.inner_text()
+    overflow = page.evaluate("""() => [...document.querySelectorAll('.wb-card')]
+        .filter(c => c.scrollWidth > c.clientWidth + 1).length""")
+    assert overflow == 0
     assert _online(requests) == []

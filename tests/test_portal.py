@@ -466,7 +466,8 @@ def test_every_finding_shows_its_action_and_none_shows_no_label(tmp_path):
 # --------------------------------------------------------------------------- runs combined
 
 
-def _source(source="data/sample", fingerprint="f1", language="en", title=None, name="x"):
+def source_entry(source="data/sample", fingerprint="f1", language="en", title=None):
+    """A notebook entry's record of its data source and language (and its title)."""
     return {"comparability": comparable(source=source, fingerprint=fingerprint),
             "parameters": {"language": language, "data_source": source},
             **({"title": title} if title else {})}
@@ -474,14 +475,14 @@ def _source(source="data/sample", fingerprint="f1", language="en", title=None, n
 
 def test_summary_combines_the_newest_good_run_of_every_notebook(tmp_path):
     fake_run(tmp_path, "20260601T060000Z", {
-        "kpi_monitoring": {**_source(), "headlines": {"Revenue": {"value": 100.0}},
+        "kpi_monitoring": {**source_entry(), "headlines": {"Revenue": {"value": 100.0}},
                            "findings": [{"text": "KPI finding.", "weight": 0.9,
                                          "action": "Act on KPIs."}]},
-        "customer_value": {**_source(), "headlines": {"Key accounts": {"value": 40}},
+        "customer_value": {**source_entry(), "headlines": {"Key accounts": {"value": 40}},
                            "findings": [{"text": "Value finding.", "weight": 0.8}]}})
     # a single-notebook run on another data source
     fake_run(tmp_path, "20260701T060000Z", {"customer_value": {
-        **_source(source="crm.duckdb", fingerprint="f9"),
+        **source_entry(source="crm.duckdb", fingerprint="f9"),
         "headlines": {"Key accounts": {"value": 52}},
         "findings": [{"text": "New value finding.", "weight": 0.7}]}})
     result = reporting.portal_summary(reporting.load_runs(tmp_path))
@@ -501,11 +502,11 @@ def test_summary_combines_the_newest_good_run_of_every_notebook(tmp_path):
 
 def test_summary_keeps_a_failed_notebooks_last_good_findings(tmp_path):
     fake_run(tmp_path, "20260601T060000Z", {
-        "customer_value": {**_source(), "findings": [{"text": "Old but good.", "weight": 0.8}]},
-        "icp": {**_source(), "findings": [{"text": "ICP.", "weight": 0.5}]}})
+        "customer_value": {**source_entry(), "findings": [{"text": "Old but good.", "weight": 0.8}]},
+        "icp": {**source_entry(), "findings": [{"text": "ICP.", "weight": 0.5}]}})
     fake_run(tmp_path, "20260701T060000Z", {
-        "customer_value": {**_source(), "status": "failed"},
-        "icp": {**_source(), "findings": [{"text": "ICP new.", "weight": 0.5}]}})
+        "customer_value": {**source_entry(), "status": "failed"},
+        "icp": {**source_entry(), "findings": [{"text": "ICP new.", "weight": 0.5}]}})
     result = reporting.portal_summary(reporting.load_runs(tmp_path))
     assert "Old but good." in result["findings"] and "ICP new." in result["findings"]
     assert any("failed in this run; the last good version is shown" in f
@@ -514,19 +515,19 @@ def test_summary_keeps_a_failed_notebooks_last_good_findings(tmp_path):
 
 
 def test_same_run_and_data_say_nothing(tmp_path):
-    fake_run(tmp_path, "20260701T060000Z", {"a": _source(), "b": _source()})
+    fake_run(tmp_path, "20260701T060000Z", {"a": source_entry(), "b": source_entry()})
     assert reporting.portal_summary(reporting.load_runs(tmp_path))["provenance"] == ""
     assert summary.provenance([]) == ""
 
 
 def test_each_report_in_the_language_it_ran_in(tmp_path):
     fake_run(tmp_path, "20260601T060000Z", {
-        "customer_value": {**_source(language="zh", title="客户价值"),
+        "customer_value": {**source_entry(language="zh", title="客户价值"),
                            "headlines": {"重点客户": {"value": 29_700_000, "delta": 1e6}},
                            "findings": [{"text": "重点客户贡献了 61% 的利润。", "weight": 0.8}]}},
         language="zh")
     fake_run(tmp_path, "20260701T060000Z", {
-        "kpi_monitoring": {**_source(title="KPI monitoring"),
+        "kpi_monitoring": {**source_entry(title="KPI monitoring"),
                            "headlines": {"Revenue": {"value": 29_700_000}}}})
     html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
     assert '<html lang="en">' in html and "Executive summary" in html  # chrome: latest run

@@ -1,6 +1,11 @@
 """The executive summary at the top of the portal: key figures and three to five findings.
 
-Findings come from the numbers of every analysis in the latest run, in three ways:
+The summary combines the newest good run of every notebook (:func:`newest_good`), so a run
+of one notebook does not drop the others' figures; when the reports come from different
+runs, data sources or languages, :func:`provenance` says so in one line. Figures are
+written by :func:`figure` (compact, never "nan", never a signed zero).
+
+Findings come from the numbers of every analysis, in three ways:
 
 1. **Recorded findings.** Each notebook may save its own computed sentences with
    :func:`helpers.reporting.record_findings` (``{"text": ..., "weight": 0..1}``); the
@@ -13,8 +18,8 @@ Findings come from the numbers of every analysis in the latest run, in three way
    parameters, data source or code changed in between (see :func:`comparison_breaks`), the
    card says so instead ("1,280 (parameters changed since the last run; no comparison)").
    Cards with a ``flag`` and changes that round to zero are never a movement.
-3. **Failures.** A notebook that failed in the latest run is named, since its cards are
-   from an older run.
+3. **Failures.** A notebook that failed in the latest run is named, since its cards and
+   findings are those of its last good run.
 
 Candidates are ranked by weight (a finding's business impact) and at most
 :data:`PER_NOTEBOOK` come from one notebook, so the summary spans the analyses instead of
