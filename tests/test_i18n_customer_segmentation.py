@@ -4,7 +4,7 @@ lifecycle and cluster helpers speak Chinese when asked."""
 from __future__ import annotations
 
 import pandas as pd
-from notebook_text import BUILT, CJK, KEY, code_of, load_notebook, notebook_code
+from notebook_text import BUILT, CJK, KEY, code_of, has_both, load_notebook, notebook_code
 
 from helpers import i18n, lifecycle, segmentation
 
@@ -27,27 +27,57 @@ def test_keys_built_from_names_exist():
     columns = ["segment", "accounts", "account_share", "revenue_12m", "revenue_share", "margin_total",
                "margin_rate", "growth", "precedence", "stage", "rule", "action", "objective", "channels",
                "content", "k", "silhouette", "calinski_harabasz", "davies_bouldin", "min_share", "eligible",
-               "score", "chosen", "share", "at_risk_share", "cluster"]
+               "score", "chosen", "share", "at_risk_share", "cluster", "orders_per_year", "revenue_per_year",
+               "stage_before", "rest_share", "p_adjusted", "survives"]
     for column in columns:
         assert CJK.search(i18n.t(f"customer_segmentation.col.{column}", "zh")), column
     for criterion in segmentation.CRITERIA:
         assert CJK.search(i18n.t(f"customer_segmentation.criterion.{criterion}", "zh")), criterion
 
 
-def test_headings_come_from_code_and_findings_are_recorded():
+def test_the_report_is_a_brief_with_the_method_at_the_end():
     nb = load_notebook(NAME)
     markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
     assert len(markdown) == 1 and "hide-management" in markdown[0]["metadata"].get("tags", [])
+    assert not "".join(markdown[0]["source"]).lstrip().startswith("#")  # the brief prints the title
     code = code_of(nb)
-    assert "# {t('notebook.customer_segmentation')}" in code
-    assert code.count('display(Markdown(f"## {t(') >= 7
+    # the title is printed once, by the brief in the last cell
+    assert "# {t('notebook.customer_segmentation')}" not in code
+    last = nb["cells"][-1]
+    assert last["metadata"].get("tags") == ["summary"]
+    assert "findings.brief(log, t(\"notebook.customer_segmentation\")" in "".join(last["source"])
+    assert code.count('display(Markdown(f"## {t(') >= 4
     assert 'findings.FindingLog("customer_segmentation"' in code and code.count("log.record(output_dir)") == 1
     assert "reporting.record_findings" not in code
+    assert "plt.show()" not in code and code.count("plotting.show(") >= 6
+    assert ".style" not in code  # every table is a people_table
+    method = ["".join(c["source"]) for c in nb["cells"] if "method" in c["metadata"].get("tags", [])]
+    assert any("customer_segmentation.loaded" in m for m in method)
+    assert any("plot_k_selection" in m for m in method)
     evidence = [c for c in nb["cells"] if "log.evidence()" in "".join(c["source"])]
     assert len(evidence) == 1 and "hide-management" in evidence[0]["metadata"].get("tags", [])
     for cell in nb["cells"]:
+        assert cell.get("id")
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+def test_every_finding_of_the_log_carries_an_action():
+    code = notebook_code(NAME)
+    for call in ("log.add(findings.fact(", "log.family("):
+        for chunk in code.split(call)[1:]:
+            assert "action" in chunk[:900], chunk[:200]
+    for key in ("action.stage_mix", "action.stage_mix_provisional", "action.migration",
+                "action.migration_none", "action.segment_up", "action.segment_down",
+                "action.cluster_risk", "action.cluster_healthy", "action.trend_up", "action.trend_down"):
+        assert has_both(f"customer_segmentation.{key}"), key
+
+
+def test_counts_in_sentences_read_for_one_as_for_many():
+    for key, values in {"rule.family": {"n": 1}, "cross.family": {"k": 1},
+                        "finding.trend_none": {"n": 1}, "rule.growth_none": {"n": 1}}.items():
+        text = i18n.t(f"customer_segmentation.{key}", "en", **values)
+        assert "1 segments" not in text and "1 clusters" not in text, text
 
 
 def test_stage_rules_and_playbooks_in_chinese_keep_the_english_default():
@@ -85,14 +115,14 @@ def test_cluster_names_and_labels_in_chinese():
     assert segmentation.name_clusters(z) == {
         0: "high-value, email-engaged, growing", 1: "average profile", 2: "lapsed, low-value, shrinking"}
     names = segmentation.name_clusters(z, language="zh")
-    assert names == {0: "高价值、偏好 email、采购增长", 1: "平均画像", 2: "久未下单、低价值、采购萎缩"}
+    assert names == {0: "高价值、偏好邮件、采购增长", 1: "平均画像", 2: "久未下单、低价值、采购萎缩"}
     odd = pd.DataFrame({"mystery": [1.0, -1.0]})
     assert segmentation.name_clusters(odd) == {0: "high mystery", 1: "low mystery"}
     assert all(CJK.search(n) for n in segmentation.name_clusters(odd, language="zh").values())
     assert segmentation.segment_label("Retail · small · growth") == "Retail · small · growth"
-    assert segmentation.segment_label("Retail · small · growth", "zh") == "Retail · small · 成长期"
+    assert segmentation.segment_label("Retail · small · growth", "zh") == "Retail · 小型 · 成长期"
     assert segmentation.segment_label(segmentation.OTHER, "zh") == "其他"
     assert segmentation.feature_label("share_trade_show") == "share trade show"
-    assert segmentation.feature_label("share_trade_show", "zh") == "trade show 占比"
+    assert segmentation.feature_label("share_trade_show", "zh") == "展会占比"
     for feature in segmentation.FEATURE_WORDS:
         assert CJK.search(segmentation.feature_label(feature, "zh")), feature

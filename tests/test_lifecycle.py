@@ -254,3 +254,44 @@ def test_migration_is_skipped_when_the_orders_start_inside_the_period():
     assert note.startswith("Skipped:") and "2026-03-01" in note and "2026-01-01" in note
     assert "–" in lifecycle.migration_skip_note(None, AS_OF, 180)
     assert "已跳过" in lifecycle.migration_skip_note("2026-03-01", AS_OF, 180, language="zh")
+
+
+# --------------------------------------------------------------------------- report helpers
+
+
+def test_stage_label_is_the_shared_vocabulary():
+    assert lifecycle.stage_label("growth") == "growth"
+    assert lifecycle.stage_label(" Growth ", "zh") == "成长期"
+    assert lifecycle.stage_label("DECLINING", "zh") == "衰退期"
+    assert lifecycle.stage_label(lifecycle.ENTRANT, "zh") == "尚未建档"
+    for missing in (None, np.nan, pd.NA):
+        assert lifecycle.stage_label(missing) == "–"
+    assert lifecycle.stage_label("key account") == "key account"
+    assert lifecycle.stage_label(3) == "3"
+
+
+def test_stage_overview_joins_mix_and_action_in_stage_order():
+    stages = pd.DataFrame({"account_id": list("ABCDE"),
+                           "stage": ["mature", "mature", "churned", "new", "mature"]})
+    actions = lifecycle.recommend_actions(stages, language="zh")
+    mix = lifecycle.stage_mix(stages.stage)
+    out = lifecycle.stage_overview(mix, lifecycle.action_counts(actions), language="zh")
+    assert list(out.columns) == ["stage", "accounts", "share", "action", "channels"]
+    assert list(out.stage) == [lifecycle.stage_label(s, "zh") for s in lifecycle.STAGES]
+    row = out.set_index("stage").loc["成熟期"]
+    assert row.accounts == 3 and row.share == pytest.approx(0.6) and row.action == "回馈忠诚客户"
+    assert out.accounts.sum() == 5
+
+
+def test_alt_texts_name_the_largest_stage_and_the_slipped_accounts():
+    mix = lifecycle.stage_mix(pd.Series(["mature"] * 6 + ["churned"] * 4))
+    alt = lifecycle.stage_mix_alt(mix)
+    assert "10 accounts" in alt and "mature with 6 accounts (60%)" in alt
+    assert "成熟期" in lifecycle.stage_mix_alt(mix, "zh")
+    before = pd.DataFrame({"account_id": list("ABCD"), "stage": ["growth", "mature", "mature", "new"]})
+    after = pd.DataFrame({"account_id": list("ABCDE"),
+                          "stage": ["declining", "mature", "churned", "new", "new"]})
+    moves = lifecycle.migration_matrix(before, after)
+    alt = lifecycle.migration_alt(moves, 180)
+    assert "180 days" in alt and "50% kept their stage" in alt and "2 growth or mature" in alt
+    assert "180 天" in lifecycle.migration_alt(moves, 180, "zh")

@@ -178,7 +178,7 @@ def test_projection_and_plots(world):
     assert 0 < explained.sum() <= 1 and explained[0] >= explained[1]
     assert segmentation.plot_projection(points, names=res.names).get_xlabel()
     sel = segmentation.select_k(res.features, range(2, 5), sample_size=500)
-    assert segmentation.plot_k_selection(sel.table).get_xlabel() == "k"
+    assert segmentation.plot_k_selection(sel.table).get_xlabel() == "number of clusters (k)"
     plt.close("all")
 
 
@@ -570,3 +570,64 @@ def test_the_group_without_orders_is_outside_the_at_risk_family():
     out = segmentation.at_risk_tests(view, exclude=["no orders yet"])
     assert list(out.index) == ["a", "b"]
     assert out.loc["a", "rest_share"] == pytest.approx(0.10)  # prospects do not dilute the rest
+
+
+# --------------------------------------------------------------------------- report helpers
+
+
+def test_channel_and_size_band_labels_read_in_both_languages():
+    assert segmentation.channel_label("trade_show") == "trade show"
+    assert segmentation.channel_label("trade_show", "zh") == "展会"
+    assert segmentation.channel_label("smoke_signal", "zh") == "smoke signal"
+    assert segmentation.feature_label("share_email", "zh") == "邮件占比"
+    assert segmentation.segment_label("Retail · mid · growth") == "Retail · mid · growth"
+    assert segmentation.segment_label("Retail · enterprise · churned", "zh") == "Retail · 超大型 · 已流失"
+    # a size band named in the parameters is shown as given
+    assert segmentation.segment_label("Retail · tiny · new", "zh") == "Retail · tiny · 新客户"
+
+
+def test_segment_table_is_six_columns_and_keeps_other_last():
+    summary = pd.DataFrame({
+        "segment": ["A · mid · growth", "B · small · mature", segmentation.OTHER],
+        "accounts": [40, 35, 10], "account_share": [0.47, 0.41, 0.12],
+        "revenue_12m": [500.0, 300.0, 20.0], "revenue_share": [0.61, 0.37, 0.02],
+        "margin_total": [100.0, np.nan, 5.0], "margin_rate": [0.2, np.nan, 0.25],
+        "growth": [0.1, -0.3, np.nan]})
+    out = segmentation.segment_table(summary, "zh", rows=1)
+    assert list(out.columns) == ["segment", "accounts", "revenue_12m", "revenue_share",
+                                 "margin_rate", "growth"]
+    assert list(out.segment) == ["A · 中型 · 成长期", "其他"]
+
+
+def test_cluster_overview_and_alt_texts_on_a_hand_table():
+    medians = pd.DataFrame({"accounts": [30, 70], "share": [0.3, 0.7],
+                            "orders_per_year": [2.0, 9.5], "revenue_per_year": [1e3, 5e4]},
+                           index=pd.Index(["lapsed", "frequent buyers"], name="cluster"))
+    view = pd.DataFrame({"accounts": [30, 70], "mature": [0.2, 0.9], "churned": [0.8, 0.1],
+                         "at_risk_share": [0.8, 0.1]}, index=["lapsed", "frequent buyers"])
+    out = segmentation.cluster_overview(medians, view)
+    assert list(out.columns) == ["cluster", "accounts", "orders_per_year", "revenue_per_year",
+                                 "at_risk_share"]
+    assert list(out.cluster) == ["frequent buyers", "lapsed"] and list(out.at_risk_share) == [0.1, 0.8]
+    assert "lapsed has the largest share" in segmentation.cluster_stage_alt(view)
+    assert "（80%）" in segmentation.cluster_stage_alt(view, "zh")
+    index = pd.DataFrame({"recency": [250.0, 40.0], "orders": [90.0, 110.0]},
+                         index=["lapsed", "frequent buyers"])
+    assert "lapsed on recency at 250" in segmentation.index_alt(index)
+    assert "no index" in segmentation.index_alt(index * np.nan)
+    assert "2 clusters" in segmentation.projection_alt({0: "a", 1: "b"}, [0.4, 0.2])
+    assert "60%" in segmentation.projection_alt({0: "a", 1: "b"}, [0.4, 0.2], "zh")
+    table = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.3, 0.41, 0.2],
+                          "davies_bouldin": [1.2, 0.9, 1.4], "chosen": [False, True, False]})
+    alt = segmentation.k_selection_alt(table, 3)
+    assert "k from 2 to 4" in alt and "k = 3 was chosen (silhouette 0.41)" in alt
+
+
+def test_grid_alt_names_the_largest_cell_in_compact_money():
+    grid = pd.DataFrame({"mature": [2.5e6, 1e5], "churned": [0.0, 4e5]},
+                        index=["Retail · mid", "Energy · large"])
+    alt = segmentation.grid_alt(grid, "EUR")
+    assert "2 largest" in alt and "Retail · mid in mature at 2.5M EUR" in alt
+    zh = segmentation.grid_alt(grid, "EUR", "zh")
+    assert "Retail · 中型" in zh and "250万 EUR" in zh and "成熟期" in zh
+    assert "no revenue" in segmentation.grid_alt(grid.iloc[:0], "EUR")

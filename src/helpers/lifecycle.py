@@ -184,11 +184,29 @@ def check_rules(rules: Mapping[str, Any] | None = None) -> dict[str, dict[str, A
 
 
 def stage_label(stage: Any, language: str = "en") -> str:
-    """A lifecycle stage (or :data:`ENTRANT`) in the report language; other values as given."""
-    key = "entrant" if stage == ENTRANT else stage
+    """A lifecycle stage (or :data:`ENTRANT`) in the report language.
+
+    The canonical stage vocabulary of every report: other notebooks call this function to
+    name a stage. Case and surrounding spaces are ignored (``"Growth "`` is ``growth``), a
+    missing value reads "–" and any other value is returned as given.
+
+    Parameters
+    ----------
+    stage : object
+        One of :data:`STAGES`, :data:`ENTRANT`, or anything else.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    if stage is None or (isinstance(stage, float) and not np.isfinite(stage)) or stage is pd.NA:
+        return "–"
+    text = str(stage)
+    key = "entrant" if text == ENTRANT else text.strip().lower()
     if key in STAGES or key == "entrant":
         return i18n.t(f"customer_segmentation.stage.{key}", language)
-    return str(stage)
+    return text
 
 
 def describe_rules(rules: Mapping[str, Any] | None = None, *, language: str = "en"
@@ -755,6 +773,76 @@ def action_counts(actions: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- charts
+
+
+def stage_overview(mix: pd.DataFrame, counts: pd.DataFrame, *, language: str = "en"
+                   ) -> pd.DataFrame:
+    """One row per stage for a management table: accounts, share and the recommended action.
+
+    Parameters
+    ----------
+    mix : pandas.DataFrame
+        From :func:`stage_mix`.
+    counts : pandas.DataFrame
+        From :func:`action_counts` (``stage``, ``action`` and ``channels``).
+    language : {"en", "zh"}
+        Language of the stage names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``stage`` (named in ``language``), ``accounts``, ``share`` (0-1), ``action`` and
+        ``channels``, in stage order.
+    """
+    out = mix[["stage", "accounts", "share"]].merge(
+        counts[["stage", "action", "channels"]], on="stage", how="left")
+    out["stage"] = [stage_label(s, language) for s in out["stage"]]
+    return out.reset_index(drop=True)
+
+
+def stage_mix_alt(mix: pd.DataFrame, language: str = "en") -> str:
+    """The alt text of :func:`plot_stage_mix`: what the chart shows and its largest stage.
+
+    Parameters
+    ----------
+    mix : pandas.DataFrame
+        From :func:`stage_mix`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    top = mix.sort_values("accounts", ascending=False, kind="stable").iloc[0]
+    return i18n.t("customer_segmentation.alt.stage_mix", language,
+                  stage=stage_label(top["stage"], language), accounts=f"{int(top['accounts']):,}",
+                  share=f"{float(top['share']):.0%}", total=f"{int(mix['accounts'].sum()):,}")
+
+
+def migration_alt(moves: pd.DataFrame, days: int, language: str = "en") -> str:
+    """The alt text of :func:`plot_migration`: how many kept their stage and how many slipped.
+
+    Parameters
+    ----------
+    moves : pandas.DataFrame
+        Counts from :func:`migration_matrix`.
+    days : int
+        Length of the period.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    stages = [s for s in STAGES if s in moves.index and s in moves.columns]
+    rows = moves.loc[stages]
+    total = int(rows.to_numpy().sum())
+    kept = sum(int(rows.loc[s, s]) for s in stages)
+    healthy = [s for s in ("growth", "mature") if s in moves.index]
+    risk = [s for s in ("declining", "churned") if s in moves.columns]
+    slipped = int(moves.loc[healthy, risk].to_numpy().sum()) if healthy and risk else 0
+    return i18n.t("customer_segmentation.alt.migration", language, days=f"{days:,}",
+                  kept=f"{kept / total:.0%}" if total else "–", slipped=f"{slipped:,}")
 
 
 def plot_stage_mix(mix: pd.DataFrame, *, ax=None, title: str | None = None, language: str = "en"):

@@ -108,9 +108,19 @@ _LOG_FEATURES = ("recency_days", "orders_per_year", "revenue_per_year", "avg_ord
                  "order_gap_days", "interactions_per_year")
 
 
+def channel_label(channel: str, language: str = "en") -> str:
+    """An interaction channel code (``trade_show``) as people read it (``trade show``, 展会).
+
+    Known channels have a text in the locale; others lose their underscores.
+    """
+    code = str(channel)
+    return i18n.t(f"customer_segmentation.channel.{code}", language,
+                  default=code.replace("_", " "))
+
+
 def _words(feature: str, language: str = "en") -> tuple[str | None, str | None]:
     if feature.startswith("share_"):
-        channel = feature.removeprefix("share_").replace("_", " ")
+        channel = channel_label(feature.removeprefix("share_"), language)
         return i18n.t("customer_segmentation.cluster.channel", language, channel=channel), None
     if feature in FEATURE_WORDS:
         high, low = FEATURE_WORDS[feature]
@@ -124,20 +134,26 @@ def _words(feature: str, language: str = "en") -> tuple[str | None, str | None]:
 def segment_label(label: str, language: str = "en") -> str:
     """A rule-segment label in the report language.
 
-    :data:`OTHER` and lifecycle-stage parts are translated; industries and size bands come
-    from the data and stay as they are.
+    :data:`OTHER`, lifecycle-stage parts and the default size bands (small, mid, large,
+    enterprise) are translated; industries come from the data and stay as they are, and so
+    do size bands named in the parameters.
     """
     if label == OTHER:
         return i18n.t("customer_segmentation.other", language)
-    return SEPARATOR.join(i18n.t(f"customer_segmentation.stage.{part}", language)
-                          if part in LIFECYCLE_STAGES else part
-                          for part in str(label).split(SEPARATOR))
+    return SEPARATOR.join(_part_label(part, language) for part in str(label).split(SEPARATOR))
+
+
+def _part_label(part: str, language: str) -> str:
+    """One part of a segment label: a stage or a default size band in ``language``."""
+    if part in LIFECYCLE_STAGES:
+        return i18n.t(f"customer_segmentation.stage.{part}", language)
+    return i18n.t(f"customer_segmentation.size.{part}", language, default=part)
 
 
 def feature_label(feature: str, language: str = "en") -> str:
     """A readable name for a behavioural feature (see :func:`behaviour_features`)."""
     if feature.startswith("share_"):
-        channel = feature.removeprefix("share_").replace("_", " ")
+        channel = channel_label(feature.removeprefix("share_"), language)
         return i18n.t("customer_segmentation.feature.share", language, channel=channel)
     return i18n.t(f"customer_segmentation.feature.{feature}", language, default=feature)
 
@@ -356,13 +372,65 @@ def plot_segment_grid(grid: pd.DataFrame, *, ax=None, title: str = "", fmt: str 
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.35 * len(grid) + 1.5))
-    grid = grid.rename(columns=lambda c: segment_label(c, language))
+    grid = grid.rename(columns=lambda c: segment_label(c, language),
+                       index=lambda r: segment_label(str(r), language))
     sns.heatmap(grid / scale, annot=True, fmt=fmt, cmap="Blues", cbar=False, ax=ax,
                 linewidths=0.5)
     ax.set_title(title)
     ax.set_xlabel("")
     ax.set_ylabel("")
     return ax
+
+
+def segment_table(summary: pd.DataFrame, language: str = "en", *, rows: int = 10
+                  ) -> pd.DataFrame:
+    """The largest rule segments for a management table, six columns wide.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`segment_summary` (largest revenue first, ``"Other"`` last).
+    language : {"en", "zh"}
+        Language of the segment names.
+    rows : int
+        Named segments kept; ``"Other"`` is added at the end when it exists.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment``, ``accounts``, ``revenue_12m``, ``revenue_share``, ``margin_rate`` and
+        ``growth``.
+    """
+    named = summary[summary["segment"] != OTHER].head(rows)
+    out = pd.concat([named, summary[summary["segment"] == OTHER]])
+    out = out[["segment", "accounts", "revenue_12m", "revenue_share", "margin_rate", "growth"]].copy()
+    out["segment"] = [segment_label(v, language) for v in out["segment"]]
+    return out.reset_index(drop=True)
+
+
+def grid_alt(grid: pd.DataFrame, currency: str = "", language: str = "en") -> str:
+    """The alt text of :func:`plot_segment_grid`: what it shows and its largest cell.
+
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        From :func:`segment_grid` (rows: industry x size, columns: stages).
+    currency : str
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    from helpers.tables import compact_number
+
+    values = grid.stack()
+    if values.empty or not np.isfinite(values.max()):
+        return i18n.t("customer_segmentation.alt.grid_empty", language, rows=len(grid))
+    row, stage = values.idxmax()
+    return i18n.t("customer_segmentation.alt.grid", language, rows=len(grid),
+                  combination=segment_label(str(row), language), stage=segment_label(str(stage), language),
+                  amount=f"{compact_number(values.max(), language)} {currency}".strip())
 
 
 # --------------------------------------------------------------------------- features
@@ -778,7 +846,9 @@ def plot_k_selection(table: pd.DataFrame, *, ax=None, title: str | None = None,
     ax2.set_ylabel(say("davies_bouldin"))
     lines = ax.get_legend_handles_labels()
     lines2 = ax2.get_legend_handles_labels()
-    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="best", fontsize=8)
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper left", fontsize=8,
+              bbox_to_anchor=(1.12, 1.0), borderaxespad=0)
+    ax.set_xlabel(say("k"))
     ax.set_title(say("k_selection") if title is None else title)
     return ax
 
@@ -1013,6 +1083,114 @@ def largest_cluster(medians: pd.DataFrame) -> pd.Series:
         "accounts", ascending=False, kind="stable").iloc[0]
 
 
+def cluster_overview(medians: pd.DataFrame, view: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per cluster for a management table: size, buying medians and stage risk.
+
+    Parameters
+    ----------
+    medians : pandas.DataFrame
+        From :func:`cluster_profiles` (indexed by cluster name).
+    view : pandas.DataFrame, optional
+        From :func:`cluster_stage_view` (indexed by cluster name) for ``at_risk_share``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cluster``, ``accounts``, ``orders_per_year``, ``revenue_per_year`` and
+        ``at_risk_share`` (those the inputs have), largest cluster first.
+    """
+    keep = [c for c in ("accounts", "orders_per_year", "revenue_per_year")
+            if c in medians.columns]
+    out = medians[keep].copy()
+    if view is not None and "at_risk_share" in view.columns:
+        out["at_risk_share"] = view["at_risk_share"].reindex(out.index)
+    out = out.sort_values("accounts", ascending=False, kind="stable")
+    return out.rename_axis("cluster").reset_index()
+
+
+def cluster_stage_alt(view: pd.DataFrame, language: str = "en") -> str:
+    """The alt text of :func:`plot_cluster_stage_view`: the cluster with most stage risk.
+
+    Parameters
+    ----------
+    view : pandas.DataFrame
+        From :func:`cluster_stage_view`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    top = view.sort_values("at_risk_share", ascending=False, kind="stable")
+    name, share = (top.index[0], float(top["at_risk_share"].iloc[0])) if len(top) else ("–", 0.0)
+    return i18n.t("customer_segmentation.alt.cluster_stages", language, k=len(view),
+                  cluster=name, share=_pct(share))
+
+
+def index_alt(index: pd.DataFrame, language: str = "en") -> str:
+    """The alt text of the cluster index heatmap: the most distinctive cluster and feature.
+
+    Parameters
+    ----------
+    index : pandas.DataFrame
+        From :func:`cluster_profiles` (clusters x features, 100 = average); columns may
+        already carry readable names.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    values = index.stack()
+    values = values[np.isfinite(values.astype(float))]
+    if values.empty:
+        return i18n.t("customer_segmentation.alt.index_empty", language, k=len(index))
+    cluster, feature = (values - 100).abs().idxmax()
+    return i18n.t("customer_segmentation.alt.index", language, k=len(index), cluster=cluster,
+                  feature=feature, value=f"{values[(cluster, feature)]:,.0f}")
+
+
+def projection_alt(names: dict, explained: Iterable[float], language: str = "en") -> str:
+    """The alt text of :func:`plot_projection`.
+
+    Parameters
+    ----------
+    names : dict
+        Cluster number -> name.
+    explained : iterable of float
+        Variance shares of the two components.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    return i18n.t("customer_segmentation.alt.projection", language, k=len(names),
+                  explained=_pct(float(np.sum(list(explained)))))
+
+
+def k_selection_alt(table: pd.DataFrame, k: int, language: str = "en") -> str:
+    """The alt text of :func:`plot_k_selection`: the k range and the chosen k.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :attr:`KSelection.table`.
+    k : int
+        The chosen number of clusters.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    ks = table["k"].astype(int)
+    row = table.set_index("k").loc[k] if k in set(ks) else None
+    return i18n.t("customer_segmentation.alt.k_selection", language, low=int(ks.min()),
+                  high=int(ks.max()), k=k,
+                  silhouette=_number(row["silhouette"] if row is not None else np.nan, ".2f"))
+
+
 def number_text(value, spec: str = ",.0f") -> str:
     """``value`` formatted with ``spec``, or "–" when it is missing or not finite."""
     return _number(value, spec)
@@ -1147,7 +1325,8 @@ def plot_projection(points: pd.DataFrame, *, names: dict | None = None, ax=None,
     hue = points["cluster"].map(names) if names else points["cluster"].astype(str)
     sns.scatterplot(x=points["pc1"], y=points["pc2"], hue=hue, s=8, alpha=0.6, linewidth=0,
                     ax=ax)
-    ax.legend(fontsize=7, markerscale=2, loc="best")
+    ax.legend(fontsize=7, markerscale=2, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              borderaxespad=0)
     ax.set_xlabel(i18n.t("customer_segmentation.chart.first_component", language))
     ax.set_ylabel(i18n.t("customer_segmentation.chart.second_component", language))
     ax.set_title(i18n.t("customer_segmentation.chart.projection", language) if title is None
