@@ -1056,12 +1056,20 @@ def test_cards_html_shows_flag_sparkline_and_target_without_scripts():
     cards = kpis.kpi_cards(card_series(), kpis=["revenue", "cac", "churn_rate"], currency="EUR",
                            flags=flags, targets={"revenue": 35e6})
     html = kpis.cards_html(cards)
-    assert "<script" not in html and html.count("<svg") == 3 and html.count("wb-kpi-card\"") == 3
+    assert "<script" not in html and html.count("<img") == 3 and html.count("\"wb-card\"") == 3
     assert "⚑ data break: no value in 2025-Q4" in html and "85% of target 35M EUR" in html
     assert "▲ +14%" in html and "2026-Q2" in html
-    assert 'aria-label="Revenue over the last 8 periods, from 20M EUR to 29.7M EUR"' in html
+    assert 'alt="Revenue over the last 8 periods, from 20M EUR to 29.7M EUR"' in html
     assert kpis.cards_html([]) == ""
     assert kpis.sparkline_svg([1.0]) == "" and "<polyline" in kpis.sparkline_svg([1.0, 1.0])
+    assert kpis.sparkline_img([1.0], alt="x") == ""
+    assert "wb-card-delta wb-up\">▲ +14%" in html  # more revenue is good news
+    # the report page's sanitiser keeps the cards, their trend images and the target bar
+    from helpers import reporting
+
+    kept = reporting.safe_html(html)
+    assert kept.count('src="data:image/svg+xml;base64,') == 3 and "&lt;" not in kept
+    assert '<span style="width: 85%;">' in kept or '<span style="width: 85%">' in kept
 
 
 def test_targets_are_checked_with_a_clear_error():

@@ -1631,9 +1631,10 @@ def kpi_flags(series: pd.DataFrame, kpis: Sequence[str] | None = None, *,
         b = series_break(pd.Series(series[k].to_numpy(dtype="float64", na_value=np.nan),
                                    index=labels), k, alpha=alpha, per_year=per_year)
         if b["kind"]:
-            step = format_kpi(k, b["step"], change=True) if _finite(b["step"]) else "–"
+            step = card_change_text(k, b["step"], language) if _finite(b["step"]) else "–"
             found[k] = {**b, "root": k, "reason": t(f"kpi.flag.{b['kind']}", language,
-                                                     period=b["period"], step=step)}
+                                                     period=period_name(b["period"], language),
+                                                     step=step)}
     last = series.iloc[-1] if len(series) else None
     if last is not None and "cac" in wanted and "cac" not in found:
         n_new = last.get("new_customers", np.nan)
@@ -1925,7 +1926,8 @@ def evaluate_alerts(series: pd.DataFrame, rules: Sequence[AlertRule], *,
         shown = format_kpi(rule.kpi, measured, change=rule.measure != "value")
         limit = format_kpi(rule.kpi, rule.threshold, change=rule.measure != "value")
         message = i18n.t(f"alert.{rule.measure}.{rule.direction}", language, kpi=label,
-                         value=shown, threshold=limit, period=latest["period"])
+                         value=shown, threshold=limit,
+                         period=period_name(latest["period"], language))
         rows.append({"kpi": rule.kpi, "label": label, "measure": rule.measure,
                      "value": measured, "threshold": rule.threshold, "direction": rule.direction,
                      "severity": abs(measured - rule.threshold) / scale, "message": message,
@@ -2546,50 +2548,69 @@ def target_findings(cards: Sequence[Mapping[str, Any]], *, language: str = "en")
                  impact=0.68, action=i18n.t("kpi.action.targets", language))]
 
 
+def _reads_as_zero(kpi: str, change: float) -> bool:
+    """Whether a change shows as zero in :func:`card_change_text` (``+0%``, ``+0.0 pts``)."""
+    spec = KPIS[kpi]
+    scale = 100 if spec.change == "relative" else 1000 if spec.unit == "share" else 10
+    return round(abs(float(change)) * scale) == 0
+
+
 def sparkline_svg(values: Sequence[float], *, width: int = 120, height: int = 30,
-                  label: str = "", color: str = "#1f5fa8") -> str:
-    """A small inline SVG line of ``values`` (oldest first) with a dot on the last one.
+                  color: str = "#1c5d99") -> str:
+    """A small SVG line of ``values`` (oldest first) with a dot on the last one.
 
     Returns
     -------
     str
-        ``<svg>`` markup with ``role="img"`` and ``label`` as its accessible name; empty
-        with fewer than two finite values.
+        A standalone ``<svg>`` document; empty with fewer than two finite values.
     """
-    import html
-
     v = np.asarray([x for x in values if _finite(x)], dtype="float64")
     if len(v) < 2:
         return ""
     lo, hi = float(v.min()), float(v.max())
-    span = hi - lo or 1.0
     pad = 3.0
     xs = pad + np.arange(len(v)) * (width - 2 * pad) / (len(v) - 1)
-    ys = height - pad - (v - lo) / span * (height - 2 * pad) if hi > lo else \
+    ys = height - pad - (v - lo) / (hi - lo) * (height - 2 * pad) if hi > lo else \
         np.full(len(v), height / 2)
     points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
-    name = html.escape(label, quote=True)
-    return (f'<svg class="wb-spark" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" role="img" aria-label="{name}">'
-            f"<title>{name}</title>"
-            f'<polyline fill="none" stroke="{color}" stroke-width="1.8" points="{points}"/>'
-            f'<circle cx="{xs[-1]:.1f}" cy="{ys[-1]:.1f}" r="2.6" fill="{color}"/></svg>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}">'
+            f'<polyline fill="none" stroke="{color}" stroke-width="1.6" '
+            f'stroke-linejoin="round" stroke-linecap="round" points="{points}"/>'
+            f'<circle cx="{xs[-1]:.1f}" cy="{ys[-1]:.1f}" r="2.4" fill="{color}"/></svg>')
 
 
-_GOOD, _BAD, _MUTED, _FLAG = "#1a7f37", "#b42318", "#5f6b7a", "#9a6700"
+def sparkline_img(values: Sequence[float], *, alt: str, width: int = 120, height: int = 30
+                  ) -> str:
+    """:func:`sparkline_svg` as an ``<img>`` with the SVG inline as a data URI and ``alt``.
+
+    Report pages keep images with data URIs and their alt text but not ``<svg>`` markup,
+    so the line travels inside the image. Empty with fewer than two values.
+    """
+    import base64
+    import html
+
+    svg = sparkline_svg(values, width=width, height=height)
+    if not svg:
+        return ""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (f'<img class="wb-spark" src="data:image/svg+xml;base64,{data}" width="{width}" '
+            f'height="{height}" alt="{html.escape(alt, quote=True)}">')
 
 
 def cards_html(cards: Sequence[Mapping[str, Any]], *, language: str = "en") -> str:
-    """The KPI cards of :func:`kpi_cards` as an HTML grid (no scripts, inline styles).
+    """The KPI cards of :func:`kpi_cards` as HTML, with the report's card classes.
 
-    Each card shows the KPI, its period, the value, the change against the previous
-    period coloured by whether it is good news (or the data-break flag instead), a small
-    SVG trend line and, with a target, the progress towards it as text and a bar.
+    Each card shows the KPI, its period, the value, a small trend line (an inline SVG
+    image with an alt text), the change against the previous period coloured by whether
+    it is good news (or the data-break flag instead), and, with a target, the progress
+    towards it as a bar and a text. No scripts; the layout comes from the report's style
+    sheet (``wb-cards``, ``wb-card``, ...).
 
     Returns
     -------
     str
-        ``<div class="wb-kpi-cards">...</div>``; empty without cards.
+        ``<div class="wb-cards">...</div>``; empty without cards.
     """
     import html
 
@@ -2601,45 +2622,38 @@ def cards_html(cards: Sequence[Mapping[str, Any]], *, language: str = "en") -> s
     for c in cards:
         spec = KPIS[c["kpi"]]
         if c["flag"]:
-            change = (f'<div style="color:{_FLAG};font-size:12px">⚑ '
-                      f'{esc(c["flag"])}</div>')
-        elif _finite(c["change"]) and c["change"] != 0:
+            change = f'<div class="wb-card-delta wb-flag">⚑ {esc(c["flag"])}</div>'
+        elif _finite(c["change"]) and not _reads_as_zero(c["kpi"], c["change"]):
             good = (c["change"] > 0) == (spec.better == "up")
             arrow = "▲" if c["change"] > 0 else "▼"
-            change = (f'<div style="color:{_GOOD if good else _BAD};font-size:13px">{arrow} '
-                      f'{esc(c["change_text"])} <span style="color:{_MUTED}">'
-                      f'{esc(t("kpi.card.vs_previous", language))}</span></div>')
+            change = (f'<div class="wb-card-delta wb-{"up" if good else "down"}">{arrow} '
+                      f'{esc(c["change_text"])} {esc(t("kpi.card.vs_previous", language))}</div>')
         elif _finite(c["change"]):
-            change = (f'<div style="color:{_MUTED};font-size:13px">± 0 '
-                      f'{esc(t("kpi.card.vs_previous", language))}</div>')
+            change = (f'<div class="wb-card-delta">'
+                      f'{esc(t("kpi.card.unchanged", language))}</div>')
         else:
-            change = (f'<div style="color:{_MUTED};font-size:13px">'
+            change = (f'<div class="wb-card-delta wb-muted">'
                       f'{esc(t("kpi.card.no_previous", language))}</div>')
-        spark = sparkline_svg(c["trend"], label=c.get("trend_text", ""))
+        spark = sparkline_img(c["trend"], alt=c.get("trend_text") or c["label"])
         target = ""
         if c["target_text"]:
             met = c["progress"]["met"]
             share = c["progress"]["share"]
-            color = _GOOD if met else _BAD
             bar = ""
             if _finite(share):
                 width = max(0.0, min(float(share), 1.0)) * 100
-                bar = (f'<div style="background:#e6e9ee;height:4px;border-radius:2px;'
-                       f'margin-top:2px"><div style="background:{color};width:{width:.0f}%;'
-                       f'height:4px;border-radius:2px"></div></div>')
+                bar = (f'<span class="wb-target-bar"><span style="width: {width:.0f}%">'
+                       f'</span></span>')
             mark = " ✓" if met else ""
-            target = (f'<div style="font-size:12px;color:{_MUTED};margin-top:4px">'
-                      f'{esc(c["target_text"])}{mark}{bar}</div>')
+            target = (f'<div class="wb-card-target wb-{"up" if met else "down"}">{bar}'
+                      f'{esc(c["target_text"])}{mark}</div>')
         parts.append(
-            '<div class="wb-kpi-card" style="border:1px solid #d0d7de;border-radius:6px;'
-            'padding:8px 10px;background:#fff">'
-            f'<div style="font-size:13px;font-weight:600">{esc(c["label"])}</div>'
-            f'<div style="font-size:11px;color:{_MUTED}">{esc(c["period"])}</div>'
-            f'<div style="font-size:22px;font-weight:700;margin:2px 0">{esc(c["value_text"])}'
-            f'</div>{change}<div style="margin-top:4px">{spark}</div>{target}</div>')
-    return ('<div class="wb-kpi-cards" style="display:grid;grid-template-columns:'
-            'repeat(auto-fill,minmax(170px,1fr));gap:10px;margin:8px 0 12px">'
-            + "".join(parts) + "</div>")
+            '<div class="wb-card">'
+            f'<div class="wb-card-label">{esc(c["label"])}</div>'
+            f'<div class="wb-card-period">{esc(c["period"])}</div>'
+            f'<div class="wb-card-value">{esc(c["value_text"])}</div>'
+            f'{spark}{change}{target}</div>')
+    return '<div class="wb-cards">' + "".join(parts) + "</div>"
 
 
 def headline_table(changes: pd.DataFrame, *, kpis: Sequence[str] = HEADLINE_KPIS,
@@ -2946,7 +2960,7 @@ def headline_sentence(current: Mapping[str, float], period: str, *, currency: st
     flagged = {} if flags is None or flags.empty else _flag_map(flags[flags.kind != "start"])
     known = {k: v for k, v in current.items() if k in KPIS and _finite(v) and k not in flagged}
     if all(k in known for k in ("cac", "clv", "clv_cac", "nps")):
-        return t("kpi.finding.headline", language, period=period,
+        return t("kpi.finding.headline", language, period=period_name(period, language),
                  cac=_with_unit("cac", known["cac"], currency),
                  clv=_with_unit("clv", known["clv"], currency),
                  ratio=format_kpi("clv_cac", known["clv_cac"]),
@@ -2956,7 +2970,7 @@ def headline_sentence(current: Mapping[str, float], period: str, *, currency: st
              for k in HEADLINE_KPIS if k in known]
     if not items:
         return None
-    return t("kpi.finding.headline_known", language, period=period,
+    return t("kpi.finding.headline_known", language, period=period_name(period, language),
              items=t("kpi.headline.sep", language).join(items))
 
 
@@ -3000,7 +3014,7 @@ def unavailable_note(current: Mapping[str, float], caps=None, *, period: str = "
         elif k in ("new_customers", "cac", "clv_cac") and not _finite(current.get("new_customers")):
             note = t("kpi.reason.new_customers", language)
         else:
-            note = t("kpi.reason.no_value", language, period=period)
+            note = t("kpi.reason.no_value", language, period=period_name(period, language))
         groups.setdefault(note, []).append(t(f"kpi.{k}", language))
     if not groups:
         return None
@@ -3086,7 +3100,7 @@ def funnel_sentence(series: pd.DataFrame, language: str = "en") -> str | None:
     if series.empty:
         return None
     last = series.iloc[-1]
-    fmt = {"period": last["period"],
+    fmt = {"period": period_name(last["period"], language),
            "engaged": f"{int(last['engaged']):,}" if _finite(last.get("engaged")) else "",
            "opp_rate": format_kpi("conv_engaged_opp", last.get("conv_engaged_opp")),
            "won_rate": format_kpi("conv_opp_won", last.get("conv_opp_won")),
@@ -3123,12 +3137,13 @@ def channels_sentence(channels: pd.DataFrame, *, currency: str = "", language: s
     priced = priced_channels(channels)
     method = t(f"kpi.method.{channels.attrs.get('method', 'spend')}", language)
     if len(priced) >= 2:
-        text = t("kpi.finding.channels", language, best=priced.channel.iloc[0],
-                 worst=priced.channel.iloc[-1], method=method,
+        text = t("kpi.finding.channels", language, best=channel_name(priced.channel.iloc[0], language),
+                 worst=channel_name(priced.channel.iloc[-1], language), method=method,
                  best_cac=_with_unit("cac", priced.cac.iloc[0], currency),
                  worst_cac=_with_unit("cac", priced.cac.iloc[-1], currency))
     elif len(priced) == 1:
-        text = t("kpi.finding.channels_single", language, channel=priced.channel.iloc[0],
+        text = t("kpi.finding.channels_single", language,
+                 channel=channel_name(priced.channel.iloc[0], language),
                  cac=_with_unit("cac", priced.cac.iloc[0], currency), method=method)
     elif (channels["new_customers"] > 0).any():
         text = t("kpi.finding.channels_unpriced", language)
