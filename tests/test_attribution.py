@@ -244,7 +244,7 @@ def test_attribution_sentence_without_won_opportunities_or_disagreement():
         "2 won opportunities are attributed.")
     same = _credits([("email", m, 2.0, 0.0) for m in at.MODELS], won=2)
     text = at.attribution_sentence(same, at.compare_models(same), language="zh")
-    assert "email" in text and "分歧" not in text  # models agree: no disagreement claimed
+    assert "邮件" in text and "分歧" not in text  # models agree: no disagreement claimed
 
 
 def test_content_attribution_sentence():
@@ -361,3 +361,24 @@ def test_a_leader_that_only_follows_touch_volume_is_not_stated():
     assert at.attribution_lead_finding(side, strong, volume=below, **args).stated
     zh = at.attribution_lead_finding(side, strong, volume=shares, language="zh", **args)
     assert "不高于它在触点中的占比" in zh.shown
+
+
+def test_bootstrap_does_not_depend_on_the_row_order_of_the_engine():
+    rng = np.random.default_rng(3)
+    paths = [list(rng.choice(["email", "web", "trade_show"], size=rng.integers(1, 4)))
+             for _ in range(300)]
+    per_journey = _journeys(paths, rng.random(300) < 0.3)
+    shuffled = per_journey.sample(frac=1.0, random_state=7).reset_index(drop=True)
+    a = at.leader_test(at.bootstrap_shares(per_journey, resamples=100))
+    b = at.leader_test(at.bootstrap_shares(shuffled, resamples=100))
+    assert a["p_value"] == b["p_value"] and a["leader"] == b["leader"]
+
+
+def test_attribution_chart_text_names_the_markov_leader_in_words():
+    credits = _credits([(label, m, share, 0.0) for label, share in (("trade_show", 3.0),
+                                                                     ("email", 1.0))
+                        for m in at.MODELS], won=4)
+    side = at.compare_models(credits)
+    assert "trade show" in at.chart_text(side)["alt"]
+    zh = at.chart_text(side, "zh")
+    assert "展会" in zh["alt"] and zh["caption"]

@@ -925,3 +925,113 @@ def test_channel_leader_is_tested_with_accounts_as_the_unit():
     tested = ct.channel_tests(comp, ranked)
     assert tested.attrs["unit"] == "account" and "_opportunities" not in tested.columns
     assert not tested.significant.any()
+
+
+# --------------------------------------------------------------------------- for people
+
+
+def test_codes_read_as_words_in_both_languages():
+    assert ct.value_label("channel", "trade_show") == "trade show"
+    assert ct.value_label("channel", "trade_show", "zh") == "展会"
+    assert ct.value_label("content_type", "case_study") == "case study"
+    assert ct.value_label("stage", "growth", "zh") == "成长期"  # the segmentation report's word
+    assert ct.value_label("channel", "key_account") == "key account"  # unknown code: spaces
+    assert ct.value_label("channel", "LinkedIn Ads") == "LinkedIn Ads"  # names stay as they are
+    assert ct.value_label("channel", "(no touch)", "zh") == "无触达"
+    assert ct.value_label("channel", float("nan")) == ct.DASH
+    frame = pd.DataFrame({"channel": ["trade_show", "email"], "stage": ["new", "mature"],
+                          "touches": [3, 4]})
+    out = ct.relabel(frame, "zh")
+    assert out.channel.tolist() == ["展会", "邮件"] and out.stage.tolist() == ["新客户", "成熟期"]
+    assert out.touches.tolist() == [3, 4] and frame.channel.iloc[0] == "trade_show"
+
+
+def test_markdown_escape_keeps_data_text_as_written():
+    assert ct.md_escape("trade_show") == "trade\\_show"
+    assert ct.md_escape("*Best* [guide] <b>") == "\\*Best\\* \\[guide\\] \\<b\\>"
+    assert ct.md_escape(None) == ct.DASH
+    assert ct.md_label("channel", "trade_show", "zh") == "展会"
+
+
+def test_a_figure_and_its_interval_share_one_cell():
+    assert ct.with_interval(0.042, 0.031, 0.056) == "4.2% (3.1% – 5.6%)"
+    assert ct.with_interval(1.84, 1.2, 2.61, "times") == "1.8× (1.2× – 2.6×)"
+    assert ct.with_interval(0.01, -0.002, 0.02, "points", "zh") == "+1.0 个百分点 (-0.2 – +2.0)"
+    assert ct.with_interval(0.1, float("nan"), 0.2) == "10.0%"
+    assert ct.with_interval(float("nan"), 0.1, 0.2) == ct.DASH
+
+
+def _comparison_rows():
+    return pd.DataFrame({
+        "channel": ["trade_show", "email"], "group": ["offline", "online"], "touches": [400, 900],
+        "accounts_reached": [120, 300], "targets_reached": [100, 250], "coverage": [0.4, 0.9],
+        "converting_accounts": [12, 15], "conversion_rate": [0.1, 0.05],
+        "conversion_rate_low": [0.06, 0.03], "conversion_rate_high": [0.16, 0.08],
+        "spend": [50000.0, np.nan], "cost_per_lead": [4166.67, np.nan], "roi": [1.5, np.nan],
+        "significant": [True, False], "p_value": [0.01, np.nan], "p_adjusted": [0.02, np.nan],
+    })
+
+
+def test_management_tables_are_narrow_translated_and_readable():
+    brief = ct.channel_brief(_comparison_rows())
+    assert list(brief.columns) == ["channel", "group", "coverage", "conversion_ci",
+                                   "cost_per_lead", "roi"]
+    html = ct.people_table(brief, list(brief.columns), language="zh", currency="EUR").to_html()
+    assert "展会" in html and "线下" in html and "trade_show" not in html
+    assert "单条线索成本 (EUR)" in html and "+150%" in html and "4,167" in html
+    assert not any(word in html for word in ("nan", "None", "True", "False", "4166.67"))
+    no_spend = ct.channel_brief(_comparison_rows().assign(cost_per_lead=np.nan, roi=np.nan))
+    assert list(no_spend.columns)[-2:] == ["accounts_reached", "converting_accounts"]
+
+
+def test_every_brief_table_keeps_to_six_columns():
+    perf = pd.DataFrame({"content_category": ["brand"], "reached_accounts": [300],
+                         "conversion_rate": [0.1], "conversion_rate_low": [0.07],
+                         "conversion_rate_high": [0.14], "opportunities": [30],
+                         "won_revenue": [1.2e6], "roi": [3.0], "cost": [3e5]})
+    assert ct.performance_brief(perf).shape[1] == 6
+    board = perf.assign(rank=[1], title=["Guide"])
+    assert list(ct.leaderboard_brief(board).columns) == [
+        "rank", "title", "content_category", "reached_accounts", "conversion_ci", "won_revenue"]
+    best = pd.DataFrame({"stage": ["new"], "content_category": ["brand"], "touches": [500],
+                         "rate": [0.2], "opportunity_rate": [0.05], "lift": [1.8],
+                         "lift_low": [1.2], "lift_high": [2.6], "significant": [True]})
+    stage = ct.stage_brief(best)
+    assert list(stage.columns) == ["stage", "content_category", "touches", "opportunity_rate",
+                                   "lift_ci", "survives"]
+    timing = pd.DataFrame({"channel": ["email"], "weekday_name": ["Tue"], "hour_start": [9],
+                           "hour_end": [11], "share": [0.2], "lift": [3.1],
+                           "significant": [False]})
+    assert ct.timing_brief(timing, hours=True).window.iloc[0] == "09:00–11:00"
+    assert "window" not in ct.timing_brief(timing, hours=False).columns
+    html = ct.people_table(ct.timing_brief(timing, hours=True), ["channel", "weekday_name",
+                                                                  "window", "share", "lift"],
+                           language="zh").to_html()
+    assert "周二" in html and "3.1×" in html and "20.0%" in html
+
+
+def test_the_stage_table_shows_the_rate_its_lift_compares():
+    rng = np.random.default_rng(2)
+    rows = []
+    for k in range(400):
+        opp = int(rng.random() < 0.1)
+        rows.append(("new", "educational", f"A{k}", 2, 2 * opp, opp))
+        rows.append(("new", "brand", f"A{k}", 2, int(rng.random() < 0.05) * 2, 0))
+    acc = pd.DataFrame(rows, columns=["stage", "content_category", "account_id", "touches",
+                                      "converted_touches", "opportunities"])
+    best = ct.best_for_stage(_stage_world(acc))
+    row = acc[acc.content_category == best.content_category.iloc[0]]
+    assert best.opportunity_rate.iloc[0] == pytest.approx(row.opportunities.sum() / row.touches.sum())
+    assert best.rate.iloc[0] == pytest.approx(row.converted_touches.sum() / row.touches.sum())
+
+
+def test_chart_texts_are_data_driven_in_both_languages():
+    ranked = pd.DataFrame({"channel": ["trade_show", "email"], "conversion_rate": [0.1, 0.05],
+                           "prob_best": [0.9, 0.1]})
+    en = ct.channel_ranking_text(ranked)
+    zh = ct.channel_ranking_text(ranked, "zh")
+    assert "trade show" in en["alt"] and "10.0%" in en["alt"] and en["caption"]
+    assert "展会" in zh["alt"] and "trade" not in zh["alt"]
+    mix = pd.Series([10, 40, 5], index=["new", "mature", "growth"])
+    assert "mature" in ct.stage_mix_text(mix)["alt"] and "成熟期" in ct.stage_mix_text(mix, "zh")["alt"]
+    assert ct.month_label("2024-07-01") == "Jul 2024" and ct.month_label("2024-07-01", "zh") == "2024年7月"

@@ -215,3 +215,19 @@ def test_experiment_findings_state_winners_only(world):
     assert not any(f.stated for f in ex.experiment_findings(srm))
     null = res[~res.significant]
     assert ex.experiment_findings(null)[0].shown == "No reliable difference among the 1 A/B tests."
+
+
+def test_the_brief_table_is_five_narrow_columns_of_text():
+    counts = pd.DataFrame({"experiment_id": ["WIN", "WIN", "FLAT", "FLAT"],
+                           "variant": ["A", "B"] * 2, "units": [5000, 5000, 200, 200],
+                           "conversions": [200, 320, 10, 11]})
+    res = ex.evaluate_experiments(counts)
+    brief = ex.brief_table(res)
+    assert list(brief.columns) == ["experiment_id", "variants", "rates", "lift_ci", "verdict"]
+    win = brief.set_index("experiment_id").loc["WIN"]
+    assert win.variants == "B vs A" and win.rates == "6.40% vs 4.00%"
+    assert win.lift_ci.startswith("+2.40 pts (") and win.verdict == "B wins"
+    zh = ex.brief_table(ex.evaluate_experiments(counts, language="zh"), language="zh")
+    assert "个百分点" in zh.lift_ci.iloc[0] and "对比" in zh.variants.iloc[0]
+    text = ex.chart_text(res)
+    assert "WIN" in text["alt"] and "+2.40" in text["alt"] and text["caption"]

@@ -26,8 +26,14 @@ def _report_style():
 def test_every_key_the_notebook_uses_has_english_and_chinese():
     code = notebook_code(NAME)
     literal = set(re.findall(r"""\bt\(\s*["']([a-z_.]*[a-z_])["']""", code))
-    assert len(literal) > 60
+    assert len(literal) > 50
     assert sorted(k for k in literal if not has_both(k)) == []
+    # the section introductions, shown together in the method section
+    sections = re.search(r'note=t\(f"content_evaluation\.intro\.\{s\}"\)\) for s in \((.*?)\)', code, re.S)
+    names = re.findall(r'"([a-z_]+)"', sections.group(1))
+    assert len(names) == 8
+    assert sorted(k for s in names for k in (f"content_evaluation.heading.{s}", f"content_evaluation.intro.{s}")
+                  if not has_both(k)) == []
     # table headers: the notebook translates every column it lists in `headers`
     listed = re.search(r'headers = \{c: t\(f"content_evaluation\.col\.\{c\}"\) for c in \((.*?)\)\}', code, re.S)
     columns = re.findall(r'"([a-z_]+)"', listed.group(1))
@@ -142,7 +148,7 @@ def test_thin_data_sentences_and_notes_exist_in_both_languages():
     text = content.performance_sentence(cats, cats.rename(columns={"content_category": "content_type"}),
                                         window_days=30, confidence=0.95, currency="EUR",
                                         credit="influenced", language="zh")
-    assert CJK.search(text) and "brand" in text and "最好" not in text  # one category is not "the best"
+    assert CJK.search(text) and "品牌" in text and "最好" not in text  # one category is not "the best"
     for key in ("timing_no_peak", "timing_day_no_peak", "leaderboard_no_leader", "for_whom_none",
                 "preferences_none", "attribution_lead_none", "content_attribution_top_none", "ab_finding",
                 "performance_single", "lift_over_rest", "heading.evidence", "evidence_none"):

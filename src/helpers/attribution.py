@@ -545,7 +545,8 @@ def journey_transitions(ws, as_of, *, lookback_days: int = 90,
                           "to_state": firsts["from_state"], "count": firsts["starts"]})
     out = pd.concat([agg.drop(columns="starts"), start], ignore_index=True)
     out["count"] = out["count"].astype("int64")
-    return out
+    return out.sort_values(["journey_id", "from_state", "to_state"], kind="stable",
+                           ignore_index=True)
 
 
 def _markov_shares_batch(counts: np.ndarray, n_transient: int) -> np.ndarray:
@@ -607,6 +608,10 @@ def bootstrap_shares(per_journey: pd.DataFrame, *, resamples: int = 200,
     from scipy import sparse
 
     t = per_journey[per_journey["count"] > 0]
+    # The engine returns grouped rows in no fixed order, and each journey's resampling
+    # weight follows its position: sort first, so identical runs give identical p-values.
+    t = t.sort_values(["journey_id", "from_state", "to_state"], kind="stable",
+                      ignore_index=True)
     # integer codes throughout: string columns are factorised once, never iterated
     n_rows = len(t)
     codes, names = pd.factorize(pd.concat([t["from_state"], t["to_state"]], ignore_index=True))
@@ -837,7 +842,8 @@ def compare_models(credits: pd.DataFrame, *, measure: str = "share") -> pd.DataF
     return wide
 
 
-def plot_attribution(credits: pd.DataFrame, *, ax=None, top: int = 10, language: str = "en"):
+def plot_attribution(credits: pd.DataFrame, *, ax=None, top: int = 10, language: str = "en",
+                     kind: str = "channel"):
     """Grouped bars: share of conversions per label under each model.
 
     Parameters
@@ -848,7 +854,9 @@ def plot_attribution(credits: pd.DataFrame, *, ax=None, top: int = 10, language:
     top : int
         Labels shown (largest Markov share first).
     language : {"en", "zh"}
-        Language of the title, axis label and model names.
+        Language of the title, axis label, model names and labels.
+    kind : str
+        Label family of the labels (see :func:`helpers.content.value_label`).
 
     Returns
     -------
@@ -857,19 +865,45 @@ def plot_attribution(credits: pd.DataFrame, *, ax=None, top: int = 10, language:
     import matplotlib.pyplot as plt
     import seaborn as sns
 
+    from helpers.content import value_label
+    from helpers.plotting import legend_outside
+
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4.5))
     wide = compare_models(credits).head(top)
     data = credits[credits["label"].isin(wide.index)].copy()
     data["model"] = data["model"].map(lambda m: model_name(m, language))
-    sns.barplot(data=data, y="label", x="share", hue="model", order=list(wide.index),
+    data["label"] = data["label"].map(lambda v: value_label(kind, v, language))
+    order = [value_label(kind, v, language) for v in wide.index]
+    sns.barplot(data=data, y="label", x="share", hue="model", order=order,
                 hue_order=[model_name(m, language) for m in MODELS], ax=ax, orient="h")
     ax.set_xlabel(i18n.t("content_evaluation.chart.won_share", language))
     ax.set_ylabel("")
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    ax.legend(title="", fontsize=8, loc="lower right")
+    legend_outside(ax, title="", fontsize=8)
     ax.set_title(i18n.t("content_evaluation.chart.attribution", language))
     return ax
+
+
+def chart_text(side: pd.DataFrame, language: str = "en", kind: str = "channel") -> dict[str, str]:
+    """Alt text and caption of :func:`plot_attribution`: who leads under Markov.
+
+    Parameters
+    ----------
+    side : pandas.DataFrame
+        :func:`compare_models` of the same credits.
+    language : {"en", "zh"}
+    kind : str
+        Label family of the labels.
+    """
+    from helpers.content import value_label
+
+    known = known_labels(side)
+    lead = known.iloc[0] if len(known) else side.iloc[0]
+    markov = lead["markov"] if "markov" in side.columns else float("nan")
+    return {"alt": _t("alt.attribution", language, n=len(side),
+                      label=value_label(kind, lead.name, language), share=_pct(markov)),
+            "caption": _t("caption.attribution", language)}
 
 
 # --------------------------------------------------------------------------- report sentences
@@ -880,6 +914,13 @@ UNKNOWN_LABELS = (NO_TOUCH, "(unknown)", "(none)")
 
 def _t(key: str, language: str, **values) -> str:
     return i18n.t(f"content_evaluation.{key}", language, **values)
+
+
+def _name(kind: str, value, language: str, *, markdown: bool = True) -> str:
+    """A label in people's words (see :func:`helpers.content.value_label`), Markdown-safe."""
+    from helpers.content import md_label, value_label
+
+    return md_label(kind, value, language) if markdown else value_label(kind, value, language)
 
 
 def _pct(value) -> str:
@@ -950,11 +991,14 @@ def attribution_lead_finding(side: pd.DataFrame, test: dict, *, alpha: float = 0
     if real.empty or not real.iloc[0].get("markov", 0) > 0:
         return None
     top = real.iloc[0]
+    kind = "category" if key.startswith("content") else "channel"
+    name = _name(kind, top.name, language)
     values = dict(markov=_pct(top.get("markov")), linear=_pct(top.get("linear")))
-    text = _t(key, language, channel=top.name, category=top.name, **values)
+    text = _t(key, language, channel=name, category=name, **values)
     runner = test.get("runner_up")
     if runner is not None and runner in side.index:
-        fallback = _t(f"{key}_none", language, leader=top.name, runner=runner,
+        fallback = _t(f"{key}_none", language, leader=name,
+                      runner=_name(kind, runner, language),
                       runner_markov=_pct(side.loc[runner].get("markov")), **values)
     else:
         fallback = ""
@@ -962,7 +1006,7 @@ def attribution_lead_finding(side: pd.DataFrame, test: dict, *, alpha: float = 0
     share = np.nan if volume is None else float(volume.get(top.name, np.nan))
     if np.isfinite(share) and not top.get("markov", 0) > share:
         p = 1.0  # its credit follows its touch volume: no sign of doing more per touch
-        fallback = _t(f"{key}_volume", language, leader=top.name, touch_share=_pct(share),
+        fallback = _t(f"{key}_volume", language, leader=name, touch_share=_pct(share),
                       **values)
     return fnd.comparison(
         text, test="bootstrap and outcome permutation of journeys, leader vs runner-up",
@@ -971,7 +1015,8 @@ def attribution_lead_finding(side: pd.DataFrame, test: dict, *, alpha: float = 0
         high=test.get("high", np.nan), n=n, family=_t(f"family.{family}", language),
         family_size=1, method="none", effect_label="share difference", fallback=fallback,
         impact=fnd.impact_weight(top.get("markov", 0.0), 1.0),
-        action=_t(f"{key}_action", language, channel=top.name, category=top.name),
+        action=_t(f"{key}_action", language, channel=_name(kind, top.name, language, markdown=False),
+                  category=_name(kind, top.name, language, markdown=False)),
         language=language)
 
 
@@ -1008,12 +1053,12 @@ def attribution_sentence(credits: pd.DataFrame, side: pd.DataFrame,
     if lead is not None:
         text += lead.shown
     else:
-        text += _t("attribution_lead", language, channel=top.name,
+        text += _t("attribution_lead", language, channel=_name("channel", top.name, language),
                    markov=_pct(top.get("markov")), linear=_pct(top.get("linear")))
     split = real.sort_values("spread", ascending=False, kind="stable").iloc[0]
     if not split["spread"] > 0:
         return text
-    text += _t("attribution_split", language, split=split.name,
+    text += _t("attribution_split", language, split=_name("channel", split.name, language),
                high_model=model_name(split.high_model, language), high=_pct(split[split.high_model]),
                low_model=model_name(split.low_model, language), low=_pct(split[split.low_model]))
     if split.high_model == "markov":
@@ -1045,8 +1090,9 @@ def content_attribution_sentence(side: pd.DataFrame, language: str = "en", *,
         text += lead.shown
     elif len(real) and real.iloc[0].get("markov", 0) > 0:
         top = real.iloc[0]
-        text += _t("content_attribution_top", language, category=top.name,
+        text += _t("content_attribution_top", language, category=_name("category", top.name, language),
                    markov=_pct(top.get("markov")), linear=_pct(top.get("linear")))
     share = side.loc[NO_TOUCH, "linear"] if NO_TOUCH in side.index else 0.0
-    return text + _t("content_attribution_no_touch", language, no_touch=NO_TOUCH,
+    return text + _t("content_attribution_no_touch", language,
+                     no_touch=_name("category", NO_TOUCH, language, markdown=False),
                      share=_pct(share))

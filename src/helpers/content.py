@@ -892,6 +892,8 @@ def best_for_stage(table: pd.DataFrame, *, by: str = "content_category",
     pandas.DataFrame
         One row per stage: the row of the group with the highest rate, plus ``p_value``,
         ``p_adjusted`` and ``significant`` (adjusted p below ``alpha`` and a lift above 1).
+        With per-account counts, ``opportunity_rate`` is the rate the lift compares
+        (opportunities per touch), which ``rate`` (converted touches) is not.
         Content without a value in ``by`` (``(none)``) is never the best.
         ``attrs["family_size"]`` holds the number of cells tested.
     """
@@ -914,6 +916,12 @@ def best_for_stage(table: pd.DataFrame, *, by: str = "content_category",
         eligible["lift"] = np.asarray([x["lift"] for x in res], dtype=float)
         eligible["lift_low"] = np.asarray([x["low"] for x in res], dtype=float)
         eligible["lift_high"] = np.asarray([x["high"] for x in res], dtype=float)
+        # the rate the test compares, shown next to its lift
+        cell = per_account.groupby(["stage", by])[[hits, "touches"]].sum()
+        key = pd.MultiIndex.from_arrays([eligible["stage"], eligible[by]])
+        cell = cell.reindex(key)
+        eligible["opportunity_rate"] = _safe_div(cell[hits].to_numpy(float),
+                                                 cell["touches"].to_numpy(float))
     else:
         tot = table.groupby("stage")[["touches", "converted_touches"]].sum()
         p = [mt.lift_test(r.converted_touches, r.touches,
@@ -943,7 +951,8 @@ def plot_stage_heatmap(table: pd.DataFrame, *, by: str = "content_category", ax=
                        language: str = "en"):
     """Heatmap of per-touch conversion rate, stages as rows and content groups as columns.
 
-    ``language`` ({"en", "zh"}) picks the language of the title.
+    ``language`` ({"en", "zh"}) picks the language of the title and of the stage and
+    group names.
 
     Returns
     -------
@@ -953,10 +962,11 @@ def plot_stage_heatmap(table: pd.DataFrame, *, by: str = "content_category", ax=
     import seaborn as sns
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
+        _, ax = plt.subplots(figsize=(7, 3.2))
     wide = table.pivot_table(index="stage", columns=by, values="rate", aggfunc="sum")
     wide = wide.reindex([s for s in STAGE_ORDER if s in wide.index]
                         + [s for s in wide.index if s not in STAGE_ORDER])
+    wide = relabel_axes(wide, index="stage", columns=CODE_COLUMNS.get(by, by), language=language)
     sns.heatmap(wide * 100, annot=True, fmt=".1f", cmap="Blues", cbar=False, ax=ax,
                 linewidths=0.5)
     ax.set_title(i18n.t("content_evaluation.chart.stage_heatmap", language))
@@ -1489,6 +1499,7 @@ def plot_weekday_heatmap(timing: pd.DataFrame, channels: Iterable[str] | None = 
         raise ParamError("no channel has touches to plot")
     share = wide.div(wide.sum(axis=1), axis=0) * 100
     share.columns = [weekday_name(d, language) for d in WEEKDAYS]
+    share.index = [value_label("channel", c, language) for c in share.index]
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.45 * len(share) + 1.2))
     sns.heatmap(share, annot=True, fmt=".0f", cmap="Blues", cbar=False, ax=ax, linewidths=0.5)
@@ -1527,7 +1538,8 @@ def plot_timing_heatmap(timing: pd.DataFrame, channel: str, *, ax=None, language
     grid = grid.reindex(index=range(7), columns=range(24), fill_value=0)
     grid.index = [weekday_name(d, language) for d in WEEKDAYS]
     sns.heatmap(grid, cmap="Blues", cbar=False, ax=ax, linewidths=0.2)
-    ax.set_title(i18n.t("content_evaluation.chart.timing", language, channel=channel))
+    ax.set_title(i18n.t("content_evaluation.chart.timing", language,
+                        channel=value_label("channel", channel, language)))
     ax.set_xlabel(i18n.t("content_evaluation.chart.hour", language))
     ax.set_ylabel("")
     return ax
@@ -1579,13 +1591,16 @@ def plot_publishing_calendar(calendar: pd.DataFrame, *, ax=None, language: str =
 
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 3.5))
-    frame = calendar.copy()
-    frame.index = [d.strftime("%Y-%m") for d in pd.to_datetime(frame.index)]
+    frame = relabel_axes(calendar, columns=CODE_COLUMNS.get(calendar.columns.name, "category"),
+                         language=language)
+    frame.index = [month_label(d, language) for d in pd.to_datetime(calendar.index)]
     frame.plot(kind="bar", stacked=True, ax=ax, width=0.8)
     ax.set_ylabel(i18n.t("content_evaluation.chart.assets_published", language))
     ax.set_xlabel("")
     ax.tick_params(axis="x", rotation=90, labelsize=8)
-    ax.legend(title="", fontsize=8)
+    from helpers.plotting import legend_outside
+
+    legend_outside(ax, title="", fontsize=8)
     ax.set_title(i18n.t("content_evaluation.chart.calendar", language))
     return ax
 
@@ -1615,7 +1630,8 @@ def plot_channel_ranking(ranked: pd.DataFrame, *, ax=None, language: str = "en")
     err = np.vstack([rate - r["conversion_rate_low"].to_numpy(float),
                      r["conversion_rate_high"].to_numpy(float) - rate])
     ax.errorbar(rate, y, xerr=err, fmt="o", color="#1f4e79", capsize=3)
-    ax.set_yticks(y, [i18n.t("content_evaluation.chart.p_best", language, channel=c, p=f"{p:.0%}")
+    ax.set_yticks(y, [i18n.t("content_evaluation.chart.p_best", language,
+                             channel=value_label("channel", c, language), p=f"{p:.0%}")
                       for c, p in zip(r["channel"], r["prob_best"], strict=True)])
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     ax.set_xlabel(i18n.t("content_evaluation.chart.channel_rate", language))
@@ -1915,7 +1931,7 @@ def performance_findings(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
         size = int(tested.attrs["family_size"])
         if size < 2:  # one category: its rate is a fact, there is nothing to be best among
             out.append(fnd.fact(_t(
-                "performance_single", language, category=best["content_category"],
+                "performance_single", language, category=md_label("category", best["content_category"], language),
                 rate=format_value(best["conversion_rate"], pct), days=window_days,
                 level=f"{confidence:.0%}", low=format_value(best["conversion_rate_low"], pct),
                 high=format_value(best["conversion_rate_high"], pct)),
@@ -1923,7 +1939,7 @@ def performance_findings(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
             cats = cats.head(0)
     if len(cats):
         out.append(fnd.comparison(
-            _t("performance_best", language, category=best["content_category"],
+            _t("performance_best", language, category=md_label("category", best["content_category"], language),
                rate=format_value(best["conversion_rate"], pct), days=window_days,
                level=f"{confidence:.0%}", low=format_value(best["conversion_rate_low"], pct),
                high=format_value(best["conversion_rate_high"], pct)),
@@ -1934,7 +1950,7 @@ def performance_findings(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
             family_size=size, method=method, effect_label="lift",
             fallback=fnd.no_difference(size, _t("what.categories", language), language),
             impact=0.4, action=_t("performance_best_action", language,
-                                  category=best["content_category"]),
+                                  category=value_label("category", best["content_category"], language)),
             level=best["content_category"], language=language))
     types = by_type[~by_type["below_min_sample"].astype(bool)
                     & by_type["conversion_rate_low"].map(is_known)
@@ -1949,7 +1965,7 @@ def performance_findings(by_category: pd.DataFrame, by_type: pd.DataFrame, *,
         if size < 2:  # a single ranked type is not the best of anything
             return out
         out.append(fnd.comparison(
-            _t("performance_type", language, type=top["content_type"],
+            _t("performance_type", language, type=md_label("content_type", top["content_type"], language),
                type_rate=format_value(top["conversion_rate"], pct),
                type_low=format_value(top["conversion_rate_low"], pct)),
             test=_test_name(tested, "types"), p_value=top["p_value"],
@@ -2068,7 +2084,7 @@ def channel_sentence(comparison: pd.DataFrame, ranked: pd.DataFrame, *, confiden
     targets = comparison.attrs.get("targets", 0)
     if targets:
         widest = reached.sort_values(["coverage", "channel"], ascending=[False, True]).iloc[0]
-        text += _t("coverage", language, channel=widest["channel"],
+        text += _t("coverage", language, channel=md_label("channel", widest["channel"], language),
                    coverage=format_value(widest["coverage"], "percent0"), targets=f"{targets:,}")
     lead = ranked[~ranked["channel"].isin(UNKNOWN_LABELS)] if len(ranked) else ranked
     if len(lead):
@@ -2090,8 +2106,9 @@ def channel_sentence(comparison: pd.DataFrame, ranked: pd.DataFrame, *, confiden
         best = paid.loc[paid["roi"].idxmax(), "channel"]
         cpl_ok = bool(tests.loc[cheapest, "leads_significant"])
         roi_ok = bool(tests.loc[best, "won_significant"])
-        values = dict(cheapest=cheapest, currency=currency,
-                      cpl=format_value(paid["cost_per_lead"].min(), "money"), best=best,
+        values = dict(cheapest=md_label("channel", cheapest, language), currency=currency,
+                      cpl=format_value(paid["cost_per_lead"].min(), "money"),
+                      best=md_label("channel", best, language),
                       multiple=f"{paid['roi'].max() + 1:.1f}")
         if cpl_ok and roi_ok:
             text += _t("paid", language, **values)
@@ -2149,7 +2166,8 @@ def preference_sentence(mix: pd.DataFrame, language: str = "en") -> str:
     if len(mix) < 2 or mix.shape[1] == 0:
         return ""
     lean = (mix - mix.mean()).stack().idxmax()
-    return _t("preferences", language, stage=lean[0], channel=lean[1],
+    return _t("preferences", language, stage=md_label("stage", lean[0], language),
+              channel=md_label("channel", lean[1], language),
               share=format_value(mix.loc[lean], "percent0"),
               average=format_value(mix[lean[1]].mean(), "percent0"))
 
@@ -2157,7 +2175,7 @@ def preference_sentence(mix: pd.DataFrame, language: str = "en") -> str:
 def timing_sentences(windows: pd.DataFrame, language: str = "en") -> list[str]:
     """One line per channel with enough data, from :func:`best_send_windows`."""
     ok = windows[windows["enough_data"].astype(bool)] if len(windows) else windows
-    return [_t("timing", language, channel=r.channel, weekday=weekday_name(r.weekday_name, language),
+    return [_t("timing", language, channel=md_label("channel", r.channel, language), weekday=weekday_name(r.weekday_name, language),
                start=f"{int(r.hour_start):02d}", end=f"{int(r.hour_end):02d}",
                share=format_value(r.share, "percent0"), touches=f"{r.touches:,}",
                lift=f"{r.lift:.1f}")
@@ -2167,7 +2185,7 @@ def timing_sentences(windows: pd.DataFrame, language: str = "en") -> list[str]:
 def weekday_sentences(days: pd.DataFrame, language: str = "en") -> list[str]:
     """One line per channel with enough data, from :func:`best_send_days`."""
     ok = days[days["enough_data"].astype(bool)] if len(days) else days
-    return [_t("timing_day", language, channel=r.channel,
+    return [_t("timing_day", language, channel=md_label("channel", r.channel, language),
                weekday=weekday_name(r.weekday_name, language),
                share=format_value(r.share, "percent0"), touches=f"{r.touches:,}",
                lift=f"{r.lift:.1f}")
@@ -2189,7 +2207,8 @@ def calendar_sentence(calendar: pd.DataFrame, months: int, language: str = "en")
         return _t("calendar_count", language, n=total, months=months,
                   per_month=f"{per_month.mean():.1f}", empty=int((per_month == 0).sum()))
     return _t("calendar", language, n=total, months=months, per_month=f"{per_month.mean():.1f}",
-              empty=int((per_month == 0).sum()), category=groups.idxmax(),
+              empty=int((per_month == 0).sum()),
+              category=md_label("category", groups.idxmax(), language),
               share=f"{groups.max() / total:.0%}")
 
 
@@ -2221,14 +2240,15 @@ def leaderboard_sentence(board: pd.DataFrame, assets: pd.DataFrame, *, confidenc
     top = board.iloc[0]
     category = top.get("content_category")
     known = is_known(category) and str(category).strip() not in ("", *UNKNOWN_LABELS)
-    values = dict(title=top["title"], rate=format_value(top["conversion_rate"], "percent"),
+    values = dict(title=md_escape(top["title"]), rate=format_value(top["conversion_rate"], "percent"),
                   reached=f"{int(top['reached_accounts']):,}", level=f"{confidence:.0%}",
                   low=format_value(top["conversion_rate_low"], "percent"),
                   high=format_value(top["conversion_rate_high"], "percent"),
                   small=int(assets["below_min_sample"].sum()), n=len(assets),
                   min_sample=min_sample)
     if known:
-        return _t("leaderboard", language, category=category, **values)
+        return _t("leaderboard", language, category=md_label("category", category, language),
+                  **values)
     return _t("leaderboard_no_category", language, **values)
 
 
@@ -2426,17 +2446,19 @@ def send_time_findings(tested: pd.DataFrame, *, hours: bool, alpha: float = 0.05
     for k, r in enumerate(ok.itertuples()):
         day = weekday_name(r.weekday_name, language)
         if hours:
-            text = _t("timing", language, channel=r.channel, weekday=day,
+            text = _t("timing", language, channel=md_label("channel", r.channel, language), weekday=day,
                       start=f"{int(r.hour_start):02d}", end=f"{int(r.hour_end):02d}",
                       share=format_value(r.share, "percent0"), touches=f"{r.touches:,}",
                       lift=f"{r.lift:.1f}")
-            action = _t("timing_action", language, channel=r.channel, weekday=day,
+            action = _t("timing_action", language, channel=value_label("channel", r.channel, language),
+                        weekday=day,
                         start=f"{int(r.hour_start):02d}", end=f"{int(r.hour_end):02d}")
         else:
-            text = _t("timing_day", language, channel=r.channel, weekday=day,
+            text = _t("timing_day", language, channel=md_label("channel", r.channel, language), weekday=day,
                       share=format_value(r.share, "percent0"), touches=f"{r.touches:,}",
                       lift=f"{r.lift:.1f}")
-            action = _t("timing_day_action", language, channel=r.channel, weekday=day)
+            action = _t("timing_day_action", language, channel=value_label("channel", r.channel, language),
+                        weekday=day)
         out.append(fnd.comparison(
             _unbullet(text), test="binomial vs even spread", p_value=r.p_value, p_adjusted=r.p_adjusted,
             alpha=alpha, effect=r.lift, n=int(r.touches), family=_t(
@@ -2490,7 +2512,7 @@ def leaderboard_finding(board: pd.DataFrame, assets: pd.DataFrame, *, confidence
         high=top.get("lift_high", np.nan), n=int(top.get("touches", top["reached_accounts"])),
         family=_t("family.assets", language), family_size=size, method=method,
         effect_label="lift", fallback=fallback, impact=impact,
-        action=_t("leaderboard_action", language, title=top["title"]),
+        action=_t("leaderboard_action", language, title=md_escape(top["title"])),
         level=top["title"], language=language)
 
 
@@ -2512,8 +2534,8 @@ def stage_findings(best: pd.DataFrame, *, by: str = "content_category", confiden
     out = []
     for k, r in enumerate(best.itertuples()):
         category = getattr(r, by)
-        text = _t("for_whom", language, category=category, lift=_times(r.lift),
-                  stage=r.stage, level=f"{confidence:.0%}", low=_times(r.lift_low),
+        text = _t("for_whom", language, category=md_label("category", category, language),
+                  lift=_times(r.lift), stage=md_label("stage", r.stage, language), level=f"{confidence:.0%}", low=_times(r.lift_low),
                   high=_times(r.lift_high), touches=f"{r.touches:,}")
         out.append(fnd.comparison(
             _unbullet(text), test=test, p_value=r.p_value,
@@ -2521,7 +2543,8 @@ def stage_findings(best: pd.DataFrame, *, by: str = "content_category", confiden
             low=r.lift_low, high=r.lift_high, n=int(r.touches),
             family=_t("family.stage", language), family_size=size, method=method,
             effect_label="lift", fallback=fallback if k == 0 else "", impact=0.45,
-            action=_t("for_whom_action", language, category=category, stage=r.stage),
+            action=_t("for_whom_action", language, category=value_label("category", category, language),
+                     stage=value_label("stage", r.stage, language)),
             level=category, language=language))
     return out
 
@@ -2594,7 +2617,7 @@ def channel_lead_finding(tested: pd.DataFrame, ranked: pd.DataFrame, *, confiden
     r = lead.iloc[0]
     row = tested.set_index("channel").loc[r["channel"]]
     size = int(tested.attrs.get("family_size", len(lead)))
-    text = _t("lead_channel", language, channel=r["channel"],
+    text = _t("lead_channel", language, channel=md_label("channel", r["channel"], language),
               rate=format_value(r["conversion_rate"], "percent0"),
               prob=format_value(r["prob_best"], "percent0"), low=int(r["rank_low"]),
               high=int(r["rank_high"]), level=f"{confidence:.0%}")
@@ -2610,7 +2633,7 @@ def channel_lead_finding(tested: pd.DataFrame, ranked: pd.DataFrame, *, confiden
         fallback=fnd.no_difference(size, _t("what.channels", language), language),
         impact=fnd.impact_weight(row.get("won_value", np.nan),
                                  won.sum() if won is not None else np.nan),
-        action=_t("lead_channel_action", language, channel=r["channel"]),
+        action=_t("lead_channel_action", language, channel=value_label("channel", r["channel"], language)),
         level=r["channel"], language=language)
 
 
@@ -2641,4 +2664,403 @@ def preference_finding(mix: pd.DataFrame, *, alpha: float = 0.05, language: str 
         n=int(counts.to_numpy().sum()), family=_t("family.preference", language),
         family_size=1, method="none", effect_label="Cramér's V",
         fallback=_t("preferences_none", language, n=len(mix)), impact=0.2,
-        language=language)
+        action=preference_action(mix, language), language=language)
+
+
+def preference_action(mix: pd.DataFrame, language: str = "en") -> str:
+    """What to do about the strongest channel lean of :func:`channel_mix`; "" if none."""
+    mix = mix.dropna(how="all")
+    mix = mix[~mix.index.isin(UNKNOWN_LABELS)]
+    if len(mix) < 2 or mix.shape[1] == 0:
+        return ""
+    stage, channel = (mix - mix.mean()).stack().idxmax()
+    return _t("preferences_action", language, stage=value_label("stage", stage, language),
+              channel=value_label("channel", channel, language))
+
+
+# --------------------------------------------------------------------------- for people: labels
+
+#: columns whose values are codes, and the label family each is translated with
+CODE_COLUMNS: dict[str, str] = {
+    "channel": "channel", "main_channel": "channel", "content_type": "content_type",
+    "content_category": "category", "stage": "stage", "group": "group",
+    "pain_point": "pain_point", "label": "channel",
+}
+#: placeholder labels of the engine and their keys
+_PLACEHOLDERS = {"(none)": "label.none", "(unknown)": "label.unknown",
+                 "(no touch)": "label.no_touch"}
+_MD_SPECIAL = "\\`*_{}[]<>#|!"
+
+
+def value_label(kind: str, value, language: str = "en") -> str:
+    """A code of the data (``trade_show``, ``case_study``, ``growth``) as people read it.
+
+    Parameters
+    ----------
+    kind : {"channel", "content_type", "category", "stage", "group", "pain_point", "segment"}
+        The label family (see :data:`CODE_COLUMNS`).
+    value : object
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        The locale text when there is one; otherwise a code written with spaces
+        (``key_account`` → ``key account``) and any other text as it is; :data:`DASH` for
+        a missing value.
+    """
+    if not is_known(value):
+        return DASH
+    text = str(value)
+    if text in _PLACEHOLDERS:
+        return _t(_PLACEHOLDERS[text], language)
+    key = f"content_evaluation.{kind}.{text}"
+    if key in i18n.LABELS:
+        return i18n.t(key, language)
+    if kind == "stage":
+        return i18n.t(f"content_evaluation.stage.{text}", language, default=text)
+    return text.replace("_", " ") if text.replace("_", "").isalnum() and text.islower() else text
+
+
+def relabel(frame: pd.DataFrame, language: str = "en",
+            kinds: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A copy of ``frame`` with its code columns (:data:`CODE_COLUMNS`) in people's words.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    language : {"en", "zh"}
+    kinds : mapping, optional
+        ``{column: label family}`` over :data:`CODE_COLUMNS` (for example
+        ``{"label": "category"}`` for content attribution).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    families = {**CODE_COLUMNS, **dict(kinds or {})}
+    out = frame.copy()
+    for col, kind in families.items():
+        if col in out.columns:
+            out[col] = [value_label(kind, v, language) for v in out[col]]
+    return out
+
+
+def relabel_axes(table: pd.DataFrame, *, index: str | None = None, columns: str | None = None,
+                 language: str = "en") -> pd.DataFrame:
+    """A two-way table (heatmap) with its row and column codes in people's words."""
+    out = table.copy()
+    if index:
+        out.index = [value_label(index, v, language) for v in out.index]
+    if columns:
+        out.columns = [value_label(columns, v, language) for v in out.columns]
+    return out
+
+
+def md_escape(text) -> str:
+    """Text from the data made safe for Markdown: ``trade_show`` stays ``trade_show``.
+
+    Backslash-escapes the characters Markdown would read as emphasis, code, links,
+    headings or HTML, so a channel, asset title or experiment name prints as written.
+    """
+    if not is_known(text):
+        return DASH
+    return "".join(f"\\{ch}" if ch in _MD_SPECIAL else ch for ch in str(text))
+
+
+def md_label(kind: str, value, language: str = "en") -> str:
+    """:func:`value_label` escaped for Markdown, for sentences."""
+    return md_escape(value_label(kind, value, language))
+
+
+# --------------------------------------------------------------------------- for people: tables
+
+#: kinds of :func:`helpers.tables.people_table` for the kinds of :func:`format_value`
+_PEOPLE_KINDS = {"count": "int", "money": "money", "percent": "share", "percent0": "share",
+                 "points": "pct_points", "times": "ratio", "p": "p_value", "flag": "bool",
+                 "number": "number"}
+
+
+def with_interval(value, low, high, kind: str = "percent", language: str = "en") -> str:
+    """A figure with its interval in one cell: ``4.2% (3.1–5.6%)``, ``1.8× (1.2–2.6×)``.
+
+    Parameters
+    ----------
+    value, low, high : float
+    kind : {"percent", "times", "points"}
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        :data:`DASH` for an unknown value; the value alone when the interval is unknown.
+    """
+    if not is_known(value):
+        return DASH
+
+    def one(v):
+        v = float(v)
+        if kind == "percent":
+            return f"{v:.1%}"
+        if kind == "times":
+            return f"{v:.1f}×"
+        return f"{v * 100:+.1f}"
+
+    if not (is_known(low) and is_known(high)):
+        return one(value)
+    unit = (" 个百分点" if language == "zh" else " pts") if kind == "points" else ""
+    return f"{one(value)}{unit} ({one(low)} – {one(high)})"
+
+
+def people_table(frame: pd.DataFrame, columns: Iterable[str], *, language: str = "en",
+                 currency: str = "", max_rows: int | None = 15, caption: str | None = None,
+                 kinds: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None,
+                 label_kinds: Mapping[str, str] | None = None):
+    """A management table of one of this module's frames.
+
+    Codes are translated (:func:`relabel`), headers come from the locale
+    (``content_evaluation.col.<column>``) and cells are written by
+    :func:`helpers.tables.people_table` with the kind :data:`COLUMN_FORMATS` gives each
+    column; ROI, hours and weekdays are written here.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    columns : iterable of str
+        Columns shown, in order (keep to six or fewer for the page width).
+    language : {"en", "zh"}
+    currency : str
+        Named in the headers of money columns.
+    max_rows : int or None
+    caption : str, optional
+    kinds : mapping, optional
+        ``{column: people_table kind}`` over the defaults.
+    labels : mapping, optional
+        ``{column: header}`` over the locale headers.
+    label_kinds : mapping, optional
+        Label families over :data:`CODE_COLUMNS` (see :func:`relabel`).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+    """
+    from helpers import tables
+
+    columns = list(columns)
+    data = relabel(frame[columns], language, label_kinds)
+    out_kinds, out_labels = {}, {}
+    for col in columns:
+        kind = COLUMN_FORMATS.get(col)
+        if kind == "signed_percent":
+            data[col] = [format_value(v, kind, language) for v in data[col]]
+            kind = "text"
+        elif kind in ("hour", "weekday"):
+            data[col] = [format_value(v, kind, language) for v in data[col]]
+            kind = "text"
+        out_kinds[col] = _PEOPLE_KINDS.get(kind, kind) if kind else (
+            "text" if col in CODE_COLUMNS or not pd.api.types.is_numeric_dtype(data[col])
+            else tables.infer_kind(data[col]))
+        out_labels[col] = i18n.t(f"content_evaluation.col.{col}", language,
+                                 default=tables.humanize(col))
+    out_kinds.update(kinds or {})
+    out_labels.update(labels or {})
+    return tables.people_table(data, kinds=out_kinds, labels=out_labels, currency=currency,
+                               language=language, max_rows=max_rows, caption=caption)
+
+
+def performance_brief(table: pd.DataFrame, by: str = "content_category",
+                      language: str = "en") -> pd.DataFrame:
+    """Six columns of :func:`content_performance` for a manager.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``<by>, reached_accounts, conversion_ci`` (rate with interval, text),
+        ``opportunities, won_revenue, roi``.
+    """
+    out = table.reset_index() if by not in table.columns else table.copy()
+    out["conversion_ci"] = [with_interval(r, lo, hi, "percent", language) for r, lo, hi in zip(
+        out["conversion_rate"], out["conversion_rate_low"], out["conversion_rate_high"],
+        strict=True)]
+    return out[[by, "reached_accounts", "conversion_ci", "opportunities", "won_revenue", "roi"]]
+
+
+def leaderboard_brief(board: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """Six columns of a :func:`leaderboard` for a manager.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank, title, content_category, reached_accounts, conversion_ci, won_revenue``
+        (columns the data lacks are left out).
+    """
+    out = board.reset_index() if "rank" not in board.columns else board.copy()
+    out["conversion_ci"] = [with_interval(r, lo, hi, "percent", language) for r, lo, hi in zip(
+        out["conversion_rate"], out["conversion_rate_low"], out["conversion_rate_high"],
+        strict=True)]
+    cols = ["rank", "title", "content_category", "reached_accounts", "conversion_ci",
+            "won_revenue"]
+    return out[[c for c in cols if c in out.columns]]
+
+
+def stage_brief(best: pd.DataFrame, by: str = "content_category",
+                language: str = "en") -> pd.DataFrame:
+    """The best content per stage (:func:`best_for_stage`) in six columns.
+
+    The rate shown is the one the lift compares: opportunities per touch with per-account
+    counts, converted touches per touch otherwise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``stage, <by>, touches, opportunity_rate`` (or ``rate``), ``lift_ci, survives``.
+    """
+    rate = "opportunity_rate" if "opportunity_rate" in best.columns else "rate"
+    out = best.copy()
+    out["lift_ci"] = [with_interval(v, lo, hi, "times", language) for v, lo, hi in zip(
+        out["lift"], out["lift_low"], out["lift_high"], strict=True)]
+    out["survives"] = out["significant"].astype(bool)
+    return out[["stage", by, "touches", rate, "lift_ci", "survives"]]
+
+
+def channel_brief(tested: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """Six columns of the tested channel comparison for a manager.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel, group, coverage, conversion_ci, cost_per_lead, roi``; cost per lead and
+        ROI only when spend is recorded (otherwise accounts reached and converting
+        accounts).
+    """
+    out = tested.copy()
+    out["conversion_ci"] = [with_interval(r, lo, hi, "percent", language) for r, lo, hi in zip(
+        out["conversion_rate"], out["conversion_rate_low"], out["conversion_rate_high"],
+        strict=True)]
+    money = [c for c in ("cost_per_lead", "roi") if c in out.columns and out[c].map(is_known).any()]
+    extra = money or ["accounts_reached", "converting_accounts"]
+    return out[["channel", "group", "coverage", "conversion_ci", *extra]]
+
+
+def timing_brief(shown: pd.DataFrame, *, hours: bool) -> pd.DataFrame:
+    """Send windows (or days) per channel in six columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel, weekday_name, window`` (``09:00–11:00``, hours only), ``share, lift,
+        survives``.
+    """
+    out = shown.copy()
+    cols = ["channel", "weekday_name"]
+    if hours:
+        out["window"] = [f"{int(a):02d}:00–{int(b):02d}:00" for a, b in zip(
+            out["hour_start"], out["hour_end"], strict=True)]
+        cols.append("window")
+    out["survives"] = out["significant"].astype(bool)
+    return out[[*cols, "share", "lift", "survives"]]
+
+
+def attribution_brief(side: pd.DataFrame) -> pd.DataFrame:
+    """Models side by side (:func:`helpers.attribution.compare_models`) in six columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``label, markov, linear, first_touch, last_touch, spread`` (models the table
+        lacks are left out).
+    """
+    out = side.reset_index()
+    cols = ["label", "markov", "linear", "first_touch", "last_touch", "spread"]
+    return out[[c for c in cols if c in out.columns]]
+
+
+# --------------------------------------------------------------------------- for people: charts
+
+
+def chart_text(name: str, language: str = "en", **values) -> dict[str, str]:
+    """Alt text and caption of a chart: ``{"alt": ..., "caption": ...}`` for :func:`helpers.plotting.show`.
+
+    Parameters
+    ----------
+    name : str
+        The chart (``content_evaluation.alt.<name>`` and ``content_evaluation.caption.<name>``).
+    language : {"en", "zh"}
+    **values
+        Fields of the alt text (the caption takes the same fields).
+    """
+    return {"alt": _t(f"alt.{name}", language, **values),
+            "caption": _t(f"caption.{name}", language, **values)}
+
+
+def stage_mix_text(stage_mix: pd.Series, language: str = "en") -> dict[str, str]:
+    """Alt text and caption of the accounts-by-stage bar chart."""
+    total = int(stage_mix.sum())
+    top = stage_mix.idxmax() if total else DASH
+    return chart_text("stage_mix", language, stage=value_label("stage", top, language),
+                      count=f"{int(stage_mix.max()) if total else 0:,}", total=f"{total:,}")
+
+
+def leaderboard_text(board: pd.DataFrame, language: str = "en") -> dict[str, str]:
+    """Alt text and caption of :func:`plot_leaderboard`."""
+    first = board.iloc[0]
+    title = first["title"] if "title" in board.columns else first.name
+    return chart_text("leaderboard", language, n=len(board), title=title,
+                      rate=format_value(first["conversion_rate"], "percent"),
+                      low=format_value(first["conversion_rate_low"], "percent"),
+                      high=format_value(first["conversion_rate_high"], "percent"))
+
+
+def stage_heatmap_text(table: pd.DataFrame, by: str = "content_category",
+                       language: str = "en") -> dict[str, str]:
+    """Alt text and caption of :func:`plot_stage_heatmap`: the highest cell."""
+    known = table[table["rate"].map(is_known)]
+    if known.empty:
+        return chart_text("stage_heatmap_empty", language)
+    top = known.loc[known["rate"].idxmax()]
+    return chart_text("stage_heatmap", language, stage=value_label("stage", top["stage"], language),
+                      category=value_label(CODE_COLUMNS.get(by, by), top[by], language),
+                      rate=format_value(top["rate"], "percent"),
+                      stages=table["stage"].nunique(), groups=table[by].nunique())
+
+
+def calendar_text(calendar: pd.DataFrame, months: int, language: str = "en") -> dict[str, str]:
+    """Alt text and caption of :func:`plot_publishing_calendar`."""
+    per_month = calendar.sum(axis=1)
+    busiest = pd.Timestamp(per_month.idxmax()) if len(per_month) else None
+    return chart_text("calendar", language, months=months, n=f"{int(per_month.sum()):,}",
+                      month=month_label(busiest, language) if busiest is not None else DASH,
+                      top=f"{int(per_month.max()) if len(per_month) else 0:,}")
+
+
+def month_label(stamp, language: str = "en") -> str:
+    """A month as people read it: ``Jul 2024`` or ``2024年7月``."""
+    d = pd.Timestamp(stamp)
+    return f"{d.year}年{d.month}月" if language == "zh" else d.strftime("%b %Y")
+
+
+def touch_share_text(share: pd.Series, language: str = "en") -> dict[str, str]:
+    """Alt text and caption of the share-of-content-touches-by-channel bar chart."""
+    return chart_text("touch_share", language, channel=value_label("channel", share.index[0], language),
+                      share=format_value(share.iloc[0], "percent0"), n=len(share))
+
+
+def mix_text(panels: Mapping[str, pd.DataFrame], language: str = "en") -> dict[str, str]:
+    """Alt text and caption of the channel-mix heatmaps."""
+    return chart_text("mix", language, panels=_t("list_sep", language).join(panels),
+                      channels=max((p.shape[1] for p in panels.values()), default=0))
+
+
+def channel_ranking_text(ranked: pd.DataFrame, language: str = "en") -> dict[str, str]:
+    """Alt text and caption of :func:`plot_channel_ranking`."""
+    top = ranked.iloc[0]
+    return chart_text("channel_ranking", language, n=len(ranked),
+                      channel=value_label("channel", top["channel"], language),
+                      rate=format_value(top["conversion_rate"], "percent"),
+                      prob=format_value(top["prob_best"], "percent0"))
+
+
+def timing_text(channels: Iterable[str], *, hours: bool, language: str = "en") -> dict[str, str]:
+    """Alt text and caption of the send-time heatmaps of ``channels``."""
+    names = _t("list_sep", language).join(value_label("channel", c, language) for c in channels)
+    return chart_text("timing" if hours else "timing_day", language, channels=names)

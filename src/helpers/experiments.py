@@ -597,3 +597,50 @@ def experiment_findings(results: pd.DataFrame, *, alpha: float = 0.05, method: s
             found = replace(found, stated=False, gate=say("verdict.srm"))
         out.append(found)
     return out
+
+
+def brief_table(results: pd.DataFrame, *, control: str = "A", treatment: str = "B",
+                language: str = "en") -> pd.DataFrame:
+    """The A/B results a manager reads: five narrow columns of text.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Output of :func:`evaluate_experiments`.
+    control, treatment : str
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``experiment_id``; ``variants`` ("B vs A"); ``rates`` ("2.95% vs 2.10%");
+        ``lift_ci``, the difference B - A in percentage points with its interval; and the
+        ``verdict``. Unknown values read "–".
+    """
+    def pct(v) -> str:
+        return f"{float(v):.2%}" if v is not None and np.isfinite(float(v)) else "–"
+
+    def pts(v) -> str:
+        return f"{float(v) * 100:+.2f}" if v is not None and np.isfinite(float(v)) else "–"
+
+    unit = " 个百分点" if language == "zh" else " pts"
+    vs = i18n.t("content_evaluation.ab.vs", language)
+    rows = []
+    for r in results.itertuples():
+        diff = f"{pts(r.diff)}{unit}" if np.isfinite(float(r.diff)) else "–"
+        if np.isfinite(float(r.ci_low)) and np.isfinite(float(r.ci_high)):
+            diff += f" ({pts(r.ci_low)} – {pts(r.ci_high)})"
+        rows.append({"experiment_id": str(r.experiment_id),
+                     "variants": f"{treatment}{vs}{control}",
+                     "rates": f"{pct(r.rate_b)}{vs}{pct(r.rate_a)}",
+                     "lift_ci": diff, "verdict": str(r.verdict)})
+    return pd.DataFrame(rows, columns=["experiment_id", "variants", "rates", "lift_ci", "verdict"])
+
+
+def chart_text(results: pd.DataFrame, language: str = "en") -> dict[str, str]:
+    """Alt text and caption of :func:`plot_experiments`: the largest difference and the winners."""
+    r = results.loc[results["diff"].abs().idxmax()]
+    return {"alt": i18n.t("content_evaluation.alt.ab", language, n=len(results),
+                          id=r["experiment_id"], diff=f"{r['diff'] * 100:+.2f}",
+                          wins=int(results["significant"].astype(bool).sum())),
+            "caption": i18n.t("content_evaluation.caption.ab", language)}
