@@ -39,12 +39,16 @@ def test_keys_built_from_names_exist():
         assert f"customer_profiling.col.{column}" in i18n.LABELS
 
 
-def test_headings_come_from_code_and_the_english_title_is_hidden_from_management():
+def test_headings_come_from_code_and_the_brief_prints_the_title():
     nb = load_notebook(NAME)
     markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
     assert len(markdown) == 1 and "hide-management" in markdown[0]["metadata"].get("tags", [])
     code = code_of(nb)
-    assert "# {t('notebook.customer_profiling')}" in code
+    assert "# {t('notebook.customer_profiling')}" not in code
+    last = nb["cells"][-1]
+    assert "summary" in last["metadata"].get("tags", [])
+    assert 'brief(log, t("notebook.customer_profiling")' in "".join(last["source"])
+    assert "plt.show()" not in code
     assert code.count('display(Markdown(f"## {t(') == 13
     assert code.count('display(Markdown(f"### {t(') == 3  # engagement, activity, evidence
 
@@ -136,3 +140,62 @@ def test_charts_label_in_chinese(lift):
     assert icp.attribute_label("industry × size_band", "zh") == "行业 × 规模档"
     assert icp.attribute_label("industry × size_band") == "industry × size band"
     plt.close("all")
+
+
+def test_gate_reasons_and_rules_speak_chinese():
+    f = pd.DataFrame({"account_id": ["A", "B", "C", "D"],
+                      "industry": ["Retail", "Public Sector", None, "Energy"],
+                      "employees": pd.array([50, 500, 5, None], dtype="Int64"),
+                      "is_competitor_customer": [True, False, True, False]})
+    gates = ["employees at least 10", "industry not in Public Sector"]
+    en = icp.mcp_check(f, gates)
+    assert en.loc[1, "mcp_reasons"] == "industry is Public Sector (gate: industry not in Public Sector)"
+    zh = icp.mcp_check(f, gates, language="zh")
+    assert zh["mcp_pass"].tolist() == en["mcp_pass"].tolist() == [True, False, False, False]
+    assert zh.loc[1, "mcp_reasons"] == "行业为 Public Sector（门槛：行业不属于 Public Sector）"
+    assert zh.loc[2, "mcp_reasons"] == "员工人数为 5（门槛：员工人数至少 10）；行业未知（门槛：行业不属于 Public Sector）"
+    assert "gate" not in "".join(zh["mcp_reasons"])
+    rule = icp.parse_rule("is_competitor_customer is true", f)
+    assert icp.rule_label(rule) == "is_competitor_customer is true"
+    assert icp.rule_label(rule, "zh") == "是否为竞争对手客户为 是"
+    failures = icp.gate_failures(f, gates, language="zh")
+    assert failures.to_dict() == {"员工人数至少 10": 2, "行业不属于 Public Sector": 2}
+    assert icp.gate_failures(f, gates).to_dict() == {gate: 2 for gate in gates}
+    scores = pd.DataFrame({"account_id": f.account_id, "fit_score": [50.0, np.nan, np.nan, np.nan],
+                           "fit_bucket": ["Strong", "Excluded", "Excluded", "Excluded"],
+                           "mcp_pass": zh["mcp_pass"], "mcp_reasons": zh["mcp_reasons"]})
+    assert icp.account_profiles(scores, language="zh").top_reasons[1].startswith("最低门槛：行业为")
+    assert icp.account_profiles(scores).top_reasons[1].startswith("MCP: ")
+
+
+def test_icp_table_and_summary_finding(lift):
+    from helpers.findings import FindingLog
+
+    lift = lift.assign(best_accounts=[40, 30, 50, 2, 20], share_of_best=[0.2, 0.15, 0.25, 0.01, 0.1],
+                       share_of_rest=[0.1, 0.09, 0.12, 0.1, 0.1], p_value=[0.001, 0.002, 0.0001, 0.001, 0.5],
+                       accounts=[200, 180, 220, 100, 150])
+    zh = icp.icp_table(lift, language="zh")
+    assert list(zh.columns) == ["attribute", "value", "best_accounts", "share_of_best", "share_of_rest", "lift"]
+    assert zh.attribute.tolist() == ["规模档", "行业", "行业"] and zh.value.tolist()[0] == "large"
+    assert icp.icp_table(lift.assign(direction="unclear")).empty
+    log = FindingLog("customer_profiling", alpha=0.05, language="zh")
+    found = icp.icp_findings(lift, log, "最佳", language="zh")
+    one = icp.icp_summary(found, lift, "最佳", language="zh")
+    assert one.stated and one.action and is_chinese(one.text)
+    assert one.text.index("large") < one.text.index("Logistics")  # strongest lift first
+    assert icp.icp_summary([], lift.iloc[:0], "x") is None
+
+
+def test_chart_alt_names_the_largest_value():
+    values = pd.Series({"Logistics": 1.2e6, "Retail": 3.4e6, "Energy": np.nan})
+    assert profiling.chart_alt("bar", "Whitespace potential by product line", values, unit=" EUR") == (
+        "Bar chart of whitespace potential by product line; the largest is Retail at 3,400,000 EUR.")
+    zh = profiling.chart_alt("heatmap", "痛点", values, language="zh", detail="细节")
+    assert zh == "痛点的热力图；最大的是Retail，为 3,400,000；细节。"
+    assert profiling.chart_alt("scatter", "Model against scorecard") == "Scatter plot of model against scorecard."
+    with pytest.raises(ValueError):
+        profiling.chart_alt("pie", "x")
+    peaks = pd.DataFrame({"channel": ["email", "all"], "peak_weekday": [1, 2], "weekday_share": [0.3, 0.2]})
+    assert profiling.peak_detail(peaks) == "email peaks on Tuesday with 30% of its interactions"
+    assert profiling.peak_detail(peaks, "zh", rename={"email": "邮件"}) == "邮件的高峰在星期二，占其互动的 30%"
+    assert profiling.peak_detail(peaks.iloc[:0]) == ""

@@ -532,3 +532,20 @@ def test_export_finding_leaves_out_what_was_not_produced():
     text = icp.export_finding(300, 4, None, 11)
     assert "300 account profiles" in text and "competitor" not in text
     assert "300" in icp.export_finding(300, 4, 2, 11, "zh")
+
+
+def test_fit_leaders_and_reasons_in_chinese(world, model, scores):
+    f = world["features"]
+    reasons = model.reasons(f, language="zh")
+    en = model.reasons(f)
+    assert (reasons.str.contains("行业 = ") == en.str.contains("industry = ")).all()
+    assert (reasons == "").equals(en == "")
+    assert not reasons.str.contains("industry = |True|False").any()
+    leaders = icp.fit_leaders(scores, f, reasons, n=5, language="zh")
+    assert list(leaders.columns) == ["account_name", "industry", "size_band", "fit_score", "bucket", "top_reasons"]
+    assert len(leaders) == 5 and leaders.fit_score.is_monotonic_decreasing
+    assert leaders.fit_score.iloc[0] == scores.fit_score.max()
+    assert set(leaders.bucket) <= {i18n.t(f"customer_profiling.bucket.{b.lower()}", "zh") for b in icp.FIT_BUCKETS}
+    zh = icp.fit_scores(f, gates=GATES, model=model, language="zh")
+    assert zh.loc[~zh.mcp_pass, "mcp_reasons"].str.contains("门槛").all()
+    assert (zh.fit_score.fillna(-1) == icp.fit_scores(f, gates=GATES, model=model).fit_score.fillna(-1)).all()

@@ -669,6 +669,71 @@ def icp_profile(lift: pd.DataFrame) -> pd.DataFrame:
     return icp
 
 
+def icp_table(lift: pd.DataFrame, *, language: str = "en", rows: int | None = None) -> pd.DataFrame:
+    """The ICP as one table for people: attribute, value, best customers, shares and lift.
+
+    Parameters
+    ----------
+    lift : pandas.DataFrame
+        Output of :func:`attribute_lift`.
+    language : {"en", "zh"}
+        Language of the attribute names (values from the data stay as they are; flags read
+        yes/no).
+    rows : int, optional
+        At most this many values, highest lift first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``attribute, value, best_accounts, share_of_best, share_of_rest, lift``; empty when no
+        value is clearly over-represented.
+    """
+    from helpers.findings import is_missing_level
+
+    cols = ["attribute", "value", "best_accounts", "share_of_best", "share_of_rest", "lift"]
+    prof = icp_profile(lift) if len(lift) else pd.DataFrame(columns=cols)
+    prof = prof[[not is_missing_level(v) for v in prof["value"]]] if len(prof) else prof
+    out = pd.DataFrame({
+        "attribute": [_label(a, language) for a in prof["attribute"]],
+        "value": [_value_text(v, language) for v in prof["value"]],
+        **{c: prof[c].to_numpy() for c in cols[2:]},
+    }, columns=cols)
+    return out.head(rows) if rows else out
+
+
+def fit_leaders(scores: pd.DataFrame, features: pd.DataFrame, reasons: pd.Series | None = None,
+                *, n: int = 10, language: str = "en") -> pd.DataFrame:
+    """The accounts with the highest fit score, with their bucket and top reasons.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        :func:`fit_scores` output.
+    features : pandas.DataFrame
+        Account features (names, industry, size band).
+    reasons : pandas.Series, optional
+        :meth:`LookalikeModel.reasons` per row of ``features`` (same order as ``scores``).
+    n : int
+    language : {"en", "zh"}
+        Language of the bucket names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_name, industry, size_band, fit_score, bucket, top_reasons``, best first;
+        accounts failing the MCP are left out.
+    """
+    s = _with_names(scores.assign(top_reasons=(
+        pd.Series(reasons).fillna("").to_numpy(dtype=object) if reasons is not None
+        else "")), features, [])
+    s = s[s["mcp_pass"].astype(bool) & s["fit_score"].notna()]
+    s = s.sort_values("fit_score", ascending=False, kind="stable").head(n)
+    s["bucket"] = [i18n.t(f"customer_profiling.bucket.{str(b).lower()}", language)
+                   for b in s["fit_bucket"]]
+    cols = ["account_name", "industry", "size_band", "fit_score", "bucket", "top_reasons"]
+    return s.reindex(columns=cols).reset_index(drop=True)
+
+
 def attribute_label(attribute: str, language: str = "en") -> str:
     """An attribute name for a report: ``size_band`` -> ``size band`` / ``规模档``.
 
@@ -785,6 +850,47 @@ def icp_findings(lift: pd.DataFrame, log, best_label: str, *,
         effects=fam["lift"], lows=fam["ci_low"], highs=fam["ci_high"], ns=fam["accounts"],
         levels=fam["value"], impacts=impacts, actions=actions, effect_label="lift",
         fallback=t("icp.none", best=best_label))
+
+
+def icp_summary(found: Sequence, lift: pd.DataFrame, best_label: str, *, language: str = "en",
+                max_items: int = 4):
+    """One finding for the summary that names the ICP's stated values together.
+
+    :func:`icp_findings` states every surviving value on its own; a brief has room for one
+    sentence about the ICP. This joins the stated over-represented values, strongest lift
+    first, with one action.
+
+    Parameters
+    ----------
+    found : sequence of helpers.findings.Finding
+        :func:`icp_findings` output for the same ``lift``.
+    lift : pandas.DataFrame
+        :func:`attribute_lift` output.
+    best_label : str
+        :func:`describe_best`.
+    language : {"en", "zh"}
+    max_items : int
+        At most this many values are named.
+
+    Returns
+    -------
+    helpers.findings.Finding or None
+        ``None`` when no over-represented value was stated.
+    """
+    from helpers.findings import gated, is_missing_level
+
+    fam = lift[lift["supported"].astype(bool) & lift["p_value"].notna()] if len(lift) else lift
+    rows = [(r, f) for r, f in zip(fam.itertuples(), found, strict=False)
+            if f.stated and r.lift > 1 and not is_missing_level(r.value)]
+    if not rows:
+        return None
+    rows = sorted(rows, key=lambda rf: -float(rf[0].lift))
+    items = [i18n.t("customer_profiling.summary.icp_item", language, attribute=_label(r.attribute, language),
+                    value=_value_text(r.value, language), lift=f"{r.lift:.1f}") for r, _ in rows[:max_items]]
+    text = i18n.t("customer_profiling.summary.icp", language, best=best_label, items=_join(items, language))
+    return gated(text, passed=True, kind=rows[0][1].kind, evidence=rows[0][1].evidence,
+                 impact=max(f.impact for _, f in rows),
+                 action=i18n.t("customer_profiling.action.icp_summary", language))
 
 
 def grid_cells(features: pd.DataFrame, best: pd.Series, rows: str = "industry",
@@ -1231,13 +1337,16 @@ class LookalikeModel:
         out.index = features.index
         return out[list(dict.fromkeys(attrs))]
 
-    def reasons(self, features: pd.DataFrame, n: int = 3) -> pd.Series:
+    def reasons(self, features: pd.DataFrame, n: int = 3, *, language: str = "en") -> pd.Series:
         """Up to ``n`` attributes that raise each account's fit the most, as text.
 
         Parameters
         ----------
         features : pandas.DataFrame
         n : int
+        language : {"en", "zh"}
+            Language of the attribute names (values stay as they are; flags read yes/no
+            in Chinese).
 
         Returns
         -------
@@ -1251,7 +1360,11 @@ class LookalikeModel:
                        else X[c].where((X[c] != _MISSING) & (X[c] != _OTHER)),
                        number=c in self.numeric) for c in contrib.columns]
         # an unknown value never reads as a reason: its label is empty, so it is skipped
-        labels = np.column_stack([np.where(txt == "", "", f"{_label(c)} = " + txt)
+        if language != "en":
+            texts = [np.array([_value_text(v, language) if v in ("True", "False") else v
+                               for v in txt], dtype=object) for txt in texts]
+        sep = i18n.t("customer_profiling.join.parts", language) if language != "en" else "; "
+        labels = np.column_stack([np.where(txt == "", "", f"{_label(c, language)} = " + txt)
                                   for c, txt in zip(contrib.columns, texts, strict=True)])
         vals = contrib.to_numpy()
         rows = np.arange(len(vals))[:, None]
@@ -1259,7 +1372,7 @@ class LookalikeModel:
         picked = np.where(vals[rows, order] > 0, labels[rows, order], "")
         text = np.full(len(vals), "", dtype=object)
         for k in range(picked.shape[1]):
-            text = _append(text, picked[:, k])
+            text = _append(text, picked[:, k], sep)
         return pd.Series(text, index=features.index, name="reasons")
 
 
@@ -1453,6 +1566,69 @@ def rule_warnings(rules: Sequence[Rule], features: pd.DataFrame) -> list[str]:
     return out
 
 
+_RULE_OPS = {">=": "ge", "<=": "le", ">": "gt", "<": "lt", "=": "eq", "==": "eq", "!=": "ne",
+             "in": "in", "not in": "not_in"}
+
+
+def _value_text(value, language: str = "en") -> str:
+    """A rule value or account value as a report shows it (yes/no for flags)."""
+    if isinstance(value, (bool, np.bool_)) or str(value) in ("True", "False"):
+        truthy = value if isinstance(value, (bool, np.bool_)) else str(value) == "True"
+        return i18n.t("customer_profiling.value.yes" if truthy else "customer_profiling.value.no", language)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return str(value)
+
+
+def rule_label(rule: Rule, language: str = "en") -> str:
+    """A rule as a report states it: the text as written in English, translated otherwise.
+
+    Parameters
+    ----------
+    rule : Rule
+        Output of :func:`parse_rule`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        ``"employees at least 10"`` stays as written in English; in Chinese it reads
+        ``"员工人数至少 10"``. Values from the data are not translated.
+    """
+    if language == "en":
+        return rule.text
+    values = i18n.t("customer_profiling.join.sep", language).join(
+        _value_text(v, language) for v in rule.values)
+    return i18n.t(f"customer_profiling.rule.{_RULE_OPS[rule.op]}", language,
+                  attribute=_label(rule.column, language), value=values)
+
+
+def gate_failures(features: pd.DataFrame, gates: Sequence[str] = (), *,
+                  language: str = "en") -> pd.Series:
+    """How many accounts fail each applied MCP gate.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+    gates : sequence of str
+        Rule texts (see :func:`parse_rule`); gates on a column without data are left out,
+        as in :func:`mcp_check`.
+    language : {"en", "zh"}
+        Language of the index (:func:`rule_label`).
+
+    Returns
+    -------
+    pandas.Series
+        Failing accounts (an unknown value fails) indexed by the gate label, in the order given.
+    """
+    if isinstance(gates, str):
+        gates = [gates]
+    rules = [parse_rule(g, features, what="MCP gate") for g in gates]
+    counts = {rule_label(r, language): int((~r.evaluate(features)[0]).sum())
+              for r in rules if has_data(features, r.column)}
+    return pd.Series(counts, dtype="int64")
+
+
 # --------------------------------------------------------------------------- scorecard and MCP
 
 
@@ -1519,7 +1695,8 @@ def scorecard_scores(features: pd.DataFrame, scorecard: Mapping[str, float]) -> 
     }, index=features.index)
 
 
-def mcp_check(features: pd.DataFrame, gates: Sequence[str] = ()) -> pd.DataFrame:
+def mcp_check(features: pd.DataFrame, gates: Sequence[str] = (), *,
+              language: str = "en") -> pd.DataFrame:
     """Minimum customer profile: hard gates every account must pass to be scored.
 
     Parameters
@@ -1530,6 +1707,9 @@ def mcp_check(features: pd.DataFrame, gates: Sequence[str] = ()) -> pd.DataFrame
         Rule texts (see :func:`parse_rule`), e.g. ``["employees at least 20",
         "industry not in Public Sector"]``. An account fails a gate when its value does not
         satisfy it or is missing.
+    language : {"en", "zh"}
+        Language of the reasons (``"industry is Public Sector (gate: industry not in
+        Public Sector)"`` / ``"行业为 Public Sector（门槛：行业不属于 Public Sector）"``).
 
     Returns
     -------
@@ -1551,9 +1731,15 @@ def mcp_check(features: pd.DataFrame, gates: Sequence[str] = ()) -> pd.DataFrame
         ok &= passed
         values = features[rule.column]
         shown = _text(values, number=_is_numeric(values))
-        name = _label(rule.column)
-        why = np.where(known, name + " is " + shown, name + " unknown") + f" (gate: {rule.text})"
-        reasons = _append(reasons, np.where(passed, "", why))
+        name, gate = _label(rule.column, language), rule_label(rule, language)
+        why = {v: i18n.t("customer_profiling.mcp.reason", language, attribute=name,
+                         value=_value_text(v, language) if language != "en" else v, gate=gate)
+               for v in pd.unique(shown[known & ~passed])}
+        unknown = i18n.t("customer_profiling.mcp.unknown", language, attribute=name, gate=gate)
+        texts = np.array([why.get(v, "") if k else unknown for v, k in zip(shown, known, strict=True)],
+                         dtype=object) if len(shown) else np.array([], dtype=object)
+        reasons = _append(reasons, np.where(passed, "", texts),
+                          "; " if language == "en" else i18n.t("customer_profiling.join.parts", language))
     out = pd.DataFrame({"account_id": features["account_id"].astype(str).to_numpy(),
                         "mcp_pass": ok, "mcp_reasons": reasons},
                        index=features.index)
@@ -1642,7 +1828,7 @@ def fit_scores(features: pd.DataFrame, *, best_definition: str = "margin",
                best_top_share: float = 0.2, gates: Sequence[str] = (),
                strong: float = 40.0, moderate: float = 20.0,
                scorecard: Mapping[str, float] | None = None, scorecard_weight: float = 0.0,
-               model: LookalikeModel | None = None) -> pd.DataFrame:
+               model: LookalikeModel | None = None, language: str = "en") -> pd.DataFrame:
     """Fit score 0-100 per account, with its bucket and MCP result.
 
     The score is ``100 x`` the look-alike model's calibrated probability that the account is
@@ -1674,6 +1860,8 @@ def fit_scores(features: pd.DataFrame, *, best_definition: str = "margin",
         Weight of the scorecard in the fit score, 0 (model only) to 1 (scorecard only).
     model : LookalikeModel, optional
         An already fitted model; otherwise one is fitted here.
+    language : {"en", "zh"}
+        Language of ``mcp_reasons`` (see :func:`mcp_check`).
 
     Returns
     -------
@@ -1687,7 +1875,7 @@ def fit_scores(features: pd.DataFrame, *, best_definition: str = "margin",
         raise ParamError(f"scorecard_weight must be between 0 and 1, got {scorecard_weight!r}")
     if scorecard_weight > 0 and not scorecard:
         raise ParamError("scorecard_weight > 0 needs a scorecard")
-    mcp = mcp_check(features, gates)
+    mcp = mcp_check(features, gates, language=language)
     passing = mcp["mcp_pass"].to_numpy()
     if not passing.any():
         raise ParamError(f"the MCP gates exclude every one of the {len(features)} accounts; "
@@ -2212,7 +2400,8 @@ def whitespace_by_line(space: pd.DataFrame) -> pd.DataFrame:
     return by_line.sort_values("potential", ascending=False)
 
 
-def account_profiles(scores: pd.DataFrame, reasons: pd.Series | None = None) -> pd.DataFrame:
+def account_profiles(scores: pd.DataFrame, reasons: pd.Series | None = None, *,
+                     language: str = "en") -> pd.DataFrame:
     """The CRM export: one row per account with fit score, bucket, MCP result and reasons.
 
     Parameters
@@ -2222,6 +2411,8 @@ def account_profiles(scores: pd.DataFrame, reasons: pd.Series | None = None) -> 
     reasons : pandas.Series, optional
         Model reasons per row of ``scores`` (:meth:`LookalikeModel.reasons`). Accounts
         failing the MCP get their fail reasons instead.
+    language : {"en", "zh"}
+        Language of the ``"MCP: "`` prefix of fail reasons.
 
     Returns
     -------
@@ -2231,7 +2422,8 @@ def account_profiles(scores: pd.DataFrame, reasons: pd.Series | None = None) -> 
     why = (pd.Series(reasons).to_numpy(dtype=object) if reasons is not None
            else np.full(len(scores), "", dtype=object))
     failing = ~scores["mcp_pass"].to_numpy(dtype=bool)
-    top = np.where(failing, "MCP: " + scores["mcp_reasons"].astype(str).to_numpy(dtype=object),
+    prefix = i18n.t("customer_profiling.mcp.prefix", language)
+    top = np.where(failing, prefix + scores["mcp_reasons"].astype(str).to_numpy(dtype=object),
                    why)
     return pd.DataFrame({
         "account_id": scores["account_id"].astype(str).to_numpy(),

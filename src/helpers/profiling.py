@@ -270,7 +270,7 @@ def plot_profile_shares(profile: pd.DataFrame, *, ax=None, title: str = "",
     """
     import matplotlib.pyplot as plt
 
-    from helpers.plotting import PALETTE
+    from helpers.plotting import PALETTE, legend_outside
 
     if ax is None:
         _, ax = plt.subplots(figsize=(8, max(2.5, 0.45 * len(profile) + 1)))
@@ -286,7 +286,7 @@ def plot_profile_shares(profile: pd.DataFrame, *, ax=None, title: str = "",
                 label=i18n.t(f"customer_profiling.chart.{key}", language), color=PALETTE[i])
     ax.set_yticks(y, [str(s) for s in shares.index])
     ax.set_xlabel(i18n.t("customer_profiling.chart.share_of_total", language))
-    ax.legend(loc="lower right", fontsize=8)
+    legend_outside(ax, fontsize=8)
     ax.set_title(title)
     return ax
 
@@ -1523,3 +1523,77 @@ def cycle_finding(cycle: pd.DataFrame, language: str = "en", *, min_closed: int 
         rates = np.where(ok, seg_rows["win_rate"].to_numpy(float), -1.0)
         text += " " * (language == "en") + texts[int(np.argmax(rates))]
     return text
+
+
+# --------------------------------------------------------------------------- chart texts
+
+#: chart kinds :func:`chart_alt` can describe (``customer_profiling.alt.<kind>``)
+ALT_KINDS = ("bar", "bars", "grouped", "stacked", "heatmap", "histogram", "scatter", "lift",
+             "matrix")
+
+
+def chart_alt(kind: str, what: str, values: pd.Series | None = None, *, language: str = "en",
+              fmt: str = "{:,.0f}", unit: str = "", detail: str = "") -> str:
+    """A data-driven alt text: what the chart is, and its largest value.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`ALT_KINDS` (``"bar"`` reads "Bar chart of ...").
+    what : str
+        What is charted, in the report language ("whitespace potential by product line").
+    values : pandas.Series, optional
+        Charted values indexed by label; the largest known one is named.
+    language : {"en", "zh"}
+    fmt, unit : str
+        Format of the largest value and a unit after it (`` EUR``, ``%``).
+    detail : str
+        A further clause in the report language, appended as is.
+
+    Returns
+    -------
+    str
+        E.g. ``"Bar chart of revenue by industry; the largest is Manufacturing at 12,345 EUR."``
+    """
+    if kind not in ALT_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(ALT_KINDS)}, not {kind!r}")
+
+    def t(key: str, **fields) -> str:
+        return i18n.t(f"customer_profiling.alt.{key}", language, **fields)
+
+    if language == "en" and what[1:2].islower():  # a chart title inside a sentence
+        what = what[:1].lower() + what[1:]
+    text = t(kind, what=what)
+    known = (pd.to_numeric(pd.Series(values), errors="coerce").replace([np.inf, -np.inf], np.nan)
+             .dropna() if values is not None else pd.Series(dtype=float))
+    if len(known):
+        text += t("largest", top=str(known.idxmax()), value=fmt.format(known.max()) + unit)
+    if detail:
+        text += t("detail", detail=detail)
+    return text + t("end")
+
+
+def peak_detail(peaks: pd.DataFrame, language: str = "en", *, rename: dict | None = None) -> str:
+    """The sharpest weekday peak as a clause for a chart's alt text, or ``""``.
+
+    Parameters
+    ----------
+    peaks : pandas.DataFrame
+        :func:`activity_peaks` output.
+    language : {"en", "zh"}
+    rename : dict, optional
+        Display names of channels (``"all"`` in the report language).
+
+    Returns
+    -------
+    str
+        E.g. ``"email peaks on Tuesday with 24% of its interactions"``.
+    """
+    known = peaks.dropna(subset=["weekday_share", "peak_weekday"]) if len(peaks) else peaks
+    if known.empty:
+        return ""
+    top = known.loc[known["weekday_share"].astype(float).idxmax()]
+    return i18n.t("customer_profiling.alt.peak", language,
+                  channel=(rename or {}).get(top["channel"], top["channel"]),
+                  weekday=weekday_name(top["peak_weekday"], language),
+                  share=f"{float(top['weekday_share']):.0%}")
