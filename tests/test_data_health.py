@@ -122,6 +122,8 @@ def test_support_summary_counts_the_capability_verdicts(tmp_path):
         sentence, finding = data_health.support_summary(caps)
     assert sentence.startswith("Of ") and "are skipped for lack of data" in sentence
     assert finding.startswith(finding.split(" of ")[0]) and "Decision process" in finding
+    assert finding.count(", ") == data_health.NAMED_GAPS - 1  # five named, the rest counted
+    assert finding.endswith(" and 22 more.")
     zh, _ = data_health.support_summary(caps, "zh")
     assert "项分析中" in zh
 
@@ -173,7 +175,7 @@ def test_stale_tables_are_named_with_their_last_event():
         "orders": False, "interactions": True, "content": False}  # content is no activity
     assert data_health.freshness_sentence(cov, 45, AS_OF) == (
         "Stale activity tables (no events in the last 45 days): **interactions** "
-        "(last 2026-03-31, 91 days)")
+        "(last 2026-03-31, 91 days).")
     assert data_health.freshness_sentence(cov.assign(stale=False), 45, AS_OF).startswith("Every")
     view = data_health.coverage_view(cov, "zh")
     assert list(view.columns) == list(data_health.COVERAGE_KINDS)

@@ -416,8 +416,11 @@ def support_summary(caps, language: str = "en") -> tuple[str, str]:
                  supported=n["supported"], partial=n["partial"], skipped=n["not_supported"])
     skipped = [capabilities.analysis_label(k, language) for k, v in status.items()
                if v == "not_supported"]
+    named = t("data_overview.join.sep", language).join(skipped[:NAMED_GAPS])
+    if len(skipped) > NAMED_GAPS:
+        named += t("data_overview.finding.more", language, n=len(skipped) - NAMED_GAPS)
     finding = t("data_overview.finding.gaps", language, n=len(skipped), total=total,
-                analyses=t("data_overview.join.sep", language).join(skipped)) if skipped \
+                analyses=named) if skipped \
         else sentence
     return sentence, finding
 
@@ -439,6 +442,8 @@ FINDING_KINDS = {"severity": "text", "table": "text", "column": "text", "rule": 
 #: Cell kinds of :func:`support_by_report`.
 SUPPORT_KINDS = {"notebook": "text", "supported": "int", "partial": "int",
                  "not_supported": "int"}
+#: Skipped analyses named in the support finding; the rest are counted.
+NAMED_GAPS = 5
 #: Histories shorter than this many months cannot compare a month with the year before.
 YEAR_ON_YEAR_MONTHS = 24
 
@@ -768,7 +773,7 @@ def health_findings(overview: pd.DataFrame, coverage: pd.DataFrame, found: pd.Da
                                  test=t("data_overview.evidence.validation", language),
                                  action=t("data_overview.action.clean", language)))
     else:
-        shown = ", ".join(columns[:4]) + (", …" if len(columns) > 4 else "")
+        shown = sep.join(columns[:4]) + ("…" if len(columns) > 4 else "")
         out.append(findings.fact(
             sentence.replace("**", ""), impact=0.65, n=len(found),
             test=t("data_overview.evidence.validation", language),
