@@ -37,10 +37,11 @@ def test_keys_built_from_names_exist():
                "model", "parameter", "estimate", "std_error", "ci_low", "ci_high", "account_name", "industry",
                "clv", "margin_rate", "cost_rate", "profit_clv", "clv_cac", "group", "value", "share",
                "value_at_risk", "at_risk_share", "value_tier", "value_share", "min_value", "rank", "p_alive",
-               "fit_score", "reason", "account_id", "change", "why"]
+               "fit_score", "reason", "account_id", "change", "why", "clv_range", "acquisition_channel",
+               "median_clv_cac", "share_above_3", "lift", "p_adjusted", "survives"]
     for column in columns:
         value = i18n.t("customer_value.value_name.profit_clv", "zh")  # value columns name their value
-        assert CJK.search(i18n.t(f"customer_value.col.{column}", "zh", value=value)), column
+        assert CJK.search(i18n.t(f"customer_value.col.{column}", "zh", value=value, level="90%")), column
     for change in ("promoted", "kept", "demoted"):
         assert CJK.search(i18n.t(f"customer_value.change.{change}", "zh"))
     for source in ("firmographic look-alike", "supplied", "none"):  # key_accounts._fit_score_column
@@ -52,8 +53,20 @@ def test_headings_come_from_code_and_findings_are_recorded():
     markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
     assert len(markdown) == 1 and "hide-management" in markdown[0]["metadata"].get("tags", [])
     code = code_of(nb)
-    assert "# {t('notebook.customer_value')}" in code
+    # the answer first: the last cell is the brief (moved to the top by the renderer), which prints the title
+    assert "# {t('notebook.customer_value')}" not in code
+    last = nb["cells"][-1]
+    assert last["metadata"].get("tags") == ["summary"]
+    assert 'findings.brief(log, t("notebook.customer_value")' in "".join(last["source"])
     assert code.count('display(Markdown(f"## {t(') >= 9
+    tags = [c["metadata"].get("tags", []) for c in nb["cells"]]
+    method = ["".join(c["source"]) for c, tag in zip(nb["cells"], tags, strict=True) if "method" in tag]
+    assert any("heading.loading" in m for m in method) and any("result.parameters" in m for m in method)
+    # every table goes through the people table, every chart through plotting.show
+    management = "".join("".join(c["source"]) for c, tag in zip(nb["cells"], tags, strict=True)
+                         if c["cell_type"] == "code" and "hide-management" not in tag)
+    assert ".style.format(" not in management and "plt.show()" not in code
+    assert code.count("plotting.show(") >= 8
     # findings go through one log with their evidence; the evidence table is analyst-only
     assert 'findings.FindingLog("customer_value"' in code and code.count("log.record(out_dir)") == 1
     assert "reporting.record_findings" not in code
@@ -160,3 +173,32 @@ def test_gated_texts_and_fallbacks_in_chinese():
     check = clv.HoldoutCheck(pd.DataFrame(), total_error=0.8)
     zh = clv.fit_clv(summary, horizon_months=12, min_repeat_buyers=10, holdout=check, language="zh")
     assert zh.method == clv.METHOD_HISTORICAL and CJK.search(zh.message)
+
+
+def test_new_views_speak_chinese_and_the_stage_words_match_the_segmentation():
+    for stage in ("prospect", "new", "growth", "mature", "declining"):
+        for language in ("en", "zh"):
+            assert i18n.t(f"customer_value.stage.{stage}", language) == i18n.t(
+                f"customer_value.stage.{stage}".replace("customer_value", "customer_segmentation"), language)
+    values = {"months": 36, "T": 48, "max_f": 20, "top": "12.5", "low": "2%", "date": "2025-12-30",
+              "predicted": "1,000", "actual": "1,100", "error": "-9%", "start": "2022-01-31", "end": "2026-06-30",
+              "buckets": 8, "channels": 7, "channel": "搜索", "value": "利润", "accounts": "1,000", "top10": "30%",
+              "gini": "0.7", "tier": "战略", "amount": "3M", "currency": "EUR", "n": 12, "peak": "2M", "account": "A",
+              "buyers": "1,181", "gone": "12", "median": "20K", "draws": "2,000", "level": "90%", "r": 5, "f": 5}
+    keys = [k for k in i18n.LABELS if k.startswith(("customer_value.alt.", "customer_value.caption.",
+                                                     "customer_value.method_text.", "customer_value.channel."))]
+    keys += ["customer_value.views.fallback", "customer_value.key.ranges", "customer_value.key.more_in_analyst",
+             "customer_value.criteria.no_fit_signal", "customer_value.action.clv_model",
+             *(f"customer_value.chart.{k}" for k in ("matrix_expected_title", "matrix_alive_title", "matrix_x",
+                                                     "matrix_y", "cumulative_title", "cumulative_y", "model_line",
+                                                     "calibration_end"))]
+    assert len(keys) > 30
+    for key in keys:
+        text = i18n.t(key, "zh", **values)
+        assert CJK.search(text) and "{" not in text, key
+        assert not CJK.search(i18n.t(key, "en", **values).replace("搜索", "").replace("利润", "").replace("战略", "")), key
+    assert key_accounts.value_label("channel", "trade_show", "zh") == "展会"
+    assert key_accounts.value_label("channel", "cold_calls") == "cold calls"
+    assert key_accounts.format_range(3_300_000, 7_400_000) == "3.3M – 7.4M"
+    assert key_accounts.format_range(0, 7_400_000, "zh") == "0 – 740万"
+    assert key_accounts.format_range(float("nan"), 1.0) == "–"

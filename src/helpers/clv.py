@@ -1485,7 +1485,7 @@ def matrix_settings(summary: pd.DataFrame, time_unit: str = "week") -> dict:
 
 def frequency_recency_matrix(model: BetaGeoModel, *, T_months: float, horizon_months: int,
                              time_unit: str = "week", max_frequency: int = 20,
-                             n_recency: int = 13) -> tuple[pd.DataFrame, pd.DataFrame]:
+                             n_recency: int = 25) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Expected purchases over the horizon and P(alive) for every frequency and recency.
 
     The BG/NBD views of ``lifetimes`` (``plot_frequency_recency_matrix`` and
@@ -1624,7 +1624,7 @@ def cumulative_transactions(days: pd.DataFrame, model: BetaGeoModel, *, calibrat
     Returns
     -------
     pandas.DataFrame
-        ``date`` (month ends, then ``as_of``), ``actual`` and ``predicted`` cumulative
+        ``date`` (month ends, the calibration end and ``as_of``), ``actual`` and ``predicted`` cumulative
         repeat purchases; ``attrs["calibration_end"]`` and ``attrs["accounts"]``.
     """
     unit = check_time_unit(time_unit)
@@ -1643,7 +1643,8 @@ def cumulative_transactions(days: pd.DataFrame, model: BetaGeoModel, *, calibrat
         return out
     start = first.min()
     dates = pd.date_range(start, last, freq="ME")
-    dates = dates.append(pd.DatetimeIndex([last])).unique().sort_values()
+    dates = dates.append(pd.DatetimeIndex([end, last])).unique().sort_values()
+    dates = dates[dates >= start]
     actual = np.searchsorted(repeat.to_numpy(), dates.to_numpy(), side="right").astype("float64")
     firsts = d.groupby("account_id")["order_date"].min().value_counts()
     elapsed = ((dates.to_numpy()[None, :] - firsts.index.to_numpy()[:, None])
@@ -1653,6 +1654,32 @@ def cumulative_transactions(days: pd.DataFrame, model: BetaGeoModel, *, calibrat
     out = pd.DataFrame({"date": dates, "actual": actual, "predicted": predicted})
     out.attrs.update(calibration_end=end.date(), accounts=int(firsts.sum()))
     return out
+
+
+def holdout_totals(frame: pd.DataFrame) -> dict:
+    """Repeat purchases after the calibration end: predicted, actual and the relative error.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        :func:`cumulative_transactions` output.
+
+    Returns
+    -------
+    dict
+        ``predicted``, ``actual`` and ``error`` (``predicted / actual - 1``; NaN without
+        actual repeat purchases or rows).
+    """
+    end = frame.attrs.get("calibration_end")
+    if frame.empty or end is None:
+        return {"predicted": float("nan"), "actual": float("nan"), "error": float("nan")}
+    at_end = frame[frame["date"] <= pd.Timestamp(end)]
+    base = at_end.iloc[-1] if len(at_end) else frame.iloc[0] * 0
+    last = frame.iloc[-1]
+    predicted = float(last["predicted"] - base["predicted"])
+    actual = float(last["actual"] - base["actual"])
+    error = predicted / actual - 1 if actual > 0 else float("nan")
+    return {"predicted": predicted, "actual": actual, "error": error}
 
 
 def plot_cumulative(frame: pd.DataFrame, *, ax=None, language: str = "en"):
@@ -1798,7 +1825,11 @@ def clv_intervals(result: ClvResult, summary: pd.DataFrame, account_ids: Any, *,
         spend = gp / nu
     else:
         spend = np.broadcast_to(table["expected_spend"].reindex(ids).to_numpy(dtype="float64"), (n_draws, n))
-    cum = (1 - np.exp(-(lam * drop)[:, :, None] * ends[None, None, :])) / drop[:, :, None]
+    # expm1 keeps (1 - exp(-lambda p t)) / p exact for the tiny dropout chances a small ``a`` draws
+    rate_t = lam[:, :, None] * ends[None, None, :]
+    p3 = drop[:, :, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cum = np.where(p3 > 0, -np.expm1(-rate_t * p3) / p3, rate_t)
     value = (np.diff(cum, axis=2) * weights).sum(axis=2) * spend * alive * factor
     value = value[valid]
     if len(value) < 100:
@@ -1820,5 +1851,5 @@ __all__ = [
     "gamma_gamma_loglik", "historical_clv", "holdout_check", "method_label", "monthly_expected_purchases",
     "numerical_hessian", "plot_holdout", "plot_p_alive", "profit_clv", "purchase_summary", "simulate_bgnbd",
     "simulate_gamma_gamma", "matrix_settings", "frequency_recency_matrix", "plot_matrices", "purchase_days",
-    "cumulative_transactions", "plot_cumulative", "clv_intervals", "INTERVAL_DRAWS",
+    "cumulative_transactions", "holdout_totals", "plot_cumulative", "clv_intervals", "INTERVAL_DRAWS",
 ]

@@ -1098,10 +1098,19 @@ def sparkline(values: Any) -> str:
 
 
 def value_label(kind: str, value: Any, language: str = "en") -> str:
-    """A value tier (``kind="tier"``) or dossier stage (``kind="stage"``) in the report
-    language; unknown values are shown as they are."""
+    """A value tier (``kind="tier"``), dossier stage (``kind="stage"``) or acquisition
+    channel (``kind="channel"``) in the report language; unknown values are shown as they
+    are, with underscores as spaces (``trade_show`` reads ``trade show``)."""
     key = f"customer_value.{kind}.{value}"
-    return i18n.t(key, language) if key in i18n.LABELS else str(value)
+    return i18n.t(key, language) if key in i18n.LABELS else str(value).replace("_", " ")
+
+
+def format_range(low: Any, high: Any, language: str = "en") -> str:
+    """A value range as a person reads it: ``3.3M – 7.4M`` (``330万 – 740万`` in zh); ``–``
+    when either end is unknown."""
+    if not (_finite(low) and _finite(high)):
+        return DASH
+    return f"{compact_number(low, language)} – {compact_number(high, language)}"
 
 
 def dossier_markdown(profile: Mapping[str, Any], currency: str = "", *,
