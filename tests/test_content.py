@@ -869,6 +869,9 @@ def test_conversion_by_stage_keeps_per_account_counts(world):
     mine = table.set_index(["stage", "content_category"])[["touches", "converted_touches"]]
     pd.testing.assert_frame_equal(sums.sort_index(), mine.sort_index(), check_dtype=False)
     assert (per.opportunities <= per.converted_touches).all()
+    opps = per.groupby(["stage", "content_category"])["opportunities"].sum()
+    shown = table.set_index(["stage", "content_category"])
+    np.testing.assert_allclose(shown.opportunity_rate, opps.reindex(shown.index) / shown.touches)
 
 
 def test_category_leader_is_tested_with_accounts_as_the_unit():

@@ -795,8 +795,10 @@ def conversion_by_stage(ws, as_of, stages: pd.Series, *, by: str = "content_cate
     -------
     pandas.DataFrame
         ``stage, <by>, touches, converted_touches, accounts, converting_accounts, rate,
-        rate_low, rate_high, lift, lift_low, lift_high`` where ``lift`` is the rate over
-        the rate of the other groups' touches in the same stage. ``attrs["accounts"]``
+        rate_low, rate_high, opportunity_rate, lift, lift_low, lift_high`` where ``lift`` is
+        the rate over the rate of the other groups' touches in the same stage and
+        ``opportunity_rate`` counts opportunities per touch (the rate of
+        :func:`best_for_stage`, since one opportunity marks every touch before it). ``attrs["accounts"]``
         (:class:`AccountCounts`) holds ``stage, <by>, account_id, touches,
         converted_touches, opportunities`` per account, for the account-level test of
         :func:`best_for_stage`.
@@ -845,6 +847,11 @@ def conversion_by_stage(ws, as_of, stages: pd.Series, *, by: str = "content_cate
     for col in ("touches", "converted_touches", "accounts", "converting_accounts"):
         agg[col] = agg[col].astype("int64")
     _add_rate(agg, "rate", "converted_touches", "touches", confidence)
+    # opportunities per touch: the rate best_for_stage compares with accounts as the unit
+    opps = per_acc.groupby(["stage", "key"])["opportunities"].sum()
+    agg["opportunity_rate"] = _safe_div(
+        opps.reindex(pd.MultiIndex.from_frame(agg[["stage", "key"]])).fillna(0).to_numpy(float),
+        agg["touches"].to_numpy(float))
     tot = agg.groupby("stage")[["touches", "converted_touches"]].transform("sum")
     ratio, low, high = rate_ratio_interval(
         agg["converted_touches"], agg["touches"], tot["converted_touches"] - agg[
@@ -963,13 +970,15 @@ def plot_stage_heatmap(table: pd.DataFrame, *, by: str = "content_category", ax=
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.2))
-    wide = table.pivot_table(index="stage", columns=by, values="rate", aggfunc="sum")
+    value = "opportunity_rate" if "opportunity_rate" in table.columns else "rate"
+    wide = table.pivot_table(index="stage", columns=by, values=value, aggfunc="sum")
     wide = wide.reindex([s for s in STAGE_ORDER if s in wide.index]
                         + [s for s in wide.index if s not in STAGE_ORDER])
     wide = relabel_axes(wide, index="stage", columns=CODE_COLUMNS.get(by, by), language=language)
     sns.heatmap(wide * 100, annot=True, fmt=".1f", cmap="Blues", cbar=False, ax=ax,
                 linewidths=0.5)
-    ax.set_title(i18n.t("content_evaluation.chart.stage_heatmap", language))
+    ax.set_title(i18n.t("content_evaluation.chart.stage_heatmap" if value == "rate"
+                        else "content_evaluation.chart.stage_heatmap_opportunities", language))
     ax.set_xlabel("")
     ax.set_ylabel("")
     return ax
@@ -1714,7 +1723,7 @@ COLUMN_FORMATS: dict[str, str] = {
     **dict.fromkeys((
         "interaction_rate", "conversion_rate", "conversion_rate_low", "conversion_rate_high",
         "rate", "rate_low", "rate_high", "share_of_responses", "coverage", "share",
-        "touch_conversion_rate", "rate_a", "rate_b"), "percent"),
+        "touch_conversion_rate", "rate_a", "rate_b", "opportunity_rate"), "percent"),
     **dict.fromkeys((
         "first_touch", "last_touch", "linear", "time_decay", "position_based", "markov",
         "spread"), "percent"),
@@ -3014,13 +3023,15 @@ def leaderboard_text(board: pd.DataFrame, language: str = "en") -> dict[str, str
 def stage_heatmap_text(table: pd.DataFrame, by: str = "content_category",
                        language: str = "en") -> dict[str, str]:
     """Alt text and caption of :func:`plot_stage_heatmap`: the highest cell."""
-    known = table[table["rate"].map(is_known)]
+    value = "opportunity_rate" if "opportunity_rate" in table.columns else "rate"
+    known = table[table[value].map(is_known)]
     if known.empty:
         return chart_text("stage_heatmap_empty", language)
-    top = known.loc[known["rate"].idxmax()]
-    return chart_text("stage_heatmap", language, stage=value_label("stage", top["stage"], language),
+    top = known.loc[known[value].idxmax()]
+    name = "stage_heatmap" if value == "rate" else "stage_heatmap_opportunities"
+    return chart_text(name, language, stage=value_label("stage", top["stage"], language),
                       category=value_label(CODE_COLUMNS.get(by, by), top[by], language),
-                      rate=format_value(top["rate"], "percent"),
+                      rate=format_value(top[value], "percent"),
                       stages=table["stage"].nunique(), groups=table[by].nunique())
 
 
