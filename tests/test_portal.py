@@ -435,6 +435,33 @@ def test_change_sentences_use_compact_figures():
     assert "2,970万" in zh[0].text and "+126万" in zh[0].text
 
 
+def test_a_change_on_the_previous_period_is_kept_and_named(tmp_path):
+    cards = {"Revenue": {"value": 2_961_000, "unit": "EUR", "period": "2026-Q2",
+                         "delta": -198_000, "trend": [3.1e6, 3.16e6, 2.961e6]},
+             "Accounts": {"value": 48, "period": "2026-Q2"}}
+    fake_run(tmp_path, "20260601T060000Z", {"kpi_monitoring": {
+        "headlines": {"Revenue": {"value": 3e6}, "Accounts": {"value": 40}},
+        "comparability": comparable()}}, as_of="2026-05-31")
+    fake_run(tmp_path, "20260701T060000Z", {"kpi_monitoring": {
+        "headlines": cards, "comparability": comparable(parameters="p2")}})
+    result = reporting.portal_summary(reporting.load_runs(tmp_path))
+    # the period change is the data's, not a run-over-run movement: kept despite the break
+    assert result["cards"][0]["delta"] == "-198K on the previous period"
+    assert result["cards"][1]["delta"] == "parameters changed since the last run; no comparison"
+    assert not any("fell" in f or "rose" in f for f in result["findings"])
+    zh = reporting._cards(reporting.card_deltas(cards, None), "zh")[0]
+    assert zh["delta"] == "环比 -19.8万"
+    # a first run: the cards' changes are against the previous period, and the page says so
+    fake_run(tmp_path / "first", "20260701T060000Z", {"kpi_monitoring": {"headlines": cards}})
+    first = reporting.portal_summary(reporting.load_runs(tmp_path / "first"))
+    assert first["baseline"] == "Changes are against each figure's previous period."
+    assert summary.change_findings("x", cards) == []
+    # a card with a period but no change of its own gets the change since the last run
+    since = reporting.card_deltas({"A": {"value": 5, "period": "2026-Q2"}}, {"A": {"value": 3}})
+    assert reporting._cards(since)[0]["delta"] == "+2"
+    assert summary.change_findings("x", since)[0].text == "A rose to 5 since the last run (+2)."
+
+
 # --------------------------------------------------------------------------- actions
 
 

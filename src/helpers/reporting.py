@@ -1268,12 +1268,25 @@ def format_number(value: Any, language: str = "en", *, signed: bool = False,
     return figure(value, report_language(language), signed=signed, change=change)
 
 
+def period_change(card: dict) -> bool:
+    """Whether a card's own ``delta`` is the change against its previous period.
+
+    A notebook that names the ``period`` of a figure and gives its change measures that
+    change within the run's data (the previous quarter, the previous month), not against an
+    earlier run.
+    """
+    return (bool(_text(card.get("period"))) and not _is_missing(card.get("delta"))
+            and not card.get("since_run"))
+
+
 def card_deltas(headlines: dict, previous: dict | None, *, breaks: list[str] | tuple = ()
                 ) -> dict:
     """Headline cards with the change since ``previous`` filled in where a card has none.
 
     Only numeric cards with the same label in both runs get a delta. Cards with a ``flag``
-    never get one (the flag is shown instead). When the two runs are not comparable
+    never get one (the flag is shown instead). A card with a ``period`` and a ``delta`` of
+    its own carries the change against its previous period (:func:`period_change`), which
+    the data of one run measures: it is kept as it is, whatever changed between runs. When the two runs are not comparable
     (``breaks``, see :func:`helpers.summary.comparison_breaks`), such cards, and cards with
     a change of their own (a notebook's own run-over-run change), get
     ``"no_comparison": breaks`` instead of a delta, so the portal and the summary say why
@@ -1300,8 +1313,8 @@ def card_deltas(headlines: dict, previous: dict | None, *, breaks: list[str] | t
         now, before = card.get("value"), old.get("value")
         both = all(isinstance(v, (int, float)) and not isinstance(v, bool) and not _is_missing(v)
                    for v in (now, before))
-        if card.get("flag"):
-            pass
+        if card.get("flag") or period_change(card):
+            pass  # a flag replaces any change; a change on the previous period is the data's
         elif breaks and (both or not _is_missing(card.get("delta"))):
             # a notebook's own change is a run-over-run change too: not comparable either
             card.pop("delta", None)
@@ -1309,6 +1322,7 @@ def card_deltas(headlines: dict, previous: dict | None, *, breaks: list[str] | t
         elif both and _is_missing(card.get("delta")):
             delta = now - before
             card["delta"] = round(delta, 6) if isinstance(delta, float) else delta
+            card["since_run"] = True  # the portal's change since the last run
         out[label] = card
     return out
 
@@ -1449,10 +1463,14 @@ def _cards(headlines: dict, lang: str = "en") -> list[dict]:
                 direction = "up" if good else "down"
                 delta = (format_number(delta, lang, signed=True, change=True)
                          + (t("portal.pp", lang) if unit == "%" else ""))
+                if period_change(card):
+                    delta = t("portal.delta_period", lang, delta=delta)
         elif is_zero_change(delta) or is_zero_change(_text(delta)):
             delta, direction = t("portal.no_change", lang), "muted"
         else:
             delta = _text(delta)
+            if period_change(card):
+                delta = t("portal.delta_period", lang, delta=delta)
         cards.append({"label": str(label), "value": format_number(card.get("value"), lang),
                       "unit": unit, "delta": delta, "direction": direction,
                       "period": _text(card.get("period")),
@@ -1598,7 +1616,11 @@ def portal_summary(runs: list[dict], lang: str = "en") -> dict:
         breaks = summary.comparison_breaks(
             key, previous["notebooks"][summary.KEY_FIGURES_NOTEBOOK]) if previous else []
         cards = _cards(key["headlines"], key["language"])
-        if previous and breaks:
+        changed = [c for c in key["headlines"].values()
+                   if isinstance(c, dict) and not _is_missing(c.get("delta"))]
+        if changed and all(period_change(c) for c in changed):
+            baseline = t("portal.deltas_period", lang)
+        elif previous and breaks:
             baseline = t("portal.deltas_not_compared", lang, run_id=previous["run_id"],
                          as_of=previous.get("as_of") or "?",
                          reason=summary.no_comparison_text(breaks, lang))

@@ -267,7 +267,9 @@ def change_findings(name: str, headlines: Mapping[str, Mapping], language: str =
 
     The weight is :data:`CHANGE_WEIGHT` times the relative change (capped at 100 %), so a
     card that doubled outranks one that moved 2 %. Cards with a ``flag`` and changes that
-    round to zero give no sentence. Cards marked ``no_comparison`` (the notebook's
+    round to zero give no sentence, nor do cards whose own change is against their previous
+    ``period`` (a trend the notebook states, or not, through its own tests). Cards marked
+    ``no_comparison`` (the notebook's
     parameters, data source or code changed since the last run, see
     :func:`helpers.reporting.card_deltas`) are never reported as a movement: the notebook
     gives one sentence that names its first such card's value and why it is not compared.
@@ -275,7 +277,9 @@ def change_findings(name: str, headlines: Mapping[str, Mapping], language: str =
     out = []
     incomparable = None
     for label, card in headlines.items():
-        if card.get("flag"):
+        if card.get("flag") or (card.get("period") and not card.get("since_run")
+                                and _number(card.get("delta")) is not None):
+            # a change on the previous period is the notebook's to state, through its gates
             continue
         value = _number(card.get("value"))
         if value is None:
