@@ -805,7 +805,8 @@ def carry_over_table(curves: Mapping[str, ResponseCurve]) -> pd.DataFrame:
     rows = []
     for ch, c in curves.items():
         d = float(c.decay) if not c.is_fallback else np.nan
-        half = (np.log(0.5) / np.log(d) if 0 < d < 1 else 0.0) if np.isfinite(d) else np.nan
+        # below half a percent the carry-over is nil: no half-life of a hundredth of a period
+        half = (np.log(0.5) / np.log(d) if 0.005 <= d < 1 else 0.0) if np.isfinite(d) else np.nan
         rows.append({"channel": ch, "carry_over": d, "same_period": 1 - d if np.isfinite(d)
                      else np.nan, "half_life": half, "fitted": not c.is_fallback})
     return pd.DataFrame(rows, columns=["channel", "carry_over", "same_period", "half_life",
@@ -1004,8 +1005,11 @@ def fit_alt(fit: pd.DataFrame, *, outcome_label: str = "outcome", language: str 
 
 def panels_alt(curves: Mapping[str, ResponseCurve], *, labels: Mapping[str, str] | None = None,
                outcome_label: str = "outcome", language: str = "en") -> str:
-    """Alt text of :func:`plot_curve_panels`: how many channels, and the steepest at current spend."""
+    """Alt text of :func:`plot_curve_panels`: how many channels, and the steepest at current spend
+    among the identified curves."""
     labels = labels or {}
-    steepest = max(curves, key=lambda ch: marginal_per(curves[ch])) if curves else "–"
+    # the steepest among the curves whose marginal return can be read (all when none can)
+    pool = [ch for ch, c in curves.items() if is_identified(c)] or list(curves)
+    steepest = max(pool, key=lambda ch: marginal_per(curves[ch])) if pool else "–"
     return i18n.t("budget_allocation.alt.panels", language, n=len(curves), unit=outcome_label,
                   channel=labels.get(steepest, steepest))
