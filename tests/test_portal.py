@@ -344,6 +344,8 @@ def test_a_run_without_a_stated_claim_says_so_in_one_line(tmp_path):
 
 @pytest.mark.parametrize(("value", "lang", "shown"), [
     (29_700_000, "en", "29.7M"), (29_700_000, "zh", "2,970万"), (1300, "en", "1,300"),
+    (2_960_712, "en", "2.96M"), (2_960_712, "zh", "296万"), (999_600, "en", "1M"),
+    (99_960_000, "zh", "1亿"), (160_793, "en", "161K"),
     (12_345.6, "en", "12.3K"), (3.25, "en", "3.25"), (30.0, "en", "30"), (20.55, "en", "20.6"),
     (-0.0, "en", "0"), (None, "en", "–"), (float("nan"), "zh", "–"), (float("inf"), "en", "–"),
     ("nan", "en", "–"), ("None", "en", "–"), ("n/a", "en", "–"), ("stable", "en", "stable")])
@@ -429,7 +431,7 @@ def test_change_sentences_use_compact_figures():
     found = summary.change_findings("x", {"Revenue": {"value": 29.7e6, "delta": 1.26e6,
                                                       "unit": "EUR"},
                                           "Win rate": {"value": 31.0, "delta": -2.0, "unit": "%"}})
-    assert found[0].text == "Revenue rose to 29.7M EUR since the last run (+1.3M)."
+    assert found[0].text == "Revenue rose to 29.7M EUR since the last run (+1.26M)."
     assert found[1].text == "Win rate fell to 31% since the last run (-2 pp)."
     zh = summary.change_findings("x", {"收入": {"value": 29.7e6, "delta": 1.26e6}}, "zh")
     assert "2,970万" in zh[0].text and "+126万" in zh[0].text

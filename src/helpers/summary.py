@@ -125,8 +125,9 @@ def figure(value: Any, language: str = "en", *, signed: bool = False,
            change: bool = False) -> str:
     """A number as a card or a summary sentence shows it, in the report language.
 
-    Figures of :data:`COMPACT_FROM` and more are compact (``29.7M`` in English, ``2,970万``
-    in Chinese, see :func:`helpers.tables.compact_number`); smaller ones are written in
+    Figures of :data:`COMPACT_FROM` and more are compact with three significant digits
+    (``2.96M``, ``29.7M`` in English, ``296万``, ``2,970万`` in Chinese, on the scale of
+    :func:`helpers.tables.compact_number`); smaller ones are written in
     full with thousands separators, with two decimals below 10 and one below 100 (trailing
     zeros dropped). A figure that reads as zero never carries a sign, so ``-0.04`` is
     ``0``, not ``-0``.
@@ -153,9 +154,7 @@ def figure(value: Any, language: str = "en", *, signed: bool = False,
         return _DASH if value is None or isinstance(value, (int, float)) else str(value)
     size = abs(number)
     if size >= COMPACT_FROM:
-        from helpers.tables import compact_number
-
-        text = compact_number(size, language if language in i18n.LANGUAGES else "en")
+        text = _compact(size, language)
     elif size >= 100 or float(size).is_integer():
         text = f"{size:,.0f}"
     else:
@@ -163,6 +162,23 @@ def figure(value: Any, language: str = "en", *, signed: bool = False,
     if not text.strip("0.,"):  # reads as zero: no sign
         return "0"
     return ("-" if number < 0 else "+" if signed else "") + text
+
+
+#: Units of compact figures, largest first.
+_COMPACT_UNITS = {"en": ((1e9, "B"), (1e6, "M"), (1e3, "K")), "zh": ((1e8, "亿"), (1e4, "万"))}
+
+
+def _compact(size: float, language: str) -> str:
+    """A positive figure with three significant digits and a unit: 2.96M, 29.7M, 297M, 1M
+    (not 1,000K); 296万, 2,970万, 1亿 (the same scale as :func:`helpers.tables.compact_number`)."""
+    rounded = float(f"{size:.3g}")  # rounding first, so 999,600 is 1M and not 1,000K
+    for step, unit in _COMPACT_UNITS.get(language, _COMPACT_UNITS["en"]):
+        if rounded >= step:
+            scaled = rounded / step
+            digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
+            text = f"{scaled:,.{digits}f}"
+            return (text.rstrip("0").rstrip(".") if digits else text) + unit
+    return f"{rounded:,.0f}"
 
 
 def _format(value: float, language: str = "en") -> str:
