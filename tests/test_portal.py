@@ -403,7 +403,8 @@ def test_card_texts_from_data_are_escaped_and_the_page_has_no_script(tmp_path):
 
 
 @pytest.mark.parametrize("delta", [0, -0.0, 0.04, -0.04, -0.0001, "0", "0.0", "-0.0", "+0",
-                                   "-0%", "+0.0 pp", "−0,0 %", " 0 "])
+                                   "-0%", "+0.0 pp", "−0,0 %", " 0 ", "▲ +0%", "▼ -0.0 pp",
+                                   "±0"])
 def test_no_zero_change_reads_as_a_movement(delta, tmp_path):
     for unit in ("", "%", "EUR"):
         card = {"Win rate": {"value": 30.0, "unit": unit, "delta": delta}}

@@ -50,6 +50,7 @@ COMPARABILITY = ("parameters", "data", "code")
 #: Finding kinds that claim something beyond a measured number (see :mod:`helpers.findings`).
 CLAIM_KINDS = frozenset({"comparison", "trend", "alarm", "model"})
 #: A change that prints as zero, with or without a unit ("0", "-0.0", "+0.0 pp", "0%").
+_LEADING_MARKS = re.compile(r"^[^\w+\-\u2212\u00b1]+\s*")
 _ZERO_RE = re.compile(r"^[+\-\u2212\u00b1]?0+(?:[.,]0*)?(?:\s*[^\d\s][^\d]*)?$")
 
 
@@ -274,7 +275,9 @@ def is_zero_change(delta: Any, shown: str | None = None) -> bool:
         texts.append(_format(abs(number)))
     elif isinstance(delta, str):
         texts.append(delta)
-    return any(_ZERO_RE.match(str(t).strip().replace(",", "")) for t in texts)
+    # arrows or other marks in front of the figure ("▲ +0%") do not make it a movement
+    return any(_ZERO_RE.match(_LEADING_MARKS.sub("", str(t).strip().replace(",", "")))
+               for t in texts)
 
 
 def change_findings(name: str, headlines: Mapping[str, Mapping], language: str = "en"
