@@ -262,3 +262,15 @@ def test_tables_view_drops_the_source_and_shows_no_blank():
     view = data_health.tables_view(overview, "zh")
     assert list(view.columns) == list(data_health.TABLE_KINDS)
     assert view.iloc[0]["table"] == "订单（orders）" and view.iloc[0]["missing_optional"] is None
+
+
+def test_headline_cards_say_why_days_since_order_is_missing():
+    overview = pd.DataFrame({"table": ["accounts", "orders"], "rows": [3, 4]})
+    cov = _coverage(orders=("2024-01-01", "2026-06-20"))
+    found = pd.DataFrame({"severity": ["warning"]})
+    cards = data_health.headline_cards(overview, cov, found, AS_OF)
+    assert cards == {"Accounts": {"value": 3}, "Orders": {"value": 4},
+                     "Days since last order": {"value": 10}, "Data warnings": {"value": 1}}
+    late = cov.assign(days_since_last=-3, rows_after_as_of=2)
+    card = data_health.headline_cards(overview, late, found, AS_OF, "zh")["距最近订单天数"]
+    assert card == {"value": None, "flag": f"2 笔订单日期晚于 {AS_OF}"}

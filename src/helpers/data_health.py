@@ -789,3 +789,43 @@ def health_findings(overview: pd.DataFrame, coverage: pd.DataFrame, found: pd.Da
         action=t("data_overview.action.supported", language) if all_supported
         else t("data_overview.action.gaps", language)))
     return out
+
+
+def headline_cards(overview: pd.DataFrame, coverage: pd.DataFrame, found: pd.DataFrame,
+                   as_of, language: str = "en") -> dict:
+    """The portal's headline cards: accounts, orders, days since the last order, warnings.
+
+    Parameters
+    ----------
+    overview : pandas.DataFrame
+        From :func:`table_overview`.
+    coverage : pandas.DataFrame
+        From :func:`date_coverage`.
+    found : pandas.DataFrame
+        From :func:`helpers.validation.findings_frame`.
+    as_of : date-like
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    dict
+        ``{label: {"value": ...}}`` for :func:`helpers.reporting.record_headlines`; orders
+        dated after ``as_of`` leave no "days since" to show, so that card says why instead.
+    """
+    t = i18n.t
+    rows = dict(zip(overview["table"], overview["rows"], strict=True))
+    orders = coverage[coverage["table"] == "orders"]
+    days = {"value": None}
+    if len(orders):
+        since = orders["days_since_last"].iloc[0]
+        if since >= 0:
+            days["value"] = int(since)
+        else:
+            days["flag"] = t("data_overview.card.after_as_of", language,
+                             n=f"{int(orders['rows_after_as_of'].sum()):,}", as_of=as_of)
+    return {
+        t("data_overview.card.accounts", language): {"value": int(rows.get("accounts", 0))},
+        t("data_overview.card.orders", language): {"value": int(rows.get("orders", 0))},
+        t("data_overview.card.days_since_order", language): days,
+        t("data_overview.card.warnings", language): {"value": len(found)},
+    }
