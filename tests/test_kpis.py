@@ -549,6 +549,16 @@ def test_run_over_run_across_two_as_of_dates(ws, tmp_path):
     assert kpis.describe_changes(changes.reset_index(), top=1) == "Revenue +750%"
 
 
+def test_changes_that_read_as_zero_are_no_moves():
+    since = kpis.run_over_run({"revenue": 1000.0000001, "churn_rate": 0.11, "nps": 5.0},
+                              pd.DataFrame({"kpi": ["revenue", "churn_rate", "nps"],
+                                            "value": [1000.0, 0.1100000001, 3.0],
+                                            "as_of": ["2026-03-31"] * 3}))
+    assert kpis.describe_changes(since) == "NPS +2.0"
+    assert list(kpis.run_over_run_table(since)["change"]) == ["0%", "0.0 pts", "+2.0"]
+    assert kpis.describe_changes(since[since.kpi != "nps"]) == ""
+
+
 def test_first_run_has_no_previous(tmp_path):
     previous, meta = kpis.previous_snapshot(tmp_path / "reports" / "scratch")
     assert previous is None and meta == {}
@@ -931,6 +941,8 @@ def test_alerts_become_findings_held_up_by_a_test_or_a_clean_series():
     assert all(f.kind == "alarm" and f.action and f.impact >= 0.75 for f in found.values())
     table = kpis.alert_table(alerts, findings=list(found.values()))
     assert list(table.columns[-2:]) == ["p (adjusted)", "holds up"]
+    table = kpis.alert_table(alerts, findings=list(found.values()), p_values=False)
+    assert list(table.columns[-2:]) == ["drivers", "holds up"]
 
 
 def test_flag_note_groups_kpis_by_reason_and_young_values_still_alert():

@@ -1842,12 +1842,14 @@ def _drivers(kpi: str, series: pd.DataFrame, breakdowns: Mapping[str, pd.DataFra
     return out
 
 
-def alert_table(alerts: pd.DataFrame, language: str = "en", findings: Sequence | None = None
-                ) -> pd.DataFrame:
+def alert_table(alerts: pd.DataFrame, language: str = "en", findings: Sequence | None = None,
+                *, p_values: bool = True) -> pd.DataFrame:
     """The alerts for the report: rank, message and drivers as text, localised headers.
 
     With ``findings`` (from :func:`alert_findings`, same order), the corrected p-value
-    and whether the alert holds up (``✓``, or ``–`` and why not) are added.
+    (unless ``p_values`` is false, as on a manager's page, where the evidence sits in the
+    analyst version) and whether the alert holds up (``✓``, or ``–`` and why not) are
+    added.
     """
     from helpers.findings import _fmt_p
 
@@ -1858,8 +1860,10 @@ def alert_table(alerts: pd.DataFrame, language: str = "en", findings: Sequence |
         t("kpi.col.drivers", language): [" ".join(d) for d in alerts["drivers"]],
     })
     if findings is not None and len(findings) == len(alerts):
-        table[t("kpi.col.p_adjusted", language)] = [
-            _fmt_p(f.evidence.p_adjusted) if f.evidence is not None else "–" for f in findings]
+        if p_values:
+            table[t("kpi.col.p_adjusted", language)] = [
+                _fmt_p(f.evidence.p_adjusted) if f.evidence is not None else "–"
+                for f in findings]
         table[t("kpi.col.holds", language)] = [
             "✓" if f.stated else f"– {f.gate}" for f in findings]
     return table
@@ -2704,9 +2708,15 @@ def run_over_run_table(changes: pd.DataFrame, language: str = "en") -> pd.DataFr
         t("kpi.col.previous", language): [format_kpi(k, v) for k, v in
                                           zip(changes["kpi"], changes["previous"], strict=True)],
         t("kpi.col.delta", language): [
-            format_kpi(k, d if KPIS[k].change == "points" else r, change=True)
+            _change(k, d if KPIS[k].change == "points" else r)
             for k, d, r in zip(changes["kpi"], changes["delta"], changes["relative"], strict=True)],
     })
+
+
+def _change(kpi: str, value: Any) -> str:
+    """:func:`format_kpi` of a change, without a sign when it reads as zero (``0%``)."""
+    text = format_kpi(kpi, value, change=True)
+    return text.lstrip("+-") if _finite(value) and _reads_as_zero(kpi, value) else text
 
 
 def describe_changes(changes: pd.DataFrame, *, top: int = 3, language: str = "en") -> str:
@@ -2714,9 +2724,14 @@ def describe_changes(changes: pd.DataFrame, *, top: int = 3, language: str = "en
 
     Relative KPIs are ranked by their relative change; shares by their change in points
     and scores by their change over 100, so 5 points of churn weigh like a 5 % move.
-    Empty text when nothing can be compared.
+    Changes that read as zero (``+0%``, ``-0.0 pts``) are no moves. Empty text when
+    nothing can be compared or nothing moved.
     """
     c = changes.dropna(subset=["delta"]).reset_index(drop=True)
+    moved = [not _reads_as_zero(k, d if KPIS[k].change == "points" else r)
+             if _finite(d if KPIS[k].change == "points" else r) else False
+             for k, d, r in zip(c["kpi"], c["delta"], c["relative"], strict=True)]
+    c = c[np.asarray(moved, dtype=bool)].reset_index(drop=True) if len(c) else c
     if c.empty:
         return ""
     specs = [KPIS[k] for k in c["kpi"]]
