@@ -304,8 +304,9 @@ def test_allocation_view_charts_return_their_axes():
     import matplotlib.pyplot as plt
 
     curves = {"a": _view_curve("a"), "b": _view_curve("b", scale=2.0), "flat": _view_curve("flat", fallback=True)}
-    axes = rc.plot_curve_panels(curves, proposed={"a": 2500.0}, labels={"a": "A"}, currency="EUR")
+    axes = rc.plot_curve_panels(curves, proposed={"a": 2500.0}, labels={"a": "A"}, currency="EUR", title="Curves")
     assert len(axes) >= 3 and axes[0].get_title() == "A" and "EUR" in axes[0].figure.get_supxlabel()
+    assert axes[0].figure.get_suptitle() == "Curves"
     assert "steepest" in rc.panels_alt(curves) and "b" in rc.panels_alt(curves)
     plt.close(axes[0].figure)
     fit = rc.fit_over_time(curves)

@@ -859,7 +859,7 @@ def plot_fit_over_time(fit: pd.DataFrame, *, ax=None, outcome_label: str = "outc
 def plot_curve_panels(curves: Mapping[str, ResponseCurve], *,
                       proposed: Mapping[str, float] | None = None, axes=None,
                       labels: Mapping[str, str] | None = None, level: float = 0.9,
-                      outcome_label: str = "outcome", currency: str = "",
+                      outcome_label: str = "outcome", currency: str = "", title: str = "",
                       language: str = "en"):
     """Small multiples: one panel per channel with its curve, band, current and proposed point.
 
@@ -877,6 +877,8 @@ def plot_curve_panels(curves: Mapping[str, ResponseCurve], *,
         Coverage of the shaded band.
     outcome_label, currency : str
         Axis labels: outcome per period against spend per period in ``currency``.
+    title : str
+        Title of the whole figure, above the legend.
     language : {"en", "zh"}
 
     Returns
@@ -911,10 +913,10 @@ def plot_curve_panels(curves: Mapping[str, ResponseCurve], *,
             x = float(proposed[ch])
             ax.plot([x], [float(c.response(x))], "*", color="#e67e22", ms=13, mec="black",
                     mew=0.5)
-        title = labels.get(ch, ch)
+        name = labels.get(ch, ch)
         if c.is_fallback:
-            title = i18n.t("budget_allocation.curve.legend_assumed", language, channel=title)
-        ax.set_title(title, fontsize="medium")
+            name = i18n.t("budget_allocation.curve.legend_assumed", language, channel=name)
+        ax.set_title(name, fontsize="medium")
         ax.set_xlim(0, grid[-1])
         ax.set_ylim(bottom=0)
         plotting.money_axis(ax, currency, axis="x", language=language)
@@ -933,6 +935,8 @@ def plot_curve_panels(curves: Mapping[str, ResponseCurve], *,
                           label=i18n.t("budget_allocation.curve.proposed_spend", language))]
     fig.legend(handles=handles, loc="upper center", ncol=2, frameon=False,
                bbox_to_anchor=(0.5, 1.04))
+    if title:
+        fig.suptitle(title, y=1.1, fontweight="bold")
     fig.tight_layout()
     return axes
 
