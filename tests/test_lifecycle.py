@@ -273,14 +273,16 @@ def test_stage_label_is_the_shared_vocabulary():
 def test_stage_overview_joins_mix_and_action_in_stage_order():
     stages = pd.DataFrame({"account_id": list("ABCDE"),
                            "stage": ["mature", "mature", "churned", "new", "mature"]})
-    actions = lifecycle.recommend_actions(stages, language="zh")
     mix = lifecycle.stage_mix(stages.stage)
-    out = lifecycle.stage_overview(mix, lifecycle.action_counts(actions), language="zh")
+    out = lifecycle.stage_overview(mix, {"churned": {"action": "Call the owner"}}, language="zh")
     assert list(out.columns) == ["stage", "accounts", "share", "action", "channels"]
     assert list(out.stage) == [lifecycle.stage_label(s, "zh") for s in lifecycle.STAGES]
     row = out.set_index("stage").loc["成熟期"]
     assert row.accounts == 3 and row.share == pytest.approx(0.6) and row.action == "回馈忠诚客户"
     assert out.accounts.sum() == 5
+    # a stage without accounts keeps its playbook; a text set in the parameters is shown as given
+    assert out.set_index("stage").loc["成长期", "action"] == "推荐升级"
+    assert out.set_index("stage").loc["已流失", "action"] == "Call the owner"
 
 
 def test_alt_texts_name_the_largest_stage_and_the_slipped_accounts():

@@ -775,18 +775,19 @@ def action_counts(actions: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- charts
 
 
-def stage_overview(mix: pd.DataFrame, counts: pd.DataFrame, *, language: str = "en"
-                   ) -> pd.DataFrame:
+def stage_overview(mix: pd.DataFrame, playbooks: Mapping[str, Any] | None = None, *,
+                   language: str = "en") -> pd.DataFrame:
     """One row per stage for a management table: accounts, share and the recommended action.
 
     Parameters
     ----------
     mix : pandas.DataFrame
         From :func:`stage_mix`.
-    counts : pandas.DataFrame
-        From :func:`action_counts` (``stage``, ``action`` and ``channels``).
+    playbooks : mapping, optional
+        See :func:`check_playbooks`; every stage gets its action and channels, also a stage
+        without accounts.
     language : {"en", "zh"}
-        Language of the stage names.
+        Language of the stage names and the default playbook texts.
 
     Returns
     -------
@@ -794,8 +795,9 @@ def stage_overview(mix: pd.DataFrame, counts: pd.DataFrame, *, language: str = "
         ``stage`` (named in ``language``), ``accounts``, ``share`` (0-1), ``action`` and
         ``channels``, in stage order.
     """
-    out = mix[["stage", "accounts", "share"]].merge(
-        counts[["stage", "action", "channels"]], on="stage", how="left")
+    books = playbook_table(playbooks, language=language)
+    out = mix[["stage", "accounts", "share"]].astype({"stage": "object"}).merge(
+        books[["stage", "action", "channels"]], on="stage", how="left")
     out["stage"] = [stage_label(s, language) for s in out["stage"]]
     return out.reset_index(drop=True)
 
