@@ -473,7 +473,8 @@ def brief(log: FindingLog, title: str, *, extra: Iterable[Finding] = (), limit: 
     lines = [f"# {title}", "", f"## {i18n.t('report.summary', lang)}", ""]
     if stated:
         for f in stated:
-            action = (f" *{i18n.t('report.action', lang)}: {f.action.rstrip()}*"
+            colon = "：" if lang == "zh" else ": "
+            action = (f" *{i18n.t('report.action', lang)}{colon}{f.action.rstrip()}*"
                       if f.action else "")
             lines.append(f"- {f.text.strip()}{action}")
     else:
