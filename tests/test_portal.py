@@ -526,6 +526,9 @@ def test_summary_combines_the_newest_good_run_of_every_notebook(tmp_path):
         "Title of kpi_monitoring (run 20260601T060000Z, data/sample).")
     html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
     assert html.count(result["provenance"]) == 1
+    # the KPI report is not in the latest run: its cards are the key figures, shown once
+    assert html.count('<div class="wb-card-label">Revenue</div>') == 1
+    assert "Its key figures are shown at the top of this page." in html
     assert html.index(result["provenance"]) < html.index("Key figures")
     assert broken_links(tmp_path / "index.html") == []
 
