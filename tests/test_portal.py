@@ -131,6 +131,8 @@ def test_card_deltas_only_where_comparable():
     assert cards["a"]["delta"] == 3 and cards["b"]["delta"] == -0.5
     assert "delta" not in cards["c"] and cards["d"]["delta"] == 1
     assert "delta" not in reporting.card_deltas({"a": {"value": 1}}, None)["a"]
+    # bare numbers (older records) are cards too
+    assert reporting.card_deltas({"a": 5}, {"a": 2})["a"]["delta"] == 3
 
 
 def test_select_findings_spreads_across_notebooks_and_fills_up():

@@ -1308,8 +1308,9 @@ def card_deltas(headlines: dict, previous: dict | None, *, breaks: list[str] | t
     """
     out = {}
     for label, card in headlines.items():
-        card = dict(card)
+        card = dict(card) if isinstance(card, dict) else {"value": card}
         old = (previous or {}).get(label) or {}
+        old = old if isinstance(old, dict) else {"value": old}
         now, before = card.get("value"), old.get("value")
         both = all(isinstance(v, (int, float)) and not isinstance(v, bool) and not _is_missing(v)
                    for v in (now, before))
