@@ -10,6 +10,7 @@ from helpers import tables
 @pytest.mark.parametrize("value, kind, lang, expected", [
     (41446721.79, "money", "en", "41,446,722"),
     (12.345, "money", "en", "12.35"),
+    (0.0, "money", "en", "0"),
     (0.152, "share", "en", "15.2%"),
     (0.031, "pct_points", "en", "+3.1 pts"),
     (0.031, "pct_points", "zh", "+3.1 个百分点"),

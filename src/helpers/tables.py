@@ -146,7 +146,7 @@ def format_cell(value: Any, kind: str, *, currency: str = "", language: str = "e
     if kind == "number":
         return _number(v)
     if kind == "money":
-        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
+        return f"{v:,.0f}" if abs(v) >= 100 or v == round(v) else f"{v:,.2f}"
     if kind == "share":
         return f"{v:.1%}"
     if kind == "pct_points":
