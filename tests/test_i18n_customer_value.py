@@ -124,7 +124,7 @@ def test_next_actions_and_dossier_in_chinese():
     assert "price, support" in zh[1] and "300 EUR" in zh[3]
     text = key_accounts.dossier_markdown({**profile, "actions": zh}, "EUR", language="zh")
     assert text.startswith("### 1. Acme")
-    for part in ("**概况**", "衰退期", "战略", "**价值**", "**商机**", "**反馈**", "**下一步行动**", "痛点"):
+    for part in ("**概况**", "衰退期", "战略", "大型", "**价值**", "**商机**", "**反馈**", "**下一步行动**", "痛点"):
         assert part in text, part
     english = key_accounts.dossier_markdown({**profile, "actions": en}, "EUR")
     assert "**Profile:** Retail, large, Nordics; owner Ann; stage **declining**; tier **strategic**." in english

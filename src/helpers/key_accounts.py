@@ -1139,7 +1139,8 @@ def dossier_markdown(profile: Mapping[str, Any], currency: str = "", *,
 
     # missing profile fields are left out, not shown as "None" or "unknown"
     stage, tier = known("stage"), known("value_tier")
-    firm = say("list_sep").join(v for v in (known("industry"), known("size_band"), known("region")) if v)
+    size = value_label("size", known("size_band"), language) if known("size_band") else None
+    firm = say("list_sep").join(v for v in (known("industry"), size, known("region")) if v)
     facts = [firm] if firm else []
     if known("owner"):
         facts.append(say("owner", owner=known("owner")))
