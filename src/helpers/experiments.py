@@ -574,6 +574,7 @@ def experiment_findings(results: pd.DataFrame, *, alpha: float = 0.05, method: s
     from dataclasses import replace
 
     from helpers import findings as fnd
+    from helpers.content import md_escape
 
     def say(key: str, **values) -> str:
         return i18n.t(f"content_evaluation.{key}", language, **values)
@@ -582,7 +583,7 @@ def experiment_findings(results: pd.DataFrame, *, alpha: float = 0.05, method: s
     fallback = fnd.no_difference(len(results), say("what.ab_tests"), language)
     for k, r in enumerate(results.itertuples()):
         winner = treatment if r.diff > 0 else control
-        text = say("ab_finding", id=r.experiment_id, winner=winner, treatment=treatment,
+        text = say("ab_finding", id=md_escape(r.experiment_id), winner=winner, treatment=treatment,
                    control=control, rate_b=f"{r.rate_b:.2%}", rate_a=f"{r.rate_a:.2%}",
                    diff=f"{r.diff * 100:+.2f}")
         found = fnd.comparison(
@@ -591,7 +592,7 @@ def experiment_findings(results: pd.DataFrame, *, alpha: float = 0.05, method: s
             family=say("family.ab"), family_size=int(results["p_value"].notna().sum()),
             method=method, effect_label="difference in rate",
             fallback=fallback if k == 0 else "", impact=0.5,
-            action=say("ab_action", id=r.experiment_id, winner=winner),
+            action=say("ab_action", id=md_escape(r.experiment_id), winner=winner),
             level=r.experiment_id, language=language)
         if bool(r.srm):
             found = replace(found, stated=False, gate=say("verdict.srm"))
