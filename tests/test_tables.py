@@ -39,6 +39,7 @@ def test_unknown_kind_is_named():
 @pytest.mark.parametrize("value, lang, expected", [
     (2.5e6, "en", "2.5M"), (12_000, "en", "12K"), (950, "en", "950"), (-3.2e9, "en", "-3.2B"),
     (2.5e6, "zh", "250万"), (1.23e8, "zh", "1.2亿"), (np.nan, "en", "–"), (0.25, "en", "0.2"),
+    (2.97e7, "zh", "2,970万"), (999_960, "en", "1M"), (999.96, "en", "1K"), (1e9, "en", "1B"),
 ])
 def test_compact_number(value, lang, expected):
     assert tables.compact_number(value, lang) == expected

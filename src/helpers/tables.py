@@ -65,11 +65,22 @@ def compact_number(value: float, language: str = "en", *, decimals: int = 1) -> 
     sign = "-" if v < 0 else ""
     a = abs(v)
     steps = ((1e8, "亿"), (1e4, "万")) if language == "zh" else ((1e9, "B"), (1e6, "M"), (1e3, "K"))
-    for size, suffix in steps:
+
+    def trimmed(x: float) -> str:
+        text = f"{x:,.{decimals}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
+    for i, (size, suffix) in enumerate(steps):
         if a >= size:
-            text = f"{a / size:,.{decimals}f}".rstrip("0").rstrip(".")
+            text = trimmed(a / size)
+            bigger = steps[i - 1] if i else None
+            # 999,960 rounds to "1,000K": write it in the next unit up instead
+            if bigger and float(text.replace(",", "")) * size >= bigger[0]:
+                return f"{sign}{trimmed(a / bigger[0])}{bigger[1]}"
             return f"{sign}{text}{suffix}"
-    text = f"{a:,.{decimals}f}".rstrip("0").rstrip(".") if a < 100 else f"{a:,.0f}"
+    text = trimmed(a) if a < 100 else f"{a:,.0f}"
+    if steps[-1][0] <= float(text.replace(",", "")):
+        return f"{sign}{trimmed(a / steps[-1][0])}{steps[-1][1]}"
     return f"{sign}{text}"
 
 
