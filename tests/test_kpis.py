@@ -943,6 +943,8 @@ def test_alerts_become_findings_held_up_by_a_test_or_a_clean_series():
     assert list(table.columns[-2:]) == ["p (adjusted)", "holds up"]
     table = kpis.alert_table(alerts, findings=list(found.values()), p_values=False)
     assert list(table.columns[-2:]) == ["drivers", "holds up"]
+    html = kpis.alert_people_table(alerts, findings=list(found.values())).to_html()
+    assert "wb-table" in html and "text-align: left" in html and "p (adjusted)" not in html
 
 
 def test_flag_note_groups_kpis_by_reason_and_young_values_still_alert():

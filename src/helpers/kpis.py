@@ -1869,6 +1869,25 @@ def alert_table(alerts: pd.DataFrame, language: str = "en", findings: Sequence |
     return table
 
 
+def alert_people_table(alerts: pd.DataFrame, language: str = "en",
+                       findings: Sequence | None = None):
+    """:func:`alert_table` for a manager's page: no p-values, the sentences aligned left.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        From :func:`helpers.tables.people_table`.
+    """
+    from helpers.tables import people_table
+
+    table = alert_table(alerts, language, findings, p_values=False)
+    rank = i18n.t("kpi.col.rank", language)
+    text = [c for c in table.columns if c != rank]
+    return (people_table(table, kinds={rank: "int", **dict.fromkeys(text, "text")},
+                         language=language)
+            .set_properties(subset=text, **{"text-align": "left"}))
+
+
 def _pct(x: float) -> str:
     return "–" if x is None or not np.isfinite(x) else f"{x:+.0%}"
 
@@ -2322,7 +2341,7 @@ def check_targets(targets: Mapping[str, Any] | None) -> dict[str, float]:
     out = {}
     for key, value in targets.items():
         if key not in HEADLINE_KPIS:
-            raise ParamError(f"targets: unknown KPI {key!r}{suggest(str(key), list(HEADLINE_KPIS))}"
+            raise ParamError(f"targets: unknown KPI {key!r}{suggest(str(key), list(HEADLINE_KPIS)) or '.'}"
                              f" Valid KPIs: {', '.join(HEADLINE_KPIS)}")
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or not math.isfinite(float(value)):
