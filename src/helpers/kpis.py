@@ -68,6 +68,15 @@ KPI's range (:func:`forecast`). Trends (:func:`trend_findings`), group and chann
 comparisons (:func:`spread_findings`, :func:`channel_finding`) and alerts
 (:func:`alert_findings`) are findings of :mod:`helpers.findings`, stated only when their
 test, corrected within its family, passes.
+
+Cards
+-----
+Each headline KPI is a card (:func:`kpi_cards`) that names its period, shows the change
+against the previous period (or its flag), a trend line of the last periods and, where
+the ``targets`` parameter sets one (:func:`check_targets`), the progress towards the
+target per period. :func:`cards_html` draws them in the report; :func:`headline_cards`
+records them for the portal. Run-over-run changes (:func:`previous_snapshot`) are taken
+only against earlier runs on the same parameters and data (:func:`run_identity`).
 """
 
 from __future__ import annotations
