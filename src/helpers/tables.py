@@ -232,6 +232,9 @@ def people_table(frame: pd.DataFrame, *, kinds: Mapping[str, str] | None = None,
               .set_table_attributes('class="wb-table"'))
     if numeric:
         styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+    words = [c for c in data.columns if c not in numeric]
+    if words and len(data):
+        styler = styler.set_properties(subset=words, **{"text-align": "left"})
     if caption:
         styler = styler.set_caption(caption)
     return styler
