@@ -39,6 +39,19 @@ def test_notebook_follows_conventions(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_reads_as_a_brief(path):
+    """Summary last (the renderer moves it first), every chart described, cells with ids."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert all(c.get("id") for c in nb["cells"]), f"{path.name}: give every cell an id"
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "summary" in code[-1].get("metadata", {}).get("tags", []), \
+        f"{path.name}: the last code cell shows findings.brief and is tagged 'summary'"
+    assert "brief(" in "".join(code[-1]["source"])
+    shows = [i for i, c in enumerate(nb["cells"]) if "plt.show(" in "".join(c["source"])]
+    assert not shows, f"{path.name}: cells {shows} call plt.show(); use plotting.show(fig, alt=...)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_each_notebook_has_a_params_file(path):
     assert (ROOT / "params" / f"{path.stem}.yaml").is_file(), \
         f"add params/{path.stem}.yaml (it may be empty)"

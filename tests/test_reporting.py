@@ -515,14 +515,15 @@ def test_brief_layout_puts_the_summary_first_and_collapses_the_method():
     body = nbformat.v4.new_code_cell("analyse()")
     summary = nbformat.v4.new_code_cell("summary()")
     summary.metadata["tags"] = ["summary"]
-    nb.cells = [loading, body, summary]
+    title = nbformat.v4.new_markdown_cell("# Report\n\nWhat it answers.")
+    nb.cells = [title, loading, body, summary]
     managed = brief_layout(nbformat.from_dict(nb), management=True, method_title="How")
     kinds = [(c.cell_type, c.source[:9]) for c in managed.cells]
-    assert kinds[:2] == [("code", "summary()"), ("code", "analyse()")]
-    assert kinds[2][0] == "raw" and kinds[2][1].startswith("<details")
-    assert kinds[3] == ("code", "load()") and managed.cells[4].source == "</details>"
+    assert kinds[:3] == [("code", "summary()"), ("markdown", "What it a"), ("code", "analyse()")]
+    assert kinds[3][0] == "raw" and kinds[3][1].startswith("<details")
+    assert kinds[4] == ("code", "load()") and managed.cells[5].source == "</details>"
     analyst = brief_layout(nbformat.from_dict(nb), management=False, method_title="How")
-    assert [c.source for c in analyst.cells] == ["summary()", "load()", "analyse()"]
+    assert [c.source for c in analyst.cells] == ["summary()", "What it answers.", "load()", "analyse()"]
 
 
 def test_rendered_report_has_alt_texts_and_a_collapsed_method_section():

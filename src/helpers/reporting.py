@@ -985,6 +985,9 @@ def brief_layout(nb: NotebookNode, *, management: bool, method_title: str) -> No
     summary = [c for c in nb.cells if SUMMARY_TAG in _tags(c)]
     method = [c for c in nb.cells if management and METHOD_TAG in _tags(c)]
     rest = [c for c in nb.cells if not (c in summary or c in method)]
+    if summary and rest and rest[0].cell_type == "markdown" and rest[0].source.startswith("# "):
+        # the summary opens with the title; the notebook's own title line would repeat it
+        rest[0].source = rest[0].source.split("\n", 1)[1].lstrip("\n") if "\n" in rest[0].source else ""
     cells = summary + rest
     if method:
         def frame(markup: str):

@@ -19,7 +19,7 @@ import pandas as pd
 from helpers import i18n
 
 __all__ = ["KINDS", "MAX_ROWS", "format_cell", "humanize", "infer_kind", "people_table",
-           "compact_number"]
+           "compact_number", "header_labels", "labelled_table"]
 
 #: how a column's cells are written
 KINDS = ("text", "int", "number", "money", "share", "pct_points", "ratio", "bool", "date",
@@ -238,3 +238,36 @@ def people_table(frame: pd.DataFrame, *, kinds: Mapping[str, str] | None = None,
     if caption:
         styler = styler.set_caption(caption)
     return styler
+
+
+def header_labels(prefix: str, columns, *, language: str = "en", **values) -> dict[str, str]:
+    """Headers for ``columns`` from the texts ``<prefix>.<column>`` of the report's locale.
+
+    Parameters
+    ----------
+    prefix : str
+        Locale key prefix, e.g. ``"budget_allocation.col"``.
+    columns : iterable of str or pandas.DataFrame
+        Column names (a frame gives its columns).
+    language : {"en", "zh"}
+    **values
+        Fields some headers take (``{currency}``, ``{value}``).
+
+    Returns
+    -------
+    dict
+        ``{column: header}``; a column without a text gets :func:`humanize`.
+    """
+    return {c: i18n.t(f"{prefix}.{c}", language, default=humanize(c), **values) for c in columns}
+
+
+def labelled_table(prefix: str, frame: pd.DataFrame, kinds: Mapping[str, str] | None = None, *,
+                   language: str = "en", currency: str = "", max_rows: int | None = MAX_ROWS,
+                   columns: list[str] | None = None, caption: str | None = None, **values):
+    """:func:`people_table` with its headers from the locale texts ``<prefix>.<column>``.
+
+    ``values`` fill the headers' fields (see :func:`header_labels`).
+    """
+    labels = header_labels(prefix, frame.columns, language=language, **values)
+    return people_table(frame, kinds=kinds, labels=labels, currency=currency, language=language,
+                        max_rows=max_rows, columns=columns, caption=caption)
