@@ -631,3 +631,33 @@ def test_grid_alt_names_the_largest_cell_in_compact_money():
     zh = segmentation.grid_alt(grid, "EUR", "zh")
     assert "Retail · 中型" in zh and "250万 EUR" in zh and "成熟期" in zh
     assert "no revenue" in segmentation.grid_alt(grid.iloc[:0], "EUR")
+
+
+def test_tree_paths_read_as_one_rule_per_leaf():
+    from sklearn.tree import DecisionTreeClassifier
+
+    from helpers.segmentation import tree_paths
+
+    x = np.array([[v, w] for v in range(10) for w in range(10)], dtype=float)
+    y = np.where(x[:, 0] <= 4.5, "low", np.where(x[:, 1] <= 2.5, "high-few", "high-many"))
+    tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(x, y)
+    paths = tree_paths(tree, ["orders", "share email"], list(tree.classes_))
+    assert paths.accounts.sum() == 100
+    assert paths.iloc[0].tolist() == ["orders ≤ 4.50", "low", 50]
+    assert set(paths.conditions) == {"orders ≤ 4.50", "orders > 4.50 and share email ≤ 2.50",
+                                     "orders > 4.50 and share email > 2.50"}
+    zh = tree_paths(tree, ["订单", "邮件占比"], list(tree.classes_), language="zh")
+    assert "订单 > 4.50，且 邮件占比 ≤ 2.50" in set(zh.conditions)
+
+
+def test_tree_paths_merge_ranges_and_say_missing_in_words():
+    from sklearn.tree import DecisionTreeClassifier
+
+    from helpers.segmentation import tree_paths
+
+    x = np.array([[v] for v in range(30)] + [[np.nan]] * 10, dtype=float)
+    y = ["a"] * 10 + ["b"] * 10 + ["a"] * 10 + ["c"] * 10
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(x, y)
+    text = " | ".join(tree_paths(tree, ["gap"], list(tree.classes_)).conditions)
+    assert "< gap ≤" in text  # two splits on one path read as one range
+    assert "inf" not in text and "nan" not in text

@@ -1209,11 +1209,15 @@ class Surrogate:
         predicts correctly.
     rules : str
         The tree as indented text rules.
+    paths : pandas.DataFrame
+        One row per leaf: ``conditions`` (the path as one readable rule), ``cluster`` and
+        ``accounts`` (see :func:`tree_paths`).
     """
 
     tree: DecisionTreeClassifier
     fidelity: float
     rules: str = field(repr=False)
+    paths: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
 
 def surrogate_tree(features: pd.DataFrame, labels: pd.Series, *, names: dict | None = None,
@@ -1252,7 +1256,72 @@ def surrogate_tree(features: pd.DataFrame, labels: pd.Series, *, names: dict | N
     classes = [str(names.get(c, c)) if names else str(c) for c in tree.classes_]
     rules = export_text(tree, feature_names=list(features.columns), class_names=classes,
                         decimals=2)
-    return Surrogate(tree=tree, fidelity=fidelity, rules=readable_rules(rules, language))
+    return Surrogate(tree=tree, fidelity=fidelity, rules=readable_rules(rules, language),
+                     paths=tree_paths(tree, list(features.columns), classes, language))
+
+
+def _bound(value: float) -> str:
+    a = abs(value)
+    return f"{value:,.0f}" if a >= 100 else f"{value:,.1f}" if a >= 10 else f"{value:,.2f}"
+
+
+def tree_paths(tree: DecisionTreeClassifier, feature_names: list[str], classes: list[str],
+               language: str = "en") -> pd.DataFrame:
+    """Each leaf of a fitted tree as one readable rule, largest leaf first.
+
+    Splits on the same feature along a path merge into one range ("0.05 < share email
+    <= 0.37"); a split at an infinite threshold (known against missing) reads in words.
+
+    Parameters
+    ----------
+    tree : sklearn.tree.DecisionTreeClassifier
+        Fitted.
+    feature_names : list of str
+        Readable feature names, in the order the tree was fitted on.
+    classes : list of str
+        Readable class names, in ``tree.classes_`` order.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``conditions``, ``cluster``, ``accounts``.
+    """
+    t_ = tree.tree_
+    rows = []
+
+    def walk(node: int, bounds: dict) -> None:
+        left, right = t_.children_left[node], t_.children_right[node]
+        if left == right:  # a leaf
+            parts = []
+            for feature, (low, high, known) in bounds.items():
+                name = feature_names[feature]
+                if known is not None:
+                    parts.append(i18n.t("customer_segmentation.tree." + ("known" if known else "missing"),
+                                        language, feature=name))
+                if low is not None and high is not None:
+                    parts.append(f"{_bound(low)} < {name} ≤ {_bound(high)}")
+                elif high is not None:
+                    parts.append(f"{name} ≤ {_bound(high)}")
+                elif low is not None:
+                    parts.append(f"{name} > {_bound(low)}")
+            rows.append({"conditions": i18n.t("customer_segmentation.tree.and", language).join(parts)
+                         or i18n.t("customer_segmentation.tree.all", language),
+                         "cluster": classes[int(np.argmax(t_.value[node][0]))],
+                         "accounts": int(t_.n_node_samples[node])})
+            return
+        feature, threshold = int(t_.feature[node]), float(t_.threshold[node])
+        low, high, known = bounds.get(feature, (None, None, None))
+        if not np.isfinite(threshold):
+            walk(left, {**bounds, feature: (low, high, True)})
+            walk(right, {**bounds, feature: (low, high, False)})
+            return
+        walk(left, {**bounds, feature: (low, threshold if high is None else min(high, threshold), known)})
+        walk(right, {**bounds, feature: (threshold if low is None else max(low, threshold), high, known)})
+
+    walk(0, {})
+    frame = pd.DataFrame(rows, columns=["conditions", "cluster", "accounts"])
+    return frame.sort_values("accounts", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def readable_rules(rules: str, language: str = "en") -> str:
