@@ -11,6 +11,7 @@ prints them for any run folder.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -48,9 +49,14 @@ _AUDIT_JS = r"""
   const images = [...main.querySelectorAll('img')].map(i => (i.getAttribute('alt') || '').trim());
   const badImages = images.filter(a => a.length < 12 || a.startsWith('No description'));
   const truncated = /\d+ rows × \d+ columns/.test(main.innerText);
+  const shown = el => el.closest('details:not([open])') === null;
+  const headers = [...main.querySelectorAll('th')].filter(shown).map(h => h.innerText.trim());
+  const words = [...main.querySelectorAll('td')].filter(shown).map(c => c.innerText.trim())
+    .filter(text => /^[A-Za-z_ ]{2,20}$/.test(text));
   return {headings: heads.slice(0, 4), height: document.documentElement.scrollHeight,
           wide_tables: wide, raw_cells: cells.slice(0, 20), raw_cell_count: cells.length,
           images: images.length, bad_images: badImages.length, truncated: truncated,
+          headers: headers, cell_words: words,
           lang: document.documentElement.lang};
 }
 """
@@ -82,9 +88,31 @@ def audit(browser, page_path: Path, screenshot: Path | None = None) -> dict:
     return facts
 
 
+#: abbreviations a Chinese report writes in Latin letters, as Chinese business texts do
+ABBREVIATIONS = re.compile(r"\b(EUR|USD|CNY|CLV|CAC|NPS|CSAT|RFM|ROI|ROAS|AUC|KPI|ICP|MCP|CRM|"
+                           r"BG/NBD|Davies-Bouldin|Calinski-Harabasz|Gini|HHI|A/B|MDE|ETS)\b")
+#: words of the workbook's own vocabulary that a Chinese page must translate
+VOCABULARY = frozenset({
+    "yes", "no", "true", "false", "none", "open", "won", "lost", "strategic", "key", "growth",
+    "maintain", "prospect", "new", "mature", "declining", "churned", "other", "email",
+    "webinar", "trade show", "trade_show", "events", "advertising", "social", "outbound",
+    "strong", "moderate", "weak", "promoted", "demoted", "kept",
+})
+
+
+def english_left(facts: dict) -> list[str]:
+    """Table headers and workbook words still in English on a Chinese page."""
+    heads = [h for h in facts.get("headers", [])
+             if re.search(r"[A-Za-z]{3,}", ABBREVIATIONS.sub("", h))]
+    words = [w for w in facts.get("cell_words", []) if w.strip().lower() in VOCABULARY]
+    return sorted(set(heads + words))
+
+
 def problems(facts: dict, summary_heading: str, max_height: int = MAX_HEIGHT) -> list[str]:
     """The brief rules a page breaks, one readable line each (empty when it keeps them all)."""
     out = []
+    if facts.get("lang") == "zh" and english_left(facts):
+        out.append(f"English left on a Chinese page: {english_left(facts)[:8]}")
     heads = facts["headings"]
     first_h2 = next((h for h in heads if h["tag"] == "h2"), None)
     if first_h2 is None or first_h2["text"] != summary_heading:

@@ -101,8 +101,13 @@ def test_management_pages_show_no_unreadable_values(profile_run):
     profile, proc, runs, _ = profile_run
     assert proc.returncode == 0
     for name in NOTEBOOKS:
-        bad = unreadable((runs[0] / f"{name}.html").read_text(encoding="utf-8"))
+        page = (runs[0] / f"{name}.html").read_text(encoding="utf-8")
+        bad = unreadable(page)
         assert not bad, f"{profile}/{name}: {bad[:3]}"
+        # thin data too: the page opens with its Summary, even when it says nothing is stated
+        first = re.search(r"<h2\b[^>]*>(.*?)</h2>", page, re.S)
+        assert first and re.sub(r"<[^>]+>|¶", "", first.group(1)).strip() == "Summary", \
+            f"{profile}/{name}: first section is not the Summary"
     portal = (runs[0].parent / "index.html").read_text(encoding="utf-8")
     assert not unreadable(portal), f"{profile}/portal: {unreadable(portal)[:3]}"
 
