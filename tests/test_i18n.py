@@ -124,3 +124,17 @@ def test_chinese_pages_embed_the_glyphs_they_use():
     cmap = font.getBestCmap()
     assert all(ord(ch) in cmap for ch in "关键指标客户")
     assert reporting.cjk_font_face("only latin") == ""
+
+
+def test_markdown_cells_take_the_report_language():
+    import nbformat
+
+    from helpers import i18n
+
+    nb = nbformat.v4.new_notebook()
+    story = nbformat.v4.new_markdown_cell("Contents")
+    story.metadata[i18n.MARKDOWN_KEY] = "chrome.contents"
+    plain = nbformat.v4.new_markdown_cell("untouched")
+    nb.cells = [story, plain]
+    i18n.translate_markdown(nb, "zh")
+    assert [c.source for c in nb.cells] == ["目录", "untouched"]

@@ -217,3 +217,35 @@ def test_describe_parameters_shows_values_origins_help_and_hides_passwords(proje
     assert "[params/workbook.yaml]" in text  # company_name comes from there
     assert "TopSecret1" not in text
     assert "postgresql://ana@db/crm" in text
+
+
+def test_an_interactive_run_gets_the_scheduled_parameters(tmp_path, monkeypatch):
+    import shutil
+
+    from helpers.params import SCHEDULED_ENV, notebook_parameters, project_parameters
+
+    repo = Path(__file__).parents[1]
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "params").mkdir()
+    shutil.copy(repo / "notebooks" / "data_overview.ipynb", tmp_path / "notebooks")
+    (tmp_path / "params" / "workbook.yaml").write_text(
+        "data_source: data/crm\nlanguage: zh\nas_of: '2026-03-31'\n", encoding="utf-8")
+    (tmp_path / "params" / "data_overview.yaml").write_text("top_categories: 4\n", encoding="utf-8")
+    defaults = {k: v["default"] for k, v in
+                notebook_parameters(tmp_path / "notebooks" / "data_overview.ipynb").items()}
+    monkeypatch.delenv(SCHEDULED_ENV, raising=False)
+    ns = dict(defaults)
+    line = project_parameters("data_overview", ns, root=tmp_path)
+    assert (ns["data_source"], ns["language"], ns["as_of"], ns["top_categories"]) == (
+        "data/crm", "zh", "2026-03-31", 4)
+    assert ns["output_dir"] == defaults["output_dir"]
+    assert "data/crm" in line and "2026-03-31" in line and "zh" in line
+    # a value papermill injected (or the analyst typed) differs from the default and wins
+    ns = {**defaults, "as_of": "2025-12-31"}
+    project_parameters("data_overview", ns, root=tmp_path)
+    assert ns["as_of"] == "2025-12-31" and ns["language"] == "zh"
+    # the runner's kernels hold resolved values already
+    monkeypatch.setenv(SCHEDULED_ENV, "1")
+    ns = dict(defaults)
+    project_parameters("data_overview", ns, root=tmp_path)
+    assert ns == defaults

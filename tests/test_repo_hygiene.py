@@ -63,3 +63,18 @@ def test_ruff_is_clean():
         pytest.skip("ruff is not installed")
     proc = subprocess.run([ruff, "check", "--quiet", str(ROOT)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_story_cells_match_their_locale_text(path):
+    """A markdown cell with an ``i18n`` key holds that key's English text, so both stay one story."""
+    from helpers import i18n
+
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for i, cell in enumerate(nb["cells"]):
+        key = cell.get("metadata", {}).get(i18n.MARKDOWN_KEY)
+        if cell["cell_type"] == "markdown" and key:
+            assert "".join(cell["source"]).strip() == i18n.t(key, "en").strip(), \
+                f"{path.name} cell {i}: its text differs from {key} in the locale (en)"
+            assert i18n.t(key, "zh") != i18n.t(key, "en") or not any(
+                ch.isalpha() for ch in i18n.t(key, "en")), f"{key} has no Chinese text"

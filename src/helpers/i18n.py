@@ -360,3 +360,32 @@ def missing(language: str) -> list[str]:
 def translate_frame_columns(columns: Mapping[str, str], language: str) -> dict[str, str]:
     """``{column: label}`` for :meth:`pandas.DataFrame.rename` from ``{column: key}``."""
     return {col: t(key, language) for col, key in columns.items()}
+
+
+#: metadata key of a markdown cell whose text is the locale text of that key
+MARKDOWN_KEY = "i18n"
+
+
+def translate_markdown(nb, language: str):
+    """Markdown cells in the report language.
+
+    A markdown cell whose metadata holds ``{"i18n": "<key>"}`` carries the English text of
+    that key, so the notebook reads as a story in JupyterLab; for another language the
+    runner swaps in that language's text before the notebook runs.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        Modified in place and returned.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    nbformat.NotebookNode
+    """
+    check_language(language)
+    for cell in nb.cells:
+        key = cell.get("metadata", {}).get(MARKDOWN_KEY)
+        if cell.get("cell_type") == "markdown" and key:
+            cell.source = t(key, language)
+    return nb

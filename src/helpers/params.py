@@ -391,6 +391,44 @@ def _resolve(name: str, overrides: dict | None, root: str | os.PathLike | None,
     return values, sources
 
 
+#: set in the kernels that ``workbook run`` starts: their parameters are already resolved
+SCHEDULED_ENV = "WORKBOOK_SCHEDULED"
+
+
+def project_parameters(name: str, namespace: dict, root: str | os.PathLike | None = None) -> str:
+    """Give a notebook opened in JupyterLab the parameters the scheduled run gets.
+
+    Values are merged as ``workbook run`` merges them: the notebook's defaults ←
+    ``params/workbook.yaml`` ← ``params/<name>.yaml``. A value that differs from the
+    notebook's default (injected by papermill, or edited in the parameters cell) wins.
+    In kernels started by ``workbook run`` (:data:`SCHEDULED_ENV`) nothing changes.
+
+    Parameters
+    ----------
+    name : str
+        Notebook name.
+    namespace : dict
+        The notebook's ``globals()``; updated in place.
+    root : path-like, optional
+        Project folder (default: found from the working directory).
+
+    Returns
+    -------
+    str
+        One line saying which data source, ``as_of`` and language are in use.
+    """
+    if os.environ.get(SCHEDULED_ENV) != "1":
+        base = _root(root)
+        declared = notebook_parameters(notebook_path(name, base))
+        for key, value in _resolve(name, None, base)[0].items():
+            if key == "output_dir" or key not in namespace:
+                continue
+            if namespace[key] == declared[key]["default"]:
+                namespace[key] = value
+    return (f"data_source: {namespace.get('data_source', '')} · as_of: {namespace.get('as_of', '')}"
+            f" · language: {namespace.get('language', '')}")
+
+
 def resolve_parameters(name: str, overrides: dict | None = None,
                        root: str | os.PathLike | None = None) -> dict:
     """Merge and check the parameters of one notebook.

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from helpers.errors import ParamError, WorkbookError
+from helpers.params import SCHEDULED_ENV
 from helpers.params import (
     load_workbook_settings,
     notebook_path,
@@ -899,13 +900,19 @@ def execute_notebook(source: Path, output: Path, parameters: dict, *, kernel: st
     (status, seconds, error)
         ``status`` is ``"ok"`` or ``"failed"``; ``error`` is a one-line summary.
     """
+    import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from helpers.i18n import translate_markdown
+
     start = time.monotonic()
     try:
+        # the story cells in the report's language (see helpers.i18n.translate_markdown)
+        nb = translate_markdown(nbformat.read(str(source), as_version=4),
+                                report_language(parameters.get("language")))
         papermill.execute_notebook(
-            str(source), str(output), parameters=parameters, kernel_name=kernel,
+            nb, str(output), parameters=parameters, kernel_name=kernel,
             progress_bar=False, log_output=False, execution_timeout=cell_timeout,
             resources={"metadata": {"path": str(cwd)}},
             kernel_manager_class=quiet_kernel_manager(),
@@ -2121,6 +2128,8 @@ def _execute_run(root: Path, settings: dict, selected: list[str], params: dict[s
     log(f"run {run_id}: {len(selected)} notebook(s), {workers} at once, kernel {kernel}, "
         f"data as of {info['as_of']}")
 
+    # kernels started by the runner already hold the resolved parameters
+    kernel_env = {**kernel_env, SCHEDULED_ENV: "1"}
     saved_env = {var: os.environ.get(var) for var in kernel_env}
     os.environ.update(kernel_env)  # kernels inherit the environment when they start
     try:
