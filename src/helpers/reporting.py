@@ -38,8 +38,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from helpers.errors import ParamError, WorkbookError
-from helpers.params import SCHEDULED_ENV
 from helpers.params import (
+    SCHEDULED_ENV,
     load_workbook_settings,
     notebook_path,
     resolve_parameters,
