@@ -274,3 +274,29 @@ def test_headline_cards_say_why_days_since_order_is_missing():
     late = cov.assign(days_since_last=-3, rows_after_as_of=2)
     card = data_health.headline_cards(overview, late, found, AS_OF, "zh")["距最近订单天数"]
     assert card == {"value": None, "flag": f"2 笔订单日期晚于 {AS_OF}"}
+
+
+def test_tables_sentence_names_the_largest_present_table():
+    overview = pd.DataFrame({"table": ["accounts", "orders", "surveys"],
+                             "present": [True, True, False], "rows": [1200, 34567, 0]})
+    assert data_health.tables_sentence(overview) == (
+        "The source holds **2 of 3** contract tables with **35,767** rows in all; the largest "
+        "is **orders** (34,567 rows).")
+    zh = data_health.tables_sentence(overview, "zh")
+    assert CJK.search(zh) and "订单（orders）" in zh and "**35,767**" in zh
+    assert data_health.tables_sentence(overview.assign(present=False)) == ""
+
+
+def test_plot_distributions_draws_one_axis_per_panel_and_hides_the_rest():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bar = {"kind": "bar", "data": pd.Series({"a": 3, "b": 1}), "title": "T", "xlabel": "x"}
+    fig = data_health.plot_distributions([bar, bar, bar])
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(fig.axes) == 4 and len(shown) == 3
+    assert [ax.get_title() for ax in shown] == ["T", "T", "T"]
+    assert fig.get_size_inches()[1] == pytest.approx(7.2)
+    plt.close(fig)

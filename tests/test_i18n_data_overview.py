@@ -3,6 +3,8 @@ data-health sentences switch to Chinese."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from notebook_text import CJK, KEY, code_of, load_notebook, notebook_code
 
@@ -12,8 +14,14 @@ from helpers.contract import CONTRACT
 NAME = "data_overview"
 
 
+def story_keys(nb: dict) -> list[str]:
+    """The locale keys of the notebook's story (markdown) cells, in order."""
+    return [c["metadata"]["i18n"] for c in nb["cells"]
+            if c["cell_type"] == "markdown" and c["metadata"].get("i18n")]
+
+
 def test_every_literal_key_of_the_notebook_has_both_languages():
-    literal = set(KEY.findall(notebook_code(NAME)))
+    literal = set(KEY.findall(notebook_code(NAME))) | set(story_keys(load_notebook(NAME)))
     assert len(literal) > 12  # the rest are built by helpers.data_health
     assert sorted(k for k in literal if k not in i18n.LABELS) == []
     for key in literal:
@@ -22,13 +30,34 @@ def test_every_literal_key_of_the_notebook_has_both_languages():
         assert key == "notebook.data_overview" or key.startswith("data_overview."), key
 
 
-def test_headings_come_from_code_and_the_brief_prints_the_title():
+def test_the_story_is_told_by_markdown_cells_in_both_languages():
     nb = load_notebook(NAME)
-    markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
-    assert len(markdown) == 1 and "hide-management" in markdown[0]["metadata"].get("tags", [])
+    assert story_keys(nb) == [f"data_overview.md.{s}" for s in (
+        "title", "loading", "tables", "freshness", "validation", "distributions", "support",
+        "capabilities", "evidence")]
+    tags = {c["metadata"]["i18n"]: c["metadata"].get("tags", []) for c in nb["cells"]
+            if c["cell_type"] == "markdown"}
+    assert tags["data_overview.md.title"] == ["hide-management"]
+    assert tags["data_overview.md.loading"] == tags["data_overview.md.capabilities"] == ["method"]
+    assert tags["data_overview.md.evidence"] == ["hide-management"]
+    assert tags["data_overview.md.tables"] == tags["data_overview.md.support"] == []
+    for key in story_keys(nb)[1:]:
+        en, zh = i18n.t(key, "en"), i18n.t(key, "zh")
+        assert en.startswith("#") and "?" in en, key  # a heading and the question it answers
+        assert zh.split("\n")[0].startswith("#") and CJK.search(zh) and "？" in zh, key
+        assert not re.search("[A-Za-z]", zh), key
     code = code_of(nb)
     assert "# {t('notebook.data_overview')}" not in code  # the brief prints the title
-    assert code.count('display(Markdown(f"## {t(') == 6
+    assert 'display(Markdown(f"#' not in code and "data_overview.heading." not in code
+
+
+def test_the_notebook_resolves_the_scheduled_parameters_first():
+    nb = load_notebook(NAME)
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    first = "".join(cells[1]["source"])
+    assert 'params.project_parameters("data_overview", globals())' in first
+    assert "method" in cells[1]["metadata"].get("tags", [])
+    assert "language" not in first.split("project_parameters")[0]
 
 
 def test_the_summary_is_the_last_cell_and_loading_is_method():
@@ -79,7 +108,7 @@ def test_findings_are_facts_recorded_with_their_evidence():
     evidence = [c for c in nb["cells"] if "log.evidence()" in "".join(c["source"])]
     assert len(evidence) == 1
     assert "hide-management" in evidence[0]["metadata"].get("tags", [])
-    for key in ("data_overview.heading.evidence", "data_overview.action.stale",
+    for key in ("data_overview.md.evidence", "data_overview.action.stale",
                 "data_overview.action.mapping", "data_overview.coverage.reading"):
         assert CJK.search(i18n.t(key, "zh", tables="x", days=1, columns="c", months=1,
                                  start="s", end="e", verdict="v")), key
@@ -89,7 +118,8 @@ def test_every_text_of_the_locale_is_used():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    code = notebook_code(NAME) + (root / "src/helpers/data_health.py").read_text(encoding="utf-8")
+    code = (notebook_code(NAME) + " ".join(story_keys(load_notebook(NAME)))
+            + (root / "src/helpers/data_health.py").read_text(encoding="utf-8"))
     built = ("data_overview.col.", "data_overview.table.", "data_overview.rule.",
              "data_overview.severity.", "data_overview.coverage.")
     unused = [k for k in i18n.LABELS if k.startswith("data_overview.") and k not in code

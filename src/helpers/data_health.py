@@ -476,6 +476,57 @@ def tables_view(overview: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     return out[list(TABLE_KINDS)].reset_index(drop=True)
 
 
+def tables_sentence(overview: pd.DataFrame, language: str = "en") -> str:
+    """How many contract tables the source holds, their rows in all, and the largest one.
+
+    Parameters
+    ----------
+    overview : pandas.DataFrame
+        From :func:`table_overview`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        One markdown sentence; empty when the source holds none of the tables.
+    """
+    present = overview[overview["present"]]
+    if present.empty:
+        return ""
+    largest = present.loc[present["rows"].idxmax()]
+    return i18n.t(
+        "data_overview.tables_summary", language, present=len(present), total=len(overview),
+        rows=f"{int(present['rows'].sum()):,}", largest=table_label(largest["table"], language),
+        largest_rows=f"{int(largest['rows']):,}",
+    )
+
+
+def plot_distributions(panels: list[dict], *, columns: int = 2):
+    """Draw the panels of :func:`key_distributions` in a grid and return the figure.
+
+    Parameters
+    ----------
+    panels : list of dict
+        From :func:`key_distributions`; at least one.
+    columns : int, default 2
+        Panels per row; unused places of the last row stay blank.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    rows = -(-len(panels) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(11, 3.6 * rows), squeeze=False)
+    for ax, panel in zip(axes.flat, panels, strict=False):
+        plot_panel(panel, ax=ax)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
 def mark_stale(coverage: pd.DataFrame, days: int) -> pd.DataFrame:
     """``coverage`` with a ``stale`` column: an activity table without events for ``days`` days."""
     out = coverage.copy()
