@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 import numpy as np
 import openpyxl
@@ -11,6 +13,7 @@ from scipy import stats
 from scipy.optimize import brentq
 
 from helpers import budget as bg
+from helpers import findings, i18n
 from helpers import response_curves as rc
 from helpers.datasets import open_workspace
 from helpers.errors import WorkbookError
@@ -605,3 +608,161 @@ def test_channel_labels_read_as_words():
     assert bg.channel_label("trade_show") == "trade shows"
     assert bg.channel_label("trade_show", "zh") == "展会"
     assert bg.channel_label("my_new_channel") == "my new channel"
+
+
+# --------------------------------------------------------------------------- report sentences
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _toy_mix():
+    curves = _toy_curves()
+    current, bounds, budget = _setup(curves)
+    proposed = bg.optimise_mix(curves, budget, bounds, periods=P)
+    return curves, current, budget, proposed, bg.mix_table(curves, bounds, proposed, current=current, periods=P)
+
+
+def test_top_row_is_the_first_largest_value():
+    table = pd.DataFrame({"name": ["a", "b", "c"], "v": [1.0, 3.0, 3.0]})
+    assert bg.top_row(table, "v")["name"] == "b"
+    assert bg.top_row(table.assign(v=[np.nan, 0.5, 1.0]), "v")["name"] == "c"
+
+
+def test_periods_note_names_the_history_and_the_channels_planned_apart():
+    periods = pd.DataFrame({"period_start": pd.to_datetime(["2025-07-01", "2025-08-01", "2025-07-01"]),
+                            "outcome": [10.0, 20.0, 5.0]})
+    en = bg.periods_note(periods, channels=2, labels={"abm": "account-based marketing"},
+                         account_channels=["abm"], unit="opportunities")
+    assert en.startswith("2 spend periods from 2025-07 to 2025-08 for 2 channels; 35 opportunities")
+    assert en.endswith("Planned separately by value tier: account-based marketing.")
+    assert bg.periods_note(periods, channels=2, labels={}, account_channels=[], unit="x").endswith(": none.")
+    zh = bg.periods_note(periods, channels=2, labels={}, account_channels=[], unit="商机数", language="zh")
+    assert CJK.search(zh) and zh.endswith("无。")
+
+
+def test_split_story_states_the_gain_or_the_reason_to_keep_the_split():
+    curves, current, budget, proposed, mix = _toy_mix()
+    gain = bg.plan_gain(curves, current, proposed, periods=P)
+    support = bg.shift_support(curves, mix, periods=P)
+    labels = {ch: f"ch-{ch}" for ch in curves}
+    kw = dict(channel_budget=budget, labels=labels, unit="opportunities", currency="EUR")
+    story = bg.split_story(mix, gain, support, None, shift_ok=True, **kw)
+    assert story["gain_md"].startswith("**Recommended split** of the channel budget of")
+    assert "**" not in story["gain"] and "**" not in story["keep"]
+    assert story["moved"] == pytest.approx(mix.change.abs().sum() / 2) and story["moved"] > 0
+    assert story["impact"] == pytest.approx(findings.impact_weight(story["moved"], budget))
+    assert story["action"].startswith("Move ") and "ch-" in story["action"]
+    assert "ch-" in story["gain_md"] and "Largest increase" in story["gain_md"]
+    kept = bg.split_story(mix, gain, support, "gain_uncertain", shift_ok=False, **kw)
+    assert kept["keep_md"].startswith("**Keep the current split**")
+    assert kept["keep_why"] == bg.keep_reason(support, "gain_uncertain") in kept["keep_md"]
+    assert kept["action"] == i18n.t("budget_allocation.action.keep", "en")
+    zh = bg.split_story(mix, gain, support, None, shift_ok=True, language="zh", **kw)
+    assert all(CJK.search(zh[k]) for k in ("gain_md", "keep_md", "keep_why", "action"))
+
+
+def test_frame_sentence_says_where_the_total_came_from():
+    given = bg.budget_frame(100_000, reserve_pct=0.1, fixed_lines={"tools": 10_000})
+    en = bg.frame_sentence(given, currency="EUR")
+    assert en.startswith("Of the total budget of **100,000 EUR**, 10,000 (10%) is the risk reserve")
+    assert "derived" not in en and f"{given.channel_budget:,.0f} for the channel mix" in en
+    derived = bg.budget_frame(0, fixed_lines={}, current_channel_spend=5_000, periods=12)
+    assert "(derived from current spend" in bg.frame_sentence(derived, currency="EUR")
+    assert CJK.search(bg.frame_sentence(given, currency="EUR", language="zh"))
+
+
+def _scenarios(target=np.nan):
+    return pd.DataFrame({
+        "scenario": ["current", "optimal", "budget -20%", "budget +20%", "bounds x3", "target efficiency"],
+        "budget": [100.0, 100.0, 80.0, 120.0, 100.0, target],
+        "outcome": [90.0, 100.0, 85.0, 110.0, 101.0, np.nan]})
+
+
+def test_scenario_sentence_compares_with_the_optimum():
+    en = bg.scenario_sentence(_scenarios(), unit="opportunities", currency="EUR")
+    assert "by 20% costs 15% of the optimal opportunities; adding 20% brings +10%." in en
+    assert "threefold would add +1.0%." in en and en.endswith("No budget within the bounds reaches the cost target.")
+    hit = bg.scenario_sentence(_scenarios(150_000.0), unit="opportunities", currency="EUR")
+    assert hit.endswith("the largest sensible budget is 150,000 EUR.")
+    no_target = bg.scenario_sentence(_scenarios().iloc[:5], unit="opportunities", currency="EUR")
+    assert no_target.endswith("reaches the cost target.")
+    assert CJK.search(bg.scenario_sentence(_scenarios(), unit="商机数", currency="EUR", language="zh"))
+    alt = bg.scenarios_alt(_scenarios(), unit="opportunities")
+    assert alt.endswith("the optimal split brings 100 against 90 with the current mix.")
+    assert CJK.search(bg.scenarios_alt(_scenarios(), unit="商机数", language="zh"))
+
+
+def test_tiers_sentence_names_the_top_tier_and_the_largest_account_budget():
+    tiers = pd.DataFrame({"tier": ["strategic", "key"], "accounts": [2, 3], "share": [0.6, 0.4],
+                          "budget": [600.0, 400.0]})
+    accounts = pd.DataFrame({"account_name": ["x", "y"], "tier": ["strategic", "key"], "budget": [300.0, 200.0]})
+    kw = dict(budget=1_000, uplift_rate=0.1, currency="EUR")
+    en = bg.tiers_sentence(tiers, accounts, revenue_clv=False, **kw)
+    assert en.startswith("The account-facing budget of 1,000 EUR goes 60% to the **strategic** tier; 2")
+    assert "the largest 300 EUR" in en and "10% of profit CLV" in en
+    revenue = bg.tiers_sentence(tiers, accounts, revenue_clv=True, **kw)
+    assert revenue != en and "revenue" in revenue
+    assert "the largest – EUR" in bg.tiers_sentence(tiers, accounts.iloc[:0], revenue_clv=False, **kw)
+    assert CJK.search(bg.tiers_sentence(tiers, accounts, revenue_clv=False, language="zh", **kw))
+
+
+def _spend_history():
+    periods = pd.date_range("2025-01-01", periods=18, freq="MS")
+    rng = np.random.default_rng(3)
+    surge = np.r_[np.full(12, 1000.0), np.full(6, 2500.0)] * rng.uniform(0.9, 1.1, 18)
+    return pd.DataFrame({"period_start": np.r_[periods, periods], "channel": ["webinar"] * 18 + ["events"] * 18,
+                         "actual": np.r_[rng.lognormal(8, 0.6, 18), surge]})
+
+
+def test_checked_control_tests_overspend_only_against_a_trailing_plan(tmp_path):
+    actual = _spend_history()
+    detail, control, swings = bg.checked_control(actual, review_periods=6, tolerance=0.05, alpha=0.05,
+                                                 method="bh")
+    plan = bg.trailing_plan(actual, review_periods=6)
+    expected_detail, raw = bg.cost_control(actual, plan, review_periods=6, tolerance=0.05)
+    expected, expected_swings = bg.tested_overspend(
+        raw, bg.spend_rise_tests(actual, review_periods=6, alpha=0.05, method="bh"))
+    pd.testing.assert_frame_equal(control, expected)
+    pd.testing.assert_frame_equal(swings, expected_swings)
+    pd.testing.assert_frame_equal(detail, expected_detail)
+    assert control.set_index("channel").loc["events", "overspend"]
+    path = tmp_path / "plan.csv"
+    pd.DataFrame({"channel": ["webinar", "events"], "planned_spend": [3000.0, 1000.0]}).to_csv(path, index=False)
+    _, planned, none = bg.checked_control(actual, plan_file=str(path), review_periods=6)
+    assert none is None
+    pd.testing.assert_frame_equal(
+        planned, bg.cost_control(actual, bg.read_plan(path), review_periods=6, tolerance=0.05)[1])
+
+
+def test_overspend_list_and_control_sentence():
+    over = pd.DataFrame({"channel": ["ads", "email"], "variance_pct": [0.12, 0.08]})
+    assert bg.overspend_list(over) == "ads (+12%), email (+8%)"
+    assert bg.overspend_list(over, "zh") == "ads（+12%）、email（+8%）"
+    assert bg.overspend_list(None) == "" and bg.overspend_list(over.iloc[:0]) == ""
+    planned = bg.control_sentence(over, None, plan_file="plan.csv")
+    assert planned.startswith("Plan: `plan.csv`.") and planned.endswith("**Overspend** in ads (+12%), email (+8%).")
+    swings = pd.DataFrame({"channel": ["trade_show"], "variance_pct": [0.07]})
+    trailing = bg.control_sentence(over.iloc[:0], swings, review_periods=6, tolerance=0.05)
+    assert "12 periods before the last 6" in trailing and "No channel is more than 5% over plan." in trailing
+    assert trailing.endswith("trade shows (+7%).")
+    assert "trade shows" not in bg.control_sentence(over.iloc[:0], swings, plan_file="plan.csv")
+    zh = bg.control_sentence(over, swings, review_periods=6, language="zh")
+    assert CJK.search(zh) and "展会（+7%）" in zh
+
+
+def test_reallocation_sentence_moves_money_only_when_the_shift_is_backed():
+    moves = pd.DataFrame({"channel": ["a", "b", "c"], "action": ["reduce", "increase", "hold"],
+                          "suggested_change": [-500.0, 500.0, 0.0]})
+    kw = dict(labels={"a": "A", "b": "B", "c": "C"}, keep_why="the gain is uncertain", unit="opportunities",
+              one_unit="opportunity", currency="EUR")
+    moved = bg.reallocation_sentence(moves, 0.002, shift_ok=True, **kw)
+    assert moved.startswith("At the threshold of ") and "(one more opportunity for 500 EUR)" in moved
+    assert moved.endswith("move 500 EUR out of A into B.")
+    assert bg.reallocation_sentence(moves, 0.002, shift_ok=False, **kw).endswith(
+        "no reallocation is recommended: the gain is uncertain.")
+    held = moves.assign(action="hold")
+    assert bg.reallocation_sentence(held, 0.002, shift_ok=True, **kw).endswith("no reallocation needed.")
+    only_give = moves.assign(action=["reduce", "hold", "hold"])
+    assert bg.reallocation_sentence(only_give, 0.002, shift_ok=True, **kw).endswith(
+        "into the channels above the threshold.")
+    assert CJK.search(bg.reallocation_sentence(moves, 0.002, shift_ok=True, language="zh", **kw))

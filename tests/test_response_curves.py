@@ -314,3 +314,25 @@ def test_allocation_view_charts_return_their_axes():
     assert rc.plot_fit_over_time(fit, ax=ax) is ax
     assert "Jan 2024" in rc.fit_alt(fit)
     plt.close(fig)
+
+
+def test_marginal_note_lists_each_channel_under_its_title():
+    curves = {"a": rc.ResponseCurve.from_params("a", 50.0, 2000.0, 1.0, current_spend=3000.0),
+              "b": rc.ResponseCurve.constant_roi("b", 0.05, 1500.0, current_spend=1000.0)}
+    note = rc.marginal_note(curves, labels={"a": "Alpha"}, unit="opportunities", currency="EUR")
+    lines = note.split("\n")
+    assert lines[0].startswith("**What one more 1,000 EUR brings at today's spend**") and lines[1] == ""
+    assert lines[2:] == [
+        "- " + rc.marginal_sentence(c, channel={"a": "Alpha"}.get(ch, ch), unit="opportunities", currency="EUR")
+        for ch, c in curves.items()]
+    zh = rc.marginal_note(curves, labels={}, unit="个商机", currency="EUR", language="zh")
+    assert "每多投入" in zh.split("\n")[0]
+
+
+def test_spread_values_name_the_channels_and_round_the_figures():
+    spread = {"best": "a", "worst": "b", "best_value": 1.234, "worst_value": 0.456, "gap_low": 0.1,
+              "gap_high": 1450.2}
+    values = rc.spread_values(spread, labels={"a": "Alpha"}, unit="opportunities", currency="EUR")
+    assert values == {"currency": "EUR", "unit": "opportunities", "best": "Alpha", "worst": "b",
+                      "best_value": rc.about(1.234), "worst_value": rc.about(0.456), "low": rc.about(0.1),
+                      "high": "1,450"}

@@ -1017,3 +1017,53 @@ def panels_alt(curves: Mapping[str, ResponseCurve], *, labels: Mapping[str, str]
     steepest = max(pool, key=lambda ch: marginal_per(curves[ch])) if pool else "–"
     return i18n.t("budget_allocation.alt.panels", language, n=len(curves), unit=outcome_label,
                   channel=labels.get(steepest, steepest))
+
+
+def marginal_note(curves: Mapping[str, ResponseCurve], *, labels: Mapping[str, str], unit: str,
+                  currency: str = "", roas: bool = False, language: str = "en") -> str:
+    """What one more 1,000 brings per channel: a titled markdown list of :func:`marginal_sentence`.
+
+    Parameters
+    ----------
+    curves : mapping of str to ResponseCurve
+    labels : mapping of str to str
+        Channel names as the reader reads them.
+    unit : str
+        The outcome per extra spend, as words.
+    currency : str
+    roas : bool
+        Whether the outcome is money (return on ad spend).
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    items = [marginal_sentence(c, channel=labels.get(ch, ch), unit=unit, currency=currency, roas=roas,
+                               language=language) for ch, c in curves.items()]
+    title = i18n.t("budget_allocation.marginal_title", language, currency=currency)
+    return title + "\n\n" + "\n".join(f"- {item}" for item in items)
+
+
+def spread_values(spread: Mapping[str, Any], *, labels: Mapping[str, str], unit: str,
+                  currency: str = "") -> dict[str, str]:
+    """The figures of :func:`marginal_spread` for a sentence, rounded by :func:`about`.
+
+    Parameters
+    ----------
+    spread : mapping
+        From :func:`marginal_spread`.
+    labels : mapping of str to str
+        Channel names as the reader reads them.
+    unit : str
+    currency : str
+
+    Returns
+    -------
+    dict of str to str
+        ``currency, unit, best, worst, best_value, worst_value, low, high``.
+    """
+    return dict(currency=currency, unit=unit, best=labels.get(spread["best"], spread["best"]),
+                worst=labels.get(spread["worst"], spread["worst"]),
+                best_value=about(spread["best_value"]), worst_value=about(spread["worst_value"]),
+                low=about(spread["gap_low"]), high=about(spread["gap_high"]))
