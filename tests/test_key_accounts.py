@@ -502,3 +502,39 @@ def test_revenue_trend_panels_keep_the_overall_title_clear_and_speak_chinese():
     ticks = [t.get_text() for t in axes.ravel()[0].get_xticklabels()]
     assert ticks and all("年" in t for t in ticks)
     assert any("万" in t.get_text() for t in axes.ravel()[4].get_yticklabels())
+
+
+def test_largest_names_the_biggest_entry():
+    assert ka.largest(pd.Series([1.5, 4.0, np.nan, 2.0], index=["a", "b", "c", "d"])) == ("b", 4.0)
+
+
+def test_top_value_accounts_ranks_and_keeps_populated_columns():
+    table = pd.DataFrame({"account_id": list("ABC"), "account_name": ["Alpha", "Beta", "Gamma"],
+                          "clv": [10.0, 30.0, 20.0], "margin_rate": [0.2, 0.3, 0.4],
+                          "cost_rate": [0.1, 0.1, 0.1], "profit_clv": [1.0, 6.0, 4.0],
+                          "clv_cac": [np.nan] * 3})
+    table.attrs["has_service_costs"] = False
+    top = ka.top_value_accounts(table, "profit_clv", n=2)
+    assert list(top.account_name) == ["Beta", "Gamma"]
+    assert list(top.columns) == ["account_name", "clv", "margin_rate", "profit_clv"]
+    table.attrs["has_service_costs"] = True
+    assert "cost_rate" in ka.top_value_accounts(table, "clv").columns
+
+
+def test_change_counts_counts_every_kind():
+    changes = pd.DataFrame({"change": ["kept", "promoted", "kept"]})
+    assert ka.change_counts(changes) == {"promoted": 1, "demoted": 0, "kept": 2}
+
+
+def test_trend_view_keeps_the_top_ranked_accounts_in_rank_order():
+    profiles = pd.DataFrame({"account_id": ["B", "A", "C"], "rank": [1, 2, 3],
+                             "label": ["1. Beta", "2. Alpha", "3. Gamma"]})
+    trend = pd.DataFrame({"account_id": ["A", "A", "B", "B", "C"],
+                          "month": pd.to_datetime(["2026-02-28", "2026-01-31", "2026-01-31",
+                                                   "2026-02-28", "2026-01-31"]),
+                          "revenue": [5.0, 7.0, 3.0, 1.0, 99.0]})
+    shown, labels, peak = ka.trend_view(profiles, trend, n=2)
+    assert list(shown.account_id) == ["B", "B", "A", "A"]
+    assert list(shown["rank"]) == [1, 1, 2, 2] and shown.month.iloc[2] < shown.month.iloc[3]
+    assert labels == {"B": "1. Beta", "A": "2. Alpha", "C": "3. Gamma"}
+    assert (peak.account_id, peak.revenue) == ("A", 7.0)

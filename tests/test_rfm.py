@@ -312,3 +312,10 @@ def test_sample_world_churned_accounts_are_overdue(features, world):
     assert seg[stage == "churned"].isin(["Hibernating", "At risk"]).mean() > 0.8
     # growing and mature accounts are rarely called lapsed
     assert seg[np.isin(stage, ["growth", "mature"])].isin(["Hibernating", "At risk"]).mean() < 0.2
+
+
+def test_richest_cell_is_the_cell_with_the_highest_mean_value():
+    grid = pd.DataFrame({"r_score": [1, 5, 3], "f_score": [2, 5, 1], "accounts": [4, 2, 9],
+                         "mean_monetary": [10.0, 300.0, 50.0], "total_monetary": [40.0, 600.0, 450.0]})
+    best = rfm.richest_cell(grid)
+    assert (best.r_score, best.f_score, best.mean_monetary) == (5, 5, 300.0)

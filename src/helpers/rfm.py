@@ -476,6 +476,22 @@ def rfm_grid(rfm: pd.DataFrame) -> pd.DataFrame:
     return grid
 
 
+def richest_cell(grid: pd.DataFrame) -> pd.Series:
+    """The R x F cell with the highest mean monetary value (named in the heatmap's alt text).
+
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        Output of :func:`rfm_grid`; at least one row.
+
+    Returns
+    -------
+    pandas.Series
+        That cell's row: ``r_score``, ``f_score``, ``accounts``, ``mean_monetary``, ...
+    """
+    return grid.loc[grid["mean_monetary"].idxmax()]
+
+
 def segment_label(name: str, language: str = "en") -> str:
     """An RFM segment name in the report language.
 
