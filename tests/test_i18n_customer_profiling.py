@@ -39,18 +39,42 @@ def test_keys_built_from_names_exist():
         assert f"customer_profiling.col.{column}" in i18n.LABELS
 
 
-def test_headings_come_from_code_and_the_brief_prints_the_title():
+def test_story_cells_carry_the_headings_and_the_brief_prints_the_title():
     nb = load_notebook(NAME)
     markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
-    assert len(markdown) == 1 and "hide-management" in markdown[0]["metadata"].get("tags", [])
+    assert "hide-management" in markdown[0]["metadata"].get("tags", [])
+    keys = [c["metadata"].get("i18n") for c in markdown]
+    assert all(k and k.startswith("customer_profiling.md.") for k in keys)
+    for cell, key in zip(markdown, keys, strict=True):
+        assert "".join(cell["source"]).strip() == i18n.t(key, "en").strip()
+        assert is_chinese(i18n.t(key, "zh")), key
+    headings = [i18n.t(k, "en").split("\n", 1)[0] for k in keys]
+    assert sum(h.startswith("## ") for h in headings) == 13
+    assert sum(h.startswith("### ") for h in headings) == 4  # engagement, activity, lift, evidence
     code = code_of(nb)
     assert "# {t('notebook.customer_profiling')}" not in code
+    assert 'display(Markdown(f"## ' not in code and 'display(Markdown(f"### ' not in code
     last = nb["cells"][-1]
     assert "summary" in last["metadata"].get("tags", [])
     assert 'brief(log, t("notebook.customer_profiling")' in "".join(last["source"])
     assert "plt.show()" not in code
-    assert code.count('display(Markdown(f"## {t(') == 13
-    assert code.count('display(Markdown(f"### {t(') == 3  # engagement, activity, evidence
+
+
+def test_story_cells_keep_the_management_page():
+    # the management page shows the same sections as before: ICP, fit, matrix and targets;
+    # loading and the look-alike model sit in the method section
+    tags = {c["metadata"]["i18n"].removeprefix("customer_profiling.md."): c["metadata"].get("tags", [])
+            for c in load_notebook(NAME)["cells"] if c["cell_type"] == "markdown"}
+    assert [k for k, v in tags.items() if not v] == ["icp", "fit", "matrix", "targets"]
+    assert [k for k, v in tags.items() if v == ["method"]] == ["loading", "model"]
+
+
+def test_parameters_resolve_first():
+    code = [c for c in load_notebook(NAME)["cells"] if c["cell_type"] == "code"]
+    first = "".join(code[1]["source"])
+    assert 'params.project_parameters("customer_profiling", globals())' in first
+    assert "method" in code[1]["metadata"].get("tags", [])
+    assert "partial(i18n.t" not in first
 
 
 def test_list_and_weekday_helpers():

@@ -16,7 +16,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from helpers import icp
+from helpers import i18n, icp
 from helpers.datasets import open_workspace
 from helpers.findings import FindingLog
 
@@ -213,3 +213,87 @@ def test_model_gate():
     assert icp.model_gate(M())
     M.cv_auc_folds_ = np.array([0.45, 0.99])
     assert not icp.model_gate(M()) and not icp.model_gate(None)
+
+
+# --------------------------------------------------------------------------- notebook steps
+
+
+def _accounts():
+    return pd.DataFrame({"account_id": ["A", "B", "C"], "account_name": ["a", "b", "c"],
+                         "industry": ["Retail", "Energy", "Energy"], "size_band": ["small", "mid", "large"],
+                         "employees": [5, 80, 900], "order_count": [0, 3, 4],
+                         "revenue_12m": [0.0, 100.0, 300.0]})
+
+
+def test_lift_evidence_keeps_tested_values_surviving_first():
+    lift = pd.DataFrame({
+        "attribute": ["industry", "size_band", "region"], "value": ["Energy", "large", "DACH"],
+        "accounts": [50, 40, 30], "best_accounts": [20, 15, 5], "share_of_best": [0.4, 0.3, 0.1],
+        "share_of_rest": [0.1, 0.1, 0.1], "lift": [4.0, 3.0, 1.0], "ci_low": [2.0, 1.5, 0.5],
+        "ci_high": [8.0, 6.0, 2.0], "p_value": [0.01, 0.001, np.nan], "p_adjusted": [0.02, 0.002, np.nan],
+        "significant": [False, True, False], "supported": [True, True, True]})
+    shown = icp.lift_evidence(lift, language="zh")
+    assert list(shown.value) == ["large", "Energy"]
+    assert list(shown.survives) == [icp.SURVIVES[True], icp.SURVIVES[False]]
+    assert shown.attribute.iloc[0] == icp.attribute_label("size_band", "zh")
+    assert len(icp.lift_evidence(lift, rows=1)) == 1
+
+
+def test_grid_percent_names_axes():
+    grid = pd.DataFrame({"small": [0.1], "Other": [0.5]}, index=pd.Index(["Energy"]))
+    shown = icp.grid_percent(grid, rename={"Other": "其他"}, language="zh")
+    assert shown.loc["Energy", "其他"] == pytest.approx(50)
+    assert shown.index.name == "行业" and shown.columns.name == "规模档"
+
+
+def test_mcp_texts_and_failing_accounts():
+    mcp = pd.DataFrame({"account_id": ["A", "B", "C"], "mcp_pass": [False, True, True]})
+    failing = icp.failing_accounts(mcp, _accounts())
+    assert list(failing.account_id) == ["A"] and "account_name" in failing.columns
+    by_gate = pd.Series({"employees at least 10": 1})
+    assert icp.mcp_method_text(pd.Series(dtype=int), 0, 3) == i18n.t("customer_profiling.mcp_no_gates", "en")
+    method = icp.mcp_method_text(by_gate, 1, 3)
+    assert "employees at least 10" in method and "1" in method
+    finding = icp.mcp_finding(by_gate, 1, 3, "zh")
+    assert "33%" in finding and "employees at least 10" in finding
+
+
+def test_model_basis_names_values_and_numbers():
+    text = icp.model_basis({"industry": ["Energy", "Retail"]}, ["employees"])
+    assert "industry (Energy, Retail)" in text and "employees" in text
+
+
+def test_disagreements_and_scorecard_finding():
+    disagree = pd.DataFrame({"account_id": ["A", "C"], "model_score": [10.0, 80.0],
+                             "scorecard_score": [70.0, 20.0], "gap": [60.0, 60.0],
+                             "disagreement": ["scorecard rates higher", "model rates higher"]})
+    card = pd.DataFrame({"account_id": ["A", "B", "C"], "scorecard_matched": ["x", "", "y"]})
+    shown = icp.disagreement_table(disagree, _accounts(), card)
+    assert list(shown.account_name) == ["a", "c"] and list(shown.scorecard_matched) == ["x", "y"]
+    view = icp.disagreement_view(shown, "zh")
+    assert view.columns[-1] == "scorecard_matched"
+    assert view.disagreement.iloc[1] == i18n.t("customer_profiling.disagreement.model", "zh")
+    text = icp.scorecard_finding(shown, 0.45)
+    assert "0.45" in text and "Energy" in text and "Retail" in text
+    assert icp.scorecard_finding(shown, float("nan")) == ""
+
+
+def test_buckets_strong_and_scored_accounts():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scores = pd.DataFrame({"account_id": ["A", "B", "C"], "fit_bucket": ["Strong", "Strong", icp.EXCLUDED],
+                           "mcp_pass": [True, True, False], "fit_score": [50.0, 45.0, np.nan],
+                           "model_score": [50.0, 45.0, np.nan], "scorecard_score": [10.0, 60.0, np.nan]})
+    buckets = icp.bucket_counts(scores)
+    assert buckets.to_dict() == {"Strong": 2, "Moderate": 0, "Weak": 0, icp.EXCLUDED: 1}
+    strong, scored = icp.strong_accounts(scores, _accounts()), icp.scored_accounts(scores, _accounts())
+    assert list(strong.order_count) == [0, 3] and scored.revenue_12m.sum() == 100
+    fig = icp.plot_fit_overview(buckets, scores.fit_score, buckets_title="b", score_title="s",
+                                accounts_axis="n")
+    assert fig.axes[0].get_title() == "b" and fig.axes[1].get_ylabel() == "n"
+    ax = icp.plot_model_vs_card(scores, title="t", xlabel="x", ylabel="y")
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("t", "x", "y")
+    plt.close("all")

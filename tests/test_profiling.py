@@ -563,3 +563,97 @@ def test_base_finding_names_the_richest_segment_only_when_it_is_tested():
     ind = profiling.base_profile(rich, "industry")
     text = profiling.base_finding(ind, size, features=rich, log=FindingLog("x"))
     assert "Relative to its size, **E** brings the most" in text
+
+
+# --------------------------------------------------------------------------- notebook steps
+
+
+def _segments():
+    return pd.DataFrame({"segment": ["Retail", "Energy", profiling.OTHER, profiling.MISSING, "All"],
+                         "revenue_share": [0.6, 0.3, 0.1, 0.0, 1.0],
+                         "avg_order_value": [10.0, 20.0, 5.0, 1.0, 12.0]})
+
+
+def test_segment_series_and_overall_row():
+    series = profiling.segment_series(_segments(), "revenue_share", 100)
+    assert series.to_dict() == pytest.approx({"Retail": 60.0, "Energy": 30.0})
+    shown = profiling.with_overall_row(_segments())
+    assert list(shown.segment) == ["Retail", "Energy", "All"]
+
+
+def test_location_table_renames_and_indexes():
+    by_country = pd.DataFrame({"segment": ["DE", profiling.OTHER], "accounts": [3, 1], "customers": [2, 1],
+                               "revenue": [100.0, 5.0], "account_share": [0.75, 0.25],
+                               "revenue_share": [0.95238, 0.04762], "margin_share": [0.9, 0.1],
+                               "extra": [1, 2]})
+    shown = profiling.location_table(by_country, rename={profiling.OTHER: "其他"},
+                                     labels={"segment": "国家", "accounts": "客户数"})
+    assert list(shown.index) == ["DE", "其他"] and shown.index.name == "国家"
+    assert "extra" not in shown.columns and "客户数" in shown.columns
+    assert shown.loc["DE", "revenue_share"] == pytest.approx(0.952)
+
+
+def test_known_channels_peak_table_and_channel_chart():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    channels = pd.DataFrame({"channel": ["email", profiling.MISSING], "interactions": [10, 2],
+                             "preferred_share": [0.5, None]})
+    known = profiling.known_channels(channels)
+    assert list(known.channel) == ["email"]
+    fig = profiling.plot_channel_engagement(known, interactions_title="a", preferred_title="b")
+    assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
+    plt.close(fig)
+    peaks = pd.DataFrame({"channel": ["email"], "peak_weekday": [2], "weekday_share": [0.4],
+                          "weekday_p": [0.0001], "peak_hour": [9], "hour_share": [0.2], "hour_p": [0.02]})
+    with_hours = profiling.peak_table(peaks, True, "zh", rename={"email": "邮件"})
+    assert with_hours.channel.iloc[0] == "邮件" and with_hours.peak_weekday.iloc[0] == "星期三"
+    assert with_hours.weekday_p.iloc[0] == profiling.p_text(0.0001)
+    assert "peak_hour" not in profiling.peak_table(peaks, False).columns
+
+
+def test_committee_shares_table_and_chart():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    committee = pd.DataFrame({"segment": ["small", profiling.OTHER], "contacts": [4, 2],
+                              "share_buyer": [0.25, 0.5], "share_user": [0.75, 0.5], "size_p": [0.03, None]})
+    shares = profiling.committee_shares(committee)
+    assert list(shares.index) == ["small"] and list(shares.columns) == ["buyer", "user"]
+    assert shares.loc["small", "user"] == pytest.approx(75)
+    ax = profiling.plot_committee(shares, title="roles", xlabel="%")
+    assert ax.get_title() == "roles" and ax.get_xlabel() == "%"
+    plt.close(ax.figure)
+    table = profiling.committee_table(committee, rename={profiling.OTHER: "其他"},
+                                      labels={"segment": "细分"}, language="en")
+    assert list(table.index) == ["small", "其他"] and table.index.name == "细分"
+    assert i18n.t("customer_profiling.col.role_share", "en", role="buyer") in table.columns
+    assert table["size_p"].iloc[0] == profiling.p_text(0.03)
+
+
+def test_pains_finding_names_the_top_and_the_distinctive_pain_points():
+    pains = pd.DataFrame({"segment": ["All", "All", "Retail"], "pain_point": ["price", "speed", "speed"],
+                          "share": [0.4, 0.2, 0.6], "responses": [1200, 1200, 100]})
+    none = pd.DataFrame(columns=["segment", "pain_point", "share", "lift"])
+    text = profiling.pains_finding(pains, none)
+    assert "price" in text and "40%" in text and "1,200" in text
+    assert text.endswith(i18n.t("customer_profiling.finding.no_distinct", "en"))
+    distinct = pd.DataFrame({"segment": ["Retail"], "pain_point": ["speed"], "share": [0.6], "lift": [3.0]})
+    zh = profiling.pains_finding(pains, distinct, "zh")
+    assert "Retail" in zh and "3.0" in zh and i18n.t("customer_profiling.finding.no_distinct", "zh") not in zh
+
+
+def test_evidence_table_stacks_the_logs():
+    class Log:
+        def __init__(self, rows):
+            self.rows = rows
+
+        def evidence(self):
+            return pd.DataFrame({"claim": self.rows})
+
+    table = profiling.evidence_table(Log(["a"]), Log(["b", "c"]))
+    assert list(table.claim) == ["a", "b", "c"] and list(table.index) == [0, 1, 2]

@@ -2533,3 +2533,318 @@ def export_finding(profiles: int | None, prospects: int | None, rivals: int | No
     if not items:
         return i18n.t("customer_profiling.no_export", language)
     return i18n.t("customer_profiling.finding.export_files", language, items=_join(items, language))
+
+
+# --------------------------------------------------------------------------- notebook steps
+
+#: How the evidence tables mark whether a test survives the family correction.
+SURVIVES = {True: "✓", False: "–"}
+
+
+def lift_evidence(lift: pd.DataFrame, *, language: str = "en", rows: int | None = None
+                  ) -> pd.DataFrame:
+    """The tested attribute values of :func:`attribute_lift` as the analyst table.
+
+    Supported values with a p-value, those that survive the family correction first, then
+    by p-value.
+
+    Parameters
+    ----------
+    lift : pandas.DataFrame
+        :func:`attribute_lift`.
+    language : {"en", "zh"}
+        Attribute names.
+    rows : int, optional
+        Most rows returned.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rounded to 3 digits, p-values as text; empty when nothing was tested.
+    """
+    from helpers.profiling import p_text, readable
+
+    family = lift[lift.supported & lift.p_value.notna()].sort_values(
+        ["significant", "p_value"], ascending=[False, True])
+    shown = family.assign(
+        attribute=[attribute_label(a, language) for a in family.attribute],
+        survives=family.significant.map(SURVIVES), p_adjusted=family.p_adjusted.map(p_text))[
+        ["attribute", "value", "accounts", "best_accounts", "share_of_best", "share_of_rest", "lift",
+         "ci_low", "ci_high", "p_adjusted", "survives"]]
+    return readable(shown.head(rows) if rows is not None else shown, digits=3)
+
+
+def grid_percent(grid: pd.DataFrame, *, rename: dict | None = None, language: str = "en",
+                 rows: str = "industry", columns: str = "size_band") -> pd.DataFrame:
+    """:func:`best_rate_grid` in percent, with display names and axis titles for the heatmap.
+
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        Share of best customers per cell (0-1).
+    rename : dict, optional
+        Display names of row and column values.
+    language : {"en", "zh"}
+    rows, columns : str
+        The attributes of the grid (axis titles).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    return (grid * 100).rename(index=rename or {}, columns=rename or {}).rename_axis(
+        index=attribute_label(rows, language), columns=attribute_label(columns, language))
+
+
+def failing_accounts(mcp: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """Accounts that fail the MCP, with their name, industry and employees.
+
+    Parameters
+    ----------
+    mcp : pandas.DataFrame
+        :func:`mcp_check`.
+    features : pandas.DataFrame
+        Account features.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    return mcp[~mcp.mcp_pass].merge(
+        features[["account_id", "account_name", "industry", "employees"]], on="account_id")
+
+
+def _gate_counts(by_gate: pd.Series, key: str, language: str) -> str:
+    return i18n.t("customer_profiling.join.parts", language).join(
+        i18n.t(key, language, n=f"{n:,}", gate=g) for g, n in by_gate.items())
+
+
+def mcp_method_text(by_gate: pd.Series, failing: int, total: int, language: str = "en") -> str:
+    """The MCP paragraph of the method section.
+
+    Parameters
+    ----------
+    by_gate : pandas.Series
+        :func:`gate_failures`.
+    failing, total : int
+        Accounts failing the MCP, all accounts.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    if by_gate.empty:
+        return i18n.t("customer_profiling.mcp_no_gates", language)
+    return i18n.t("customer_profiling.method.mcp", language, failing=f"{failing:,}", total=f"{total:,}",
+                  gates=_gate_counts(by_gate, "customer_profiling.method.mcp_gate", language))
+
+
+def mcp_finding(by_gate: pd.Series, failing: int, total: int, language: str = "en") -> str:
+    """How many accounts fail the MCP, and on which gate.
+
+    Parameters
+    ----------
+    by_gate : pandas.Series
+        :func:`gate_failures`.
+    failing, total : int
+        Accounts failing the MCP (at least one), all accounts.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    return i18n.t("customer_profiling.finding.mcp", language, failing=f"{failing:,}",
+                  total=f"{total:,}", share=f"{failing / total:.0%}",
+                  gates=_gate_counts(by_gate, "customer_profiling.finding.mcp_gate", language))
+
+
+def model_basis(levels: Mapping[str, Sequence[str]], numbers: Sequence[str],
+                language: str = "en") -> str:
+    """The sentence naming the attributes the look-alike model learned from.
+
+    Parameters
+    ----------
+    levels : mapping
+        :func:`surviving_levels` (attribute to its values).
+    numbers : sequence of str
+        Numeric attributes related to being a best customer.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    parts = ([f"{attribute_label(a, language)} ({', '.join(v)})" for a, v in levels.items()]
+             + [attribute_label(a, language) for a in numbers])
+    return i18n.t("customer_profiling.finding.model_basis", language,
+                  attributes=i18n.t("customer_profiling.join.parts", language).join(parts))
+
+
+def disagreement_table(disagree: pd.DataFrame, features: pd.DataFrame, card: pd.DataFrame
+                       ) -> pd.DataFrame:
+    """The accounts where model and scorecard disagree most, with who they are.
+
+    Parameters
+    ----------
+    disagree : pandas.DataFrame
+        :func:`score_disagreements`.
+    features : pandas.DataFrame
+        Account features.
+    card : pandas.DataFrame
+        :func:`scorecard_scores` (``scorecard_matched``).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    who = features[["account_id", "account_name", "industry", "size_band", "employees"]]
+    return disagree.merge(who, on="account_id").merge(card[["account_id", "scorecard_matched"]],
+                                                      on="account_id")
+
+
+def disagreement_view(shown: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """:func:`disagreement_table` with its columns in order and the side in words.
+
+    Parameters
+    ----------
+    shown : pandas.DataFrame
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    sides = {"model rates higher": i18n.t("customer_profiling.disagreement.model", language),
+             "scorecard rates higher": i18n.t("customer_profiling.disagreement.scorecard", language)}
+    return shown.assign(disagreement=shown.disagreement.replace(sides))[
+        ["account_id", "account_name", "industry", "size_band", "employees", "model_score",
+         "scorecard_score", "gap", "disagreement", "scorecard_matched"]]
+
+
+def scorecard_finding(shown: pd.DataFrame, rho: float, language: str = "en") -> str:
+    """How closely model and scorecard agree and where each rates higher.
+
+    Parameters
+    ----------
+    shown : pandas.DataFrame
+        :func:`disagreement_table`.
+    rho : float
+        Rank correlation of the two scores.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Empty when either side has no industry or the correlation is unknown.
+    """
+    model_hi = shown[shown.disagreement == "model rates higher"].industry.dropna().mode()
+    card_hi = shown[shown.disagreement == "scorecard rates higher"].industry.dropna().mode()
+    if not (len(model_hi) and len(card_hi) and pd.notna(rho)):
+        return ""
+    return i18n.t("customer_profiling.finding.scorecard", language, rho=f"{rho:.2f}",
+                  model_hi=model_hi.iloc[0], card_hi=card_hi.iloc[0])
+
+
+def plot_model_vs_card(scores: pd.DataFrame, *, title: str = "", xlabel: str = "",
+                       ylabel: str = ""):
+    """Scatter of scorecard score against model score, one point per account.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        :func:`fit_scores`.
+    title, xlabel, ylabel : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = scores.plot.scatter(x="scorecard_score", y="model_score", alpha=0.3, s=8, figsize=(6, 4.5))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax
+
+
+def bucket_counts(scores: pd.DataFrame) -> pd.Series:
+    """Accounts per fit bucket, Strong to Excluded, zeros included.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        :func:`fit_scores` (``fit_bucket``).
+
+    Returns
+    -------
+    pandas.Series
+        Integer counts indexed by bucket.
+    """
+    return scores.fit_bucket.value_counts().reindex([*FIT_BUCKETS, EXCLUDED]).fillna(0).astype(int)
+
+
+def plot_fit_overview(buckets: pd.Series, fit_score: pd.Series, *, buckets_title: str = "",
+                      score_title: str = "", score_axis: str = "", accounts_axis: str = ""):
+    """Accounts per bucket beside the distribution of fit scores.
+
+    Parameters
+    ----------
+    buckets : pandas.Series
+        :func:`bucket_counts`, indexed by the bucket names to show.
+    fit_score : pandas.Series
+        Fit scores of the scored accounts.
+    buckets_title, score_title, score_axis, accounts_axis : str
+        Panel titles and axis labels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from helpers import plotting
+
+    fig, axes = plt.subplots(1, 2, figsize=(13, 3.6))
+    plotting.plot_bar(buckets, ax=axes[0], title=buckets_title, horizontal=False)
+    axes[0].tick_params(axis="x", rotation=0)
+    plotting.plot_distribution(fit_score.dropna(), ax=axes[1], title=score_title, xlabel=score_axis,
+                               log=False)
+    axes[1].set_ylabel(accounts_axis)
+    plt.tight_layout()
+    return fig
+
+
+def strong_accounts(scores: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """Strong-fit accounts with their order count and revenue in the last 12 months.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        :func:`fit_scores`.
+    features : pandas.DataFrame
+        Account features.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    return scores[scores.fit_bucket == "Strong"].merge(
+        features[["account_id", "order_count", "revenue_12m"]], on="account_id")
+
+
+def scored_accounts(scores: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """Accounts passing the MCP with their revenue in the last 12 months.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        :func:`fit_scores`.
+    features : pandas.DataFrame
+        Account features.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    return scores[scores.mcp_pass].merge(features[["account_id", "revenue_12m"]], on="account_id")

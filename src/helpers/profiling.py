@@ -1597,3 +1597,239 @@ def peak_detail(peaks: pd.DataFrame, language: str = "en", *, rename: dict | Non
                   channel=(rename or {}).get(top["channel"], top["channel"]),
                   weekday=weekday_name(top["peak_weekday"], language),
                   share=f"{float(top['weekday_share']):.0%}")
+
+
+# --------------------------------------------------------------------------- notebook steps
+
+
+def segment_series(profile: pd.DataFrame, column: str, scale: float = 1.0) -> pd.Series:
+    """One measure of the known segments, indexed by segment (for chart alt texts).
+
+    Parameters
+    ----------
+    profile : pandas.DataFrame
+        A segment table with a ``segment`` column.
+    column : str
+        The measure.
+    scale : float, default 1.0
+        Multiplier (100 for shares shown in percent).
+
+    Returns
+    -------
+    pandas.Series
+    """
+    return known_segments(profile).set_index("segment")[column] * scale
+
+
+def with_overall_row(frame: pd.DataFrame) -> pd.DataFrame:
+    """The known segments of a segment table followed by its last (overall) row.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A segment table whose last row is the overall row (:func:`behaviour_by_segment`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    return pd.concat([known_segments(frame), frame.iloc[[-1]]])
+
+
+def location_table(by_country: pd.DataFrame, *, rename: dict | None = None,
+                   labels: dict | None = None) -> pd.DataFrame:
+    """The country profile as the analyst table: counts and shares, indexed by country.
+
+    Parameters
+    ----------
+    by_country : pandas.DataFrame
+        :func:`base_profile` by ``country``.
+    rename : dict, optional
+        Display names of segments (``"Other"`` in the report language).
+    labels : dict, optional
+        Column headers in the report language (``segment`` must be among them).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    labels = labels or {}
+    shown = by_country.replace({"segment": rename or {}})[
+        ["segment", "accounts", "customers", "revenue", "account_share", "revenue_share",
+         "margin_share"]]
+    return readable(shown, digits=3).rename(columns=labels).set_index(labels.get("segment", "segment"))
+
+
+def known_channels(channels: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :func:`channel_engagement` with a known channel."""
+    return channels[channels.channel != MISSING]
+
+
+def plot_channel_engagement(channels: pd.DataFrame, *, interactions_title: str = "",
+                            preferred_title: str = ""):
+    """Interactions per channel beside the share of accounts preferring each channel.
+
+    Parameters
+    ----------
+    channels : pandas.DataFrame
+        :func:`channel_engagement` (``channel``, ``interactions``, ``preferred_share``).
+    interactions_title, preferred_title : str
+        Panel titles.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from helpers import plotting
+
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4))
+    by_channel = channels.set_index("channel")
+    plotting.plot_bar(by_channel.interactions, ax=axes[0], title=interactions_title)
+    plotting.plot_bar(by_channel.preferred_share.fillna(0) * 100, ax=axes[1],
+                      title=preferred_title, fmt="{:.0f}%")
+    plt.tight_layout()
+    return fig
+
+
+def peak_table(peaks: pd.DataFrame, hours: bool = True, language: str = "en", *,
+               rename: dict | None = None) -> pd.DataFrame:
+    """The activity peaks per channel as a readable table.
+
+    Parameters
+    ----------
+    peaks : pandas.DataFrame
+        :func:`activity_peaks`.
+    hours : bool, default True
+        Whether the data has a time of day; without it the hour columns are left out.
+    language : {"en", "zh"}
+        Weekday names.
+    rename : dict, optional
+        Display names of channels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rounded to 3 digits, p-values as text.
+    """
+    shown = peaks.assign(channel=peaks.channel.replace(rename or {}),
+                         peak_weekday=[weekday_name(d, language) for d in peaks.peak_weekday],
+                         weekday_p=peaks.weekday_p.map(p_text), hour_p=peaks.hour_p.map(p_text))
+    if not hours:
+        shown = shown.drop(columns=["peak_hour", "hour_share", "hour_p"])
+    return readable(shown, digits=3)
+
+
+def committee_shares(committee: pd.DataFrame, *, rename: dict | None = None) -> pd.DataFrame:
+    """Percent of known contacts per role, one row per known segment.
+
+    Parameters
+    ----------
+    committee : pandas.DataFrame
+        :func:`buying_committee` (``segment`` and ``share_<role>`` columns).
+    rename : dict, optional
+        Display names of segments.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by segment, one column per role, in percent.
+    """
+    roles = [c for c in committee.columns if c.startswith("share_")]
+    shown = known_segments(committee.replace({"segment": rename or {}})).set_index("segment")
+    return shown[roles].rename(columns=lambda c: c.removeprefix("share_")) * 100
+
+
+def plot_committee(shares: pd.DataFrame, *, title: str = "", xlabel: str = ""):
+    """Stacked bars of the buying-committee roles per segment.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        :func:`committee_shares`.
+    title, xlabel : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from helpers import plotting
+
+    ax = shares.plot.barh(stacked=True, figsize=(9, 0.45 * len(shares) + 1.5), width=0.7)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("")
+    ax.set_title(title)
+    ax.invert_yaxis()
+    plotting.legend_outside(ax)
+    return ax
+
+
+def committee_table(committee: pd.DataFrame, *, rename: dict | None = None,
+                    labels: dict | None = None, language: str = "en") -> pd.DataFrame:
+    """The buying committee per segment as the analyst table.
+
+    Parameters
+    ----------
+    committee : pandas.DataFrame
+        :func:`buying_committee`.
+    rename : dict, optional
+        Display names of segments.
+    labels : dict, optional
+        Column headers in the report language; ``share_<role>`` columns are named from
+        ``customer_profiling.col.role_share``.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by segment.
+    """
+    labels = labels or {}
+    roles = {c: i18n.t("customer_profiling.col.role_share", language, role=c.removeprefix("share_"))
+             for c in committee.columns if c.startswith("share_")}
+    shown = committee.replace({"segment": rename or {}}).assign(size_p=committee.size_p.map(p_text))
+    return readable(shown.rename(columns={**labels, **roles}), digits=2).set_index(
+        labels.get("segment", "segment"))
+
+
+def pains_finding(pains: pd.DataFrame, distinct: pd.DataFrame, language: str = "en") -> str:
+    """The most mentioned pain point overall and up to four distinctive ones.
+
+    Parameters
+    ----------
+    pains : pandas.DataFrame
+        :func:`pain_points`, not empty (the overall rows have segment ``"All"``, largest
+        share first).
+    distinct : pandas.DataFrame
+        :func:`distinctive_pain_points`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    t = i18n.t
+    top = pains[pains.segment == "All"].iloc[0]
+    text = t("customer_profiling.finding.pains", language, pain=top.pain_point,
+             share=f"{top.share:.0%}", responses=f"{top.responses:,}")
+    if distinct.empty:
+        return text + t("customer_profiling.finding.no_distinct", language)
+    items = t("customer_profiling.join.parts", language).join(
+        t("customer_profiling.finding.distinct_item", language, segment=r.segment, pain=r.pain_point,
+          share=f"{r.share:.0%}", lift=f"{r.lift:.1f}") for r in distinct.head(4).itertuples())
+    return text + t("customer_profiling.finding.distinct", language, items=items)
+
+
+def evidence_table(*logs) -> pd.DataFrame:
+    """The evidence tables of several finding logs, one below the other.
+
+    Parameters
+    ----------
+    *logs : helpers.findings.FindingLog
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    return pd.concat([log.evidence() for log in logs], ignore_index=True)
