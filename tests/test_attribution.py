@@ -382,3 +382,16 @@ def test_attribution_chart_text_names_the_markov_leader_in_words():
     assert "trade show" in at.chart_text(side)["alt"]
     zh = at.chart_text(side, "zh")
     assert "展会" in zh["alt"] and zh["caption"]
+
+
+def test_leader_finding_equals_its_steps(tiny_ws):
+    side = at.compare_models(at.attribute(tiny_ws, AS_OF, label="channel", lookback_days=30))
+    per = at.journey_transitions(tiny_ws, AS_OF, lookback_days=30, label="channel")
+    test = at.leader_test(at.bootstrap_shares(per, confidence=0.9))
+    for extra, volume in (({"n": 3}, None), ({"key": "content_attribution_top"}, at.touch_shares(per))):
+        want = at.attribution_lead_finding(side, test, alpha=0.1, volume=volume, **extra)
+        got = at.leader_finding(tiny_ws, AS_OF, side, label="channel", lookback_days=30, confidence=0.9,
+                                alpha=0.1, with_volume=volume is not None, **extra)
+        assert (got is None) == (want is None)
+        if got is not None:
+            assert (got.shown, got.stated) == (want.shown, want.stated)

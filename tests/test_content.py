@@ -359,9 +359,13 @@ def test_target_stages_and_groups_are_checked():
 # --------------------------------------------------------------------------- the notebook
 
 
-def test_notebook_runs_without_surveys_and_spend(world, tmp_path):
+def test_notebook_runs_without_surveys_and_spend(world, tmp_path, monkeypatch):
     """The one papermill execution: the test world without surveys and marketing spend."""
     import papermill as pm
+
+    from helpers.params import SCHEDULED_ENV
+
+    monkeypatch.setenv(SCHEDULED_ENV, "1")  # the parameters below are all there is, as in a scheduled run
 
     ws, _, _ = world
     data = tmp_path / "data"
@@ -1038,3 +1042,71 @@ def test_chart_texts_are_data_driven_in_both_languages():
     mix = pd.Series([10, 40, 5], index=["new", "mature", "growth"])
     assert "mature" in ct.stage_mix_text(mix)["alt"] and "成熟期" in ct.stage_mix_text(mix, "zh")["alt"]
     assert ct.month_label("2024-07-01") == "Jul 2024" and ct.month_label("2024-07-01", "zh") == "2024年7月"
+
+
+# --------------------------------------------------------------------------- notebook steps
+
+
+def test_table_columns_cover_the_performance_table():
+    assert len(set(ct.TABLE_COLUMNS)) == len(ct.TABLE_COLUMNS)
+    assert set(ct.PERFORMANCE_COLUMNS) <= set(ct.TABLE_COLUMNS)
+
+
+def test_stage_mix_and_its_sentence():
+    stages = pd.Series(["new", "mature", "mature", "growth"], index=["a", "b", "c", "d"])
+    mix = ct.stage_mix(stages)
+    assert list(mix.index) == list(ct.STAGE_ORDER)
+    assert mix["mature"] == 2 and mix.sum() == 4 and mix.dtype.kind == "i"
+    text = ct.stages_sentence(stages, mix)
+    assert text.startswith("4 accounts: **mature** is the largest stage (2 accounts, 50%)")
+    assert "50%" in ct.stages_sentence(stages, mix, "zh")
+
+
+def test_gap_sentence_names_only_open_gaps():
+    gaps = pd.DataFrame({"pain_point": ["pricing", "setup"], "share_of_responses": [0.4, 0.2],
+                         "gap": [True, False]})
+    text = ct.gap_sentence(gaps)
+    assert "pricing" in text and "setup" not in text and "40%" in text
+    assert ct.gap_sentence(gaps.assign(gap=False)) == ""
+    assert ct.gap_sentence(gaps.iloc[:0]) == ""
+
+
+def test_channel_touch_share_and_distribution_sentence():
+    distribution = pd.DataFrame({"email": [3, 0, 1], "website": [1, 2, 0], "channels": [2, 1, 1],
+                                 "main_channel": ["email", "website", "email"], "main_share": [0.75, 1, 1]})
+    share = ct.channel_touch_share(distribution)
+    assert list(share.index) == ["email", "website"]
+    assert share.sum() == pytest.approx(1) and share["email"] == pytest.approx(4 / 7)
+    text = ct.distribution_sentence(distribution, share)
+    assert "**email** carries 57%" in text and "67% of assets" in text and "1.3 channels" in text
+
+
+def test_mix_panels_keep_tables_with_data_and_plot():
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    matplotlib.use("Agg")
+    by_stage = pd.DataFrame({"email": [0.6, 0.3], "website": [0.4, 0.7]}, index=["new", "mature"])
+    panels = ct.mix_panels(by_stage, pd.DataFrame(), "size band")
+    assert list(panels) == ["Channel share of touches by stage, %"]
+    fig = ct.plot_mix_panels(panels)
+    assert len(fig.axes) >= 1
+    plt.close(fig)
+
+
+def test_send_time_peaks_and_their_chart():
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    matplotlib.use("Agg")
+    assert ct.send_time_peaks(None) is None
+    shown = pd.DataFrame({"channel": ["email", "website"], "significant": [True, False]})
+    peaks = ct.send_time_peaks(shown)
+    assert list(peaks.channel) == ["email"]
+    assert ct.send_time_peaks(shown.assign(significant=False)) is None
+    timing = pd.DataFrame({"channel": ["email"] * 3, "weekday": [0, 1, 2], "hour": [9, 10, 11],
+                           "touches": [5, 6, 7]})
+    for hours in (True, False):
+        fig, text = ct.plot_send_peaks(timing, peaks, hours=hours)
+        assert set(text) >= {"alt"} and "email" in text["alt"]
+        plt.close(fig)

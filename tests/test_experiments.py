@@ -231,3 +231,16 @@ def test_the_brief_table_is_five_narrow_columns_of_text():
     assert "个百分点" in zh.lift_ci.iloc[0] and "对比" in zh.variants.iloc[0]
     text = ex.chart_text(res)
     assert "WIN" in text["alt"] and "+2.40" in text["alt"] and text["caption"]
+
+
+def test_result_lines_one_per_test_in_both_languages():
+    counts = pd.DataFrame({"experiment_id": ["WIN", "WIN", "FLAT", "FLAT"], "variant": ["A", "B"] * 2,
+                           "units": [5000, 5000, 200, 200], "conversions": [200, 320, 10, 11]})
+    results = ex.evaluate_experiments(counts)
+    en = ex.result_lines(results, alpha=0.05).split("\n")
+    assert len(en) == 2
+    win = results.set_index("experiment_id").loc["WIN"]
+    assert f"{win.rate_b:.2%}" in en[0] + en[1] and "B wins" in en[0] + en[1]
+    zh = ex.result_lines(ex.evaluate_experiments(counts, language="zh"), language="zh")
+    assert zh.count("\n") == 1 and "胜出" in zh
+    assert ex.result_lines(results.iloc[:0]) == ""

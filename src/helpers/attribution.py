@@ -1096,3 +1096,39 @@ def content_attribution_sentence(side: pd.DataFrame, language: str = "en", *,
     return text + _t("content_attribution_no_touch", language,
                      no_touch=_name("category", NO_TOUCH, language, markdown=False),
                      share=_pct(share))
+
+
+def leader_finding(ws, as_of, side: pd.DataFrame, *, label: str = "channel", lookback_days: int = 90,
+                   confidence: float = 0.95, alpha: float = 0.05, language: str = "en",
+                   with_volume: bool = False, **finding_args):
+    """Resample the journeys by ``label`` and state the Markov leader only when it stays ahead.
+
+    Parameters
+    ----------
+    ws : Workspace
+    as_of : date-like
+    side : pandas.DataFrame
+        :func:`compare_models` by the same label.
+    label : str
+        ``channel`` or ``content_category``.
+    lookback_days : int
+        Days of touches before an opportunity that count.
+    confidence : float
+        Coverage of the bootstrap intervals.
+    alpha : float
+        Level the leader test must pass.
+    language : {"en", "zh"}
+    with_volume : bool
+        Compare the leader with its share of the touches (see :func:`attribution_lead_finding`).
+    **finding_args
+        Passed on to :func:`attribution_lead_finding` (``n``, ``key``, ``family``).
+
+    Returns
+    -------
+    Finding or None
+    """
+    per_journey = journey_transitions(ws, as_of, lookback_days=lookback_days, label=label)
+    test = leader_test(bootstrap_shares(per_journey, confidence=confidence))
+    if with_volume:
+        finding_args["volume"] = touch_shares(per_journey)
+    return attribution_lead_finding(side, test, alpha=alpha, language=language, **finding_args)

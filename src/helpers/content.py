@@ -3075,3 +3075,220 @@ def timing_text(channels: Iterable[str], *, hours: bool, language: str = "en") -
     """Alt text and caption of the send-time heatmaps of ``channels``."""
     names = _t("list_sep", language).join(value_label("channel", c, language) for c in channels)
     return chart_text("timing" if hours else "timing_day", language, channels=names)
+
+
+# ------------------------------------------------------------------ notebook steps
+# Small steps the notebook calls so that its cells read as a story.
+
+#: every column the analyst tables can show; the notebook translates each header
+TABLE_COLUMNS = (
+    "assets", "cost", "views", "reached_accounts", "interaction_rate", "downloads", "registrations", "conversion_rate",
+    "conversion_rate_low", "conversion_rate_high", "opportunities", "pipeline", "won_revenue", "cost_per_engaged_account",
+    "cost_per_opportunity", "roi", "content_id", "content_category", "content_type", "topic", "title", "rank", "stage",
+    "touches", "rate", "lift", "lift_low", "lift_high", "significant", "pain_point", "responses", "accounts",
+    "share_of_responses", "recent_assets", "gap", "group", "accounts_reached", "targets_reached", "coverage",
+    "converting_accounts", "spend", "leads", "cost_per_lead", "won", "won_value", "new_customers", "cac", "channel",
+    "experiment_id", "units_a", "conversions_a", "units_b", "conversions_b", "rate_a", "rate_b", "diff", "ci_low",
+    "ci_high", "test", "p_value", "p_adjusted", "prob_b_better", "power", "mde_lift", "n_required", "srm_p", "srm", "days",
+    "verdict", "weekday", "weekday_name", "hour_start", "hour_end", "touches_in_window", "share", "enough_data",
+    "spread", "high_model", "low_model", "label", "touches_on_day", "survives", "converted_touches")
+
+#: columns of the analyst table of content performance by category, type and topic
+PERFORMANCE_COLUMNS = (
+    "assets", "cost", "views", "reached_accounts", "interaction_rate", "downloads", "registrations",
+    "conversion_rate", "conversion_rate_low", "conversion_rate_high", "opportunities", "pipeline",
+    "won_revenue", "cost_per_engaged_account", "cost_per_opportunity", "roi")
+
+
+def stage_mix(stages: pd.Series) -> pd.Series:
+    """Accounts per lifecycle stage, in lifecycle order.
+
+    Parameters
+    ----------
+    stages : pandas.Series
+        One stage per account.
+
+    Returns
+    -------
+    pandas.Series
+        Integer counts indexed by :data:`STAGE_ORDER` (stages without accounts count 0).
+    """
+    return stages.value_counts().reindex(list(STAGE_ORDER)).fillna(0).astype(int)
+
+
+def stages_sentence(stages: pd.Series, mix: pd.Series, language: str = "en") -> str:
+    """One sentence naming the largest lifecycle stage.
+
+    Parameters
+    ----------
+    stages : pandas.Series
+        One stage per account.
+    mix : pandas.Series
+        :func:`stage_mix` of ``stages``.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    top = int(mix.max()) if len(mix) else 0
+    return _t("stages", language, n=f"{len(stages):,}", stage=md_label("stage", mix.idxmax(), language),
+              count=f"{top:,}", share=f"{top / max(len(stages), 1):.0%}")
+
+
+def gap_sentence(gaps: pd.DataFrame, language: str = "en") -> str:
+    """The pain points without recent content as one sentence.
+
+    Parameters
+    ----------
+    gaps : pandas.DataFrame
+        :func:`coverage_gaps`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Empty when every pain point has recent content.
+    """
+    open_gaps = gaps[gaps.gap.astype(bool)] if len(gaps) else gaps
+    if not len(open_gaps):
+        return ""
+    items = [_t("gap_item", language, pain_point=md_label("pain_point", r.pain_point, language),
+                share=format_value(r.share_of_responses, "percent0")) for r in open_gaps.itertuples()]
+    return _t("gaps", language, gaps=_t("list_sep", language).join(items))
+
+
+def channel_touch_share(distribution: pd.DataFrame) -> pd.Series:
+    """Each channel's share of all content touches, largest first.
+
+    Parameters
+    ----------
+    distribution : pandas.DataFrame
+        :func:`content_distribution`: touches per asset and channel plus ``channels``,
+        ``main_channel`` and ``main_share``.
+
+    Returns
+    -------
+    pandas.Series
+        Shares that add up to 1, indexed by channel.
+    """
+    carriers = distribution.drop(columns=["channels", "main_channel", "main_share"], errors="ignore")
+    total = carriers.to_numpy().sum()
+    return (carriers.sum() / total if total else carriers.sum() * 0.0).sort_values(ascending=False)
+
+
+def distribution_sentence(distribution: pd.DataFrame, share: pd.Series, language: str = "en") -> str:
+    """The main content channel and how many channels an asset uses.
+
+    Parameters
+    ----------
+    distribution : pandas.DataFrame
+        :func:`content_distribution`.
+    share : pandas.Series
+        :func:`channel_touch_share` of ``distribution``.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    return _t("distribution", language, channel=md_label("channel", share.index[0], language),
+              share=f"{share.iloc[0]:.0%}", single=f"{(distribution.channels == 1).mean():.0%}",
+              mean=f"{distribution.channels.mean():.1f}")
+
+
+def mix_panels(by_stage: pd.DataFrame, by_segment: pd.DataFrame, segment_name: str,
+               language: str = "en") -> dict[str, pd.DataFrame]:
+    """The channel-mix heatmaps that have data, keyed by their title.
+
+    Parameters
+    ----------
+    by_stage, by_segment : pandas.DataFrame
+        :func:`channel_mix` by lifecycle stage and by an account segment.
+    segment_name : str
+        The segment's name in the report language.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    dict
+        ``{title: share table}`` with labels in the report language.
+    """
+    return non_empty({
+        _t("chart.mix_stage", language): relabel_axes(by_stage, index="stage", columns="channel",
+                                                      language=language),
+        _t("chart.mix_segment", language, segment=segment_name): relabel_axes(
+            by_segment, columns="channel", language=language)})
+
+
+def plot_mix_panels(panels: Mapping[str, pd.DataFrame]):
+    """Side-by-side heatmaps of :func:`mix_panels` in percent.
+
+    Parameters
+    ----------
+    panels : mapping
+        ``{title: share table}``, at least one.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from helpers import plotting
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 4), squeeze=False)
+    for ax, (title, mix) in zip(axes[0], panels.items(), strict=True):
+        plotting.plot_heatmap(mix * 100, ax=ax, title=title)
+    fig.tight_layout()
+    return fig
+
+
+def send_time_peaks(shown: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The send windows (or days) whose peak passed its test.
+
+    Parameters
+    ----------
+    shown : pandas.DataFrame or None
+        Tested windows with enough data (:func:`send_time_tests`).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        None when nothing was shown or no peak passed.
+    """
+    if shown is None or not len(shown):
+        return None
+    peaks = shown[shown.significant.astype(bool)]
+    return peaks if len(peaks) else None
+
+
+def plot_send_peaks(timing: pd.DataFrame, peaks: pd.DataFrame, *, hours: bool, language: str = "en"):
+    """When the channels with a peak are touched: weekday by hour (at most four), else by weekday.
+
+    Parameters
+    ----------
+    timing : pandas.DataFrame
+        :func:`engagement_by_time`.
+    peaks : pandas.DataFrame
+        :func:`send_time_peaks`.
+    hours : bool
+        Whether the timestamps carry a time of day.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, dict)
+        The figure and its :func:`timing_text`.
+    """
+    import matplotlib.pyplot as plt
+
+    if not hours:
+        ax = plot_weekday_heatmap(timing, peaks.channel, language=language)
+        return ax.figure, timing_text(peaks.channel, hours=False, language=language)
+    channels = peaks.channel.head(4)
+    fig, axes = plt.subplots(len(channels), 1, figsize=(10, 2.6 * len(channels)), squeeze=False)
+    for ax, channel in zip(axes[:, 0], channels, strict=True):
+        plot_timing_heatmap(timing, channel, ax=ax, language=language)
+    fig.tight_layout()
+    return fig, timing_text(channels, hours=True, language=language)

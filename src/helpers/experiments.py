@@ -645,3 +645,32 @@ def chart_text(results: pd.DataFrame, language: str = "en") -> dict[str, str]:
                           id=r["experiment_id"], diff=f"{r['diff'] * 100:+.2f}",
                           wins=int(results["significant"].astype(bool).sum())),
             "caption": i18n.t("content_evaluation.caption.ab", language)}
+
+
+def result_lines(results: pd.DataFrame, *, control: str = "A", treatment: str = "B",
+                 alpha: float = 0.05, language: str = "en") -> str:
+    """One plain line per A/B test: both rates, the difference with its interval, p and verdict.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        :func:`evaluate_experiments`.
+    control, treatment : str
+        Variant labels.
+    alpha : float
+        Level of the tests; the interval covers ``1 - alpha``.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Markdown lines, one per experiment.
+    """
+    from helpers.content import format_value, md_escape
+
+    return "\n".join(i18n.t(
+        "content_evaluation.ab_result", language, id=md_escape(r.experiment_id), treatment=treatment,
+        rate_b=f"{r.rate_b:.2%}", control=control, rate_a=f"{r.rate_a:.2%}", diff=f"{r.diff * 100:+.2f}",
+        level=f"{1 - alpha:.1%}", low=f"{r.ci_low * 100:+.2f}", high=f"{r.ci_high * 100:+.2f}", test=r.test,
+        p=format_value(r.p_adjusted, "p"), prob=f"{r.prob_b_better:.0%}", verdict=r.verdict)
+        for r in results.itertuples())
