@@ -1118,3 +1118,111 @@ def test_chart_alt_texts_name_the_data():
         "highest outbound at 14.3K EUR.")
     assert kpis.channel_name("trade_show", "zh") == "展会"
     assert kpis.channel_name("direct_mail") == "direct mail"
+
+
+# --------------------------------------------------------------------------- notebook steps
+
+
+def test_trend_kpis_keep_the_panel_order_and_drop_absent_columns():
+    s = pd.DataFrame({"period": ["Q1"], "nps": [1.0], "revenue": [2.0], "other": [3.0]})
+    assert kpis.trend_kpis(s) == ["revenue", "nps"]
+    assert kpis.trend_kpis(s, ["nps", "cac"]) == ["nps"]
+
+
+def test_trend_figure_has_one_visible_panel_per_kpi():
+    import matplotlib.pyplot as plt
+
+    frames, _ = kpis.forecasts(card_series(), ["revenue", "churn_rate", "nps", "cac"],
+                               horizon=2, holdout=2)
+    fig = kpis.trend_figure(frames, currency="EUR", labels={"actual": "actual"})
+    try:
+        visible = [ax for ax in fig.axes if ax.get_visible()]
+        assert len(fig.axes) == 6 and len(visible) == len(frames) == 4
+        assert visible[0].get_title() == "Revenue"
+    finally:
+        plt.close(fig)
+
+
+def test_trend_note_joins_the_revenue_move_findings_and_short_series():
+    from helpers.findings import FindingLog
+
+    changes = pd.DataFrame({"period": ["Q1", "Q2"], "kpi": "revenue", "value": [1.0, 2.0],
+                            "pop": [np.nan, 1.0], "yoy": [np.nan, np.nan], "change": "relative"})
+    errors = pd.DataFrame({"kpi": ["revenue"], "method": ["last value"], "mae": [np.nan],
+                           "mape": [np.nan], "next_forecast": [2.0], "next_lower": [1.0],
+                           "next_upper": [3.0]})
+    s = pd.DataFrame({"period": [f"p{i}" for i in range(8)],
+                      "churn_rate": np.linspace(0.05, 0.12, 8)})
+    found, _ = kpis.trend_findings(s, ["churn_rate"], FindingLog("k"))
+    text = kpis.trend_note(changes, errors, found, ["nps"], drawn=True, currency="EUR")
+    first, middle, last = text.split("\n\n")
+    assert first == kpis.trend_sentence(changes, errors, currency="EUR")
+    assert middle == " ".join(FindingLog.summary(found)) and middle.startswith("Churn rate rose")
+    assert "NPS" in last and str(kpis.MIN_SERIES_POINTS) in last
+    assert kpis.trend_note(changes, errors, [], [], drawn=False) == (
+        "No KPI has two or more periods with a value, so no trend is drawn.")
+    assert "，" in kpis.trend_note(changes, errors, [], ["nps", "cac"], drawn=False,
+                                   language="zh")
+
+
+def test_channel_chart_names_channels_in_the_report_language():
+    import matplotlib.pyplot as plt
+
+    channels = pd.DataFrame({"channel": ["trade_show", "email", "ads"],
+                             "cac": [900.0, 300.0, np.nan], "cac_lo": [700.0, 200.0, np.nan],
+                             "cac_hi": [1100.0, 400.0, np.nan], "new_customers": [3, 5, 0],
+                             "small_sample": [True, False, False]})
+    fig, alt = kpis.channel_chart(kpis.priced_channels(channels), currency="EUR",
+                                  language="zh", title="各渠道获客成本", xlabel="获客成本")
+    try:
+        ax = fig.axes[0]
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["邮件", "展会"]
+        assert ax.get_title() == "各渠道获客成本" and "EUR" in ax.get_xlabel()
+        assert "邮件" in alt and "展会" in alt and "trade" not in alt
+    finally:
+        plt.close(fig)
+
+
+def test_segment_splits_add_the_tier_only_with_values():
+    assert kpis.segment_splits(None) == {"region": "region", "industry": "industry"}
+    values = pd.DataFrame({"account_id": list("ab"), "value_tier": ["key", "maintain"],
+                           "clv": [1.0, 2.0]})
+    splits = kpis.segment_splits(values, "en")
+    assert list(splits) == ["region", "industry", "tier"]
+    assert list(splits["tier"].columns) == list(kpis.tier_groups(values, "en").columns)
+
+
+def test_segment_panels_and_their_figure():
+    import matplotlib.pyplot as plt
+
+    regions = pd.DataFrame({"group": ["North", "South"], "nps": [10.0, 30.0],
+                            "nps_lo": [0.0, 20.0], "nps_hi": [20.0, 40.0],
+                            "small_sample": [False, True]})
+    tiers = pd.DataFrame({"group": ["key", "growth"], "churn_rate": [0.1, 0.2],
+                          "nps": [5.0, 6.0], "small_sample": [False, False]})
+    panels = kpis.segment_panels(regions, tiers, tier_dim="industry")
+    assert [(p["dim"], p["metric"]) for p in panels] == [("region", "nps"),
+                                                         ("industry", "churn_rate")]
+    fig, alt = kpis.panels_figure(panels)
+    try:
+        assert len(fig.axes) == 2 and fig.axes[1].get_title() == panels[1]["title"]
+        assert "lowest North" in alt and "lowest key" in alt
+    finally:
+        plt.close(fig)
+    assert kpis.segment_panels(regions.assign(nps=np.nan), tiers.iloc[:1]) == []
+
+
+def test_tier_cac_only_when_margins_exist_and_cac_is_not_flagged():
+    class Caps:
+        def __init__(self, margin):
+            self.margin = margin
+
+        def has(self, table, column=None):
+            return self.margin
+
+    clean = pd.DataFrame({"kpi": ["nps"]})
+    assert kpis.tier_cac({"cac": 500.0}, clean, Caps(True)) == 500.0
+    assert kpis.tier_cac({"cac": 500.0}, clean) == 500.0
+    assert kpis.tier_cac({"cac": 500.0}, clean, Caps(False)) is None
+    assert kpis.tier_cac({"cac": 500.0}, pd.DataFrame({"kpi": ["cac"]}), Caps(True)) is None
+    assert kpis.tier_cac({}, clean, Caps(True)) is None

@@ -3583,3 +3583,220 @@ def plot_funnel(funnel: pd.DataFrame, *, ax=None, title: str = "",
     ax.set_title(title)
     ax.margins(x=0.25)
     return ax
+
+
+# --------------------------------------------------------------------------- notebook steps
+# Small steps of notebooks/kpi_monitoring.ipynb, so each cell reads as one step of the story.
+
+#: KPIs drawn in the trend panels, in panel order.
+TREND_KPIS = ("revenue", "cac", "clv_cac", "churn_rate", "win_rate", "nps")
+#: Metrics tried, in order, for the region and the tier (or industry) comparison charts.
+SEGMENT_METRICS: dict[str, tuple[str, ...]] = {
+    "region": ("nps", "churn_rate", "win_rate"),
+    "tier": ("churn_rate", "nps", "win_rate"),
+    "industry": ("churn_rate", "nps", "win_rate"),
+}
+
+
+def trend_kpis(series: pd.DataFrame, kpis: Sequence[str] = TREND_KPIS) -> list[str]:
+    """The KPIs of ``kpis`` that ``series`` (a :func:`kpi_series` table) has a column for.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+    kpis : sequence of str, optional
+
+    Returns
+    -------
+    list of str
+        In the order of ``kpis``.
+    """
+    return [k for k in kpis if k in series]
+
+
+def trend_figure(frames: Mapping[str, pd.DataFrame], *, language: str = "en",
+                 currency: str = "", labels: Mapping[str, str] | None = None,
+                 columns: int = 3):
+    """One figure with a :func:`plot_kpi_trend` panel per KPI, ``columns`` panels a row.
+
+    Parameters
+    ----------
+    frames : mapping
+        KPI -> forecast frame (:func:`forecasts`); at least one.
+    language : {"en", "zh"}
+    currency : str
+    labels : mapping, optional
+        Legend texts for ``actual``, ``forecast`` and ``band``.
+    columns : int
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    rows = -(-len(frames) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(13, 3.3 * rows), squeeze=False)
+    plot_kpi_trends(frames, axes=axes, language=language, currency=currency, labels=labels)
+    fig.tight_layout()
+    return fig
+
+
+def trend_note(changes: pd.DataFrame, errors: pd.DataFrame | None, found: Sequence,
+               too_short: Sequence[str], *, drawn: bool, holdout: int = 2,
+               currency: str = "", language: str = "en",
+               flags: pd.DataFrame | None = None) -> str:
+    """The text under the trend charts: the revenue move, the trend findings, short series.
+
+    Parameters
+    ----------
+    changes : pandas.DataFrame
+        From :func:`kpi_changes`.
+    errors : pandas.DataFrame or None
+        The second result of :func:`forecasts`.
+    found : sequence of helpers.findings.Finding
+        From :func:`trend_findings`.
+    too_short : sequence of str
+        KPIs whose series is too short for a trend test.
+    drawn : bool
+        Whether any trend chart was drawn; without one the revenue sentence is left out.
+    holdout : int
+    currency : str
+    language : {"en", "zh"}
+    flags : pandas.DataFrame, optional
+        From :func:`kpi_flags`.
+
+    Returns
+    -------
+    str
+        Markdown paragraphs.
+    """
+    from helpers.findings import FindingLog
+
+    t = i18n.t
+    first = (trend_sentence(changes, errors, "revenue", holdout=holdout, currency=currency,
+                            language=language, flags=flags) if drawn else None)
+    short = (t("kpi.trend.short", language, need=MIN_SERIES_POINTS,
+               kpis=t("kpi.headline.sep", language).join(
+                   t(f"kpi.{k}", language) for k in too_short)) if too_short else "")
+    return "\n\n".join(filter(None, [first or t("kpi.finding.trends_none", language),
+                                     " ".join(FindingLog.summary(found)), short]))
+
+
+def channel_chart(priced: pd.DataFrame, *, currency: str = "", language: str = "en",
+                  title: str = "", xlabel: str = ""):
+    """The CAC-by-channel dot chart of :func:`priced_channels` and its alt text.
+
+    Parameters
+    ----------
+    priced : pandas.DataFrame
+        From :func:`priced_channels`; channel names are shown in the report language.
+    currency : str
+    language : {"en", "zh"}
+    title : str
+        Chart title.
+    xlabel : str
+        Label of the money axis.
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, str)
+        The figure and its alt text (:func:`comparison_alt`).
+    """
+    from helpers.plotting import money_axis
+
+    named = priced.assign(channel=[channel_name(c, language) for c in priced.channel])
+    fig, ax = plt.subplots(figsize=(8, 0.4 * len(named) + 1.2))
+    plot_comparison(named, "cac", lower="cac_lo", upper="cac_hi", label="channel", ax=ax,
+                    title=title)
+    money_axis(ax, currency, axis="x", language=language, label=xlabel)
+    alt = comparison_alt(named, "cac", label="channel", kpi="cac", title=xlabel,
+                         currency=currency, language=language)
+    return fig, alt
+
+
+def segment_splits(values: pd.DataFrame | None, language: str = "en") -> dict[str, Any]:
+    """The splits of :func:`compare_breakdowns`: region, industry and, with values, tier.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame or None
+        From :func:`tier_values`; ``None`` leaves the value tier out.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    dict
+        Dimension -> column name or account-to-group table (:func:`tier_groups`).
+    """
+    splits: dict[str, Any] = {"region": "region", "industry": "industry"}
+    if values is not None:
+        splits["tier"] = tier_groups(values, language)
+    return splits
+
+
+def segment_panels(regions: pd.DataFrame, tiers: pd.DataFrame, *, tier_dim: str = "tier",
+                   language: str = "en") -> list[dict]:
+    """The region and tier (or industry) comparison panels (:func:`comparison_panels`).
+
+    Parameters
+    ----------
+    regions, tiers : pandas.DataFrame
+        :func:`compare_kpis` tables by region and by ``tier_dim``.
+    tier_dim : {"tier", "industry"}
+        What ``tiers`` is split by.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    list of dict
+    """
+    return comparison_panels({"region": regions, tier_dim: tiers},
+                             {"region": SEGMENT_METRICS["region"],
+                              tier_dim: SEGMENT_METRICS[tier_dim]}, language=language)
+
+
+def panels_figure(panels: Sequence[Mapping[str, Any]], *, language: str = "en"):
+    """The comparison panels side by side, and one alt text for them.
+
+    Parameters
+    ----------
+    panels : sequence of dict
+        From :func:`comparison_panels`; at least one.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, str)
+    """
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 3.6), squeeze=False)
+    for ax, panel in zip(axes.flat, panels, strict=False):
+        plot_comparison(panel["table"], panel["metric"], lower=panel["lower"],
+                        upper=panel["upper"], ax=ax, title=panel["title"],
+                        percent=panel["percent"])
+    fig.tight_layout()
+    alt = " ".join(comparison_alt(p["table"], p["metric"], kpi=p["metric"], title=p["title"],
+                                  language=language) for p in panels)
+    return fig, alt
+
+
+def tier_cac(current: Mapping[str, float], flags: pd.DataFrame, caps=None) -> float | None:
+    """The CAC to set against CLV by tier: ``None`` when unflagged margins or CAC are missing.
+
+    Parameters
+    ----------
+    current : mapping
+        Headline values (:func:`headline_values`).
+    flags : pandas.DataFrame
+        From :func:`kpi_flags`; a flagged CAC is not used.
+    caps : helpers.capabilities.Capabilities, optional
+        Without ``orders.gross_margin`` CLV and CAC do not compare.
+
+    Returns
+    -------
+    float or None
+    """
+    if caps is not None and not caps.has("orders", "gross_margin"):
+        return None
+    if "cac" in set(flags["kpi"]):
+        return None
+    return current.get("cac")
