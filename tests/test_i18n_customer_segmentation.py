@@ -11,9 +11,14 @@ from helpers import i18n, lifecycle, segmentation
 NAME = "customer_segmentation"
 
 
+def _story_keys(nb: dict) -> list[str]:
+    return [c["metadata"].get(i18n.MARKDOWN_KEY) for c in nb["cells"] if c["cell_type"] == "markdown"]
+
+
 def test_every_literal_key_of_the_notebook_has_both_languages():
-    literal = set(KEY.findall(notebook_code(NAME)))
-    assert len(literal) > 40
+    nb = load_notebook(NAME)
+    literal = set(KEY.findall(code_of(nb))) | set(_story_keys(nb))
+    assert len(literal) > 30
     assert sorted(k for k in literal if k not in i18n.LABELS) == []
     for key in literal:
         entry = i18n.LABELS[key]
@@ -22,8 +27,8 @@ def test_every_literal_key_of_the_notebook_has_both_languages():
 
 
 def test_keys_built_from_names_exist():
-    prefixes = set(BUILT.findall(notebook_code(NAME)))
-    assert prefixes == {"customer_segmentation.col.", "customer_segmentation.criterion."}
+    # the notebook builds no key from a name; its helpers build column and criterion keys
+    assert set(BUILT.findall(notebook_code(NAME))) <= {"customer_segmentation.col.", "customer_segmentation.criterion."}
     columns = ["segment", "accounts", "account_share", "revenue_12m", "revenue_share", "margin_total",
                "margin_rate", "growth", "precedence", "stage", "rule", "action", "objective", "channels",
                "content", "k", "silhouette", "calinski_harabasz", "davies_bouldin", "min_share", "eligible",
@@ -38,15 +43,23 @@ def test_keys_built_from_names_exist():
 def test_the_report_is_a_brief_with_the_method_at_the_end():
     nb = load_notebook(NAME)
     markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
-    assert len(markdown) == 1 and "hide-management" in markdown[0]["metadata"].get("tags", [])
-    assert not "".join(markdown[0]["source"]).lstrip().startswith("#")  # the brief prints the title
+    title = markdown[0]
+    assert nb["cells"][0] is title and "hide-management" in title["metadata"].get("tags", [])
+    assert title["metadata"][i18n.MARKDOWN_KEY] == "customer_segmentation.md.title"
+    assert "".join(title["source"]).startswith("# ")
+    # every other markdown cell is a story cell: heading and question, in the report's language at run time
+    keys = _story_keys(nb)
+    assert all(k and k.startswith("customer_segmentation.md.") for k in keys) and len(set(keys)) == len(keys)
+    assert sum("".join(c["source"]).startswith("## ") for c in markdown) >= 4
     code = code_of(nb)
-    # the title is printed once, by the brief in the last cell
-    assert "# {t('notebook.customer_segmentation')}" not in code
+    assert "## {t(" not in code and "# {t('notebook.customer_segmentation')}" not in code
+    # the parameters of the scheduled run, first thing after the parameters cell, out of the managers' view
+    first = [c for c in nb["cells"] if c["cell_type"] == "code"][1]
+    assert 'params.project_parameters("customer_segmentation", globals())' in "".join(first["source"])
+    assert "method" in first["metadata"].get("tags", [])
     last = nb["cells"][-1]
     assert last["metadata"].get("tags") == ["summary"]
     assert "findings.brief(log, t(\"notebook.customer_segmentation\")" in "".join(last["source"])
-    assert code.count('display(Markdown(f"## {t(') >= 4
     assert 'findings.FindingLog("customer_segmentation"' in code and code.count("log.record(output_dir)") == 1
     assert "reporting.record_findings" not in code
     assert "plt.show()" not in code and code.count("plotting.show(") >= 6
@@ -62,9 +75,26 @@ def test_the_report_is_a_brief_with_the_method_at_the_end():
             assert cell["outputs"] == [] and cell["execution_count"] is None
 
 
+def test_story_cells_carry_the_tags_of_their_section():
+    """A heading shows on the same pages as the cells under it."""
+    nb = load_notebook(NAME)
+    section_tags = None
+    for cell in nb["cells"][2:]:
+        tags = set(cell["metadata"].get("tags", [])) & {"method", "hide-management"}
+        if cell["cell_type"] == "markdown":
+            section_tags = tags
+        elif section_tags is not None and "summary" not in cell["metadata"].get("tags", []):
+            assert tags == section_tags or not section_tags, (cell["id"], tags, section_tags)
+
+
 def test_every_finding_of_the_log_carries_an_action():
-    code = notebook_code(NAME)
-    for call in ("log.add(findings.fact(", "log.family("):
+    import inspect
+
+    steps = [lifecycle.stage_findings, segmentation.log_cluster_risk, segmentation.log_cluster_trends,
+             segmentation.log_segment_growth]
+    code = notebook_code(NAME) + "\n".join(inspect.getsource(f) for f in steps)
+    assert code.count("findings.fact(") >= 3 and code.count("log.family(") == 3
+    for call in ("findings.fact(", "log.family("):
         for chunk in code.split(call)[1:]:
             assert "action" in chunk[:900], chunk[:200]
     for key in ("action.stage_mix", "action.stage_mix_provisional", "action.migration",

@@ -297,3 +297,63 @@ def test_alt_texts_name_the_largest_stage_and_the_slipped_accounts():
     alt = lifecycle.migration_alt(moves, 180)
     assert "180 days" in alt and "50% kept their stage" in alt and "2 growth or mature" in alt
     assert "180 天" in lifecycle.migration_alt(moves, 180, "zh")
+
+
+# --------------------------------------------------------------------------- report steps
+
+
+def _hand_moves():
+    before = pd.DataFrame({"account_id": list("abcdef"),
+                           "stage": ["growth", "mature", "mature", "mature", "declining", "new"]})
+    after = pd.DataFrame({"account_id": list("abcdefg"),
+                          "stage": ["growth", "churned", "declining", "growth", "mature", "growth", "prospect"]})
+    return lifecycle.stage_mix(after), lifecycle.migration_matrix(before, after)
+
+
+def test_attach_stages_keeps_accounts_with_a_stage():
+    feats = pd.DataFrame({"account_id": ["a", "b", "c"], "orders": [1, 2, 3]})
+    stages = pd.DataFrame({"account_id": ["b", "a"], "stage": ["new", "mature"]})
+    out = lifecycle.attach_stages(feats, stages)
+    assert list(out.account_id) == ["a", "b"] and list(out.stage) == ["mature", "new"]
+
+
+def test_stage_numbers_count_the_accounts_at_risk_and_those_that_slipped():
+    mix, moves = _hand_moves()
+    numbers = lifecycle.stage_numbers(mix, moves)
+    assert numbers.customers_before == 4 and numbers.slipped == 2
+    assert numbers.slipped_share == 0.5
+    assert numbers.at_risk_accounts == 2
+    assert numbers.at_risk_share == pytest.approx(2 / 7)
+    assert numbers.growing_share == pytest.approx(3 / 7)
+
+
+def test_stage_findings_say_the_mix_and_the_migration_with_actions():
+    mix, moves = _hand_moves()
+    numbers = lifecycle.stage_numbers(mix, moves)
+    out = lifecycle.stage_findings(numbers, provisional=False, history_days=900, migration_note=None,
+                                   period_days=180)
+    assert len(out) == 2 and all(f.action for f in out)
+    assert "29%" in out[0].text and "**" not in out[0].text
+    assert "180 days" in out[1].text and out[1].evidence.n == 4 and out[1].impact == 0.6
+    skipped = lifecycle.stage_findings(numbers, provisional=True, history_days=200, migration_note="skipped",
+                                       period_days=180, language="zh")
+    assert len(skipped) == 1 and "200" in skipped[0].text and any("\u4e00" <= ch <= "\u9fff" for ch in skipped[0].text)
+
+
+def test_report_sentences_and_tables_of_the_stages():
+    mix, moves = _hand_moves()
+    actions = lifecycle.recommend_actions(pd.DataFrame({"account_id": list("abcdefg"),
+                                                        "stage": ["growth", "churned", "declining", "growth",
+                                                                  "mature", "growth", "prospect"]}))
+    counts = lifecycle.action_counts(actions)
+    text = lifecycle.lifecycle_summary(mix, counts)
+    assert "growth" in text and "43%" in text and "  " not in text
+    assert "。" in lifecycle.lifecycle_summary(mix, counts, language="zh")
+    books = lifecycle.playbook_overview(None, counts, language="zh")
+    assert len(books) == len(lifecycle.STAGES) and "accounts" in books
+    assert books.set_index("stage").loc[lifecycle.stage_label("growth", "zh"), "accounts"] == 3
+    sentence = lifecycle.migration_summary(moves)
+    assert sentence.startswith("17%")  # 1 of 6 earlier accounts kept its stage
+    table = lifecycle.migration_counts(moves, language="zh")
+    assert table.columns[0] == "stage_before"
+    assert table.stage_before.iloc[0] == lifecycle.stage_label(moves.index[0], "zh")

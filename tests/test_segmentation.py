@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from helpers import datasets, features, lifecycle, reporting, segmentation
+from helpers import datasets, features, findings, i18n, lifecycle, reporting, segmentation
 from helpers.errors import DataError, ParamError
 from helpers.sample_world import generate_world
 
@@ -661,3 +662,146 @@ def test_tree_paths_merge_ranges_and_say_missing_in_words():
     text = " | ".join(tree_paths(tree, ["gap"], list(tree.classes_)).conditions)
     assert "< gap ≤" in text  # two splits on one path read as one range
     assert "inf" not in text and "nan" not in text
+
+
+# --------------------------------------------------------------------------- report steps of the notebook
+
+
+class _Caps:
+    """Stands in for helpers.capabilities: every section has the given status."""
+
+    def __init__(self, status="supported"):
+        self.status = status
+
+    def support(self, key, language="en"):
+        return self.status, []
+
+
+def test_money_headers_and_coverage_notes():
+    assert segmentation.money_headers("EUR") == {"revenue_12m": "revenue, last 12 months (EUR)",
+                                                 "revenue_per_year": "revenue per year (median) (EUR)"} \
+        or all(h.endswith("(EUR)") for h in segmentation.money_headers("EUR").values())
+    assert all("EUR" in h for h in segmentation.money_headers("EUR", "zh").values())
+    full = dict(has_interactions=True, n_clusters=0, k_range=[2, 3], accounts=500)
+    assert segmentation.coverage_notes(_Caps(), **full) == []
+    assert segmentation.coverage_notes(_Caps("partial"), **full) == [
+        i18n.t("customer_segmentation.note.limited", "en")]
+    notes = segmentation.coverage_notes(_Caps("partial"), **{**full, "has_interactions": False, "k_range": []},
+                                        language="zh")
+    assert len(notes) == 2 and "1,000" not in notes[1] and "500" in notes[1]  # limited is implied
+
+
+def _risk_result():
+    names = {0: "big buyers", 1: "quiet", segmentation.NO_ORDERS: "no orders yet"}
+    labels = pd.Series([0] * 40 + [1] * 40 + [segmentation.NO_ORDERS] * 20,
+                       index=pd.Index([f"A{i}" for i in range(100)], name="account_id"))
+    feats = pd.DataFrame({"account_id": labels.index,
+                          "stage": ["mature"] * 36 + ["churned"] * 4 + ["growth"] * 20 + ["declining"] * 20
+                          + ["prospect"] * 20,
+                          "revenue_12m": [100.0] * 40 + [10.0] * 40 + [0.0] * 20})
+    result = SimpleNamespace(names=names, cluster_names=labels.map(names).rename("cluster_name"),
+                             features=pd.DataFrame(columns=["revenue_per_year", "share_email"]))
+    return result, feats
+
+
+def test_cluster_risk_tests_clusters_formed_without_the_stage_inputs():
+    result, feats = _risk_result()
+    cr = segmentation.cluster_risk(result, feats)
+    assert not cr.risk_described and not cr.trend_described
+    assert sorted(cr.risk.index) == ["big buyers", "quiet"]  # the group without orders is left out
+    assert cr.revenue["big buyers"] == 4000 and cr.revenue["quiet"] == 400
+    log = findings.FindingLog("t")
+    found = segmentation.log_cluster_risk(log, cr)
+    assert len(found) == 2 and log.items == found and all(f.action for f in found)
+    assert any(f.stated for f in found) and found[0].evidence.test == "Fisher exact"
+    found = sorted(found, key=lambda f: not f.text.startswith("big buyers"))
+    text = segmentation.cluster_summary_text(
+        pd.DataFrame({"accounts": [40, 40], "share": [0.4, 0.4], "orders_per_year": [4.0, 1.0],
+                      "revenue_per_year": [12000.0, 900.0]}, index=["big buyers", "quiet"]),
+        found, trend_text="Trend.", currency="EUR")
+    assert text.startswith("The largest cluster is **big buyers**") and text.endswith("Trend.")
+    short = segmentation.cluster_summary_text(
+        pd.DataFrame({"accounts": [40], "share": [1.0], "orders_per_year": [4.0], "revenue_per_year": [1.0]},
+                     index=["big buyers"]), found, provisional_note="Short history.")
+    assert short.endswith("Short history.") and "declining" not in short
+
+
+def test_cluster_risk_describes_clusters_formed_on_the_stage_inputs():
+    result, feats = _risk_result()
+    result.features = pd.DataFrame(columns=["recency_days", "order_trend", "orders_per_year"])
+    cr = segmentation.cluster_risk(result, feats)
+    assert cr.risk_described and cr.trend_described and "p_value" not in cr.risk
+    log = findings.FindingLog("t")
+    found = segmentation.log_cluster_risk(log, cr, language="zh")
+    assert found and all(f.kind == "fact" and f.evidence.test == "description of the cluster" for f in found)
+    said = segmentation.tests_text(min_accounts=30, segments_tested=0, cr=cr, provisional=False)
+    assert said.count(". ") >= 2 and "30" in said
+    assert segmentation.tests_text(min_accounts=30, segments_tested=1, cr=None, provisional=False,
+                                   language="zh").count("30") == 1
+
+
+def test_cluster_trends_are_a_corrected_family_or_a_note():
+    log = findings.FindingLog("t")
+    empty = SimpleNamespace(trends=pd.DataFrame(), names={})
+    assert segmentation.log_cluster_trends(log, empty) == "" and not log.items
+    trends = pd.DataFrame({"n": [50, 5], "orders_now": [300.0, 4.0], "orders_before": [100.0, 5.0],
+                           "direction": ["up", "flat"], "p_value": [1e-6, np.nan]}, index=[0, 1])
+    text = segmentation.log_cluster_trends(log, SimpleNamespace(trends=trends, names={0: "a", 1: "b"}))
+    assert len(log.items) == 1 and log.items[0].stated and text == log.items[0].text
+    untested = SimpleNamespace(trends=trends.iloc[1:], names={1: "b"})
+    assert str(segmentation.MIN_TREND_ACCOUNTS) in segmentation.log_cluster_trends(log, untested)
+
+
+def test_rule_segment_growth_summary_and_detail():
+    frame = pd.DataFrame({"segment": ["x"] * 30 + ["Other"] * 30,
+                          "revenue_12m": [200.0] * 30 + [300.0] * 30,
+                          "revenue_prev_12m": [100.0] * 30 + [100.0] * 30,
+                          "revenue_total": [500.0] * 60, "margin_total": [100.0] * 60})
+    frame.loc[::3, "revenue_12m"] = 150.0
+    summary = segmentation.segment_summary(frame, "segment")
+    tests = segmentation.segment_growth_tests(frame, "segment").set_index("segment")
+    log = findings.FindingLog("t")
+    tested, found = segmentation.log_segment_growth(log, summary, tests)
+    assert list(tested.segment) == ["x"] and len(found) == 1 and found[0].stated
+    assert found[0].action and "**" not in found[0].text
+    assert segmentation.named_segments(summary) == 1
+    text = segmentation.rule_segment_text(summary, min_accounts=30, growth=log.summary(found))
+    assert text.startswith("1 segments") or text.startswith("1 segment")
+    assert text.endswith(found[0].text)
+    assert "30" in segmentation.rule_segment_text(summary[summary.segment == "Other"], min_accounts=30)
+    detail = segmentation.segment_detail(summary, tests, "zh")
+    assert "其他" in list(detail.segment) and detail.survives.dtype == bool
+    assert detail.set_index("segment").loc["x", "survives"]
+    none, nothing = segmentation.log_segment_growth(findings.FindingLog("t"), summary[summary.segment == "Other"],
+                                                    tests)
+    assert len(none) == 0 and nothing == []
+
+
+def test_grid_at_risk_text_names_the_combination_with_most_revenue_at_risk():
+    grid = pd.DataFrame({"growth": [100.0, 50.0], "declining": [10.0, 40.0], "churned": [0.0, 10.0]},
+                        index=["Retail · small", "Energy · large"])
+    text = segmentation.grid_at_risk_text(grid, "EUR")
+    assert "**Energy · large**" in text and "50 EUR" in text and "50%" in text
+    assert segmentation.grid_at_risk_text(grid[["growth"]]) == i18n.t("customer_segmentation.grid.none", "en")
+
+
+def test_k_choice_stability_export_and_cards():
+    selection = pd.DataFrame({"k": [2, 3], "silhouette": [0.4, 0.55], "davies_bouldin": [1.1, 0.8]})
+    text = segmentation.k_choice_text(selection, 3, criterion="silhouette", min_share=0.03)
+    assert "k = 3" in text and "0.55" in text and "0.80" in text and "3%" in text
+    assert "0.90" in segmentation.stability_text(pd.Series([0.9, 0.95, 0.85]))
+    assert "0.45" in segmentation.stability_text(pd.Series([0.5, 0.4]), "zh")
+    actions = pd.DataFrame({"account_id": ["a", "b"], "stage": ["new", "mature"], "action": ["Onboard", "Keep"],
+                            "channels": ["email", "phone"]})
+    export = segmentation.account_export(actions, pd.Series(["x", "Other"]), pd.Series({"a": "big"}))
+    assert list(export.columns) == ["account_id", "rule_segment", "stage", "cluster_name", "recommended_action"]
+    assert list(export.rule_segment) == ["x", "Other"] and export.cluster_name.iloc[0] == "big"
+    assert export.cluster_name.isna().iloc[1]
+    assert segmentation.account_export(actions, [None, None]).cluster_name.isna().all()
+    cards = segmentation.headline_cards(at_risk_share=0.1234, growing_share=0.5, clusters=4,
+                                        stability=pd.Series([0.9, 0.8]), segments=7)
+    values = [c["value"] for c in cards.values()]
+    assert values == [12.3, 50.0, 4, 0.85, 7]
+    empty = segmentation.headline_cards(at_risk_share=None, growing_share=0.5, clusters=None, stability=None,
+                                        segments=None, language="zh")
+    assert [c["value"] for c in empty.values()] == [None, 50.0, None, None, None]

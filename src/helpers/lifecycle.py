@@ -36,6 +36,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
@@ -44,7 +45,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from helpers import i18n
+from helpers import findings, i18n
 from helpers.contract import LIFECYCLE_STAGES
 from helpers.errors import DataError, ParamError
 from helpers.features import TableSource, parse_as_of
@@ -901,3 +902,226 @@ def plot_migration(shares: pd.DataFrame, *, ax=None, title: str | None = None,
     ax.set_ylabel(i18n.t("customer_segmentation.chart.stage_before", language))
     ax.set_title(i18n.t("customer_segmentation.chart.migration", language) if title is None else title)
     return ax
+
+
+# --------------------------------------------------------------------------- report steps
+
+
+def attach_stages(features: pd.DataFrame, stages: pd.DataFrame) -> pd.DataFrame:
+    """Add each account's lifecycle stage to its features.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per account with ``account_id``.
+    stages : pandas.DataFrame
+        From :func:`stages_for`: ``account_id`` and ``stage``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``features`` with the columns of ``stages``; accounts without a stage are dropped.
+    """
+    return features.merge(stages, on="account_id")
+
+
+@dataclass(frozen=True)
+class StageNumbers:
+    """The stage counts the findings and headline cards of the segmentation report use.
+
+    Attributes
+    ----------
+    shares, accounts : pandas.Series
+        Share (0-1) and number of accounts per stage.
+    customers_before : int
+        Growth and mature accounts at the start of the migration period.
+    slipped : int
+        Of those, the accounts declining or churned at its end.
+    """
+
+    shares: pd.Series
+    accounts: pd.Series
+    customers_before: int
+    slipped: int
+
+    @property
+    def at_risk_accounts(self) -> int:
+        """Accounts declining or churned now."""
+        return int(self.accounts[["declining", "churned"]].sum())
+
+    @property
+    def at_risk_share(self) -> float:
+        """Share of accounts declining or churned now."""
+        return float(self.shares[["declining", "churned"]].sum())
+
+    @property
+    def growing_share(self) -> float:
+        """Share of accounts new or in growth."""
+        return float(self.shares[["growth", "new"]].sum())
+
+    @property
+    def slipped_share(self) -> float:
+        """Share of the growth and mature accounts that slipped."""
+        return self.slipped / max(self.customers_before, 1)
+
+
+def stage_numbers(mix: pd.DataFrame, moves: pd.DataFrame) -> StageNumbers:
+    """Count the accounts at risk now and those that slipped over the migration period.
+
+    Parameters
+    ----------
+    mix : pandas.DataFrame
+        From :func:`stage_mix`.
+    moves : pandas.DataFrame
+        From :func:`migration_matrix`: stage at the start (rows) by stage now (columns).
+
+    Returns
+    -------
+    StageNumbers
+    """
+    by_stage = mix.set_index("stage")
+    return StageNumbers(
+        shares=by_stage["share"], accounts=by_stage["accounts"],
+        customers_before=int(moves.loc[["growth", "mature"]].sum(axis=1).sum()),
+        slipped=int(moves.loc[["growth", "mature"], ["declining", "churned"]].to_numpy().sum()))
+
+
+def stage_findings(numbers: StageNumbers, *, provisional: bool, history_days: int,
+                   migration_note: str | None, period_days: int, language: str = "en") -> list:
+    """The stage-mix finding and, when the migration can be read, the migration finding.
+
+    Parameters
+    ----------
+    numbers : StageNumbers
+        From :func:`stage_numbers`.
+    provisional : bool
+        Whether the history is too short to judge decline and churn.
+    history_days : int
+        Days of order history, named in the provisional finding.
+    migration_note : str or None
+        From :func:`migration_skip_note`; a note means no migration finding.
+    period_days : int
+        The migration period.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    list of helpers.findings.Finding
+        Facts in plain text (no markdown), each with its action.
+    """
+    def t(key, **fields):
+        return i18n.t(f"customer_segmentation.{key}", language, **fields)
+
+    growing = f"{numbers.growing_share:.0%}"
+    if provisional:
+        text = t("finding.stage_mix_provisional", growing=growing, days=f"{history_days:,}")
+        action = t("action.stage_mix_provisional")
+    else:
+        text = t("finding.stage_mix", at_risk=f"{numbers.at_risk_share:.0%}", growing=growing)
+        action = t("action.stage_mix", accounts=f"{numbers.at_risk_accounts:,}")
+    out = [findings.fact(text.replace("**", ""), impact=0.5, n=int(numbers.accounts.sum()), action=action)]
+    if migration_note is None and numbers.customers_before > 0:
+        slipped = f"{numbers.slipped:,}"
+        out.append(findings.fact(
+            t("finding.migration", days=period_days, slipped=slipped, before=f"{numbers.customers_before:,}",
+              share=f"{numbers.slipped_share:.0%}").replace("**", ""),
+            impact=0.6 if numbers.slipped_share >= 0.1 else 0.4, n=numbers.customers_before,
+            action=t("action.migration", slipped=slipped) if numbers.slipped else t("action.migration_none")))
+    return out
+
+
+def _gap(language: str) -> str:
+    return "" if language == "zh" else " "
+
+
+def lifecycle_summary(mix: pd.DataFrame, counts: pd.DataFrame, *, language: str = "en") -> str:
+    """The sentences under the stage chart: the largest stage and the busiest playbook.
+
+    Parameters
+    ----------
+    mix : pandas.DataFrame
+        From :func:`stage_mix`.
+    counts : pandas.DataFrame
+        From :func:`action_counts`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    by_stage = mix.set_index("stage")
+    largest = mix.sort_values("accounts", ascending=False).iloc[0]
+    busiest = counts.sort_values("accounts", ascending=False).iloc[0]
+    review = int(by_stage.accounts[["declining", "churned"]].sum())
+    return i18n.t(
+        "customer_segmentation.lifecycle.summary", language, stage=stage_label(largest.stage, language),
+        share=f"{largest.share:.0%}", churned=f"{int(by_stage.accounts['churned']):,}",
+        declining=f"{int(by_stage.accounts['declining']):,}",
+    ) + _gap(language) + i18n.t(
+        "customer_segmentation.playbooks.summary", language, action=busiest.action,
+        share=f"{busiest['share']:.0%}", accounts=f"{busiest.accounts:,}", review=f"{review:,}")
+
+
+def playbook_overview(playbooks: Mapping[str, Any] | None, counts: pd.DataFrame, *,
+                      language: str = "en") -> pd.DataFrame:
+    """The playbook of every stage with the number of accounts it applies to.
+
+    Parameters
+    ----------
+    playbooks : mapping or None
+        See :func:`check_playbooks`.
+    counts : pandas.DataFrame
+        From :func:`action_counts`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`playbook_table` and ``accounts``, stages named in ``language``.
+    """
+    out = playbook_table(playbooks, language=language).merge(counts[["stage", "accounts"]], on="stage")
+    out["stage"] = [stage_label(s, language) for s in out["stage"]]
+    return out
+
+
+def migration_summary(moves: pd.DataFrame, *, language: str = "en") -> str:
+    """The sentence under the migration chart: how many kept their stage, grew, recovered or came new.
+
+    Parameters
+    ----------
+    moves : pandas.DataFrame
+        From :func:`migration_matrix`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    stage_rows = moves.loc[list(STAGES)]
+    stayed = sum(int(stage_rows.loc[s, s]) for s in STAGES)
+    return i18n.t(
+        "customer_segmentation.migration.summary", language,
+        kept=f"{stayed / max(int(stage_rows.to_numpy().sum()), 1):.0%}",
+        grown=f"{int(moves.loc['mature', 'growth']):,}", recovered=f"{int(moves.loc['declining', 'mature']):,}",
+        created=f"{int(moves.loc[ENTRANT].sum()):,}")
+
+
+def migration_counts(moves: pd.DataFrame, *, language: str = "en") -> pd.DataFrame:
+    """The migration matrix as a table: stage before in the first column, stages named in ``language``.
+
+    Parameters
+    ----------
+    moves : pandas.DataFrame
+        From :func:`migration_matrix`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``stage_before`` and one column of accounts per stage now.
+    """
+    out = moves.rename(columns=lambda s: stage_label(s, language))
+    out.insert(0, "stage_before", [stage_label(s, language) for s in moves.index])
+    return out

@@ -1894,3 +1894,501 @@ def trend_claims(trends: pd.DataFrame, names: dict, language: str = "en") -> lis
 def survives_marks(significant: Iterable[bool], language: str = "en") -> list[str]:
     """The survives mark of a family's table: "✓" for a reliable difference, else "–"."""
     return [i18n.t("findings.yes" if bool(s) else "findings.no", language) for s in significant]
+
+
+# --------------------------------------------------------------------------- report steps
+
+#: The report's sections whose data support is checked (see helpers.capabilities).
+SECTIONS = ("segmentation.rule_segments", "segmentation.lifecycle", "segmentation.clusters")
+
+
+def _t(key: str, language: str, **fields) -> str:
+    return i18n.t(f"customer_segmentation.{key}", language, **fields)
+
+
+def _gap(language: str) -> str:
+    """What separates two sentences: nothing in Chinese, a space otherwise."""
+    return "" if language == "zh" else " "
+
+
+def money_headers(currency: str, language: str = "en") -> dict:
+    """Table headers of the money columns, with the currency.
+
+    Parameters
+    ----------
+    currency : str
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    dict
+        Column -> header, for ``revenue_12m`` and ``revenue_per_year``.
+    """
+    return {c: f"{_t(f'col.{c}', language)} ({currency})" for c in ("revenue_12m", "revenue_per_year")}
+
+
+def coverage_notes(caps, *, has_interactions: bool, n_clusters: int, k_range: Sequence[int],
+                   accounts: int, language: str = "en") -> list[str]:
+    """What the data leaves out of the report, one sentence each.
+
+    Parameters
+    ----------
+    caps : helpers.capabilities.Capabilities
+        Anything with ``support(key)`` returning ``(status, reasons)``.
+    has_interactions : bool
+        Whether the data has an interactions table.
+    n_clusters : int
+        The fixed number of clusters (0: chosen from ``k_range``).
+    k_range : sequence of int
+        From :func:`usable_k_range`.
+    accounts : int
+        Accounts in the data.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    list of str
+        Empty when the data supports every section.
+    """
+    notes = []
+    if not has_interactions:
+        notes.append(_t("note.no_interactions", language))
+    if n_clusters == 0 and len(k_range) == 0:
+        notes.append(_t("note.too_few", language, accounts=f"{accounts:,}"))
+    if not notes and any(caps.support(key)[0] != "supported" for key in SECTIONS):
+        notes.append(_t("note.limited", language))
+    return notes
+
+
+@dataclass
+class ClusterRisk:
+    """How the lifecycle stages spread over the behavioural clusters.
+
+    Attributes
+    ----------
+    view : pandas.DataFrame
+        From :func:`cluster_stage_view`.
+    risk : pandas.DataFrame
+        From :func:`at_risk_view` (described) or :func:`at_risk_tests` (tested).
+    risk_described, trend_described : bool
+        Whether the stages or the order trend follow from the clustering inputs, so that
+        they describe the clusters instead of being tested (see :func:`defined_by_clusters`).
+    revenue : pandas.Series
+        12-month revenue per cluster name.
+    """
+
+    view: pd.DataFrame
+    risk: pd.DataFrame
+    risk_described: bool
+    trend_described: bool
+    revenue: pd.Series
+
+
+def cluster_risk(result: BehaviourSegmentation, feats: pd.DataFrame, *, alpha: float = 0.05,
+                 correction: str = "bh") -> ClusterRisk:
+    """Stage mix and at-risk share of every cluster, tested against the rest where that is valid.
+
+    Parameters
+    ----------
+    result : BehaviourSegmentation
+        From :func:`segment_behaviour`.
+    feats : pandas.DataFrame
+        One row per account with ``account_id``, ``stage`` and ``revenue_12m``.
+    alpha : float
+        Family level of the tests.
+    correction : str
+        Multiple-testing correction across the clusters.
+
+    Returns
+    -------
+    ClusterRisk
+        The group without orders is left out of the comparison.
+    """
+    by_account = feats.set_index("account_id")
+    view = cluster_stage_view(result.cluster_names, by_account["stage"])
+    no_orders = [result.names[NO_ORDERS]] if NO_ORDERS in result.names else []
+    risk_described = defined_by_clusters(result.features.columns, "stage")
+    risk = (at_risk_view(view, exclude=no_orders) if risk_described else
+            at_risk_tests(view, alpha=alpha, method=correction, exclude=no_orders))
+    return ClusterRisk(view=view, risk=risk, risk_described=risk_described,
+                       trend_described=defined_by_clusters(result.features.columns, "order_change"),
+                       revenue=by_account["revenue_12m"].groupby(result.cluster_names).sum())
+
+
+def log_cluster_risk(log, cr: ClusterRisk, *, language: str = "en") -> list:
+    """Keep the at-risk findings of the clusters in ``log``: descriptions or a corrected family.
+
+    Parameters
+    ----------
+    log : helpers.findings.FindingLog
+        Receives the findings.
+    cr : ClusterRisk
+        From :func:`cluster_risk`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    list of helpers.findings.Finding
+        The findings added.
+    """
+    from helpers import findings
+
+    risk, total = cr.risk, cr.revenue.sum()
+    if cr.risk_described:
+        return [log.add(findings.fact(
+            text, impact=findings.impact_weight(cr.revenue.get(c, 0), total, cap=0.4),
+            action=_t("action.cluster_risk", language, cluster=c), n=int(risk.accounts.get(c, 0)),
+            test="description of the cluster")) for c, text in risk_descriptions(risk, language).items()]
+    what = _t("what.clusters", language)
+    return log.family(
+        risk_claims(risk, language), risk.p_value, test="Fisher exact", levels=risk.index, family=what,
+        effects=risk.lift, lows=risk.low, highs=risk.high, ns=risk.accounts, effect_label="lift",
+        impacts=[findings.impact_weight(cr.revenue.get(c, 0), total) for c in risk.index],
+        actions=[_t("action.cluster_risk" if lift > 1 else "action.cluster_healthy", language, cluster=c)
+                 for c, lift in risk.lift.items()],
+        fallback=findings.no_difference(len(risk), what, language))
+
+
+def log_cluster_trends(log, result: BehaviourSegmentation, *, language: str = "en") -> str:
+    """Test each cluster's orders this year against last year, keep the findings in ``log``.
+
+    Only for clusters formed without the order trend (see :func:`defined_by_clusters`).
+
+    Parameters
+    ----------
+    log : helpers.findings.FindingLog
+        Receives the findings.
+    result : BehaviourSegmentation
+        From :func:`segment_behaviour`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Up to two sentences for the report; empty without trends.
+    """
+    if not len(result.trends):
+        return ""
+    tested = result.trends[result.trends.p_value.notna()]
+    if not len(tested):
+        return _t("finding.trend_untested", language, min=MIN_TREND_ACCOUNTS)
+    trend_findings = log.family(
+        trend_claims(tested, result.names, language), tested.p_value, test="Wilcoxon signed-rank",
+        family=_t("feature.order_trend", language), ns=tested.n,
+        effects=tested.orders_now - tested.orders_before, effect_label="orders",
+        actions=[_t(f"action.trend_{'up' if d == 'up' else 'down'}", language, cluster=result.names[c])
+                 for c, d in tested.direction.items()],
+        fallback=_t("finding.trend_none", language, n=len(tested)))
+    return _gap(language).join(log.summary(trend_findings, limit=2))
+
+
+def log_segment_growth(log, summary: pd.DataFrame, growth_tests: pd.DataFrame, *,
+                       language: str = "en") -> tuple[pd.DataFrame, list]:
+    """Keep the revenue-growth findings of the rule segments in ``log``, corrected together.
+
+    Parameters
+    ----------
+    log : helpers.findings.FindingLog
+        Receives the findings.
+    summary : pandas.DataFrame
+        From :func:`segment_summary`.
+    growth_tests : pandas.DataFrame
+        From :func:`segment_growth_tests`, indexed by ``segment``.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    tested : pandas.DataFrame
+        The rows of ``summary`` that were tested.
+    found : list of helpers.findings.Finding
+        Empty when no segment was tested.
+    """
+    from helpers import findings
+
+    tested = summary[summary.segment.map(growth_tests.p_adjusted).notna()]
+    if not len(tested):
+        return tested, []
+    labels = [segment_label(s, language) for s in tested.segment]
+    claims = [_t(f"rule.growth_{growth_tests.direction[s]}", language, segment=label,
+                 growth=f"{g:+.0%}" if pd.notna(g) else "–").replace("**", "")
+              for s, label, g in zip(tested.segment, labels, tested.growth, strict=True)]
+    found = log.family(
+        claims, tested.segment.map(growth_tests.p_value), test="Wilcoxon signed-rank",
+        family=_t("what.segments", language), ns=tested.accounts, effects=tested.growth, effect_label="growth",
+        impacts=[findings.impact_weight(r, summary.revenue_12m.sum()) for r in tested.revenue_12m],
+        actions=[_t("action.segment_down" if g < 0 else "action.segment_up", language, segment=label)
+                 for label, g in zip(labels, tested.growth.fillna(0), strict=True)],
+        fallback=_t("rule.growth_none", language, n=len(tested)))
+    return tested, found
+
+
+def named_segments(summary: pd.DataFrame) -> int:
+    """Rule segments large enough to stand on their own (not pooled in *Other*).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`segment_summary`.
+
+    Returns
+    -------
+    int
+    """
+    return int((summary.segment != OTHER).sum())
+
+
+def rule_segment_text(summary: pd.DataFrame, *, min_accounts: int, growth: Sequence[str] = (),
+                      language: str = "en") -> str:
+    """The sentences under the rule-segment table: the largest segment, margins and growth.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`segment_summary`, largest revenue first.
+    min_accounts : int
+        Smallest segment not pooled in *Other*.
+    growth : sequence of str
+        Growth sentences to add (from ``FindingLog.summary``).
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    named = summary[summary.segment != OTHER]
+    if len(named):
+        top = named.iloc[0]
+        other_share = summary.loc[summary.segment == OTHER, "account_share"].sum()
+        said = [_t("rule.summary", language, segments=len(named), min_accounts=min_accounts,
+                   top=segment_label(top.segment, language), revenue_share=f"{top.revenue_share:.0%}",
+                   account_share=f"{top.account_share:.0%}", other_share=f"{other_share:.0%}")]
+    else:
+        said = [_t("rule.none", language, min_accounts=min_accounts)]
+    said += [margin_note(summary, language) or "", *growth]
+    return _gap(language).join(s for s in said if s)
+
+
+def segment_detail(summary: pd.DataFrame, growth_tests: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """Every rule segment with its adjusted p-value and whether its growth holds up.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`segment_summary`.
+    growth_tests : pandas.DataFrame
+        From :func:`segment_growth_tests`, indexed by ``segment``.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``summary`` with segments named in ``language``, ``p_adjusted`` and ``survives``.
+    """
+    return summary.assign(segment=[segment_label(s, language) for s in summary.segment],
+                          p_adjusted=summary.segment.map(growth_tests.p_adjusted),
+                          survives=summary.segment.map(growth_tests.significant).fillna(False).astype(bool))
+
+
+def grid_at_risk_text(grid: pd.DataFrame, currency: str = "", language: str = "en") -> str:
+    """The sentence under the segment grid: the combination with most revenue at risk.
+
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        From :func:`segment_grid`: combinations by stage.
+    currency : str
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    from helpers.tables import compact_number
+
+    at_risk = grid[[c for c in ("declining", "churned") if c in grid.columns]].sum(axis=1)
+    if not len(at_risk) or at_risk.max() <= 0:
+        return _t("grid.none", language)
+    worst = at_risk.idxmax()
+    return _t("grid.at_risk", language, combination=segment_label(worst, language),
+              amount=f"{compact_number(at_risk.max(), language)} {currency}",
+              share=f"{at_risk.max() / max(grid.loc[worst].sum(), 1):.0%}")
+
+
+def cluster_summary_text(medians: pd.DataFrame, risk_findings: Sequence = (), *, described: bool = False,
+                         trend_text: str = "", provisional_note: str | None = None, currency: str = "",
+                         language: str = "en") -> str:
+    """The sentences under the cluster chart: the largest cluster, its risk and its trend.
+
+    Parameters
+    ----------
+    medians : pandas.DataFrame
+        From :func:`cluster_profiles`.
+    risk_findings : sequence of helpers.findings.Finding
+        From :func:`log_cluster_risk`.
+    described : bool
+        Whether the risk findings are descriptions (all shown) or tests (stated ones shown).
+    trend_text : str
+        From :func:`log_cluster_trends`.
+    provisional_note : str or None
+        When given (short history), shown instead of the risk findings.
+    currency : str
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    from helpers.findings import FindingLog
+    from helpers.tables import compact_number
+
+    biggest = largest_cluster(medians)  # of buyers, not the group without orders
+    said = [_t("profiles.largest", language, name=biggest.name, share=f"{biggest['share']:.0%}",
+               orders=number_text(biggest.get("orders_per_year"), ".1f"),
+               revenue=f"{compact_number(biggest.get('revenue_per_year'), language)} {currency}")]
+    if provisional_note is not None:
+        said.append(provisional_note)
+    elif described:
+        said += [f.text for f in risk_findings]
+    else:
+        said += FindingLog.summary(risk_findings, limit=3)
+    return _gap(language).join(s for s in [*said, trend_text] if s)
+
+
+def tests_text(*, min_accounts: int, segments_tested: int, cr: ClusterRisk | None, provisional: bool,
+               language: str = "en") -> str:
+    """How the differences were tested, for the method section.
+
+    Parameters
+    ----------
+    min_accounts : int
+        Smallest segment not pooled in *Other*.
+    segments_tested : int
+        Rule segments whose growth was tested.
+    cr : ClusterRisk or None
+        From :func:`cluster_risk`; ``None`` without clusters.
+    provisional : bool
+        Whether the history is too short to judge decline and churn.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    said = [_t("intro.rule_segments", language, min_accounts=min_accounts)]
+    if segments_tested:
+        said.append(_t("rule.family", language, n=segments_tested))
+    if cr is not None and not provisional:
+        said.append(_t("cross.described", language) if cr.risk_described
+                    else _t("cross.family", language, k=len(cr.risk)))
+    if cr is not None and (cr.risk_described or cr.trend_described):
+        said.append(_t("finding.clusters_described", language))
+    return _gap(language).join(said)
+
+
+def k_choice_text(selection: pd.DataFrame, k: int, *, criterion: str, min_share: float,
+                  language: str = "en") -> str:
+    """Why this number of clusters: the criterion and the scores of the chosen k.
+
+    Parameters
+    ----------
+    selection : pandas.DataFrame
+        ``KSelection.table``: one row per k tried.
+    k : int
+        The chosen k.
+    criterion : str
+        One of :data:`CRITERIA`.
+    min_share : float
+        Smallest cluster share a k had to keep.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    chosen = selection.set_index("k").loc[k]
+    return _t("clusters.k_chosen", language, k=k, criterion=_t(f"criterion.{criterion}", language),
+              min_share=f"{min_share:.0%}", silhouette=f"{chosen.silhouette:.2f}",
+              davies_bouldin=f"{chosen.davies_bouldin:.2f}")
+
+
+def stability_text(ari: pd.Series, language: str = "en") -> str:
+    """How well refits on subsamples reproduce the clusters.
+
+    Parameters
+    ----------
+    ari : pandas.Series
+        Adjusted Rand index of each refit (``cluster_stability(...).ari``), not empty.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    return _t("clusters.stability", language, runs=len(ari), median=f"{ari.median():.2f}",
+              lowest=f"{ari.min():.2f}",
+              verdict=_t("clusters.solid" if ari.median() >= 0.8 else "clusters.shaky", language))
+
+
+def account_export(actions: pd.DataFrame, rule_segment: Iterable, cluster_names: pd.Series | None = None
+                   ) -> pd.DataFrame:
+    """Every account's segment, stage, cluster and recommended action, for the CRM.
+
+    Parameters
+    ----------
+    actions : pandas.DataFrame
+        From :func:`helpers.lifecycle.recommend_actions`: ``account_id``, ``stage``, ``action``.
+    rule_segment : iterable
+        The rule segment of each account, in the order of ``actions``.
+    cluster_names : pandas.Series, optional
+        Cluster name by account id; ``None`` without clusters.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id``, ``rule_segment``, ``stage``, ``cluster_name``, ``recommended_action``.
+    """
+    out = actions.rename(columns={"action": "recommended_action"})
+    out["rule_segment"] = np.asarray(list(rule_segment), dtype=object)
+    names = cluster_names if cluster_names is not None else pd.Series(dtype="object")
+    out["cluster_name"] = out.account_id.map(names)
+    return out[["account_id", "rule_segment", "stage", "cluster_name", "recommended_action"]]
+
+
+def headline_cards(*, at_risk_share: float | None, growing_share: float, clusters: int | None,
+                   stability: pd.Series | None, segments: int | None, language: str = "en") -> dict:
+    """The report's headline numbers for the portal cards.
+
+    Parameters
+    ----------
+    at_risk_share : float or None
+        Share of accounts declining or churned (0-1); ``None`` on short history.
+    growing_share : float
+        Share of accounts new or in growth (0-1).
+    clusters : int or None
+        Number of behavioural clusters; ``None`` without clusters.
+    stability : pandas.Series or None
+        Adjusted Rand index of the refits; ``None`` or empty without a stability check.
+    segments : int or None
+        Named rule segments; ``None`` without rule segments.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    dict
+        Card title -> ``{"value": ..., "unit": ...}``.
+    """
+    return {
+        _t("card.at_risk", language): {
+            "value": None if at_risk_share is None else round(100 * float(at_risk_share), 1), "unit": "%"},
+        _t("card.growing", language): {"value": round(100 * float(growing_share), 1), "unit": "%"},
+        _t("card.clusters", language): {"value": clusters},
+        _t("card.stability", language): {
+            "value": round(float(stability.median()), 2) if stability is not None and len(stability) else None},
+        _t("card.segments", language): {"value": segments},
+    }
