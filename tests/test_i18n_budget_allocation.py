@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from notebook_text import CJK, has_both, notebook_code
+from notebook_text import CJK, has_both, load_notebook, notebook_code
 
 from helpers import budget as bg
 from helpers import plotting
@@ -189,3 +189,14 @@ def test_fixed_lines_are_named_in_chinese_and_kept_in_exports():
     frame = bg.budget_frame(100_000, fixed_lines={"content_production": 10_000})
     assert frame.table().line.iloc[1] == "fixed: content_production"
     assert frame.table("zh").line.iloc[1] == "固定成本：内容制作"
+
+
+def test_story_cells_carry_locale_keys_in_both_languages():
+    nb = load_notebook(NAME)
+    keys = [c["metadata"]["i18n"] for c in nb["cells"]
+            if c["cell_type"] == "markdown" and "i18n" in c.get("metadata", {})]
+    assert keys[0] == "budget_allocation.md.title" and len(keys) >= 12 and len(set(keys)) == len(keys)
+    assert sorted(k for k in keys if not has_both(k)) == []
+    code = notebook_code(NAME)
+    assert 'params.project_parameters("budget_allocation", globals())' in code
+    assert "display(Markdown(f\"## " not in code  # section headings live in the story cells
