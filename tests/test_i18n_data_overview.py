@@ -33,13 +33,14 @@ def test_every_literal_key_of_the_notebook_has_both_languages():
 def test_the_story_is_told_by_markdown_cells_in_both_languages():
     nb = load_notebook(NAME)
     assert story_keys(nb) == [f"data_overview.md.{s}" for s in (
-        "title", "loading", "tables", "freshness", "validation", "distributions", "support",
-        "capabilities", "evidence")]
+        "title", "loading", "tables", "sources", "freshness", "validation", "distributions",
+        "support", "analyses", "capabilities", "evidence")]
     tags = {c["metadata"]["i18n"]: c["metadata"].get("tags", []) for c in nb["cells"]
             if c["cell_type"] == "markdown"}
     assert tags["data_overview.md.title"] == ["hide-management"]
     assert tags["data_overview.md.loading"] == tags["data_overview.md.capabilities"] == ["method"]
-    assert tags["data_overview.md.evidence"] == ["hide-management"]
+    for analyst_only in ("sources", "analyses", "evidence"):  # before analyst-only cells
+        assert tags[f"data_overview.md.{analyst_only}"] == ["hide-management"]
     assert tags["data_overview.md.tables"] == tags["data_overview.md.support"] == []
     for key in story_keys(nb)[1:]:
         en, zh = i18n.t(key, "en"), i18n.t(key, "zh")
