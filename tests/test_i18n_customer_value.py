@@ -12,7 +12,8 @@ from notebook_text import CJK, KEY, code_of, load_notebook, notebook_code
 from helpers import clv, i18n, key_accounts, rfm
 
 NAME = "customer_value"
-# This notebook also builds keys by concatenation: t("customer_value.col." + name).
+# This notebook also builds keys from names: t(f"customer_value.change.{change}"), and the
+# people tables read customer_value.col.<column>.
 BUILT = re.compile(r"""\bt\(\s*f?["']([a-z_.]*\.)["{]""")
 
 
@@ -28,9 +29,10 @@ def test_every_literal_key_of_the_notebook_has_both_languages():
 
 
 def test_keys_built_from_names_exist():
-    prefixes = set(BUILT.findall(notebook_code(NAME)))
-    assert prefixes == {"customer_value.col.", "customer_value.change.", "customer_value.fit_source.",
-                        "customer_value.value_name."}
+    code = notebook_code(NAME)
+    prefixes = set(BUILT.findall(code))
+    assert prefixes == {"customer_value.change.", "customer_value.fit_source.", "customer_value.value_name."}
+    assert 'tables.labelled_table, "customer_value.col"' in code  # table headers: customer_value.col.<column>
     for value in ("profit_clv", "clv"):  # key_accounts.value_column
         assert CJK.search(i18n.t(f"customer_value.value_name.{value}", "zh"))
     columns = ["segment", "accounts", "account_share", "monetary", "monetary_share", "median_recency_days",
@@ -48,20 +50,32 @@ def test_keys_built_from_names_exist():
         assert CJK.search(i18n.t("customer_value.fit_source." + source.split()[0], "zh"))
 
 
-def test_headings_come_from_code_and_findings_are_recorded():
+def test_story_cells_carry_the_headings_and_findings_are_recorded():
     nb = load_notebook(NAME)
     markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
-    assert len(markdown) == 1 and "hide-management" in markdown[0]["metadata"].get("tags", [])
+    assert "hide-management" in markdown[0]["metadata"].get("tags", [])
+    # every section heading is a story cell with a locale key in both languages, none printed from code
+    keys = [c["metadata"].get("i18n") for c in markdown]
+    assert all(k and k.startswith("customer_value.md.") for k in keys), keys
+    for key in keys:
+        assert CJK.search(i18n.t(key, "zh")), key
+    headings = [k for k in keys if i18n.t(k, "en").startswith("## ")]
+    assert len(headings) >= 12
     code = code_of(nb)
+    assert "## {t(" not in code
+    # the scheduled run's parameters first, before anything uses them
+    first = "".join([c for c in nb["cells"] if c["cell_type"] == "code"][1]["source"])
+    assert 'params.project_parameters("customer_value", globals())' in first
     # the answer first: the last cell is the brief (moved to the top by the renderer), which prints the title
     assert "# {t('notebook.customer_value')}" not in code
     last = nb["cells"][-1]
     assert last["metadata"].get("tags") == ["summary"]
     assert 'findings.brief(log, t("notebook.customer_value")' in "".join(last["source"])
-    assert code.count('display(Markdown(f"## {t(') >= 9
     tags = [c["metadata"].get("tags", []) for c in nb["cells"]]
     method = ["".join(c["source"]) for c, tag in zip(nb["cells"], tags, strict=True) if "method" in tag]
-    assert any("heading.loading" in m for m in method) and any("result.parameters" in m for m in method)
+    assert any("result.parameters" in m for m in method) and any("project_parameters" in m for m in method)
+    loading = next(c for c in markdown if c["metadata"]["i18n"] == "customer_value.md.loading")
+    assert "method" in loading["metadata"]["tags"]
     # every table goes through the people table, every chart through plotting.show
     management = "".join("".join(c["source"]) for c, tag in zip(nb["cells"], tags, strict=True)
                          if c["cell_type"] == "code" and "hide-management" not in tag)
@@ -72,6 +86,8 @@ def test_headings_come_from_code_and_findings_are_recorded():
     assert "reporting.record_findings" not in code
     evidence = [c for c in nb["cells"] if "log.evidence()" in "".join(c["source"])]
     assert len(evidence) == 1 and "hide-management" in evidence[0]["metadata"].get("tags", [])
+    story = next(c for c in markdown if c["metadata"]["i18n"] == "customer_value.md.evidence")
+    assert "hide-management" in story["metadata"]["tags"]
     assert "fillna(0" not in code  # an unknown number is never read as zero
     for cell in nb["cells"]:
         if cell["cell_type"] == "code":
@@ -161,7 +177,7 @@ def test_gated_texts_and_fallbacks_in_chinese():
                 "customer_value.action.at_risk", "customer_value.action.key_accounts",
                 "customer_value.action.concentration", "customer_value.rfm.no_alarm_overdue",
                 "customer_value.rfm.no_alarm_rhythm", "customer_value.gate.at_risk",
-                "customer_value.rfm.not_due_note", "customer_value.heading.evidence"):
+                "customer_value.rfm.not_due_note", "customer_value.md.evidence"):
         text = i18n.t(key, "zh", method="m", factor="2", gap="30", days="120", segment="s",
                       accounts="3", **values)
         assert CJK.search(text) and "{" not in text, key

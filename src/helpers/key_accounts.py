@@ -138,8 +138,7 @@ def largest(values: pd.Series) -> tuple[Any, float]:
     -------
     (label, value)
     """
-    label = values.idxmax()
-    return label, float(values[label])
+    return values.idxmax(), float(values.max())
 
 
 def top_value_accounts(table: pd.DataFrame, value_col: str, n: int = 10) -> pd.DataFrame:
