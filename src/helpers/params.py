@@ -425,7 +425,13 @@ def project_parameters(name: str, namespace: dict, root: str | os.PathLike | Non
                 continue
             if namespace[key] == declared[key]["default"]:
                 namespace[key] = value
-    return (f"data_source: {namespace.get('data_source', '')} · as_of: {namespace.get('as_of', '')}"
+    source = str(namespace.get("data_source", ""))
+    try:  # a folder inside the project reads as the project-relative path it was given as
+        source = Path(source).resolve().relative_to(_root(root)).as_posix() \
+            if Path(source).is_absolute() else source
+    except ValueError:
+        pass
+    return (f"data_source: {source} · as_of: {namespace.get('as_of', '')}"
             f" · language: {namespace.get('language', '')}")
 
 
