@@ -31,6 +31,8 @@ LABELS: dict[str, dict[str, str]] = {
     "chrome.analyst_version_link": {"en": "analyst version with code",
                                     "zh": "含代码的分析师版本"},
     "chrome.generated": {"en": "generated {when}", "zh": "生成于 {when}"},
+    "chrome.settings_line": {"en": "Settings in use: data source {source} · as of {as_of} · language {lang}",
+                             "zh": "当前设置：数据源 {source} · 数据截至 {as_of} · 语言 {lang}"},
     "portal.title": {"en": "Reports", "zh": "报告"},
     "portal.subtitle": {"en": "Key account reports", "zh": "大客户报告"},
     "portal.summary": {"en": "Executive summary", "zh": "管理摘要"},

@@ -431,8 +431,11 @@ def project_parameters(name: str, namespace: dict, root: str | os.PathLike | Non
             if Path(source).is_absolute() else source
     except ValueError:
         pass
-    return (f"data_source: {source} · as_of: {namespace.get('as_of', '')}"
-            f" · language: {namespace.get('language', '')}")
+    from helpers.i18n import LANGUAGES, t
+
+    language = namespace.get("language", "en")
+    return t("chrome.settings_line", language if language in LANGUAGES else "en", source=source,
+             as_of=namespace.get("as_of", ""), lang=language)
 
 
 def resolve_parameters(name: str, overrides: dict | None = None,
