@@ -355,3 +355,46 @@ def test_language_override_reaches_every_notebook(tmp_path):
     resolved = P.resolve_parameters("kpi_monitoring", {"language": "zh", "as_of": None},
                                     Path(__file__).parents[1])
     assert resolved["language"] == "zh"
+
+
+# --------------------------------------------------------------------------- run lock (filelock)
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from helpers import reporting
+lock = reporting.RunLock(Path(sys.argv[1])).acquire()
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_run_in_another_process_is_named_and_its_crash_frees_the_lock(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "reports" / ".lock"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(reporting.RunLockedError) as err:
+            reporting.RunLock(path, "reports/.lock").acquire()
+        assert str(err.value) == (
+            f"another workbook run (pid {holder.pid}) holds reports/.lock; wait for it to "
+            "finish (the lock is released automatically when that process ends)")
+    finally:
+        holder.kill()  # a crash: no release, no clean-up
+        holder.wait()
+        holder.stdout.close()
+    assert path.exists()  # the stale file is left behind and does not block
+    with reporting.RunLock(path) as lock:
+        assert lock._holder() == str(os.getpid())
+
+
+def test_the_lock_is_exclusive_within_one_process_too(tmp_path):
+    path = tmp_path / ".lock"
+    with reporting.RunLock(path):
+        with pytest.raises(reporting.RunLockedError, match=f"pid {os.getpid()}"):
+            reporting.RunLock(path).acquire()
+    reporting.RunLock(path).acquire().release()

@@ -87,6 +87,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.as_of:
         args.as_of = parse_as_of(args.as_of, "--as-of").isoformat()
+    reporting.quiet_runner()  # library notices stay out of the console from the first read
     return reporting.run_workbook(
         names=args.names or None, data=args.data, as_of=args.as_of, jobs=args.jobs,
         reports_dir=args.reports_dir, language=args.language,

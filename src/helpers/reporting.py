@@ -364,10 +364,12 @@ def write_xlsx(sheets: dict, path: str | os.PathLike) -> Path:
 
 
 class RunLock:
-    """An exclusive, non-blocking ``flock`` on ``reports/.lock``.
+    """An exclusive, non-blocking lock on ``reports/.lock`` (:mod:`filelock`).
 
-    The operating system releases the lock when the holding process ends, so a crashed
-    run never leaves a stale lock behind.
+    The lock is the operating system's (``flock`` on POSIX, ``LockFileEx`` on Windows), so
+    it is released when the holding process ends and a crashed run never leaves a stale
+    lock behind. The file stays; it names the holder's pid for the refusal message. The
+    pid is written after the first byte, which is the byte Windows locks.
 
     Parameters
     ----------
@@ -380,39 +382,46 @@ class RunLock:
     def __init__(self, path: Path, label: str = "reports/.lock"):
         self.path = Path(path)
         self.label = label
-        self._handle = None
+        self._lock = None
+
+    def _holder(self) -> str:
+        try:
+            with self.path.open("rb") as fh:
+                fh.seek(1)
+                text = fh.read(64).decode("ascii", "replace")
+        except OSError:
+            return "unknown"
+        return text.strip("\x00 \r\n") or "unknown"
 
     def acquire(self) -> RunLock:
         """Take the lock or raise :class:`RunLockedError` naming the holder's pid."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        import fcntl  # POSIX only: imported here so notebooks can use this module anywhere
+        import filelock
 
-        handle = open(self.path, "a+", encoding="utf-8")  # held open until release()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # no soft (marker file) fallback: a marker would outlive a crashed run
+        lock = filelock.FileLock(self.path, timeout=0, fallback_to_soft=False)
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            pid = handle.read().strip() or "unknown"
-            handle.close()
+            lock.acquire()
+        except filelock.Timeout:
             raise RunLockedError(
-                f"another workbook run (pid {pid}) holds {self.label}; wait for it to finish "
-                "(the lock is released automatically when that process ends)"
+                f"another workbook run (pid {self._holder()}) holds {self.label}; wait for it "
+                "to finish (the lock is released automatically when that process ends)"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        self._handle = handle
+        try:
+            with self.path.open("r+b") as fh:
+                fh.seek(1)
+                fh.write(f"{os.getpid()}\n".encode("ascii"))
+                fh.truncate()
+        except OSError:
+            pass  # the pid is only informative
+        self._lock = lock
         return self
 
     def release(self) -> None:
         """Release the lock (the file stays; its content is only informative)."""
-        if self._handle is not None:
-            import fcntl
-
-            fcntl.flock(self._handle, fcntl.LOCK_UN)
-            self._handle.close()
-            self._handle = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> RunLock:
         return self.acquire()
@@ -833,7 +842,9 @@ def full_message(text: Any, limit: int = MESSAGE_LIMIT) -> str:
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
-#: Kernel start-up lines that say nothing to the person running the workbook.
+#: Kernel start-up lines that say nothing to the person running the workbook. The kernels
+#: are started with encrypted transport (see :func:`quiet_kernel_manager`), so ipykernel
+#: no longer prints the first one; the filter stays for kernels that cannot encrypt.
 KERNEL_NOISE = ("Kernel is running over TCP without encryption",)
 
 
@@ -851,18 +862,49 @@ def _forward_stderr(stream) -> None:
     stream.close()
 
 
-def quiet_kernel_manager():
-    """A kernel manager class whose kernels' stderr reaches the console without the noise.
+def quiet_runner() -> None:
+    """Keep the runner process's own library notices out of the console and ``run.log``.
 
-    The kernels' own warnings and crash messages still show; only :data:`KERNEL_NOISE`
-    lines are dropped.
+    The notebooks are the project's and their cells get ids, but nbformat warns about
+    every cell without one it reads (and adds the id itself); papermill, nbclient,
+    jupyter_client and traitlets log start-up chatter at WARNING; pyzmq warns about the
+    event loop on Windows. Errors from these libraries still show. Calling it again is
+    harmless.
+    """
+    import warnings
+
+    from nbformat.warnings import MissingIDFieldWarning
+
+    warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
+    warnings.filterwarnings("ignore", message=r"Proactor event loop does not implement",
+                            category=RuntimeWarning)
+    for name in ("papermill", "nbclient", "jupyter_client", "traitlets"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def quiet_kernel_manager():
+    """A kernel manager class for the runner's kernels: encrypted and without start-up noise.
+
+    ipykernel warns on every start that its TCP transport is not encrypted. The kernels
+    run on this machine, and jupyter_client provisions CurveZMQ keys when asked
+    (``transport_encryption = "auto"``, for kernelspecs declaring ``curve`` as the
+    ``workbook`` and ``python3`` ones do), which removes the cause of the warning. The
+    kernels' stderr is forwarded through :data:`sys.stderr`, so their own warnings and crash
+    messages still show (above the live progress display); only :data:`KERNEL_NOISE` lines
+    are dropped, for kernels that cannot encrypt.
     """
     import subprocess
     import threading
 
+    import zmq
     from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
 
     class QuietKernelManager(AsyncKernelManager):
+        @default("transport_encryption")
+        def _quiet_transport_encryption(self) -> str:
+            return "auto" if zmq.has("curve") else "disabled"
+
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw["stderr"] = subprocess.PIPE
             await super()._async_launch_kernel(kernel_cmd, **kw)
@@ -1834,6 +1876,122 @@ class RunLog:
             pass  # a full disk is reported once, when the run record cannot be written
 
 
+class RunProgress:
+    """Which notebooks of a run execute now, since when, and how many are done.
+
+    The worker threads call :meth:`start` and :meth:`executed`; the main thread calls
+    :meth:`finish` once a notebook's pages are written. :meth:`snapshot` is what the live
+    display draws (see :func:`progress_view`).
+
+    Parameters
+    ----------
+    total : int
+        Notebooks in the run.
+    """
+
+    def __init__(self, total: int):
+        import threading
+
+        self.total = total
+        self._lock = threading.Lock()
+        self._running: dict[str, float] = {}
+        self._rendering: set[str] = set()
+        self._done: dict[str, str] = {}
+
+    def start(self, name: str, now: float | None = None) -> None:
+        """The notebook's kernel starts."""
+        with self._lock:
+            self._running[name] = time.monotonic() if now is None else now
+
+    def executed(self, name: str) -> None:
+        """The notebook ran; its pages are being written."""
+        with self._lock:
+            self._running.pop(name, None)
+            self._rendering.add(name)
+
+    def finish(self, name: str, status: str) -> None:
+        """The notebook is done (``ok`` or ``failed``)."""
+        with self._lock:
+            self._running.pop(name, None)
+            self._rendering.discard(name)
+            self._done[name] = status
+
+    def snapshot(self) -> dict:
+        """``{"total", "running": {name: start}, "rendering": [...], "done": {name: status}}``."""
+        with self._lock:
+            return {"total": self.total, "running": dict(self._running),
+                    "rendering": sorted(self._rendering), "done": dict(self._done)}
+
+
+def progress_view(state: dict, now: float):
+    """The live display of a run: one line per notebook running now, then done/total.
+
+    Parameters
+    ----------
+    state : dict
+        :meth:`RunProgress.snapshot`.
+    now : float
+        :func:`time.monotonic` at drawing time (elapsed = now - start).
+
+    Returns
+    -------
+    rich.table.Table
+        A borderless grid; printed by :class:`rich.live.Live` in a terminal.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    done = state["done"]
+    failed = sum(1 for status in done.values() if status != "ok")
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(justify="right", no_wrap=True)
+    for name, begun in sorted(state["running"].items(), key=lambda item: item[1]):
+        grid.add_row(Text(f"▶ {name}"), Text(f"{max(0.0, now - begun):7.1f} s"))
+    for name in state["rendering"]:
+        grid.add_row(Text(f"▶ {name}"), Text("writing pages", style="dim"))
+    summary = f"{len(done)}/{state['total']} done"
+    if failed:
+        summary += f", {failed} failed"
+    grid.add_row(Text(summary, style="bold red" if failed else "bold"), Text(""))
+    return grid
+
+
+def live_progress(progress: RunProgress, stream=None):
+    """A context showing :func:`progress_view` live while the notebooks run.
+
+    Only on a terminal: when the output goes to a file or pipe (cron, CI, captured test
+    output) this is a no-op and the run prints its plain lines only. The log lines printed
+    meanwhile appear above the display; the display disappears at the end.
+
+    Parameters
+    ----------
+    progress : RunProgress
+        What to draw.
+    stream : file-like, optional
+        Where the run prints (default :data:`sys.stdout`, looked up at call time).
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        A :class:`rich.live.Live` or :func:`contextlib.nullcontext`.
+    """
+    import contextlib
+
+    stream = sys.stdout if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    if not (callable(isatty) and isatty()):
+        return contextlib.nullcontext()
+    from rich.console import Console
+    from rich.live import Live
+
+    console = Console(file=stream)
+    if console.is_dumb_terminal or not console.is_terminal:
+        return contextlib.nullcontext()
+    return Live(console=console, refresh_per_second=4, transient=True,
+                get_renderable=lambda: progress_view(progress.snapshot(), time.monotonic()))
+
+
 def _finish_notebook(job: NotebookRun, staging: Path, secrets: set[str], info: dict,
                      notebook_dir: Path) -> None:
     """Scrub, then render (ok) or keep as ``<name>.failed.ipynb`` (failed)."""
@@ -2108,6 +2266,7 @@ def _execute_run(root: Path, settings: dict, selected: list[str], params: dict[s
                  secrets: set[str], kernel_env: dict[str, str], reports: Path,
                  jobs: int | None, earlier: list[dict], started: str, t0: float, run_id: str,
                  staging: Path) -> int:
+    quiet_runner()  # before the worker threads start: warning filters are process-wide
     log = RunLog(staging / "run.log")
     output_dir = _display(staging, root)
     notebook_dir = root / "notebooks"
@@ -2132,12 +2291,23 @@ def _execute_run(root: Path, settings: dict, selected: list[str], params: dict[s
     kernel_env = {**kernel_env, SCHEDULED_ENV: "1"}
     saved_env = {var: os.environ.get(var) for var in kernel_env}
     os.environ.update(kernel_env)  # kernels inherit the environment when they start
+    progress = RunProgress(len(selected))
+
+    def execute(name: str, job: NotebookRun) -> tuple[str, float, str | None]:
+        progress.start(name)
+        try:
+            return execute_notebook(notebook_dir / f"{name}.ipynb", staging / f"{name}.ipynb",
+                                    job.parameters, kernel=kernel, cwd=notebook_dir,
+                                    cell_timeout=cell_timeout)
+        finally:
+            progress.executed(name)
+
     try:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        # live list of the running notebooks on a terminal; the plain lines below either way
+        with live_progress(progress), \
+                concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {
-                pool.submit(execute_notebook, notebook_dir / f"{name}.ipynb",
-                            staging / f"{name}.ipynb", job.parameters, kernel=kernel,
-                            cwd=notebook_dir, cell_timeout=cell_timeout): name
+                pool.submit(execute, name, job): name
                 for name, job in ((n, runs[n]) for n in schedule_order(selected, earlier))
             }
             for future in concurrent.futures.as_completed(futures):
@@ -2145,6 +2315,7 @@ def _execute_run(root: Path, settings: dict, selected: list[str], params: dict[s
                 job.status, job.seconds, job.error = future.result()
                 job_info = {**info, "as_of": job.parameters.get("as_of", info["as_of"])}
                 _finish_notebook(job, staging, secrets, job_info, notebook_dir)
+                progress.finish(job.name, job.status)
                 log(f"  {job.name:<28} {job.status:<6} {job.seconds:7.1f} s"
                     + (f"  {job.error}" if job.error else ""))
     finally:
