@@ -283,7 +283,6 @@ class FakeTerminal(io.StringIO):
 def test_live_display_only_on_a_terminal(monkeypatch):
     from rich.live import Live
 
-    monkeypatch.delenv("TERM", raising=False)
     monkeypatch.setenv("TERM", "xterm-256color")
     progress = reporting.RunProgress(1)
     assert isinstance(reporting.live_progress(progress, io.StringIO()), contextlib.nullcontext)
