@@ -2,6 +2,7 @@
 
 import ast
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -78,3 +79,42 @@ def test_story_cells_match_their_locale_text(path):
                 f"{path.name} cell {i}: its text differs from {key} in the locale (en)"
             assert i18n.t(key, "zh") != i18n.t(key, "en") or not any(
                 ch.isalpha() for ch in i18n.t(key, "en")), f"{key} has no Chinese text"
+
+
+#: pandas work that belongs in a tested helper, not in a notebook cell
+ANALYSIS_CALLS = re.compile(
+    r"\.(groupby|merge|idxmax|idxmin|pivot_table|pivot|value_counts|agg|aggregate|apply|nlargest|"
+    r"nsmallest|rolling|resample|cumsum|transform|crosstab)\(|\bpd\.(concat|crosstab|merge|pivot_table)\(")
+MAX_CELL_LINES = 12
+
+
+def _code_lines(source: str) -> int:
+    """Code lines of a cell, not counting blank lines, comments and import statements."""
+    imports = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            imports.update(range(node.lineno, node.end_lineno + 1))
+    return sum(1 for n, line in enumerate(source.splitlines(), 1)
+               if line.strip() and not line.strip().startswith("#") and n not in imports)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_narrates_and_calls_helpers(path):
+    """Story in markdown cells, short code cells, no analysis logic, the scheduled run's settings."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    problems = []
+    for cell in code[1:]:
+        source = "".join(cell["source"])
+        if _code_lines(source) > MAX_CELL_LINES:
+            problems.append(f"cell {cell.get('id')}: {_code_lines(source)} code lines")
+        problems += [f"cell {cell.get('id')}: {m.group(0)} (move it into a helper)"
+                     for m in ANALYSIS_CALLS.finditer(source)]
+        if re.search(r"Markdown\(f?[\"']##", source):
+            problems.append(f"cell {cell.get('id')}: a heading printed from code; use a markdown cell")
+    assert not problems, f"{path.name}: " + "; ".join(problems)
+    stories = [c for c in nb["cells"] if c["cell_type"] == "markdown"
+               and c.get("metadata", {}).get("i18n")]
+    assert len(stories) >= 5, f"{path.name}: tell the story in markdown cells with an i18n key"
+    assert "project_parameters(" in "".join(code[1]["source"]), \
+        f"{path.name}: the cell after the parameters must call params.project_parameters"
