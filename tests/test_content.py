@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from report_text import UNREADABLE
-from statsmodels.stats.proportion import proportion_confint
 
 from helpers import content as ct
 from helpers import lifecycle
 from helpers.datasets import open_workspace
 from helpers.errors import DataError, ParamError
+from helpers.intervals import ratio_interval, wilson_interval
 from helpers.sample_world import generate_world
 
 AS_OF = "2026-06-30"
@@ -53,37 +53,12 @@ class _Without:
 # --------------------------------------------------------------------------- statistics
 
 
-@pytest.mark.parametrize(("x", "n"), [(0, 10), (3, 10), (10, 10), (17, 412), (950, 1000),
-                                      (1, 1)])
-@pytest.mark.parametrize("confidence", [0.9, 0.95])
-def test_wilson_equals_statsmodels(x, n, confidence):
-    low, high = ct.wilson_interval([x], [n], confidence)
-    ref = proportion_confint(x, n, alpha=1 - confidence, method="wilson")
-    assert low[0] == pytest.approx(ref[0], abs=1e-12)
-    assert high[0] == pytest.approx(ref[1], abs=1e-12)
-
-
-def test_wilson_handles_zero_trials_and_rejects_bad_counts():
-    low, high = ct.wilson_interval([0], [0])
-    assert np.isnan(low[0]) and np.isnan(high[0])
-    with pytest.raises(ParamError):
-        ct.wilson_interval([5], [3])
-
-
-def test_rate_ratio_interval_is_katz():
-    ratio, low, high = ct.rate_ratio_interval([30], [1000], [20], [2000])
-    se = math.sqrt(1 / 30 - 1 / 1000 + 1 / 20 - 1 / 2000)
-    assert ratio[0] == pytest.approx(3.0)
-    assert low[0] == pytest.approx(3.0 * math.exp(-1.959963984540054 * se))
-    assert high[0] == pytest.approx(3.0 * math.exp(1.959963984540054 * se))
-
-
 def test_leaderboard_never_ranks_small_samples():
     perf = pd.DataFrame({
         "content_id": ["a", "b", "c", "d"], "reached_accounts": [5, 400, 29, 30],
         "converting_accounts": [4, 40, 20, 3],
     })
-    low, high = ct.wilson_interval(perf.converting_accounts, perf.reached_accounts)
+    low, high = wilson_interval(perf.converting_accounts, perf.reached_accounts)
     perf["conversion_rate"] = perf.converting_accounts / perf.reached_accounts
     perf["conversion_rate_low"], perf["conversion_rate_high"] = low, high
     board = ct.leaderboard(perf, min_sample=30)
@@ -671,7 +646,7 @@ def _assets(rates, reached=400, seed=0):
                          "converting_accounts": conv, "won_revenue": 1000.0 * conv,
                          "touches": 3 * reached, "converted_touches": 2 * conv,
                          "below_min_sample": False})
-    low, high = ct.wilson_interval(perf.converting_accounts, perf.reached_accounts)
+    low, high = wilson_interval(perf.converting_accounts, perf.reached_accounts)
     perf["conversion_rate"] = perf.converting_accounts / reached
     perf["conversion_rate_low"], perf["conversion_rate_high"] = low, high
     return perf
@@ -701,7 +676,7 @@ def test_stage_winners_need_a_family_corrected_test():
                                         "converted_touches"])
     table["rate"] = table.converted_touches / table.touches
     tot = table.groupby("stage")[["touches", "converted_touches"]].transform("sum")
-    ratio, low, high = ct.rate_ratio_interval(
+    ratio, low, high = ratio_interval(
         table.converted_touches, table.touches, tot.converted_touches - table.converted_touches,
         tot.touches - table.touches)
     table["lift"], table["lift_low"], table["lift_high"] = ratio, low, high
@@ -746,7 +721,7 @@ def test_performance_sentence_names_no_best_category_in_noise():
                          "touches": [1200, 1230, 1170], "converted_touches": [50, 49, 47],
                          "cost": np.nan, "won_revenue": np.nan})
     cats["conversion_rate"] = cats.converting_accounts / cats.reached_accounts
-    low, high = ct.wilson_interval(cats.converting_accounts, cats.reached_accounts)
+    low, high = wilson_interval(cats.converting_accounts, cats.reached_accounts)
     cats["conversion_rate_low"], cats["conversion_rate_high"] = low, high
     types = cats.rename(columns={"content_category": "content_type"}).assign(
         below_min_sample=False)
@@ -811,7 +786,7 @@ def _stage_world(per_account: pd.DataFrame) -> pd.DataFrame:
         ["touches", "converted_touches"]].sum()
     table["rate"] = table.converted_touches / table.touches
     tot = table.groupby("stage")[["touches", "converted_touches"]].transform("sum")
-    ratio, low, high = ct.rate_ratio_interval(
+    ratio, low, high = ratio_interval(
         table.converted_touches, table.touches, tot.converted_touches - table.converted_touches,
         tot.touches - table.touches)
     table["lift"], table["lift_low"], table["lift_high"] = ratio, low, high
@@ -893,7 +868,7 @@ def test_category_leader_is_tested_with_accounts_as_the_unit():
     cats = cats.assign(converted_touches=cats.opportunities, reached_accounts=200,
                        converting_accounts=[11, 8, 8], cost=np.nan, won_revenue=np.nan)
     cats["conversion_rate"] = cats.converting_accounts / cats.reached_accounts
-    low, high = ct.wilson_interval(cats.converting_accounts, cats.reached_accounts)
+    low, high = wilson_interval(cats.converting_accounts, cats.reached_accounts)
     cats["conversion_rate_low"], cats["conversion_rate_high"] = low, high
     types = cats.rename(columns={"content_category": "content_type"}).assign(
         below_min_sample=False)

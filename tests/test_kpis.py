@@ -19,6 +19,7 @@ from helpers import kpis
 from helpers.contract import CONTRACT
 from helpers.datasets import LOGICAL_TO_IBIS
 from helpers.errors import ParamError
+from helpers.intervals import wilson_interval
 
 AS_OF = "2026-06-30"
 D = dt.date
@@ -194,7 +195,7 @@ def test_revenue_retention():
 
 
 def test_intervals_contain_the_estimate_and_shrink_with_n():
-    lo, hi = kpis.wilson_interval([5, 50], [10, 100])
+    lo, hi = wilson_interval([5, 50], [10, 100])
     assert (lo < 0.5).all() and (hi > 0.5).all()
     assert hi[1] - lo[1] < hi[0] - lo[0]
     lo, hi = kpis.nps_interval([5], [2], [10])

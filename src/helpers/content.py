@@ -47,6 +47,8 @@ from helpers import i18n
 from helpers import multiple_testing as mt
 from helpers.contract import LIFECYCLE_STAGES
 from helpers.errors import DataError, ParamError
+from helpers.intervals import ratio_interval, wilson_interval
+from helpers.numbers import safe_divide
 
 CREDITS = ("sourced", "influenced")
 CONTENT_LEVELS = ("content_id", "content_type", "content_category", "topic")
@@ -95,73 +97,6 @@ def _check_positive(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ParamError(f"{name} must be a whole number of at least 1, got {value!r}")
     return int(value)
-
-
-def _safe_div(num, den):
-    num = np.asarray(num, dtype=float)
-    den = np.asarray(den, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-
-
-def wilson_interval(successes, trials, confidence: float = 0.95):
-    """Wilson score interval of a proportion (vectorised).
-
-    Parameters
-    ----------
-    successes, trials : array-like
-        Counts; rows with zero trials give NaN.
-    confidence : float
-        Coverage, e.g. 0.95.
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray)
-        Lower and upper bounds; equal to statsmodels
-        ``proportion_confint(method="wilson")``.
-    """
-    if not 0 < confidence < 1:
-        raise ParamError(f"confidence must lie between 0 and 1, got {confidence}")
-    x = np.asarray(successes, dtype=float)
-    n = np.asarray(trials, dtype=float)
-    if np.any(x < 0) or np.any(x > n):
-        raise ParamError("successes must lie between 0 and the number of trials")
-    z = stats.norm.ppf(1 - (1 - confidence) / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = x / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    ok = n > 0
-    # The bounds are exactly 0 and 1 at the extremes; rounding would leave 1e-17 there.
-    low = np.where(ok, np.where(x == 0, 0.0, np.clip(centre - half, 0, 1)), np.nan)
-    high = np.where(ok, np.where(x == n, 1.0, np.clip(centre + half, 0, 1)), np.nan)
-    return low, high
-
-
-def rate_ratio_interval(x1, n1, x2, n2, confidence: float = 0.95):
-    """Ratio of two proportions ``(x1/n1) / (x2/n2)`` with the Katz log interval.
-
-    Parameters
-    ----------
-    x1, n1, x2, n2 : array-like
-        Successes and trials of the two groups.
-    confidence : float
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
-        Ratio, lower and upper bound; NaN where a group has no successes.
-    """
-    x1, n1, x2, n2 = (np.asarray(v, dtype=float) for v in (x1, n1, x2, n2))
-    z = stats.norm.ppf(1 - (1 - confidence) / 2)
-    ok = (x1 > 0) & (x2 > 0) & (n1 > 0) & (n2 > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(ok, (x1 / n1) / (x2 / n2), np.nan)
-        se = np.sqrt(1 / x1 - 1 / n1 + 1 / x2 - 1 / n2)
-        low = np.where(ok, ratio * np.exp(-z * se), np.nan)
-        high = np.where(ok, ratio * np.exp(z * se), np.nan)
-    return ratio, low, high
 
 
 @dataclass(frozen=True, eq=False)
@@ -263,7 +198,7 @@ def _column(frame: pd.DataFrame, col: str, fill) -> pd.Series:
 
 
 def _add_rate(frame: pd.DataFrame, name: str, num: str, den: str, confidence: float) -> None:
-    frame[name] = _safe_div(frame[num], frame[den])
+    frame[name] = safe_divide(frame[num], frame[den])
     low, high = wilson_interval(frame[num].to_numpy(float), frame[den].to_numpy(float),
                                 confidence)
     frame[f"{name}_low"] = low
@@ -642,10 +577,10 @@ def content_performance(ws, as_of, *, by: str = "content_id", window_days: int =
     out["views"] = out["touches"]
     _add_rate(out, "interaction_rate", "interactions", "views", confidence)
     _add_rate(out, "conversion_rate", "converting_accounts", "reached_accounts", confidence)
-    out["touch_conversion_rate"] = _safe_div(out["converted_touches"], out["touches"])
-    out["cost_per_engaged_account"] = _safe_div(out["cost"], out["engaged_accounts"])
-    out["cost_per_opportunity"] = _safe_div(out["cost"], out["opportunities"])
-    out["roi"] = _safe_div(out["won_revenue"] - out["cost"], out["cost"])
+    out["touch_conversion_rate"] = safe_divide(out["converted_touches"], out["touches"])
+    out["cost_per_engaged_account"] = safe_divide(out["cost"], out["engaged_accounts"])
+    out["cost_per_opportunity"] = safe_divide(out["cost"], out["opportunities"])
+    out["roi"] = safe_divide(out["won_revenue"] - out["cost"], out["cost"])
     out["below_min_sample"] = out["reached_accounts"] < min_sample
     out = out.rename(columns={"key": by})
     if by == "content_id":
@@ -849,11 +784,11 @@ def conversion_by_stage(ws, as_of, stages: pd.Series, *, by: str = "content_cate
     _add_rate(agg, "rate", "converted_touches", "touches", confidence)
     # opportunities per touch: the rate best_for_stage compares with accounts as the unit
     opps = per_acc.groupby(["stage", "key"])["opportunities"].sum()
-    agg["opportunity_rate"] = _safe_div(
+    agg["opportunity_rate"] = safe_divide(
         opps.reindex(pd.MultiIndex.from_frame(agg[["stage", "key"]])).fillna(0).to_numpy(float),
         agg["touches"].to_numpy(float))
     tot = agg.groupby("stage")[["touches", "converted_touches"]].transform("sum")
-    ratio, low, high = rate_ratio_interval(
+    ratio, low, high = ratio_interval(
         agg["converted_touches"], agg["touches"], tot["converted_touches"] - agg[
             "converted_touches"], tot["touches"] - agg["touches"], confidence)
     agg["lift"], agg["lift_low"], agg["lift_high"] = ratio, low, high
@@ -927,7 +862,7 @@ def best_for_stage(table: pd.DataFrame, *, by: str = "content_category",
         cell = per_account.groupby(["stage", by])[[hits, "touches"]].sum()
         key = pd.MultiIndex.from_arrays([eligible["stage"], eligible[by]])
         cell = cell.reindex(key)
-        eligible["opportunity_rate"] = _safe_div(cell[hits].to_numpy(float),
+        eligible["opportunity_rate"] = safe_divide(cell[hits].to_numpy(float),
                                                  cell["touches"].to_numpy(float))
     else:
         tot = table.groupby("stage")[["touches", "converted_touches"]].sum()
@@ -1244,9 +1179,9 @@ def channel_comparison(ws, as_of, *, targets: Iterable[str] | None = None,
     out["group"] = [channel_group(ch, groups) for ch in out["channel"]]
     out["coverage"] = out["targets_reached"] / n_targets if n_targets else np.nan
     _add_rate(out, "conversion_rate", "converting_accounts", "accounts_reached", confidence)
-    out["cost_per_lead"] = _safe_div(out["spend"], out["leads"])
-    out["cac"] = _safe_div(out["spend"], out["new_customers"])
-    out["roi"] = _safe_div(out["won_value"] - out["spend"], out["spend"])
+    out["cost_per_lead"] = safe_divide(out["spend"], out["leads"])
+    out["cac"] = safe_divide(out["spend"], out["new_customers"])
+    out["roi"] = safe_divide(out["won_value"] - out["spend"], out["spend"])
     out["below_min_sample"] = out["accounts_reached"] < min_sample
     cols = ["channel", "group", "touches", "accounts_reached", "targets_reached", "coverage",
             "converting_accounts", "conversion_rate", "conversion_rate_low",

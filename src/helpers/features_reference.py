@@ -24,16 +24,11 @@ from helpers.features import (
     group_slugs,
     parse_as_of,
 )
+from helpers.numbers import safe_divide
 
 
 def _dates(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s).astype("datetime64[ns]")
-
-
-def _safe_div(num: pd.Series, den: pd.Series) -> pd.Series:
-    num = num.astype("float64")
-    den = den.astype("float64")
-    return (num / den.where(den > 0)).astype("float64")
 
 
 def _days(a: pd.Series, b: pd.Series | pd.Timestamp) -> pd.Series:
@@ -145,15 +140,15 @@ def _add_orders(
     # unknown (NaN) when none of an account's rows has a margin; 0 without any rows
     put("margin_total", g["gross_margin"].sum(min_count=1))
     out.loc[~out.index.isin(g.groups.keys()), "margin_total"] = 0.0
-    out["margin_rate"] = _safe_div(out["margin_total"], out["revenue_total"])
-    out["avg_order_value"] = _safe_div(out["revenue_total"], out["order_count"])
+    out["margin_rate"] = safe_divide(out["margin_total"], out["revenue_total"])
+    out["avg_order_value"] = safe_divide(out["revenue_total"], out["order_count"])
     year_ago = as_of - pd.Timedelta(days=365)
     two_years_ago = as_of - pd.Timedelta(days=730)
     last_year = o[o["order_date"] > year_ago]
     prev_year = o[(o["order_date"] > two_years_ago) & (o["order_date"] <= year_ago)]
     put("revenue_12m", last_year.groupby("account_id")["amount"].sum(), 0.0)
     put("revenue_prev_12m", prev_year.groupby("account_id")["amount"].sum(), 0.0)
-    out["revenue_growth"] = _safe_div(out["revenue_12m"], out["revenue_prev_12m"]) - 1
+    out["revenue_growth"] = safe_divide(out["revenue_12m"], out["revenue_prev_12m"]) - 1
 
     dates = buys[["account_id", "order_date"]].drop_duplicates()
     dates = dates.sort_values(["account_id", "order_date"])
@@ -202,7 +197,7 @@ def _add_opportunities(out: pd.DataFrame, opps: pd.DataFrame, as_of: pd.Timestam
     for name in ("won", "lost", "open"):
         counts = o[o["stage"] == name].groupby("account_id").size()
         out[f"opp_{name}"] = counts.reindex(out.index).fillna(0)
-    out["win_rate"] = _safe_div(out["opp_won"], out["opp_won"] + out["opp_lost"])
+    out["win_rate"] = safe_divide(out["opp_won"], out["opp_won"] + out["opp_lost"])
     open_amount = o[o["stage"] == "open"].groupby("account_id")["amount"].sum()
     out["pipeline_open_amount"] = open_amount.reindex(out.index).fillna(0.0)
 

@@ -99,6 +99,8 @@ import pandas as pd
 from helpers import i18n
 from helpers.errors import DataError, ParamError
 from helpers.features import TableSource, parse_as_of
+from helpers.intervals import wilson_interval
+from helpers.numbers import safe_divide
 from helpers.params import suggest
 
 FREQS: dict[str, int] = {"month": 1, "quarter": 3}
@@ -168,14 +170,6 @@ def _arr(x: Any) -> np.ndarray:
     return np.asarray(x, dtype="float64")
 
 
-def _div(num: Any, den: Any) -> Any:
-    """``num / den`` with NaN where ``den`` is zero, missing or negative."""
-    n, d = _arr(num), _arr(den)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(d > 0, n / np.where(d > 0, d, 1.0), np.nan)
-    return out if out.ndim else float(out)
-
-
 def cac(spend: Any, new_customers: Any) -> Any:
     """Customer acquisition cost: ``spend / new_customers`` (NaN without new customers).
 
@@ -189,7 +183,7 @@ def cac(spend: Any, new_customers: Any) -> Any:
     -------
     float or numpy.ndarray
     """
-    return _div(spend, new_customers)
+    return safe_divide(spend, new_customers)
 
 
 def clv(margin_per_customer: Any, churn_rate: Any, *, discount_rate: float = 0.1,
@@ -229,7 +223,7 @@ def clv(margin_per_customer: Any, churn_rate: Any, *, discount_rate: float = 0.1
 
 def clv_cac_ratio(clv_value: Any, cac_value: Any) -> Any:
     """``CLV / CAC`` (NaN when CAC is missing or zero)."""
-    return _div(clv_value, cac_value)
+    return safe_divide(clv_value, cac_value)
 
 
 def nps(scores: Iterable[float]) -> float:
@@ -253,7 +247,7 @@ def nps(scores: Iterable[float]) -> float:
 
 def nps_from_counts(promoters: Any, detractors: Any, responses: Any) -> Any:
     """NPS from counts: ``100 * (promoters - detractors) / responses``."""
-    return 100.0 * _div(_arr(promoters) - _arr(detractors), responses)
+    return 100.0 * safe_divide(_arr(promoters) - _arr(detractors), responses)
 
 
 def csat(ratings: Iterable[float], *, satisfied_at: int = CSAT_SATISFIED) -> float:
@@ -266,12 +260,12 @@ def csat(ratings: Iterable[float], *, satisfied_at: int = CSAT_SATISFIED) -> flo
     """
     r = _arr(list(ratings))
     r = r[~np.isnan(r)]
-    return _div((r >= satisfied_at).sum(), r.size)
+    return safe_divide((r >= satisfied_at).sum(), r.size)
 
 
 def churn_rate(customers_start: Any, churned: Any) -> Any:
     """``churned / customers_start`` (NaN without customers at the start)."""
-    return _div(churned, customers_start)
+    return safe_divide(churned, customers_start)
 
 
 def revenue_retention(base: Iterable[float], current: Iterable[float]) -> tuple[float, float]:
@@ -292,33 +286,20 @@ def revenue_retention(base: Iterable[float], current: Iterable[float]) -> tuple[
     c = np.clip(_arr(list(current)), 0, None)
     cohort = b > 0
     total = b[cohort].sum()
-    return (_div(np.minimum(c, b)[cohort].sum(), total), _div(c[cohort].sum(), total))
+    return (safe_divide(np.minimum(c, b)[cohort].sum(), total), safe_divide(c[cohort].sum(), total))
 
 
 def win_rate(won: Any, lost: Any) -> Any:
     """``won / (won + lost)`` over closed opportunities."""
-    return _div(won, _arr(won) + _arr(lost))
+    return safe_divide(won, _arr(won) + _arr(lost))
 
 
 def growth(current: Any, previous: Any) -> Any:
     """Relative change ``current / previous - 1`` (NaN when ``previous`` is not positive)."""
-    return _div(current, previous) - 1.0
+    return safe_divide(current, previous) - 1.0
 
 
 # --------------------------------------------------------------------------- uncertainty
-
-
-def wilson_interval(successes: Any, trials: Any, confidence: float = 0.95
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of a proportion (statsmodels), NaN where ``trials`` is 0."""
-    from statsmodels.stats.proportion import proportion_confint
-
-    x, n = _arr(successes), _arr(trials)
-    ok = n > 0
-    lo, hi = np.full(np.shape(n), np.nan), np.full(np.shape(n), np.nan)
-    if np.any(ok):
-        lo[ok], hi[ok] = proportion_confint(x[ok], n[ok], alpha=1 - confidence, method="wilson")
-    return lo, hi
 
 
 def poisson_interval(count: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -342,7 +323,7 @@ def nps_interval(promoters: Any, detractors: Any, responses: Any, confidence: fl
     from scipy import stats
 
     n = _arr(responses)
-    p, d = _arr(_div(promoters, n)), _arr(_div(detractors, n))
+    p, d = _arr(safe_divide(promoters, n)), _arr(safe_divide(detractors, n))
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(np.clip(p + d - (p - d) ** 2, 0, None) / np.where(n > 0, n, np.nan))
     z = stats.norm.ppf(0.5 + confidence / 2)
@@ -764,9 +745,9 @@ def _derive(raw: pd.DataFrame, *, data_start: dt.date | None, sales_cost_per_mon
         f["spend"] = f["spend"] + sales_cost_per_month * months
         f["cac"] = cac(f["spend"], f["new_customers"])
     f["churn_rate"] = np.where(ret_ok, churn_rate(f["customers_start"], f["churned"]), np.nan)
-    f["grr"] = np.where(ret_ok, _div(f["kept_revenue"], f["base_revenue"]), np.nan)
-    f["nrr"] = np.where(ret_ok, _div(f["cohort_revenue"], f["base_revenue"]), np.nan)
-    f["margin_per_customer"] = _div(f["margin_12m"], f["active_customers"])
+    f["grr"] = np.where(ret_ok, safe_divide(f["kept_revenue"], f["base_revenue"]), np.nan)
+    f["nrr"] = np.where(ret_ok, safe_divide(f["cohort_revenue"], f["base_revenue"]), np.nan)
+    f["margin_per_customer"] = safe_divide(f["margin_12m"], f["active_customers"])
     if "margin_orders" in f.columns:  # no order with a margin: the margin is unknown
         f["margin_per_customer"] = f["margin_per_customer"].where(f["margin_orders"] > 0)
     f["clv"] = clv(f["margin_per_customer"], f["churn_rate"], discount_rate=discount_rate,
@@ -776,12 +757,12 @@ def _derive(raw: pd.DataFrame, *, data_start: dt.date | None, sales_cost_per_mon
     if "opps_won" in f.columns:
         f["win_rate"] = win_rate(f["opps_won"], f["opps_lost"])
     if "engaged_opp" in f.columns:
-        f["conv_engaged_opp"] = _div(f["engaged_opp"], f["engaged"])
-        f["conv_opp_won"] = _div(f["engaged_won"], f["engaged_opp"])
+        f["conv_engaged_opp"] = safe_divide(f["engaged_opp"], f["engaged"])
+        f["conv_opp_won"] = safe_divide(f["engaged_won"], f["engaged_opp"])
     if "nps_responses" in f.columns:
         f["nps"] = nps_from_counts(f["promoters"], f["detractors"], f["nps_responses"])
     if "csat_responses" in f.columns:
-        f["csat"] = _div(f["csat_satisfied"], f["csat_responses"])
+        f["csat"] = safe_divide(f["csat_satisfied"], f["csat_responses"])
     return f
 
 
@@ -911,7 +892,7 @@ def funnel_table(series: pd.DataFrame, period: str | None = None) -> pd.DataFram
     if not row["engaged"] > 0:  # nothing to draw: no engaged account in the period
         return pd.DataFrame(columns=["stage", "accounts", "conversion"])
     counts = [int(row["engaged"]), int(row["engaged_opp"]), int(row["engaged_won"])]
-    conv = [np.nan, _div(counts[1], counts[0]), _div(counts[2], counts[1])]
+    conv = [np.nan, safe_divide(counts[1], counts[0]), safe_divide(counts[2], counts[1])]
     return pd.DataFrame({"stage": ["engaged", "opportunity", "won"], "accounts": counts,
                          "conversion": conv})
 
@@ -1120,13 +1101,13 @@ def cac_by_channel(ws: TableSource, as_of: Any, *, window_months: int = 12,
             spend = spend.groupby("channel", as_index=False)["cost"].sum()
         table = table.merge(spend, on="channel", how="outer")
         table["new_customers"] = table["new_customers"].fillna(0).astype("int64")
-        share = _div(table["new_customers"], max(total_new, 1))
+        share = safe_divide(table["new_customers"], max(total_new, 1))
         table["cost"] = table["cost"].astype("float64") + sales_cost_per_month * window_months * share
         table["cac"] = cac(table["cost"], table["new_customers"])
         lo, hi = poisson_interval(table["new_customers"], confidence)
         some = table["new_customers"] > 0
-        table["cac_lo"] = np.where(some, _div(table["cost"], hi), np.nan)
-        table["cac_hi"] = np.where(some, _div(table["cost"], lo), np.nan)
+        table["cac_lo"] = np.where(some, safe_divide(table["cost"], hi), np.nan)
+        table["cac_hi"] = np.where(some, safe_divide(table["cost"], lo), np.nan)
     table["small_sample"] = table["new_customers"] < min_count
     test, p_value = _channel_test(table, method)
     out = table[["channel", "new_customers", "cost", "cac", "cac_lo", "cac_hi", "small_sample"]]
@@ -1909,7 +1890,7 @@ def _num(x: Any) -> str:
 
 
 def _share(part: Any, whole: Any) -> str:
-    v = _div(part, whole)
+    v = safe_divide(part, whole)
     return "–" if not np.isfinite(v) else f"{v:.0%}"
 
 
