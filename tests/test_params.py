@@ -249,3 +249,18 @@ def test_an_interactive_run_gets_the_scheduled_parameters(tmp_path, monkeypatch)
     ns = dict(defaults)
     project_parameters("data_overview", ns, root=tmp_path)
     assert ns == defaults
+
+
+def test_as_of_date_reads_what_notebooks_hand_over():
+    import datetime as dt
+
+    import pandas as pd
+
+    day = dt.date(2025, 6, 30)
+    for value in ("2025-06-30", day, dt.datetime(2025, 6, 30, 13, 5), pd.Timestamp("2025-06-30")):
+        assert params.as_of_date(value) == day
+    assert params.as_of_end("2025-06-30") == dt.datetime(2025, 7, 1)
+    with pytest.raises(ParamError, match="is not a date; write it like"):
+        params.as_of_date("someday")
+    with pytest.raises(ParamError, match="as_of is missing"):
+        params.as_of_date(None)

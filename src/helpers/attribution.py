@@ -47,6 +47,7 @@ import pandas as pd
 
 from helpers import i18n
 from helpers.errors import DataError, ParamError
+from helpers.params import as_of_date, as_of_end
 
 HEURISTIC_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
 MODELS = (*HEURISTIC_MODELS, "markov")
@@ -80,11 +81,6 @@ def _check(lookback_days: int, half_life_days: float, position_weights) -> None:
                          f"last) adding up to 1, got {w}")
 
 
-def _as_of_end(as_of) -> dt.datetime:
-    day = pd.Timestamp(as_of).date()
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
-
-
 def journeys(ws, as_of, *, lookback_days: int = 90):
     """The journeys to attribute, as an Ibis table (not executed).
 
@@ -104,7 +100,7 @@ def journeys(ws, as_of, *, lookback_days: int = 90):
     """
     if not ws.has("interactions"):
         raise DataError("attribution needs the interactions table, which the data lacks")
-    end_all = _as_of_end(as_of)
+    end_all = as_of_end(as_of)
     look = ibis.interval(days=int(lookback_days))
     i = ws.table("interactions")
     i = i.filter(i.timestamp < end_all)
@@ -113,10 +109,10 @@ def journeys(ws, as_of, *, lookback_days: int = 90):
     parts = []
     if ws.has("opportunities"):
         o = ws.table("opportunities")
-        o = o.filter(o.created_date <= pd.Timestamp(as_of).date())
+        o = o.filter(o.created_date <= as_of_date(as_of))
         stage = o.stage.cast("string").lower()
         if "close_date" in o.columns:
-            later = o.close_date.notnull() & (o.close_date > pd.Timestamp(as_of).date())
+            later = o.close_date.notnull() & (o.close_date > as_of_date(as_of))
             stage = ibis.ifelse(later, "open", stage)
         o = o.mutate(_stage=stage)
         done = o.filter(o._stage.isin(["won", "lost"]))
@@ -188,7 +184,7 @@ def _journey_touches(ws, as_of, *, lookback_days: int, label: str):
         raise ParamError(f"lookback_days must be at least 1, got {lookback_days}")
     ends = journeys(ws, as_of, lookback_days=lookback_days)
     i = ws.table("interactions")
-    i = i.filter(i.timestamp < _as_of_end(as_of))
+    i = i.filter(i.timestamp < as_of_end(as_of))
     if label == "channel":
         touches = i.select(_acc=i.account_id.cast("string"), ts=i.timestamp,
                            _tie=i.interaction_id.cast("string"),

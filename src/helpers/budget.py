@@ -44,6 +44,7 @@ from scipy.optimize import minimize
 
 from helpers import i18n
 from helpers.errors import DataError, WorkbookError
+from helpers.params import as_of_date
 from helpers.response_curves import ResponseCurve
 
 #: Planning goals a frame can name.
@@ -1481,7 +1482,7 @@ def spend_by_period(ws, as_of: Any) -> pd.DataFrame:
     if not ws.has("marketing_spend"):
         raise DataError("cost control needs the marketing_spend table, which this data "
                         "source does not have")
-    as_of_d = pd.Timestamp(as_of).date()
+    as_of_d = as_of_date(as_of)
     t = ws.table("marketing_spend")
     t = t.filter(t.period_start.notnull(), t.period_start <= as_of_d, t.channel.notnull())
     t = t.mutate(channel=t.channel.strip().lower())

@@ -49,6 +49,7 @@ from helpers.contract import LIFECYCLE_STAGES
 from helpers.errors import DataError, ParamError
 from helpers.intervals import ratio_interval, wilson_interval
 from helpers.numbers import safe_divide
+from helpers.params import as_of_date, as_of_end
 
 CREDITS = ("sourced", "influenced")
 CONTENT_LEVELS = ("content_id", "content_type", "content_category", "topic")
@@ -65,20 +66,6 @@ STAGE_ORDER = LIFECYCLE_STAGES
 
 
 # --------------------------------------------------------------------------- small helpers
-
-
-def _day(as_of) -> dt.date:
-    try:
-        ts = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        raise ParamError(f"as_of={as_of!r} is not a date; write it like 2026-06-30") from None
-    if pd.isna(ts):
-        raise ParamError("as_of is missing; write a date like 2026-06-30")
-    return ts.date()
-
-
-def _end(as_of) -> dt.datetime:
-    return dt.datetime.combine(_day(as_of) + dt.timedelta(days=1), dt.time())
 
 
 def _need(ws, *tables: str, what: str) -> None:
@@ -251,10 +238,10 @@ def _check_groups(groups) -> dict[str, tuple[str, ...]]:
 
 def _opportunities(ws, as_of):
     o = ws.table("opportunities")
-    o = o.filter(o.created_date <= _day(as_of))
+    o = o.filter(o.created_date <= as_of_date(as_of))
     stage = o.stage.cast("string").lower()
     if "close_date" in o.columns:
-        stage = ibis.ifelse(o.close_date.notnull() & (o.close_date > _day(as_of)), "open", stage)
+        stage = ibis.ifelse(o.close_date.notnull() & (o.close_date > as_of_date(as_of)), "open", stage)
     cols = {
         "o_acc": o.account_id.cast("string"), "o_id": o.opportunity_id.cast("string"),
         "o_day": o.created_date, "o_amount": o.amount.cast("float64").coalesce(0.0),
@@ -269,9 +256,9 @@ def _opportunities(ws, as_of):
 
 def _touches(ws, as_of, *, content_only: bool, since_days: int | None = None):
     i = ws.table("interactions")
-    i = i.filter(i.timestamp < _end(as_of))
+    i = i.filter(i.timestamp < as_of_end(as_of))
     if since_days:
-        i = i.filter(i.timestamp >= _end(as_of) - dt.timedelta(days=int(since_days)))
+        i = i.filter(i.timestamp >= as_of_end(as_of) - dt.timedelta(days=int(since_days)))
     if content_only:
         i = i.filter(i.content_id.notnull())
     return i.select(
@@ -436,16 +423,16 @@ def touch_summary(ws, as_of, *, window_days: int = 30, credit: str = "sourced",
                 "interaction_events": _events(interaction_events),
                 "engaged_events": _events(engaged_events)}
     accounts, pairs = _touch_tables(ws, as_of, **settings, materialise=True)
-    return TouchSummary(accounts=accounts, conversions=pairs, as_of=_day(as_of), **settings)
+    return TouchSummary(accounts=accounts, conversions=pairs, as_of=as_of_date(as_of), **settings)
 
 
 def _check_summary(summary: TouchSummary, as_of, **settings) -> None:
     if not isinstance(summary, TouchSummary):
         raise ParamError("summary must come from content.touch_summary, got "
                          f"{type(summary).__name__}")
-    if summary.as_of != _day(as_of):
+    if summary.as_of != as_of_date(as_of):
         raise ParamError(f"the touch summary was counted as of {summary.as_of}, not "
-                         f"{_day(as_of)}; build it with the same as_of")
+                         f"{as_of_date(as_of)}; build it with the same as_of")
     for name, value in settings.items():
         have = getattr(summary, name)
         same = (set(have) == set(value) if name.endswith("_events") else have == value)
@@ -521,7 +508,7 @@ def content_performance(ws, as_of, *, by: str = "content_id", window_days: int =
         _check_summary(summary, as_of, **settings)
         acc, pairs = summary.accounts, summary.conversions
     c = ws.table("content")
-    c = c.filter(c.publish_date.isnull() | (c.publish_date <= _day(as_of)))
+    c = c.filter(c.publish_date.isnull() | (c.publish_date <= as_of_date(as_of)))
     key = c[by].cast("string").coalesce("(none)")
     cat = c.select(k_id=c.content_id.cast("string"), key=key,
                    cost=c.production_cost.cast("float64"))
@@ -943,10 +930,10 @@ def publishing_calendar(ws, as_of, *, by: str = "content_category",
         raise ParamError(f"by={by!r} is not supported; use content_type, content_category "
                          "or topic")
     months = _check_positive("months", months)
-    end = pd.Timestamp(_day(as_of))
+    end = pd.Timestamp(as_of_date(as_of))
     first = (end - pd.DateOffset(months=months - 1)).to_period("M").to_timestamp()
     c = ws.table("content")
-    c = c.filter((c.publish_date <= _day(as_of)) & (c.publish_date >= first.date()))
+    c = c.filter((c.publish_date <= as_of_date(as_of)) & (c.publish_date >= first.date()))
     agg = c.group_by(month=c.publish_date.truncate("M"),
                      key=c[by].cast("string").coalesce("(none)")).aggregate(n=c.count())
     frame = agg.to_pandas()
@@ -992,8 +979,8 @@ def coverage_gaps(ws, as_of, *, topic_map: Mapping[str, Iterable[str]] | None = 
     if "pain_points" not in s.columns:
         raise DataError("coverage gaps need surveys.pain_points, which the data lacks")
     since_days = _check_positive("since_days", since_days)
-    s = s.filter((s.response_date <= _day(as_of))
-                 & (s.response_date > _day(as_of) - dt.timedelta(days=since_days)))
+    s = s.filter((s.response_date <= as_of_date(as_of))
+                 & (s.response_date > as_of_date(as_of) - dt.timedelta(days=since_days)))
     total = int(s.count().to_pandas())
     tags = s.filter(s.pain_points.notnull()).select(
         r=s.response_id.cast("string"), a=s.account_id.cast("string"),
@@ -1002,12 +989,12 @@ def coverage_gaps(ws, as_of, *, topic_map: Mapping[str, Iterable[str]] | None = 
     mentions = tags.group_by("tag").aggregate(responses=tags.r.nunique(),
                                               accounts=tags.a.nunique()).to_pandas()
     c = ws.table("content")
-    c = c.filter(c.publish_date.isnull() | (c.publish_date <= _day(as_of)))
+    c = c.filter(c.publish_date.isnull() | (c.publish_date <= as_of_date(as_of)))
     catalogue = c.select(topic=c.topic.cast("string").coalesce(""),
                          title=c.title.cast("string").coalesce(""),
                          publish_date=c.publish_date).to_pandas()
     text = (catalogue["topic"] + " " + catalogue["title"]).str.lower()
-    recent = pd.to_datetime(catalogue["publish_date"]) > pd.Timestamp(_day(as_of)) - pd.Timedelta(
+    recent = pd.to_datetime(catalogue["publish_date"]) > pd.Timestamp(as_of_date(as_of)) - pd.Timedelta(
         days=recent_days)
     mapping = {str(k).lower(): [str(v).lower() for v in vs] for k, vs in (topic_map or {}).items()}
     assets, recent_assets = [], []
@@ -1113,7 +1100,7 @@ def channel_comparison(ws, as_of, *, targets: Iterable[str] | None = None,
     groups = _check_groups(groups)
     lookback_days = _check_positive("lookback_days", lookback_days)
     window_days = _check_positive("window_days", window_days)
-    start = _day(as_of) - dt.timedelta(days=lookback_days - 1)
+    start = as_of_date(as_of) - dt.timedelta(days=lookback_days - 1)
     t = _touches(ws, as_of, content_only=False, since_days=lookback_days)
     base = t.group_by(channel=t.t_channel).aggregate(
         touches=t.count(), accounts_reached=t.t_acc.nunique()).to_pandas()
@@ -1158,7 +1145,7 @@ def channel_comparison(ws, as_of, *, targets: Iterable[str] | None = None,
             new_customers=firsts.count()).to_pandas())
     if ws.has("marketing_spend"):
         m = ws.table("marketing_spend")
-        m = m.filter((m.period_start <= _day(as_of)) & (m.period_start >= start))
+        m = m.filter((m.period_start <= as_of_date(as_of)) & (m.period_start >= start))
         parts.append(m.group_by(channel=m.channel.cast("string")).aggregate(
             spend=m.spend.sum()).to_pandas())
     out = parts[0]

@@ -11,6 +11,7 @@ import pandas as pd
 from helpers import i18n
 from helpers.contract import CONTRACT
 from helpers.datasets import Workspace
+from helpers.params import as_of_date
 
 #: The date that says when a row happened, per table.
 EVENT_DATE = {
@@ -72,7 +73,7 @@ def date_coverage(ws: Workspace, as_of) -> pd.DataFrame:
         Columns ``table, date_column, first, last, days_since_last, rows_after_as_of``;
         tables whose date column holds no date are left out.
     """
-    as_of = pd.Timestamp(as_of)
+    as_of = pd.Timestamp(as_of_date(as_of))
     rows = []
     for name, col in EVENT_DATE.items():
         if not col or not ws.has(name) or col not in ws.raw(name).columns:
@@ -104,7 +105,7 @@ def monthly_activity(ws: Workspace, as_of, tables=("orders", "interactions", "op
     pandas.DataFrame
         Long format: ``month, table, rows``.
     """
-    as_of = pd.Timestamp(as_of)
+    as_of = pd.Timestamp(as_of_date(as_of))
     start = (as_of - pd.DateOffset(months=months)).date()
     frames = []
     for name in tables:

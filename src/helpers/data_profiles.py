@@ -45,6 +45,7 @@ import pyarrow.parquet as pq
 
 from helpers import contract
 from helpers.errors import ParamError
+from helpers.params import as_of_date
 
 PROFILES = ("full", "transactions", "young", "dates-only", "no-margin", "empty-columns", "crm")
 #: the world without any planted effect
@@ -202,7 +203,7 @@ def apply_profile(folder: str | os.PathLike, profile: str, *, as_of: str | dt.da
     folder = Path(folder)
     if profile == NULL_PROFILE:
         return _null_world(folder)
-    day = dt.date.fromisoformat(str(as_of)[:10])
+    day = as_of_date(as_of)
     files = _files(folder)
     if profile == "full":
         return sorted(files)

@@ -20,7 +20,6 @@ statsmodels and scipy so they match the published implementations:
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import numpy as np
@@ -35,6 +34,7 @@ from statsmodels.stats.proportion import (
 
 from helpers import i18n, multiple_testing
 from helpers.errors import DataError, ParamError
+from helpers.params import as_of_end
 
 #: Accepted correction names: those of :data:`helpers.multiple_testing.METHODS`, plus the
 #: statsmodels spelling ``fdr_bh`` kept for older parameter files.
@@ -43,11 +43,6 @@ CI_METHODS = ("newcombe", "wald", "agresti-caffo", "score")
 UNITS = ("contact", "account")
 #: Smallest expected cell count for the normal approximation; below it Fisher's test is used.
 MIN_EXPECTED = 5.0
-
-
-def _as_of_end(as_of) -> dt.datetime:
-    day = pd.Timestamp(as_of).date()
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
 
 
 # --------------------------------------------------------------------------- counting
@@ -84,7 +79,7 @@ def experiment_counts(ws, as_of, *, exposure_event: str = "exposure",
     if missing:
         raise DataError(f"A/B tests need interactions.{missing[0]}, which the data lacks")
     t = t.filter(t.experiment_id.notnull() & t.variant.notnull()
-                 & (t.timestamp < _as_of_end(as_of)))
+                 & (t.timestamp < as_of_end(as_of)))
     if unit == "contact" and "contact_id" in t.columns:
         who = t.contact_id.cast("string").coalesce(t.account_id.cast("string"))
     else:

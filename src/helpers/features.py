@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import DataError, ParamError
+from helpers.params import as_of_date
 
 #: Default look-back windows in days for ``orders_<w>d`` and ``revenue_<w>d``.
 DEFAULT_WINDOWS: tuple[int, ...] = (90, 365)
@@ -91,29 +92,7 @@ class TableSource(Protocol):
 # --------------------------------------------------------------------------- parameters
 
 
-def parse_as_of(as_of: Any) -> dt.date:
-    """Return ``as_of`` (date, datetime, Timestamp or ISO string) as a :class:`datetime.date`.
-
-    Parameters
-    ----------
-    as_of : date-like
-        The analysis date.
-
-    Returns
-    -------
-    datetime.date
-    """
-    if isinstance(as_of, dt.datetime):
-        return as_of.date()
-    if isinstance(as_of, dt.date):
-        return as_of
-    try:
-        ts = pd.Timestamp(as_of)
-    except (TypeError, ValueError) as exc:
-        raise ParamError(f"as_of={as_of!r} is not a date; write it like 2025-06-30") from exc
-    if pd.isna(ts):
-        raise ParamError("as_of is missing; write a date like 2025-06-30")
-    return ts.date()
+parse_as_of = as_of_date  # the analysis-date parser of helpers.params
 
 
 def check_windows(windows: Iterable[int]) -> tuple[int, ...]:

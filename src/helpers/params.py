@@ -528,6 +528,59 @@ def parse_as_of(value: Any, label: str = "--as-of") -> _dt.date:
         ) from None
 
 
+def as_of_date(value: Any) -> _dt.date:
+    """The analysis date of an analysis function, as a :class:`datetime.date`.
+
+    The command line and the settings file are read by :func:`parse_as_of` (strict
+    ``YYYY-MM-DD``); analysis functions also take what a notebook hands them: a date,
+    a datetime or Timestamp (its day), or a date string pandas reads.
+
+    Parameters
+    ----------
+    value : date-like
+        The analysis date.
+
+    Returns
+    -------
+    datetime.date
+
+    Raises
+    ------
+    ParamError
+        When ``value`` is missing or not a date, naming it and showing how to write one.
+    """
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    import pandas as pd
+
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ParamError(f"as_of={value!r} is not a date; write it like 2025-06-30") from exc
+    if pd.isna(ts):
+        raise ParamError("as_of is missing; write a date like 2025-06-30")
+    return ts.date()
+
+
+def as_of_end(value: Any) -> _dt.datetime:
+    """The end of the analysis day: midnight starting the next day (an exclusive bound).
+
+    Events stamped on the analysis day count (``timestamp < as_of_end(as_of)``).
+
+    Parameters
+    ----------
+    value : date-like
+        The analysis date, read by :func:`as_of_date`.
+
+    Returns
+    -------
+    datetime.datetime
+    """
+    return _dt.datetime.combine(as_of_date(value) + _dt.timedelta(days=1), _dt.time())
+
+
 class Rule:
     """The allowed values of one parameter: a range of numbers or a set of choices.
 

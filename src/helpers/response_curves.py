@@ -36,6 +36,7 @@ from scipy.signal import lfilter
 
 from helpers import i18n
 from helpers.errors import DataError, ParamError
+from helpers.params import as_of_date
 
 #: Outcomes a curve can be fitted to, and what they mean.
 OUTCOMES: dict[str, str] = {
@@ -49,13 +50,6 @@ CONSTANT_ROI = "constant_roi"
 
 _S_BOUNDS = (0.5, 3.0)
 _DECAY_MAX = 0.8
-
-
-def _as_date(value: Any) -> dt.date:
-    try:
-        return pd.Timestamp(value).date()
-    except (TypeError, ValueError):
-        raise ParamError(f"as_of: {value!r} is not a date; use YYYY-MM-DD") from None
 
 
 # --------------------------------------------------------------------------- data
@@ -102,7 +96,7 @@ def channel_periods(ws, as_of: Any, *, outcome: str = "opportunities",
     if not ws.has("marketing_spend"):
         raise DataError("response curves need the marketing_spend table, which this data "
                         "source does not have")
-    as_of_d = _as_date(as_of)
+    as_of_d = as_of_date(as_of)
     excluded = [str(c).strip().lower() for c in exclude_channels]
     spend = ws.table("marketing_spend")
     spend = spend.filter(spend.period_start.notnull(), spend.period_start <= as_of_d,
