@@ -34,7 +34,6 @@ import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +43,7 @@ from scipy.optimize import minimize
 
 from helpers import i18n
 from helpers.errors import DataError, WorkbookError
-from helpers.params import as_of_date
+from helpers.params import as_of_date, suggest
 from helpers.response_curves import ResponseCurve
 
 #: Planning goals a frame can name.
@@ -210,9 +209,8 @@ def budget_frame(total_budget: float, *, reserve_pct: float = 0.10,
     goals = dict(goals or {})
     unknown = [g for g in goals if g not in GOALS]
     if unknown:
-        hint = get_close_matches(unknown[0], GOALS, n=1)
         raise BudgetError(f"goals: unknown goal {unknown[0]!r}"
-                          + (f"; did you mean {hint[0]!r}?" if hint else "")
+                          + suggest(unknown[0], GOALS)
                           + f" Goals: {', '.join(GOALS)}")
     fixed_total = sum(fixed.values())
     derived = total <= 0
@@ -308,9 +306,8 @@ def channel_bounds(current: Mapping[str, float] | pd.Series, *, min_multiplier: 
     keys = {"min", "max", "min_amount", "max_amount"}
     for channel, spec in (overrides or {}).items():
         if channel not in table.index:
-            hint = get_close_matches(str(channel), list(table.index), n=1)
             raise BudgetError(f"channel_bounds: unknown channel {channel!r}"
-                              + (f"; did you mean {hint[0]!r}?" if hint else "")
+                              + suggest(str(channel), list(table.index))
                               + f" Channels: {', '.join(table.index)}")
         if not isinstance(spec, Mapping):
             raise BudgetError(f"channel_bounds.{channel}: expected a mapping such as "
@@ -1040,9 +1037,8 @@ def _user_allocation(user: Mapping[str, Any], current: pd.Series) -> pd.Series:
     alloc = current.copy()
     for channel, spec in user.items():
         if channel not in alloc.index:
-            hint = get_close_matches(str(channel), list(alloc.index), n=1)
             raise BudgetError(f"user_allocation: unknown channel {channel!r}"
-                              + (f"; did you mean {hint[0]!r}?" if hint else "")
+                              + suggest(str(channel), list(alloc.index))
                               + f" Channels: {', '.join(alloc.index)}")
         if isinstance(spec, Mapping):
             if set(spec) == {"multiplier"}:
@@ -1350,9 +1346,8 @@ def tier_allocation(accounts: pd.DataFrame, budget: float, *,
                               f"has {', '.join(map(str, accounts.columns))}")
     for tier, w in weights.items():
         if tier not in TIERS:
-            hint = get_close_matches(str(tier), TIERS, n=1)
             raise BudgetError(f"tier_weights: unknown tier {tier!r}"
-                              + (f"; did you mean {hint[0]!r}?" if hint else "")
+                              + suggest(str(tier), TIERS)
                               + f" Tiers: {', '.join(TIERS)}")
         if _number(f"tier_weights.{tier}", w) < 0:
             raise BudgetError(f"tier_weights.{tier}: weight {w} is negative")

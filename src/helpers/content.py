@@ -34,7 +34,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from difflib import get_close_matches
 from typing import Any
 
 import ibis
@@ -49,7 +48,7 @@ from helpers.contract import LIFECYCLE_STAGES
 from helpers.errors import DataError, ParamError
 from helpers.intervals import ratio_interval, wilson_interval
 from helpers.numbers import safe_divide
-from helpers.params import as_of_date, as_of_end
+from helpers.params import as_of_date, as_of_end, suggest
 
 CREDITS = ("sourced", "influenced")
 CONTENT_LEVELS = ("content_id", "content_type", "content_category", "topic")
@@ -213,9 +212,8 @@ def target_accounts(stages: pd.Series, target_stages: Iterable[str]) -> pd.Index
     known = sorted(set(STAGE_ORDER) | set(pd.Series(stages).astype(str).unique()))
     unknown = [s for s in wanted if s not in known]
     if unknown:
-        hint = get_close_matches(unknown[0], known, n=1)
         raise ParamError(f"target_stages: unknown stage {unknown[0]!r}"
-                         + (f"; did you mean {hint[0]!r}?" if hint else "")
+                         + suggest(unknown[0], known)
                          + f" Stages: {', '.join(STAGE_ORDER)}")
     if not wanted:
         raise ParamError("target_stages is empty; list at least one stage, e.g. [growth, mature]")

@@ -30,7 +30,6 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Mapping
-from difflib import get_close_matches
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
@@ -41,6 +40,7 @@ import yaml
 from helpers.contract import CONTRACT
 from helpers.contract import table as contract_table
 from helpers.errors import DataError
+from helpers.params import suggest
 from helpers.paths import is_url, resolve
 
 FILE_SUFFIXES = (".parquet", ".csv", ".xlsx")
@@ -142,10 +142,9 @@ def load_mapping(mapping_file: str | os.PathLike | None) -> dict[str, dict]:
     mapping: dict[str, dict] = {}
     for tname, spec in raw.items():
         if tname not in CONTRACT:
-            hint = get_close_matches(str(tname), list(CONTRACT), n=1)
             raise DataError(
                 f"mapping file {path.name}: unknown table {tname!r}"
-                + (f"; did you mean {hint[0]!r}?" if hint else "")
+                + suggest(str(tname), list(CONTRACT))
                 + f" Tables: {', '.join(CONTRACT)}"
             )
         spec = spec or {}
@@ -155,10 +154,9 @@ def load_mapping(mapping_file: str | os.PathLike | None) -> dict[str, dict]:
         if any(key in spec for key in MAPPING_KEYS):
             unknown = [key for key in spec if key not in MAPPING_KEYS]
             if unknown:
-                hint = get_close_matches(str(unknown[0]), MAPPING_KEYS, n=1)
                 raise DataError(
                     f"mapping file {path.name}: table {tname!r} has unknown key {unknown[0]!r}"
-                    + (f"; did you mean {hint[0]!r}?" if hint else "")
+                    + suggest(str(unknown[0]), MAPPING_KEYS)
                     + f" Keys: {', '.join(MAPPING_KEYS)}")
             file_name, columns = spec.get("file"), spec.get("columns") or {}
             values = spec.get("values") or {}
@@ -170,16 +168,14 @@ def load_mapping(mapping_file: str | os.PathLike | None) -> dict[str, dict]:
         known = CONTRACT[tname].column_names
         for src, canon in columns.items():
             if isinstance(canon, Mapping):
-                hint = get_close_matches(str(src), MAPPING_KEYS, n=1)
                 raise DataError(
                     f"mapping file {path.name}: table {tname!r} has unknown key {src!r}"
-                    + (f"; did you mean {hint[0]!r}?" if hint else "")
+                    + suggest(str(src), MAPPING_KEYS)
                     + f" Keys: {', '.join(MAPPING_KEYS)}")
             if canon not in known:
-                hint = get_close_matches(str(canon), known, n=1)
                 raise DataError(
                     f"mapping file {path.name}: table {tname!r} maps {src!r} to unknown "
-                    f"column {canon!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                    f"column {canon!r}" + suggest(str(canon), known)
                     + f" Columns: {', '.join(known)}"
                 )
         if file_name is not None and not isinstance(file_name, str | int | float):
@@ -205,10 +201,9 @@ def _value_maps(values, tname: str, file_name: str) -> dict[str, dict[str, str]]
     out = {}
     for canon, pairs in values.items():
         if canon not in spec.column_names:
-            hint = get_close_matches(str(canon), spec.column_names, n=1)
             raise DataError(
                 f"mapping file {file_name}: table {tname!r} maps values of unknown column "
-                f"{canon!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                f"{canon!r}" + suggest(str(canon), spec.column_names)
                 + f" Columns: {', '.join(spec.column_names)}")
         if not isinstance(pairs, Mapping):
             raise DataError(f"mapping file {file_name}: values of {tname}.{canon} must be "
@@ -217,11 +212,10 @@ def _value_maps(values, tname: str, file_name: str) -> dict[str, dict[str, str]]
         allowed = spec.column(canon).allowed
         for src, target in pairs.items():
             if allowed and target.lower() not in allowed:
-                hint = get_close_matches(target.lower(), allowed, n=1)
                 raise DataError(
                     f"mapping file {file_name}: {tname}.{canon} maps {src!r} to {target!r}, "
                     f"which is not one of {', '.join(allowed)}"
-                    + (f"; did you mean {hint[0]!r}?" if hint else ""))
+                    + suggest(target.lower(), allowed))
         out[str(canon)] = pairs
     return out
 

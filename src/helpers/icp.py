@@ -51,6 +51,7 @@ from scipy import stats
 from helpers import i18n, multiple_testing
 from helpers.errors import DataError, ParamError
 from helpers.features import parse_as_of
+from helpers.params import suggest
 
 #: Ways to define the best customers, with the text used in reports.
 BEST_DEFINITIONS: dict[str, str] = {
@@ -167,10 +168,9 @@ def describe_best(definition: str, top_share: float = 0.2, *, language: str = "e
 
 def _check_definition(definition: str) -> None:
     if definition not in BEST_DEFINITIONS:
-        hint = get_close_matches(str(definition), list(BEST_DEFINITIONS), n=1)
         raise ParamError(
             f"best_definition {definition!r} is not known"
-            + (f"; did you mean {hint[0]!r}?" if hint else "")
+            + suggest(str(definition), list(BEST_DEFINITIONS))
             + f" Choose one of: {', '.join(BEST_DEFINITIONS)}"
         )
 
@@ -449,9 +449,8 @@ def _attribute_values(features: pd.DataFrame, attribute: str | Sequence[str]) ->
     cols = [attribute] if isinstance(attribute, str) else list(attribute)
     for col in cols:
         if col not in features.columns:
-            hint = get_close_matches(col, list(features.columns), n=1)
             raise ParamError(f"ICP attribute {col!r} is not an account feature"
-                             + (f"; did you mean {hint[0]!r}?" if hint else ""))
+                             + suggest(col, list(features.columns)))
     parts = []
     for col in cols:
         s = features[col]
@@ -1508,9 +1507,8 @@ def parse_rule(text: str, features: pd.DataFrame, *, what: str = "rule") -> Rule
     col, op, raw = m.group("col"), re.sub(r"\s+", " ", m.group("op").lower()), m.group("val")
     op = _WORD_OPS.get(op, op)
     if col not in features.columns:
-        hint = get_close_matches(col, list(features.columns), n=1)
         raise ParamError(f"{what} {text!r}: {col!r} is not an account attribute"
-                         + (f"; did you mean {hint[0]!r}?" if hint else ""))
+                         + suggest(col, list(features.columns)))
     s = features[col]
     if op in _LIST_OPS:
         values = tuple(v.strip() for v in raw.split(",") if v.strip())

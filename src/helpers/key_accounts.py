@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from helpers import multiple_testing as mt
 from helpers import rfm as rfm_mod
 from helpers.errors import DataError, ParamError
 from helpers.features import account_features, parse_as_of
+from helpers.params import suggest
 from helpers.tables import compact_number
 
 VALUE_TIERS: tuple[str, ...] = ("strategic", "key", "growth", "maintain")
@@ -255,10 +255,9 @@ def check_tier_thresholds(thresholds: Mapping[str, Any] | None, basis: str = "sh
     named = VALUE_TIERS[:-1]
     for name in thresholds:
         if name not in named:
-            hint = get_close_matches(str(name), named, n=1)
             raise ParamError(
                 f"tier_thresholds: unknown tier {name!r}"
-                + (f"; did you mean {hint[0]!r}?" if hint else "")
+                + suggest(str(name), named)
                 + f" Tiers with thresholds: {', '.join(named)} (maintain is everyone else)")
     missing = [t for t in named if t not in thresholds]
     if missing:
@@ -744,9 +743,8 @@ def check_criteria(criteria: Mapping[str, Any] | None,
     criteria = dict(criteria or {})
     for key in criteria:
         if key not in DEFAULT_CRITERIA:
-            hint = get_close_matches(str(key), list(DEFAULT_CRITERIA), n=1)
             raise ParamError(f"key_account_criteria: unknown key {key!r}"
-                             + (f"; did you mean {hint[0]!r}?" if hint else "")
+                             + suggest(str(key), list(DEFAULT_CRITERIA))
                              + f" Keys: {', '.join(DEFAULT_CRITERIA)}")
     crit = {**DEFAULT_CRITERIA, **criteria}
     cap = crit["capacity"]
@@ -772,9 +770,8 @@ def check_criteria(criteria: Mapping[str, Any] | None,
         known = sorted({str(i) for i in industries if pd.notna(i)})
         for ind in inds:
             if ind not in known:
-                hint = get_close_matches(str(ind), known, n=1)
                 raise ParamError(f"key_account_criteria: strategic industry {ind!r} is not in "
-                                 "the data" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                                 "the data" + suggest(str(ind), known)
                                  + f" Industries: {', '.join(known)}")
     crit["strategic_industries"] = [str(i) for i in inds]
     if crit["value_column"] not in ("profit_clv", "clv"):

@@ -30,6 +30,7 @@ import pandas as pd
 from helpers import i18n, multiple_testing
 from helpers.errors import DataError, ParamError
 from helpers.features import parse_as_of
+from helpers.params import suggest
 
 #: Weekday names for ``weekday`` indexes (Monday = 0).
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -49,12 +50,9 @@ DASH = "–"
 
 def _check_column(features: pd.DataFrame, column: str, what: str = "segment column") -> None:
     if column not in features.columns:
-        from difflib import get_close_matches
-
-        hint = get_close_matches(column, list(features.columns), n=1)
         raise ParamError(
             f"{what} {column!r} is not an account feature"
-            + (f"; did you mean {hint[0]!r}?" if hint else "")
+            + suggest(column, list(features.columns))
             + f" Usable columns include: {', '.join(PROFILE_DIMENSIONS)}"
         )
 

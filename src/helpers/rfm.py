@@ -20,7 +20,6 @@ and monetary the net revenue, both within ``window_days`` before ``as_of``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from difflib import get_close_matches
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -30,6 +29,7 @@ import seaborn as sns
 
 from helpers import i18n
 from helpers.errors import ParamError
+from helpers.params import suggest
 
 #: Named segments on the R x F grid, first match wins; every cell is covered.
 DEFAULT_SEGMENTS: dict[str, dict[str, list[int]]] = {
@@ -340,9 +340,8 @@ def check_segments(segments: Mapping[str, Any], *, q: int = 5) -> dict[str, dict
         parsed = {}
         for key, bounds in rule.items():
             if key not in SCORE_KEYS:
-                hint = get_close_matches(str(key), SCORE_KEYS, n=1)
                 raise ParamError(f"rfm_segments: {name!r} uses unknown score {key!r}"
-                                 + (f"; did you mean {hint[0]!r}?" if hint else "")
+                                 + suggest(str(key), SCORE_KEYS)
                                  + " Scores are r, f and m.")
             ok = (isinstance(bounds, (list, tuple)) and len(bounds) == 2
                   and all(isinstance(b, (int, np.integer)) and not isinstance(b, bool)
