@@ -51,6 +51,7 @@ from scipy import stats
 from helpers import i18n, multiple_testing
 from helpers.errors import DataError, ParamError
 from helpers.features import parse_as_of
+from helpers.intervals import ratio_interval
 from helpers.params import suggest
 
 #: Ways to define the best customers, with the text used in reports.
@@ -409,11 +410,10 @@ def fit_lookalike(features: pd.DataFrame, best, passing=None, *, cv: int = 5,
 def ratio_ci(x1, n1, x2, n2, confidence: float = 0.95):
     """Ratio of two independent proportions ``(x1/n1) / (x2/n2)`` with a Katz log interval.
 
-    The interval is ``ratio * exp(+-z * se)`` with
-    ``se = sqrt(1/x1 - 1/n1 + 1/x2 - 1/n2)`` (Katz et al. 1978; statsmodels
-    ``confint_proportions_2indep(method="log", compare="ratio")``). When a count is zero
-    the interval uses 0.5 added to both counts and totals (statsmodels ``"log-adjusted"``),
-    so it stays finite; the point estimate is not adjusted.
+    The interval is :func:`helpers.intervals.ratio_interval` (statsmodels
+    ``confint_proportions_2indep(method="log", compare="ratio")``). When a group has no
+    successes no interval is stated (NaN bounds); the ratio itself is still given
+    (0 or infinite), since the Fisher test of :func:`attribute_lift` decides the direction.
 
     Parameters
     ----------
@@ -436,13 +436,8 @@ def ratio_ci(x1, n1, x2, n2, confidence: float = 0.95):
         raise ParamError("ratio_ci needs 0 <= x <= n and n > 0 in both groups")
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = (x1 / n1) / (x2 / n2)
-        zero = (x1 == 0) | (x2 == 0)
-        a = np.where(zero, 0.5, 0.0)
-        c1, m1, c2, m2 = x1 + a, n1 + a, x2 + a, n2 + a
-        centre = np.log((c1 / m1) / (c2 / m2))
-        se = np.sqrt(1 / c1 - 1 / m1 + 1 / c2 - 1 / m2)
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    return ratio, np.exp(centre - z * se), np.exp(centre + z * se)
+    _, low, high = ratio_interval(x1, n1, x2, n2, confidence)
+    return ratio, low[()], high[()]
 
 
 def _attribute_values(features: pd.DataFrame, attribute: str | Sequence[str]) -> tuple[str, pd.Series]:
