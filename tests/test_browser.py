@@ -91,7 +91,7 @@ def test_management_report_shows_a_chart_and_no_code(tab):
     chart.scroll_into_view_if_needed()
     assert chart.is_visible()
     assert chart.evaluate("img => img.complete && img.naturalWidth > 100")
-    assert page.locator(".jp-InputArea").count() == 0  # no code for managers
+    assert page.locator(".jp-InputArea-editor").count() == 0  # no code for managers (story cells stay)
     assert page.locator("nav.wb-toc a").count() >= 5
     assert _online(requests) == []
 
