@@ -1,7 +1,7 @@
 """Benchmark: attribution of won opportunities over touch paths (all six models).
 
 Builds (or reuses) a sample world under ``data/bench/`` sized so that ``interactions`` holds
-about the requested number of touches, then times :func:`helpers.attribution.attribute`
+about the requested number of touches, then times :func:`helpers.analysis.attribution.attribute`
 end to end: journeys and paths in the engine, the five heuristic models, the Markov
 transition counts and the exact removal effects. Each run opens a fresh workspace. The
 target is 1,000,000 touches in at most 10 seconds (median of the runs) on 2 cores.
@@ -41,7 +41,7 @@ def parse_size(text: str) -> int:
 
 def ensure_world(touches: int, seed: int) -> Path:
     """A sample world with about ``touches`` interactions, generated once and reused."""
-    from helpers.sample_world import generate_world, world_matches
+    from helpers.data.sample_world import generate_world, world_matches
 
     accounts = max(100, round(touches / (INTERACTIONS_PER_ACCOUNT * 1.04)))
     folder = ROOT / "data" / "bench" / f"attribution-{touches}"
@@ -54,8 +54,8 @@ def ensure_world(touches: int, seed: int) -> Path:
 
 
 def run_once(folder: Path, threads: int, label: str) -> dict:
-    from helpers.attribution import attribute, touch_paths
-    from helpers.datasets import open_workspace
+    from helpers.analysis.attribution import attribute, touch_paths
+    from helpers.data.datasets import open_workspace
 
     with open_workspace(folder, threads=threads) as ws:
         start = time.perf_counter()

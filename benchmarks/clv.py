@@ -1,8 +1,8 @@
-"""Benchmark: BG/NBD + Gamma-Gamma fit and CLV scoring (helpers.clv.fit_clv).
+"""Benchmark: BG/NBD + Gamma-Gamma fit and CLV scoring (helpers.analysis.clv.fit_clv).
 
 For each size the script simulates customers from known BG/NBD and Gamma-Gamma parameters
 (order dates on whole days over three years, times in weeks, like real order data), then
-times :func:`helpers.clv.fit_clv`: both maximum-likelihood fits with Hessian standard
+times :func:`helpers.analysis.clv.fit_clv`: both maximum-likelihood fits with Hessian standard
 errors, and scoring of every account (P(alive), expected purchases and spend, discounted
 CLV over 36 months). It prints the median of the runs and how far the fit landed from the
 true parameters.
@@ -29,7 +29,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from helpers import clv
+from helpers.analysis import clv
 
 BG_TRUE = (0.243, 4.414, 0.793, 2.426)  # CDNOW estimates, weeks
 GG_TRUE = (6.25, 3.74, 15.44)
@@ -45,7 +45,7 @@ def parse_size(text: str) -> int:
 
 
 def make_summary(n: int, seed: int = 7) -> pd.DataFrame:
-    """Customer summaries as :func:`helpers.clv.purchase_summary` returns them."""
+    """Customer summaries as :func:`helpers.analysis.clv.purchase_summary` returns them."""
     rng = np.random.default_rng(seed)
     T = rng.integers(1, 3 * 365, n) / 7
     sim = clv.simulate_bgnbd(n, BG_TRUE, T, seed=seed + 1, tick=1 / 7)

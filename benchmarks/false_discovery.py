@@ -160,7 +160,7 @@ def described(finding: dict) -> dict:
 
 
 def one_seed(seed: int, accounts: int, jobs: int, worlds: list[str], tmp: Path) -> list[dict]:
-    from helpers import sample_world
+    from helpers.data import sample_world
 
     rows = []
     for world in worlds:
@@ -189,7 +189,7 @@ def one_seed(seed: int, accounts: int, jobs: int, worlds: list[str], tmp: Path) 
 
 def rescore(rows: list[dict]) -> list[dict]:
     """Match the stated findings saved with each full-world run against its truths again."""
-    from helpers import sample_world
+    from helpers.data import sample_world
 
     with tempfile.TemporaryDirectory(prefix="false_discovery_") as tmp:
         for row in rows:

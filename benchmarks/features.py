@@ -177,7 +177,7 @@ def build_world(folder: Path, interactions: int, seed: int) -> dict:
     generator = "fallback"
     started = time.perf_counter()
     try:
-        from helpers.sample_world import generate_world
+        from helpers.data.sample_world import generate_world
     except ImportError:
         generate_world = None
     if generate_world is not None:
@@ -236,7 +236,7 @@ def _peak_rss_mb() -> float:
 
 
 class _ParquetWorkspace:
-    """Minimal stand-in when ``helpers.datasets`` is not available."""
+    """Minimal stand-in when ``helpers.data.datasets`` is not available."""
 
     def __init__(self, folder: Path, threads: int, memory_limit: str):
         import ibis
@@ -255,10 +255,10 @@ class _ParquetWorkspace:
 
 
 def run_engine(folder: Path, as_of: str, threads: int, memory_limit: str):
-    from helpers.features import account_features
+    from helpers.data.features import account_features
 
     try:
-        from helpers.datasets import open_workspace
+        from helpers.data.datasets import open_workspace
     except ImportError:
         ws = _ParquetWorkspace(folder, threads, memory_limit)
     else:
@@ -269,7 +269,7 @@ def run_engine(folder: Path, as_of: str, threads: int, memory_limit: str):
 def run_pandas(folder: Path, as_of: str):
     import pandas as pd
 
-    from helpers.features_reference import account_features_pandas
+    from helpers.data.features_reference import account_features_pandas
 
     tables = {}
     for name, columns in USED_COLUMNS.items():
@@ -284,7 +284,7 @@ def worker(args: argparse.Namespace) -> None:
     import importlib
 
     # Imports are not part of the timing.
-    for module in ("helpers.features", "helpers.features_reference", "helpers.datasets",
+    for module in ("helpers.data.features", "helpers.data.features_reference", "helpers.data.datasets",
                    "ibis.backends.duckdb", "pyarrow.parquet"):
         try:
             importlib.import_module(module)

@@ -62,7 +62,7 @@ def label(n: int) -> str:
 
 def build_world(accounts: int, ipa: float | None = None) -> tuple[Path, dict]:
     """Generate the world for a size unless an identical one is there; return (folder, counts)."""
-    from helpers import sample_world
+    from helpers.data import sample_world
 
     ipa = ipa or INTERACTIONS_PER_ACCOUNT.get(accounts, 200)
     folder = BENCH / f"scale-{label(accounts)}-{ipa:g}"
@@ -141,7 +141,7 @@ def run_suite(project: Path, world: Path, jobs: int | None) -> dict:
     runs = sorted(p for p in (project / "reports").iterdir()
                   if p.is_dir() and (p / "run.json").exists())
     record = json.loads((runs[-1] / "run.json").read_text(encoding="utf-8"))
-    from helpers.feature_cache import cache_stats
+    from helpers.data.feature_cache import cache_stats
 
     return {"wall": wall, "exit": proc.returncode, "output": output,
             "peak_total": mem.peak_total, "peak_single": mem.peak_single,
@@ -155,8 +155,8 @@ def time_features(world: Path, memory_limit: str | None, threads: int | None,
     """Median seconds of the DuckDB feature build, and of a cold and a warm cached call."""
     import tempfile
 
-    from helpers import datasets, features
-    from helpers.feature_cache import cached_account_features
+    from helpers.data import datasets, features
+    from helpers.data.feature_cache import cached_account_features
 
     direct = []
     with datasets.open_workspace(world, memory_limit=memory_limit, threads=threads) as ws:
@@ -188,7 +188,7 @@ def time_postgres(world: Path, repeat: int) -> dict | None:
     if bin_dir is None:
         print("  PostgreSQL binaries not found; skipping the PostgreSQL timing")
         return None
-    from helpers import datasets, features, loading
+    from helpers.data import datasets, features, loading
 
     server = start_postgres(bin_dir)
     os.environ[PASSWORD_ENV] = server.password

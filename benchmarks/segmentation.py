@@ -44,8 +44,9 @@ def pin_cores(n: int) -> int:
 
 def base_features(folder: Path):
     """Account features of a small sample world (built once into ``folder``)."""
-    from helpers import datasets, features, lifecycle
-    from helpers.sample_world import generate_world, world_matches
+    from helpers.analysis import lifecycle
+    from helpers.data import datasets, features
+    from helpers.data.sample_world import generate_world, world_matches
 
     settings = {"accounts": BASE_ACCOUNTS, "seed": 11}
     if not world_matches(folder, **settings):
@@ -71,7 +72,7 @@ def scale_up(feats, accounts: int, seed: int = 0):
 
 def one_run(feats, seed: int) -> dict:
     """Everything the notebook's segmentation sections compute; returns timings."""
-    from helpers import segmentation
+    from helpers.analysis import segmentation
 
     t0 = time.perf_counter()
     result = segmentation.segment_behaviour(feats, k_range=range(2, 11), seed=seed,

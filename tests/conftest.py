@@ -97,7 +97,7 @@ def engine_world(tmp_path_factory):
     """The small sample world (Parquet) that every whole-run engine comparison reads."""
     from engine_compare import WORLD
 
-    from helpers import sample_world
+    from helpers.data import sample_world
 
     folder = tmp_path_factory.mktemp("engine_world")
     sample_world.generate_world(folder, **WORLD)

@@ -2,7 +2,7 @@
 
 The run is made once per test session (``functools.cache``): a throwaway project with the
 KPI notebook, its params file, a 200-account sample world and ``language: zh``, executed by
-:func:`helpers.reporting.run_workbook` like ``workbook run`` would.
+:func:`helpers.report.reporting.run_workbook` like ``workbook run`` would.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def write_project(root: Path, *, language: str = "zh", as_of: str = "2026-06-30"
 @functools.cache
 def kpi_run() -> types.SimpleNamespace:
     """Build the world, run the notebook once and return what the tests need."""
-    from helpers import reporting, sample_world
+    from helpers.data import sample_world
+    from helpers.report import reporting
 
     root = write_project(Path(tempfile.mkdtemp(prefix="kpi-run-")))
     atexit.register(shutil.rmtree, root, True)

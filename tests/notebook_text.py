@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from helpers import i18n
+from helpers.presentation import i18n
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import reporting
+from helpers.report import reporting
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(sys.executable).parent.parent  # the environment running the tests

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import attribution as at
-from helpers.datasets import open_workspace
-from helpers.errors import DataError, ParamError
-from helpers.sample_world import generate_world
+from helpers.analysis import attribution as at
+from helpers.core.errors import DataError, ParamError
+from helpers.data.datasets import open_workspace
+from helpers.data.sample_world import generate_world
 
 AS_OF = "2026-06-30"
 

@@ -17,7 +17,7 @@ from kpi_project import kpi_run
 from report_pages import ARGS, browser_missing
 from test_portal import fake_run, source_entry
 
-from helpers import reporting
+from helpers.report import reporting
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,12 @@ import pytest
 from scipy import stats
 from scipy.optimize import brentq
 
-from helpers import budget as bg
-from helpers import findings, i18n
-from helpers import response_curves as rc
-from helpers.datasets import open_workspace
-from helpers.errors import WorkbookError
-from helpers.sample_world import generate_world
+from helpers.analysis import budget as bg
+from helpers.analysis import response_curves as rc
+from helpers.core.errors import WorkbookError
+from helpers.data.datasets import open_workspace
+from helpers.data.sample_world import generate_world
+from helpers.presentation import findings, i18n
 
 matplotlib.use("Agg")
 

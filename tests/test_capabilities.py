@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 from conftest import AS_OF, write_tables
 
-from helpers import capabilities, datasets, i18n
-from helpers.capabilities import ANALYSES, ANALYSIS_BY_KEY
+from helpers.data import capabilities, datasets
+from helpers.data.capabilities import ANALYSES, ANALYSIS_BY_KEY
+from helpers.presentation import i18n
 
 
 def _measure(tables, tmp_path, fmt="parquet", as_of=AS_OF):

@@ -12,10 +12,10 @@ from conftest import tiny_tables, write_tables
 from scipy import integrate, special, stats
 from statsmodels.tools.numdiff import approx_fprime, approx_hess3
 
-from helpers import clv
-from helpers.datasets import open_workspace
-from helpers.errors import DataError, ParamError, WorkbookError
-from helpers.sample_world import generate_world
+from helpers.analysis import clv
+from helpers.core.errors import DataError, ParamError, WorkbookError
+from helpers.data.datasets import open_workspace
+from helpers.data.sample_world import generate_world
 
 AS_OF = "2026-06-30"
 # Parameters chosen so 20,000 customers pin every one down to a few percent (SE <= 3.5%).

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import concentration as conc
-from helpers.datasets import open_workspace
-from helpers.errors import ParamError
-from helpers.features import account_features
-from helpers.sample_world import generate_world, read_truth
+from helpers.analysis import concentration as conc
+from helpers.core.errors import ParamError
+from helpers.data.datasets import open_workspace
+from helpers.data.features import account_features
+from helpers.data.sample_world import generate_world, read_truth
 
 
 def gini_mean_difference(v):

@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 from report_text import UNREADABLE
 
-from helpers import content as ct
-from helpers import lifecycle
-from helpers.datasets import open_workspace
-from helpers.errors import DataError, ParamError
-from helpers.intervals import ratio_interval, wilson_interval
-from helpers.sample_world import generate_world
+from helpers.analysis import content as ct
+from helpers.analysis import lifecycle
+from helpers.core.errors import DataError, ParamError
+from helpers.data.datasets import open_workspace
+from helpers.data.sample_world import generate_world
+from helpers.stats.intervals import ratio_interval, wilson_interval
 
 AS_OF = "2026-06-30"
 ROOT = Path(__file__).resolve().parents[1]
@@ -338,7 +338,7 @@ def test_notebook_runs_without_surveys_and_spend(world, tmp_path, monkeypatch):
     """The one papermill execution: the test world without surveys and marketing spend."""
     import papermill as pm
 
-    from helpers.params import SCHEDULED_ENV
+    from helpers.core.params import SCHEDULED_ENV
 
     monkeypatch.setenv(SCHEDULED_ENV, "1")  # the parameters below are all there is, as in a scheduled run
 

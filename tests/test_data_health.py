@@ -8,8 +8,8 @@ import pytest
 from conftest import AS_OF, tiny_tables, write_tables
 from notebook_text import CJK
 
-from helpers import data_health
-from helpers.datasets import open_workspace
+from helpers.analysis import data_health
+from helpers.data.datasets import open_workspace
 
 
 def test_monthly_activity_counts_rows_per_calendar_month(tmp_path):
@@ -43,7 +43,7 @@ def test_monthly_activity_counts_rows_per_calendar_month(tmp_path):
 
 def _thin(tmp_path, **changes):
     """The tiny world with columns of accounts and orders replaced (None empties them)."""
-    from helpers import capabilities
+    from helpers.data import capabilities
 
     tables = tiny_tables()
     for key, values in changes.items():
@@ -98,7 +98,7 @@ def test_date_coverage_leaves_out_empty_date_columns(tmp_path):
 
 
 def test_validation_sentence_never_says_no_warnings_with_empty_columns(tmp_path):
-    from helpers import validation
+    from helpers.data import validation
 
     ws, caps = _thin(tmp_path, orders__gross_margin=[None] * 4)
     with ws:
@@ -184,7 +184,7 @@ def test_stale_tables_are_named_with_their_last_event():
 
 
 def test_health_findings_are_facts_with_actions_and_problems_first(tmp_path):
-    from helpers import validation
+    from helpers.data import validation
 
     ws, caps = _thin(tmp_path, orders__gross_margin=[None] * 4)
     with ws:
@@ -209,7 +209,7 @@ def test_health_findings_are_facts_with_actions_and_problems_first(tmp_path):
 
 
 def test_support_by_report_and_gaps(tmp_path):
-    from helpers import capabilities
+    from helpers.data import capabilities
 
     ws, caps = _thin(tmp_path)
     with ws:
@@ -228,7 +228,7 @@ def test_charts_read_in_the_report_language(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from helpers import plotting
+    from helpers.presentation import plotting
 
     plotting.apply_report_style()
     ws, caps = _thin(tmp_path, accounts__employees=[10, 40, 60])

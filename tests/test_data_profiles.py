@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import capabilities, data_profiles, datasets, sample_world
-from helpers.errors import ParamError
+from helpers.core.errors import ParamError
+from helpers.data import capabilities, data_profiles, datasets, sample_world
 
 AS_OF = "2026-06-30"
 ROOT = Path(__file__).parents[1]

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from conftest import AS_OF, tiny_tables, write_tables
 
-from helpers import datasets, validation
-from helpers.errors import DataError
+from helpers.core.errors import DataError
+from helpers.data import datasets, validation
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])

@@ -17,7 +17,7 @@ import pytest
 from engine_compare import AS_OF, WorkbookRun, assert_same_export, assert_same_exports
 from pg_server import PASSWORD_ENV, require_postgres, start_postgres
 
-from helpers import loading
+from helpers.data import loading
 
 # The variable the notebooks read the database password from (password_env in
 # params/workbook.yaml).

@@ -27,9 +27,10 @@ from engine_compare import (
     require_spark,
 )
 
-from helpers import cli, datasets, loading
-from helpers.contract import CONTRACT
-from helpers.errors import DataError
+from helpers import cli
+from helpers.core.errors import DataError
+from helpers.data import datasets, loading
+from helpers.data.contract import CONTRACT
 
 # A line of Spark's own log, such as "26/11/25 12:25:30 WARN Utils: ..."
 SPARK_LOG_LINE = re.compile(r"\d\d/\d\d/\d\d \d\d:\d\d:\d\d (?:WARN|INFO|ERROR) ")
@@ -61,7 +62,7 @@ def test_spark_run_exports_equal_duckdb(spark_runs):
 @pytest.mark.slow
 def test_spark_start_up_stays_out_of_notebook_outputs(spark_runs):
     # The JVM inherits the kernel's stdout/stderr; its start-up lines would land in the
-    # analyst report without the redirect in helpers.datasets.
+    # analyst report without the redirect in helpers.data.datasets.
     run_folder = spark_runs["spark"].parent
     for notebook in run_folder.glob("*.ipynb"):
         cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]

@@ -15,7 +15,8 @@ import pytest
 from engine_compare import SPARK_TEST_SETTINGS, require_spark
 from pg_server import PASSWORD_ENV, require_postgres, start_postgres
 
-from helpers import cli, datasets, features, sample_world, validation
+from helpers import cli
+from helpers.data import datasets, features, sample_world, validation
 
 AS_OF = "2026-06-30"
 

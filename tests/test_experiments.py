@@ -16,10 +16,10 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
-from helpers import experiments as ex
-from helpers.datasets import open_workspace
-from helpers.errors import ParamError
-from helpers.sample_world import generate_world
+from helpers.analysis import experiments as ex
+from helpers.core.errors import ParamError
+from helpers.data.datasets import open_workspace
+from helpers.data.sample_world import generate_world
 
 AS_OF = "2026-06-30"
 CASES = [(62, 1441, 94, 1540), (57, 1167, 50, 1147), (400, 10000, 460, 10000),
@@ -180,7 +180,7 @@ def test_variant_note_explains_labels_the_data_does_not_use():
 
 
 def test_experiments_are_one_family_through_the_shared_correction():
-    from helpers import multiple_testing
+    from helpers.stats import multiple_testing
 
     p = [0.01, 0.04, 0.03, np.nan]
     for method in ("bh", "holm", "bonferroni"):

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from conftest import AS_OF, tiny_tables, write_tables
 
-from helpers import datasets, features
-from helpers.feature_cache import (
+from helpers.data import datasets, features
+from helpers.data.feature_cache import (
     cache_stats,
     cached_account_features,
     cached_frame,

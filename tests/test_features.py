@@ -9,15 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.contract import CONTRACT
-from helpers.errors import DataError, ParamError
-from helpers.features import (
+from helpers.core.errors import DataError, ParamError
+from helpers.data.contract import CONTRACT
+from helpers.data.features import (
     DEFAULT_SIZE_BANDS,
     account_features,
     column_slug,
     feature_columns_description,
 )
-from helpers.features_reference import account_features_pandas
+from helpers.data.features_reference import account_features_pandas
 
 AS_OF = dt.date(2025, 6, 30)
 IBIS_TYPES = {
@@ -233,7 +233,7 @@ def test_engine_matches_reference_other_dates_and_windows(world, as_of, windows)
 
 
 def test_engine_matches_reference_through_workspace(world, tmp_path):
-    from helpers.datasets import open_workspace
+    from helpers.data.datasets import open_workspace
 
     for name, df in world.items():
         df.to_parquet(tmp_path / f"{name}.parquet", index=False)

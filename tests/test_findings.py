@@ -9,10 +9,10 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from helpers import findings as F
-from helpers import multiple_testing as mt
-from helpers.errors import ParamError
-from helpers.summary import candidate_findings
+from helpers.core.errors import ParamError
+from helpers.presentation import findings as F
+from helpers.report.summary import candidate_findings
+from helpers.stats import multiple_testing as mt
 
 
 def test_adjust_matches_statsmodels_and_keeps_missing():
@@ -141,7 +141,7 @@ def test_run_level_split_keeps_null_runs_clean_in_simulation():
 
 
 def test_brief_opens_with_the_title_and_the_strongest_stated_findings():
-    from helpers import findings
+    from helpers.presentation import findings
 
     log = findings.FindingLog("x", language="en")
     log.add(findings.fact("Small thing.", impact=0.1, action="Watch it."))
@@ -155,7 +155,7 @@ def test_brief_opens_with_the_title_and_the_strongest_stated_findings():
 
 
 def test_brief_says_so_in_one_line_when_nothing_is_stated():
-    from helpers import findings
+    from helpers.presentation import findings
 
     log = findings.FindingLog("x", language="zh")
     log.add(findings.gated("Noise.", passed=False, kind="alarm", fallback="还为时过早。"))

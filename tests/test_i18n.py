@@ -17,8 +17,9 @@ from fontTools.ttLib import TTFont
 from matplotlib import font_manager
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from helpers import i18n, plotting, reporting
-from helpers.errors import ParamError
+from helpers.core.errors import ParamError
+from helpers.presentation import i18n, plotting
+from helpers.report import reporting
 
 REPO = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
@@ -129,7 +130,7 @@ def test_chinese_pages_embed_the_glyphs_they_use():
 def test_markdown_cells_take_the_report_language():
     import nbformat
 
-    from helpers import i18n
+    from helpers.presentation import i18n
 
     nb = nbformat.v4.new_notebook()
     story = nbformat.v4.new_markdown_cell("Contents")

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from notebook_text import CJK, has_both, load_notebook, notebook_code
 
-from helpers import budget as bg
-from helpers import plotting
-from helpers import response_curves as rc
+from helpers.analysis import budget as bg
+from helpers.analysis import response_curves as rc
+from helpers.presentation import plotting
 
 NAME = "budget_allocation"
 

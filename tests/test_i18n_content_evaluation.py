@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from notebook_text import CJK, has_both, notebook_code
 
-from helpers import attribution, content, plotting
-from helpers import experiments as ex
+from helpers.analysis import attribution, content
+from helpers.analysis import experiments as ex
+from helpers.presentation import plotting
 
 NAME = "content_evaluation"
 

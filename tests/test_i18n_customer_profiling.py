@@ -1,5 +1,5 @@
 """Report language of the customer profiling report: its texts exist in both languages and
-the sentence and chart helpers of helpers.profiling and helpers.icp switch to Chinese while
+the sentence and chart helpers of helpers.analysis.profiling and helpers.analysis.icp switch to Chinese while
 their English output stays as it was."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 from notebook_text import KEY, code_of, is_chinese, load_notebook, notebook_code
 
-from helpers import i18n, icp, plotting, profiling
+from helpers.analysis import icp, profiling
+from helpers.presentation import i18n, plotting
 
 NAME = "customer_profiling"
 
@@ -193,7 +194,7 @@ def test_gate_reasons_and_rules_speak_chinese():
 
 
 def test_icp_table_and_summary_finding(lift):
-    from helpers.findings import FindingLog
+    from helpers.presentation.findings import FindingLog
 
     lift = lift.assign(best_accounts=[40, 30, 50, 2, 20], share_of_best=[0.2, 0.15, 0.25, 0.01, 0.1],
                        share_of_rest=[0.1, 0.09, 0.12, 0.1, 0.1], p_value=[0.001, 0.002, 0.0001, 0.001, 0.5],

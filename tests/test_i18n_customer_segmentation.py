@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 from notebook_text import BUILT, CJK, KEY, code_of, has_both, load_notebook, notebook_code
 
-from helpers import i18n, lifecycle, segmentation
+from helpers.analysis import lifecycle, segmentation
+from helpers.presentation import i18n
 
 NAME = "customer_segmentation"
 

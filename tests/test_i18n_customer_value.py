@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from notebook_text import CJK, KEY, code_of, load_notebook, notebook_code
 
-from helpers import clv, i18n, key_accounts, rfm
+from helpers.analysis import clv, key_accounts, rfm
+from helpers.presentation import i18n
 
 NAME = "customer_value"
 # This notebook also builds keys from names: t(f"customer_value.change.{change}"), and the

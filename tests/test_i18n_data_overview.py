@@ -8,8 +8,9 @@ import re
 import pandas as pd
 from notebook_text import CJK, KEY, code_of, load_notebook, notebook_code
 
-from helpers import data_health, i18n
-from helpers.contract import CONTRACT
+from helpers.analysis import data_health
+from helpers.data.contract import CONTRACT
+from helpers.presentation import i18n
 
 NAME = "data_overview"
 
@@ -22,7 +23,7 @@ def story_keys(nb: dict) -> list[str]:
 
 def test_every_literal_key_of_the_notebook_has_both_languages():
     literal = set(KEY.findall(notebook_code(NAME))) | set(story_keys(load_notebook(NAME)))
-    assert len(literal) > 12  # the rest are built by helpers.data_health
+    assert len(literal) > 12  # the rest are built by helpers.analysis.data_health
     assert sorted(k for k in literal if k not in i18n.LABELS) == []
     for key in literal:
         entry = i18n.LABELS[key]
@@ -120,7 +121,7 @@ def test_every_text_of_the_locale_is_used():
 
     root = Path(__file__).resolve().parents[1]
     code = (notebook_code(NAME) + " ".join(story_keys(load_notebook(NAME)))
-            + (root / "src/helpers/data_health.py").read_text(encoding="utf-8"))
+            + (root / "src/helpers/analysis/data_health.py").read_text(encoding="utf-8"))
     built = ("data_overview.col.", "data_overview.table.", "data_overview.rule.",
              "data_overview.severity.", "data_overview.coverage.")
     unused = [k for k in i18n.LABELS if k.startswith("data_overview.") and k not in code

@@ -16,11 +16,12 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from helpers import i18n, icp
-from helpers.datasets import open_workspace
-from helpers.errors import DataError, ParamError, WorkbookError
-from helpers.features import account_features
-from helpers.sample_world import generate_world, read_truth
+from helpers.analysis import icp
+from helpers.core.errors import DataError, ParamError, WorkbookError
+from helpers.data.datasets import open_workspace
+from helpers.data.features import account_features
+from helpers.data.sample_world import generate_world, read_truth
+from helpers.presentation import i18n
 
 AS_OF = "2026-06-30"
 GATES = ["employees at least 20", "industry not in Public Sector"]

@@ -16,9 +16,10 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from helpers import i18n, icp
-from helpers.datasets import open_workspace
-from helpers.findings import FindingLog
+from helpers.analysis import icp
+from helpers.data.datasets import open_workspace
+from helpers.presentation import i18n
+from helpers.presentation.findings import FindingLog
 
 AS_OF = "2026-06-30"
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from helpers.errors import ParamError
-from helpers.intervals import ratio_interval, wilson_interval
+from helpers.core.errors import ParamError
+from helpers.stats.intervals import ratio_interval, wilson_interval
 
 
 @pytest.mark.parametrize(("x", "n"), [(0, 10), (3, 10), (10, 10), (17, 412), (950, 1000),

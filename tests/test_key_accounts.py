@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import key_accounts as ka
-from helpers.datasets import open_workspace
-from helpers.errors import DataError, ParamError
-from helpers.sample_world import generate_world
+from helpers.analysis import key_accounts as ka
+from helpers.core.errors import DataError, ParamError
+from helpers.data.datasets import open_workspace
+from helpers.data.sample_world import generate_world
 
 AS_OF = "2026-06-30"
 
@@ -91,7 +91,7 @@ def test_value_table_has_one_row_per_account(table, ws):
 
 
 def test_value_table_from_cached_features_is_the_same_table(table, ws, tmp_path):
-    from helpers import feature_cache
+    from helpers.data import feature_cache
 
     feats = feature_cache.cached_account_features(ws, AS_OF, tmp_path, windows=(90, 365, 730))
     given = ka.value_table(ws, AS_OF, horizon_months=24, features=feats)
@@ -252,7 +252,8 @@ def test_notebook_runs_on_a_small_world_without_surveys(tmp_path):
     """One papermill run: every section renders, exports and headlines are written."""
     import nbformat
 
-    from helpers import paths, reporting
+    from helpers.core import paths
+    from helpers.report import reporting
 
     data = tmp_path / "data"
     generate_world(data, accounts=600, seed=41)
@@ -377,13 +378,13 @@ def test_dossiers_without_opportunities_say_nothing_about_pipeline(world, table,
 
 @pytest.fixture(scope="module")
 def features(ws):
-    from helpers.features import account_features
+    from helpers.data.features import account_features
 
     return account_features(ws, AS_OF, windows=(90, 365, 730))
 
 
 def test_an_unknown_forecast_stays_unknown_and_lapse_segments_need_overdue(ws, features):
-    from helpers import clv, rfm
+    from helpers.analysis import clv, rfm
 
     summary = clv.purchase_summary(ws, AS_OF)
     result = clv.historical_result(summary, "test", horizon_months=12)
@@ -439,7 +440,7 @@ def _firms(n=600, seed=0, planted=True):
 
 
 def test_fit_levels_keep_only_values_that_pass_the_profiling_gate():
-    from helpers import icp
+    from helpers.analysis import icp
     feats = _firms()
     levels = ka.fit_levels(feats)
     assert levels.get("industry") and "Logistics" in levels["industry"]
@@ -479,7 +480,7 @@ def test_without_a_firmographic_signal_the_fit_criterion_is_skipped_with_the_rea
 
 
 def test_value_stages_use_the_lifecycle_words_of_the_segmentation(table):
-    from helpers import i18n
+    from helpers.presentation import i18n
     assert set(table.stage) <= {"prospect", "new", "growth", "mature", "declining", "lapsing"}
     assert {"growth", "mature"} & set(table.stage)
     for stage in ("prospect", "new", "growth", "mature", "declining"):

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import kpis
-from helpers.contract import CONTRACT
-from helpers.datasets import LOGICAL_TO_IBIS
-from helpers.errors import ParamError
-from helpers.intervals import wilson_interval
+from helpers.analysis import kpis
+from helpers.core.errors import ParamError
+from helpers.data.contract import CONTRACT
+from helpers.data.datasets import LOGICAL_TO_IBIS
+from helpers.stats.intervals import wilson_interval
 
 AS_OF = "2026-06-30"
 D = dt.date
@@ -593,7 +593,7 @@ def test_previous_snapshot_skips_runs_on_other_parameters_or_data(tmp_path):
 
 
 def test_run_identity_matches_the_runners_record(tmp_path):
-    from helpers import reporting
+    from helpers.report import reporting
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "orders.csv").write_text("a\n1\n", encoding="utf-8")
@@ -671,7 +671,7 @@ def test_channels_sentence_names_one_or_two_channels_or_the_reason():
 
 
 def i18n_t(key, language="en", **values):
-    from helpers import i18n
+    from helpers.presentation import i18n
 
     return i18n.t(key, language, **values)
 
@@ -901,8 +901,8 @@ def test_forecast_respects_the_domain_and_needs_enough_points():
 
 
 def test_trends_are_tested_and_corrected_together():
-    from helpers.findings import FindingLog
-    from helpers.multiple_testing import adjust, trend_test
+    from helpers.presentation.findings import FindingLog
+    from helpers.stats.multiple_testing import adjust, trend_test
 
     rng = np.random.default_rng(3)
     s = pd.DataFrame({"period": [f"p{i}" for i in range(8)],
@@ -968,7 +968,7 @@ def test_flag_note_groups_kpis_by_reason_and_young_values_still_alert():
 def test_group_comparisons_are_chi_square_tested_and_corrected_together():
     from scipy import stats
 
-    from helpers.findings import FindingLog
+    from helpers.presentation.findings import FindingLog
 
     region = pd.DataFrame({"group": ["North", "South", "(missing)"], "nps_responses": [100, 100, 40],
                            "promoters": [60, 20, 0], "detractors": [10, 50, 40],
@@ -993,7 +993,7 @@ def test_group_comparisons_are_chi_square_tested_and_corrected_together():
 def test_channel_cac_difference_is_tested_before_channels_are_ranked():
     from scipy import stats
 
-    from helpers.findings import FindingLog
+    from helpers.presentation.findings import FindingLog
 
     costs = {"email": [400.0, 500, 450, 520], "events": [900.0, 1100, 950], "ads": [600.0, 640]}
     table = pd.DataFrame({"channel": list(costs), "recorded": [len(v) for v in costs.values()],
@@ -1056,7 +1056,7 @@ def test_cards_state_period_change_trend_and_target():
 
 
 def test_cards_record_schema_is_accepted(tmp_path):
-    from helpers import reporting
+    from helpers.report import reporting
 
     cards = kpis.headline_cards(kpis.kpi_cards(card_series(), currency="EUR"), currency="EUR")
     path = reporting.record_headlines("kpi_monitoring", cards, tmp_path)
@@ -1080,7 +1080,7 @@ def test_cards_html_shows_flag_sparkline_and_target_without_scripts():
     assert kpis.sparkline_img([1.0], alt="x") == ""
     assert "wb-card-delta wb-up\">▲ +14%" in html  # more revenue is good news
     # the report page's sanitiser keeps the cards, their trend images and the target bar
-    from helpers import reporting
+    from helpers.report import reporting
 
     kept = reporting.safe_html(html)
     assert kept.count('src="data:image/svg+xml;base64,') == 3 and "&lt;" not in kept
@@ -1145,7 +1145,7 @@ def test_trend_figure_has_one_visible_panel_per_kpi():
 
 
 def test_trend_note_joins_the_revenue_move_findings_and_short_series():
-    from helpers.findings import FindingLog
+    from helpers.presentation.findings import FindingLog
 
     changes = pd.DataFrame({"period": ["Q1", "Q2"], "kpi": "revenue", "value": [1.0, 2.0],
                             "pop": [np.nan, 1.0], "yoy": [np.nan, np.nan], "change": "relative"})

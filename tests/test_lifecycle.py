@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import datasets, features, lifecycle
-from helpers.errors import DataError, ParamError
-from helpers.sample_world import generate_world
+from helpers.analysis import lifecycle
+from helpers.core.errors import DataError, ParamError
+from helpers.data import datasets, features
+from helpers.data.sample_world import generate_world
 
 AS_OF = "2026-06-30"
 

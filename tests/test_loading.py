@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from conftest import AS_OF, write_tables
 
-from helpers import cli, datasets, features
-from helpers.errors import DataError, ValidationError
-from helpers.loading import load_folder, target_kind
+from helpers import cli
+from helpers.core.errors import DataError, ValidationError
+from helpers.data import datasets, features
+from helpers.data.loading import load_folder, target_kind
 
 
 def test_load_csv_folder_into_duckdb_gives_the_same_features(csv_folder, tmp_path):

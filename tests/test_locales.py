@@ -1,6 +1,6 @@
 import pytest
 
-from helpers import i18n
+from helpers.presentation import i18n
 
 
 def test_catalogs_merge_and_reject_duplicates(tmp_path):

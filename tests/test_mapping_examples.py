@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import datasets, validation
+from helpers.data import datasets, validation
 
 README = Path(__file__).parents[1] / "README.md"
 AS_OF = "2026-06-30"

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.numbers import safe_divide
+from helpers.stats.numbers import safe_divide
 
 
 def test_scalars_give_floats_and_nan_without_a_denominator():

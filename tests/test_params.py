@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import params
-from helpers.errors import ParamError
+from helpers.core import params
+from helpers.core.errors import ParamError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 
@@ -222,7 +222,7 @@ def test_describe_parameters_shows_values_origins_help_and_hides_passwords(proje
 def test_an_interactive_run_gets_the_scheduled_parameters(tmp_path, monkeypatch):
     import shutil
 
-    from helpers.params import SCHEDULED_ENV, notebook_parameters, project_parameters
+    from helpers.core.params import SCHEDULED_ENV, notebook_parameters, project_parameters
 
     repo = Path(__file__).parents[1]
     (tmp_path / "notebooks").mkdir()

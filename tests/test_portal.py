@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from kpi_project import broken_links, kpi_run, strip_tags
 
-from helpers import reporting, summary
-from helpers.errors import WorkbookError
+from helpers.core.errors import WorkbookError
+from helpers.report import reporting, summary
 
 
 def fake_run(reports: Path, run_id: str, notebooks: dict[str, dict], *, language: str = "en",

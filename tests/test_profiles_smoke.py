@@ -1,6 +1,6 @@
 """End to end on data shaped like real exports: every notebook on every data profile.
 
-Each profile (see :mod:`helpers.data_profiles`) is one `workbook run` of all notebooks on a
+Each profile (see :mod:`helpers.data.data_profiles`) is one `workbook run` of all notebooks on a
 small world. Every run must exit 0; every analysis the data cannot support, or supports only
 in part, must show its one-line "Skipped" or "In part only" note in its notebook's
 management page; and no management page or the portal may show nan, None or inf.
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from report_text import unreadable, visible_text
 
-from helpers import capabilities, data_profiles, datasets, sample_world
+from helpers.data import capabilities, data_profiles, datasets, sample_world
 
 ROOT = Path(__file__).parents[1]
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))

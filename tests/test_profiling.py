@@ -11,11 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import i18n, profiling, reporting
-from helpers.datasets import open_workspace
-from helpers.errors import DataError, ParamError
-from helpers.features import account_features
-from helpers.sample_world import generate_world, read_truth
+from helpers.analysis import profiling
+from helpers.core.errors import DataError, ParamError
+from helpers.data.datasets import open_workspace
+from helpers.data.features import account_features
+from helpers.data.sample_world import generate_world, read_truth
+from helpers.presentation import i18n
+from helpers.report import reporting
 
 AS_OF = "2026-06-30"
 ROOT = Path(__file__).resolve().parents[1]
@@ -376,7 +378,7 @@ def test_peak_p_is_the_corrected_binomial_test_of_the_busiest_cell():
 
 
 def test_activity_findings_state_only_tested_peaks_and_no_hour_on_dates():
-    from helpers.findings import FindingLog
+    from helpers.presentation.findings import FindingLog
 
     # date-only timestamps: every interaction at 0:00, a flat week with Friday a hair ahead
     flat = _activity([100, 101, 99, 100, 104, 98, 100])
@@ -398,7 +400,7 @@ def test_activity_findings_state_only_tested_peaks_and_no_hour_on_dates():
 
 
 def test_activity_findings_claim_an_hour_only_when_it_is_tested():
-    from helpers.findings import FindingLog
+    from helpers.presentation.findings import FindingLog
 
     hours = pd.DataFrame({"channel": "email", "weekday": 1, "weekday_name": "Tuesday",
                           "hour": list(range(24)), "interactions": [10] * 24})
@@ -450,7 +452,7 @@ def test_typical_customer_on_a_young_cohort_states_no_yearly_rate():
 def test_segment_value_tests_match_scipy_and_gate_the_largest_orders():
     from scipy import stats
 
-    from helpers.findings import FindingLog
+    from helpers.presentation.findings import FindingLog
 
     rng = np.random.default_rng(0)
     n = 90
@@ -507,7 +509,7 @@ def _cycle(won_a, won_b, closed=100):
 def test_cycle_finding_names_a_segment_only_when_its_win_rate_survives():
     from scipy import stats
 
-    from helpers.findings import FindingLog
+    from helpers.presentation.findings import FindingLog
 
     noise = profiling.cycle_finding(_cycle(30, 36))
     assert "win most often" not in noise and noise.startswith("Of 200 closed")
@@ -544,7 +546,7 @@ def test_distinctive_pain_points_are_tested_against_the_other_segments():
 
 
 def test_base_finding_names_the_richest_segment_only_when_it_is_tested():
-    from helpers.findings import FindingLog
+    from helpers.presentation.findings import FindingLog
 
     rng = np.random.default_rng(3)
     n = 300

@@ -69,7 +69,7 @@ def test_ruff_is_clean():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_story_cells_match_their_locale_text(path):
     """A markdown cell with an ``i18n`` key holds that key's English text, so both stay one story."""
-    from helpers import i18n
+    from helpers.presentation import i18n
 
     nb = json.loads(path.read_text(encoding="utf-8"))
     for i, cell in enumerate(nb["cells"]):

@@ -22,9 +22,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-import helpers
-from helpers import reporting
-from helpers.errors import ParamError, WorkbookError
+import helpers.data
+from helpers.core.errors import ParamError, WorkbookError
+from helpers.report import reporting
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 XSS = "<script>alert(1)</script>"
@@ -372,8 +372,8 @@ def test_default_data_source_builds_the_sample_world_first(tmp_path, monkeypatch
 
     fake = types.SimpleNamespace(generate_world=generate_world,
                                  world_matches=lambda path, **kw: False)
-    monkeypatch.setitem(sys.modules, "helpers.sample_world", fake)
-    monkeypatch.setattr(helpers, "sample_world", fake, raising=False)
+    monkeypatch.setitem(sys.modules, "helpers.data.sample_world", fake)
+    monkeypatch.setattr(helpers.data, "sample_world", fake, raising=False)
     with contextlib.redirect_stdout(io.StringIO()), pytest.raises(WorkbookError, match="stop"):
         reporting.run_workbook(["ok"], root=root)
     assert calls == [(root / "data" / "sample", {"accounts": 50, "seed": 7, "locale": "en"})]
@@ -507,7 +507,7 @@ def test_schedule_starts_the_longest_notebooks_first():
 def test_brief_layout_puts_the_summary_first_and_collapses_the_method():
     import nbformat
 
-    from helpers.reporting import brief_layout
+    from helpers.report.reporting import brief_layout
 
     nb = nbformat.v4.new_notebook()
     loading = nbformat.v4.new_code_cell("load()")
@@ -533,8 +533,8 @@ def test_rendered_report_has_alt_texts_and_a_collapsed_method_section():
     import matplotlib.pyplot as plt
     import nbformat
 
-    from helpers import plotting
-    from helpers.reporting import render_report
+    from helpers.presentation import plotting
+    from helpers.report.reporting import render_report
 
     fig, ax = plt.subplots()
     ax.plot([1, 2], [3e7, 4e7])

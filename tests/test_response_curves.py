@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from scipy.optimize import curve_fit
 
-from helpers import response_curves as rc
-from helpers.datasets import open_workspace
-from helpers.errors import DataError, ParamError
-from helpers.sample_world import generate_world
+from helpers.analysis import response_curves as rc
+from helpers.core.errors import DataError, ParamError
+from helpers.data.datasets import open_workspace
+from helpers.data.sample_world import generate_world
 
 matplotlib.use("Agg")
 

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import rfm
-from helpers.datasets import open_workspace
-from helpers.errors import ParamError
-from helpers.features import account_features
-from helpers.sample_world import generate_world
+from helpers.analysis import rfm
+from helpers.core.errors import ParamError
+from helpers.data.datasets import open_workspace
+from helpers.data.features import account_features
+from helpers.data.sample_world import generate_world
 
 AS_OF = "2026-06-30"
 

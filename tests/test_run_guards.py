@@ -19,8 +19,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import cli, loading, params, reporting
-from helpers.errors import DataError, ParamError, WorkbookError
+from helpers import cli
+from helpers.core import params
+from helpers.core.errors import DataError, ParamError, WorkbookError
+from helpers.data import loading
+from helpers.report import reporting
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 WORKBOOK_YAML = """\
@@ -350,7 +353,7 @@ def test_notebooks_write_exports_only_through_the_shared_writer():
 
 
 def test_language_override_reaches_every_notebook(tmp_path):
-    from helpers import params as P
+    from helpers.core import params as P
 
     resolved = P.resolve_parameters("kpi_monitoring", {"language": "zh", "as_of": None},
                                     Path(__file__).parents[1])
@@ -362,7 +365,7 @@ def test_language_override_reaches_every_notebook(tmp_path):
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from helpers import reporting
+from helpers.report import reporting
 lock = reporting.RunLock(Path(sys.argv[1])).acquire()
 print("locked", flush=True)
 time.sleep(60)

@@ -13,8 +13,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from helpers import contract, sample_world
-from helpers.errors import ParamError
+from helpers.core.errors import ParamError
+from helpers.data import contract, sample_world
 
 END = dt.date(2026, 6, 30)
 ARROW_TYPE = {"string": "string", "integer": "int64", "float": "double", "date": "date32[day]",

@@ -13,9 +13,12 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from helpers import datasets, features, findings, i18n, lifecycle, reporting, segmentation
-from helpers.errors import DataError, ParamError
-from helpers.sample_world import generate_world
+from helpers.analysis import lifecycle, segmentation
+from helpers.core.errors import DataError, ParamError
+from helpers.data import datasets, features
+from helpers.data.sample_world import generate_world
+from helpers.presentation import findings, i18n
+from helpers.report import reporting
 
 ROOT = Path(__file__).parents[1]
 AS_OF = "2026-06-30"
@@ -637,7 +640,7 @@ def test_grid_alt_names_the_largest_cell_in_compact_money():
 def test_tree_paths_read_as_one_rule_per_leaf():
     from sklearn.tree import DecisionTreeClassifier
 
-    from helpers.segmentation import tree_paths
+    from helpers.analysis.segmentation import tree_paths
 
     x = np.array([[v, w] for v in range(10) for w in range(10)], dtype=float)
     y = np.where(x[:, 0] <= 4.5, "low", np.where(x[:, 1] <= 2.5, "high-few", "high-many"))
@@ -654,7 +657,7 @@ def test_tree_paths_read_as_one_rule_per_leaf():
 def test_tree_paths_merge_ranges_and_say_missing_in_words():
     from sklearn.tree import DecisionTreeClassifier
 
-    from helpers.segmentation import tree_paths
+    from helpers.analysis.segmentation import tree_paths
 
     x = np.array([[v] for v in range(30)] + [[np.nan]] * 10, dtype=float)
     y = ["a"] * 10 + ["b"] * 10 + ["a"] * 10 + ["c"] * 10
@@ -668,7 +671,7 @@ def test_tree_paths_merge_ranges_and_say_missing_in_words():
 
 
 class _Caps:
-    """Stands in for helpers.capabilities: every section has the given status."""
+    """Stands in for helpers.data.capabilities: every section has the given status."""
 
     def __init__(self, status="supported"):
         self.status = status

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import tables
+from helpers.presentation import tables
 
 
 @pytest.mark.parametrize("value, kind, lang, expected", [

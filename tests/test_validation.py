@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from conftest import AS_OF, tiny_tables, write_tables
 
-from helpers import datasets, validation
-from helpers.errors import ValidationError
-from helpers.feature_cache import cache_stats
+from helpers.core.errors import ValidationError
+from helpers.data import datasets, validation
+from helpers.data.feature_cache import cache_stats
 
 
 def findings_for(tmp_path, tables, fmt="csv"):

@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import AS_OF, tiny_tables, write_tables
 
-from helpers import datasets, validation
-from helpers.errors import DataError
+from helpers.core.errors import DataError
+from helpers.data import datasets, validation
 
 
 def findings_for(folder, mapping=None, as_of=AS_OF):
@@ -306,7 +306,7 @@ def test_sample_world_amounts_are_no_outliers():
 
 
 def test_a_changed_value_map_changes_the_data_fingerprint(tmp_path, tables):
-    from helpers.feature_cache import workspace_fingerprint
+    from helpers.data.feature_cache import workspace_fingerprint
 
     folder = write(tmp_path, tables, keep=("opportunities",))
     prints = []

@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 import report_pages
 
-from helpers import findings, i18n, sample_world
+from helpers.data import sample_world
+from helpers.presentation import findings, i18n
 
 ROOT = Path(__file__).parents[1]
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))

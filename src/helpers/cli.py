@@ -6,14 +6,14 @@ import argparse
 import os
 import sys
 
-from helpers.data_profiles import CHOICES as PROFILES
-from helpers.data_profiles import NULL_PROFILE
-from helpers.errors import WorkbookError
+from helpers.core.errors import WorkbookError
+from helpers.data.data_profiles import CHOICES as PROFILES
+from helpers.data.data_profiles import NULL_PROFILE
 
 
 def _cmd_sample_data(args: argparse.Namespace) -> int:
-    from helpers import data_profiles, sample_world
-    from helpers.paths import resolve
+    from helpers.core.paths import resolve
+    from helpers.data import data_profiles, sample_world
 
     out = resolve(args.out)
     truth = sample_world.generate_world(
@@ -37,7 +37,7 @@ def _cmd_sample_data(args: argparse.Namespace) -> int:
 
 def _as_of(args: argparse.Namespace, settings: dict) -> str:
     """``--as-of`` or the settings' ``as_of``, checked to be a real date (ISO text)."""
-    from helpers.params import WORKBOOK_FILE, parse_as_of
+    from helpers.core.params import WORKBOOK_FILE, parse_as_of
 
     if args.as_of:
         return parse_as_of(args.as_of, "--as-of").isoformat()
@@ -45,9 +45,9 @@ def _as_of(args: argparse.Namespace, settings: dict) -> str:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from helpers import datasets, validation
-    from helpers.loading import check_driver
-    from helpers.params import load_workbook_settings
+    from helpers.core.params import load_workbook_settings
+    from helpers.data import datasets, validation
+    from helpers.data.loading import check_driver
 
     settings = load_workbook_settings()
     as_of = _as_of(args, settings)
@@ -64,8 +64,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    from helpers import loading
-    from helpers.params import load_workbook_settings
+    from helpers.core.params import load_workbook_settings
+    from helpers.data import loading
 
     settings = load_workbook_settings()
     as_of = _as_of(args, settings)
@@ -82,8 +82,8 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from helpers import reporting
-    from helpers.params import parse_as_of
+    from helpers.core.params import parse_as_of
+    from helpers.report import reporting
 
     if args.as_of:
         args.as_of = parse_as_of(args.as_of, "--as-of").isoformat()
@@ -95,14 +95,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from helpers import reporting
+    from helpers.report import reporting
 
     print(reporting.format_notebook_list())
     return 0
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
-    from helpers import params
+    from helpers.core import params
 
     print(params.describe_parameters(args.name))
     return 0
@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="data/sample", help="output folder (default data/sample)")
     p.add_argument("--profile", default="full", choices=PROFILES,
                    help="shape of the data: full, one that real exports have, or null "
-                   "(every table, no planted effect; see helpers.data_profiles)")
+                   "(every table, no planted effect; see helpers.data.data_profiles)")
     p.set_defaults(func=_cmd_sample_data)
 
     p = sub.add_parser("validate", help="check a data source against the data contract")

@@ -1,0 +1,1 @@
+"""One module per question the workbook answers, on top of data, stats and presentation."""

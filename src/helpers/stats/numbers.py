@@ -1,0 +1,39 @@
+"""Small numeric helpers for pandas and numpy values.
+
+:func:`safe_divide` is the one division of the analyses: a ratio is not stated (NaN)
+where its denominator is zero, negative or missing. Engine expressions (Ibis) build
+their own guarded division in :mod:`helpers.data.features`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["safe_divide"]
+
+
+def safe_divide(num: Any, den: Any) -> Any:
+    """``num / den`` with NaN where ``den`` is zero, negative or missing.
+
+    Parameters
+    ----------
+    num, den : scalar, array-like or pandas.Series
+        Numerator and denominator; they are divided element by element (by position).
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        A float for scalar input, a Series (with the index of the first Series given)
+        when either input is a Series, otherwise a float array.
+    """
+    n = np.asarray(num, dtype="float64")
+    d = np.asarray(den, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(d > 0, n / np.where(d > 0, d, 1.0), np.nan)
+    for value in (num, den):
+        if isinstance(value, pd.Series):
+            return pd.Series(out, index=value.index, dtype="float64")
+    return out if out.ndim else float(out)
