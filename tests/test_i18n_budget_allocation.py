@@ -144,7 +144,7 @@ def test_keep_split_reasons_and_support_table_in_both_languages():
 def test_budget_findings_go_through_the_finding_log():
     code = notebook_code(NAME)
     assert 'findings.FindingLog("budget_allocation"' in code and code.count("log.record(output_dir)") == 1
-    assert "reporting.record_findings" not in code
+    assert "outputs.record_findings" not in code
     assert "budget.cross_check(" in code and "greedy_mix" not in code
 
 

@@ -62,7 +62,7 @@ def test_the_report_is_a_brief_with_the_method_at_the_end():
     assert last["metadata"].get("tags") == ["summary"]
     assert "findings.brief(log, t(\"notebook.customer_segmentation\")" in "".join(last["source"])
     assert 'findings.FindingLog("customer_segmentation"' in code and code.count("log.record(output_dir)") == 1
-    assert "reporting.record_findings" not in code
+    assert "outputs.record_findings" not in code
     assert "plt.show()" not in code and code.count("plotting.show(") >= 6
     assert ".style" not in code  # every table is a people_table
     method = ["".join(c["source"]) for c in nb["cells"] if "method" in c["metadata"].get("tags", [])]

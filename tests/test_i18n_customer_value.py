@@ -84,7 +84,7 @@ def test_story_cells_carry_the_headings_and_findings_are_recorded():
     assert code.count("plotting.show(") >= 8
     # findings go through one log with their evidence; the evidence table is analyst-only
     assert 'findings.FindingLog("customer_value"' in code and code.count("log.record(out_dir)") == 1
-    assert "reporting.record_findings" not in code
+    assert "outputs.record_findings" not in code
     evidence = [c for c in nb["cells"] if "log.evidence()" in "".join(c["source"])]
     assert len(evidence) == 1 and "hide-management" in evidence[0]["metadata"].get("tags", [])
     story = next(c for c in markdown if c["metadata"]["i18n"] == "customer_value.md.evidence")

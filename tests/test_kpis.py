@@ -1056,10 +1056,10 @@ def test_cards_state_period_change_trend_and_target():
 
 
 def test_cards_record_schema_is_accepted(tmp_path):
-    from helpers.report import reporting
+    from helpers.report import outputs
 
     cards = kpis.headline_cards(kpis.kpi_cards(card_series(), currency="EUR"), currency="EUR")
-    path = reporting.record_headlines("kpi_monitoring", cards, tmp_path)
+    path = outputs.record_headlines("kpi_monitoring", cards, tmp_path)
     saved = json.loads(path.read_text(encoding="utf-8"))
     assert all({"value", "period", "trend"} <= set(c) for c in saved.values())
     assert all(c["trend"][-1] == c["value"] for c in saved.values())

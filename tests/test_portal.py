@@ -14,7 +14,7 @@ import pytest
 from kpi_project import broken_links, kpi_run, strip_tags
 
 from helpers.core.errors import WorkbookError
-from helpers.report import reporting, summary
+from helpers.report import outputs, reporting, summary
 
 
 def fake_run(reports: Path, run_id: str, notebooks: dict[str, dict], *, language: str = "en",
@@ -151,13 +151,13 @@ def test_change_findings_read_the_cards():
 
 
 def test_record_findings_round_trip_and_errors(tmp_path):
-    path = reporting.record_findings("x", ["plain", {"text": "heavy", "weight": 3}], tmp_path)
+    path = outputs.record_findings("x", ["plain", {"text": "heavy", "weight": 3}], tmp_path)
     assert json.loads(path.read_text(encoding="utf-8")) == [
         {"text": "plain", "weight": 0.5}, {"text": "heavy", "weight": 1.0}]
     with pytest.raises(WorkbookError, match="text"):
-        reporting.record_findings("x", [{"weight": 1}], tmp_path)
+        outputs.record_findings("x", [{"weight": 1}], tmp_path)
     with pytest.raises(WorkbookError, match="better"):
-        reporting.record_headlines("x", {"A": {"value": 1, "better": "sideways"}}, tmp_path)
+        outputs.record_headlines("x", {"A": {"value": 1, "better": "sideways"}}, tmp_path)
 
 
 # --------------------------------------------------------------------------- honest run-over-run changes

@@ -24,7 +24,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 import helpers.data
 from helpers.core.errors import ParamError, WorkbookError
-from helpers.report import reporting
+from helpers.report import outputs, reporting
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 XSS = "<script>alert(1)</script>"
@@ -207,7 +207,7 @@ def test_scrub_replaces_every_form_of_a_secret():
 
 def test_record_headlines_and_exports_dir(tmp_path):
     np = pytest.importorskip("numpy")
-    path = reporting.record_headlines(
+    path = outputs.record_headlines(
         "customer_value",
         {"Active accounts": {"value": np.int64(1200), "unit": "accounts", "delta": -3},
          "Revenue": np.float64(2.5e6)},
@@ -219,8 +219,8 @@ def test_record_headlines_and_exports_dir(tmp_path):
         "Revenue": {"value": 2500000.0},
     }
     with pytest.raises(WorkbookError, match="card 'Bad' needs 'value'"):
-        reporting.record_headlines("x", {"Bad": {"amount": 1}}, tmp_path)
-    assert reporting.exports_dir(tmp_path) == tmp_path / "exports"
+        outputs.record_headlines("x", {"Bad": {"amount": 1}}, tmp_path)
+    assert outputs.exports_dir(tmp_path) == tmp_path / "exports"
     assert (tmp_path / "exports").is_dir()
 
 

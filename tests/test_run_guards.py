@@ -23,7 +23,7 @@ from helpers import cli
 from helpers.core import params
 from helpers.core.errors import DataError, ParamError, WorkbookError
 from helpers.data import loading
-from helpers.report import reporting
+from helpers.report import outputs, reporting
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 WORKBOOK_YAML = """\
@@ -303,7 +303,7 @@ def test_portal_shows_failures_in_full_and_last_good_only_when_there_is_one(tmp_
 
 
 def test_cards_never_show_none_or_nan(tmp_path):
-    path = reporting.record_headlines("x", {
+    path = outputs.record_headlines("x", {
         "a": {"value": None}, "b": {"value": float("nan"), "delta": float("inf")},
         "c": np.float64("nan"), "d": {"value": pd.NA}, "e": {"value": 3, "delta": None}},
         tmp_path)
@@ -321,14 +321,14 @@ def test_exports_are_byte_identical_and_ignore_float_noise(tmp_path):
     frame = pd.DataFrame({"account_id": ["A", "B", "C"], "clv": [0.1 + 0.2, 1234567.891, np.nan],
                           "share": [1 / 3, np.inf, 2e-7], "orders": [1, 2, 3]})
     noisy = frame.assign(clv=frame.clv * (1 + 1e-13), share=frame.share + 1e-13)
-    a = reporting.write_export(frame, tmp_path / "a.csv").read_bytes()
-    b = reporting.write_export(noisy, tmp_path / "b.csv").read_bytes()
+    a = outputs.write_export(frame, tmp_path / "a.csv").read_bytes()
+    b = outputs.write_export(noisy, tmp_path / "b.csv").read_bytes()
     assert a == b
     assert a.decode() == ("account_id,clv,share,orders\nA,0.3,0.333333,1\n"
                           "B,1234567.891,,2\nC,,0,3\n")
-    reporting.write_xlsx({"plan": frame, "other": frame.head(1)}, tmp_path / "a.xlsx")
+    outputs.write_xlsx({"plan": frame, "other": frame.head(1)}, tmp_path / "a.xlsx")
     time.sleep(1.1)  # zip entries and document properties would carry the clock
-    reporting.write_xlsx({"plan": noisy, "other": noisy.head(1)}, tmp_path / "b.xlsx")
+    outputs.write_xlsx({"plan": noisy, "other": noisy.head(1)}, tmp_path / "b.xlsx")
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
     back = pd.read_excel(tmp_path / "a.xlsx", sheet_name=None)
     assert list(back) == ["plan", "other"] and back["plan"].clv.iloc[1] == 1234567.891
@@ -349,7 +349,7 @@ def test_notebooks_write_exports_only_through_the_shared_writer():
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
         assert ".to_csv(" not in code and ".to_excel(" not in code, (
-            f"{path.name}: write exports with reporting.write_export / write_xlsx")
+            f"{path.name}: write exports with outputs.write_export / write_xlsx")
 
 
 def test_language_override_reaches_every_notebook(tmp_path):
@@ -365,7 +365,7 @@ def test_language_override_reaches_every_notebook(tmp_path):
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from helpers.report import reporting
+from helpers.report import outputs, reporting
 lock = reporting.RunLock(Path(sys.argv[1])).acquire()
 print("locked", flush=True)
 time.sleep(60)

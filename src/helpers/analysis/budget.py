@@ -1777,7 +1777,7 @@ def export_budget_plan(views: Mapping[str, pd.DataFrame], out_dir: str | os.Path
     views : mapping of str to pandas.DataFrame
         Sheet name -> table (names are cut to Excel's 31 characters).
     out_dir : path-like
-        Folder, normally :func:`helpers.report.reporting.exports_dir`.
+        Folder, normally :func:`helpers.report.outputs.exports_dir`.
     main : str
         The view written to ``<stem>.csv``.
     stem : str
@@ -1793,7 +1793,7 @@ def export_budget_plan(views: Mapping[str, pd.DataFrame], out_dir: str | os.Path
     folder.mkdir(parents=True, exist_ok=True)
     csv_path, xlsx_path = folder / f"{stem}.csv", folder / f"{stem}.xlsx"
     # one writer for every export: stated float precision, no timestamps, same bytes each run
-    from helpers.report.reporting import write_export, write_xlsx
+    from helpers.report.outputs import write_export, write_xlsx
 
     write_export(views[main], csv_path)
     used: set[str] = set()

@@ -862,7 +862,7 @@ def headline_cards(overview: pd.DataFrame, coverage: pd.DataFrame, found: pd.Dat
     Returns
     -------
     dict
-        ``{label: {"value": ...}}`` for :func:`helpers.report.reporting.record_headlines`; orders
+        ``{label: {"value": ...}}`` for :func:`helpers.report.outputs.record_headlines`; orders
         dated after ``as_of`` leave no "days since" to show, so that card says why instead.
     """
     t = i18n.t

@@ -2179,7 +2179,7 @@ def save_snapshot(values: Mapping[str, float], out_dir: str | os.PathLike, *, as
     -------
     pathlib.Path
     """
-    from helpers.report.reporting import exports_dir, write_export
+    from helpers.report.outputs import exports_dir, write_export
 
     path = exports_dir(out_dir) / SNAPSHOT_FILE
     frame = pd.DataFrame({"kpi": list(values), "value": [float(v) for v in values.values()],
@@ -2501,7 +2501,7 @@ def kpi_cards(series: pd.DataFrame, *, kpis: Sequence[str] | None = None, curren
 
 def headline_cards(cards: Sequence[Mapping[str, Any]], *, currency: str = "",
                    language: str = "en") -> dict[str, dict]:
-    """Cards of :func:`kpi_cards` in the schema of :func:`helpers.report.reporting.record_headlines`.
+    """Cards of :func:`kpi_cards` in the schema of :func:`helpers.report.outputs.record_headlines`.
 
     Shares are in percent and their deltas in percentage points; money in whole currency
     units with the currency as unit. ``delta`` is the change against the previous period

@@ -437,7 +437,7 @@ class FindingLog:
         pathlib.Path
             ``output_dir/findings/<name>.json``.
         """
-        from helpers.report.reporting import record_findings
+        from helpers.report.outputs import record_findings
 
         items = [to_record(f) for f in [*self.items, *extra]]
         items += [{**to_record(f), "detail": True} for f in details]

@@ -46,6 +46,7 @@ from helpers.core.params import (
     split_url_password,
 )
 from helpers.core.paths import is_url, project_root, resolve
+from helpers.stats.numbers import is_missing
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -93,271 +94,6 @@ FOLDER_ERRNOS = {"EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT"}
 
 class RunLockedError(WorkbookError):
     """Another run holds the lock on the reports folder."""
-
-
-# --------------------------------------------------------------------------- helpers used by notebooks
-
-
-def _plain(value: Any) -> Any:
-    """numpy/pandas scalars -> Python scalars, so KPI files are plain JSON.
-
-    Missing and non-finite numbers (``None``, NaN, NaT, pandas NA, inf) become ``None``:
-    the portal shows them as "–", never as "nan".
-    """
-    if value is None:
-        return None
-    item = getattr(value, "item", None)
-    if callable(item) and not isinstance(value, (str, bytes)):
-        try:
-            value = item()
-        except (TypeError, ValueError):
-            return None if _is_missing(value) else str(value)
-    if _is_missing(value):
-        return None
-    return value
-
-
-def _is_missing(value: Any) -> bool:
-    """``None``, NaN, NaT, pandas NA or an infinite number."""
-    import math
-
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, (str, bytes, bool, int)):
-        return False
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(value)) if pd.api.types.is_scalar(value) else False
-    except (ImportError, TypeError, ValueError):
-        return False
-
-
-#: what a headline card may hold; ``value`` is required
-CARD_KEYS = ("value", "unit", "delta", "better", "flag", "period", "trend", "target")
-
-
-def record_headlines(name: str, kpis: dict, output_dir: str | os.PathLike) -> Path:
-    """Save a notebook's headline KPI cards for the run record and the portal.
-
-    Parameters
-    ----------
-    name : str
-        Notebook name (``customer_value``).
-    kpis : dict
-        ``label -> {"value": number or text, "unit": str, "delta": number or text,
-        "better": "up" or "down"}``; all but ``value`` are optional and a bare number is
-        taken as the value. ``better`` says which direction of ``delta`` is good news
-        (default ``up``), which colours the delta in the portal. Cards without a ``delta``
-        get the change since the notebook's previous good run in the portal. A card may
-        carry ``"flag"``: a short text (a data break, a young history) that the portal shows
-        instead of any change, since the change would not be a business movement.
-        ``"period"`` names the period the value covers ("2026-Q2", "last 12 months"),
-        ``"trend"`` is a short list of the value in earlier periods, oldest first, ending
-        with this one (drawn as a small line), and ``"target"`` is a target set in the
-        parameters (the card shows progress against it).
-    output_dir : path-like
-        The notebook's ``output_dir`` parameter; relative paths are taken from the
-        project root.
-
-    Returns
-    -------
-    pathlib.Path
-        ``output_dir/headlines/<name>.json``.
-    """
-    if not isinstance(kpis, dict):
-        raise WorkbookError(f"record_headlines({name!r}): kpis must be a dict of label -> card")
-    cards: dict[str, dict] = {}
-    for label, card in kpis.items():
-        if not isinstance(card, dict):
-            card = {"value": card}
-        extra = set(card) - set(CARD_KEYS)
-        if "value" not in card or extra or (card.get("better") or "up") not in ("up", "down"):
-            raise WorkbookError(
-                f"record_headlines({name!r}): card {label!r} needs 'value' and may have "
-                f"{', '.join(repr(k) for k in CARD_KEYS[1:])} (better: up or down); got {card!r}"
-            )
-        cards[str(label)] = {k: _plain(v) for k, v in card.items()}
-    folder = resolve(output_dir) / "headlines"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.json"
-    path.write_text(json.dumps(cards, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    return path
-
-
-def record_findings(name: str, findings: list, output_dir: str | os.PathLike) -> Path:
-    """Save a notebook's key findings for the executive summary on the portal.
-
-    Parameters
-    ----------
-    name : str
-        Notebook name (``customer_value``).
-    findings : list
-        Sentences computed from the numbers, in the report language, or
-        ``{"text": str, "weight": 0..1}`` where ``weight`` ranks the finding against those
-        of other notebooks (default 0.5; alerts deserve more, context less).
-    output_dir : path-like
-        The notebook's ``output_dir`` parameter.
-
-    Returns
-    -------
-    pathlib.Path
-        ``output_dir/findings/<name>.json``.
-    """
-    from helpers.report.summary import normalise_findings
-
-    try:
-        items = normalise_findings(list(findings))
-    except (TypeError, ValueError) as exc:
-        raise WorkbookError(f"record_findings({name!r}): {exc}") from None
-    folder = resolve(output_dir) / "findings"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.json"
-    path.write_text(json.dumps(items, indent=2, ensure_ascii=False), encoding="utf-8")
-    return path
-
-
-def exports_dir(output_dir: str | os.PathLike) -> Path:
-    """Return ``output_dir/exports`` (created), where notebooks write CRM-ready tables.
-
-    Parameters
-    ----------
-    output_dir : path-like
-        The notebook's ``output_dir`` parameter; relative paths are taken from the
-        project root.
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    folder = resolve(output_dir) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-#: Exports keep this many significant digits, and at most :data:`EXPORT_DECIMALS` decimals,
-#: so float noise from summation order never changes a byte of a CSV or XLSX file.
-EXPORT_SIGNIFICANT = 12
-EXPORT_DECIMALS = 6
-#: Fixed timestamp written into XLSX files (zip entries and document properties).
-XLSX_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
-
-
-def round_floats(frame, *, significant: int = EXPORT_SIGNIFICANT,
-                 decimals: int = EXPORT_DECIMALS):
-    """Round every float column to stated precision; other columns are unchanged.
-
-    Each value keeps ``significant`` significant digits but no more than ``decimals``
-    decimals, so ``0.1 + 0.2`` and ``0.3`` give the same export. Infinite values become
-    missing (an empty CSV cell).
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-    significant, decimals : int
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy.
-    """
-    import numpy as np
-    import pandas as pd
-
-    out = frame.copy()
-    for col in out.columns:
-        series = out[col]
-        if not pd.api.types.is_float_dtype(series.dtype):
-            continue
-        values = series.to_numpy(dtype="float64", na_value=np.nan, copy=True)
-        values[~np.isfinite(values)] = np.nan
-        with np.errstate(divide="ignore", invalid="ignore"):
-            magnitude = np.floor(np.log10(np.abs(values)))
-        magnitude = np.where(np.isfinite(magnitude), magnitude, 0)
-        digits = np.minimum(significant - 1 - magnitude, decimals).astype("int64")
-        for d in np.unique(digits):
-            mask = digits == d
-            values[mask] = np.round(values[mask], int(d))
-        out[col] = pd.Series(values, index=series.index, name=col)
-    return out
-
-
-def write_export(frame, path: str | os.PathLike, *, index: bool = False) -> Path:
-    """Write a CSV export that is byte-identical for the same data and parameters.
-
-    Floats are rounded by :func:`round_floats` (12 significant digits, at most 6
-    decimals) and written with ``%.12g``; UTF-8, ``\\n`` line ends, no index by default.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-    path : path-like
-        The ``.csv`` file, normally in :func:`exports_dir`.
-    index : bool
-        Write the index as the first column.
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    path = Path(path)
-    round_floats(frame).to_csv(path, index=index, encoding="utf-8", lineterminator="\n",
-                               float_format=f"%.{EXPORT_SIGNIFICANT}g")
-    return path
-
-
-def _fixed_zip(path: Path) -> None:
-    """Rewrite a zip (XLSX) with fixed entry timestamps and document dates."""
-    import zipfile
-
-    with zipfile.ZipFile(path) as src:
-        entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
-    fixed = XLSX_TIMESTAMP
-    stamp = "{:04d}-{:02d}-{:02d}T00:00:00Z".format(*fixed[:3])
-    tmp = path.with_name(f".{path.name}.tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for name, data in entries:
-            if name == "docProps/core.xml":
-                text = data.decode("utf-8")
-                for tag in ("created", "modified"):
-                    text = re.sub(rf"(<dcterms:{tag}\b[^>]*>)[^<]*(</dcterms:{tag}>)",
-                                  rf"\g<1>{stamp}\g<2>", text)
-                data = text.encode("utf-8")
-            info = zipfile.ZipInfo(name, date_time=fixed)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            dst.writestr(info, data)
-    os.replace(tmp, path)
-
-
-def write_xlsx(sheets: dict, path: str | os.PathLike) -> Path:
-    """Write an XLSX export that is byte-identical for the same data and parameters.
-
-    Floats are rounded like :func:`write_export`; the file carries no creation or
-    modification time (document properties and zip entries use a fixed date).
-
-    Parameters
-    ----------
-    sheets : mapping of str to pandas.DataFrame
-        Sheet name -> table, written in the given order without the index. Names must
-        already be valid Excel sheet names.
-    path : path-like
-        The ``.xlsx`` file.
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    import pandas as pd
-
-    path = Path(path)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            round_floats(frame).to_excel(writer, sheet_name=name, index=False)
-    _fixed_zip(path)
-    return path
 
 
 # --------------------------------------------------------------------------- locking and run ids
@@ -1315,7 +1051,7 @@ def format_number(value: Any, language: str = "en", *, signed: bool = False,
     """
     from helpers.report.summary import figure
 
-    if _is_missing(value):
+    if is_missing(value):
         return MISSING
     return figure(value, report_language(language), signed=signed, change=change)
 
@@ -1327,7 +1063,7 @@ def period_change(card: dict) -> bool:
     change within the run's data (the previous quarter, the previous month), not against an
     earlier run.
     """
-    return (bool(_text(card.get("period"))) and not _is_missing(card.get("delta"))
+    return (bool(_text(card.get("period"))) and not is_missing(card.get("delta"))
             and not card.get("since_run"))
 
 
@@ -1364,15 +1100,15 @@ def card_deltas(headlines: dict, previous: dict | None, *, breaks: list[str] | t
         old = (previous or {}).get(label) or {}
         old = old if isinstance(old, dict) else {"value": old}
         now, before = card.get("value"), old.get("value")
-        both = all(isinstance(v, (int, float)) and not isinstance(v, bool) and not _is_missing(v)
+        both = all(isinstance(v, (int, float)) and not isinstance(v, bool) and not is_missing(v)
                    for v in (now, before))
         if card.get("flag") or period_change(card):
             pass  # a flag replaces any change; a change on the previous period is the data's
-        elif breaks and (both or not _is_missing(card.get("delta"))):
+        elif breaks and (both or not is_missing(card.get("delta"))):
             # a notebook's own change is a run-over-run change too: not comparable either
             card.pop("delta", None)
             card["no_comparison"] = list(breaks)
-        elif both and _is_missing(card.get("delta")):
+        elif both and is_missing(card.get("delta")):
             delta = now - before
             card["delta"] = round(delta, 6) if isinstance(delta, float) else delta
             card["since_run"] = True  # the portal's change since the last run
@@ -1389,7 +1125,7 @@ def _numbers(values: Any) -> list[float]:
     if not isinstance(values, (list, tuple)):
         return []
     return [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)
-            and not _is_missing(v)]
+            and not is_missing(v)]
 
 
 def _with_unit(text: str, unit: str) -> str:
@@ -1474,7 +1210,7 @@ def target_progress(card: dict, unit: str = "", lang: str = "en") -> dict | None
 
 def _text(value: Any) -> str:
     """A card's text field (unit, period): empty when missing."""
-    if _is_missing(value) or isinstance(value, (dict, list)):
+    if is_missing(value) or isinstance(value, (dict, list)):
         return ""
     text = str(value).strip()
     return "" if text.lower() in ("nan", "none", "null", "inf", "-inf", "nat", "<na>") else text
@@ -1504,7 +1240,7 @@ def _cards(headlines: dict, lang: str = "en") -> list[dict]:
             delta, direction = _text(card["flag"]), "flag"
         elif card.get("no_comparison"):
             delta, direction = no_comparison_text(card["no_comparison"], lang), "muted"
-        elif _is_missing(delta) or isinstance(delta, bool) or not _text(delta):
+        elif is_missing(delta) or isinstance(delta, bool) or not _text(delta):
             delta = None
         elif isinstance(delta, (int, float)):
             shown = format_number(abs(delta), lang, change=True)
@@ -1670,7 +1406,7 @@ def portal_summary(runs: list[dict], lang: str = "en") -> dict:
             key, previous["notebooks"][summary.KEY_FIGURES_NOTEBOOK]) if previous else []
         cards = _cards(key["headlines"], key["language"])
         changed = [c for c in key["headlines"].values()
-                   if isinstance(c, dict) and not _is_missing(c.get("delta"))]
+                   if isinstance(c, dict) and not is_missing(c.get("delta"))]
         if changed and all(period_change(c) for c in changed):
             baseline = t("portal.deltas_period", lang)
         elif previous and breaks:

@@ -8,7 +8,7 @@ written by :func:`figure` (compact, never "nan", never a signed zero).
 Findings come from the numbers of every analysis, in three ways:
 
 1. **Recorded findings.** Each notebook may save its own computed sentences with
-   :func:`helpers.report.reporting.record_findings` (``{"text": ..., "weight": 0..1}``); the
+   :func:`helpers.report.outputs.record_findings` (``{"text": ..., "weight": 0..1}``); the
    notebook knows its numbers and writes the sentence in the report language.
    Only findings that passed their gate (``stated``) are candidates; each keeps its
    recommended ``action``.

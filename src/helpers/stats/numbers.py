@@ -1,6 +1,7 @@
 """Small numeric helpers for pandas and numpy values.
 
-:func:`safe_divide` is the one division of the analyses: a ratio is not stated (NaN)
+:func:`is_missing` is the one test for a value that must not be shown as a number
+(None, NaN, NaT, pandas NA, inf). :func:`safe_divide` is the one division of the analyses: a ratio is not stated (NaN)
 where its denominator is zero, negative or missing. Engine expressions (Ibis) build
 their own guarded division in :mod:`helpers.data.features`.
 """
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["safe_divide"]
+__all__ = ["is_missing", "safe_divide"]
 
 
 def safe_divide(num: Any, den: Any) -> Any:
@@ -37,3 +38,32 @@ def safe_divide(num: Any, den: Any) -> Any:
         if isinstance(value, pd.Series):
             return pd.Series(out, index=value.index, dtype="float64")
     return out if out.ndim else float(out)
+
+
+def is_missing(value: Any) -> bool:
+    """Whether a scalar is ``None``, NaN, NaT, pandas NA or an infinite number.
+
+    Parameters
+    ----------
+    value : object
+        Any scalar; strings, booleans and integers are never missing, and a value pandas
+        cannot judge (a list, an object) is not missing either.
+
+    Returns
+    -------
+    bool
+    """
+    if value is None or value is pd.NaT:
+        return True
+    if isinstance(value, float):
+        return not np.isfinite(value)
+    if isinstance(value, (str, bytes, bool, int)):
+        return False
+    try:
+        if not pd.api.types.is_scalar(value):
+            return False
+        if pd.isna(value):
+            return True
+        return isinstance(value, (np.floating, np.integer)) and not np.isfinite(value)
+    except (TypeError, ValueError):
+        return False
