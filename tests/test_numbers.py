@@ -30,3 +30,15 @@ def test_series_keep_their_index():
     assert list(out.index) == ["a", "b"] and out.dtype == "float64"
     assert out["a"] == pytest.approx(2.0) and np.isnan(out["b"])
     assert safe_divide(num.to_numpy(), den).index.equals(den.index)
+
+
+def test_is_missing_covers_every_value_that_must_not_print_as_a_number():
+    import numpy as np
+    import pandas as pd
+
+    from helpers.stats.numbers import is_missing
+
+    for value in (None, float("nan"), float("inf"), -np.inf, np.float64("nan"), pd.NA, pd.NaT):
+        assert is_missing(value), value
+    for value in (0, 0.0, -1.5, np.int64(3), np.float32(2.0), "nan", "", True, [1, None]):
+        assert not is_missing(value), value

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from helpers.presentation import i18n
+from helpers.stats.numbers import is_missing
 
 __all__ = ["KINDS", "MAX_ROWS", "format_cell", "humanize", "infer_kind", "people_table",
            "compact_number", "header_labels", "labelled_table"]
@@ -35,14 +36,6 @@ def humanize(name: Any) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NaT:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
 
 def compact_number(value: float, language: str = "en", *, decimals: int = 1) -> str:
     """A short figure for chart ticks and cards: ``2.5M``, ``12K``; ``250万``, ``1.2亿`` in zh.
@@ -59,7 +52,7 @@ def compact_number(value: float, language: str = "en", *, decimals: int = 1) -> 
     str
         ``"–"`` for a missing or infinite value.
     """
-    if _missing(value) or not math.isfinite(float(value)):
+    if is_missing(value) or not math.isfinite(float(value)):
         return _DASH
     v = float(value)
     sign = "-" if v < 0 else ""
@@ -133,11 +126,11 @@ def format_cell(value: Any, kind: str, *, currency: str = "", language: str = "e
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     if kind == "bool":
-        if _missing(value):
+        if is_missing(value):
             return _DASH
         truthy = value if isinstance(value, bool) else str(value).strip().lower() in {"true", "1", "yes"}
         return i18n.t("report.yes" if truthy else "report.no", language)
-    if _missing(value):
+    if is_missing(value):
         return _DASH
     if kind == "text":
         text = str(value)
