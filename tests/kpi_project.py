@@ -48,7 +48,7 @@ def write_project(root: Path, *, language: str = "zh", as_of: str = "2026-06-30"
 def kpi_run() -> types.SimpleNamespace:
     """Build the world, run the notebook once and return what the tests need."""
     from helpers.data import sample_world
-    from helpers.report import reporting
+    from helpers.report import history, reporting
 
     root = write_project(Path(tempfile.mkdtemp(prefix="kpi-run-")))
     atexit.register(shutil.rmtree, root, True)
@@ -62,7 +62,7 @@ def kpi_run() -> types.SimpleNamespace:
         if saved is not None:
             os.environ["WORKBOOK_HOME"] = saved
     reports = root / "reports"
-    run = max((p for p in reports.iterdir() if reporting.RUN_ID_RE.match(p.name)),
+    run = max((p for p in reports.iterdir() if history.RUN_ID_RE.match(p.name)),
               key=lambda p: p.name)
     return types.SimpleNamespace(root=root, reports=reports, run=run, code=code,
                                  out=out.getvalue())

@@ -11,6 +11,7 @@ from statsmodels.stats.multitest import multipletests
 
 from helpers.core.errors import ParamError
 from helpers.presentation import findings as F
+from helpers.report.outputs import record_findings
 from helpers.report.summary import candidate_findings
 from helpers.stats import multiple_testing as mt
 
@@ -86,7 +87,8 @@ def test_gates_and_records_round_trip(tmp_path):
     log = F.FindingLog("customer_value", language="zh")
     log.add(F.gated("49 at risk", passed=False, gate="history shorter than rhythm"),
             F.fact("1,000 customers", impact=0.2))
-    path = log.record(tmp_path)
+    path = record_findings(log.name, log.records(), tmp_path)
+    assert path == tmp_path / "findings" / "customer_value.json"
     items = json.loads(path.read_text(encoding="utf-8"))
     assert [i["stated"] for i in items] == [False, True]
     back = F.from_record(items[0])
@@ -114,7 +116,8 @@ def test_details_are_recorded_but_stay_off_the_summary(tmp_path):
     log.add(F.fact("headline"))
     detail = F.comparison("mid accounts win most often", test="chi-square", p_value=1e-6,
                           p_adjusted=1e-6)
-    items = json.loads(log.record(tmp_path, details=[detail]).read_text(encoding="utf-8"))
+    items = json.loads(record_findings(log.name, log.records(details=[detail]), tmp_path)
+                       .read_text(encoding="utf-8"))
     assert [i.get("detail", False) for i in items] == [False, True]
     run = {"notebooks": {"customer_profiling": {"status": "ok", "findings": items}}}
     assert [f.text for f in candidate_findings(run)] == ["headline"]

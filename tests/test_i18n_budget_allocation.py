@@ -143,8 +143,8 @@ def test_keep_split_reasons_and_support_table_in_both_languages():
 
 def test_budget_findings_go_through_the_finding_log():
     code = notebook_code(NAME)
-    assert 'findings.FindingLog("budget_allocation"' in code and code.count("log.record(output_dir)") == 1
-    assert "outputs.record_findings" not in code
+    assert 'findings.FindingLog("budget_allocation"' in code and code.count("outputs.record_findings(log.name, log.records(), output_dir)") == 1
+    assert code.count("record_findings(") == code.count("outputs.record_findings(log.name, log.records(")
     assert "budget.cross_check(" in code and "greedy_mix" not in code
 
 
@@ -198,5 +198,5 @@ def test_story_cells_carry_locale_keys_in_both_languages():
     assert keys[0] == "budget_allocation.md.title" and len(keys) >= 12 and len(set(keys)) == len(keys)
     assert sorted(k for k in keys if not has_both(k)) == []
     code = notebook_code(NAME)
-    assert 'params.project_parameters("budget_allocation", globals())' in code
+    assert 'interactive.project_parameters("budget_allocation", globals())' in code
     assert "display(Markdown(f\"## " not in code  # section headings live in the story cells

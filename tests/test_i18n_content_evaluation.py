@@ -175,7 +175,7 @@ def test_findings_go_through_the_finding_log_with_an_analyst_evidence_table():
     code = notebook_code(NAME)
     assert "family_alpha = findings.family_level(finding_alpha)" in code
     assert 'findings.FindingLog("content_evaluation", alpha=family_alpha, method=finding_correction' in code
-    assert code.count("log.record(out_dir") == 1 and "outputs.record_findings" not in code
+    assert code.count("outputs.record_findings(log.name, log.records(extra=") == 1
     evidence = [c for c in nb["cells"] if "log.evidence()" in "".join(c["source"])]
     assert len(evidence) == 1 and "hide-management" in evidence[0]["metadata"].get("tags", [])
     # the A/B tests are one family at the run's share for experiments, no separate knobs

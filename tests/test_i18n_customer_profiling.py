@@ -73,7 +73,7 @@ def test_story_cells_keep_the_management_page():
 def test_parameters_resolve_first():
     code = [c for c in load_notebook(NAME)["cells"] if c["cell_type"] == "code"]
     first = "".join(code[1]["source"])
-    assert 'params.project_parameters("customer_profiling", globals())' in first
+    assert 'interactive.project_parameters("customer_profiling", globals())' in first
     assert "method" in code[1]["metadata"].get("tags", [])
     assert "partial(i18n.t" not in first
 

@@ -56,13 +56,13 @@ def test_the_report_is_a_brief_with_the_method_at_the_end():
     assert "## {t(" not in code and "# {t('notebook.customer_segmentation')}" not in code
     # the parameters of the scheduled run, first thing after the parameters cell, out of the managers' view
     first = [c for c in nb["cells"] if c["cell_type"] == "code"][1]
-    assert 'params.project_parameters("customer_segmentation", globals())' in "".join(first["source"])
+    assert 'interactive.project_parameters("customer_segmentation", globals())' in "".join(first["source"])
     assert "method" in first["metadata"].get("tags", [])
     last = nb["cells"][-1]
     assert last["metadata"].get("tags") == ["summary"]
     assert "findings.brief(log, t(\"notebook.customer_segmentation\")" in "".join(last["source"])
-    assert 'findings.FindingLog("customer_segmentation"' in code and code.count("log.record(output_dir)") == 1
-    assert "outputs.record_findings" not in code
+    assert 'findings.FindingLog("customer_segmentation"' in code and code.count("outputs.record_findings(log.name, log.records(), output_dir)") == 1
+    assert code.count("record_findings(") == code.count("outputs.record_findings(log.name, log.records(")
     assert "plt.show()" not in code and code.count("plotting.show(") >= 6
     assert ".style" not in code  # every table is a people_table
     method = ["".join(c["source"]) for c in nb["cells"] if "method" in c["metadata"].get("tags", [])]

@@ -66,7 +66,7 @@ def test_story_cells_carry_the_headings_and_findings_are_recorded():
     assert "## {t(" not in code
     # the scheduled run's parameters first, before anything uses them
     first = "".join([c for c in nb["cells"] if c["cell_type"] == "code"][1]["source"])
-    assert 'params.project_parameters("customer_value", globals())' in first
+    assert 'interactive.project_parameters("customer_value", globals())' in first
     # the answer first: the last cell is the brief (moved to the top by the renderer), which prints the title
     assert "# {t('notebook.customer_value')}" not in code
     last = nb["cells"][-1]
@@ -83,8 +83,8 @@ def test_story_cells_carry_the_headings_and_findings_are_recorded():
     assert ".style.format(" not in management and "plt.show()" not in code
     assert code.count("plotting.show(") >= 8
     # findings go through one log with their evidence; the evidence table is analyst-only
-    assert 'findings.FindingLog("customer_value"' in code and code.count("log.record(out_dir)") == 1
-    assert "outputs.record_findings" not in code
+    assert 'findings.FindingLog("customer_value"' in code and code.count("outputs.record_findings(log.name, log.records(), out_dir)") == 1
+    assert code.count("record_findings(") == code.count("outputs.record_findings(log.name, log.records(")
     evidence = [c for c in nb["cells"] if "log.evidence()" in "".join(c["source"])]
     assert len(evidence) == 1 and "hide-management" in evidence[0]["metadata"].get("tags", [])
     story = next(c for c in markdown if c["metadata"]["i18n"] == "customer_value.md.evidence")

@@ -57,7 +57,7 @@ def test_the_notebook_resolves_the_scheduled_parameters_first():
     nb = load_notebook(NAME)
     cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
     first = "".join(cells[1]["source"])
-    assert 'params.project_parameters("data_overview", globals())' in first
+    assert 'interactive.project_parameters("data_overview", globals())' in first
     assert "method" in cells[1]["metadata"].get("tags", [])
     assert "language" not in first.split("project_parameters")[0]
 
@@ -102,10 +102,10 @@ def test_validation_rules_and_severities_read_as_words_in_both_languages():
 def test_findings_are_facts_recorded_with_their_evidence():
     nb = load_notebook(NAME)
     code = code_of(nb)
-    assert "record_findings" not in code
+    assert code.count("record_findings(") == code.count("outputs.record_findings(log.name, log.records(")
     assert 'findings.FindingLog("data_overview", alpha=finding_alpha' in code
     assert "log.add(*data_health.health_findings(" in code
-    assert "_ = log.record(out_dir)" in code
+    assert "_ = outputs.record_findings(log.name, log.records(), out_dir)" in code
     assert "findings.comparison(" not in code and "findings.gated(" not in code
     evidence = [c for c in nb["cells"] if "log.evidence()" in "".join(c["source"])]
     assert len(evidence) == 1

@@ -593,15 +593,15 @@ def test_previous_snapshot_skips_runs_on_other_parameters_or_data(tmp_path):
 
 
 def test_run_identity_matches_the_runners_record(tmp_path):
-    from helpers.report import reporting
+    from helpers.report import history
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "orders.csv").write_text("a\n1\n", encoding="utf-8")
     params = {"data_source": "data", "mapping_file": "", "as_of": "2026-06-30", "freq": "quarter",
               "output_dir": "reports/scratch", "targets": {}}
     identity = kpis.run_identity(params, root=tmp_path)
-    fp = reporting.data_fingerprint("data", tmp_path)
-    record = reporting.comparability(params, {}, {"data": fp}, None, tmp_path)
+    fp = history.data_fingerprint("data", tmp_path)
+    record = history.comparability(params, {}, {"data": fp}, None, tmp_path)
     assert identity == {"parameters": record["parameters"], "data": record["data"]}
     assert kpis.run_identity({**params, "output_dir": "elsewhere"}, root=tmp_path) == identity
     assert kpis.run_identity({**params, "freq": "month"}, root=tmp_path) != identity

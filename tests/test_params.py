@@ -222,7 +222,8 @@ def test_describe_parameters_shows_values_origins_help_and_hides_passwords(proje
 def test_an_interactive_run_gets_the_scheduled_parameters(tmp_path, monkeypatch):
     import shutil
 
-    from helpers.core.params import SCHEDULED_ENV, notebook_parameters, project_parameters
+    from helpers.core.params import SCHEDULED_ENV, notebook_parameters
+    from helpers.report.interactive import project_parameters
 
     repo = Path(__file__).parents[1]
     (tmp_path / "notebooks").mkdir()

@@ -14,7 +14,7 @@ import pytest
 from kpi_project import broken_links, kpi_run, strip_tags
 
 from helpers.core.errors import WorkbookError
-from helpers.report import outputs, reporting, summary
+from helpers.report import history, outputs, reporting, summary
 
 
 def fake_run(reports: Path, run_id: str, notebooks: dict[str, dict], *, language: str = "en",
@@ -247,7 +247,7 @@ def test_key_figures_say_why_they_are_not_compared(tmp_path):
     fake_run(tmp_path, "20260701T060000Z", {"kpi_monitoring": {
         "headlines": {"Revenue": {"value": 150.0}},
         "comparability": comparable(parameters="p2")}})
-    result = reporting.portal_summary(reporting.load_runs(tmp_path))
+    result = reporting.portal_summary(history.load_runs(tmp_path))
     assert result["baseline"].startswith("Not compared with the run of 20260601T060000Z")
     assert "parameters changed" in result["baseline"]
     assert result["cards"][0]["delta"] == (
@@ -300,7 +300,7 @@ def test_summary_orders_by_impact_shows_actions_and_never_unstated(tmp_path):
              "action": "Call the top 20 accounts this week."}]},
         "data_overview": {"findings": [{"text": "A fact.", "weight": 0.5, "kind": "fact"}]},
     })
-    result = reporting.portal_summary(reporting.load_runs(tmp_path))
+    result = reporting.portal_summary(history.load_runs(tmp_path))
     assert result["findings"] == ["Big claim.", "A fact.", "Small claim."]
     assert result["items"][0]["action"] == "Call the top 20 accounts this week."
     assert result["note"] == ""
@@ -314,7 +314,7 @@ def test_summary_sentences_carry_no_markdown(tmp_path):
     fake_run(tmp_path, "20260701T060000Z", {"icp": {"findings": [
         {"text": "Best customers are over-represented in size band **large**.",
          "kind": "comparison", "action": "Prioritise __large__ accounts."}]}})
-    result = reporting.portal_summary(reporting.load_runs(tmp_path))
+    result = reporting.portal_summary(history.load_runs(tmp_path))
     assert result["items"] == [{"text": "Best customers are over-represented in size band large.",
                                 "action": "Prioritise large accounts."}]
     assert summary.plain_text("2 ** 3 stays") == "2 ** 3 stays"
@@ -328,7 +328,7 @@ def test_a_run_without_a_stated_claim_says_so_in_one_line(tmp_path):
                                          "stated": False}]},
         "data_overview": {"findings": [{"text": "400 accounts.", "kind": "fact"}]},
     })
-    result = reporting.portal_summary(reporting.load_runs(tmp_path))
+    result = reporting.portal_summary(history.load_runs(tmp_path))
     assert result["note"] == ("No finding in this run passed its test: none of the 2 "
                               "differences, trends or alarms checked is reliable enough to "
                               "report.")
@@ -337,7 +337,7 @@ def test_a_run_without_a_stated_claim_says_so_in_one_line(tmp_path):
     assert html.count("No finding in this run passed its test") == 1
     assert "Noise." not in html and "Alarm." not in html
     assert "No findings were recorded" not in html
-    zh = reporting.portal_summary(reporting.load_runs(tmp_path), "zh")
+    zh = reporting.portal_summary(history.load_runs(tmp_path), "zh")
     assert "没有任何发现通过检验" in zh["note"]
 
 
@@ -449,7 +449,7 @@ def test_a_change_on_the_previous_period_is_kept_and_named(tmp_path):
         "comparability": comparable()}}, as_of="2026-05-31")
     fake_run(tmp_path, "20260701T060000Z", {"kpi_monitoring": {
         "headlines": cards, "comparability": comparable(parameters="p2")}})
-    result = reporting.portal_summary(reporting.load_runs(tmp_path))
+    result = reporting.portal_summary(history.load_runs(tmp_path))
     # the period change is the data's, not a run-over-run movement: kept despite the break
     assert result["cards"][0]["delta"] == "-198K on the previous period"
     assert result["cards"][1]["delta"] == "parameters changed since the last run; no comparison"
@@ -458,7 +458,7 @@ def test_a_change_on_the_previous_period_is_kept_and_named(tmp_path):
     assert zh["delta"] == "环比 -19.8万"
     # a first run: the cards' changes are against the previous period, and the page says so
     fake_run(tmp_path / "first", "20260701T060000Z", {"kpi_monitoring": {"headlines": cards}})
-    first = reporting.portal_summary(reporting.load_runs(tmp_path / "first"))
+    first = reporting.portal_summary(history.load_runs(tmp_path / "first"))
     assert first["baseline"] == "Changes are against each figure's previous period."
     assert summary.change_findings("x", cards) == []
     # a card with a period but no change of its own gets the change since the last run
@@ -481,7 +481,7 @@ def test_every_finding_shows_its_action_and_none_shows_no_label(tmp_path):
              "action": "Call the top 20 accounts."},
             {"text": "Odd action.", "weight": 0.6, "kind": "fact", "action": "nan"}]},
     })
-    result = reporting.portal_summary(reporting.load_runs(tmp_path))
+    result = reporting.portal_summary(history.load_runs(tmp_path))
     actions = {i["text"]: i["action"] for i in result["items"]}
     assert actions == {"Value claim.": "Call the top 20 accounts.",
                        "Fit claim.": "Target large accounts.", "No action here.": "",
@@ -517,7 +517,7 @@ def test_summary_combines_the_newest_good_run_of_every_notebook(tmp_path):
         **source_entry(source="crm.duckdb", fingerprint="f9"),
         "headlines": {"Key accounts": {"value": 52}},
         "findings": [{"text": "New value finding.", "weight": 0.7}]}})
-    result = reporting.portal_summary(reporting.load_runs(tmp_path))
+    result = reporting.portal_summary(history.load_runs(tmp_path))
     assert "KPI finding." in result["findings"] and "New value finding." in result["findings"]
     assert "Value finding." not in result["findings"]  # replaced by its newest good run
     assert [c["value"] for c in result["cards"]] == ["100"]  # the KPI run's key figures
@@ -542,7 +542,7 @@ def test_summary_keeps_a_failed_notebooks_last_good_findings(tmp_path):
     fake_run(tmp_path, "20260701T060000Z", {
         "customer_value": {**source_entry(), "status": "failed"},
         "icp": {**source_entry(), "findings": [{"text": "ICP new.", "weight": 0.5}]}})
-    result = reporting.portal_summary(reporting.load_runs(tmp_path))
+    result = reporting.portal_summary(history.load_runs(tmp_path))
     assert "Old but good." in result["findings"] and "ICP new." in result["findings"]
     assert any("failed in this run; the last good version is shown" in f
                for f in result["findings"])
@@ -551,7 +551,7 @@ def test_summary_keeps_a_failed_notebooks_last_good_findings(tmp_path):
 
 def test_same_run_and_data_say_nothing(tmp_path):
     fake_run(tmp_path, "20260701T060000Z", {"a": source_entry(), "b": source_entry()})
-    assert reporting.portal_summary(reporting.load_runs(tmp_path))["provenance"] == ""
+    assert reporting.portal_summary(history.load_runs(tmp_path))["provenance"] == ""
     assert summary.provenance([]) == ""
 
 
@@ -569,12 +569,12 @@ def test_each_report_in_the_language_it_ran_in(tmp_path):
     assert "客户价值" in html and "Title of" not in html
     assert '<td lang="zh">客户价值</td>' in html
     assert "2,970万" in html and "29.7M" in html  # each card in its report's language
-    line = reporting.portal_summary(reporting.load_runs(tmp_path))["provenance"]
+    line = reporting.portal_summary(history.load_runs(tmp_path))["provenance"]
     assert line == ("The reports shown differ in run and language: "
                     "KPI monitoring (run 20260701T060000Z, English); "
                     "客户价值 (run 20260601T060000Z, Chinese).")
     assert line in html
-    zh = reporting.portal_summary(reporting.load_runs(tmp_path), "zh")["provenance"]
+    zh = reporting.portal_summary(history.load_runs(tmp_path), "zh")["provenance"]
     assert zh.startswith("所示报告的运行和语言不同：") and "（运行 20260601T060000Z，中文）" in zh
 
 
@@ -591,24 +591,24 @@ def test_parameters_hash_ignores_run_local_keys():
     params = {"top_n": 10, "as_of": "2026-06-30", "output_dir": "reports/a",
               "language": "en", "data_source": "data/sample"}
     same = {**params, "as_of": "2026-07-31", "output_dir": "reports/b", "language": "zh"}
-    assert reporting.parameters_hash(params) == reporting.parameters_hash(same)
-    assert reporting.parameters_hash(params) != reporting.parameters_hash({**params, "top_n": 20})
+    assert history.parameters_hash(params) == history.parameters_hash(same)
+    assert history.parameters_hash(params) != history.parameters_hash({**params, "top_n": 20})
 
 
 def test_comparability_record(tmp_path):
     nb = tmp_path / "x.ipynb"
     nb.write_text("{}", encoding="utf-8")
-    code = reporting.code_version(tmp_path)
+    code = history.code_version(tmp_path)
     assert len(code["source"]) == 16 and code["package"]
     assert code["commit"] is None or len(code["commit"]) == 40
     params = {"data_source": "data/sample", "as_of": "2026-06-30", "top_n": 10}
-    rec = reporting.comparability(params, code, {"data/sample": "fp"}, nb, tmp_path)
+    rec = history.comparability(params, code, {"data/sample": "fp"}, nb, tmp_path)
     assert rec["data"] == {"source": "data/sample", "mapping": "", "fingerprint": "fp",
                            "as_of": "2026-06-30"}
-    assert rec["parameters"] == reporting.parameters_hash(params)
+    assert rec["parameters"] == history.parameters_hash(params)
     assert code["source"] in rec["code"]
     nb.write_text('{"cells": []}', encoding="utf-8")
-    changed = reporting.comparability(params, code, {"data/sample": "fp"}, nb, tmp_path)
+    changed = history.comparability(params, code, {"data/sample": "fp"}, nb, tmp_path)
     assert summary.comparison_breaks({"comparability": changed}, {"comparability": rec}) == [
         "code"]
 
@@ -627,7 +627,7 @@ def test_real_run_records_kpis_findings_and_exports():
     assert nb["headlines"]["获客成本"].get("better") == "down"
     # every claim is recorded with whether it passed its test; only stated ones are shown
     assert nb["findings"] and all(isinstance(f.get("stated", True), bool) for f in nb["findings"])
-    shown = reporting.portal_summary(reporting.load_runs(r.reports), "zh")["findings"]
+    shown = reporting.portal_summary(history.load_runs(r.reports), "zh")["findings"]
     assert not {f["text"] for f in nb["findings"] if f.get("stated") is False} & set(shown)
     assert {"kpi_series.csv", "kpi_snapshot.csv", "kpi_alerts.csv"} <= set(record["exports"])
     assert not (r.run / "findings").exists() and not (r.run / "headlines").exists()

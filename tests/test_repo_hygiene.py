@@ -117,4 +117,4 @@ def test_notebook_narrates_and_calls_helpers(path):
                and c.get("metadata", {}).get("i18n")]
     assert len(stories) >= 5, f"{path.name}: tell the story in markdown cells with an i18n key"
     assert "project_parameters(" in "".join(code[1]["source"]), \
-        f"{path.name}: the cell after the parameters must call params.project_parameters"
+        f"{path.name}: the cell after the parameters must call interactive.project_parameters"

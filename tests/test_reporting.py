@@ -24,7 +24,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 import helpers.data
 from helpers.core.errors import ParamError, WorkbookError
-from helpers.report import outputs, reporting
+from helpers.report import history, outputs, reporting
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 XSS = "<script>alert(1)</script>"
@@ -304,7 +304,7 @@ def test_prune_keeps_newest_runs_and_every_last_good_report(tmp_path):
     fake_run(reports, "20261102T000000Z", {"alpha": "ok", "beta": "ok"})   # beta's last good
     fake_run(reports, "20261103T000000Z", {"alpha": "ok", "beta": "failed"})  # pruned
     fake_run(reports, "20261103T000000Z-2", {"alpha": "ok", "beta": "failed"})  # newest
-    removed = reporting.prune_runs(reports, keep=1)
+    removed = history.prune_runs(reports, keep=1)
     assert removed == ["20261103T000000Z", "20261101T000000Z"]
     assert sorted(p.name for p in reports.iterdir()) == ["20261102T000000Z", "20261103T000000Z-2"]
 
@@ -313,10 +313,10 @@ def test_run_ids_get_a_suffix_when_taken(tmp_path):
     import datetime as dt
 
     now = dt.datetime(2026, 11, 25, 10, 15, tzinfo=dt.UTC)
-    assert reporting.new_run_id(tmp_path, now) == "20261125T101500Z"
+    assert history.new_run_id(tmp_path, now) == "20261125T101500Z"
     (tmp_path / "20261125T101500Z").mkdir()
     (tmp_path / ".staging-20261125T101500Z-2").mkdir()
-    assert reporting.new_run_id(tmp_path, now) == "20261125T101500Z-3"
+    assert history.new_run_id(tmp_path, now) == "20261125T101500Z-3"
 
 
 def test_parse_size_and_default_jobs():
@@ -395,7 +395,7 @@ def executed_runs(tmp_path_factory):
         out_a = io.StringIO()
         with contextlib.redirect_stdout(out_a):
             code_a = reporting.run_workbook(root=root, jobs=2)
-        run_a = next(p for p in reports.iterdir() if reporting.RUN_ID_RE.match(p.name))
+        run_a = next(p for p in reports.iterdir() if history.RUN_ID_RE.match(p.name))
         digest_a = tree_digest(run_a)
 
         (root / "params" / "failing.yaml").unlink()
@@ -406,8 +406,8 @@ def executed_runs(tmp_path_factory):
             code_b = reporting.run_workbook(
                 root=root, data=f"postgresql://analyst:{URL_SECRET}@db.example.com/crm")
         env_after = os.environ.get("WORKBOOK_DB_PASSWORD")
-    run_b = max((p for p in reports.iterdir() if reporting.RUN_ID_RE.match(p.name)),
-                key=lambda p: reporting._run_sort_key(p.name))
+    run_b = max((p for p in reports.iterdir() if history.RUN_ID_RE.match(p.name)),
+                key=lambda p: history.run_sort_key(p.name))
     return types.SimpleNamespace(
         root=root, reports=reports, run_a=run_a, run_b=run_b, code_a=code_a, code_b=code_b,
         digest_a=digest_a, out_a=out_a.getvalue(), out_b=out_b.getvalue(), env_after=env_after,
@@ -500,8 +500,8 @@ def test_schedule_starts_the_longest_notebooks_first():
                        "c": {"status": "ok", "seconds": 5.0}}},
     ]
     # new notebook d has no time yet, so it goes first; b's time is from its last good run
-    assert reporting.schedule_order(["a", "b", "c", "d"], runs) == ["d", "c", "b", "a"]
-    assert reporting.schedule_order(["a", "b"], []) == ["a", "b"]
+    assert history.schedule_order(["a", "b", "c", "d"], runs) == ["d", "c", "b", "a"]
+    assert history.schedule_order(["a", "b"], []) == ["a", "b"]
 
 
 def test_brief_layout_puts_the_summary_first_and_collapses_the_method():

@@ -2192,7 +2192,7 @@ def run_identity(params: Mapping[str, Any], root: str | os.PathLike | None = Non
     """What this run's figures depend on, as the runner records it in ``run.json``.
 
     The parameters hash and the data source with its fingerprint of
-    :func:`helpers.report.reporting.comparability` (without the code version, which a notebook
+    :func:`helpers.report.history.comparability` (without the code version, which a notebook
     cannot know before the run ends), so that :func:`previous_snapshot` compares only
     with runs on the same parameters and data.
 
@@ -2209,7 +2209,7 @@ def run_identity(params: Mapping[str, Any], root: str | os.PathLike | None = Non
         ``{"parameters": ..., "data": {...}}``.
     """
     from helpers.core.paths import project_root
-    from helpers.report.reporting import comparability, data_fingerprint
+    from helpers.report.history import comparability, data_fingerprint
 
     base = Path(root) if root is not None else project_root()
     source = params.get("data_source")
@@ -2239,7 +2239,7 @@ def previous_snapshot(out_dir: str | os.PathLike, *, notebook: str = "kpi_monito
         out (``(None, {"skipped": [...]})`` when there is none).
     """
     from helpers.core.paths import resolve
-    from helpers.report.reporting import load_runs
+    from helpers.report.history import load_runs
     from helpers.report.summary import comparison_breaks
 
     here = resolve(out_dir)

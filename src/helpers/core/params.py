@@ -395,7 +395,8 @@ def _resolve(name: str, overrides: dict | None, root: str | os.PathLike | None,
 SCHEDULED_ENV = "WORKBOOK_SCHEDULED"
 
 
-def project_parameters(name: str, namespace: dict, root: str | os.PathLike | None = None) -> str:
+def apply_project_parameters(name: str, namespace: dict,
+                             root: str | os.PathLike | None = None) -> None:
     """Give a notebook opened in JupyterLab the parameters the scheduled run gets.
 
     Values are merged as ``workbook run`` merges them: the notebook's defaults ←
@@ -411,31 +412,25 @@ def project_parameters(name: str, namespace: dict, root: str | os.PathLike | Non
         The notebook's ``globals()``; updated in place.
     root : path-like, optional
         Project folder (default: found from the working directory).
-
-    Returns
-    -------
-    str
-        One line saying which data source, ``as_of`` and language are in use.
     """
-    if os.environ.get(SCHEDULED_ENV) != "1":
-        base = _root(root)
-        declared = notebook_parameters(notebook_path(name, base))
-        for key, value in _resolve(name, None, base)[0].items():
-            if key == "output_dir" or key not in namespace:
-                continue
-            if namespace[key] == declared[key]["default"]:
-                namespace[key] = value
-    source = str(namespace.get("data_source", ""))
-    try:  # a folder inside the project reads as the project-relative path it was given as
-        source = Path(source).resolve().relative_to(_root(root)).as_posix() \
+    if os.environ.get(SCHEDULED_ENV) == "1":
+        return
+    base = _root(root)
+    declared = notebook_parameters(notebook_path(name, base))
+    for key, value in _resolve(name, None, base)[0].items():
+        if key == "output_dir" or key not in namespace:
+            continue
+        if namespace[key] == declared[key]["default"]:
+            namespace[key] = value
+
+
+def project_relative(source: str, root: str | os.PathLike | None = None) -> str:
+    """A folder inside the project as the project-relative path it was given as."""
+    try:
+        return Path(source).resolve().relative_to(_root(root)).as_posix() \
             if Path(source).is_absolute() else source
     except ValueError:
-        pass
-    from helpers.presentation.i18n import LANGUAGES, t
-
-    language = namespace.get("language", "en")
-    return t("chrome.settings_line", language if language in LANGUAGES else "en", source=source,
-             as_of=namespace.get("as_of", ""), lang=language)
+        return source
 
 
 def resolve_parameters(name: str, overrides: dict | None = None,

@@ -26,11 +26,9 @@ world without effects the chance that a run states any false finding stays there
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -418,14 +416,15 @@ class FindingLog:
             })
         return pd.DataFrame(rows)
 
-    def record(self, output_dir: str | os.PathLike, *, extra: Iterable[Finding] = (),
-               details: Iterable[Finding] = ()) -> Path:
-        """Save every finding, stated or not, for the executive summary.
+    def records(self, *, extra: Iterable[Finding] = (),
+                details: Iterable[Finding] = ()) -> list[dict]:
+        """Every finding, stated or not, as plain records for the executive summary.
+
+        Pass them to :func:`helpers.report.outputs.record_findings`, which saves them
+        where the runner reads them.
 
         Parameters
         ----------
-        output_dir : path-like
-            The notebook's ``output_dir`` parameter.
         extra : iterable of Finding
             Findings kept only for the summary (not in :attr:`items`).
         details : iterable of Finding
@@ -434,14 +433,11 @@ class FindingLog:
 
         Returns
         -------
-        pathlib.Path
-            ``output_dir/findings/<name>.json``.
+        list of dict
+            :func:`to_record` of each finding; details carry ``"detail": True``.
         """
-        from helpers.report.outputs import record_findings
-
         items = [to_record(f) for f in [*self.items, *extra]]
-        items += [{**to_record(f), "detail": True} for f in details]
-        return record_findings(self.name, items, output_dir)
+        return items + [{**to_record(f), "detail": True} for f in details]
 
 
 def brief(log: FindingLog, title: str, *, extra: Iterable[Finding] = (), limit: int = 5,

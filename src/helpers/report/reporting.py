@@ -21,18 +21,15 @@ from __future__ import annotations
 import concurrent.futures
 import copy
 import datetime as _dt
-import hashlib
 import html
 import json
 import logging
 import os
-import platform
 import re
 import shutil
 import sys
 import time
 from dataclasses import dataclass, field
-from importlib import metadata as _metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -46,6 +43,18 @@ from helpers.core.params import (
     split_url_password,
 )
 from helpers.core.paths import is_url, project_root, resolve
+from helpers.report.history import (
+    STAGING_PREFIX,
+    code_version,
+    comparability,
+    data_fingerprint,
+    last_good_runs,
+    load_runs,
+    new_run_id,
+    package_versions,
+    prune_runs,
+    schedule_order,
+)
 from helpers.stats.numbers import is_missing
 
 if TYPE_CHECKING:
@@ -57,17 +66,10 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).parent / "templates"
 SAMPLE_SOURCE = Path("data") / "sample"
 LOCK_NAME = ".lock"
-STAGING_PREFIX = ".staging-"
-RUN_ID_RE = re.compile(r"^(\d{8}T\d{6}Z)(?:-(\d+))?$")
 #: Cells never shown to management: parameters, papermill's error banners, opt-outs.
 MANAGEMENT_REMOVE_TAGS = (
     "parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell",
     "remove_cell", "hide-management",
-)
-PACKAGES = (
-    "key-account-workbook", "pandas", "numpy", "scipy", "scikit-learn", "statsmodels",
-    "matplotlib", "seaborn", "ibis-framework", "duckdb", "sqlglot", "pyarrow", "papermill",
-    "nbconvert", "nbclient", "ipykernel",
 )
 #: Markup that outputs may use; everything else in an output is shown as text.
 SAFE_TAGS = frozenset({
@@ -164,24 +166,6 @@ class RunLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
-
-
-def new_run_id(reports_dir: Path, now: _dt.datetime | None = None) -> str:
-    """A UTC timestamp id such as ``20261125T101500Z``, suffixed ``-2``, ``-3``... if taken."""
-    stamp = (now or _dt.datetime.now(_dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
-    candidate, n = stamp, 1
-    while (reports_dir / candidate).exists() or (reports_dir / f"{STAGING_PREFIX}{candidate}").exists():
-        n += 1
-        candidate = f"{stamp}-{n}"
-    return candidate
-
-
-def _run_sort_key(run_id: str) -> tuple[str, int]:
-    m = RUN_ID_RE.match(run_id)
-    return (m.group(1), int(m.group(2) or 1)) if m else (run_id, 0)
-
-
-# --------------------------------------------------------------------------- secrets
 
 
 def secret_variants(secret: str) -> set[str]:
@@ -287,170 +271,6 @@ def format_notebook_list(root: str | os.PathLike | None = None) -> str:
         note = f"params/{p.stem}.yaml" if own.is_file() else "(workbook.yaml only)"
         lines.append(f"{p.stem:<{width}}  {notebook_title(p)}  [{note}]")
     return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------- data
-
-
-def _fallback_fingerprint(path: Path) -> str:
-    h = hashlib.sha256()
-    files = sorted(path.rglob("*")) if path.is_dir() else [path] if path.exists() else []
-    for f in files:
-        if f.is_file():
-            st = f.stat()
-            h.update(f"{f.relative_to(path) if path.is_dir() else f.name}|{st.st_size}|"
-                     f"{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:16]
-
-
-def data_fingerprint(source: str, root: Path) -> str:
-    """Fingerprint of a data source (``helpers.data.datasets.fingerprint`` when available).
-
-    Parameters
-    ----------
-    source : str
-        Folder, file or URL; URLs must already be free of passwords.
-    root : pathlib.Path
-        Project folder that relative paths are taken from.
-
-    Returns
-    -------
-    str
-    """
-    target = source if is_url(source) else str(resolve(source, root))
-    try:
-        from helpers.data.datasets import fingerprint
-    except ImportError:
-        fingerprint = None
-    if fingerprint is not None:
-        return fingerprint(target)
-    if is_url(source):
-        return hashlib.sha256(source.encode()).hexdigest()[:16]
-    return _fallback_fingerprint(Path(target))
-
-
-#: Parameters that do not change how a notebook computes its figures: where the run writes,
-#: the analysis date (the time axis of run-over-run changes), presentation, resources, and
-#: the data source, which :func:`comparability` records on its own.
-RUN_LOCAL_PARAMETERS = frozenset({
-    "output_dir", "as_of", "language", "company_name", "memory_limit", "password_env",
-    "data_source", "mapping_file",
-})
-#: Files of the package whose content is the code version (with the notebook itself).
-CODE_SUFFIXES = (".py", ".yaml", ".j2", ".css")
-
-
-def parameters_hash(params: dict) -> str:
-    """A short hash of the parameters that shape a notebook's figures.
-
-    Keys in :data:`RUN_LOCAL_PARAMETERS` are left out, so two runs that differ only in
-    their output folder, analysis date or language hash the same.
-
-    Parameters
-    ----------
-    params : dict
-        The notebook's resolved parameters (passwords already removed).
-
-    Returns
-    -------
-    str
-        16 hex digits.
-    """
-    relevant = {k: v for k, v in params.items() if k not in RUN_LOCAL_PARAMETERS}
-    text = json.dumps(relevant, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def _git_commit(root: Path) -> str | None:
-    import subprocess
-
-    try:
-        done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                              text=True, timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and re.fullmatch(r"[0-9a-f]{40}", commit) else None
-
-
-def _hash_files(files: list[Path], base: Path) -> str:
-    h = hashlib.sha256()
-    for f in sorted(files):
-        try:
-            data = f.read_bytes()
-        except OSError:
-            continue
-        h.update(f"{f.relative_to(base).as_posix()}\n".encode())
-        h.update(hashlib.sha256(data).digest())
-    return h.hexdigest()[:16]
-
-
-def code_version(root: Path | None = None) -> dict[str, str | None]:
-    """The version of the code that computes the figures.
-
-    Parameters
-    ----------
-    root : pathlib.Path, optional
-        Project folder, asked for its git commit.
-
-    Returns
-    -------
-    dict
-        ``package`` (installed version of the workbook), ``commit`` (git commit of
-        ``root``, or ``None`` outside a git checkout) and ``source`` (a hash of the
-        ``helpers`` package's code, texts and templates). The commit is kept for the
-        record; comparisons use ``source``, which changes exactly when the code does and
-        also sees edits that are not committed.
-    """
-    try:
-        package = _metadata.version("key-account-workbook")
-    except _metadata.PackageNotFoundError:
-        package = None
-    helpers = Path(__file__).parents[1]
-    files = [f for f in helpers.rglob("*") if f.is_file() and f.suffix in CODE_SUFFIXES
-             and "__pycache__" not in f.parts]
-    return {"package": package, "commit": _git_commit(root) if root else None,
-            "source": _hash_files(files, helpers)}
-
-
-def comparability(params: dict, code: dict, data: dict[str, str],
-                  notebook: Path | None = None, root: Path | None = None) -> dict:
-    """What a notebook's figures depend on, so runs are compared only when it is the same.
-
-    Parameters
-    ----------
-    params : dict
-        The notebook's resolved parameters (passwords removed).
-    code : dict
-        :func:`code_version` of the run.
-    data : dict
-        Data source -> fingerprint, as in ``run.json``'s ``data``.
-    notebook : pathlib.Path, optional
-        The notebook file; its content is part of the code version.
-    root : pathlib.Path, optional
-        Project folder that a relative ``mapping_file`` is taken from.
-
-    Returns
-    -------
-    dict
-        ``parameters`` (:func:`parameters_hash`), ``data`` (``source``, ``mapping``,
-        ``fingerprint``, ``as_of``) and ``code`` (package version, helpers source and
-        notebook hashes in one string). :func:`helpers.report.summary.comparison_breaks` compares
-        two of them.
-    """
-    source = params.get("data_source")
-    mapping = params.get("mapping_file") or ""
-    if mapping:
-        path = resolve(mapping, root)
-        mapping = f"{mapping}#{_hash_files([path], path.parent)}" if path.is_file() else mapping
-    nb_hash = _hash_files([notebook], notebook.parent) if notebook and notebook.is_file() else ""
-    return {
-        "parameters": parameters_hash(params),
-        "data": {"source": source, "mapping": mapping,
-                 "fingerprint": data.get(source) if source else None,
-                 "as_of": str(params["as_of"]) if params.get("as_of") else None},
-        "code": "+".join(str(v) for v in (code.get("package"), code.get("source"), nb_hash) if v),
-    }
 
 
 def _is_sample_source(source: str, root: Path) -> bool:
@@ -948,97 +768,6 @@ def render_report(nb: NotebookNode, *, audience: str, info: dict,
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     body = body.replace("<!--WORKBOOK-TOC-->", table_of_contents(body, labels["contents"]), 1)
     return _with_cjk_font(body)
-
-
-# --------------------------------------------------------------------------- run records and portal
-
-
-def package_versions() -> dict[str, str | None]:
-    """Installed versions of the packages that shape the results."""
-    versions: dict[str, str | None] = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = _metadata.version(name)
-        except _metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
-
-
-def load_runs(reports_dir: str | os.PathLike) -> list[dict]:
-    """Every finished run's ``run.json``, newest first; unreadable records are skipped."""
-    runs = []
-    for folder in Path(reports_dir).iterdir() if Path(reports_dir).is_dir() else []:
-        record = folder / "run.json"
-        if folder.is_dir() and RUN_ID_RE.match(folder.name) and record.is_file():
-            try:
-                data = json.loads(record.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                print(f"warning: skipping {folder.name}/run.json ({exc})", file=sys.stderr)
-                continue
-            data["run_id"] = folder.name
-            runs.append(data)
-    runs.sort(key=lambda r: _run_sort_key(r["run_id"]), reverse=True)
-    return runs
-
-
-def last_good_runs(runs: list[dict]) -> dict[str, str]:
-    """Notebook name -> id of the newest run in which it succeeded."""
-    good: dict[str, str] = {}
-    for run in runs:  # newest first
-        for name, nb in run.get("notebooks", {}).items():
-            if nb.get("status") == "ok" and name not in good:
-                good[name] = run["run_id"]
-    return good
-
-
-def schedule_order(names: list[str], runs: list[dict]) -> list[str]:
-    """Notebooks in the order to start them: longest first, by their last good run.
-
-    With a few workers the run ends when its slowest notebook does, so starting the long
-    ones first keeps the workers busy to the end. Notebooks without a recorded time go
-    first (they may be long); ties keep the given order.
-
-    Parameters
-    ----------
-    names : list of str
-        The notebooks of this run.
-    runs : list of dict
-        Earlier runs, newest first (:func:`load_runs`).
-
-    Returns
-    -------
-    list of str
-    """
-    seconds: dict[str, float] = {}
-    for run in runs:  # newest first
-        for name, nb in run.get("notebooks", {}).items():
-            if nb.get("status") == "ok" and name not in seconds and nb.get("seconds"):
-                seconds[name] = float(nb["seconds"])
-    rank = {name: i for i, name in enumerate(names)}
-    return sorted(names, key=lambda n: (n in seconds, -seconds.get(n, 0.0), rank[n]))
-
-
-def prune_runs(reports_dir: str | os.PathLike, keep: int) -> list[str]:
-    """Delete run folders beyond the newest ``keep``, sparing every last good report.
-
-    Parameters
-    ----------
-    reports_dir : path-like
-    keep : int
-
-    Returns
-    -------
-    list of str
-        Ids of the removed runs.
-    """
-    runs = load_runs(reports_dir)
-    protected = set(last_good_runs(runs).values())
-    removed = []
-    for run in runs[keep:]:
-        if run["run_id"] not in protected:
-            shutil.rmtree(Path(reports_dir) / run["run_id"])
-            removed.append(run["run_id"])
-    return removed
 
 
 def format_number(value: Any, language: str = "en", *, signed: bool = False,

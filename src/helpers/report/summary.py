@@ -190,7 +190,7 @@ def comparison_breaks(current: Mapping | None, previous: Mapping | None) -> list
     """What changed between two runs of a notebook that makes their figures incomparable.
 
     Each run records, per notebook, a ``comparability`` entry (see
-    :func:`helpers.report.reporting.comparability`): a hash of the resolved parameters, the data
+    :func:`helpers.report.history.comparability`): a hash of the resolved parameters, the data
     source with its fingerprint and ``as_of``, and the code version. Two runs are compared
     only when all three agree. A new fingerprint of the same source at a later ``as_of`` is
     the normal refresh and keeps the runs comparable; a new fingerprint at the same
@@ -454,7 +454,7 @@ def key_figures(runs: Sequence[Mapping], notebook: str = KEY_FIGURES_NOTEBOOK) -
     Parameters
     ----------
     runs : sequence of dict
-        Run records, newest first (:func:`helpers.report.reporting.load_runs`).
+        Run records, newest first (:func:`helpers.report.history.load_runs`).
     notebook : str
 
     Returns
