@@ -1,5 +1,6 @@
 import pytest
 
+from helpers.core.errors import ParamError
 from helpers.presentation import i18n
 
 
@@ -21,3 +22,14 @@ def test_catalog_entry_needs_english(tmp_path):
 def test_every_catalog_key_has_both_languages():
     for key, entry in i18n.LABELS.items():
         assert entry.get("en") and entry.get("zh"), f"{key} lacks a translation"
+
+
+def test_scoped_is_t_under_one_prefix_and_language():
+    say = i18n.scoped("budget_allocation.mix", "zh")
+    assert say("why_no_room") == i18n.t("budget_allocation.mix.why_no_room", "zh")
+    assert say("moves_between", moved="1,000") == i18n.t(
+        "budget_allocation.mix.moves_between", "zh", moved="1,000")
+    with pytest.raises(KeyError, match="no text for 'budget_allocation.mix.nope'"):
+        say("nope")
+    with pytest.raises(ParamError, match="language must be one of"):
+        i18n.scoped("budget_allocation.mix", "fr")("why_no_room")

@@ -12,12 +12,26 @@ so a new label never breaks a Chinese report; :func:`missing` lists such gaps.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import yaml
 
 from helpers.core.errors import ParamError
+
+__all__ = [
+    "LABELS",
+    "LANGUAGES",
+    "LOCALES",
+    "MARKDOWN_KEY",
+    "check_language",
+    "labels",
+    "missing",
+    "scoped",
+    "t",
+    "translate_frame_columns",
+    "translate_markdown",
+]
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 
@@ -341,6 +355,33 @@ def t(key: str, language: str = "en", *, default: str | None = None, **values) -
     else:
         text = entry.get(language) or entry["en"]
     return text.format(**values) if values else text
+
+
+def scoped(prefix: str, language: str = "en") -> Callable[..., str]:
+    """A :func:`t` bound to one key prefix and one language.
+
+    A section of a report looks up many texts under the same prefix; the returned
+    ``say`` keeps those calls short::
+
+        say = scoped("budget_allocation.mix", language)
+        say("unchanged", why=why)   # == t("budget_allocation.mix.unchanged", language, why=why)
+
+    Parameters
+    ----------
+    prefix : str
+        Key prefix without the trailing dot.
+    language : {"en", "zh"}
+        Checked on every call, as by :func:`t`.
+
+    Returns
+    -------
+    callable
+        ``say(key, **values)`` returning ``t(f"{prefix}.{key}", language, **values)``.
+    """
+    def say(key: str, **values) -> str:
+        return t(f"{prefix}.{key}", language, **values)
+
+    return say
 
 
 def labels(language: str, prefix: str = "") -> dict[str, str]:
