@@ -17,6 +17,8 @@ import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from helpers.analysis import icp
+from helpers.analysis.icp import labels as icp_labels
+from helpers.analysis.icp import model as icp_model
 from helpers.core.errors import DataError, ParamError, WorkbookError
 from helpers.data.datasets import open_workspace
 from helpers.data.features import account_features
@@ -201,17 +203,17 @@ def test_lookalike_reasons_explain_icp_accounts(world, model):
 
 
 def test_reason_text_formats_each_value_like_before():
-    text = icp._text(pd.Series(["Retail", None, "Energy", "Retail", np.nan], dtype=object))
+    text = icp_labels._text(pd.Series(["Retail", None, "Energy", "Retail", np.nan], dtype=object))
     assert text.tolist() == ["Retail", "", "Energy", "Retail", ""]
     nums = pd.Series([1234.5, np.nan, 2.5, 1234.5, -0.4, -0.0, 0.0, 1e6])
-    assert icp._text(nums, number=True).tolist() == [
+    assert icp_labels._text(nums, number=True).tolist() == [
         "1,234", "", "2", "1,234", "-0", "-0", "0", "1,000,000"]
-    assert icp._text(pd.Series([], dtype=float), number=True).tolist() == []
+    assert icp_labels._text(pd.Series([], dtype=float), number=True).tolist() == []
 
 
 def test_model_design_keeps_text_columns_as_numpy_objects(world):
     # Arrow-backed text would make every scikit-learn encode convert the column again.
-    X = icp._design(world["features"], icp.LOOKALIKE_CATEGORICAL, icp.LOOKALIKE_NUMERIC)
+    X = icp_model._design(world["features"], icp.LOOKALIKE_CATEGORICAL, icp.LOOKALIKE_NUMERIC)
     assert all(X[c].dtype == object for c in icp.LOOKALIKE_CATEGORICAL)
     assert all(X[c].dtype == "float64" for c in icp.LOOKALIKE_NUMERIC)
     assert not X[list(icp.LOOKALIKE_CATEGORICAL)].isna().any().any()
