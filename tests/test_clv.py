@@ -13,6 +13,7 @@ from scipy import integrate, special, stats
 from statsmodels.tools.numdiff import approx_fprime, approx_hess3
 
 from helpers.analysis import clv
+from helpers.analysis.clv import bgnbd, gamma_gamma, inputs
 from helpers.core.errors import DataError, ParamError, WorkbookError
 from helpers.data.datasets import open_workspace
 from helpers.data.sample_world import generate_world
@@ -99,14 +100,14 @@ def test_likelihood_has_no_overflow_for_frequent_buyers():
     model = clv.BetaGeoModel.from_params(*params)
     assert np.isfinite(model.p_alive(x, t_x, T)).all()
     assert np.isfinite(model.expected_purchases(52.0, x, t_x, T)).all()
-    data = clv._BGData(*clv._as_arrays(x, t_x, T))
+    data = bgnbd._BGData(*inputs._as_arrays(x, t_x, T))
     assert np.isfinite(data.loglik_and_grad(*params)[1]).all()
     assert np.isfinite(clv.gamma_gamma_loglik(GG_TRUE, [20000], [1e6])).all()
 
 
 def test_analytic_gradients_match_finite_differences(simulated):
     sub = simulated.iloc[:3000]
-    data = clv._BGData(*clv._as_arrays(sub.frequency, sub.recency, sub["T"]))
+    data = bgnbd._BGData(*inputs._as_arrays(sub.frequency, sub.recency, sub["T"]))
     theta = np.array([0.9, 4.5, 0.7, 2.5])
     _, grad = data.loglik_and_grad(*theta)
     numeric = approx_fprime(theta, lambda v: data.loglik_and_grad(*v, grad=False)[0],
@@ -115,7 +116,7 @@ def test_analytic_gradients_match_finite_differences(simulated):
 
     x = np.array([1.0, 2, 3, 5, 8, 13])
     m = np.array([20.0, 35, 12, 60, 25, 18])
-    gdata = clv._GGData(x, m)
+    gdata = gamma_gamma._GGData(x, m)
     theta = np.array([5.0, 3.0, 12.0])
     _, grad = gdata.loglik_and_grad(*theta)
     numeric = approx_fprime(theta, lambda v: gdata.loglik_and_grad(*v, grad=False)[0],
@@ -213,7 +214,7 @@ def test_expected_purchases_euler_form_equals_direct_formula():
     x = np.array([0.0, 1, 2, 5, 10])
     T = np.array([38.0, 30.0, 20.0, 39.0, 35.0])
     t = 26.0
-    got = clv._bg_cumulative(r, alpha, a, b, x, T, t)
+    got = bgnbd._bg_cumulative(r, alpha, a, b, x, T, t)
     z = t / (alpha + T + t)
     direct = (a + b + x - 1) / (a - 1) * (
         1 - ((alpha + T) / (alpha + T + t)) ** (r + x)
