@@ -12,12 +12,14 @@ import pandas as pd
 import pytest
 
 from helpers.analysis import profiling
+from helpers.analysis.profiling import activity as profiling_activity
+from helpers.analysis.profiling import decisions as profiling_decisions
 from helpers.core.errors import DataError, ParamError
 from helpers.data.datasets import open_workspace
 from helpers.data.features import account_features
 from helpers.data.sample_world import generate_world, read_truth
 from helpers.presentation import i18n
-from helpers.report import reporting
+from helpers.report import execute
 
 AS_OF = "2026-06-30"
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,8 +201,8 @@ def test_sales_cycle_matches_pandas(world):
 
 
 def test_weighted_median():
-    assert profiling._weighted_median(pd.Series([1, 5, 9]), pd.Series([1, 1, 2])) == 7.0
-    assert np.isnan(profiling._weighted_median(pd.Series([], dtype=float),
+    assert profiling_decisions._weighted_median(pd.Series([1, 5, 9]), pd.Series([1, 1, 2])) == 7.0
+    assert np.isnan(profiling_decisions._weighted_median(pd.Series([], dtype=float),
                                                pd.Series([], dtype=float)))
 
 
@@ -283,7 +285,7 @@ def test_notebook_runs_without_surveys_and_contacts(tmp_path):
     pm.execute_notebook(
         str(ROOT / "notebooks" / "customer_profiling.ipynb"), str(executed),
         parameters={"data_source": str(data), "output_dir": str(out_dir)},
-        kernel_name=reporting.kernel_name(), cwd=str(ROOT / "notebooks"),
+        kernel_name=execute.kernel_name(), cwd=str(ROOT / "notebooks"),
         progress_bar=False,
     )
     nb = json.loads(executed.read_text(encoding="utf-8"))
@@ -371,9 +373,9 @@ def test_peak_p_is_the_corrected_binomial_test_of_the_busiest_cell():
     raw = [stats.binomtest(int(c), int(counts.sum()), 1 / 7, alternative="greater").pvalue
            for c in counts]
     expected = multipletests(raw, method="fdr_bh")[1][3]
-    assert profiling._peak_p(counts, 7, "bh") == pytest.approx(expected)
+    assert profiling_activity._peak_p(counts, 7, "bh") == pytest.approx(expected)
     # a missing cell counts as zero interactions, not as a cell less
-    assert profiling._peak_p(pd.Series({0: 5}), 7, "none") == pytest.approx(
+    assert profiling_activity._peak_p(pd.Series({0: 5}), 7, "none") == pytest.approx(
         stats.binomtest(5, 5, 1 / 7, alternative="greater").pvalue)
 
 
