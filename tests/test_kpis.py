@@ -17,8 +17,11 @@ import pytest
 
 from helpers.analysis import kpis
 from helpers.core.errors import ParamError
+from helpers.core.paths import resolve
 from helpers.data.contract import CONTRACT
 from helpers.data.datasets import LOGICAL_TO_IBIS
+from helpers.report import history, outputs
+from helpers.report.summary import comparison_breaks
 from helpers.stats.intervals import wilson_interval
 
 AS_OF = "2026-06-30"
@@ -516,6 +519,28 @@ def test_alerts_are_ranked_by_severity_with_drivers():
 # --------------------------------------------------------------------------- run over run
 
 
+def save_snapshot(values, out_dir, *, as_of, period):
+    """What the notebook does at its end: this run's KPI table into ``exports/``."""
+    frame = kpis.snapshot_frame(values, as_of=as_of, period=period)
+    return outputs.write_export(frame, outputs.exports_dir(out_dir) / kpis.SNAPSHOT_FILE)
+
+
+def previous_snapshot(out_dir, identity=None):
+    """What the notebook does: the earlier runs from the history, compared with this run's."""
+    runs = history.load_runs(resolve(out_dir).parent)
+    breaks = {run["run_id"]: comparison_breaks({"comparability": dict(identity)},
+                                               kpis.run_entry(run))
+              for run in runs} if identity else None
+    return kpis.previous_snapshot(runs, out_dir, breaks=breaks)
+
+
+def run_identity(params, root):
+    """What the notebook does: the runner's comparability record of these parameters."""
+    source = params.get("data_source")
+    data = {source: history.data_fingerprint(str(source), root)} if source else {}
+    return kpis.run_identity(history.comparability(dict(params), {}, data, None, root))
+
+
 def fake_run(reports, run_id: str, as_of: str, status: str = "ok") -> dict:
     folder = reports / run_id
     (folder / "exports").mkdir(parents=True)
@@ -531,7 +556,7 @@ def test_run_over_run_across_two_as_of_dates(ws, tmp_path):
     fake_run(reports, "20260401T060000Z", "2026-03-31")
     s1 = kpis.kpi_series(ws, "2026-03-31", periods=1, sales_cost_per_month=100.0)
     v1 = kpis.headline_values(s1)
-    kpis.save_snapshot(v1, reports / "20260401T060000Z", as_of="2026-03-31",
+    save_snapshot(v1, reports / "20260401T060000Z", as_of="2026-03-31",
                        period=s1.period.iloc[-1])
     # a failed run in between is skipped
     fake_run(reports, "20260501T060000Z", "2026-04-30", status="failed")
@@ -539,7 +564,7 @@ def test_run_over_run_across_two_as_of_dates(ws, tmp_path):
     staging = reports / ".staging-20260701T060000Z"
     s2 = kpis.kpi_series(ws, AS_OF, periods=1, sales_cost_per_month=100.0)
     v2 = kpis.headline_values(s2)
-    previous, meta = kpis.previous_snapshot(staging)
+    previous, meta = previous_snapshot(staging)
     assert meta["run_id"] == "20260401T060000Z" and meta["as_of"] == "2026-03-31"
     changes = kpis.run_over_run(v2, previous).set_index("kpi")
     assert v1["cac"] == pytest.approx(800) and v2["cac"] == pytest.approx(1300)
@@ -561,7 +586,7 @@ def test_changes_that_read_as_zero_are_no_moves():
 
 
 def test_first_run_has_no_previous(tmp_path):
-    previous, meta = kpis.previous_snapshot(tmp_path / "reports" / "scratch")
+    previous, meta = previous_snapshot(tmp_path / "reports" / "scratch")
     assert previous is None and meta == {}
     changes = kpis.run_over_run({"nps": 20.0}, None)
     assert np.isnan(changes.delta.iloc[0])
@@ -578,33 +603,31 @@ def test_previous_snapshot_skips_runs_on_other_parameters_or_data(tmp_path):
         record = json.loads((reports / run_id / "run.json").read_text(encoding="utf-8"))
         record["notebooks"]["kpi_monitoring"]["comparability"] = comp
         (reports / run_id / "run.json").write_text(json.dumps(record), encoding="utf-8")
-        kpis.save_snapshot({"nps": 10.0}, reports / run_id, as_of="2026-03-31", period="2026-Q1")
+        save_snapshot({"nps": 10.0}, reports / run_id, as_of="2026-03-31", period="2026-Q1")
     # a later as_of on refreshed data is the normal case: still comparable
     now = {"parameters": "p1", "data": {**same["data"], "fingerprint": "f2",
                                         "as_of": "2026-06-30"}}
-    previous, meta = kpis.previous_snapshot(reports / "scratch", identity=now)
+    previous, meta = previous_snapshot(reports / "scratch", identity=now)
     assert meta["run_id"] == "20260401T060000Z"
     assert meta["skipped"] == [("20260601T060000Z", ["data"]), ("20260501T060000Z", ["parameters"])]
     assert kpis.skipped_note(meta) == ("2 newer run(s) are not compared, since their data "
                                        "source, parameters differ from this run's.")
     # without an identity the newest run is taken, as before
-    assert kpis.previous_snapshot(reports / "scratch")[1]["run_id"] == "20260601T060000Z"
+    assert previous_snapshot(reports / "scratch")[1]["run_id"] == "20260601T060000Z"
     assert kpis.skipped_note({}) is None
 
 
 def test_run_identity_matches_the_runners_record(tmp_path):
-    from helpers.report import history
-
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "orders.csv").write_text("a\n1\n", encoding="utf-8")
     params = {"data_source": "data", "mapping_file": "", "as_of": "2026-06-30", "freq": "quarter",
               "output_dir": "reports/scratch", "targets": {}}
-    identity = kpis.run_identity(params, root=tmp_path)
+    identity = run_identity(params, root=tmp_path)
     fp = history.data_fingerprint("data", tmp_path)
     record = history.comparability(params, {}, {"data": fp}, None, tmp_path)
     assert identity == {"parameters": record["parameters"], "data": record["data"]}
-    assert kpis.run_identity({**params, "output_dir": "elsewhere"}, root=tmp_path) == identity
-    assert kpis.run_identity({**params, "freq": "month"}, root=tmp_path) != identity
+    assert run_identity({**params, "output_dir": "elsewhere"}, root=tmp_path) == identity
+    assert run_identity({**params, "freq": "month"}, root=tmp_path) != identity
 
 
 # --------------------------------------------------------------------------- thin data
@@ -1080,9 +1103,9 @@ def test_cards_html_shows_flag_sparkline_and_target_without_scripts():
     assert kpis.sparkline_img([1.0], alt="x") == ""
     assert "wb-card-delta wb-up\">▲ +14%" in html  # more revenue is good news
     # the report page's sanitiser keeps the cards, their trend images and the target bar
-    from helpers.report import reporting
+    from helpers.report import render
 
-    kept = reporting.safe_html(html)
+    kept = render.safe_html(html)
     assert kept.count('src="data:image/svg+xml;base64,') == 3 and "&lt;" not in kept
     assert '<span style="width: 85%;">' in kept or '<span style="width: 85%">' in kept
 

@@ -89,7 +89,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import matplotlib.pyplot as plt
@@ -98,10 +98,14 @@ import pandas as pd
 
 from helpers.core.errors import DataError, ParamError
 from helpers.core.params import suggest
-from helpers.data.features import TableSource, parse_as_of
+from helpers.core.paths import resolve
+from helpers.data.features import parse_as_of
 from helpers.presentation import i18n
 from helpers.stats.intervals import wilson_interval
 from helpers.stats.numbers import safe_divide
+
+if TYPE_CHECKING:
+    from helpers.data.datasets import Workspace
 
 FREQS: dict[str, int] = {"month": 1, "quarter": 3}
 #: Periods per year, for year-on-year changes.
@@ -488,7 +492,7 @@ def _periods_table(frame: pd.DataFrame):
 # pandas, so the large tables are read once however many splits are compared.
 
 
-def _group_map(ws: TableSource, by: str | None, groups: pd.DataFrame | None) -> pd.DataFrame:
+def _group_map(ws: Workspace, by: str | None, groups: pd.DataFrame | None) -> pd.DataFrame:
     """``account_id, grp`` for one comparison split (small: one row per account).
 
     Accounts without a group value belong to no group: a missing region is not a region.
@@ -513,12 +517,12 @@ def _keys(per_account: bool) -> list[str]:
     return ["period", "account_id"] if per_account else ["period"]
 
 
-def _orders(ws: TableSource, day: dt.date):
+def _orders(ws: Workspace, day: dt.date):
     o = ws.table("orders")
     return o.filter(o.order_date.notnull(), o.order_date <= day, o.account_id.notnull())
 
 
-def _order_metrics(ws, day, P, per_account: bool) -> list[pd.DataFrame]:
+def _order_metrics(ws: Workspace, day, P, per_account: bool) -> list[pd.DataFrame]:
     o = _orders(ws, day)
     am = (o.mutate(month=o.order_date.truncate("M").cast("date"))
           .group_by(["account_id", "month"])
@@ -561,7 +565,7 @@ def _order_metrics(ws, day, P, per_account: bool) -> list[pd.DataFrame]:
     return [revenue.to_pandas(), retention.to_pandas(), new.to_pandas()]
 
 
-def _spend_metrics(ws, day, P) -> pd.DataFrame:
+def _spend_metrics(ws: Workspace, day, P) -> pd.DataFrame:
     s = ws.table("marketing_spend")
     s = s.filter(s.period_start.notnull(), s.period_start <= day)
     j = s.join(P, (s.period_start >= P.start) & (s.period_start <= P.end))
@@ -574,7 +578,7 @@ def _won_expr(t, day):
     return (t.stage == "won") & (closed_on <= day)
 
 
-def _funnel_metrics(ws, day, P, per_account: bool, since: dt.date) -> list[pd.DataFrame]:
+def _funnel_metrics(ws: Workspace, day, P, per_account: bool, since: dt.date) -> list[pd.DataFrame]:
     keys = _keys(per_account)
     out = []
     opp_pa = None
@@ -618,7 +622,7 @@ def _funnel_metrics(ws, day, P, per_account: bool, since: dt.date) -> list[pd.Da
     return out
 
 
-def _survey_metrics(ws, day, P, per_account: bool) -> pd.DataFrame:
+def _survey_metrics(ws: Workspace, day, P, per_account: bool) -> pd.DataFrame:
     s = ws.table("surveys")
     s = s.filter(s.response_date.notnull(), s.response_date <= day)
     j = s.join(P, (s.response_date >= P.start) & (s.response_date <= P.end))
@@ -635,7 +639,7 @@ def _survey_metrics(ws, day, P, per_account: bool) -> pd.DataFrame:
     return j.group_by(_keys(per_account)).agg(**agg).to_pandas()
 
 
-def _engine_parts(ws: TableSource, day: dt.date, frame: pd.DataFrame, *,
+def _engine_parts(ws: Workspace, day: dt.date, frame: pd.DataFrame, *,
                   per_account: bool = False) -> list[pd.DataFrame]:
     """Run every engine query for the windows in ``frame``; one small frame per query."""
     if not ws.has("orders") or not ws.has("accounts"):
@@ -684,12 +688,12 @@ def _group_parts(parts: list[pd.DataFrame], groups: pd.DataFrame) -> list[pd.Dat
     return out
 
 
-def _collect(ws: TableSource, day: dt.date, frame: pd.DataFrame) -> pd.DataFrame:
+def _collect(ws: Workspace, day: dt.date, frame: pd.DataFrame) -> pd.DataFrame:
     """Run every engine query for the windows in ``frame`` and merge the small results."""
     return _merge_parts(frame, _engine_parts(ws, day, frame), ["period"])
 
 
-def _spend_start(ws: TableSource, day: dt.date) -> dt.date | None:
+def _spend_start(ws: Workspace, day: dt.date) -> dt.date | None:
     """First month with marketing spend on or before ``day`` (``None``: no spend)."""
     if not ws.has("marketing_spend"):
         return None
@@ -699,7 +703,7 @@ def _spend_start(ws: TableSource, day: dt.date) -> dt.date | None:
     return None if first is None or pd.isna(first) else pd.Timestamp(first).date()
 
 
-def _data_start(ws: TableSource, day: dt.date) -> dt.date | None:
+def _data_start(ws: Workspace, day: dt.date) -> dt.date | None:
     o = _orders(ws, day)
     first = o.order_date.min().to_pandas()
     return None if first is None or pd.isna(first) else pd.Timestamp(first).date()
@@ -790,7 +794,7 @@ def trim_to_data(frame: pd.DataFrame, data_start: dt.date | None) -> pd.DataFram
     return frame[keep].reset_index(drop=True)
 
 
-def kpi_series(ws: TableSource, as_of: Any, *, freq: str = "quarter", periods: int = 8,
+def kpi_series(ws: Workspace, as_of: Any, *, freq: str = "quarter", periods: int = 8,
                sales_cost_per_month: float = 0.0, discount_rate: float = 0.1,
                horizon_years: int = 10) -> pd.DataFrame:
     """Every KPI for each of the last ``periods`` complete months or quarters.
@@ -900,7 +904,7 @@ def funnel_table(series: pd.DataFrame, period: str | None = None) -> pd.DataFram
 # --------------------------------------------------------------------------- comparisons
 
 
-def compare_kpis(ws: TableSource, as_of: Any, *, by: str | None = None,
+def compare_kpis(ws: Workspace, as_of: Any, *, by: str | None = None,
                  groups: pd.DataFrame | None = None, window_months: int = 12,
                  min_count: int = 30, confidence: float = 0.95, discount_rate: float = 0.1,
                  horizon_years: int = 10) -> pd.DataFrame:
@@ -940,7 +944,7 @@ def compare_kpis(ws: TableSource, as_of: Any, *, by: str | None = None,
                               discount_rate=discount_rate, horizon_years=horizon_years)["split"]
 
 
-def compare_breakdowns(ws: TableSource, as_of: Any,
+def compare_breakdowns(ws: Workspace, as_of: Any,
                        splits: Mapping[str, str | pd.DataFrame], *, window_months: int = 12,
                        min_count: int = 30, confidence: float = 0.95,
                        discount_rate: float = 0.1, horizon_years: int = 10
@@ -1020,7 +1024,7 @@ def _compare_table(raw: pd.DataFrame, *, min_count: int, confidence: float,
     return f.sort_values("revenue", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def cac_by_channel(ws: TableSource, as_of: Any, *, window_months: int = 12,
+def cac_by_channel(ws: Workspace, as_of: Any, *, window_months: int = 12,
                    method: str = "auto", channel_map: Mapping[str, str] | None = None,
                    sales_cost_per_month: float = 0.0, confidence: float = 0.95,
                    min_count: int = 10) -> pd.DataFrame:
@@ -1052,15 +1056,28 @@ def cac_by_channel(ws: TableSource, as_of: Any, *, window_months: int = 12,
         without an acquisition channel (left out of the table) in ``attrs["no_channel"]``. The interval comes from the
         customer count (Poisson) for ``spend`` and from the cost spread (t) for ``recorded``.
     """
-    from scipy import stats
-
     if method not in ("auto", "spend", "recorded"):
         raise ParamError(f"method must be auto, spend or recorded, not {method!r}")
     day = parse_as_of(as_of)
-    w = trailing_window(day, months=window_months).iloc[0]
+    start = trailing_window(day, months=window_months).iloc[0]["start"]
+    table, method, total_new, no_channel = _channel_method(
+        _query_channel_customers(ws, day, start), method)
+    spend = _query_channel_spend(ws, day, start) if method == "spend" else None
+    return _channel_cac(table, spend, method=method, total_new=total_new,
+                        no_channel=no_channel, window_months=window_months,
+                        channel_map=channel_map, sales_cost_per_month=sales_cost_per_month,
+                        confidence=confidence, min_count=min_count)
+
+
+def _query_channel_customers(ws: Workspace, day: dt.date, start: Any) -> pd.DataFrame:
+    """New customers per acquisition channel from ``start`` to ``day``.
+
+    ``channel, new_customers`` and, when the accounts carry ``acquisition_cost``,
+    ``recorded, cost_mean, cost_sd`` of the recorded costs.
+    """
     o = _orders(ws, day)
     first = o.filter(o.amount > 0).group_by("account_id").agg(first_order=o.order_date.min())
-    first = first.filter((first.first_order >= w["start"]) & (first.first_order <= day))
+    first = first.filter((first.first_order >= start) & (first.first_order <= day))
     acc = ws.table("accounts")
     has_cost = "acquisition_cost" in acc.columns
     cols = [acc.acquisition_channel.cast("string").name("channel")]
@@ -1071,17 +1088,42 @@ def cac_by_channel(ws: TableSource, as_of: Any, *, window_months: int = 12,
     if has_cost:
         agg |= {"recorded": new.cost.count(), "cost_mean": new.cost.mean(),
                 "cost_sd": new.cost.std()}
-    table = new.group_by("channel").agg(**agg).to_pandas()
+    return new.group_by("channel").agg(**agg).to_pandas()
+
+
+def _query_channel_spend(ws: Workspace, day: dt.date, start: Any) -> pd.DataFrame | None:
+    """Marketing spend per spend channel from ``start`` to ``day`` (``None``: no spend table)."""
+    if not ws.has("marketing_spend"):
+        return None
+    s = ws.table("marketing_spend")
+    s = s.filter(s.period_start >= start, s.period_start <= day)
+    return s.group_by("channel").agg(cost=s.spend.sum()).to_pandas()
+
+
+def _channel_method(table: pd.DataFrame, method: str
+                    ) -> tuple[pd.DataFrame, str, int, int]:
+    """Channels without the blank one, the method ``auto`` stands for, all new customers and
+    those without a channel."""
     total_new = int(table["new_customers"].sum())
     # new customers without a channel count in the totals but form no channel of their own
     blank = table["channel"].isna() | (table["channel"].astype("string").str.strip() == "")
     no_channel = int(table.loc[blank, "new_customers"].sum())
     table = table[~blank].reset_index(drop=True)
     if method == "auto":
-        recorded = int(table["recorded"].sum()) if has_cost else 0
+        recorded = int(table["recorded"].sum()) if "recorded" in table.columns else 0
         method = "recorded" if total_new and recorded >= total_new / 2 else "spend"
+    return table, method, total_new, no_channel
+
+
+def _channel_cac(table: pd.DataFrame, spend: pd.DataFrame | None, *, method: str,
+                 total_new: int, no_channel: int, window_months: int,
+                 channel_map: Mapping[str, str] | None, sales_cost_per_month: float,
+                 confidence: float, min_count: int) -> pd.DataFrame:
+    """The table of :func:`cac_by_channel` from the new customers and spend per channel."""
+    from scipy import stats
+
     if method == "recorded":
-        if not has_cost:
+        if "recorded" not in table.columns:
             raise DataError("method='recorded' needs accounts.acquisition_cost")
         n = table["recorded"].to_numpy(dtype="float64")
         table["cac"] = table["cost_mean"].astype("float64")
@@ -1092,11 +1134,9 @@ def cac_by_channel(ws: TableSource, as_of: Any, *, window_months: int = 12,
         table["cac_lo"] = np.where(n > 1, np.clip(table["cac"] - half, 0, None), np.nan)
         table["cac_hi"] = np.where(n > 1, table["cac"] + half, np.nan)
     else:
-        spend = pd.DataFrame(columns=["channel", "cost"])
-        if ws.has("marketing_spend"):
-            s = ws.table("marketing_spend")
-            s = s.filter(s.period_start >= w["start"], s.period_start <= day)
-            spend = s.group_by("channel").agg(cost=s.spend.sum()).to_pandas()
+        if spend is None:
+            spend = pd.DataFrame(columns=["channel", "cost"])
+        else:
             spend["channel"] = spend["channel"].map(lambda c: (channel_map or {}).get(c, c))
             spend = spend.groupby("channel", as_index=False)["cost"].sum()
         table = table.merge(spend, on="channel", how="outer")
@@ -2169,67 +2209,71 @@ def headline_values(series: pd.DataFrame, kpis: Sequence[str] = HEADLINE_KPIS, *
             and _unsupported(k, caps) is None}
 
 
-def save_snapshot(values: Mapping[str, float], out_dir: str | os.PathLike, *, as_of: Any,
-                  period: str) -> Path:
-    """Write this run's KPI table to ``<out_dir>/exports/kpi_snapshot.csv``.
+def snapshot_frame(values: Mapping[str, float], *, as_of: Any, period: str) -> pd.DataFrame:
+    """This run's KPI table, which the notebook writes to ``exports/`` as :data:`SNAPSHOT_FILE`.
 
     The next run reads it back with :func:`previous_snapshot`.
 
     Returns
     -------
-    pathlib.Path
+    pandas.DataFrame
+        ``kpi, value, period, as_of``.
     """
-    from helpers.report.outputs import exports_dir, write_export
-
-    path = exports_dir(out_dir) / SNAPSHOT_FILE
-    frame = pd.DataFrame({"kpi": list(values), "value": [float(v) for v in values.values()],
-                          "period": period, "as_of": parse_as_of(as_of).isoformat()})
-    write_export(frame, path)
-    return path
+    return pd.DataFrame({"kpi": list(values), "value": [float(v) for v in values.values()],
+                         "period": period, "as_of": parse_as_of(as_of).isoformat()})
 
 
-def run_identity(params: Mapping[str, Any], root: str | os.PathLike | None = None) -> dict:
+def run_identity(record: Mapping[str, Any]) -> dict:
     """What this run's figures depend on, as the runner records it in ``run.json``.
 
-    The parameters hash and the data source with its fingerprint of
-    :func:`helpers.report.history.comparability` (without the code version, which a notebook
-    cannot know before the run ends), so that :func:`previous_snapshot` compares only
-    with runs on the same parameters and data.
+    The parameters hash and the data source with its fingerprint of a comparability record
+    (:func:`helpers.report.history.comparability`, made without the code version, which a
+    notebook cannot know before the run ends), so that the notebook compares only with runs
+    on the same parameters and data (:func:`previous_snapshot`).
 
     Parameters
     ----------
-    params : mapping
-        The notebook's parameter values (every parameter of its parameters cell).
-    root : path-like, optional
-        Project folder (default: :func:`helpers.core.paths.project_root`).
+    record : mapping
+        The comparability record of this run's parameters and data source.
 
     Returns
     -------
     dict
         ``{"parameters": ..., "data": {...}}``.
     """
-    from helpers.core.paths import project_root
-    from helpers.report.history import comparability, data_fingerprint
-
-    base = Path(root) if root is not None else project_root()
-    source = params.get("data_source")
-    data = {source: data_fingerprint(str(source), base)} if source else {}
-    record = comparability(dict(params), {}, data, None, base)
     return {"parameters": record["parameters"], "data": record["data"]}
 
 
-def previous_snapshot(out_dir: str | os.PathLike, *, notebook: str = "kpi_monitoring",
-                      identity: Mapping[str, Any] | None = None
+def run_entry(run: Mapping[str, Any], notebook: str = "kpi_monitoring") -> dict:
+    """The notebook's entry in a run record (``run.json``), empty when the run has none."""
+    return run.get("notebooks", {}).get(notebook, {})
+
+
+def previous_snapshot(runs: Sequence[Mapping[str, Any]], out_dir: str | os.PathLike, *,
+                      notebook: str = "kpi_monitoring",
+                      breaks: Mapping[str, Sequence[str]] | None = None
                       ) -> tuple[pd.DataFrame | None, dict]:
     """The KPI table of the newest earlier comparable run that saved one.
 
     Runs live next to ``out_dir``: the runner writes into ``reports/.staging-<id>`` and a
     run from JupyterLab into ``reports/scratch``, so the reports folder is ``out_dir``'s
-    parent. Runs whose ``notebook`` failed are skipped, and so is ``out_dir`` itself. With
-    ``identity`` (:func:`run_identity`), runs whose parameters or data source differ
-    (:func:`helpers.report.summary.comparison_breaks`; a later ``as_of`` on refreshed data is
-    the normal case and stays comparable) are skipped too: their change would not be a
-    business movement.
+    parent. Runs whose ``notebook`` failed are skipped, and so is ``out_dir`` itself. Runs
+    with an entry in ``breaks`` (their parameters or data source differ; a later ``as_of``
+    on refreshed data is the normal case and stays comparable) are skipped too: their
+    change would not be a business movement.
+
+    Parameters
+    ----------
+    runs : sequence of mapping
+        The run records of the reports folder, newest first
+        (:func:`helpers.report.history.load_runs` of ``out_dir``'s parent).
+    out_dir : path-like
+        This run's output folder.
+    notebook : str
+    breaks : mapping, optional
+        Run id -> what changed against this run
+        (:func:`helpers.report.summary.comparison_breaks` with :func:`run_identity`);
+        without it the newest run is taken.
 
     Returns
     -------
@@ -2238,24 +2282,19 @@ def previous_snapshot(out_dir: str | os.PathLike, *, notebook: str = "kpi_monito
         that run, ``skipped`` listing ``(run_id, [what changed])`` of the newer runs left
         out (``(None, {"skipped": [...]})`` when there is none).
     """
-    from helpers.core.paths import resolve
-    from helpers.report.history import load_runs
-    from helpers.report.summary import comparison_breaks
-
     here = resolve(out_dir)
     skipped = []
-    for run in load_runs(here.parent):
+    for run in runs:
         if (here.parent / run["run_id"]).resolve() == here.resolve():
             continue
-        entry = run.get("notebooks", {}).get(notebook, {})
-        if entry.get("status") != "ok":
+        if run_entry(run, notebook).get("status") != "ok":
             continue
         path = here.parent / run["run_id"] / "exports" / SNAPSHOT_FILE
         if not path.is_file():
             continue
-        breaks = comparison_breaks({"comparability": dict(identity)}, entry) if identity else []
-        if breaks:
-            skipped.append((run["run_id"], breaks))
+        changed = list((breaks or {}).get(run["run_id"], []))
+        if changed:
+            skipped.append((run["run_id"], changed))
             continue
         snap = pd.read_csv(path)
         return snap, {"run_id": run["run_id"], "as_of": run.get("as_of"),
@@ -2754,7 +2793,7 @@ def describe_changes(changes: pd.DataFrame, *, top: int = 3, language: str = "en
                      f"{format_kpi(c['kpi'].iloc[i], shown[i], change=True)}" for i in order)
 
 
-def tier_values(ws: TableSource, as_of: Any, *, language: str = "en", **options
+def tier_values(ws: Workspace, as_of: Any, *, language: str = "en", **options
                 ) -> tuple[pd.DataFrame | None, str]:
     """Value tier and CLV per account from :func:`helpers.analysis.key_accounts.value_table`.
 
@@ -2831,7 +2870,7 @@ def tier_table(tiers: pd.DataFrame, *, currency: str = "", language: str = "en")
 CLOSED_STAGES = ("won", "lost")
 
 
-def pipeline_by_stage(ws: TableSource, as_of: Any, *, since: Any = None) -> pd.DataFrame:
+def pipeline_by_stage(ws: Workspace, as_of: Any, *, since: Any = None) -> pd.DataFrame:
     """Open pipeline on ``as_of`` by stage, with the deals won and lost since ``since``.
 
     An opportunity is open on ``as_of`` when it was created by then and is neither won
@@ -2853,12 +2892,22 @@ def pipeline_by_stage(ws: TableSource, as_of: Any, *, since: Any = None) -> pd.D
         open stages first, largest value first. Empty without an ``opportunities``
         table with ``stage`` and ``amount``.
     """
-    columns = ["stage", "status", "opportunities", "value", "average"]
+    frames = _query_pipeline(ws, as_of, since)
+    return _pipeline_table(frames)
+
+
+#: Columns of :func:`pipeline_by_stage`.
+_PIPELINE_COLUMNS = ["stage", "status", "opportunities", "value", "average"]
+
+
+def _query_pipeline(ws: Workspace, as_of: Any, since: Any) -> list[pd.DataFrame] | None:
+    """Open opportunities on ``as_of`` and those closed since ``since``, by stage
+    (``None``: no ``opportunities`` table with ``stage``, ``amount`` and ``created_date``)."""
     if not ws.has("opportunities"):
-        return pd.DataFrame(columns=columns)
+        return None
     op = ws.table("opportunities")
     if not {"stage", "amount", "created_date"} <= set(op.columns):
-        return pd.DataFrame(columns=columns)
+        return None
     day = parse_as_of(as_of)
     op = op.filter(op.created_date.notnull(), op.created_date <= day, op.stage.notnull())
     closed = op.stage.isin(list(CLOSED_STAGES))
@@ -2876,6 +2925,14 @@ def pipeline_by_stage(ws: TableSource, as_of: Any, *, since: Any = None) -> pd.D
         frames.append(done.group_by("stage").agg(opportunities=done.count(),
                                                  value=done.amount.sum())
                       .to_pandas().assign(status="closed"))
+    return frames
+
+
+def _pipeline_table(frames: list[pd.DataFrame] | None) -> pd.DataFrame:
+    """The table of :func:`pipeline_by_stage` from the per-stage frames of the engine."""
+    columns = _PIPELINE_COLUMNS
+    if frames is None:
+        return pd.DataFrame(columns=columns)
     out = pd.concat([f for f in frames if not f.empty], ignore_index=True) \
         if any(not f.empty for f in frames) else pd.DataFrame(columns=columns)
     if out.empty:
