@@ -18,6 +18,7 @@ from helpers.core.errors import WorkbookError
 from helpers.data.datasets import open_workspace
 from helpers.data.sample_world import generate_world
 from helpers.presentation import findings, i18n
+from helpers.report import outputs
 
 matplotlib.use("Agg")
 
@@ -393,13 +394,16 @@ def test_export_writes_csv_and_one_sheet_per_view(tmp_path):
     table = bg.mix_table(curves, bounds, mix, periods=P)
     views = {"plan": bg.plan_lines(frame, table), "frame": frame.table(), "channel mix": table,
              "a/very:long*sheet name that Excel cuts": pd.DataFrame({"x": [np.inf, 1.0]})}
-    paths = bg.export_budget_plan(views, tmp_path)
-    back = pd.read_csv(paths["csv"])
+    sheets = bg.export_sheets({**views, "left out": None})
+    assert "left out" not in sheets and sheets["averylongsheet name that Excel "].x.isna()[0]
+    csv = outputs.write_export(views["plan"], tmp_path / "budget_plan.csv")
+    xlsx = outputs.write_xlsx(sheets, tmp_path / "budget_plan.xlsx")
+    back = pd.read_csv(csv)
     assert back.proposed.sum() == pytest.approx(100_000)
-    book = openpyxl.load_workbook(paths["xlsx"])
+    book = openpyxl.load_workbook(xlsx)
     assert book.sheetnames[:3] == ["plan", "frame", "channel mix"]
     assert len(book.sheetnames) == 4 and all(len(n) <= 31 for n in book.sheetnames)
-    read = bg.read_plan(paths["csv"])
+    read = bg.read_plan(csv)
     assert read.planned.sum() == pytest.approx(frame.channel_budget / P)
 
 
