@@ -14,7 +14,8 @@ Four views, each one small table per segment that a chart and a finding sentence
 
 Account-level inputs come from :func:`helpers.data.features.account_features` (one row per
 account, so pandas is fine there); anything that reads event tables (interactions, contacts,
-opportunities, surveys) aggregates in the engine first.
+opportunities, surveys) aggregates in the engine first, in :mod:`.queries`; the other
+modules work on the small pandas frames it returns.
 """
 
 from __future__ import annotations

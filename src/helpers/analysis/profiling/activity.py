@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.profiling import queries
 from helpers.analysis.profiling.segments import MISSING
 from helpers.core.errors import DataError, ParamError
 from helpers.data.features import parse_as_of
 from helpers.presentation import i18n
 from helpers.stats import multiple_testing
+
+if TYPE_CHECKING:
+    from helpers.data.datasets import Workspace
 
 __all__ = ["WEEKDAYS", "activity_by_time", "activity_peaks", "has_time_of_day", "weekday_name"]
 
@@ -20,7 +24,7 @@ __all__ = ["WEEKDAYS", "activity_by_time", "activity_peaks", "has_time_of_day", 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def activity_by_time(ws, as_of, *, days: int | None = 365) -> pd.DataFrame:
+def activity_by_time(ws: Workspace, as_of, *, days: int | None = 365) -> pd.DataFrame:
     """Interactions per channel, weekday and hour of day, counted in the engine.
 
     Parameters
@@ -42,18 +46,7 @@ def activity_by_time(ws, as_of, *, days: int | None = 365) -> pd.DataFrame:
     as_of = parse_as_of(as_of)
     if days is not None and days <= 0:
         raise ParamError(f"days must be a positive number of days, got {days!r}")
-    t = ws.table("interactions")
-    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
-    cond = t.timestamp < end
-    if days is not None:
-        cond &= t.timestamp >= end - dt.timedelta(days=days)
-    t = t.filter(cond & t.timestamp.notnull())
-    expr = t.group_by(
-        channel=t.channel.cast("string").fill_null(MISSING),
-        weekday=t.timestamp.day_of_week.index(),
-        hour=t.timestamp.hour(),
-    ).aggregate(interactions=t.count())
-    out = expr.to_pandas()
+    out = queries.interaction_counts(ws, as_of, days)
     out["weekday"] = out["weekday"].astype("int64")
     out["hour"] = out["hour"].astype("int64")
     out["interactions"] = out["interactions"].astype("int64")

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import ibis
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.profiling import queries
 from helpers.analysis.profiling.segments import MISSING, OTHER, _ordered_levels, _segment_frame
 from helpers.core.errors import DataError
 from helpers.data.features import parse_as_of
 
+if TYPE_CHECKING:
+    from helpers.data.datasets import Workspace
+
 __all__ = ["buying_committee", "sales_cycle"]
 
 
-def buying_committee(ws, features: pd.DataFrame, by: str = "size_band", *,
+def buying_committee(ws: Workspace, features: pd.DataFrame, by: str = "size_band", *,
                      top: int | None = 12) -> pd.DataFrame:
     """Buying-committee size and role mix per segment, from the contacts table.
 
@@ -44,10 +49,7 @@ def buying_committee(ws, features: pd.DataFrame, by: str = "size_band", *,
 
     if not ws.has("contacts"):
         raise DataError("the buying committee needs the contacts table")
-    c = ws.table("contacts")
-    per = c.group_by(account_id=c.account_id.cast("string"),
-                     role=c.role.cast("string").lower().fill_null("other")).aggregate(n=c.count())
-    long = per.to_pandas()
+    long = queries.contact_roles(ws)
     wide = long.pivot_table(index="account_id", columns="role", values="n", aggfunc="sum",
                             fill_value=0)
     seg = _segment_frame(features, by, top).set_index("account_id")
@@ -77,7 +79,7 @@ def buying_committee(ws, features: pd.DataFrame, by: str = "size_band", *,
     return out.rename_axis("segment").reset_index()
 
 
-def sales_cycle(ws, as_of, features: pd.DataFrame, by: str = "size_band", *,
+def sales_cycle(ws: Workspace, as_of, features: pd.DataFrame, by: str = "size_band", *,
                 top: int | None = 12) -> pd.DataFrame:
     """Win rate and sales-cycle length per segment, from the opportunities table.
 
@@ -107,22 +109,7 @@ def sales_cycle(ws, as_of, features: pd.DataFrame, by: str = "size_band", *,
     if not ws.has("opportunities"):
         raise DataError("win rates and sales cycles need the opportunities table")
     as_of = parse_as_of(as_of)
-    o = ws.table("opportunities")
-    o = o.filter(o.created_date <= as_of)
-    stage = o.stage.cast("string").lower()
-    has_close = "close_date" in o.columns
-    closed = stage.isin(["won", "lost"])
-    if has_close:
-        closed &= o.close_date.isnull() | (o.close_date <= as_of)
-        cycle = ibis.ifelse(closed, o.close_date.delta(o.created_date, unit="day"),
-                            ibis.null("int64"))
-    else:
-        cycle = ibis.null("int64")
-    rows = o.select(account_id=o.account_id.cast("string"), closed=closed,
-                    won=closed & (stage == "won"), cycle=cycle)
-    # Per account and cycle length keeps the transfer small and lets pandas take medians.
-    agg = rows.group_by("account_id", "closed", "won", "cycle").aggregate(n=rows.count())
-    df = agg.to_pandas()
+    df = queries.opportunity_cycles(ws, as_of)
     seg = _segment_frame(features, by, top)
     df = df.merge(seg, on="account_id", how="inner")
 

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.profiling import queries
 from helpers.analysis.profiling.segments import MISSING, OTHER, _ordered_levels, _segment_frame
 from helpers.analysis.profiling.views import _pct
 from helpers.core.errors import DataError
-from helpers.data.features import parse_as_of
 from helpers.presentation import i18n
 from helpers.stats import multiple_testing
+
+if TYPE_CHECKING:
+    from helpers.data.datasets import Workspace
 
 __all__ = ["distinctive_pain_points", "pain_points"]
 
 
-def pain_points(ws, as_of, features: pd.DataFrame, by: str = "industry", *,
+def pain_points(ws: Workspace, as_of, features: pd.DataFrame, by: str = "industry", *,
                 top: int | None = 12, separator: str = ";") -> pd.DataFrame:
     """Survey pain-point tags ranked within each segment.
 
@@ -46,19 +51,7 @@ def pain_points(ws, as_of, features: pd.DataFrame, by: str = "industry", *,
     """
     if not ws.has("surveys"):
         raise DataError("pain points need the surveys table")
-    s = ws.table("surveys")
-    if "pain_points" not in s.columns:
-        raise DataError("the surveys table has no pain_points column, so pain points cannot "
-                        "be ranked")
-    as_of = parse_as_of(as_of)
-    s = s.filter(s.response_date <= as_of)
-    responses = s.group_by(account_id=s.account_id.cast("string")).aggregate(responses=s.count())
-    tags = s.select(account_id=s.account_id.cast("string"),
-                    tag=s.pain_points.cast("string").split(separator).unnest())
-    tags = tags.mutate(tag=tags.tag.strip().lower())
-    tags = tags.filter(tags.tag.notnull() & (tags.tag != ""))
-    mentions = tags.group_by("account_id", "tag").aggregate(mentions=tags.count())
-    resp, ment = responses.to_pandas(), mentions.to_pandas()
+    resp, ment = queries.pain_point_mentions(ws, as_of, separator)
     seg = _segment_frame(features, by, top)
     resp = resp.merge(seg, on="account_id", how="inner")
     ment = ment.merge(seg, on="account_id", how="inner")
