@@ -47,7 +47,7 @@ def test_keys_built_from_names_exist():
         assert CJK.search(i18n.t(f"customer_value.col.{column}", "zh", value=value, level="90%")), column
     for change in ("promoted", "kept", "demoted"):
         assert CJK.search(i18n.t(f"customer_value.change.{change}", "zh"))
-    for source in ("firmographic look-alike", "supplied", "none"):  # key_accounts._fit_score_column
+    for source in ("firmographic look-alike", "supplied", "none"):  # key_accounts.fit._fit_score_column
         assert CJK.search(i18n.t("customer_value.fit_source." + source.split()[0], "zh"))
 
 

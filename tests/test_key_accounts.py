@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 
 from helpers.analysis import key_accounts as ka
+from helpers.analysis.key_accounts import fit as ka_fit
+from helpers.analysis.key_accounts import selection as ka_selection
 from helpers.core.errors import DataError, ParamError
 from helpers.data.datasets import open_workspace
 from helpers.data.sample_world import generate_world
@@ -114,10 +116,10 @@ def test_firmographic_fit_finds_the_planted_icp(table, world):
 
 def test_supplied_fit_scores_on_a_0_100_scale(table):
     scores = pd.DataFrame({"account_id": table.account_id, "fit_score": 50.0})
-    fit, source = ka._fit_score_column(table, scores)
+    fit, source = ka_fit._fit_score_column(table, scores)
     assert source == "supplied" and np.allclose(fit, 0.5)
     with pytest.raises(ParamError, match="account_id and fit_score"):
-        ka._fit_score_column(table, scores.rename(columns={"fit_score": "score"}))
+        ka_fit._fit_score_column(table, scores.rename(columns={"fit_score": "score"}))
 
 
 # --------------------------------------------------------------------------- selection
@@ -148,7 +150,7 @@ def test_key_accounts_meet_every_criterion_and_capacity(table, criteria):
     assert sel["rank"].tolist() == list(range(1, len(sel) + 1))
     assert sel.reason.str.contains("eligible").all()
     # Nobody left out ranks above the last chosen account while meeting the criteria.
-    checks, _ = ka._criteria_checks(table, crit)
+    checks, _ = ka_selection._criteria_checks(table, crit)
     eligible = table[checks.all(axis=1)]
     assert len(eligible) == sel.attrs["eligible"]
     if len(sel):
@@ -460,7 +462,7 @@ def test_the_gated_fit_ignores_untested_values_and_is_missing_without_signal():
     assert ka.firmographic_fit(feats, levels={}).isna().all()
     noise = _firms(seed=4, planted=False)
     assert ka.fit_levels(noise) == {}
-    fit, source = ka._fit_score_column(noise, None)
+    fit, source = ka_fit._fit_score_column(noise, None)
     assert np.isnan(fit).all() and source.split()[0] == "none"
 
 
