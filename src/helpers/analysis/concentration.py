@@ -225,3 +225,14 @@ def plot_pareto(curve: pd.DataFrame, *, ax=None, title: str | None = None, langu
     ax.set_title(say("concentration") if title is None else title)
     ax.legend(loc="lower right")
     return ax
+
+
+__all__ = [
+    "dependency_risk",
+    "gini",
+    "hhi",
+    "pareto_curve",
+    "plot_pareto",
+    "summary",
+    "top_share",
+]

@@ -599,3 +599,34 @@ def lapse_alarm(rfm: pd.DataFrame, segment: pd.Series, lapse: pd.DataFrame, *,
     else:
         reason = ""
     return {**out, "passed": reason == "", "reason": reason}
+
+
+__all__ = [
+    "DEFAULT_SEGMENTS",
+    "HISTORY_QUANTILE",
+    "MIN_ORDERS_FOR_OWN_RHYTHM",
+    "MIN_POPULATION_HISTORY_DAYS",
+    "MIN_RHYTHM_ACCOUNTS",
+    "NOT_DUE",
+    "NO_PURCHASES",
+    "OTHER",
+    "OVERDUE_FACTOR",
+    "SCORE_KEYS",
+    "assign_segments",
+    "buying_rhythm",
+    "check_segments",
+    "frequency_scores",
+    "lapse_alarm",
+    "lapse_evidence",
+    "lapse_segments",
+    "lead_segment",
+    "overdue",
+    "plot_rfm_heatmap",
+    "quantile_scores",
+    "rfm_grid",
+    "rfm_table",
+    "richest_cell",
+    "segment_label",
+    "segment_summary",
+    "short_money",
+]
