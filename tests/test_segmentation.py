@@ -18,7 +18,7 @@ from helpers.core.errors import DataError, ParamError
 from helpers.data import datasets, features
 from helpers.data.sample_world import generate_world
 from helpers.presentation import findings, i18n
-from helpers.report import reporting
+from helpers.report import execute
 
 ROOT = Path(__file__).parents[1]
 AS_OF = "2026-06-30"
@@ -70,7 +70,7 @@ def test_k_selection_with_a_gaussian_mixture():
 def test_silhouette_equals_sklearn_when_the_sample_holds_every_row():
     X, _ = _blobs(centers=4, n=600)
     sel = segmentation.select_k(X, [4], sample_size=10_000, preprocess=False, seed=0)
-    km_labels = segmentation._clusterer(4, "kmeans", 0, 2).fit(X.to_numpy()).labels_
+    km_labels = segmentation.pipeline._clusterer(4, "kmeans", 0, 2).fit(X.to_numpy()).labels_
     assert sel.table["silhouette"].item() == pytest.approx(silhouette_score(X, km_labels))
 
 
@@ -277,7 +277,7 @@ def test_notebook_runs_on_a_small_world_without_interactions(world, tmp_path):
     pm.execute_notebook(
         str(ROOT / "notebooks" / "customer_segmentation.ipynb"), str(executed),
         parameters={"data_source": str(data), "output_dir": str(out_dir), "k_max": 6},
-        kernel_name=reporting.kernel_name(), cwd=str(ROOT / "notebooks"), progress_bar=False,
+        kernel_name=execute.kernel_name(), cwd=str(ROOT / "notebooks"), progress_bar=False,
     )
     nb = json.loads(executed.read_text(encoding="utf-8"))
     outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
