@@ -11,6 +11,7 @@ import pytest
 from scipy.optimize import curve_fit
 
 from helpers.analysis import response_curves as rc
+from helpers.analysis.response_curves import fit as rc_fit
 from helpers.core.errors import DataError, ParamError
 from helpers.data.datasets import open_workspace
 from helpers.data.sample_world import generate_world
@@ -67,10 +68,10 @@ def test_hill_value_and_derivative():
 def test_analytic_jacobian_matches_finite_differences():
     spend, _ = _synthetic(n=20)
     theta = np.array([12.0, 3000.0, 1.4, 0.45])
-    jac = rc._jacobian(theta, spend, 3500.0)
+    jac = rc_fit._jacobian(theta, spend, 3500.0)
     steps = np.array([1e-5, 1e-3, 1e-6, 1e-7])
     numeric = np.column_stack([
-        (rc._predict(theta + e * h, spend, 3500.0) - rc._predict(theta - e * h, spend, 3500.0))
+        (rc_fit._predict(theta + e * h, spend, 3500.0) - rc_fit._predict(theta - e * h, spend, 3500.0))
         / (2 * h) for e, h in zip(np.eye(4), steps, strict=True)])
     assert np.allclose(jac, numeric, rtol=1e-5, atol=1e-9)
 
