@@ -32,7 +32,7 @@ def scenario_label(name: str, language: str = "en") -> str:
     return i18n.t(key, language) if key in i18n.LABELS else name
 
 
-#: Columns of this module's tables whose values are its own labels, not data.
+#: Columns of the budget tables whose values are the package's own labels, not data.
 _VALUE_KEYS = {
     "model": {"assumed constant ROI": "constant", "fitted curve": "fitted"},
     "binding": {"upper bound": "upper", "lower bound": "lower", "ROI cap": "cap"},
@@ -42,7 +42,7 @@ _VALUE_KEYS = {
 
 
 def value_label(column: str, value: Any, language: str = "en") -> Any:
-    """A label this module writes into a table (a ``binding``, ``action``, ``model``, ``goal``
+    """A label the budget package writes into a table (a ``binding``, ``action``, ``model``, ``goal``
     or ``scenario`` value) in ``language``; English and any other value are returned as is."""
     if language == "en" or not isinstance(value, str):
         return value
@@ -54,12 +54,12 @@ def value_label(column: str, value: Any, language: str = "en") -> Any:
 
 def report_table(table: pd.DataFrame, formats: Mapping[str, str] | None = None, *,
                  language: str = "en", na_rep: str = "–"):
-    """A budget table styled for the report, with headers and this module's labels in ``language``.
+    """A budget table styled for the report, with headers and the budget labels in ``language``.
 
     Parameters
     ----------
     table : pandas.DataFrame
-        Any table of this module; its columns are renamed with ``budget_allocation.col.<name>``
+        Any budget table; its columns are renamed with ``budget_allocation.col.<name>``
         (other columns, such as channel names, keep their name).
     formats : mapping of str to str, optional
         Number formats by original column name.
