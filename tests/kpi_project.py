@@ -2,7 +2,7 @@
 
 The run is made once per test session (``functools.cache``): a throwaway project with the
 KPI notebook, its params file, a 200-account sample world and ``language: zh``, executed by
-:func:`helpers.report.reporting.run_workbook` like ``workbook run`` would.
+:func:`helpers.report.run.run_workbook` like ``workbook run`` would.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def write_project(root: Path, *, language: str = "zh", as_of: str = "2026-06-30"
 def kpi_run() -> types.SimpleNamespace:
     """Build the world, run the notebook once and return what the tests need."""
     from helpers.data import sample_world
-    from helpers.report import history, reporting
+    from helpers.report import history
+    from helpers.report.run import run_workbook
 
     root = write_project(Path(tempfile.mkdtemp(prefix="kpi-run-")))
     atexit.register(shutil.rmtree, root, True)
@@ -57,7 +58,7 @@ def kpi_run() -> types.SimpleNamespace:
     out = io.StringIO()
     try:
         with contextlib.redirect_stdout(out):
-            code = reporting.run_workbook(names=[NOTEBOOK], root=root, jobs=1)
+            code = run_workbook(names=[NOTEBOOK], root=root, jobs=1)
     finally:
         if saved is not None:
             os.environ["WORKBOOK_HOME"] = saved

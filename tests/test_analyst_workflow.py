@@ -19,7 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.report import reporting
+from helpers.report import execute
+from helpers.report.progress import RunProgress, live_progress, progress_view
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(sys.executable).parent.parent  # the environment running the tests
@@ -103,8 +104,8 @@ def test_executing_a_notebook_in_place_leaves_git_clean(filtered_repo):
 
     path = filtered_repo / "notebooks" / "tiny.ipynb"
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=60, kernel_name=reporting.kernel_name(),
-                   kernel_manager_class=reporting.quiet_kernel_manager()).execute()
+    NotebookClient(nb, timeout=60, kernel_name=execute.kernel_name(),
+                   kernel_manager_class=execute.quiet_kernel_manager()).execute()
     nbformat.write(nb, path)
     written = json.loads(path.read_text(encoding="utf-8"))
     answer = written["cells"][1]
@@ -187,11 +188,11 @@ def test_a_kernel_of_the_runner_starts_and_stops_without_noise(capfd, monkeypatc
 
     import zmq
 
-    monkeypatch.setattr(reporting, "is_kernel_noise", lambda line: False)  # show everything
-    manager_class = reporting.quiet_kernel_manager()
+    monkeypatch.setattr(execute, "is_kernel_noise", lambda line: False)  # show everything
+    manager_class = execute.quiet_kernel_manager()
 
     async def start_and_stop() -> str:
-        km = manager_class(kernel_name=reporting.kernel_name())
+        km = manager_class(kernel_name=execute.kernel_name())
         await km.start_kernel()
         kc = km.client()
         kc.start_channels()
@@ -206,7 +207,7 @@ def test_a_kernel_of_the_runner_starts_and_stops_without_noise(capfd, monkeypatc
 
     with restored_loggers(), warnings.catch_warnings():
         warnings.simplefilter("error")  # any runner-side warning fails the test
-        reporting.quiet_runner()
+        execute.quiet_runner()
         encryption, status = asyncio.run(start_and_stop())
     assert status == "ok"
     assert encryption == ("auto" if zmq.has("curve") else "disabled")
@@ -222,7 +223,7 @@ def test_missing_cell_ids_do_not_warn_in_the_runner(tmp_path):
     path.write_text(json.dumps(nb), encoding="utf-8")
     with restored_loggers(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        reporting.quiet_runner()
+        execute.quiet_runner()
         read = nbformat.read(path, as_version=4)
         nbformat.writes(read)
     assert [str(w.message) for w in caught] == []
@@ -231,7 +232,7 @@ def test_missing_cell_ids_do_not_warn_in_the_runner(tmp_path):
 
 def test_quiet_runner_keeps_library_errors():
     with restored_loggers():
-        reporting.quiet_runner()
+        execute.quiet_runner()
         for name in ("papermill", "nbclient", "jupyter_client", "traitlets"):
             logger = logging.getLogger(name)
             assert not logger.isEnabledFor(logging.WARNING) and logger.isEnabledFor(logging.ERROR)
@@ -252,7 +253,7 @@ def test_progress_view_lists_running_notebooks_with_elapsed_time_and_done_total(
     state = {"total": 5, "running": {"customer_value": 100.0, "data_overview": 90.0},
              "rendering": ["kpi_monitoring"], "done": {"budget_allocation": "ok",
                                                        "content_evaluation": "failed"}}
-    lines = [ln.rstrip() for ln in render(reporting.progress_view(state, now=112.5)).splitlines()]
+    lines = [ln.rstrip() for ln in render(progress_view(state, now=112.5)).splitlines()]
     assert lines[0].startswith("▶ data_overview") and lines[0].endswith("22.5 s")  # oldest first
     assert lines[1].startswith("▶ customer_value") and lines[1].endswith("12.5 s")
     assert lines[2].startswith("▶ kpi_monitoring") and lines[2].endswith("writing pages")
@@ -260,12 +261,12 @@ def test_progress_view_lists_running_notebooks_with_elapsed_time_and_done_total(
 
 
 def test_progress_view_of_a_fresh_run():
-    state = reporting.RunProgress(3).snapshot()
-    assert render(reporting.progress_view(state, now=0.0)).strip() == "0/3 done"
+    state = RunProgress(3).snapshot()
+    assert render(progress_view(state, now=0.0)).strip() == "0/3 done"
 
 
 def test_run_progress_follows_a_notebook_from_start_to_done():
-    progress = reporting.RunProgress(2)
+    progress = RunProgress(2)
     progress.start("a", now=5.0)
     assert progress.snapshot()["running"] == {"a": 5.0}
     progress.executed("a")
@@ -284,17 +285,17 @@ def test_live_display_only_on_a_terminal(monkeypatch):
     from rich.live import Live
 
     monkeypatch.setenv("TERM", "xterm-256color")
-    progress = reporting.RunProgress(1)
-    assert isinstance(reporting.live_progress(progress, io.StringIO()), contextlib.nullcontext)
-    assert isinstance(reporting.live_progress(progress, FakeTerminal()), Live)
+    progress = RunProgress(1)
+    assert isinstance(live_progress(progress, io.StringIO()), contextlib.nullcontext)
+    assert isinstance(live_progress(progress, FakeTerminal()), Live)
     monkeypatch.setenv("TERM", "dumb")
-    assert isinstance(reporting.live_progress(progress, FakeTerminal()), contextlib.nullcontext)
+    assert isinstance(live_progress(progress, FakeTerminal()), contextlib.nullcontext)
 
 
 def test_without_a_terminal_the_live_display_prints_nothing():
     out = io.StringIO()
-    progress = reporting.RunProgress(1)
-    with contextlib.redirect_stdout(out), reporting.live_progress(progress):
+    progress = RunProgress(1)
+    with contextlib.redirect_stdout(out), live_progress(progress):
         progress.start("a")
         print("  a                            ok         1.0 s")
         progress.finish("a", "ok")

@@ -17,7 +17,7 @@ from kpi_project import kpi_run
 from report_pages import ARGS, browser_missing
 from test_portal import fake_run, source_entry
 
-from helpers.report import reporting
+from helpers.report import portal
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_portal_cards_with_trend_target_and_mixed_languages(tab, tmp_path):
             "收入": {"value": 29_700_000, "unit": "EUR", "period": "2026年第二季度",
                      "trend": [21e6, 24e6, 23e6, 27.1e6, 29.7e6], "target": 35e6},
             "赢单率": {"value": 31.0, "unit": "%", "delta": -0.04}}}}, language="zh")
-    page.goto(reporting.build_portal(tmp_path).as_uri())
+    page.goto(portal.build_portal(tmp_path).as_uri())
     assert page.locator("html").get_attribute("lang") == "zh"
     assert page.locator("script").count() == 0
     card = page.locator("#key-figures .wb-card").first
@@ -117,7 +117,7 @@ def test_portal_cards_with_trend_target_and_mixed_languages(tab, tmp_path):
     spark = card.locator("svg.wb-spark")
     assert spark.is_visible()
     box, outer = spark.bounding_box(), card.bounding_box()
-    assert box["width"] == pytest.approx(reporting.SPARK_WIDTH, abs=1)
+    assert box["width"] == pytest.approx(portal.SPARK_WIDTH, abs=1)
     assert outer["x"] <= box["x"] and box["x"] + box["width"] <= outer["x"] + outer["width"]
     assert "从 2,100万 EUR 到 2,970万 EUR" in spark.get_attribute("aria-label")
     bar = card.locator(".wb-target-bar > span")

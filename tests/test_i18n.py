@@ -19,7 +19,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from helpers.core.errors import ParamError
 from helpers.presentation import i18n, plotting
-from helpers.report import reporting
+from helpers.report import fonts, render
 
 REPO = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
@@ -67,17 +67,17 @@ def test_report_chrome_follows_the_language():
     info = {"title": "关键指标监控", "company_name": "Fixture", "as_of": "2026-06-30",
             "run_id": "20260701T060000Z", "generated": "2026-07-01T06:00:00Z",
             "analyst_link": "x.analyst.html"}
-    zh = reporting.render_report(nb, audience="management", info={**info, "language": "zh"})
+    zh = render.render_report(nb, audience="management", info={**info, "language": "zh"})
     for text in ('lang="zh"', 'aria-label="目录"', ">目录<", "数据截至 2026-06-30",
                  "运行 20260701T060000Z", "含代码的分析师版本", '">核心指标</a></li>'):
         assert text in zh
     en_nb = new_notebook(cells=[new_markdown_cell("# Title"), new_markdown_cell("## Headline KPIs")])
-    en = reporting.render_report(en_nb, audience="management",
+    en = render.render_report(en_nb, audience="management",
                                  info={**info, "language": "en", "title": "KPI monitoring"})
     assert "data as of 2026-06-30" in en and ">Contents<" in en and "目录" not in en
     assert "@font-face" not in en  # no Chinese text, no embedded font
     # an unsupported language falls back to English instead of failing the report
-    assert "data as of" in reporting.render_report(nb, audience="analyst",
+    assert "data as of" in render.render_report(nb, audience="analyst",
                                                    info={**info, "language": "de"})
 
 
@@ -118,13 +118,13 @@ def test_every_chinese_label_has_glyphs_in_the_report_font():
 
 def test_chinese_pages_embed_the_glyphs_they_use():
     page = "<html><head></head><body>关键指标 · 客户 ABC</body></html>"
-    face = reporting.cjk_font_face(page)
+    face = fonts.cjk_font_face(page)
     data = re.search(r"base64,([A-Za-z0-9+/=]+)\)", face).group(1)
     assert len(data) < 200_000
     font = TTFont(io.BytesIO(base64.b64decode(data)))
     cmap = font.getBestCmap()
     assert all(ord(ch) in cmap for ch in "关键指标客户")
-    assert reporting.cjk_font_face("only latin") == ""
+    assert fonts.cjk_font_face("only latin") == ""
 
 
 def test_markdown_cells_take_the_report_language():

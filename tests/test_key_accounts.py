@@ -255,17 +255,17 @@ def test_notebook_runs_on_a_small_world_without_surveys(tmp_path):
     import nbformat
 
     from helpers.core import paths
-    from helpers.report import reporting
+    from helpers.report import execute
 
     data = tmp_path / "data"
     generate_world(data, accounts=600, seed=41)
     (data / "surveys.parquet").unlink()  # an optional table the dossiers use
     root = paths.project_root()
     out = tmp_path / "out"
-    status, _, error = reporting.execute_notebook(
+    status, _, error = execute.execute_notebook(
         root / "notebooks" / "customer_value.ipynb", tmp_path / "executed.ipynb",
         {"data_source": str(data), "output_dir": str(out)},
-        kernel=reporting.kernel_name(), cwd=root / "notebooks", cell_timeout=300)
+        kernel=execute.kernel_name(), cwd=root / "notebooks", cell_timeout=300)
     assert status == "ok", error
     nb = nbformat.read(tmp_path / "executed.ipynb", as_version=4)
     text = "\n".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells

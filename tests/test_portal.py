@@ -14,7 +14,7 @@ import pytest
 from kpi_project import broken_links, kpi_run, strip_tags
 
 from helpers.core.errors import WorkbookError
-from helpers.report import history, outputs, reporting, summary
+from helpers.report import history, outputs, portal, summary
 
 
 def fake_run(reports: Path, run_id: str, notebooks: dict[str, dict], *, language: str = "en",
@@ -69,7 +69,7 @@ def reports(tmp_path) -> Path:
 
 def test_portal_links_all_resolve(reports):
     fake_run(reports, "20260301T060000Z", {"budget": {}})  # only in an older run
-    page = reporting.build_portal(reports)
+    page = portal.build_portal(reports)
     assert broken_links(page) == []
     html = page.read_text(encoding="utf-8")
     for href in ("20260701T060000Z/kpi_monitoring.html", "20260701T060000Z/kpi_monitoring.analyst.html",
@@ -79,7 +79,7 @@ def test_portal_links_all_resolve(reports):
 
 
 def test_executive_summary_comes_first_with_key_figures_and_findings(reports):
-    html = reporting.build_portal(reports).read_text(encoding="utf-8")
+    html = portal.build_portal(reports).read_text(encoding="utf-8")
     order = [html.index(s) for s in ("Executive summary", "Key figures", "Findings",
                                      "<h2>Reports</h2>", "Run history")]
     assert order == sorted(order)
@@ -104,7 +104,7 @@ def test_executive_summary_comes_first_with_key_figures_and_findings(reports):
 def test_reports_table_links_both_versions_and_last_good(reports):
     fake_run(reports, "20260801T060000Z", {"kpi_monitoring": {"status": "failed"},
                                            "customer_value": {}})
-    html = reporting.build_portal(reports).read_text(encoding="utf-8")
+    html = portal.build_portal(reports).read_text(encoding="utf-8")
     table = html[html.index("<h2>Reports</h2>"):html.index("Details by report")]
     assert 'href="20260701T060000Z/kpi_monitoring.html"' in table  # last good report
     assert "from run 20260701T060000Z" in table
@@ -116,7 +116,7 @@ def test_reports_table_links_both_versions_and_last_good(reports):
 def test_portal_in_chinese(reports):
     fake_run(reports, "20260801T060000Z", {"kpi_monitoring": {"headlines": KPI_CARDS}},
              language="zh")
-    html = reporting.build_portal(reports).read_text(encoding="utf-8")
+    html = portal.build_portal(reports).read_text(encoding="utf-8")
     assert '<html lang="zh">' in html
     for text in ("管理摘要", "关键指标", "主要发现", "运行历史", "分析师版"):
         assert text in html
@@ -125,14 +125,14 @@ def test_portal_in_chinese(reports):
 
 
 def test_card_deltas_only_where_comparable():
-    cards = reporting.card_deltas(
+    cards = portal.card_deltas(
         {"a": {"value": 10}, "b": {"value": 2.5}, "c": {"value": "n/a"}, "d": {"value": 3, "delta": 1}},
         {"a": {"value": 7}, "b": {"value": 3.0}, "c": {"value": 1}, "d": {"value": 0}})
     assert cards["a"]["delta"] == 3 and cards["b"]["delta"] == -0.5
     assert "delta" not in cards["c"] and cards["d"]["delta"] == 1
-    assert "delta" not in reporting.card_deltas({"a": {"value": 1}}, None)["a"]
+    assert "delta" not in portal.card_deltas({"a": {"value": 1}}, None)["a"]
     # bare numbers (older records) are cards too
-    assert reporting.card_deltas({"a": 5}, {"a": 2})["a"]["delta"] == 3
+    assert portal.card_deltas({"a": 5}, {"a": 2})["a"]["delta"] == 3
 
 
 def test_select_findings_spreads_across_notebooks_and_fills_up():
@@ -178,7 +178,7 @@ def two_runs(reports: Path, before: dict, after: dict, *, cards_before=None, car
         "comparability": before}}, as_of="2026-05-31")
     fake_run(reports, "20260701T060000Z", {"icp": {
         "headlines": cards_after or STRONG, "comparability": after}})
-    html = reporting.build_portal(reports).read_text(encoding="utf-8")
+    html = portal.build_portal(reports).read_text(encoding="utf-8")
     return strip_tags(html[html.index("Details by report"):]), strip_tags(
         html[html.index("Findings"):html.index("<h2>Reports</h2>")])
 
@@ -231,7 +231,7 @@ def test_a_notebooks_own_change_is_not_a_movement_after_a_parameter_change(tmp_p
                                  cards_before={"CAC": {"value": 800}}, cards_after=own)
     assert "+500" not in details and "parameters changed since the last run" in details
     assert "rose" not in findings
-    kept = reporting.card_deltas(own, {"CAC": {"value": 800}})
+    kept = portal.card_deltas(own, {"CAC": {"value": 800}})
     assert kept["CAC"]["delta"] == 500 and "no_comparison" not in kept["CAC"]
 
 
@@ -247,7 +247,7 @@ def test_key_figures_say_why_they_are_not_compared(tmp_path):
     fake_run(tmp_path, "20260701T060000Z", {"kpi_monitoring": {
         "headlines": {"Revenue": {"value": 150.0}},
         "comparability": comparable(parameters="p2")}})
-    result = reporting.portal_summary(history.load_runs(tmp_path))
+    result = portal.portal_summary(history.load_runs(tmp_path))
     assert result["baseline"].startswith("Not compared with the run of 20260601T060000Z")
     assert "parameters changed" in result["baseline"]
     assert result["cards"][0]["delta"] == (
@@ -262,7 +262,7 @@ def test_flag_replaces_the_change(tmp_path):
                                  cards_after=flagged)
     assert "history starts 2026-03" in details and "+200" not in details
     assert "Active customers" not in findings
-    cards = reporting._cards(reporting.card_deltas(
+    cards = portal._cards(portal.card_deltas(
         {"a": {"value": 3, "delta": 2, "flag": "new source"}}, {"a": {"value": 1}}))
     assert cards[0]["delta"] == "new source" and cards[0]["direction"] == "flag"
 
@@ -271,14 +271,14 @@ def test_flag_replaces_the_change(tmp_path):
                                    "−0%"])
 def test_zero_changes_are_not_movements(delta):
     card = {"Win rate": {"value": 30.0, "unit": "%", "delta": delta}}
-    shown = reporting._cards(card)[0]
+    shown = portal._cards(card)[0]
     assert shown["delta"] == "no change" and shown["direction"] not in ("up", "down")
     assert summary.change_findings("x", card) == []
 
 
 @pytest.mark.parametrize("delta", [0.06, -0.5, "+0.5 pp", "-1", "+0.05"])
 def test_small_real_changes_are_still_shown(delta):
-    shown = reporting._cards({"Win rate": {"value": 30.0, "delta": delta}})[0]
+    shown = portal._cards({"Win rate": {"value": 30.0, "delta": delta}})[0]
     assert shown["delta"] != "no change"
 
 
@@ -300,11 +300,11 @@ def test_summary_orders_by_impact_shows_actions_and_never_unstated(tmp_path):
              "action": "Call the top 20 accounts this week."}]},
         "data_overview": {"findings": [{"text": "A fact.", "weight": 0.5, "kind": "fact"}]},
     })
-    result = reporting.portal_summary(history.load_runs(tmp_path))
+    result = portal.portal_summary(history.load_runs(tmp_path))
     assert result["findings"] == ["Big claim.", "A fact.", "Small claim."]
     assert result["items"][0]["action"] == "Call the top 20 accounts this week."
     assert result["note"] == ""
-    html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
+    html = portal.build_portal(tmp_path).read_text(encoding="utf-8")
     findings = strip_tags(html[html.index("Findings"):html.index("<h2>Reports</h2>")])
     assert "Action: Call the top 20 accounts this week." in findings
     assert "Noise claim" not in html and "No reliable difference" not in findings
@@ -314,7 +314,7 @@ def test_summary_sentences_carry_no_markdown(tmp_path):
     fake_run(tmp_path, "20260701T060000Z", {"icp": {"findings": [
         {"text": "Best customers are over-represented in size band **large**.",
          "kind": "comparison", "action": "Prioritise __large__ accounts."}]}})
-    result = reporting.portal_summary(history.load_runs(tmp_path))
+    result = portal.portal_summary(history.load_runs(tmp_path))
     assert result["items"] == [{"text": "Best customers are over-represented in size band large.",
                                 "action": "Prioritise large accounts."}]
     assert summary.plain_text("2 ** 3 stays") == "2 ** 3 stays"
@@ -328,16 +328,16 @@ def test_a_run_without_a_stated_claim_says_so_in_one_line(tmp_path):
                                          "stated": False}]},
         "data_overview": {"findings": [{"text": "400 accounts.", "kind": "fact"}]},
     })
-    result = reporting.portal_summary(history.load_runs(tmp_path))
+    result = portal.portal_summary(history.load_runs(tmp_path))
     assert result["note"] == ("No finding in this run passed its test: none of the 2 "
                               "differences, trends or alarms checked is reliable enough to "
                               "report.")
     assert result["findings"] == ["400 accounts."]
-    html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
+    html = portal.build_portal(tmp_path).read_text(encoding="utf-8")
     assert html.count("No finding in this run passed its test") == 1
     assert "Noise." not in html and "Alarm." not in html
     assert "No findings were recorded" not in html
-    zh = reporting.portal_summary(history.load_runs(tmp_path), "zh")
+    zh = portal.portal_summary(history.load_runs(tmp_path), "zh")
     assert "没有任何发现通过检验" in zh["note"]
 
 
@@ -352,14 +352,14 @@ def test_a_run_without_a_stated_claim_says_so_in_one_line(tmp_path):
     (-0.0, "en", "0"), (None, "en", "–"), (float("nan"), "zh", "–"), (float("inf"), "en", "–"),
     ("nan", "en", "–"), ("None", "en", "–"), ("n/a", "en", "–"), ("stable", "en", "stable")])
 def test_card_values_are_compact_and_never_nan(value, lang, shown):
-    assert reporting.format_number(value, lang) == shown
+    assert portal.format_number(value, lang) == shown
 
 
 def test_card_shows_value_with_unit_period_trend_and_target():
     card = {"Revenue": {"value": 29_700_000, "unit": "EUR", "period": "2026-Q2",
                         "trend": [21e6, None, float("nan"), "x", 25e6, 29.7e6],
                         "target": 35e6}}
-    shown = reporting._cards(card)[0]
+    shown = portal._cards(card)[0]
     assert (shown["value"], shown["unit"], shown["period"]) == ("29.7M", "EUR", "2026-Q2")
     assert shown["target"]["text"] == "85% of target 35M EUR"
     assert shown["target"]["width"] == pytest.approx(84.9, abs=0.1)
@@ -368,27 +368,27 @@ def test_card_shows_value_with_unit_period_trend_and_target():
     assert len(spark["points"].split()) == 3  # missing and non-numeric points left out
     assert all(float(v) == float(v) for pt in spark["points"].split() for v in pt.split(","))
     assert spark["alt"] == "Trend of Revenue over 3 periods, from 21M EUR to 29.7M EUR"
-    zh = reporting._cards(card, "zh")[0]
+    zh = portal._cards(card, "zh")[0]
     assert zh["value"] == "2,970万" and zh["target"]["text"] == "达到目标 3,500万 EUR 的 85%"
     # without the new keys a card renders as before
-    plain = reporting._cards({"Accounts": {"value": 48}})[0]
+    plain = portal._cards({"Accounts": {"value": 48}})[0]
     assert plain["period"] == "" and plain["spark"] is None and plain["target"] is None
 
 
 def test_target_progress_edges():
-    down = reporting.target_progress({"value": 120, "target": 100, "better": "down"})
+    down = portal.target_progress({"value": 120, "target": 100, "better": "down"})
     assert down["text"] == "120% of target 100" and down["direction"] == "down"
     assert down["width"] == 100
-    assert reporting.target_progress({"value": 90, "target": 100, "better": "down"})[
+    assert portal.target_progress({"value": 90, "target": 100, "better": "down"})[
         "direction"] == "up"
-    assert reporting.target_progress({"value": 30.5, "target": 35}, "%")["text"] == (
+    assert portal.target_progress({"value": 30.5, "target": 35}, "%")["text"] == (
         "87% of target 35%")
-    assert reporting.target_progress({"value": 5, "target": 0})["text"] == "target 0"
-    assert reporting.target_progress({"value": None, "target": 10})["width"] is None
+    assert portal.target_progress({"value": 5, "target": 0})["text"] == "target 0"
+    assert portal.target_progress({"value": None, "target": 10})["width"] is None
     for target in (None, float("nan"), float("inf"), "high", True):
-        assert reporting.target_progress({"value": 5, "target": target}) is None
-    assert reporting.sparkline([1], "x") is None and reporting.sparkline(None, "x") is None
-    flat = reporting.sparkline([2, 2, 2], "x")
+        assert portal.target_progress({"value": 5, "target": target}) is None
+    assert portal.sparkline([1], "x") is None and portal.sparkline(None, "x") is None
+    flat = portal.sparkline([2, 2, 2], "x")
     assert {pt.split(",")[1] for pt in flat["points"].split()} == {"12"}
 
 
@@ -396,7 +396,7 @@ def test_card_texts_from_data_are_escaped_and_the_page_has_no_script(tmp_path):
     evil = "<script>alert(1)</script>"
     fake_run(tmp_path, "20260701T060000Z", {"kpi_monitoring": {"headlines": {
         evil: {"value": 5, "unit": evil, "period": evil, "trend": [1, 2, 5], "target": 10}}}})
-    html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
+    html = portal.build_portal(tmp_path).read_text(encoding="utf-8")
     assert "<script" not in html.lower() and "&lt;script&gt;" in html
     svg = html[html.index("<svg"):html.index("</svg>")]
     assert "<polyline" in svg and 'role="img"' in svg and "<title>" in svg
@@ -411,10 +411,10 @@ def test_no_zero_change_reads_as_a_movement(delta, tmp_path):
     for unit in ("", "%", "EUR"):
         card = {"Win rate": {"value": 30.0, "unit": unit, "delta": delta}}
         for lang, none in (("en", "no change"), ("zh", "无变化")):
-            shown = reporting._cards(card, lang)[0]
+            shown = portal._cards(card, lang)[0]
             assert shown["delta"] == none and shown["direction"] == "muted"
         assert summary.change_findings("x", card) == []
-    assert reporting.format_number(-0.04, signed=True, change=True) == "0"
+    assert portal.format_number(-0.04, signed=True, change=True) == "0"
     assert summary.figure(-0.004, signed=True) == "0"
     # and through a whole page, over two runs with the same figure
     fake_run(tmp_path, "20260601T060000Z", {"kpi_monitoring": {"headlines": {
@@ -422,7 +422,7 @@ def test_no_zero_change_reads_as_a_movement(delta, tmp_path):
     fake_run(tmp_path, "20260701T060000Z", {"kpi_monitoring": {"headlines": {
         "Rate": {"value": 0.3, "unit": "%"}, "Count": {"value": 7},
         "Own": {"value": 3, "delta": delta}}}})
-    html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
+    html = portal.build_portal(tmp_path).read_text(encoding="utf-8")
     cards = [strip_tags(c) for c in re.findall(r'wb-card-delta[^"]*">([^<]*)<', html)]
     assert cards and set(cards) == {"no change"}
     text = strip_tags(html[:html.index("Run history")]).replace("2026-0", "")
@@ -449,21 +449,21 @@ def test_a_change_on_the_previous_period_is_kept_and_named(tmp_path):
         "comparability": comparable()}}, as_of="2026-05-31")
     fake_run(tmp_path, "20260701T060000Z", {"kpi_monitoring": {
         "headlines": cards, "comparability": comparable(parameters="p2")}})
-    result = reporting.portal_summary(history.load_runs(tmp_path))
+    result = portal.portal_summary(history.load_runs(tmp_path))
     # the period change is the data's, not a run-over-run movement: kept despite the break
     assert result["cards"][0]["delta"] == "-198K on the previous period"
     assert result["cards"][1]["delta"] == "parameters changed since the last run; no comparison"
     assert not any("fell" in f or "rose" in f for f in result["findings"])
-    zh = reporting._cards(reporting.card_deltas(cards, None), "zh")[0]
+    zh = portal._cards(portal.card_deltas(cards, None), "zh")[0]
     assert zh["delta"] == "环比 -19.8万"
     # a first run: the cards' changes are against the previous period, and the page says so
     fake_run(tmp_path / "first", "20260701T060000Z", {"kpi_monitoring": {"headlines": cards}})
-    first = reporting.portal_summary(history.load_runs(tmp_path / "first"))
+    first = portal.portal_summary(history.load_runs(tmp_path / "first"))
     assert first["baseline"] == "Changes are against each figure's previous period."
     assert summary.change_findings("x", cards) == []
     # a card with a period but no change of its own gets the change since the last run
-    since = reporting.card_deltas({"A": {"value": 5, "period": "2026-Q2"}}, {"A": {"value": 3}})
-    assert reporting._cards(since)[0]["delta"] == "+2"
+    since = portal.card_deltas({"A": {"value": 5, "period": "2026-Q2"}}, {"A": {"value": 3}})
+    assert portal._cards(since)[0]["delta"] == "+2"
     assert summary.change_findings("x", since)[0].text == "A rose to 5 since the last run (+2)."
 
 
@@ -481,12 +481,12 @@ def test_every_finding_shows_its_action_and_none_shows_no_label(tmp_path):
              "action": "Call the top 20 accounts."},
             {"text": "Odd action.", "weight": 0.6, "kind": "fact", "action": "nan"}]},
     })
-    result = reporting.portal_summary(history.load_runs(tmp_path))
+    result = portal.portal_summary(history.load_runs(tmp_path))
     actions = {i["text"]: i["action"] for i in result["items"]}
     assert actions == {"Value claim.": "Call the top 20 accounts.",
                        "Fit claim.": "Target large accounts.", "No action here.": "",
                        "Odd action.": ""}
-    html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
+    html = portal.build_portal(tmp_path).read_text(encoding="utf-8")
     findings = html[html.index('id="findings"'):html.index("<h2>Reports</h2>")]
     assert findings.count("Action:") == 2 and findings.count('class="wb-action"') == 2
     assert "Action: Call the top 20 accounts." in strip_tags(findings)
@@ -517,7 +517,7 @@ def test_summary_combines_the_newest_good_run_of_every_notebook(tmp_path):
         **source_entry(source="crm.duckdb", fingerprint="f9"),
         "headlines": {"Key accounts": {"value": 52}},
         "findings": [{"text": "New value finding.", "weight": 0.7}]}})
-    result = reporting.portal_summary(history.load_runs(tmp_path))
+    result = portal.portal_summary(history.load_runs(tmp_path))
     assert "KPI finding." in result["findings"] and "New value finding." in result["findings"]
     assert "Value finding." not in result["findings"]  # replaced by its newest good run
     assert [c["value"] for c in result["cards"]] == ["100"]  # the KPI run's key figures
@@ -526,7 +526,7 @@ def test_summary_combines_the_newest_good_run_of_every_notebook(tmp_path):
         "The reports shown differ in run and data source: "
         "Title of customer_value (run 20260701T060000Z, crm.duckdb); "
         "Title of kpi_monitoring (run 20260601T060000Z, data/sample).")
-    html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
+    html = portal.build_portal(tmp_path).read_text(encoding="utf-8")
     assert html.count(result["provenance"]) == 1
     # the KPI report is not in the latest run: its cards are the key figures, shown once
     assert html.count('<div class="wb-card-label">Revenue</div>') == 1
@@ -542,7 +542,7 @@ def test_summary_keeps_a_failed_notebooks_last_good_findings(tmp_path):
     fake_run(tmp_path, "20260701T060000Z", {
         "customer_value": {**source_entry(), "status": "failed"},
         "icp": {**source_entry(), "findings": [{"text": "ICP new.", "weight": 0.5}]}})
-    result = reporting.portal_summary(history.load_runs(tmp_path))
+    result = portal.portal_summary(history.load_runs(tmp_path))
     assert "Old but good." in result["findings"] and "ICP new." in result["findings"]
     assert any("failed in this run; the last good version is shown" in f
                for f in result["findings"])
@@ -551,7 +551,7 @@ def test_summary_keeps_a_failed_notebooks_last_good_findings(tmp_path):
 
 def test_same_run_and_data_say_nothing(tmp_path):
     fake_run(tmp_path, "20260701T060000Z", {"a": source_entry(), "b": source_entry()})
-    assert reporting.portal_summary(history.load_runs(tmp_path))["provenance"] == ""
+    assert portal.portal_summary(history.load_runs(tmp_path))["provenance"] == ""
     assert summary.provenance([]) == ""
 
 
@@ -564,17 +564,17 @@ def test_each_report_in_the_language_it_ran_in(tmp_path):
     fake_run(tmp_path, "20260701T060000Z", {
         "kpi_monitoring": {**source_entry(title="KPI monitoring"),
                            "headlines": {"Revenue": {"value": 29_700_000}}}})
-    html = reporting.build_portal(tmp_path).read_text(encoding="utf-8")
+    html = portal.build_portal(tmp_path).read_text(encoding="utf-8")
     assert '<html lang="en">' in html and "Executive summary" in html  # chrome: latest run
     assert "客户价值" in html and "Title of" not in html
     assert '<td lang="zh">客户价值</td>' in html
     assert "2,970万" in html and "29.7M" in html  # each card in its report's language
-    line = reporting.portal_summary(history.load_runs(tmp_path))["provenance"]
+    line = portal.portal_summary(history.load_runs(tmp_path))["provenance"]
     assert line == ("The reports shown differ in run and language: "
                     "KPI monitoring (run 20260701T060000Z, English); "
                     "客户价值 (run 20260601T060000Z, Chinese).")
     assert line in html
-    zh = reporting.portal_summary(history.load_runs(tmp_path), "zh")["provenance"]
+    zh = portal.portal_summary(history.load_runs(tmp_path), "zh")["provenance"]
     assert zh.startswith("所示报告的运行和语言不同：") and "（运行 20260601T060000Z，中文）" in zh
 
 
@@ -627,7 +627,7 @@ def test_real_run_records_kpis_findings_and_exports():
     assert nb["headlines"]["获客成本"].get("better") == "down"
     # every claim is recorded with whether it passed its test; only stated ones are shown
     assert nb["findings"] and all(isinstance(f.get("stated", True), bool) for f in nb["findings"])
-    shown = reporting.portal_summary(history.load_runs(r.reports), "zh")["findings"]
+    shown = portal.portal_summary(history.load_runs(r.reports), "zh")["findings"]
     assert not {f["text"] for f in nb["findings"] if f.get("stated") is False} & set(shown)
     assert {"kpi_series.csv", "kpi_snapshot.csv", "kpi_alerts.csv"} <= set(record["exports"])
     assert not (r.run / "findings").exists() and not (r.run / "headlines").exists()

@@ -24,7 +24,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 import helpers.data
 from helpers.core.errors import ParamError, WorkbookError
-from helpers.report import history, outputs, reporting
+from helpers.report import execute, history, lock, notebooks, outputs, portal, render, run, secrets
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 XSS = "<script>alert(1)</script>"
@@ -124,7 +124,7 @@ INFO = {"title": "Customer value", "company_name": "Fixture <Industries> & Co",
 def rendered() -> dict[str, str]:
     nb = executed_notebook()
     before = json.dumps(nb, sort_keys=True)
-    pages = {aud: reporting.render_report(nb, audience=aud, info=INFO)
+    pages = {aud: render.render_report(nb, audience=aud, info=INFO)
              for aud in ("management", "analyst")}
     assert json.dumps(nb, sort_keys=True) == before  # the executed notebook is not modified
     return pages
@@ -179,13 +179,13 @@ def test_analyst_page_keeps_code_and_stays_offline(rendered):
 
 def test_table_of_contents_falls_back_to_h1_and_escapes():
     body = '<h1 id="A">A &amp; B<a class="anchor-link" href="#A">¶</a></h1><h1 id="C">C</h1>'
-    toc = reporting.table_of_contents(body)
+    toc = render.table_of_contents(body)
     assert '<a href="#A">A &amp; B</a>' in toc and '<a href="#C">C</a>' in toc
-    assert reporting.table_of_contents("<p>no headings</p>") == ""
+    assert render.table_of_contents("<p>no headings</p>") == ""
 
 
 def test_safe_html_keeps_tables_and_escapes_scripts():
-    out = reporting.safe_html('<table><tr><th colspan="2">x</th></tr></table>'
+    out = render.safe_html('<table><tr><th colspan="2">x</th></tr></table>'
                               '<img src="x" onerror="alert(1)"><a href="javascript:alert(1)">y</a>')
     assert '<th colspan="2">x</th>' in out
     assert "onerror" not in out and "javascript:" not in out
@@ -197,9 +197,9 @@ def test_safe_html_keeps_tables_and_escapes_scripts():
 def test_scrub_replaces_every_form_of_a_secret():
     secret = 'p@ss"w<rd'
     text = f'raw {secret} json {json.dumps(secret)} html p@ss&quot;w&lt;rd url p%40ss%22w%3Crd'
-    clean = reporting.scrub(text, {secret})
+    clean = secrets.scrub(text, {secret})
     assert "p@ss" not in clean and "w&lt;rd" not in clean and "p%40ss" not in clean
-    assert reporting.scrub("ab cd", {"ab"}) == "ab cd"  # too short to scrub safely
+    assert secrets.scrub("ab cd", {"ab"}) == "ab cd"  # too short to scrub safely
 
 
 # --------------------------------------------------------------------------- notebooks' helpers
@@ -226,7 +226,7 @@ def test_record_headlines_and_exports_dir(tmp_path):
 
 def test_format_notebook_list(project):
     (project / "params" / "ok.yaml").write_text("top_n: 2\n", encoding="utf-8")
-    text = reporting.format_notebook_list(project)
+    text = notebooks.format_notebook_list(project)
     assert "ok       Passing fixture  [params/ok.yaml]" in text
     assert "failing  Failing fixture  [(workbook.yaml only)]" in text
 
@@ -267,7 +267,7 @@ def test_portal_links_last_good_report_and_escapes(tmp_path):
     fake_run(reports, "20261122T080000Z", {"alpha": "failed", "beta": "ok"},
              company_name=f"ACME {XSS}")
     (reports / "scratch").mkdir()  # not a run: ignored
-    page = reporting.build_portal(reports).read_text(encoding="utf-8")
+    page = portal.build_portal(reports).read_text(encoding="utf-8")
 
     latest = page.index("Latest run")
     assert page.index("20261122T080000Z") > latest
@@ -288,13 +288,13 @@ def test_portal_keeps_notebooks_missing_from_the_latest_run(tmp_path):
     reports = tmp_path / "reports"
     fake_run(reports, "20261120T080000Z", {"alpha": "ok", "beta": "ok"})
     fake_run(reports, "20261121T080000Z", {"alpha": "ok"})
-    page = reporting.build_portal(reports).read_text(encoding="utf-8")
+    page = portal.build_portal(reports).read_text(encoding="utf-8")
     assert "Other reports" in page
     assert 'href="20261120T080000Z/beta.html"' in page
 
 
 def test_empty_portal(tmp_path):
-    page = reporting.build_portal(tmp_path / "reports").read_text(encoding="utf-8")
+    page = portal.build_portal(tmp_path / "reports").read_text(encoding="utf-8")
     assert "No reports yet" in page
 
 
@@ -320,12 +320,12 @@ def test_run_ids_get_a_suffix_when_taken(tmp_path):
 
 
 def test_parse_size_and_default_jobs():
-    assert reporting.parse_size("3GB") == 3 * 1024**3
-    assert reporting.parse_size("512 MiB") == 512 * 1024**2
-    assert reporting.parse_size("1.5g") == int(1.5 * 1024**3)
-    assert reporting.parse_size("lots") is None
-    assert reporting.default_jobs([None]) == (os.cpu_count() or 1)
-    assert reporting.default_jobs(["1000TB"]) == 1  # never zero, even when nothing fits
+    assert execute.parse_size("3GB") == 3 * 1024**3
+    assert execute.parse_size("512 MiB") == 512 * 1024**2
+    assert execute.parse_size("1.5g") == int(1.5 * 1024**3)
+    assert execute.parse_size("lots") is None
+    assert execute.default_jobs([None]) == (os.cpu_count() or 1)
+    assert execute.default_jobs(["1000TB"]) == 1  # never zero, even when nothing fits
 
 
 # --------------------------------------------------------------------------- run guards (no kernel)
@@ -335,7 +335,7 @@ def test_param_error_aborts_before_anything_is_touched(project):
     (project / "params" / "ok.yaml").write_text("top_m: 3\n", encoding="utf-8")
     (project / "params" / "failing.yaml").write_text("fail: maybe\n", encoding="utf-8")
     with pytest.raises(ParamError) as err:
-        reporting.run_workbook(root=project)
+        run.run_workbook(root=project)
     message = str(err.value)
     assert "params/ok.yaml: unknown parameter 'top_m'; did you mean 'top_n'?" in message
     assert "params/failing.yaml: parameter 'fail' must be a boolean" in message
@@ -344,20 +344,20 @@ def test_param_error_aborts_before_anything_is_touched(project):
 
 def test_unknown_notebook_name(project):
     with pytest.raises(ParamError, match=r"no notebook notebooks/okay.ipynb; did you mean 'ok'\?"):
-        reporting.run_workbook(["okay"], root=project)
+        run.run_workbook(["okay"], root=project)
 
 
 def test_lock_prevents_a_concurrent_run(project):
     reports = project / "reports"
-    with reporting.RunLock(reports / ".lock"):
-        with pytest.raises(reporting.RunLockedError) as err:
-            reporting.run_workbook(root=project)
+    with lock.RunLock(reports / ".lock"):
+        with pytest.raises(lock.RunLockedError) as err:
+            run.run_workbook(root=project)
     assert str(err.value) == (
         f"another workbook run (pid {os.getpid()}) holds reports/.lock; wait for it to finish "
         "(the lock is released automatically when that process ends)"
     )
     assert sorted(p.name for p in reports.iterdir()) == [".lock"]
-    reporting.RunLock(reports / ".lock").acquire().release()  # free again afterwards
+    lock.RunLock(reports / ".lock").acquire().release()  # free again afterwards
 
 
 def test_default_data_source_builds_the_sample_world_first(tmp_path, monkeypatch):
@@ -375,7 +375,7 @@ def test_default_data_source_builds_the_sample_world_first(tmp_path, monkeypatch
     monkeypatch.setitem(sys.modules, "helpers.data.sample_world", fake)
     monkeypatch.setattr(helpers.data, "sample_world", fake, raising=False)
     with contextlib.redirect_stdout(io.StringIO()), pytest.raises(WorkbookError, match="stop"):
-        reporting.run_workbook(["ok"], root=root)
+        run.run_workbook(["ok"], root=root)
     assert calls == [(root / "data" / "sample", {"accounts": 50, "seed": 7, "locale": "en"})]
     assert [p.name for p in (root / "reports").iterdir()] == [".lock"]
 
@@ -394,16 +394,16 @@ def executed_runs(tmp_path_factory):
         (root / "params" / "failing.yaml").write_text("fail: false\n", encoding="utf-8")
         out_a = io.StringIO()
         with contextlib.redirect_stdout(out_a):
-            code_a = reporting.run_workbook(root=root, jobs=2)
+            code_a = run.run_workbook(root=root, jobs=2)
         run_a = next(p for p in reports.iterdir() if history.RUN_ID_RE.match(p.name))
         digest_a = tree_digest(run_a)
 
         (root / "params" / "failing.yaml").unlink()
         # no database behind this URL: run B is about secrets, not about reaching it
-        mp.setattr(reporting, "check_data_sources", lambda params, cache_dir=None, root=None: len(params))
+        mp.setattr(run, "check_data_sources", lambda params, cache_dir=None, root=None: len(params))
         out_b = io.StringIO()
         with contextlib.redirect_stdout(out_b), contextlib.redirect_stderr(io.StringIO()):
-            code_b = reporting.run_workbook(
+            code_b = run.run_workbook(
                 root=root, data=f"postgresql://analyst:{URL_SECRET}@db.example.com/crm")
         env_after = os.environ.get("WORKBOOK_DB_PASSWORD")
     run_b = max((p for p in reports.iterdir() if history.RUN_ID_RE.match(p.name)),
@@ -507,7 +507,7 @@ def test_schedule_starts_the_longest_notebooks_first():
 def test_brief_layout_puts_the_summary_first_and_collapses_the_method():
     import nbformat
 
-    from helpers.report.reporting import brief_layout
+    from helpers.report.render import brief_layout
 
     nb = nbformat.v4.new_notebook()
     loading = nbformat.v4.new_code_cell("load()")
@@ -534,7 +534,7 @@ def test_rendered_report_has_alt_texts_and_a_collapsed_method_section():
     import nbformat
 
     from helpers.presentation import plotting
-    from helpers.report.reporting import render_report
+    from helpers.report.render import render_report
 
     fig, ax = plt.subplots()
     ax.plot([1, 2], [3e7, 4e7])

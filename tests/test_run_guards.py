@@ -23,7 +23,8 @@ from helpers import cli
 from helpers.core import params
 from helpers.core.errors import DataError, ParamError, WorkbookError
 from helpers.data import loading
-from helpers.report import outputs, reporting
+from helpers.report import execute, outputs, portal, run
+from helpers.report.lock import RunLock, RunLockedError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 WORKBOOK_YAML = """\
@@ -67,7 +68,7 @@ def earlier_run(reports: Path) -> dict[str, str]:
             "status": "ok", "title": "OK", "files": {"management": "ok.html"}}}}),
         encoding="utf-8")
     (folder / "ok.html").write_text("report", encoding="utf-8")
-    reporting.build_portal(reports)
+    portal.build_portal(reports)
     return digest(reports)
 
 
@@ -156,7 +157,7 @@ def test_rule_checks_types_and_bounds():
 
 def test_bad_parameter_stops_the_run_before_anything_starts(project, monkeypatch, capsys):
     monkeypatch.chdir(project)
-    monkeypatch.setattr(reporting, "execute_notebook", lambda *a, **k: pytest.fail("ran"))
+    monkeypatch.setattr(run, "execute_notebook", lambda *a, **k: pytest.fail("ran"))
     (project / "params" / "ok.yaml").write_text("language: fr\n", encoding="utf-8")
     assert cli.main(["run", "--reports-dir", str(project / "reports")]) == 2
     err = capsys.readouterr().err
@@ -174,7 +175,7 @@ def test_validation_errors_stop_the_run_with_every_finding(project, monkeypatch,
         "order_id,account_id,order_date,amount\nO1,A1,2026-01-15,\nO1,A1,2026-01-16,5\n",
         encoding="utf-8")
     started = []
-    monkeypatch.setattr(reporting, "execute_notebook", lambda *a, **k: started.append(a))
+    monkeypatch.setattr(run, "execute_notebook", lambda *a, **k: started.append(a))
     monkeypatch.chdir(project)
     assert cli.main(["run", "--reports-dir", str(reports)]) == 2
     err = capsys.readouterr().err
@@ -188,15 +189,15 @@ def test_validation_errors_stop_the_run_with_every_finding(project, monkeypatch,
 
 def test_missing_data_source_is_refused_before_kernels(project, monkeypatch):
     shutil.rmtree(project / "data" / "mine")
-    monkeypatch.setattr(reporting, "execute_notebook", lambda *a, **k: pytest.fail("ran"))
+    monkeypatch.setattr(run, "execute_notebook", lambda *a, **k: pytest.fail("ran"))
     with pytest.raises(DataError, match="data/mine' not found"):
-        reporting.run_workbook(root=project)
+        run.run_workbook(root=project)
 
 
 def test_a_good_source_is_validated_once_and_cached_for_the_notebooks(project, tmp_path):
     cache = tmp_path / "run"
     resolved = {"ok": params.resolve_parameters("ok", root=project)}
-    assert reporting.check_data_sources(resolved, cache, project) == 1
+    assert run.check_data_sources(resolved, cache, project) == 1
     assert list((cache / "cache").glob("validation*"))
 
 
@@ -245,9 +246,9 @@ def test_full_disk_during_the_run_keeps_earlier_reports(project, monkeypatch):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(reporting, "_execute_run", full)
+    monkeypatch.setattr(run, "_execute_run", full)
     with pytest.raises(WorkbookError, match="is on a full disk"):
-        reporting.run_workbook(root=project, reports_dir=reports)
+        run.run_workbook(root=project, reports_dir=reports)
     assert digest(reports) == before
     assert not list(reports.glob(".staging-*"))
 
@@ -278,9 +279,9 @@ def test_expected_errors_exit_2():
 
 def test_full_message_keeps_the_list_after_the_colon():
     text = "the data has 2 error(s):\n- orders.amount is empty\n\n- ids collide"
-    assert reporting.full_message(text) == (
+    assert execute.full_message(text) == (
         "the data has 2 error(s):\n- orders.amount is empty\n- ids collide")
-    assert len(reporting.full_message("x" * 10000)) == reporting.MESSAGE_LIMIT
+    assert len(execute.full_message("x" * 10000)) == execute.MESSAGE_LIMIT
 
 
 # --------------------------------------------------------------------------- the portal
@@ -295,7 +296,7 @@ def test_portal_shows_failures_in_full_and_last_good_only_when_there_is_one(tmp_
         "run_id": folder.name, "status": "failed", "language": "en", "notebooks": {
             "kpi_monitoring": {"status": "failed", "title": "KPIs", "error": error,
                                "files": {}}}}), encoding="utf-8")
-    page = reporting.build_portal(reports).read_text(encoding="utf-8")
+    page = portal.build_portal(reports).read_text(encoding="utf-8")
     assert "- &lt;a&gt; is wrong\n- b is wrong" in page
     assert "No earlier good report" in page
     assert "last good version is shown" not in page
@@ -309,7 +310,7 @@ def test_cards_never_show_none_or_nan(tmp_path):
         tmp_path)
     cards = json.loads(path.read_text(encoding="utf-8"))
     assert [c["value"] for c in cards.values()] == [None, None, None, None, 3]
-    shown = reporting._cards(reporting.card_deltas(cards, {"e": {"value": float("nan")}}))
+    shown = portal._cards(portal.card_deltas(cards, {"e": {"value": float("nan")}}))
     assert [c["value"] for c in shown] == ["–", "–", "–", "–", "3"]
     assert all(c["delta"] is None for c in shown)
 
@@ -339,7 +340,7 @@ def test_exports_are_byte_identical_and_ignore_float_noise(tmp_path):
 def test_kernel_start_up_noise_is_dropped_but_real_errors_pass(capsys):
     stream = io.BytesIO(b"[IPKernelApp] WARNING | Kernel is running over TCP without "
                         b"encryption. All communication ...\nMemoryError: real trouble\n")
-    reporting._forward_stderr(stream)
+    execute._forward_stderr(stream)
     assert capsys.readouterr().err == "MemoryError: real trouble\n"
 
 
@@ -365,8 +366,9 @@ def test_language_override_reaches_every_notebook(tmp_path):
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from helpers.report import outputs, reporting
-lock = reporting.RunLock(Path(sys.argv[1])).acquire()
+from helpers.report import execute, outputs, portal, run
+from helpers.report.lock import RunLock, RunLockedError
+lock = RunLock(Path(sys.argv[1])).acquire()
 print("locked", flush=True)
 time.sleep(60)
 """
@@ -381,8 +383,8 @@ def test_a_run_in_another_process_is_named_and_its_crash_frees_the_lock(tmp_path
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(reporting.RunLockedError) as err:
-            reporting.RunLock(path, "reports/.lock").acquire()
+        with pytest.raises(RunLockedError) as err:
+            RunLock(path, "reports/.lock").acquire()
         assert str(err.value) == (
             f"another workbook run (pid {holder.pid}) holds reports/.lock; wait for it to "
             "finish (the lock is released automatically when that process ends)")
@@ -391,13 +393,13 @@ def test_a_run_in_another_process_is_named_and_its_crash_frees_the_lock(tmp_path
         holder.wait()
         holder.stdout.close()
     assert path.exists()  # the stale file is left behind and does not block
-    with reporting.RunLock(path) as lock:
+    with RunLock(path) as lock:
         assert lock._holder() == str(os.getpid())
 
 
 def test_the_lock_is_exclusive_within_one_process_too(tmp_path):
     path = tmp_path / ".lock"
-    with reporting.RunLock(path):
-        with pytest.raises(reporting.RunLockedError, match=f"pid {os.getpid()}"):
-            reporting.RunLock(path).acquire()
-    reporting.RunLock(path).acquire().release()
+    with RunLock(path):
+        with pytest.raises(RunLockedError, match=f"pid {os.getpid()}"):
+            RunLock(path).acquire()
+    RunLock(path).acquire().release()

@@ -10,6 +10,8 @@ from helpers.core.errors import WorkbookError
 from helpers.data.data_profiles import CHOICES as PROFILES
 from helpers.data.data_profiles import NULL_PROFILE
 
+__all__ = ["build_parser", "describe_error", "main"]
+
 
 def _cmd_sample_data(args: argparse.Namespace) -> int:
     from helpers.core.paths import resolve
@@ -83,21 +85,22 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from helpers.core.params import parse_as_of
-    from helpers.report import reporting
+    from helpers.report.execute import quiet_runner
+    from helpers.report.run import run_workbook
 
     if args.as_of:
         args.as_of = parse_as_of(args.as_of, "--as-of").isoformat()
-    reporting.quiet_runner()  # library notices stay out of the console from the first read
-    return reporting.run_workbook(
+    quiet_runner()  # library notices stay out of the console from the first read
+    return run_workbook(
         names=args.names or None, data=args.data, as_of=args.as_of, jobs=args.jobs,
         reports_dir=args.reports_dir, language=args.language,
     )
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from helpers.report import reporting
+    from helpers.report.notebooks import format_notebook_list
 
-    print(reporting.format_notebook_list())
+    print(format_notebook_list())
     return 0
 
 

@@ -36,6 +36,14 @@ from typing import Any
 
 from helpers.presentation import i18n
 
+__all__ = ["CHANGE_WEIGHT", "CLAIM_KINDS", "COMPACT_FROM", "COMPARABILITY", "FAILURE_WEIGHT",
+           "Finding", "KEY_FIGURES_NOTEBOOK", "KeyFigures", "MAX_FINDINGS", "MIN_FINDINGS",
+           "NO_COMPARISON_WEIGHT", "PER_NOTEBOOK", "Source", "action_text", "candidate_findings",
+           "change_findings", "claims_stated", "comparison_breaks", "entry_language",
+           "executive_findings", "figure", "is_zero_change", "key_figures", "newest_good",
+           "no_comparison_text", "normalise_findings", "plain_text", "provenance", "report_source",
+           "select_findings"]
+
 MIN_FINDINGS, MAX_FINDINGS = 3, 5
 PER_NOTEBOOK = 2
 #: Notebook whose cards are the key figures when it is in the run.
