@@ -8,7 +8,7 @@ from conftest import AS_OF, write_tables
 
 from helpers.data import capabilities, datasets
 from helpers.data.capabilities import ANALYSES, ANALYSIS_BY_KEY
-from helpers.presentation import i18n
+from helpers.presentation import capability_text, i18n
 
 
 def _measure(tables, tmp_path, fmt="parquet", as_of=AS_OF):
@@ -40,7 +40,9 @@ def test_absent_and_empty_columns_are_missing(tables, tmp_path):
     assert caps.empty_columns("orders") == ["gross_margin"]
     status, reasons = caps.support("value.profit_clv")
     assert status == "not_supported"
-    assert reasons == ["orders.gross_margin is missing or empty"]
+    assert reasons == [("column", (("column", "orders.gross_margin"),))]
+    assert [capability_text.reason_text(r) for r in reasons] == [
+        "orders.gross_margin is missing or empty"]
 
 
 def test_blank_strings_count_as_empty(tables, tmp_path):
@@ -56,7 +58,7 @@ def test_dates_without_time_of_day(tables, tmp_path):
     assert caps.time_of_day == {"interactions.timestamp": False}
     status, reasons = caps.support("content.timing")
     assert status == "partial"  # weekdays still count, hours do not
-    assert "without a time of day" in reasons[0]
+    assert "without a time of day" in capability_text.reason_text(reasons[0])
     assert caps.support("profiling.timing")[0] == "partial"
 
 
@@ -78,7 +80,7 @@ def test_experiments_need_two_variants(tables, tmp_path):
     inter["variant"] = pd.Series(["A", "A"], dtype="string")
     one = _measure(tables, tmp_path / "one")
     assert one.experiments == 0
-    assert one.skip_note("content.ab_tests") == (
+    assert capability_text.skip_note(one.support("content.ab_tests")) == (
         "Skipped: no experiment in the interactions has two or more variants.")
     inter["variant"] = pd.Series(["A", "B"], dtype="string")
     caps = _measure(tables, tmp_path / "two")
@@ -100,10 +102,10 @@ def test_transaction_log_supports_value_but_not_profiling(tmp_path):
     assert caps.customers == 40 and caps.repeat_buyers == 40
     assert caps.support("value.rfm")[0] == "supported"
     assert caps.support("profiling.firmographics")[0] == "not_supported"
-    assert caps.skip_note("content.performance") == (
+    assert capability_text.skip_note(caps.support("content.performance")) == (
         "Skipped: the data has no content table; the data has no interactions table.")
-    assert caps.skip_note("value.rfm") is None
-    frame = caps.support_frame()
+    assert capability_text.skip_note(caps.support("value.rfm")) is None
+    frame = capability_text.support_frame(caps.support_rows())
     assert len(frame) == len(ANALYSES)
     assert set(frame.status) <= {"supported", "partial", "not supported"}
     assert not frame.isna().any().any()
@@ -114,7 +116,7 @@ def test_no_orders_at_all(tables, tmp_path):
     caps = _measure(tables, tmp_path)
     assert caps.customers == 0 and caps.history_days == 0
     assert caps.first_order is None and caps.median_tenure_days is None
-    facts = caps.facts_frame()
+    facts = capability_text.facts_frame(caps.as_dict())
     assert "–" in set(facts.iloc[:, 1])
 
 
@@ -136,9 +138,11 @@ def test_cached_measure_round_trips(tables, tmp_path):
 @pytest.mark.parametrize("language", i18n.LANGUAGES)
 def test_every_analysis_and_reason_has_a_text(language):
     for analysis in ANALYSES:
-        assert capabilities.analysis_label(analysis.key, language) != analysis.key
+        assert capability_text.analysis_label(analysis.key, language) != analysis.key
+        if language == "en":  # validation messages use the English label of the data layer
+            assert analysis.label == capability_text.analysis_label(analysis.key, language)
         assert analysis.key in ANALYSIS_BY_KEY
     caps = capabilities.Capabilities(as_of=AS_OF)
     for analysis in ANALYSES:
-        status, reasons = caps.support(analysis.key, language)
-        assert all("{" not in r for r in reasons)
+        status, reasons = caps.support(analysis.key)
+        assert all("{" not in capability_text.reason_text(r, language) for r in reasons)

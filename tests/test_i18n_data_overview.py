@@ -121,7 +121,8 @@ def test_every_text_of_the_locale_is_used():
 
     root = Path(__file__).resolve().parents[1]
     code = (notebook_code(NAME) + " ".join(story_keys(load_notebook(NAME)))
-            + (root / "src/helpers/analysis/data_health.py").read_text(encoding="utf-8"))
+            + " ".join(f.read_text(encoding="utf-8") for f in
+                       sorted((root / "src/helpers/analysis/data_health").glob("*.py"))))
     built = ("data_overview.col.", "data_overview.table.", "data_overview.rule.",
              "data_overview.severity.", "data_overview.coverage.")
     unused = [k for k in i18n.LABELS if k.startswith("data_overview.") and k not in code

@@ -122,15 +122,6 @@ def test_cli_validate_exits_1_and_names_both_problems(tmp_path):
     assert "order_date" in proc.stdout and "Traceback" not in proc.stderr
 
 
-def test_supported_analyses_names_missing_tables(tmp_path, tables):
-    del tables["surveys"]
-    folder = write_tables(tables, tmp_path / "d")
-    with datasets.open_workspace(folder) as ws:
-        sup = validation.supported_analyses(ws)
-    row = sup[sup.analysis == "satisfaction (NPS, CSAT)"].iloc[0]
-    assert not row.supported and row.missing_tables == "surveys"
-
-
 def test_rules_of_several_columns_in_one_table_are_counted_apart(tmp_path, tables):
     # The cheap rules of a table share one scan; each column keeps its own count.
     tables["surveys"] = pd.concat([tables["surveys"]] * 3, ignore_index=True)

@@ -4,11 +4,12 @@ Real exports are thinner than the sample world: columns are absent or empty, tim
 carry no time of day, history is short, most customers bought once. :func:`measure` reads
 those facts from the workspace in a few engine queries, and :meth:`Capabilities.support`
 turns them into a verdict per analysis (supported, partial or not supported) with the
-reason, which the notebooks show as a one-line "skipped" note instead of crashing or
-guessing::
+reason as a code with values (:class:`Reason`). The wording lives in
+:mod:`helpers.presentation.capability_text`, which the notebooks use to show a one-line
+"skipped" note instead of crashing or guessing::
 
     caps = capabilities.cached_measure(ws, as_of, output_dir)
-    note = caps.skip_note("value.clv_model", language)
+    note = capability_text.skip_note(caps.support("value.clv_model"), language)
     if note:
         display(Markdown(note))
     else:
@@ -21,16 +22,60 @@ import datetime as _dt
 import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import ibis
 import pandas as pd
 
-from helpers.presentation import i18n
 from helpers.data.contract import CONTRACT
+
+if TYPE_CHECKING:
+    from helpers.data.datasets import Workspace
+
+__all__ = [
+    "ANALYSES",
+    "ANALYSIS_BY_KEY",
+    "Analysis",
+    "Capabilities",
+    "FIRMOGRAPHICS",
+    "Need",
+    "Reason",
+    "STATUSES",
+    "TIME_OF_DAY_MIN_SHARE",
+    "any_column",
+    "cached_measure",
+    "column",
+    "customers",
+    "experiments",
+    "history_days",
+    "measure",
+    "repeat_buyers",
+    "spend_months",
+    "table",
+    "time_of_day",
+]
 
 #: below this share of rows with a time of day, a timestamp column counts as date only
 TIME_OF_DAY_MIN_SHARE = 0.01
 STATUSES = ("supported", "partial", "not_supported")
+
+
+class Reason(NamedTuple):
+    """Why a need is not met: a code and the values its wording takes.
+
+    Parameters
+    ----------
+    code : str
+        ``table``, ``column``, ``any_column``, ``time_of_day``, ``no_experiment`` or a counted
+        need (``history_days``, ``repeat_buyers``, ``customers``, ``experiments``,
+        ``spend_months``); the text key is ``capabilities.reason.<code>``.
+    values : tuple of (str, object)
+        The named values of the wording, e.g. ``(("table", "orders"),)``; counted needs
+        carry the count ``n`` and the ``minimum``.
+    """
+
+    code: str
+    values: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,9 +157,11 @@ class Analysis:
     Parameters
     ----------
     key : str
-        ``<area>.<name>``; its label is the text key ``capabilities.analysis.<key>``.
+        ``<area>.<name>``; its translated name is the text key ``capabilities.analysis.<key>``.
     notebook : str
         The notebook that runs it.
+    label : str
+        English name, for messages of the data layer (validation).
     needs : tuple of Need
         Without any of these it is not supported.
     improves : tuple of Need
@@ -123,6 +170,7 @@ class Analysis:
 
     key: str
     notebook: str
+    label: str
     needs: tuple[Need, ...] = ()
     improves: tuple[Need, ...] = ()
 
@@ -130,69 +178,79 @@ class Analysis:
 A = Analysis
 #: Every analysis of the workbook and what it needs, in report order.
 ANALYSES: tuple[Analysis, ...] = (
-    A("profiling.firmographics", "customer_profiling", (any_column("accounts", *FIRMOGRAPHICS),)),
-    A("profiling.icp", "customer_profiling",
+    A("profiling.firmographics", "customer_profiling", "Firmographic profile",
+      (any_column("accounts", *FIRMOGRAPHICS),)),
+    A("profiling.icp", "customer_profiling", "Ideal customer profile and fit scores",
       (customers(20), any_column("accounts", *FIRMOGRAPHICS)),
       (column("orders", "gross_margin"),)),
-    A("profiling.decision_process", "customer_profiling",
+    A("profiling.decision_process", "customer_profiling", "Decision process",
       (table("contacts"), table("opportunities"), column("contacts", "role"))),
-    A("profiling.pain_points", "customer_profiling", (column("surveys", "pain_points"),)),
-    A("profiling.timing", "customer_profiling", (table("interactions"),),
-      (time_of_day("interactions", "timestamp"),)),
+    A("profiling.pain_points", "customer_profiling", "Needs and pain points",
+      (column("surveys", "pain_points"),)),
+    A("profiling.timing", "customer_profiling", "Activity by weekday and hour",
+      (table("interactions"),), (time_of_day("interactions", "timestamp"),)),
     # segments are industry x size band (from employees) x stage
-    A("segmentation.rule_segments", "customer_segmentation",
+    A("segmentation.rule_segments", "customer_segmentation", "Segments by industry and size",
       (any_column("accounts", "industry", "employees"),),
       (column("accounts", "industry"), column("accounts", "employees"))),
-    A("segmentation.lifecycle", "customer_segmentation", (customers(1),),
+    A("segmentation.lifecycle", "customer_segmentation", "Lifecycle stages", (customers(1),),
       (history_days(365),)),
-    A("segmentation.clusters", "customer_segmentation", (customers(50), repeat_buyers(20)),
-      (table("interactions"),)),
-    A("value.rfm", "customer_value", (customers(5),), (repeat_buyers(10),)),
-    A("value.clv_model", "customer_value", (repeat_buyers(30), history_days(180))),
-    A("value.holdout", "customer_value", (repeat_buyers(30), history_days(365))),
-    A("value.profit_clv", "customer_value", (column("orders", "gross_margin"),),
-      (table("service_costs"),)),
-    A("value.at_risk", "customer_value", (repeat_buyers(30), history_days(365))),
-    A("value.clv_cac", "customer_value",
+    A("segmentation.clusters", "customer_segmentation", "Behavioural clusters",
+      (customers(50), repeat_buyers(20)), (table("interactions"),)),
+    A("value.rfm", "customer_value", "RFM scores and segments", (customers(5),),
+      (repeat_buyers(10),)),
+    A("value.clv_model", "customer_value", "CLV purchase model (BG/NBD)",
+      (repeat_buyers(30), history_days(180))),
+    A("value.holdout", "customer_value", "CLV check on held-back months",
+      (repeat_buyers(30), history_days(365))),
+    A("value.profit_clv", "customer_value", "Profit CLV (margin and cost to serve)",
+      (column("orders", "gross_margin"),), (table("service_costs"),)),
+    A("value.at_risk", "customer_value", "At-risk alarm", (repeat_buyers(30), history_days(365))),
+    A("value.clv_cac", "customer_value", "CLV to CAC by acquisition channel",
       (column("accounts", "acquisition_channel"), column("accounts", "acquisition_cost"),
        column("orders", "gross_margin"))),
-    A("content.performance", "content_evaluation",
+    A("content.performance", "content_evaluation", "Content performance",
       (table("content"), column("interactions", "content_id")),
       (table("opportunities"), column("content", "production_cost"))),
-    A("content.for_whom", "content_evaluation",
+    A("content.for_whom", "content_evaluation", "What converts for whom",
       (column("content", "content_category"), column("interactions", "content_id"),
        table("opportunities"))),
-    A("content.calendar", "content_evaluation", (column("content", "publish_date"),)),
-    A("content.gaps", "content_evaluation", (column("surveys", "pain_points"), table("content"))),
-    A("content.distribution", "content_evaluation",
+    A("content.calendar", "content_evaluation", "Publishing calendar",
+      (column("content", "publish_date"),)),
+    A("content.gaps", "content_evaluation", "Pain points without content",
+      (column("surveys", "pain_points"), table("content"))),
+    A("content.distribution", "content_evaluation", "Channels carrying each asset",
       (column("interactions", "content_id"), column("interactions", "channel"))),
-    A("content.channels", "content_evaluation", (column("interactions", "channel"),),
-      (table("opportunities"), table("marketing_spend"))),
-    A("content.ab_tests", "content_evaluation", (experiments(1),)),
+    A("content.channels", "content_evaluation", "Channel comparison",
+      (column("interactions", "channel"),), (table("opportunities"), table("marketing_spend"))),
+    A("content.ab_tests", "content_evaluation", "A/B tests", (experiments(1),)),
     # without a time of day the weekday pattern still holds; only the hours are left out
-    A("content.timing", "content_evaluation", (column("interactions", "channel"),),
-      (time_of_day("interactions", "timestamp"),)),
-    A("content.attribution", "content_evaluation",
+    A("content.timing", "content_evaluation", "Best send times",
+      (column("interactions", "channel"),), (time_of_day("interactions", "timestamp"),)),
+    A("content.attribution", "content_evaluation", "Channel attribution",
       (column("interactions", "channel"), table("opportunities"))),
-    A("content.content_attribution", "content_evaluation",
+    A("content.content_attribution", "content_evaluation", "Content attribution",
       (column("interactions", "content_id"), column("content", "content_category"),
        table("opportunities"))),
     # fewer spend periods or no opportunities: constant-ROI fallback curves, labelled per channel
-    A("budget.response_curves", "budget_allocation", (table("marketing_spend"),),
-      (spend_months(12), table("opportunities"))),
-    A("budget.tiers", "budget_allocation", (customers(20),)),
+    A("budget.response_curves", "budget_allocation", "Spend response curves and channel mix",
+      (table("marketing_spend"),), (spend_months(12), table("opportunities"))),
+    A("budget.tiers", "budget_allocation", "Budget by account tier", (customers(20),)),
     # new customers need a year of orders before them, so CAC does as well
-    A("kpis.cac", "kpi_monitoring", (table("marketing_spend"), customers(1), history_days(365))),
-    A("kpis.channels", "kpi_monitoring", (column("accounts", "acquisition_channel"), customers(1))),
-    A("kpis.conversion", "kpi_monitoring", (table("opportunities"), column("opportunities", "stage")),
-      (table("interactions"),)),
+    A("kpis.cac", "kpi_monitoring", "Customer acquisition cost (CAC)",
+      (table("marketing_spend"), customers(1), history_days(365))),
+    A("kpis.channels", "kpi_monitoring", "Acquisition cost by channel",
+      (column("accounts", "acquisition_channel"), customers(1))),
+    A("kpis.conversion", "kpi_monitoring", "Win rate and conversion",
+      (table("opportunities"), column("opportunities", "stage")), (table("interactions"),)),
     # churn compares two consecutive years of orders
-    A("kpis.churn", "kpi_monitoring", (customers(20), history_days(730))),
-    A("kpis.clv", "kpi_monitoring", (column("orders", "gross_margin"), customers(20),
-                                     history_days(730))),
-    A("kpis.satisfaction", "kpi_monitoring", (column("surveys", "nps"),)),
+    A("kpis.churn", "kpi_monitoring", "Churn rate and revenue retention",
+      (customers(20), history_days(730))),
+    A("kpis.clv", "kpi_monitoring", "Customer lifetime value (CLV) in the KPIs",
+      (column("orders", "gross_margin"), customers(20), history_days(730))),
+    A("kpis.satisfaction", "kpi_monitoring", "Satisfaction (NPS)", (column("surveys", "nps"),)),
     # a trend and a forecast with a held-back check need a year of periods
-    A("kpis.trends", "kpi_monitoring", (history_days(365),)),
+    A("kpis.trends", "kpi_monitoring", "KPI trends and forecasts", (history_days(365),)),
 )
 ANALYSIS_BY_KEY: dict[str, Analysis] = {a.key: a for a in ANALYSES}
 
@@ -263,129 +321,87 @@ class Capabilities:
         return [c for c, n in self.populated.get(name, {}).items() if n == 0 and self.rows.get(name)]
 
     # ------------------------------------------------------------------ verdicts
-    def _check(self, need: Need, language: str) -> str | None:
-        """``None`` when ``need`` is met, else the reason in ``language``."""
-        def say(key: str, **values) -> str:
-            return i18n.t(f"capabilities.reason.{key}", language, **values)
-
+    def _check(self, need: Need) -> Reason | None:
+        """``None`` when ``need`` is met, else the reason."""
         if need.kind == "table":
-            return None if self.has(need.table) else say("table", table=need.table)
+            return None if self.has(need.table) else Reason("table", (("table", need.table),))
         if need.kind == "column":
             if not self.has(need.table):
-                return say("table", table=need.table)
+                return Reason("table", (("table", need.table),))
             col = need.columns[0]
-            return None if self.has(need.table, col) else say(
-                "column", column=f"{need.table}.{col}")
+            return None if self.has(need.table, col) else Reason(
+                "column", (("column", f"{need.table}.{col}"),))
         if need.kind == "any_column":
             if any(self.has(need.table, c) for c in need.columns):
                 return None
-            return say("any_column", columns=", ".join(f"{need.table}.{c}" for c in need.columns))
+            return Reason("any_column",
+                          (("columns", ", ".join(f"{need.table}.{c}" for c in need.columns)),))
         if need.kind == "time_of_day":
             col = need.columns[0]
             if not self.has(need.table, col):
-                return say("column", column=f"{need.table}.{col}")
-            return None if self.time_of_day.get(f"{need.table}.{col}") else say(
-                "time_of_day", column=f"{need.table}.{col}")
+                return Reason("column", (("column", f"{need.table}.{col}"),))
+            return None if self.time_of_day.get(f"{need.table}.{col}") else Reason(
+                "time_of_day", (("column", f"{need.table}.{col}"),))
         if need.kind == "spend_months" and not self.has("marketing_spend"):
-            return say("table", table="marketing_spend")
+            return Reason("table", (("table", "marketing_spend"),))
         if need.kind == "experiments" and not self.has("interactions"):
-            return say("table", table="interactions")
+            return Reason("table", (("table", "interactions"),))
         counted = {"history_days": self.history_days, "repeat_buyers": self.repeat_buyers,
                    "customers": self.customers, "experiments": self.experiments,
                    "spend_months": self.spend_months}[need.kind]
         if counted >= need.minimum:
             return None
         if need.kind == "experiments" and need.minimum <= 1:
-            return say("no_experiment")
-        return say(need.kind, n=f"{counted:,}", minimum=f"{need.minimum:,.0f}")
+            return Reason("no_experiment")
+        return Reason(need.kind, (("n", counted), ("minimum", need.minimum)))
 
-    def support(self, key: str, language: str = "en") -> tuple[str, list[str]]:
+    def support(self, key: str) -> tuple[str, list[Reason]]:
         """Whether the data supports analysis ``key``.
 
         Returns
         -------
         (status, reasons)
-            ``status`` is one of :data:`STATUSES`; ``reasons`` says what is lacking, in
-            ``language`` (empty when supported).
+            ``status`` is one of :data:`STATUSES`; ``reasons`` says what is lacking (empty
+            when supported), as codes with values that
+            :mod:`helpers.presentation.capability_text` words.
         """
         analysis = ANALYSIS_BY_KEY[key]
         # dict keeps the first of equal reasons (two columns of one absent table)
-        lacking = list(dict.fromkeys(r for r in (self._check(n, language) for n in analysis.needs) if r))
+        lacking = list(dict.fromkeys(r for r in map(self._check, analysis.needs) if r))
         if lacking:
             return "not_supported", lacking
-        partial = list(dict.fromkeys(r for r in (self._check(n, language) for n in analysis.improves) if r))
+        partial = list(dict.fromkeys(r for r in map(self._check, analysis.improves) if r))
         return ("partial", partial) if partial else ("supported", [])
 
     def supports(self, key: str) -> bool:
         """Whether analysis ``key`` can run (fully or in part)."""
         return self.support(key)[0] != "not_supported"
 
-    def skip_note(self, key: str, language: str = "en") -> str | None:
-        """The one-line "skipped: reason" note for analysis ``key``, or ``None`` if it runs."""
-        status, reasons = self.support(key, language)
-        if status != "not_supported":
-            return None
-        return i18n.t("capabilities.skipped", language,
-                      reason=i18n.t("capabilities.join", language).join(reasons))
+    def support_rows(self) -> list[dict]:
+        """Every analysis in report order with its notebook, status and reasons.
 
-    def partial_note(self, key: str, language: str = "en") -> str | None:
-        """A one-line note on what analysis ``key`` leaves out, or ``None``."""
-        status, reasons = self.support(key, language)
-        if status != "partial":
-            return None
-        return i18n.t("capabilities.partial", language,
-                      reason=i18n.t("capabilities.join", language).join(reasons))
-
-    def support_frame(self, language: str = "en") -> pd.DataFrame:
-        """Every analysis with its status and reason (the data overview's table)."""
+        Returns
+        -------
+        list of dict
+            ``{"key", "notebook", "status", "reasons"}`` per analysis of :data:`ANALYSES`.
+        """
         rows = []
         for a in ANALYSES:
-            status, reasons = self.support(a.key, language)
-            rows.append({
-                "notebook": i18n.t(f"notebook.{a.notebook}", language, default=a.notebook),
-                "analysis": analysis_label(a.key, language),
-                "status": i18n.t(f"capabilities.status.{status}", language),
-                "reason": i18n.t("capabilities.join", language).join(reasons) or "–",
-            })
-        return pd.DataFrame(rows, columns=["notebook", "analysis", "status", "reason"])
-
-    def facts_frame(self, language: str = "en") -> pd.DataFrame:
-        """The measured facts as a two-column table of labels and formatted values."""
-        yes, no = i18n.t("capabilities.yes", language), i18n.t("capabilities.no", language)
-        stamps = ", ".join(f"{k}: {yes if v else no}" for k, v in sorted(self.time_of_day.items()))
-        facts = [
-            ("first_order", self.first_order or "–"),
-            ("last_order", self.last_order or "–"),
-            ("history_days", f"{self.history_days:,}"),
-            ("customers", f"{self.customers:,}"),
-            ("repeat_buyers", f"{self.repeat_buyers:,}"),
-            ("median_tenure_days", "–" if self.median_tenure_days is None
-             else f"{self.median_tenure_days:,.0f}"),
-            ("order_months", f"{self.order_months:,}"),
-            ("time_of_day", stamps or "–"),
-            ("experiments", f"{self.experiments:,}"),
-            ("spend_months", f"{self.spend_months:,}"),
-        ]
-        return pd.DataFrame(
-            [(i18n.t(f"capabilities.fact.{k}", language), v) for k, v in facts],
-            columns=[i18n.t("capabilities.col.fact", language),
-                     i18n.t("capabilities.col.value", language)])
+            status, reasons = self.support(a.key)
+            rows.append({"key": a.key, "notebook": a.notebook, "status": status,
+                         "reasons": reasons})
+        return rows
 
     def as_dict(self) -> dict:
         """Plain dict (JSON-able)."""
         return asdict(self)
 
 
-def analysis_label(key: str, language: str = "en") -> str:
-    """The name of analysis ``key`` in ``language``."""
-    return i18n.t(f"capabilities.analysis.{key}", language, default=key)
-
-
 def _as_date(value) -> _dt.date:
     return pd.Timestamp(value).date()
 
 
-def _column_counts(ws, name: str) -> tuple[int, dict[str, int], dict[str, bool]]:
+def _column_counts(ws: Workspace, name: str) -> tuple[int, dict[str, int], dict[str, bool]]:
     """Rows, non-empty values per present contract column and time-of-day flags, one scan."""
     raw_cols = set(ws.raw(name).columns)
     t = ws.table(name)
@@ -416,7 +432,7 @@ def _column_counts(ws, name: str) -> tuple[int, dict[str, int], dict[str, bool]]
     return rows, counts, times
 
 
-def measure(ws, as_of) -> Capabilities:
+def measure(ws: Workspace, as_of) -> Capabilities:
     """Measure what the data in ``ws`` can support at ``as_of``.
 
     Parameters
@@ -474,7 +490,7 @@ def measure(ws, as_of) -> Capabilities:
     return caps
 
 
-def cached_measure(ws, as_of, cache_dir=None, *, refresh: bool = False) -> Capabilities:
+def cached_measure(ws: Workspace, as_of, cache_dir=None, *, refresh: bool = False) -> Capabilities:
     """:func:`measure`, computed once per run folder and shared by every notebook.
 
     Parameters

@@ -237,20 +237,6 @@ TABLES: tuple[Table, ...] = (
 CONTRACT: dict[str, Table] = {t.name: t for t in TABLES}
 REQUIRED_TABLES: tuple[str, ...] = tuple(t.name for t in TABLES if t.required)
 
-#: Which analyses need which optional tables; used to say what a data source supports.
-ANALYSIS_NEEDS: dict[str, tuple[str, ...]] = {
-    "customer profiling: decision process": ("contacts", "opportunities"),
-    "customer profiling: needs and pain points": ("surveys",),
-    "engagement features and timing": ("interactions",),
-    "content evaluation": ("content", "interactions"),
-    "A/B tests": ("interactions",),
-    "win rates and sales cycle": ("opportunities",),
-    "budget allocation: response curves": ("marketing_spend",),
-    "satisfaction (NPS, CSAT)": ("surveys",),
-    "profit CLV with cost to serve": ("service_costs",),
-}
-
-
 def table(name: str) -> Table:
     """Return the contract table ``name``, with a helpful error for unknown names."""
     try:

@@ -16,9 +16,9 @@ from pathlib import Path
 import ibis
 import pandas as pd
 
-from helpers.data.contract import ANALYSIS_NEEDS, CONTRACT, Column
-from helpers.data.datasets import LOGICAL_TO_IBIS, Workspace
 from helpers.core.errors import ValidationError
+from helpers.data.contract import CONTRACT, Column
+from helpers.data.datasets import LOGICAL_TO_IBIS, Workspace
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 EXAMPLES = 3
@@ -403,7 +403,7 @@ def _populated(ws: Workspace, tname: str) -> tuple[int, dict[str, int], dict[str
 
 def _without(tname: str, column: str, populated: dict[str, int]) -> str:
     """What the analyses lose without ``tname.column``, as a clause for a message."""
-    from helpers.data.capabilities import ANALYSES, analysis_label
+    from helpers.data.capabilities import ANALYSES
 
     def hit(needs) -> bool:
         for need in needs:
@@ -417,8 +417,8 @@ def _without(tname: str, column: str, populated: dict[str, int]) -> str:
             return True
         return False
 
-    off = [analysis_label(a.key) for a in ANALYSES if hit(a.needs)]
-    part = [analysis_label(a.key) for a in ANALYSES if not hit(a.needs) and hit(a.improves)]
+    off = [a.label for a in ANALYSES if hit(a.needs)]
+    part = [a.label for a in ANALYSES if not hit(a.needs) and hit(a.improves)]
     parts = []
     if off:
         parts.append(f"not supported without it: {', '.join(off)}")
@@ -594,16 +594,6 @@ def raise_for_errors(findings: list[Finding]) -> None:
         raise ValidationError(f"the data has {len(errors)} error(s):\n{body}", errors)
 
 
-def supported_analyses(ws: Workspace) -> pd.DataFrame:
-    """Which analyses the data supports, with the tables each one lacks."""
-    rows = []
-    for analysis, needs in ANALYSIS_NEEDS.items():
-        lacking = [t for t in needs if not ws.has(t)]
-        rows.append({"analysis": analysis, "supported": not lacking,
-                     "missing_tables": ", ".join(lacking)})
-    return pd.DataFrame(rows)
-
-
 def _code_version() -> str:
     # Changed rules or contract must not be answered from an old cache entry.
     from helpers.data import capabilities, contract
@@ -692,8 +682,8 @@ def open_validated(data_source, *, as_of, mapping_file=None, password_env=None,
     ValidationError
         When any finding is an error; the message lists them all.
     """
-    from helpers.data.datasets import open_workspace
     from helpers.core.paths import resolve
+    from helpers.data.datasets import open_workspace
 
     ws = open_workspace(data_source, mapping_file=mapping_file or None,
                         password_env=password_env or None, memory_limit=memory_limit or None)
