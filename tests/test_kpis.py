@@ -374,7 +374,7 @@ def test_periods_table_months_start_on_the_first_whole_month():
     frame = pd.DataFrame([{"period": "p", "start": D(2026, 4, 15), "end": D(2026, 6, 3),
                            "cur_lo": D(2025, 7, 1), "base_lo": D(2024, 7, 1),
                            "base_hi": D(2025, 6, 1)}])
-    row = kpis._periods_table(frame).to_pandas().iloc[0]
+    row = kpis.periods._periods_table(frame).to_pandas().iloc[0]
     # May (the first month starting inside the window) to June (the month holding the end)
     assert (row["m_start"], row["m_end"]) == (2026 * 12 + 4, 2026 * 12 + 5)
 
@@ -1022,11 +1022,11 @@ def test_channel_cac_difference_is_tested_before_channels_are_ranked():
     table = pd.DataFrame({"channel": list(costs), "recorded": [len(v) for v in costs.values()],
                           "cost_mean": [np.mean(v) for v in costs.values()],
                           "cost_sd": [np.std(v, ddof=1) for v in costs.values()]})
-    test, p = kpis._channel_test(table, "recorded")
+    test, p = kpis.channels._channel_test(table, "recorded")
     assert test == "one-way ANOVA" and p == pytest.approx(stats.f_oneway(*costs.values()).pvalue)
     spend = pd.DataFrame({"channel": ["a", "b", "c"], "new_customers": [30, 10, 5],
                           "cost": [3000.0, 3000, np.nan]})
-    assert kpis._channel_test(spend, "spend")[1] == pytest.approx(
+    assert kpis.channels._channel_test(spend, "spend")[1] == pytest.approx(
         stats.chisquare([30, 10], [20, 20]).pvalue)
     channels = pd.DataFrame({"channel": ["a", "b"], "new_customers": [11, 9],
                              "cost": [1100.0, 1000.0], "cac": [100.0, 111.1],
