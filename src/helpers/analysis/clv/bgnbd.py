@@ -281,4 +281,7 @@ def _bg_cumulative(r, alpha, a, b, x, T, t) -> np.ndarray:
     return c / (a - 1) * (1 - tail)
 
 
-__all__ = ["BetaGeoModel", "bgnbd_loglik"]
+__all__ = [
+    "BetaGeoModel",
+    "bgnbd_loglik",
+]

@@ -1,4 +1,4 @@
-"""Maximum-likelihood machinery shared by both models: optimiser, Hessian standard errors, fit diagnostics."""
+"""Maximum-likelihood machinery of both models: optimiser, Hessian standard errors, diagnostics."""
 
 from __future__ import annotations
 
@@ -102,13 +102,9 @@ def _summary_frame(params: dict, se: dict, cov: np.ndarray) -> pd.DataFrame:
 #: Above this standard error of a log parameter (a 95% interval wider than a factor of
 #: e**20 either way) the data does not pin the parameter down: the fit is degenerate.
 MAX_LOG_STD_ERROR = 10.0
-
-
 #: Above this a shape parameter (``r``, ``a``, ``b``, ``p``, ``q``: no unit) is absurd:
 #: published fits lie between 0.05 and 20; ``a = 43,623`` means the optimiser ran off.
 MAX_SHAPE = 1e4
-
-
 _SHAPES = ("r", "a", "b", "p", "q")
 
 
@@ -148,4 +144,9 @@ def fit_problem(model: Any) -> str | None:
     return None
 
 
-__all__ = ["MAX_LOG_STD_ERROR", "MAX_SHAPE", "fit_problem", "numerical_hessian"]
+__all__ = [
+    "MAX_LOG_STD_ERROR",
+    "MAX_SHAPE",
+    "fit_problem",
+    "numerical_hessian",
+]

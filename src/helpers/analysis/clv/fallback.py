@@ -71,4 +71,7 @@ def historical_result(summary: pd.DataFrame, reason: str = "", *, time_unit: str
     return ClvResult(table, METHOD_HISTORICAL, reason, settings=settings)
 
 
-__all__ = ["historical_clv", "historical_result"]
+__all__ = [
+    "historical_clv",
+    "historical_result",
+]

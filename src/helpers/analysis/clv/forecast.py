@@ -109,4 +109,9 @@ class ClvResult:
         return frame[["model", "parameter", "estimate", "std_error", "ci_low", "ci_high"]]
 
 
-__all__ = ["ClvResult", "discount_weights", "discounted_clv", "monthly_expected_purchases"]
+__all__ = [
+    "ClvResult",
+    "discount_weights",
+    "discounted_clv",
+    "monthly_expected_purchases",
+]

@@ -165,4 +165,7 @@ class GammaGammaModel:
         return p * (g + x * m) / (p * x + q - 1)
 
 
-__all__ = ["GammaGammaModel", "gamma_gamma_loglik"]
+__all__ = [
+    "GammaGammaModel",
+    "gamma_gamma_loglik",
+]

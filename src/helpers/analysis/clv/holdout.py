@@ -1,4 +1,4 @@
-"""Holdout calibration of the purchase model: predicted against actual purchases after a calibration end."""
+"""Holdout check of the purchase model: predicted against actual purchases after calibration."""
 
 from __future__ import annotations
 
@@ -272,4 +272,13 @@ def holdout_totals(frame: pd.DataFrame) -> dict:
     return {"predicted": predicted, "actual": actual, "error": error}
 
 
-__all__ = ["HoldoutCheck", "MAX_HOLDOUT_ERROR", "calibration_end_for", "cumulative_transactions", "holdout_check", "holdout_failed", "holdout_totals", "model_gate"]
+__all__ = [
+    "HoldoutCheck",
+    "MAX_HOLDOUT_ERROR",
+    "calibration_end_for",
+    "cumulative_transactions",
+    "holdout_check",
+    "holdout_failed",
+    "holdout_totals",
+    "model_gate",
+]

@@ -11,31 +11,16 @@ from helpers.presentation import i18n
 
 #: Length of each supported time unit in days.
 TIME_UNITS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
-
-
 DAYS_PER_MONTH = 365.25 / 12
-
-
 #: Fewest customers and repeat buyers for a model fit (below this the estimates are noise).
 MIN_CUSTOMERS = 20
-
-
 MIN_REPEAT_BUYERS = 10
-
-
 #: Bounds of the log parameters; they keep the optimiser out of overflow territory.
 _LOG_BOUND = 12.0
-
-
 _HESSIAN_STEP = 1e-4
 
-
 METHOD_MODEL = "BG/NBD + Gamma-Gamma"
-
-
 METHOD_OBSERVED_SPEND = "BG/NBD + observed mean spend"
-
-
 METHOD_HISTORICAL = "historical average (no churn model)"
 
 
@@ -150,4 +135,15 @@ def _gg_tuple(params) -> tuple[float, float, float]:
     return p, q, g
 
 
-__all__ = ["DAYS_PER_MONTH", "InsufficientDataError", "METHOD_HISTORICAL", "METHOD_MODEL", "METHOD_OBSERVED_SPEND", "MIN_CUSTOMERS", "MIN_REPEAT_BUYERS", "TIME_UNITS", "check_time_unit", "method_label"]
+__all__ = [
+    "DAYS_PER_MONTH",
+    "InsufficientDataError",
+    "METHOD_HISTORICAL",
+    "METHOD_MODEL",
+    "METHOD_OBSERVED_SPEND",
+    "MIN_CUSTOMERS",
+    "MIN_REPEAT_BUYERS",
+    "TIME_UNITS",
+    "check_time_unit",
+    "method_label",
+]

@@ -141,4 +141,7 @@ def clv_intervals(result: ClvResult, summary: pd.DataFrame, account_ids: Any, *,
     return out
 
 
-__all__ = ["INTERVAL_DRAWS", "clv_intervals"]
+__all__ = [
+    "INTERVAL_DRAWS",
+    "clv_intervals",
+]

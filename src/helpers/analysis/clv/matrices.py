@@ -94,4 +94,7 @@ def frequency_recency_matrix(model: BetaGeoModel, *, T_months: float, horizon_mo
             pd.DataFrame(alive.reshape(X.shape), index=index, columns=columns))
 
 
-__all__ = ["frequency_recency_matrix", "matrix_settings"]
+__all__ = [
+    "frequency_recency_matrix",
+    "matrix_settings",
+]

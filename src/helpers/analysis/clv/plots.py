@@ -1,4 +1,4 @@
-"""Charts of the CLV models: holdout buckets, P(alive), frequency/recency heatmaps, cumulative purchases."""
+"""CLV charts: holdout buckets, P(alive), frequency/recency heatmaps and cumulative purchases."""
 
 from __future__ import annotations
 
@@ -146,4 +146,9 @@ def plot_cumulative(frame: pd.DataFrame, *, ax=None, language: str = "en"):
     return ax
 
 
-__all__ = ["plot_cumulative", "plot_holdout", "plot_matrices", "plot_p_alive"]
+__all__ = [
+    "plot_cumulative",
+    "plot_holdout",
+    "plot_matrices",
+    "plot_p_alive",
+]

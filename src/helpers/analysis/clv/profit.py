@@ -73,4 +73,6 @@ def profit_clv(clv_table: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-__all__ = ["profit_clv"]
+__all__ = [
+    "profit_clv",
+]

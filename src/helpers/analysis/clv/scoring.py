@@ -1,4 +1,4 @@
-"""CLV per account from the fitted models, gated: full model, observed spend or the historical average."""
+"""CLV per account from the fitted models, gated: model, observed spend or historical average."""
 
 from __future__ import annotations
 
@@ -143,4 +143,7 @@ def fit_clv(summary: pd.DataFrame, *, time_unit: str = "week", horizon_months: i
     return ClvResult(table, method, message, bg, gg, settings)
 
 
-__all__ = ["fit_clv", "gg_q_lower_bound"]
+__all__ = [
+    "fit_clv",
+    "gg_q_lower_bound",
+]

@@ -82,4 +82,7 @@ def simulate_gamma_gamma(frequency, params: Any, *, seed: int = 0) -> np.ndarray
     return np.where(x > 0, mean, np.nan)
 
 
-__all__ = ["simulate_bgnbd", "simulate_gamma_gamma"]
+__all__ = [
+    "simulate_bgnbd",
+    "simulate_gamma_gamma",
+]

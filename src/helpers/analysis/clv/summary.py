@@ -93,4 +93,7 @@ def purchase_days(ws: Workspace, as_of: Any) -> pd.DataFrame:
     return out.sort_values(["account_id", "order_date"], kind="stable").reset_index(drop=True)
 
 
-__all__ = ["purchase_days", "purchase_summary"]
+__all__ = [
+    "purchase_days",
+    "purchase_summary",
+]

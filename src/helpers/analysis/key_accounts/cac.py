@@ -77,4 +77,7 @@ def clv_cac_tests(table: pd.DataFrame, by: str = "acquisition_channel", *,
     return pd.concat([out, pd.DataFrame(rows, index=out.index)], axis=1)
 
 
-__all__ = ["clv_cac_summary", "clv_cac_tests"]
+__all__ = [
+    "clv_cac_summary",
+    "clv_cac_tests",
+]

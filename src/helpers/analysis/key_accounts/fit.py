@@ -1,4 +1,4 @@
-"""The firmographic look-alike fit score, gated by the profiling tests, or a supplied ICP fit score."""
+"""The firmographic look-alike fit score (gated by the profiling tests) or a supplied ICP score."""
 
 from __future__ import annotations
 
@@ -137,4 +137,8 @@ def _fit_score_column(features: pd.DataFrame, fit_scores: Any, *, alpha: float =
     return s.reindex(features["account_id"]).to_numpy(dtype="float64"), "supplied"
 
 
-__all__ = ["FIT_ATTRIBUTES", "firmographic_fit", "fit_levels"]
+__all__ = [
+    "FIT_ATTRIBUTES",
+    "firmographic_fit",
+    "fit_levels",
+]

@@ -78,4 +78,14 @@ def format_range(low: Any, high: Any, language: str = "en") -> str:
     return f"{compact_number(low, language)} – {compact_number(high, language)}"
 
 
-__all__ = ["DASH", "SPARK_BLOCKS", "fmt_money", "fmt_number", "fmt_share", "format_range", "percent_or_none", "sparkline", "value_label"]
+__all__ = [
+    "DASH",
+    "SPARK_BLOCKS",
+    "fmt_money",
+    "fmt_number",
+    "fmt_share",
+    "format_range",
+    "percent_or_none",
+    "sparkline",
+    "value_label",
+]

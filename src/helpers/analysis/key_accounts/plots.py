@@ -90,4 +90,7 @@ def plot_revenue_trend(trend: pd.DataFrame, *, ax=None, title: str = "", currenc
     return ax
 
 
-__all__ = ["plot_revenue_trend", "plot_revenue_trends"]
+__all__ = [
+    "plot_revenue_trend",
+    "plot_revenue_trends",
+]

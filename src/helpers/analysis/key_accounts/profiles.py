@@ -250,4 +250,10 @@ def dossier_markdown(profile: Mapping[str, Any], currency: str = "", *,
     return "\n\n".join(lines)
 
 
-__all__ = ["dossier_markdown", "dossiers", "latest_feedback", "monthly_revenue", "next_actions"]
+__all__ = [
+    "dossier_markdown",
+    "dossiers",
+    "latest_feedback",
+    "monthly_revenue",
+    "next_actions",
+]

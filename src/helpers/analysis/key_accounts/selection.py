@@ -1,4 +1,4 @@
-"""Key-account selection by explicit criteria, previous lists and promotions/demotions against them."""
+"""Key-account selection by explicit criteria; promotions and demotions against a previous list."""
 
 from __future__ import annotations
 
@@ -22,8 +22,6 @@ DEFAULT_CRITERIA: dict[str, Any] = {
     "strategic_industries": [],
     "value_column": "profit_clv",
 }
-
-
 CAPACITY_RANGE = (5, 25)
 
 
@@ -287,4 +285,12 @@ def compare_with_previous(selection: pd.DataFrame, previous: pd.DataFrame,
         drop=True)
 
 
-__all__ = ["CAPACITY_RANGE", "DEFAULT_CRITERIA", "check_criteria", "compare_with_previous", "read_account_list", "read_fit_scores", "select_key_accounts"]
+__all__ = [
+    "CAPACITY_RANGE",
+    "DEFAULT_CRITERIA",
+    "check_criteria",
+    "compare_with_previous",
+    "read_account_list",
+    "read_fit_scores",
+    "select_key_accounts",
+]

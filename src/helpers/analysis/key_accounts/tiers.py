@@ -1,4 +1,4 @@
-"""Value tiers: which value a report ranks on, tier thresholds, tier per account and per tier totals."""
+"""Value tiers: the value a report ranks on, tier thresholds, the tier per account, tier totals."""
 
 from __future__ import annotations
 
@@ -12,13 +12,9 @@ from helpers.core.errors import ParamError
 from helpers.core.params import suggest
 
 VALUE_TIERS: tuple[str, ...] = ("strategic", "key", "growth", "maintain")
-
-
 #: Tier thresholds. ``share``: cumulative top share of accounts by value; ``amount``:
 #: smallest value in the tier.
 DEFAULT_TIER_THRESHOLDS: dict[str, float] = {"strategic": 0.02, "key": 0.10, "growth": 0.30}
-
-
 TIER_BASES = ("share", "amount")
 
 
@@ -148,4 +144,12 @@ def tier_summary(table: pd.DataFrame, value_col: str = "profit_clv") -> pd.DataF
     return out[["value_tier", "accounts", "value", "value_share", "min_value"]]
 
 
-__all__ = ["DEFAULT_TIER_THRESHOLDS", "TIER_BASES", "VALUE_TIERS", "assign_value_tiers", "check_tier_thresholds", "tier_summary", "value_column"]
+__all__ = [
+    "DEFAULT_TIER_THRESHOLDS",
+    "TIER_BASES",
+    "VALUE_TIERS",
+    "assign_value_tiers",
+    "check_tier_thresholds",
+    "tier_summary",
+    "value_column",
+]

@@ -1,4 +1,4 @@
-"""The account value table: RFM, P(alive), CLV, profit CLV, fit score, stage and value tier per account."""
+"""The account value table: RFM, P(alive), CLV, profit CLV, fit score, stage and tier."""
 
 from __future__ import annotations
 
@@ -25,11 +25,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "rfm_segment", "p_alive", "expected_purchases", "expected_spend", "clv", "margin_rate",
     "cost_rate", "profit_clv", "clv_cac", "fit_score", "stage", "value_tier", "clv_method",
 )
-
-
 NO_PURCHASE_METHOD = "no purchases"
-
-
 _BASE_COLUMNS = (
     "account_id", "account_name", "industry", "size_band", "region", "country", "owner",
     "acquisition_channel", "acquisition_cost", "first_order_date", "last_order_date", "order_count",
@@ -221,4 +217,10 @@ def value_table(ws: Workspace, as_of: Any, *, time_unit: str = "week", horizon_m
                                 alpha=alpha, method=method)
 
 
-__all__ = ["EXPORT_COLUMNS", "NO_PURCHASE_METHOD", "account_stage", "assemble_value_table", "value_table"]
+__all__ = [
+    "EXPORT_COLUMNS",
+    "NO_PURCHASE_METHOD",
+    "account_stage",
+    "assemble_value_table",
+    "value_table",
+]

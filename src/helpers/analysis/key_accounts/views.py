@@ -112,4 +112,10 @@ def trend_view(profiles: pd.DataFrame, trend: pd.DataFrame, n: int = 8
     return shown, labels, shown.loc[shown["revenue"].idxmax()]
 
 
-__all__ = ["change_counts", "largest", "populated_columns", "top_value_accounts", "trend_view"]
+__all__ = [
+    "change_counts",
+    "largest",
+    "populated_columns",
+    "top_value_accounts",
+    "trend_view",
+]
