@@ -1,6 +1,17 @@
-"""Exceptions that carry one readable message for the person running the workbook."""
+"""Exceptions that carry one readable message for the person running the workbook, and the
+"did you mean" hint those messages give."""
 
 from __future__ import annotations
+
+import difflib
+
+__all__ = [
+    "DataError",
+    "ParamError",
+    "ValidationError",
+    "WorkbookError",
+    "suggest",
+]
 
 
 class WorkbookError(Exception):
@@ -21,3 +32,9 @@ class ValidationError(WorkbookError):
     def __init__(self, message: str, findings: list | None = None):
         super().__init__(message)
         self.findings = list(findings or [])
+
+
+def suggest(key: str, valid: list[str] | tuple[str, ...]) -> str:
+    """Return ``"; did you mean 'x'?"`` for the closest valid key, or ``""``."""
+    close = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

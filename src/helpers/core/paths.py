@@ -5,6 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__all__ = [
+    "MARKER",
+    "is_url",
+    "project_root",
+    "resolve",
+]
+
 MARKER = Path("params") / "workbook.yaml"
 
 
