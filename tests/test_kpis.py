@@ -374,7 +374,7 @@ def test_periods_table_months_start_on_the_first_whole_month():
     frame = pd.DataFrame([{"period": "p", "start": D(2026, 4, 15), "end": D(2026, 6, 3),
                            "cur_lo": D(2025, 7, 1), "base_lo": D(2024, 7, 1),
                            "base_hi": D(2025, 6, 1)}])
-    row = kpis.periods._periods_table(frame).to_pandas().iloc[0]
+    row = kpis.queries._periods_table(frame).to_pandas().iloc[0]
     # May (the first month starting inside the window) to June (the month holding the end)
     assert (row["m_start"], row["m_end"]) == (2026 * 12 + 4, 2026 * 12 + 5)
 

@@ -1,7 +1,7 @@
 """Marketing KPIs: definitions, monthly and quarterly series, comparisons, alerts, run-over-run.
 
-Every KPI has one formula, written once as a small pure function (the *formula functions*
-below) and applied to counts and sums that the engine computes. Shares are fractions
+Every KPI has one formula, written once as a small pure function (:mod:`.formulas`) and
+applied to counts and sums that the engine computes (:mod:`.queries`). Shares are fractions
 (0.25 means 25 %); NPS is on its usual -100..100 scale.
 
 KPI definitions
@@ -76,7 +76,17 @@ against the previous period (or its flag), a trend line of the last periods and,
 the ``targets`` parameter sets one (:func:`check_targets`), the progress towards the
 target per period. :func:`cards_html` draws them in the report; :func:`headline_cards`
 records them for the portal. Run-over-run changes (:func:`previous_snapshot`) are taken
-only against earlier runs on the same parameters and data (:func:`run_identity`).
+only against earlier runs on the same parameters and data (:func:`run_identity`); the
+notebook loads the run records and writes the exports, and hands them to these functions.
+
+Modules
+-------
+:mod:`.formulas` (definitions and formulas), :mod:`.periods` (months and quarters),
+:mod:`.queries` (every engine query), :mod:`.series` (series and group comparisons),
+:mod:`.channels`, :mod:`.tiers`, :mod:`.pipeline`, :mod:`.forecasting`, :mod:`.breaks`
+(flags), :mod:`.alerts`, :mod:`.trends`, :mod:`.runs` (run over run), :mod:`.cards`,
+:mod:`.formatting` (values as text), :mod:`.sentences`, :mod:`.segments` and
+:mod:`.plots`. This package re-exports their public functions.
 """
 
 from __future__ import annotations

@@ -1,5 +1,4 @@
-"""Alert rules on KPIs, the alerts a series raises, their drivers and their tests.
-"""
+"""Alert rules on KPIs, the alerts a series raises, their drivers and their tests."""
 
 from __future__ import annotations
 

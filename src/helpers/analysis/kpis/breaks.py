@@ -1,5 +1,4 @@
-"""Data breaks and level shifts in KPI series: the flags a KPI shows instead of a change.
-"""
+"""Data breaks and level shifts in KPI series: the flags a KPI shows instead of a change."""
 
 from __future__ import annotations
 

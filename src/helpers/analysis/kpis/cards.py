@@ -1,5 +1,4 @@
-"""Headline KPI cards: value, change or flag, trend line and progress towards a target.
-"""
+"""Headline KPI cards: value, change or flag, trend line and progress towards a target."""
 
 from __future__ import annotations
 

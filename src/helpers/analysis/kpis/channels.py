@@ -1,5 +1,4 @@
-"""Customer acquisition cost (CAC) per acquisition channel, its test and its sentence.
-"""
+"""Customer acquisition cost (CAC) per acquisition channel, its test and its sentence."""
 
 from __future__ import annotations
 

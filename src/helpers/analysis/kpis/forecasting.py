@@ -1,5 +1,4 @@
-"""KPI forecasts: exponential smoothing with prediction bands inside each KPI's range.
-"""
+"""KPI forecasts: exponential smoothing with prediction bands inside each KPI's range."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""How KPI values read in text: numbers with their unit, changes, and which KPIs the data supports.
-"""
+"""How KPI values read in text: numbers with their unit, changes, and which KPIs the data supports."""
 
 from __future__ import annotations
 
@@ -109,10 +108,6 @@ def stage_name(stage: Any, language: str = "en") -> str:
     key = f"kpi.pipeline.stage.{stage}"
     return i18n.t(key, language) if key in i18n.LABELS else str(stage).replace("_", " ")
 
-
-#
-# Each sentence names only values the data gives: a KPI without a value is left out of a
-# sentence instead of showing as a dash inside it, and a comparison needs two groups.
 
 #: The analyses of :data:`helpers.data.capabilities.ANALYSES` behind each headline KPI.
 KPI_ANALYSES: dict[str, tuple[str, ...]] = {

@@ -1,5 +1,4 @@
-"""KPI periods: calendar months and quarters, their windows and names.
-"""
+"""KPI periods: calendar months and quarters, their windows and names."""
 
 from __future__ import annotations
 
@@ -7,7 +6,6 @@ import datetime as dt
 import re
 from typing import Any
 
-import ibis
 import pandas as pd
 
 from helpers.core.errors import ParamError
@@ -156,18 +154,3 @@ def trailing_window(as_of: Any, *, months: int = 12) -> pd.DataFrame:
 def _month_index(d: dt.date) -> int:
     """Months since year 0 of the month holding ``d`` (``year * 12 + month - 1``)."""
     return d.year * 12 + d.month - 1
-
-
-def _periods_table(frame: pd.DataFrame):
-    cols = ["period", "start", "end", "cur_lo", "base_lo", "base_hi"]
-    df = frame[cols].copy()
-    starts = [pd.Timestamp(v).date() for v in df["start"]]
-    ends = [pd.Timestamp(v).date() for v in df["end"]]
-    for c in cols[1:]:
-        df[c] = pd.to_datetime(df[c])
-    # The months (as :func:`_month_index`) whose first day lies in [start, end]: lets event
-    # tables be bucketed by a cheap integer month instead of a truncated date.
-    df["m_start"] = [_month_index(s) + (s.day > 1) for s in starts]
-    df["m_end"] = [_month_index(e) for e in ends]
-    return ibis.memtable(df).cast({c: "date" for c in cols[1:]} | {"m_start": "int64",
-                                                                  "m_end": "int64"})

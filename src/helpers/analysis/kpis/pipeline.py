@@ -1,5 +1,4 @@
-"""Open pipeline by opportunity stage, with the deals won and lost in the period.
-"""
+"""Open pipeline by opportunity stage, with the deals won and lost in the period."""
 
 from __future__ import annotations
 

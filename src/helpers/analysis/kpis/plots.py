@@ -1,5 +1,4 @@
-"""KPI charts and their alt texts: trends with forecasts, comparisons, funnel and channels.
-"""
+"""KPI charts and their alt texts: trends with forecasts, comparisons, funnel and channels."""
 
 from __future__ import annotations
 

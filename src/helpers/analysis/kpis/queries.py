@@ -18,16 +18,30 @@ from helpers.core.params import suggest
 from helpers.data.features import parse_as_of
 
 from .formulas import CLOSED_STAGES, CSAT_SATISFIED, NPS_DETRACTOR, NPS_PROMOTER
-from .periods import _periods_table
+from .periods import _month_index
 
 if TYPE_CHECKING:
     from helpers.data.datasets import Workspace
 
-__all__ = [
-]
+__all__: list[str] = []  # private engine queries, used by the sibling modules
 
 
-#
+def _periods_table(frame: pd.DataFrame):
+    """The windows of ``frame`` as an engine table, to join the event tables on."""
+    cols = ["period", "start", "end", "cur_lo", "base_lo", "base_hi"]
+    df = frame[cols].copy()
+    starts = [pd.Timestamp(v).date() for v in df["start"]]
+    ends = [pd.Timestamp(v).date() for v in df["end"]]
+    for c in cols[1:]:
+        df[c] = pd.to_datetime(df[c])
+    # The months (as :func:`_month_index`) whose first day lies in [start, end]: lets event
+    # tables be bucketed by a cheap integer month instead of a truncated date.
+    df["m_start"] = [_month_index(s) + (s.day > 1) for s in starts]
+    df["m_end"] = [_month_index(e) for e in ends]
+    return ibis.memtable(df).cast({c: "date" for c in cols[1:]} | {"m_start": "int64",
+                                                                  "m_end": "int64"})
+
+
 # The engine queries return one row per window (``period``), or with ``per_account`` one row
 # per window and account. Comparisons sum the per-account rows into any number of splits in
 # pandas, so the large tables are read once however many splits are compared.

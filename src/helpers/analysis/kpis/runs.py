@@ -1,5 +1,4 @@
-"""Run over run: this run's KPI snapshot, the previous comparable run's, and the changes.
-"""
+"""Run over run: this run's KPI snapshot, the previous comparable run's, and the changes."""
 
 from __future__ import annotations
 

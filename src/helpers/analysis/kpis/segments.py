@@ -1,5 +1,4 @@
-"""Region, industry and value-tier comparisons: the splits, panels, sentences and findings.
-"""
+"""Region, industry and value-tier comparisons: the splits, panels, sentences and findings."""
 
 from __future__ import annotations
 

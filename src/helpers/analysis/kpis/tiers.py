@@ -1,5 +1,4 @@
-"""Customer lifetime value (CLV) per value tier, and the tiers as a comparison split.
-"""
+"""Customer lifetime value (CLV) per value tier, and the tiers as a comparison split."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""KPI trends: which KPIs are drawn, their trend tests and the sentences about them.
-"""
+"""KPI trends: which KPIs are drawn, their trend tests and the sentences about them."""
 
 from __future__ import annotations
 
