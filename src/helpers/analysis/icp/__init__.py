@@ -117,6 +117,7 @@ from helpers.analysis.icp.targets import (
     fit_engagement_matrix,
     quadrant_summary,
     scored_accounts,
+    select_accounts,
     strong_accounts,
     strong_fit_prospects,
 )
@@ -148,7 +149,7 @@ __all__ = [
     "parse_scorecard", "plot_fit_engagement", "plot_fit_overview", "plot_lift",
     "plot_model_vs_card", "quadrant_summary", "ratio_ci", "recent_engagement",
     "related_attributes", "rule_label", "rule_warnings", "score_disagreements",
-    "scorecard_finding", "scorecard_scores", "scored_accounts", "strong_accounts",
-    "strong_fit_prospects", "surviving_levels", "usable_attributes", "usable_scorecard",
-    "whitespace", "whitespace_by_line", "whitespace_findings",
+    "scorecard_finding", "scorecard_scores", "scored_accounts", "select_accounts",
+    "strong_accounts", "strong_fit_prospects", "surviving_levels", "usable_attributes",
+    "usable_scorecard", "whitespace", "whitespace_by_line", "whitespace_findings",
 ]

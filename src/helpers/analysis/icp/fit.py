@@ -1,4 +1,8 @@
-"""Fit scores 0-100: points scorecard, MCP gates, model blend and Strong / Moderate / Weak buckets."""
+"""Fit scores 0-100: points scorecard, MCP gates, model blend and Strong / Moderate / Weak.
+
+The bucket thresholds and the MCP gates come from params; :func:`fit_scores` is the stable
+interface other notebooks use.
+"""
 
 from __future__ import annotations
 

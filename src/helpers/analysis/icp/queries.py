@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from helpers.core.errors import DataError, ParamError
 from helpers.data.features import parse_as_of
 
-__all__ = ["recent_engagement"]
+if TYPE_CHECKING:
+    from helpers.data.datasets import Workspace
+
+__all__ = ["product_line_revenue", "recent_engagement"]
 
 
-def recent_engagement(ws, as_of, *, days: int = 180) -> pd.DataFrame:
+def recent_engagement(ws: Workspace, as_of, *, days: int = 180) -> pd.DataFrame:
     """Interactions per account in the last ``days`` days up to ``as_of`` (engine-side).
 
     Parameters
@@ -39,3 +43,31 @@ def recent_engagement(ws, as_of, *, days: int = 180) -> pd.DataFrame:
     df = out.to_pandas()
     df["engagement"] = df["engagement"].astype("int64")
     return df
+
+
+def product_line_revenue(ws: Workspace, as_of: dt.date, days: int) -> pd.DataFrame:
+    """Revenue and orders per account and product line in the last ``days`` days up to ``as_of``.
+
+    Orders without a product line and negative amounts (returns) are left out.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Must provide ``orders``.
+    as_of : datetime.date
+        Parsed analysis date.
+    days : int
+        Look-back window.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id, product_line, revenue, orders``.
+    """
+    o = ws.table("orders")
+    line = o.product_line.cast("string").strip()
+    o = o.filter((o.order_date <= as_of) & (o.order_date > as_of - dt.timedelta(days=days))
+                 & (o.amount >= 0) & line.notnull() & (line != ""))
+    return o.group_by(account_id=o.account_id.cast("string"),
+                      product_line=o.product_line.cast("string").strip()).aggregate(
+        revenue=o.amount.sum(), orders=o.count()).to_pandas()

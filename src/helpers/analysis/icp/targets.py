@@ -1,4 +1,4 @@
-"""Target lists from fit scores: the fit x engagement matrix, prospects, rivals and the CRM export."""
+"""Target lists from fit scores: fit x engagement matrix, prospects, rivals and the CRM export."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.icp.attributes import EXCLUDED, FIT_BUCKETS
+from helpers.analysis.icp.attributes import FIT_BUCKETS
 from helpers.core.errors import DataError, ParamError
 from helpers.presentation import i18n
 
 __all__ = [
     "QUADRANTS", "account_profiles", "competitor_targets", "failing_accounts",
-    "fit_engagement_matrix", "quadrant_summary", "scored_accounts", "strong_accounts",
-    "strong_fit_prospects",
+    "fit_engagement_matrix", "quadrant_summary", "scored_accounts", "select_accounts",
+    "strong_accounts", "strong_fit_prospects",
 ]
 
 
@@ -57,7 +57,7 @@ def fit_engagement_matrix(scores: pd.DataFrame, engagement: pd.DataFrame, *,
     if unknown:
         raise ParamError(f"high-fit bucket(s) {sorted(unknown)} unknown; use "
                          f"{', '.join(FIT_BUCKETS)}")
-    s = scores[scores["fit_bucket"].astype(str) != EXCLUDED]
+    s = select_accounts(scores, scored=True)
     s = s[["account_id", "fit_score", "fit_bucket"]].merge(engagement, on="account_id",
                                                            how="left")
     s["engagement"] = s["engagement"].fillna(0).astype("int64")
@@ -103,11 +103,49 @@ _TARGET_COLS = ("account_id", "account_name", "industry", "size_band", "region",
                 "employees")
 
 
-def _with_names(scores: pd.DataFrame, features: pd.DataFrame, extra: Sequence[str]) -> pd.DataFrame:
-    cols = [c for c in (*_TARGET_COLS, *extra) if c in features.columns]
-    f = features[cols].copy()
+def select_accounts(scores: pd.DataFrame, features: pd.DataFrame | None = None,
+                    columns: Sequence[str] = (), *, strong: bool = False,
+                    scored: bool = False) -> pd.DataFrame:
+    """The Strong-fit and/or scored rows of ``scores``, with account columns joined.
+
+    Every target list and table that picks accounts by their fit goes through here, so
+    "Strong" and "scored" mean the same everywhere.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        :func:`fit_scores` output (``account_id, fit_score, fit_bucket, mcp_pass``).
+    features : pandas.DataFrame, optional
+        Account features to join ``columns`` from (by ``account_id`` as text).
+    columns : sequence of str
+        Feature columns to join; all must exist.
+    strong : bool
+        Keep only the ``"Strong"`` bucket.
+    scored : bool
+        Keep only accounts that pass the MCP and have a fit score (not ``"Excluded"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The kept rows in the order of ``scores``; with ``features``, a fresh index and the
+        joined columns after the score columns (missing for accounts without features).
+    """
+    keep = np.ones(len(scores), dtype=bool)
+    if strong:
+        keep &= scores["fit_bucket"].astype(str).to_numpy() == "Strong"
+    if scored:
+        keep &= scores["mcp_pass"].to_numpy(dtype=bool) & scores["fit_score"].notna().to_numpy()
+    s = scores[keep]
+    if features is None:
+        return s
+    f = features[["account_id", *(c for c in columns if c != "account_id")]].copy()
     f["account_id"] = f["account_id"].astype(str)
-    return scores.merge(f, on="account_id", how="left")
+    return s.merge(f, on="account_id", how="left")
+
+
+def _target_columns(features: pd.DataFrame, extra: Sequence[str]) -> list[str]:
+    """The name columns of a target list plus ``extra``, those the features hold."""
+    return [c for c in (*_TARGET_COLS, *extra) if c in features.columns]
 
 
 def strong_fit_prospects(scores: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
@@ -124,8 +162,9 @@ def strong_fit_prospects(scores: pd.DataFrame, features: pd.DataFrame) -> pd.Dat
     -------
     pandas.DataFrame
     """
-    s = _with_names(scores, features, ["order_count", "interactions_total", "opp_open"])
-    s = s[(s["fit_bucket"].astype(str) == "Strong") & (s["order_count"].fillna(0) == 0)]
+    s = select_accounts(scores, features, _target_columns(
+        features, ["order_count", "interactions_total", "opp_open"]), strong=True)
+    s = s[s["order_count"].fillna(0) == 0]
     return s.sort_values("fit_score", ascending=False, ignore_index=True)
 
 
@@ -146,9 +185,9 @@ def competitor_targets(scores: pd.DataFrame, features: pd.DataFrame) -> pd.DataF
     """
     if "is_competitor_customer" not in features.columns:
         raise DataError("the accounts table has no is_competitor_customer column")
-    s = _with_names(scores, features, ["is_competitor_customer", "order_count", "revenue_12m"])
-    s = s[(s["fit_bucket"].astype(str) == "Strong")
-          & s["is_competitor_customer"].fillna(False).astype(bool)]
+    s = select_accounts(scores, features, _target_columns(
+        features, ["is_competitor_customer", "order_count", "revenue_12m"]), strong=True)
+    s = s[s["is_competitor_customer"].fillna(False).astype(bool)]
     return s.sort_values("fit_score", ascending=False, ignore_index=True)
 
 
@@ -218,8 +257,7 @@ def strong_accounts(scores: pd.DataFrame, features: pd.DataFrame) -> pd.DataFram
     -------
     pandas.DataFrame
     """
-    return scores[scores.fit_bucket == "Strong"].merge(
-        features[["account_id", "order_count", "revenue_12m"]], on="account_id")
+    return select_accounts(scores, features, ["order_count", "revenue_12m"], strong=True)
 
 
 def scored_accounts(scores: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
@@ -236,4 +274,4 @@ def scored_accounts(scores: pd.DataFrame, features: pd.DataFrame) -> pd.DataFram
     -------
     pandas.DataFrame
     """
-    return scores[scores.mcp_pass].merge(features[["account_id", "revenue_12m"]], on="account_id")
+    return select_accounts(scores, features, ["revenue_12m"], scored=True)

@@ -7,7 +7,8 @@ import pandas as pd
 
 from helpers.analysis.icp.labels import _label, _value_text, attribute_label
 from helpers.analysis.icp.lift import icp_profile
-from helpers.analysis.icp.targets import _with_names
+from helpers.analysis.icp.targets import _target_columns, select_accounts
+from helpers.analysis.profiling.views import p_text, readable
 from helpers.presentation import i18n
 
 __all__ = [
@@ -70,10 +71,9 @@ def fit_leaders(scores: pd.DataFrame, features: pd.DataFrame, reasons: pd.Series
         ``account_name, industry, size_band, fit_score, bucket, top_reasons``, best first;
         accounts failing the MCP are left out.
     """
-    s = _with_names(scores.assign(top_reasons=(
+    s = select_accounts(scores.assign(top_reasons=(
         pd.Series(reasons).fillna("").to_numpy(dtype=object) if reasons is not None
-        else "")), features, [])
-    s = s[s["mcp_pass"].astype(bool) & s["fit_score"].notna()]
+        else "")), features, _target_columns(features, []), scored=True)
     s = s.sort_values("fit_score", ascending=False, kind="stable").head(n)
     s["bucket"] = [i18n.t(f"customer_profiling.bucket.{str(b).lower()}", language)
                    for b in s["fit_bucket"]]
@@ -131,8 +131,6 @@ def lift_evidence(lift: pd.DataFrame, *, language: str = "en", rows: int | None 
     pandas.DataFrame
         Rounded to 3 digits, p-values as text; empty when nothing was tested.
     """
-    from helpers.analysis.profiling import p_text, readable
-
     family = lift[lift.supported & lift.p_value.notna()].sort_values(
         ["significant", "p_value"], ascending=[False, True])
     shown = family.assign(

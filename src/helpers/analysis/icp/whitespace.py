@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.icp import queries
 from helpers.analysis.icp.attributes import _MISSING, _attribute_values, has_data
 from helpers.core.errors import ParamError
 from helpers.data.features import parse_as_of
 from helpers.stats import multiple_testing
+
+if TYPE_CHECKING:
+    from helpers.data.datasets import Workspace
 
 __all__ = ["deal_bands", "whitespace", "whitespace_by_line"]
 
@@ -43,7 +47,7 @@ def deal_bands(avg_order_value, bands: int = 3) -> pd.Series:
     return out
 
 
-def whitespace(ws, as_of, features: pd.DataFrame, *,
+def whitespace(ws: Workspace, as_of, features: pd.DataFrame, *,
                peer_keys: Sequence[str] = ("industry",), days: int = 365,
                min_adoption: float = 0.5, min_peers: int = 10, bands: int = 3,
                alpha: float = 0.05, method: str = "bh") -> pd.DataFrame:
@@ -120,13 +124,7 @@ def whitespace(ws, as_of, features: pd.DataFrame, *,
 
     if not peer_keys:
         return empty("no_peer_keys")
-    o = ws.table("orders")
-    line = o.product_line.cast("string").strip()
-    o = o.filter((o.order_date <= as_of) & (o.order_date > as_of - dt.timedelta(days=days))
-                 & (o.amount >= 0) & line.notnull() & (line != ""))
-    lines = o.group_by(account_id=o.account_id.cast("string"),
-                       product_line=o.product_line.cast("string").strip()).aggregate(
-        revenue=o.amount.sum(), orders=o.count()).to_pandas()
+    lines = queries.product_line_revenue(ws, as_of, days)
     if lines.empty:
         return empty("no_product_lines")
     keys = features[["account_id", *peer_keys]].copy()

@@ -1,4 +1,4 @@
-"""Basic information per segment: accounts, revenue and margin, concentration and the typical customer."""
+"""Basic information per segment: accounts, revenue, margin, concentration, typical customer."""
 
 from __future__ import annotations
 
