@@ -15,9 +15,12 @@ from report_text import UNREADABLE
 
 from helpers.analysis import content as ct
 from helpers.analysis import lifecycle
+from helpers.analysis.content import channels as ct_channels
+from helpers.analysis.content import queries as ct_queries
 from helpers.core.errors import DataError, ParamError
 from helpers.data.datasets import open_workspace
 from helpers.data.sample_world import generate_world
+from helpers.presentation import findings as fnd
 from helpers.stats.intervals import ratio_interval, wilson_interval
 
 AS_OF = "2026-06-30"
@@ -108,7 +111,7 @@ def _reference_performance(ws, by, window_days, credit, since_days):
     c = ws.table("content")
     c = c.filter(c.publish_date.isnull() | (c.publish_date <= pd.Timestamp(AS_OF).date()))
     cat = c.select(k_id=c.content_id.cast("string"), key=c[by].cast("string").coalesce("(none)"))
-    t = ct._touches(ws, AS_OF, content_only=True, since_days=since_days or None)
+    t = ct_queries._touches(ws, AS_OF, content_only=True, since_days=since_days or None)
     t = t.join(cat, t.t_content == cat.k_id)
     base = t.group_by("key").aggregate(
         touches=t.count(), interactions=t.count(where=t.t_event.isin(list(ct.INTERACTION_EVENTS))),
@@ -117,7 +120,7 @@ def _reference_performance(ws, by, window_days, credit, since_days):
         reached_accounts=t.t_acc.nunique(),
         engaged_accounts=t.t_acc.nunique(where=t.t_event.isin(list(ct.ENGAGED_EVENTS))),
     ).to_pandas()
-    pairs = ct._conversions(t, ct._opportunities(ws, AS_OF), window_days, credit, "content")
+    pairs = ct_queries._conversions(t, ct_queries._opportunities(ws, AS_OF), window_days, credit, "content")
     conv = pairs.group_by("key").aggregate(converting_accounts=pairs.t_acc.nunique(),
                                            converted_touches=pairs.t_id.nunique()).to_pandas()
     opp = pairs.select("key", "o_id", "o_amount", "o_won").distinct()
@@ -134,11 +137,11 @@ def _reference_by_stage(ws, stages, window_days, credit, since_days):
     c = ws.table("content")
     cat = c.select(k_id=c.content_id.cast("string"),
                    key=c.content_category.cast("string").coalesce("(none)"))
-    t = ct._touches(ws, AS_OF, content_only=True, since_days=since_days or None)
+    t = ct_queries._touches(ws, AS_OF, content_only=True, since_days=since_days or None)
     t = t.join(cat, t.t_content == cat.k_id)
-    st = ct._stage_table(stages)
+    st = ct_queries._stage_table(stages)
     t = t.join(st, t.t_acc == st.s_acc)
-    pairs = ct._conversions(t, ct._opportunities(ws, AS_OF), window_days, credit, "content")
+    pairs = ct_queries._conversions(t, ct_queries._opportunities(ws, AS_OF), window_days, credit, "content")
     hit = pairs.select(h_id=pairs.t_id).distinct()
     t = t.left_join(hit, t.t_id == hit.h_id)
     out = t.group_by(["stage", "key"]).aggregate(
@@ -328,7 +331,7 @@ def test_target_stages_and_groups_are_checked():
     with pytest.raises(ParamError, match="did you mean 'growth'"):
         ct.target_accounts(stages, ["grwoth"])
     with pytest.raises(ParamError, match="channel_groups"):
-        ct._check_groups({"offline": "meeting"})
+        ct_channels._check_groups({"offline": "meeting"})
 
 
 # --------------------------------------------------------------------------- the notebook
@@ -571,7 +574,7 @@ def test_send_windows_are_tested_as_one_family_against_an_even_spread():
         assert set(holm.channel[holm.significant]) == expect
         found = ct.send_time_findings(tested, hours=True)
         assert {f.evidence.family_size for f in found} == {3 * 7 * 23}
-        said = ct.fnd.FindingLog.summary(found)
+        said = fnd.FindingLog.summary(found)
         if not expect:  # the noise of 483 windows is not a peak
             assert said == [found[0].fallback] and said[0].startswith("No send window stands out")
             assert ct.finding_lines(found) == said[0]  # the fallback, once, no bullet
@@ -683,7 +686,7 @@ def test_stage_winners_need_a_family_corrected_test():
     best = ct.best_for_stage(table)
     assert best.attrs["family_size"] == 9 and not best.significant.any()
     found = ct.stage_findings(best, confidence=0.95)
-    assert ct.fnd.FindingLog.summary(found) == [
+    assert fnd.FindingLog.summary(found) == [
         "No content category converts reliably better than the rest at any stage (9 stage and "
         "category groups compared, corrected for testing them together)."]
 
