@@ -26,6 +26,7 @@ __all__ = ["KERNEL_NOISE", "MESSAGE_LIMIT", "NotebookRun", "default_jobs", "exec
 
 # nbformat, papermill and jupyter_client are imported inside the functions that use them:
 # notebooks import the report layer and must not pay for them.
+
 #: Characters of a failure message kept in run.json, run.log and the portal.
 MESSAGE_LIMIT = 4000
 

@@ -60,11 +60,12 @@ def card_deltas(headlines: dict, previous: dict | None, *, breaks: list[str] | t
     Only numeric cards with the same label in both runs get a delta. Cards with a ``flag``
     never get one (the flag is shown instead). A card with a ``period`` and a ``delta`` of
     its own carries the change against its previous period (:func:`period_change`), which
-    the data of one run measures: it is kept as it is, whatever changed between runs. When the two runs are not comparable
-    (``breaks``, see :func:`helpers.report.summary.comparison_breaks`), such cards, and cards with
-    a change of their own (a notebook's own run-over-run change), get
-    ``"no_comparison": breaks`` instead of a delta, so the portal and the summary say why
-    the figure is not compared rather than reporting the difference as a movement.
+    the data of one run measures: it is kept as it is, whatever changed between runs. When
+    the two runs are not comparable (``breaks``, see
+    :func:`helpers.report.summary.comparison_breaks`), such cards, and cards with a change of
+    their own (a notebook's own run-over-run change), get ``"no_comparison": breaks`` instead
+    of a delta, so the portal and the summary say why the figure is not compared rather than
+    reporting the difference as a movement.
 
     Parameters
     ----------

@@ -23,11 +23,11 @@ __all__ = ["MANAGEMENT_REMOVE_TAGS", "METHOD_TAG", "SAFE_ATTRIBUTES", "SAFE_TAGS
            "TEMPLATES", "brief_layout", "chrome_labels", "render_report", "report_language",
            "safe_html", "table_of_contents"]
 
-# nbformat, nbconvert and bleach are imported inside the functions that use them:
-# notebooks import the report layer and must not pay for them.
-# nbformat, nbconvert, jinja2 and papermill are imported inside the functions that use
-# them: notebooks import this module for record_headlines and must not pay for them
-# (nbformat's schema validation alone takes seconds to import).
+# nbformat, nbconvert and bleach are imported inside the functions that use them: notebooks
+# import the report layer and must not pay for them (nbformat's schema validation alone
+# takes seconds to import).
+
+#: The nbconvert template and the stylesheet shared by the reports and the portal.
 TEMPLATES = Path(__file__).parent / "templates"
 
 

@@ -276,8 +276,8 @@ def run_workbook(names: list[str] | None = None, data: str | None = None,
     as_of : str, optional
         Overrides ``as_of`` (``YYYY-MM-DD``).
     jobs : int, optional
-        Notebooks executed at once (default: :func:`default_jobs`, one per core within
-        physical memory at each notebook's ``memory_limit``).
+        Notebooks executed at once (default: :func:`helpers.report.execute.default_jobs`,
+        one per core within physical memory at each notebook's ``memory_limit``).
     reports_dir : path-like, optional
         Default ``reports/`` under the project root.
     root : path-like, optional

@@ -298,7 +298,7 @@ def change_findings(name: str, headlines: Mapping[str, Mapping], language: str =
     ``period`` (a trend the notebook states, or not, through its own tests). Cards marked
     ``no_comparison`` (the notebook's
     parameters, data source or code changed since the last run, see
-    :func:`helpers.report.reporting.card_deltas`) are never reported as a movement: the notebook
+    :func:`helpers.report.portal.card_deltas`) are never reported as a movement: the notebook
     gives one sentence that names its first such card's value and why it is not compared.
     """
     out = []
@@ -344,7 +344,7 @@ def plain_text(text: Any) -> str:
 def candidate_findings(run: Mapping, language: str = "en") -> list[Finding]:
     """Every finding the run offers, unranked (see the module description).
 
-    ``run`` is a run record or the combination :func:`helpers.report.reporting.portal_summary`
+    ``run`` is a run record or the combination :func:`helpers.report.portal.portal_summary`
     builds from the newest good run of every notebook, where an entry may carry
     ``failed_latest`` (the notebook failed in the latest run; this is its last good run)
     and ``language`` (the language it ran in, which its change sentences are written in).
