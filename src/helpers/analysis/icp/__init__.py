@@ -26,14 +26,16 @@ The chain, each step a function a notebook can call and a test can check:
    whitespace line must be bought by comparable peers (same industry and deal-size band)
    reliably more often than by other customers of that deal size.
 
-Rules (scorecard criteria and MCP gates) are short texts, so they read well in YAML:
-``"employees at least 50"``, ``"industry in Manufacturing, Logistics"``,
-``"region not in Nordics"``, ``"is_competitor_customer is true"``. Operators in words:
-``at least``, ``at most``, ``above`` (``more than``), ``below`` (``less than``), ``is``,
-``is not``, ``in``, ``not in``; or as symbols ``>=``, ``<=``, ``>``, ``<``, ``=`` (``==``),
-``!=``. Words keep ``=`` out of notebook parameter lines, which papermill cannot parse
-otherwise. A missing value never satisfies a rule: the account gets no points for it and
-fails the gate ("unknown").
+Rules (scorecard criteria and MCP gates) are short texts such as ``"employees at least 50"``
+or ``"industry in Manufacturing, Logistics"``; :mod:`.rules` parses them and states the
+grammar. A missing value never satisfies a rule.
+
+Modules: :mod:`.attributes` (the attributes compared), :mod:`.labels` (display text),
+:mod:`.rules`, :mod:`.best` (best customers), :mod:`.lift` (lift tests and grids),
+:mod:`.model` (look-alike model), :mod:`.fit` (scorecard, MCP, fit scores), :mod:`.queries`
+(every engine query), :mod:`.targets` (Strong / scored selections and target lists),
+:mod:`.whitespace`, :mod:`.views` (tables), :mod:`.sentences` (report text) and
+:mod:`.plots`. This package re-exports their public API.
 """
 
 from __future__ import annotations

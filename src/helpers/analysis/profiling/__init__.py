@@ -16,6 +16,11 @@ Account-level inputs come from :func:`helpers.data.features.account_features` (o
 account, so pandas is fine there); anything that reads event tables (interactions, contacts,
 opportunities, surveys) aggregates in the engine first, in :mod:`.queries`; the other
 modules work on the small pandas frames it returns.
+
+Modules: :mod:`.segments` (segment labels), :mod:`.base`, :mod:`.behaviour`,
+:mod:`.activity`, :mod:`.decisions`, :mod:`.needs`, :mod:`.queries` (every engine query),
+:mod:`.views` (tables), :mod:`.sentences` (report text) and :mod:`.plots`. This package
+re-exports their public API.
 """
 
 from __future__ import annotations
