@@ -74,11 +74,71 @@ SAMPLE_SOURCE = Path("data") / "sample"
 LOCK_NAME = ".lock"
 
 
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
+def run_workbook(names: list[str] | None = None, data: str | None = None,
+                 as_of: str | None = None, jobs: int | None = None,
+                 reports_dir: str | os.PathLike | None = None,
+                 root: str | os.PathLike | None = None, language: str | None = None) -> int:
+    """Execute notebooks, render their reports, record the run and refresh the portal.
+
+    Parameters
+    ----------
+    names : list of str, optional
+        Notebooks to run (default: every ``notebooks/*.ipynb``).
+    data : str, optional
+        Overrides ``data_source`` for every notebook; relative paths are taken from the
+        current directory.
+    as_of : str, optional
+        Overrides ``as_of`` (``YYYY-MM-DD``).
+    jobs : int, optional
+        Notebooks executed at once (default: :func:`helpers.report.execute.default_jobs`,
+        one per core within physical memory at each notebook's ``memory_limit``).
+    reports_dir : path-like, optional
+        Default ``reports/`` under the project root.
+    root : path-like, optional
+        Project folder (default: :func:`helpers.core.paths.project_root`).
+    language : {"en", "zh"}, optional
+        Overrides ``language`` for every notebook (the reports' language).
+
+    Returns
+    -------
+    int
+        0 when every notebook succeeded, 1 when any failed.
+
+    Raises
+    ------
+    ParamError
+        Before anything runs, for any parameter problem in any selected notebook.
+    RunLockedError
+        When another run holds ``reports/.lock``.
+    """
+    root = Path(root).resolve() if root else project_root()
+    settings = load_workbook_settings(root)
+    selected = _select_notebooks(names, root)
+    if jobs is not None and jobs < 1:
+        raise ParamError(f"--jobs must be at least 1, got {jobs}")
+    overrides = {"data_source": _cli_data(data, root), "as_of": as_of, "language": language}
+    resolved = _resolve_all(selected, overrides, root)
+    clean, secrets, kernel_env = prepare_secrets(resolved)
+    _note_kernel_passwords(kernel_env)
+    reports = _reports_folder(reports_dir, root)
+    check_reports_folder(reports, _display(reports, root))
+    with RunLock(reports / LOCK_NAME, _display(reports / LOCK_NAME, root)):
+        return _run_locked(root, settings, selected, clean, secrets, kernel_env, reports, jobs,
+                           raw=resolved)
+
+
+# --------------------------------------------------------------------------- before the lock
+
+
+def _select_notebooks(names: list[str] | None, root: Path) -> list[str]:
+    """The notebooks to run, without repeats; unknown names fail with a suggestion."""
+    available = [p.stem for p in list_notebooks(root)]
+    selected = list(dict.fromkeys(names)) if names else available
+    if not selected:
+        raise WorkbookError("no notebooks found in notebooks/; nothing to run")
+    for name in selected:
+        notebook_path(name, root)  # unknown names fail here, with a suggestion
+    return selected
 
 
 def _cli_data(data: str | None, root: Path) -> str | None:
@@ -91,6 +151,81 @@ def _cli_data(data: str | None, root: Path) -> str | None:
         return path.relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+def _resolve_all(selected: list[str], overrides: dict, root: Path) -> dict[str, dict]:
+    """Every notebook's parameters; the problems of all notebooks are raised together."""
+    resolved, problems = {}, []
+    for name in selected:
+        try:
+            resolved[name] = resolve_parameters(name, overrides, root)
+        except ParamError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ParamError("\n".join(problems))
+    return resolved
+
+
+def _note_kernel_passwords(kernel_env: dict[str, str]) -> None:
+    for var in kernel_env:
+        print(f"note: the password in data_source was kept out of the reports and passed to "
+              f"the notebooks as ${var}; set ${var} instead of writing it in the URL",
+              file=sys.stderr)
+
+
+def _reports_folder(reports_dir: str | os.PathLike | None, root: Path) -> Path:
+    """The absolute reports folder (relative paths are taken from the current directory)."""
+    reports = Path(reports_dir).expanduser() if reports_dir else root / "reports"
+    return (Path.cwd() / reports).resolve() if not reports.is_absolute() else reports
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+# --------------------------------------------------------------------------- under the lock
+
+
+def _run_locked(root: Path, settings: dict, selected: list[str], params: dict[str, dict],
+                secrets: set[str], kernel_env: dict[str, str], reports: Path,
+                jobs: int | None, raw: dict[str, dict] | None = None) -> int:
+    """Clear leftovers, prepare the data, open the staging folder and run in it."""
+    # parameters are validated above; papermill's own guesses only add misleading warnings
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    for stale in reports.glob(f"{STAGING_PREFIX}*"):
+        # under the lock, any staging folder is the leftover of an interrupted run
+        shutil.rmtree(stale, ignore_errors=True)
+    _ensure_sample_data(params, settings, root)
+
+    earlier = load_runs(reports)
+    started, t0 = utc_now(), time.monotonic()
+    run_id = new_run_id(reports)
+    staging = reports / f"{STAGING_PREFIX}{run_id}"
+    try:
+        (staging / "exports").mkdir(parents=True)
+        # the data is opened and validated here, once, before any kernel starts; the
+        # notebooks read the cached findings from the run folder
+        check_data_sources(raw if raw is not None else params, staging, root)
+        return _execute_run(root, settings, selected, params, secrets, kernel_env, reports,
+                            jobs, earlier, started, t0, run_id, staging)
+    except OSError as exc:
+        if getattr(exc, "filename", None) and not str(exc.filename).startswith(str(reports)):
+            raise
+        raise WorkbookError(folder_error(_display(reports, root), exc)) from None
+    finally:
+        # a run that did not finish leaves nothing behind; earlier runs stay as they were
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _ensure_sample_data(params: dict[str, dict], settings: dict, root: Path) -> None:
+    """Build the sample world when a notebook reads it and it is missing or stale."""
+    sources = sorted({p["data_source"] for p in params.values() if "data_source" in p})
+    for source in sources:
+        if _is_sample_source(source, root):
+            ensure_sample_world(root / SAMPLE_SOURCE, settings["sample"])
 
 
 def _is_sample_source(source: str, root: Path) -> bool:
@@ -120,74 +255,6 @@ def ensure_sample_world(path: Path, sample: dict) -> bool:
           f"seed {options['seed']}, locale {options['locale']})", flush=True)
     sample_world.generate_world(path, **options)
     return True
-
-
-def _first_line(text: str, limit: int = 300) -> str:
-    line = next((ln for ln in str(text).splitlines() if ln.strip()), "")
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _read_headlines(staging: Path, name: str) -> dict:
-    path = staging / "headlines" / f"{name}.json"
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        print(f"warning: {name}: headline file unreadable ({exc})", file=sys.stderr)
-        return {}
-
-
-def _read_findings(staging: Path, name: str) -> list:
-    path = staging / "findings" / f"{name}.json"
-    if not path.is_file():
-        return []
-    try:
-        from helpers.report.summary import normalise_findings
-
-        return normalise_findings(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError) as exc:
-        print(f"warning: {name}: findings file unreadable ({exc})", file=sys.stderr)
-        return []
-
-
-def _finish_notebook(job: NotebookRun, staging: Path, secrets: set[str], info: dict,
-                     notebook_dir: Path) -> None:
-    """Scrub, then render (ok) or keep as ``<name>.failed.ipynb`` (failed)."""
-    import nbformat
-
-    executed = staging / f"{job.name}.ipynb"
-    scrub_file(executed, secrets)
-    if job.error:
-        job.error = scrub(job.error, secrets)
-    if job.status != "ok":
-        if executed.is_file():
-            failed = staging / f"{job.name}.failed.ipynb"
-            executed.rename(failed)
-            job.files = {"failed_notebook": failed.name}
-        return
-    try:
-        nb = nbformat.read(executed, as_version=4)
-        page_info = {**info, "title": job.title, "analyst_link": f"{job.name}.analyst.html"}
-        for audience, filename in (("management", f"{job.name}.html"),
-                                   ("analyst", f"{job.name}.analyst.html")):
-            page = render_report(nb, audience=audience, info=page_info, notebook_dir=notebook_dir)
-            (staging / filename).write_text(scrub(page, secrets), encoding="utf-8")
-    except Exception as exc:  # a rendering bug must not take the other reports down
-        job.status, job.error = "failed", f"rendering failed: {type(exc).__name__}: {_first_line(exc)}"
-        for leftover in (f"{job.name}.html", f"{job.name}.analyst.html"):
-            (staging / leftover).unlink(missing_ok=True)
-        executed.rename(staging / f"{job.name}.failed.ipynb")
-        job.files = {"failed_notebook": f"{job.name}.failed.ipynb"}
-        return
-    job.files = {"management": f"{job.name}.html", "analyst": f"{job.name}.analyst.html",
-                 "notebook": executed.name}
-    job.headlines = _read_headlines(staging, job.name)
-    job.findings = _read_findings(staging, job.name)
-
-
-def _source_label(source: str) -> str:
-    return split_url_password(source)[0] if is_url(source) else source
 
 
 def check_data_sources(params: dict[str, dict], cache_dir: Path | None = None,
@@ -260,159 +327,18 @@ def check_data_sources(params: dict[str, dict], cache_dir: Path | None = None,
     return len(seen)
 
 
-def run_workbook(names: list[str] | None = None, data: str | None = None,
-                 as_of: str | None = None, jobs: int | None = None,
-                 reports_dir: str | os.PathLike | None = None,
-                 root: str | os.PathLike | None = None, language: str | None = None) -> int:
-    """Execute notebooks, render their reports, record the run and refresh the portal.
-
-    Parameters
-    ----------
-    names : list of str, optional
-        Notebooks to run (default: every ``notebooks/*.ipynb``).
-    data : str, optional
-        Overrides ``data_source`` for every notebook; relative paths are taken from the
-        current directory.
-    as_of : str, optional
-        Overrides ``as_of`` (``YYYY-MM-DD``).
-    jobs : int, optional
-        Notebooks executed at once (default: :func:`helpers.report.execute.default_jobs`,
-        one per core within physical memory at each notebook's ``memory_limit``).
-    reports_dir : path-like, optional
-        Default ``reports/`` under the project root.
-    root : path-like, optional
-        Project folder (default: :func:`helpers.core.paths.project_root`).
-    language : {"en", "zh"}, optional
-        Overrides ``language`` for every notebook (the reports' language).
-
-    Returns
-    -------
-    int
-        0 when every notebook succeeded, 1 when any failed.
-
-    Raises
-    ------
-    ParamError
-        Before anything runs, for any parameter problem in any selected notebook.
-    RunLockedError
-        When another run holds ``reports/.lock``.
-    """
-    root = Path(root).resolve() if root else project_root()
-    settings = load_workbook_settings(root)
-    selected = _select_notebooks(names, root)
-    if jobs is not None and jobs < 1:
-        raise ParamError(f"--jobs must be at least 1, got {jobs}")
-    overrides = {"data_source": _cli_data(data, root), "as_of": as_of, "language": language}
-    resolved = _resolve_all(selected, overrides, root)
-    clean, secrets, kernel_env = prepare_secrets(resolved)
-    _note_kernel_passwords(kernel_env)
-    reports = _reports_folder(reports_dir, root)
-    check_reports_folder(reports, _display(reports, root))
-    with RunLock(reports / LOCK_NAME, _display(reports / LOCK_NAME, root)):
-        return _run_locked(root, settings, selected, clean, secrets, kernel_env, reports, jobs,
-                           raw=resolved)
+def _source_label(source: str) -> str:
+    return split_url_password(source)[0] if is_url(source) else source
 
 
-# --------------------------------------------------------------------------- before the lock
-
-
-def _select_notebooks(names: list[str] | None, root: Path) -> list[str]:
-    """The notebooks to run, without repeats; unknown names fail with a suggestion."""
-    available = [p.stem for p in list_notebooks(root)]
-    selected = list(dict.fromkeys(names)) if names else available
-    if not selected:
-        raise WorkbookError("no notebooks found in notebooks/; nothing to run")
-    for name in selected:
-        notebook_path(name, root)  # unknown names fail here, with a suggestion
-    return selected
-
-
-def _resolve_all(selected: list[str], overrides: dict, root: Path) -> dict[str, dict]:
-    """Every notebook's parameters; the problems of all notebooks are raised together."""
-    resolved, problems = {}, []
-    for name in selected:
-        try:
-            resolved[name] = resolve_parameters(name, overrides, root)
-        except ParamError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise ParamError("\n".join(problems))
-    return resolved
-
-
-def _note_kernel_passwords(kernel_env: dict[str, str]) -> None:
-    for var in kernel_env:
-        print(f"note: the password in data_source was kept out of the reports and passed to "
-              f"the notebooks as ${var}; set ${var} instead of writing it in the URL",
-              file=sys.stderr)
-
-
-def _reports_folder(reports_dir: str | os.PathLike | None, root: Path) -> Path:
-    """The absolute reports folder (relative paths are taken from the current directory)."""
-    reports = Path(reports_dir).expanduser() if reports_dir else root / "reports"
-    return (Path.cwd() / reports).resolve() if not reports.is_absolute() else reports
-
-
-# --------------------------------------------------------------------------- under the lock
-
-
-def _run_locked(root: Path, settings: dict, selected: list[str], params: dict[str, dict],
-                secrets: set[str], kernel_env: dict[str, str], reports: Path,
-                jobs: int | None, raw: dict[str, dict] | None = None) -> int:
-    # parameters are validated above; papermill's own guesses only add misleading warnings
-    logging.getLogger("papermill").setLevel(logging.ERROR)
-    for stale in reports.glob(f"{STAGING_PREFIX}*"):
-        # under the lock, any staging folder is the leftover of an interrupted run
-        shutil.rmtree(stale, ignore_errors=True)
-    _ensure_sample_data(params, settings, root)
-
-    earlier = load_runs(reports)
-    started, t0 = utc_now(), time.monotonic()
-    run_id = new_run_id(reports)
-    staging = reports / f"{STAGING_PREFIX}{run_id}"
-    try:
-        (staging / "exports").mkdir(parents=True)
-        # the data is opened and validated here, once, before any kernel starts; the
-        # notebooks read the cached findings from the run folder
-        check_data_sources(raw if raw is not None else params, staging, root)
-        return _execute_run(root, settings, selected, params, secrets, kernel_env, reports,
-                            jobs, earlier, started, t0, run_id, staging)
-    except OSError as exc:
-        if getattr(exc, "filename", None) and not str(exc.filename).startswith(str(reports)):
-            raise
-        raise WorkbookError(folder_error(_display(reports, root), exc)) from None
-    finally:
-        # a run that did not finish leaves nothing behind; earlier runs stay as they were
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _ensure_sample_data(params: dict[str, dict], settings: dict, root: Path) -> None:
-    """Build the sample world when a notebook reads it and it is missing or stale."""
-    sources = sorted({p["data_source"] for p in params.values() if "data_source" in p})
-    for source in sources:
-        if _is_sample_source(source, root):
-            ensure_sample_world(root / SAMPLE_SOURCE, settings["sample"])
-
-
-def _run_language(params: dict[str, dict], settings: dict) -> str:
-    """The language the notebooks ran in (a ``--language`` override included)."""
-    found = sorted({str(p["language"]) for p in params.values() if p.get("language")})
-    return found[0] if len(found) == 1 else settings.get("language", "en")
-
-
-def _run_info(params: dict[str, dict], settings: dict, run_id: str, started: str) -> dict:
-    """The page frame's values shared by every report of the run."""
-    # the run's as_of is what the notebooks got (a --as-of override included), not the YAML's
-    dates = sorted({str(p["as_of"]) for p in params.values() if p.get("as_of")})
-    return {"company_name": settings.get("company_name", ""),
-            "as_of": dates[0] if len(dates) == 1 else settings.get("as_of", ""),
-            "language": _run_language(params, settings), "run_id": run_id, "generated": started}
+# --------------------------------------------------------------------------- execution
 
 
 def _execute_run(root: Path, settings: dict, selected: list[str], params: dict[str, dict],
                  secrets: set[str], kernel_env: dict[str, str], reports: Path,
                  jobs: int | None, earlier: list[dict], started: str, t0: float, run_id: str,
                  staging: Path) -> int:
+    """Execute and finish every notebook, write ``run.json``, publish it, refresh the portal."""
     quiet_runner()  # before the worker threads start: warning filters are process-wide
     log = RunLog(staging / "run.log")
     output_dir = _display(staging, root)
@@ -449,6 +375,21 @@ def _execute_run(root: Path, settings: dict, selected: list[str], params: dict[s
         + (f"; pruned {len(removed)} old run(s)" if removed else "")
         + f"; portal {_display(portal, root)}")
     return 1 if failed else 0
+
+
+def _run_info(params: dict[str, dict], settings: dict, run_id: str, started: str) -> dict:
+    """The page frame's values shared by every report of the run."""
+    # the run's as_of is what the notebooks got (a --as-of override included), not the YAML's
+    dates = sorted({str(p["as_of"]) for p in params.values() if p.get("as_of")})
+    return {"company_name": settings.get("company_name", ""),
+            "as_of": dates[0] if len(dates) == 1 else settings.get("as_of", ""),
+            "language": _run_language(params, settings), "run_id": run_id, "generated": started}
+
+
+def _run_language(params: dict[str, dict], settings: dict) -> str:
+    """The language the notebooks ran in (a ``--language`` override included)."""
+    found = sorted({str(p["language"]) for p in params.values() if p.get("language")})
+    return found[0] if len(found) == 1 else settings.get("language", "en")
 
 
 @contextlib.contextmanager
@@ -493,6 +434,76 @@ def _execute_notebooks(runs: dict[str, NotebookRun], order: list[str], workers: 
             progress.finish(job.name, job.status)
             log(f"  {job.name:<28} {job.status:<6} {job.seconds:7.1f} s"
                 + (f"  {job.error}" if job.error else ""))
+
+
+# --------------------------------------------------------------------------- finishing a notebook
+
+
+def _finish_notebook(job: NotebookRun, staging: Path, secrets: set[str], info: dict,
+                     notebook_dir: Path) -> None:
+    """Scrub, then render (ok) or keep as ``<name>.failed.ipynb`` (failed)."""
+    import nbformat
+
+    executed = staging / f"{job.name}.ipynb"
+    scrub_file(executed, secrets)
+    if job.error:
+        job.error = scrub(job.error, secrets)
+    if job.status != "ok":
+        if executed.is_file():
+            failed = staging / f"{job.name}.failed.ipynb"
+            executed.rename(failed)
+            job.files = {"failed_notebook": failed.name}
+        return
+    try:
+        nb = nbformat.read(executed, as_version=4)
+        page_info = {**info, "title": job.title, "analyst_link": f"{job.name}.analyst.html"}
+        for audience, filename in (("management", f"{job.name}.html"),
+                                   ("analyst", f"{job.name}.analyst.html")):
+            page = render_report(nb, audience=audience, info=page_info, notebook_dir=notebook_dir)
+            (staging / filename).write_text(scrub(page, secrets), encoding="utf-8")
+    except Exception as exc:  # a rendering bug must not take the other reports down
+        job.status, job.error = "failed", f"rendering failed: {type(exc).__name__}: {_first_line(exc)}"
+        for leftover in (f"{job.name}.html", f"{job.name}.analyst.html"):
+            (staging / leftover).unlink(missing_ok=True)
+        executed.rename(staging / f"{job.name}.failed.ipynb")
+        job.files = {"failed_notebook": f"{job.name}.failed.ipynb"}
+        return
+    job.files = {"management": f"{job.name}.html", "analyst": f"{job.name}.analyst.html",
+                 "notebook": executed.name}
+    job.headlines = _read_headlines(staging, job.name)
+    job.findings = _read_findings(staging, job.name)
+
+
+def _first_line(text: str, limit: int = 300) -> str:
+    line = next((ln for ln in str(text).splitlines() if ln.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _read_headlines(staging: Path, name: str) -> dict:
+    path = staging / "headlines" / f"{name}.json"
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        print(f"warning: {name}: headline file unreadable ({exc})", file=sys.stderr)
+        return {}
+
+
+def _read_findings(staging: Path, name: str) -> list:
+    path = staging / "findings" / f"{name}.json"
+    if not path.is_file():
+        return []
+    try:
+        from helpers.report.summary import normalise_findings
+
+        return normalise_findings(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as exc:
+        print(f"warning: {name}: findings file unreadable ({exc})", file=sys.stderr)
+        return []
+
+
+# --------------------------------------------------------------------------- the run record
 
 
 def _run_record(runs: dict[str, NotebookRun], selected: list[str], params: dict[str, dict],
