@@ -8,6 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+__all__ = [
+    "C",
+    "CONTACT_ROLES",
+    "CONTENT_CATEGORIES",
+    "CONTRACT",
+    "Column",
+    "DTYPES",
+    "LIFECYCLE_STAGES",
+    "OPPORTUNITY_STAGES",
+    "REQUIRED_TABLES",
+    "TABLES",
+    "Table",
+    "table",
+]
+
 #: Logical column types and the engine types that satisfy them.
 DTYPES = ("string", "integer", "float", "date", "timestamp", "boolean")
 

@@ -43,9 +43,19 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from helpers.data import contract
 from helpers.core.errors import ParamError
 from helpers.core.params import as_of_date
+from helpers.data import contract
+
+__all__ = [
+    "CHOICES",
+    "CRM_GAPS",
+    "NULL_PROFILE",
+    "PROFILES",
+    "YOUNG_DAYS",
+    "YOUNG_REPEAT_SHARE",
+    "apply_profile",
+]
 
 PROFILES = ("full", "transactions", "young", "dates-only", "no-margin", "empty-columns", "crm")
 #: the world without any planted effect

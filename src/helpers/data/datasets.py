@@ -37,11 +37,29 @@ import ibis
 import ibis.expr.datatypes as dt
 import yaml
 
-from helpers.data.contract import CONTRACT
-from helpers.data.contract import table as contract_table
 from helpers.core.errors import DataError
 from helpers.core.params import suggest
 from helpers.core.paths import is_url, resolve
+from helpers.data.contract import CONTRACT
+from helpers.data.contract import table as contract_table
+
+__all__ = [
+    "DEFAULT_VALUE",
+    "FILE_SUFFIXES",
+    "LOGICAL_TO_IBIS",
+    "MAPPING_KEYS",
+    "SIDE_FILES",
+    "SPARK_DEFAULTS",
+    "SPARK_SCHEME",
+    "Workspace",
+    "fingerprint",
+    "load_mapping",
+    "open_connection",
+    "open_workspace",
+    "redact_url",
+    "spark_table_path",
+    "spark_warehouse",
+]
 
 FILE_SUFFIXES = (".parquet", ".csv", ".xlsx")
 #: files the sample world writes beside its tables; not reported as unknown tables

@@ -30,13 +30,29 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from helpers.core.paths import is_url, resolve
 from helpers.data import features
 from helpers.data.contract import CONTRACT
-from helpers.core.paths import is_url, resolve
+
+if TYPE_CHECKING:
+    from helpers.data.datasets import Workspace
+
+__all__ = [
+    "CACHE_SUBDIR",
+    "CACHE_WINDOWS",
+    "STATS_FILE",
+    "cache_folder",
+    "cache_key",
+    "cache_stats",
+    "cached_account_features",
+    "cached_frame",
+    "cached_json",
+    "workspace_fingerprint",
+]
 
 try:  # POSIX only; elsewhere concurrent notebooks may compute the same entry twice
     import fcntl
@@ -85,7 +101,7 @@ def _rounded(value: Any) -> Any:
     return float(f"{value:.12g}") if isinstance(value, float) else value
 
 
-def workspace_fingerprint(ws: Any) -> str:
+def workspace_fingerprint(ws: Workspace) -> str:
     """A short hash that changes when the data behind a workspace changes.
 
     Folders and DuckDB files are fingerprinted by their files (no data is read). Database
@@ -254,7 +270,7 @@ def _select_windows(frame: pd.DataFrame, computed: Sequence[int],
 
 
 def cached_account_features(
-    ws: Any,
+    ws: Workspace,
     as_of: Any,
     cache_dir: str | os.PathLike = "reports/scratch",
     *,

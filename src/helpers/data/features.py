@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import ibis
 import numpy as np
@@ -37,6 +37,26 @@ import pandas as pd
 
 from helpers.core.errors import DataError, ParamError
 from helpers.core.params import as_of_date
+
+if TYPE_CHECKING:
+    from helpers.data.datasets import Workspace
+
+__all__ = [
+    "DEFAULT_SIZE_BANDS",
+    "DEFAULT_WINDOWS",
+    "FIRMOGRAPHIC_COLUMNS",
+    "TableSource",
+    "account_features",
+    "account_features_expr",
+    "check_size_bands",
+    "check_windows",
+    "column_slug",
+    "feature_column_order",
+    "feature_columns_description",
+    "finalise_features",
+    "group_slugs",
+    "parse_as_of",
+]
 
 #: Default look-back windows in days for ``orders_<w>d`` and ``revenue_<w>d``.
 DEFAULT_WINDOWS: tuple[int, ...] = (90, 365)
@@ -310,7 +330,7 @@ def _size_band_expr(employees: Any, bands: Sequence[tuple[str, int]]) -> Any:
     return ibis.cases(*branches, else_=ibis.null("string"))
 
 
-def _distinct_engagement_values(ws: TableSource) -> tuple[dict, dict]:
+def _distinct_engagement_values(ws: Workspace) -> tuple[dict, dict]:
     """One cheap query for the distinct channels and event types."""
     t = ws.table("interactions")
     cols = [c for c in ("channel", "event_type") if c in t.columns]
@@ -435,7 +455,7 @@ def _ratio(num: Any, den: Any) -> Any:
 
 
 def account_features_expr(
-    ws: TableSource,
+    ws: Workspace,
     as_of: Any,
     *,
     windows: Iterable[int] = DEFAULT_WINDOWS,
@@ -546,7 +566,7 @@ def account_features_expr(
 
 
 def account_features(
-    ws: TableSource,
+    ws: Workspace,
     as_of: Any,
     *,
     windows: Iterable[int] = DEFAULT_WINDOWS,

@@ -26,6 +26,10 @@ from helpers.data.features import (
 )
 from helpers.stats.numbers import safe_divide
 
+__all__ = [
+    "account_features_pandas",
+]
+
 
 def _dates(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s).astype("datetime64[ns]")

@@ -21,6 +21,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from helpers.core.errors import DataError, ValidationError
+from helpers.core.paths import is_url, resolve
 from helpers.data.contract import CONTRACT
 from helpers.data.datasets import (
     SPARK_SCHEME,
@@ -30,9 +32,21 @@ from helpers.data.datasets import (
     spark_table_path,
     spark_warehouse,
 )
-from helpers.core.errors import DataError, ValidationError
-from helpers.core.paths import is_url, resolve
 from helpers.data.validation import format_findings, has_errors, validate
+
+__all__ = [
+    "BATCH_ROWS",
+    "DRIVERS",
+    "DUCKDB_SUFFIXES",
+    "check_driver",
+    "connect_target",
+    "contract_columns",
+    "install_command",
+    "load_folder",
+    "load_workspace",
+    "target_kind",
+    "urlsplit_password",
+]
 
 DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
 BATCH_ROWS = 250_000

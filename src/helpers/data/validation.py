@@ -20,6 +20,24 @@ from helpers.core.errors import ValidationError
 from helpers.data.contract import CONTRACT, Column
 from helpers.data.datasets import LOGICAL_TO_IBIS, Workspace
 
+__all__ = [
+    "DATE_ORDER",
+    "EXAMPLES",
+    "Finding",
+    "IMPLIED_COLUMNS",
+    "MAX_LISTED",
+    "OTHER_SEPARATORS",
+    "OUTLIER_FACTOR",
+    "SEVERITY_ORDER",
+    "cached_validate",
+    "findings_frame",
+    "format_findings",
+    "has_errors",
+    "open_validated",
+    "raise_for_errors",
+    "validate",
+]
+
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 EXAMPLES = 3
 

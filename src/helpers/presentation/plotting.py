@@ -14,6 +14,22 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
 
+__all__ = [
+    "CJK_FONT",
+    "PALETTE",
+    "apply_report_style",
+    "cjk_font_path",
+    "figure_html",
+    "legend_outside",
+    "money_axis",
+    "month_axis",
+    "plot_bar",
+    "plot_distribution",
+    "plot_heatmap",
+    "plot_monthly",
+    "show",
+]
+
 PALETTE = ["#1f4e79", "#2e86c1", "#48c9b0", "#f5b041", "#e74c3c", "#8e44ad", "#7f8c8d"]
 CJK_FONT = "Noto Sans CJK SC"
 

@@ -126,6 +126,7 @@ def lift_test(hits: float, n: float, rest_hits: float, rest_n: float,
     table = [[int(round(a)), int(round(n1 - a))], [int(round(c)), int(round(n2 - c))]]
     p = float(stats.fisher_exact(table).pvalue)
     if a == 0 or c == 0:
+        # Haldane: with a zero count the log ratio is infinite; the finding gates need a finite bound
         a2, c2, n1b, n2b = a + 0.5, c + 0.5, n1 + 0.5, n2 + 0.5
     else:
         a2, c2, n1b, n2b = a, c, n1, n2
