@@ -21,6 +21,8 @@ statsmodels and scipy so they match the published implementations:
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -32,10 +34,38 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
+from helpers.analysis.content.formats import format_value
+from helpers.analysis.content.labels import md_escape
 from helpers.core.errors import DataError, ParamError
 from helpers.core.params import as_of_end
+from helpers.presentation import findings as fnd
 from helpers.presentation import i18n
 from helpers.stats import multiple_testing
+
+if TYPE_CHECKING:
+    from helpers.data.datasets import Workspace
+
+__all__ = [
+    "CI_METHODS",
+    "CORRECTIONS",
+    "MIN_EXPECTED",
+    "UNITS",
+    "adjust_pvalues",
+    "brief_table",
+    "chart_text",
+    "evaluate_experiments",
+    "experiment_counts",
+    "experiment_findings",
+    "peeking_false_positive_rate",
+    "peeking_note",
+    "plot_experiments",
+    "power_and_mde",
+    "prob_b_beats_a",
+    "result_lines",
+    "srm_check",
+    "two_proportion_test",
+    "variant_note",
+]
 
 #: Accepted correction names: those of :data:`helpers.stats.multiple_testing.METHODS`, plus the
 #: statsmodels spelling ``fdr_bh`` kept for older parameter files.
@@ -49,7 +79,7 @@ MIN_EXPECTED = 5.0
 # --------------------------------------------------------------------------- counting
 
 
-def experiment_counts(ws, as_of, *, exposure_event: str = "exposure",
+def experiment_counts(ws: Workspace, as_of, *, exposure_event: str = "exposure",
                       conversion_event: str = "conversion", unit: str = "contact") -> pd.DataFrame:
     """Exposed and converted units per experiment and variant, counted in the engine.
 
@@ -73,6 +103,17 @@ def experiment_counts(ws, as_of, *, exposure_event: str = "exposure",
     """
     if unit not in UNITS:
         raise ParamError(f"unit {unit!r} is not supported; use one of {', '.join(UNITS)}")
+    out = _query_counts(ws, as_of, exposure_event=exposure_event,
+                        conversion_event=conversion_event, unit=unit)
+    out = out.sort_values(["experiment_id", "variant"]).reset_index(drop=True)
+    out["units"] = out["units"].astype("int64")
+    out["conversions"] = out["conversions"].astype("int64")
+    return out
+
+
+def _query_counts(ws: Workspace, as_of, *, exposure_event: str, conversion_event: str,
+                  unit: str) -> pd.DataFrame:
+    """The engine count of :func:`experiment_counts`, unsorted."""
     if not ws.has("interactions"):
         raise DataError("A/B tests need the interactions table, which the data source lacks")
     t = ws.table("interactions")
@@ -93,16 +134,12 @@ def experiment_counts(ws, as_of, *, exposure_event: str = "exposure",
         first=exp.timestamp.min(), last=exp.timestamp.max())
     joined = units.left_join(conv, (units.experiment_id == conv.c_exp)
                              & (units.variant == conv.c_var) & (units._unit == conv.c_unit))
-    out = joined.group_by(["experiment_id", "variant"]).aggregate(
+    return joined.group_by(["experiment_id", "variant"]).aggregate(
         units=joined.count(),
         conversions=joined.count(where=joined.c_unit.notnull()),
         first_day=joined.first.min().date(),
         last_day=joined.last.max().date(),
     ).to_pandas()
-    out = out.sort_values(["experiment_id", "variant"]).reset_index(drop=True)
-    out["units"] = out["units"].astype("int64")
-    out["conversions"] = out["conversions"].astype("int64")
-    return out
 
 
 # --------------------------------------------------------------------------- statistics
@@ -567,11 +604,6 @@ def experiment_findings(results: pd.DataFrame, *, alpha: float = 0.05, method: s
     list of helpers.presentation.findings.Finding
         The first carries the fallback ("no reliable difference among the N tests").
     """
-    from dataclasses import replace
-
-    from helpers.analysis.content import md_escape
-    from helpers.presentation import findings as fnd
-
     def say(key: str, **values) -> str:
         return i18n.t(f"content_evaluation.{key}", language, **values)
 
@@ -662,8 +694,6 @@ def result_lines(results: pd.DataFrame, *, control: str = "A", treatment: str = 
     str
         Markdown lines, one per experiment.
     """
-    from helpers.analysis.content import format_value, md_escape
-
     return "\n".join(i18n.t(
         "content_evaluation.ab_result", language, id=md_escape(r.experiment_id), treatment=treatment,
         rate_b=f"{r.rate_b:.2%}", control=control, rate_a=f"{r.rate_a:.2%}", diff=f"{r.diff * 100:+.2f}",
