@@ -34,8 +34,7 @@ that reads the workspace); :mod:`.performance`, :mod:`.stages`, :mod:`.planning`
 holds the tests, :mod:`.findings` and :mod:`.sentences` the report text, :mod:`.views` the
 tables for people, :mod:`.captions` and :mod:`.plots` the charts, :mod:`.labels` and
 :mod:`.formats` the labels and number formats; :mod:`.definitions` the shared names and
-checks. Everything public is re-exported here, so ``content.leaderboard(...)`` works as
-before.
+checks. Everything public is re-exported here: notebooks call ``content.leaderboard(...)``.
 """
 
 from __future__ import annotations
