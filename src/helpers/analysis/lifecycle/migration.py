@@ -79,6 +79,14 @@ def migration_matrix(before: pd.DataFrame, after: pd.DataFrame, *,
     return table
 
 
+
+def _stage_pairs(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Each account now with its stage before (missing for accounts created in between)."""
+    pairs = after.rename(columns={"stage": "stage_now"}).merge(
+        before.rename(columns={"stage": "stage_before"}), on="account_id", how="left")
+    return pairs[["account_id", "stage_before", "stage_now"]]
+
+
 def migration_shares(matrix: pd.DataFrame) -> pd.DataFrame:
     """Row shares of a migration matrix: where each earlier stage's accounts went.
 

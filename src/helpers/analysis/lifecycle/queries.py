@@ -15,8 +15,8 @@ import pandas as pd
 from helpers.core.errors import DataError, ParamError
 from helpers.data.features import parse_as_of
 
-from .migration import migration_matrix
-from .rules import assign_stages
+from .migration import _stage_pairs, migration_matrix
+from .rules import _tidy_inputs, assign_stages
 
 if TYPE_CHECKING:
     from helpers.data.datasets import Workspace
@@ -109,17 +109,7 @@ def stage_inputs(ws: Workspace, as_of: Any) -> pd.DataFrame:
         dates), ``orders_12m``, ``orders_prev_12m``, ``revenue_12m``, ``revenue_prev_12m``.
         Orders are rows with ``amount >= 0``; revenue nets credit notes.
     """
-    raw = stage_inputs_expr(ws, as_of).to_pandas()
-    out = raw.sort_values("account_id", kind="stable").reset_index(drop=True)
-    out["account_id"] = out["account_id"].astype("str")
-    for col in ("order_count", "orders_12m", "orders_prev_12m"):
-        out[col] = pd.to_numeric(out[col]).fillna(0).astype("int64")
-    for col in ("recency_days", "days_since_first_order", "median_gap_days",
-                "revenue_12m", "revenue_prev_12m"):
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
-    for col in ("first_order_date", "last_order_date"):
-        out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
-    return out
+    return _tidy_inputs(stage_inputs_expr(ws, as_of).to_pandas())
 
 
 def stages_for(ws: Workspace, as_of: Any, rules: Mapping[str, Any] | None = None) -> pd.DataFrame:
@@ -186,6 +176,4 @@ def stage_migration(ws: Workspace, as_of: Any, *, period_days: int = 180,
         after = current[["account_id", "stage"]].sort_values(
             "account_id", kind="stable").reset_index(drop=True)
     matrix = migration_matrix(before, after)
-    pairs = after.rename(columns={"stage": "stage_now"}).merge(
-        before.rename(columns={"stage": "stage_before"}), on="account_id", how="left")
-    return pairs[["account_id", "stage_before", "stage_now"]], matrix
+    return _stage_pairs(before, after), matrix

@@ -122,6 +122,21 @@ def check_rules(rules: Mapping[str, Any] | None = None) -> dict[str, dict[str, A
     return merged
 
 
+
+def _tidy_inputs(raw: pd.DataFrame) -> pd.DataFrame:
+    """The engine's stage inputs sorted by account, with fixed dtypes (see ``stage_inputs``)."""
+    out = raw.sort_values("account_id", kind="stable").reset_index(drop=True)
+    out["account_id"] = out["account_id"].astype("str")
+    for col in ("order_count", "orders_12m", "orders_prev_12m"):
+        out[col] = pd.to_numeric(out[col]).fillna(0).astype("int64")
+    for col in ("recency_days", "days_since_first_order", "median_gap_days",
+                "revenue_12m", "revenue_prev_12m"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    for col in ("first_order_date", "last_order_date"):
+        out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
+    return out
+
+
 def _normalise_inputs(frame: pd.DataFrame) -> pd.DataFrame:
     """Map a stage-input or account-feature frame onto :data:`STAGE_INPUT_COLUMNS`."""
     f = pd.DataFrame(index=frame.index)
