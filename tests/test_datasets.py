@@ -7,6 +7,7 @@ from conftest import AS_OF, tiny_tables, write_tables
 
 from helpers.core.errors import DataError
 from helpers.data import datasets, validation
+from helpers.data.datasets import sources
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
@@ -97,7 +98,7 @@ def test_table_given_twice_is_an_error(tmp_path, tables):
 def test_redaction_and_password_from_env(monkeypatch):
     assert datasets.redact_url("postgresql://u:s3cret@h:5432/db") == "postgresql://u:***@h:5432/db"
     monkeypatch.setenv("PW", "p@ss")
-    url = datasets._with_password("postgresql://u@h:5432/db", "PW")
+    url = sources._with_password("postgresql://u@h:5432/db", "PW")
     assert url == "postgresql://u:p%40ss@h:5432/db"
 
 

@@ -97,7 +97,7 @@ def connect_target(target: str, password_env: str | None = None):
     password_env : str, optional
         Environment variable with the password for a URL target.
     """
-    from helpers.data.datasets import _with_password
+    from helpers.data.datasets.sources import _with_password
 
     kind = target_kind(target)
     text = str(target)
