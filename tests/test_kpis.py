@@ -716,15 +716,17 @@ class FakeCaps:
     def supports(self, key):
         return key != "kpis.cac"
 
-    def skip_note(self, key, language="en"):
-        return "Skipped: no spend." if key == "kpis.cac" else None
+    def support(self, key):
+        return ("not_supported", [("table", {"table": "marketing_spend"})]) \
+            if key == "kpis.cac" else ("supported", [])
 
 
 def test_unavailable_note_groups_kpis_by_reason():
     values = {"revenue": 1.0, "new_customers": 2.0, "cac": 5.0, "clv": 3.0, "churn_rate": 0.1,
               "nrr": 1.0, "win_rate": 0.2, "nps": 1.0}
     note = kpis.unavailable_note(values, FakeCaps(), period="2026-Q2")
-    assert note == ("Not shown with this data:\n\n- CAC, CLV:CAC: Skipped: no spend.\n"
+    assert note == ("Not shown with this data:\n\n"
+                    "- CAC, CLV:CAC: Skipped: the data has no marketing_spend table.\n"
                     "- CSAT: no value in 2026-Q2.")
     # an unsupported KPI is not shown even when a number came out
     assert "cac" not in kpis.headline_values(pd.DataFrame([values]), caps=FakeCaps())

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from helpers.presentation import i18n
+from helpers.presentation import capability_text, i18n
 
 from .breaks import _flag_map
 from .formatting import _finite, _sentences, _unsupported, _with_unit, format_kpi
@@ -90,7 +90,7 @@ def unavailable_note(current: Mapping[str, float], caps=None, *, period: str = "
     for k in kpis:
         key = _unsupported(k, caps)
         if key is not None:
-            note = caps.skip_note(key, language)
+            note = capability_text.skip_note(caps.support(key), language)
         elif _finite(current.get(k)):
             continue
         elif k in ("new_customers", "cac", "clv_cac") and not _finite(current.get("new_customers")):
