@@ -1,5 +1,6 @@
-"""The attribution models on pandas frames: names, states, the Markov chain's removal
-effects and the credits they give.
+"""The attribution models on pandas frames: names, states and the Markov chain's credits.
+
+The removal effects are solved with absorbing-chain algebra (see the package docstring).
 """
 
 from __future__ import annotations
@@ -28,27 +29,15 @@ __all__ = [
 
 
 HEURISTIC_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
-
-
 MODELS = (*HEURISTIC_MODELS, "markov")
-
-
 MODEL_NAMES = {
     "first_touch": "first touch", "last_touch": "last touch", "linear": "linear",
     "time_decay": "time decay", "position_based": "position-based (U)",
     "markov": "Markov removal effect",
 }
-
-
 LABELS = ("channel", "content_id", "content_type", "content_category", "topic")
-
-
 NO_TOUCH = "(no touch)"
-
-
 START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
-
-
 #: labels that stand for "no value": they keep their credit but never lead a sentence
 UNKNOWN_LABELS = (NO_TOUCH, "(unknown)", "(none)")
 

@@ -1,5 +1,6 @@
-"""Uncertainty of the attribution: journeys resampled (Poisson bootstrap), outcomes
-permuted, and the test of whether the leading label stands out.
+"""Uncertainty of the attribution and the test of whether the leading label stands out.
+
+Journeys are resampled (Poisson bootstrap) and their outcomes permuted.
 """
 
 from __future__ import annotations

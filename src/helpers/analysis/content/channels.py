@@ -1,5 +1,6 @@
-"""Channel comparison: reach, conversion, cost per lead, CAC and ROI, ranking with its
-uncertainty, and channel preference by segment.
+"""Channel comparison, channel ranking with its uncertainty, and preference by segment.
+
+Channels are compared on reach, conversion, cost per lead, CAC and ROI.
 """
 
 from __future__ import annotations

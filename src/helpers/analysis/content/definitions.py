@@ -1,5 +1,7 @@
-"""Names and settings shared by the content tables: levels, events, credit rules and
-argument checks, and the per-account counts a table carries for its tests.
+"""Names and checks shared by the content tables.
+
+Levels, event types, credit rules and channel groups; argument checks; and the per-account
+counts a table carries for its account-level tests.
 """
 
 from __future__ import annotations
@@ -28,28 +30,16 @@ __all__ = [
 
 
 CREDITS = ("sourced", "influenced")
-
-
 CONTENT_LEVELS = ("content_id", "content_type", "content_category", "topic")
-
-
 INTERACTION_EVENTS = ("like", "comment", "share")
-
-
 ENGAGED_EVENTS = ("click", "reply", "like", "comment", "share", "download", "registration",
                   "attend")
-
-
 DEFAULT_CHANNEL_GROUPS: dict[str, tuple[str, ...]] = {
     "offline": ("meeting", "trade_show", "visit"),
     "online": ("email", "social", "website", "ads"),
     "hybrid": ("webinar",),
 }
-
-
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
 STAGE_ORDER = LIFECYCLE_STAGES
 
 

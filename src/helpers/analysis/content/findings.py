@@ -1,5 +1,7 @@
-"""The report's comparative claims as findings (:mod:`helpers.presentation.findings`),
-each stated only when its test survives the family correction.
+"""The report's comparative claims as findings, each stated only when its test holds.
+
+Findings are those of :mod:`helpers.presentation.findings`; a claim is stated when its test
+survives the correction of its family.
 """
 
 from __future__ import annotations

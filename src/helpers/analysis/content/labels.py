@@ -30,25 +30,17 @@ __all__ = [
 
 #: shown for a value that cannot be computed; the section states the reason once
 DASH = "–"
-
-
 #: labels that stand for "no value" and never win a ranking or a sentence
 UNKNOWN_LABELS = ("(none)", "(unknown)", "(no touch)")
-
-
 #: columns whose values are codes, and the label family each is translated with
 CODE_COLUMNS: dict[str, str] = {
     "channel": "channel", "main_channel": "channel", "content_type": "content_type",
     "content_category": "category", "stage": "stage", "group": "group",
     "pain_point": "pain_point", "label": "channel",
 }
-
-
 #: placeholder labels of the engine and their keys
 _PLACEHOLDERS = {"(none)": "label.none", "(unknown)": "label.unknown",
                  "(no touch)": "label.no_touch"}
-
-
 _MD_SPECIAL = "\\`*_{}[]<>#|!"
 
 

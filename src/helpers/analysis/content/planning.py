@@ -1,5 +1,4 @@
-"""Content planning: the publishing calendar, coverage of survey pain points and which
-channels carry each asset.
+"""Content planning: publishing calendar, pain-point coverage and the channels of each asset.
 """
 
 from __future__ import annotations

@@ -35,15 +35,11 @@ TABLE_COLUMNS = (
     "ci_high", "test", "p_value", "p_adjusted", "prob_b_better", "power", "mde_lift", "n_required", "srm_p", "srm", "days",
     "verdict", "weekday", "weekday_name", "hour_start", "hour_end", "touches_in_window", "share", "enough_data",
     "spread", "high_model", "low_model", "label", "touches_on_day", "survives", "converted_touches")
-
-
 #: columns of the analyst table of content performance by category, type and topic
 PERFORMANCE_COLUMNS = (
     "assets", "cost", "views", "reached_accounts", "interaction_rate", "downloads", "registrations",
     "conversion_rate", "conversion_rate_low", "conversion_rate_high", "opportunities", "pipeline",
     "won_revenue", "cost_per_engaged_account", "cost_per_opportunity", "roi")
-
-
 #: kinds of :func:`helpers.presentation.tables.people_table` for the kinds of :func:`format_value`
 _PEOPLE_KINDS = {"count": "int", "money": "money", "percent": "share", "percent0": "share",
                  "points": "pct_points", "times": "ratio", "p": "p_value", "flag": "bool",
