@@ -11,6 +11,7 @@ from conftest import AS_OF, tiny_tables, write_tables
 
 from helpers.core.errors import DataError
 from helpers.data import datasets, validation
+from helpers.data.validation import structure
 
 
 def findings_for(folder, mapping=None, as_of=AS_OF):
@@ -323,4 +324,4 @@ def test_a_changed_value_map_changes_the_data_fingerprint(tmp_path, tables):
     ("Service Costs.xlsx", "service_costs"), ("truth.parquet", None), ("notes.csv", None),
 ])
 def test_file_names_that_look_like_a_contract_table(name, table):
-    assert validation._looks_like(name) == table
+    assert structure._looks_like(name) == table
