@@ -5,6 +5,8 @@ The findings are facts with actions; problems weigh more than good news.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from helpers.analysis.data_health.sentences import (
@@ -18,13 +20,16 @@ from helpers.analysis.data_health.views import _month, _sep, table_label
 from helpers.data.contract import CONTRACT
 from helpers.presentation import i18n
 
+if TYPE_CHECKING:
+    from helpers.data.capabilities import Capabilities
+
 __all__ = [
     "headline_cards",
     "health_findings",
 ]
 
 
-def _health_columns(found: pd.DataFrame, caps) -> list[str]:
+def _health_columns(found: pd.DataFrame, caps: Capabilities) -> list[str]:
     """``table.column`` of every column validation or the capability check names."""
     named = [f"{tb}.{c}" for tb, c in zip(found.get("table", []), found.get("column", []),
                                           strict=True) if tb and c]
@@ -34,8 +39,9 @@ def _health_columns(found: pd.DataFrame, caps) -> list[str]:
     return list(dict.fromkeys(named))
 
 
-def health_findings(overview: pd.DataFrame, coverage: pd.DataFrame, found: pd.DataFrame, caps, *,
-                    stale_after_days: int, as_of, language: str = "en") -> list:
+def health_findings(overview: pd.DataFrame, coverage: pd.DataFrame, found: pd.DataFrame,
+                    caps: Capabilities, *, stale_after_days: int, as_of,
+                    language: str = "en") -> list:
     """The data overview's findings: facts about the data, each with an action.
 
     Parameters

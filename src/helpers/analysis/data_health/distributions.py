@@ -16,6 +16,7 @@ from helpers.analysis.data_health.views import table_label
 from helpers.presentation import i18n
 
 if TYPE_CHECKING:
+    from helpers.data.capabilities import Capabilities
     from helpers.data.datasets import Workspace
 
 __all__ = [
@@ -31,7 +32,7 @@ def _missing_clause(mix: pd.DataFrame, table: str, column: str, language: str) -
                         table=table_label(table, language), column=column)
 
 
-def key_distributions(ws: Workspace, caps, *, top: int = 12, language: str = "en",
+def key_distributions(ws: Workspace, caps: Capabilities, *, top: int = 12, language: str = "en",
                       currency: str = "") -> tuple[list[dict], str]:
     """The charts and sentences of the key distributions, for the columns that hold data.
 

@@ -17,6 +17,7 @@ from helpers.core.params import as_of_date
 from helpers.data.contract import CONTRACT
 
 if TYPE_CHECKING:
+    from helpers.data.capabilities import Capabilities
     from helpers.data.datasets import Workspace
 
 __all__ = [
@@ -48,7 +49,7 @@ EVENT_DATE = {
 ACTIVITY_TABLES = ("orders", "interactions", "opportunities", "marketing_spend")
 
 
-def table_overview(ws: Workspace, caps=None) -> pd.DataFrame:
+def table_overview(ws: Workspace, caps: Capabilities | None = None) -> pd.DataFrame:
     """One row per contract table: present, source, rows, and missing optional columns.
 
     Parameters
@@ -193,7 +194,7 @@ CATEGORY_MIXES = (("accounts", "industry", None), ("accounts", "region", None),
                   ("orders", "product_line", "amount"))
 
 
-def _distribution_data(ws: Workspace, caps, top: int) -> tuple[dict, pd.Series]:
+def _distribution_data(ws: Workspace, caps: Capabilities, top: int) -> tuple[dict, pd.Series]:
     """The category mixes (empty where the column holds no data) and the employee counts."""
     mixes = {}
     for table, column, value in CATEGORY_MIXES:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from helpers.analysis.data_health.queries import ACTIVITY_TABLES
 from helpers.analysis.data_health.views import _month, _sep, table_label
 from helpers.data.contract import CONTRACT
 from helpers.presentation import i18n
+
+if TYPE_CHECKING:
+    from helpers.data.capabilities import Capabilities
 
 __all__ = [
     "YEAR_ON_YEAR_MONTHS",
@@ -19,7 +24,7 @@ __all__ = [
 ]
 
 
-def validation_sentence(found: pd.DataFrame, caps, language: str = "en") -> str:
+def validation_sentence(found: pd.DataFrame, caps: Capabilities, language: str = "en") -> str:
     """What validation found, and the contract columns that are absent or empty.
 
     Never "no warnings" while columns are missing: those are named per table.

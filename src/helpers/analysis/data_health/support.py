@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from helpers.analysis.data_health.views import SUPPORT_KINDS
 from helpers.presentation import capability_text, i18n
+
+if TYPE_CHECKING:
+    from helpers.data.capabilities import Capabilities
 
 __all__ = [
     "NAMED_GAPS",
@@ -15,7 +20,7 @@ __all__ = [
 ]
 
 
-def support_summary(caps, language: str = "en") -> tuple[str, str]:
+def support_summary(caps: Capabilities, language: str = "en") -> tuple[str, str]:
     """A sentence on the capability table, and the same as a finding for the portal.
 
     Returns
@@ -49,7 +54,7 @@ def support_summary(caps, language: str = "en") -> tuple[str, str]:
 NAMED_GAPS = 5
 
 
-def support_by_report(caps, language: str = "en") -> pd.DataFrame:
+def support_by_report(caps: Capabilities, language: str = "en") -> pd.DataFrame:
     """How many analyses of each report the data supports, supports in part, or skips.
 
     Returns
@@ -69,7 +74,7 @@ def support_by_report(caps, language: str = "en") -> pd.DataFrame:
                         columns=list(SUPPORT_KINDS))
 
 
-def support_gaps(caps, language: str = "en") -> pd.DataFrame:
+def support_gaps(caps: Capabilities, language: str = "en") -> pd.DataFrame:
     """The analyses the data does not fully support, skipped ones first, with the reason."""
     frame = capability_text.support_frame(caps.support_rows(), language)
     status = {i18n.t(f"capabilities.status.{s}", language): i for i, s in

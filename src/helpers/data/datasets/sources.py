@@ -1,4 +1,4 @@
-"""Opening a data source (folder, DuckDB file, database URL, Spark warehouse) and its fingerprint."""
+"""Opening a data source (folder, DuckDB file, database URL, Spark warehouse); its fingerprint."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Spark warehouses (``pyspark://``): a local session with one registered table per contract table."""
+"""Spark warehouses (``pyspark://``): a local session, one registered table per contract table."""
 
 from __future__ import annotations
 

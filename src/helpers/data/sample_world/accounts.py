@@ -1,4 +1,4 @@
-"""Accounts of the sample world: firmographics, lifecycle stages, clusters and the accounts table."""
+"""Sample-world accounts: firmographics, lifecycle stages, clusters and the accounts table."""
 
 from __future__ import annotations
 
