@@ -23,6 +23,7 @@ import pytest
 from report_text import unreadable, visible_text
 
 from helpers.data import capabilities, data_profiles, datasets, sample_world
+from helpers.presentation import capability_text
 
 ROOT = Path(__file__).parents[1]
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
@@ -88,7 +89,8 @@ def test_sections_say_what_the_data_lacks(profile_run):
     for analysis in capabilities.ANALYSES:
         # a section on the analyst page only says so there; the others say so to managers too
         pages = [".analyst.html"] if _analyst_only(analysis) else [".html", ".analyst.html"]
-        for note in (caps.skip_note(analysis.key), caps.partial_note(analysis.key)):
+        support = caps.support(analysis.key)
+        for note in (capability_text.skip_note(support), capability_text.partial_note(support)):
             if note is None:
                 continue
             lacking += 1
