@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from helpers.core.params import as_of_date
 from helpers.core.paths import is_url, resolve
 from helpers.data import features
 from helpers.data.contract import CONTRACT
@@ -302,17 +303,17 @@ def cached_account_features(
     wanted = features.check_windows(windows)
     bands = features.check_size_bands(size_bands)
     computed = tuple(sorted(set(CACHE_WINDOWS) | set(wanted)))
-    as_of_date = features.parse_as_of(as_of)
+    day = as_of_date(as_of)
     key_parts = {
         "data": workspace_fingerprint(ws),
-        "as_of": as_of_date.isoformat(),
+        "as_of": day.isoformat(),
         "windows": list(computed),
         "size_bands": [list(b) for b in bands],
         "code": _code_version(),
     }
     frame = cached_frame(
         "account_features", key_parts,
-        lambda: features.account_features(ws, as_of_date, windows=computed, size_bands=bands),
+        lambda: features.account_features(ws, day, windows=computed, size_bands=bands),
         cache_dir, refresh=refresh,
     )
     return _select_windows(frame, computed, wanted)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
@@ -45,7 +45,6 @@ __all__ = [
     "DEFAULT_SIZE_BANDS",
     "DEFAULT_WINDOWS",
     "FIRMOGRAPHIC_COLUMNS",
-    "TableSource",
     "account_features",
     "account_features_expr",
     "check_size_bands",
@@ -55,7 +54,6 @@ __all__ = [
     "feature_columns_description",
     "finalise_features",
     "group_slugs",
-    "parse_as_of",
 ]
 
 #: Default look-back windows in days for ``orders_<w>d`` and ``revenue_<w>d``.
@@ -99,20 +97,8 @@ _STRING_COLUMNS = (
 _OPEN, _WON, _LOST = "open", "won", "lost"
 
 
-class TableSource(Protocol):
-    """What :func:`account_features` needs from a workspace."""
-
-    def table(self, name: str) -> Any:  # pragma: no cover - protocol
-        """Return the Ibis table ``name`` with canonical columns and contract types."""
-
-    def has(self, name: str) -> bool:  # pragma: no cover - protocol
-        """Whether the data source provides table ``name``."""
-
 
 # --------------------------------------------------------------------------- parameters
-
-
-parse_as_of = as_of_date  # the analysis-date parser of helpers.core.params
 
 
 def check_windows(windows: Iterable[int]) -> tuple[int, ...]:
@@ -483,7 +469,7 @@ def account_features_expr(
     channels, event_types : dict of str to list
         Column slug -> raw values, for the ``eng_*`` and ``evt_*`` columns.
     """
-    as_of = parse_as_of(as_of)
+    as_of = as_of_date(as_of)
     windows = check_windows(windows)
     bands = check_size_bands(size_bands)
     for name in ("accounts", "orders"):

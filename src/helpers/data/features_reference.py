@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.errors import DataError
+from helpers.core.params import as_of_date
 from helpers.data.features import (
     DEFAULT_SIZE_BANDS,
     DEFAULT_WINDOWS,
@@ -22,7 +23,6 @@ from helpers.data.features import (
     check_windows,
     finalise_features,
     group_slugs,
-    parse_as_of,
 )
 from helpers.stats.numbers import safe_divide
 
@@ -64,7 +64,7 @@ def account_features_pandas(
     pandas.DataFrame
         The same columns, dtypes and row order as :func:`helpers.data.features.account_features`.
     """
-    as_of_d = parse_as_of(as_of)
+    as_of_d = as_of_date(as_of)
     windows = check_windows(windows)
     bands = check_size_bands(size_bands)
     for name in ("accounts", "orders"):

@@ -22,7 +22,7 @@ from helpers.analysis.clv.inputs import (
 )
 from helpers.analysis.clv.summary import purchase_summary
 from helpers.core.errors import ParamError
-from helpers.data.features import parse_as_of
+from helpers.core.params import as_of_date
 from helpers.presentation import i18n
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ def calibration_end_for(as_of: Any, holdout_months: int) -> dt.date:
             or not 1 <= holdout_months <= 60:
         raise ParamError(f"holdout_months must be a whole number from 1 to 60, "
                          f"got {holdout_months!r}")
-    end = pd.Timestamp(parse_as_of(as_of)) - pd.DateOffset(months=int(holdout_months))
+    end = pd.Timestamp(as_of_date(as_of)) - pd.DateOffset(months=int(holdout_months))
     return end.date()
 
 
@@ -218,8 +218,8 @@ def cumulative_transactions(days: pd.DataFrame, model: BetaGeoModel, *, calibrat
         repeat purchases; ``attrs["calibration_end"]`` and ``attrs["accounts"]``.
     """
     unit = check_time_unit(time_unit)
-    end = pd.Timestamp(parse_as_of(calibration_end))
-    last = pd.Timestamp(parse_as_of(as_of))
+    end = pd.Timestamp(as_of_date(calibration_end))
+    last = pd.Timestamp(as_of_date(as_of))
     if end > last:
         raise ParamError(f"calibration end {end.date()} lies after as_of {last.date()}")
     d = days[pd.to_datetime(days["order_date"]) <= last]

@@ -9,7 +9,7 @@ import pandas as pd
 from helpers.analysis.clv.inputs import check_time_unit
 from helpers.analysis.clv.queries import _query_purchase_days, _query_purchase_totals
 from helpers.core.errors import ParamError
-from helpers.data.features import parse_as_of
+from helpers.core.params import as_of_date
 
 if TYPE_CHECKING:
     from helpers.data.datasets import Workspace
@@ -47,8 +47,8 @@ def purchase_summary(ws: Workspace, as_of: Any, *, time_unit: str = "week",
         ``holdout_duration``.
     """
     unit = check_time_unit(time_unit)
-    as_of = parse_as_of(as_of)
-    end = as_of if calibration_end is None else parse_as_of(calibration_end)
+    as_of = as_of_date(as_of)
+    end = as_of if calibration_end is None else as_of_date(calibration_end)
     if end > as_of:
         raise ParamError(f"calibration end {end} lies after as_of {as_of}")
     frame = _query_purchase_totals(ws, as_of, end, holdout=calibration_end is not None)
@@ -86,7 +86,7 @@ def purchase_days(ws: Workspace, as_of: Any) -> pd.DataFrame:
     pandas.DataFrame
         ``account_id`` (str) and ``order_date`` (datetime64), sorted.
     """
-    as_of = parse_as_of(as_of)
+    as_of = as_of_date(as_of)
     frame = _query_purchase_days(ws, as_of)
     out = pd.DataFrame({"account_id": frame["account_id"].astype("str"),
                         "order_date": pd.to_datetime(frame["order_date"]).astype("datetime64[ns]")})

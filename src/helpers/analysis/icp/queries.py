@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from helpers.core.errors import DataError, ParamError
-from helpers.data.features import parse_as_of
+from helpers.core.params import as_of_date
 
 if TYPE_CHECKING:
     from helpers.data.datasets import Workspace
@@ -35,7 +35,7 @@ def recent_engagement(ws: Workspace, as_of, *, days: int = 180) -> pd.DataFrame:
         raise DataError("engagement needs the interactions table")
     if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
         raise ParamError(f"engagement_days must be a positive whole number, got {days!r}")
-    as_of = parse_as_of(as_of)
+    as_of = as_of_date(as_of)
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
     t = ws.table("interactions")
     t = t.filter((t.timestamp < end) & (t.timestamp >= end - dt.timedelta(days=days)))

@@ -11,7 +11,7 @@ import pandas as pd
 from helpers.analysis.icp import queries
 from helpers.analysis.icp.attributes import _MISSING, _attribute_values, has_data
 from helpers.core.errors import ParamError
-from helpers.data.features import parse_as_of
+from helpers.core.params import as_of_date
 from helpers.stats import multiple_testing
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def whitespace(ws: Workspace, as_of, features: pd.DataFrame, *,
     for k in peer_keys:
         if k not in features.columns:
             raise ParamError(f"peer key {k!r} is not an account feature")
-    as_of = parse_as_of(as_of)
+    as_of = as_of_date(as_of)
     # a peer group on a key nobody recorded would make every customer everyone's peer
     peer_keys = [k for k in peer_keys if has_data(features, k, distinct=2)]
     cols = ["account_id", "account_name", *peer_keys, "deal_band", "product_line", "peers",

@@ -13,7 +13,7 @@ from helpers.analysis.key_accounts.queries import (
     _query_latest_feedback,
     _query_monthly_revenue,
 )
-from helpers.data.features import parse_as_of
+from helpers.core.params import as_of_date
 from helpers.presentation import i18n
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def monthly_revenue(ws: Workspace, account_ids: Sequence[str], as_of: Any, *,
         ``account_id``, ``month`` (first day), ``revenue``; every account has every
         month, zero where nothing was ordered.
     """
-    as_of = parse_as_of(as_of)
+    as_of = as_of_date(as_of)
     end_month = pd.Timestamp(as_of).to_period("M")
     first = (end_month - (months - 1)).to_timestamp().date()
     ids = [str(a) for a in account_ids]
@@ -74,7 +74,7 @@ def latest_feedback(ws: Workspace, account_ids: Sequence[str], as_of: Any) -> pd
     ids = [str(a) for a in account_ids]
     if not _has_table(ws, "surveys") or not ids:
         return pd.DataFrame(columns=cols)
-    frame = _query_latest_feedback(ws, ids, parse_as_of(as_of), cols)
+    frame = _query_latest_feedback(ws, ids, as_of_date(as_of), cols)
     for c in cols:
         if c not in frame:
             frame[c] = None

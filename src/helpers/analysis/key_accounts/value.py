@@ -11,7 +11,8 @@ import pandas as pd
 from helpers.analysis import clv as clv_mod
 from helpers.analysis import rfm as rfm_mod
 from helpers.core.errors import ParamError
-from helpers.data.features import account_features, parse_as_of
+from helpers.core.params import as_of_date
+from helpers.data.features import account_features
 
 if TYPE_CHECKING:
     from helpers.data.datasets import Workspace
@@ -48,7 +49,7 @@ def account_stage(table: pd.DataFrame, as_of: Any) -> pd.Series:
     -------
     pandas.Series
     """
-    as_of = pd.Timestamp(parse_as_of(as_of))
+    as_of = pd.Timestamp(as_of_date(as_of))
     first = pd.to_datetime(table["first_order_date"])
     last = pd.to_datetime(table["last_order_date"])
     growth = table["revenue_growth"].astype("float64")

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.errors import DataError, ParamError
-from helpers.data.features import parse_as_of
+from helpers.core.params import as_of_date
 from helpers.presentation import i18n
 from helpers.stats.numbers import safe_divide
 
@@ -64,7 +64,7 @@ def cac_by_channel(ws: Workspace, as_of: Any, *, window_months: int = 12,
     """
     if method not in ("auto", "spend", "recorded"):
         raise ParamError(f"method must be auto, spend or recorded, not {method!r}")
-    day = parse_as_of(as_of)
+    day = as_of_date(as_of)
     start = trailing_window(day, months=window_months).iloc[0]["start"]
     table, method, total_new, no_channel = _channel_method(
         _query_channel_customers(ws, day, start), method)

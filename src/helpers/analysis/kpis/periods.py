@@ -9,8 +9,7 @@ from typing import Any
 import pandas as pd
 
 from helpers.core.errors import ParamError
-from helpers.core.params import suggest
-from helpers.data.features import parse_as_of
+from helpers.core.params import as_of_date, suggest
 
 from .formulas import FREQS
 
@@ -130,7 +129,7 @@ def kpi_periods(as_of: Any, *, freq: str = "quarter", periods: int = 8) -> pd.Da
     step = _check_freq(freq)
     if isinstance(periods, bool) or int(periods) < 1:
         raise ParamError(f"periods must be a positive whole number, not {periods!r}")
-    day = parse_as_of(as_of)
+    day = as_of_date(as_of)
     last = day if day == _month_end(day) else _month_start(day) - dt.timedelta(days=1)
     while last.month % step:
         last = _month_start(last) - dt.timedelta(days=1)
@@ -144,7 +143,7 @@ def kpi_periods(as_of: Any, *, freq: str = "quarter", periods: int = 8) -> pd.Da
 
 def trailing_window(as_of: Any, *, months: int = 12) -> pd.DataFrame:
     """One period: the ``months`` calendar months up to ``as_of`` (the last one partial)."""
-    day = parse_as_of(as_of)
+    day = as_of_date(as_of)
     if isinstance(months, bool) or int(months) < 1:
         raise ParamError(f"window months must be a positive whole number, not {months!r}")
     return pd.DataFrame([_window_row(f"{months}m to {day.isoformat()}",

@@ -14,8 +14,7 @@ import ibis
 import pandas as pd
 
 from helpers.core.errors import DataError, ParamError
-from helpers.core.params import suggest
-from helpers.data.features import parse_as_of
+from helpers.core.params import as_of_date, suggest
 
 from .formulas import CLOSED_STAGES, CSAT_SATISFIED, NPS_DETRACTOR, NPS_PROMOTER
 from .periods import _month_index
@@ -268,7 +267,7 @@ def _query_pipeline(ws: Workspace, as_of: Any, since: Any) -> list[pd.DataFrame]
     op = ws.table("opportunities")
     if not {"stage", "amount", "created_date"} <= set(op.columns):
         return None
-    day = parse_as_of(as_of)
+    day = as_of_date(as_of)
     op = op.filter(op.created_date.notnull(), op.created_date <= day, op.stage.notnull())
     closed = op.stage.isin(list(CLOSED_STAGES))
     closed_by_then = closed & op.close_date.notnull() & (op.close_date <= day) \
@@ -280,7 +279,7 @@ def _query_pipeline(ws: Workspace, as_of: Any, since: Any) -> list[pd.DataFrame]
                                                value=opened.amount.sum())
                   .to_pandas().assign(status="open"))
     if since is not None and "close_date" in op.columns:
-        start = parse_as_of(since)
+        start = as_of_date(since)
         done = op.filter(closed_by_then, op.close_date >= start)
         frames.append(done.group_by("stage").agg(opportunities=done.count(),
                                                  value=done.amount.sum())

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers.core.params import as_of_date
 from helpers.core.paths import resolve
-from helpers.data.features import parse_as_of
 from helpers.presentation import i18n
 
 from .formatting import _change, _finite, _reads_as_zero, _unsupported, format_kpi
@@ -56,7 +56,7 @@ def snapshot_frame(values: Mapping[str, float], *, as_of: Any, period: str) -> p
         ``kpi, value, period, as_of``.
     """
     return pd.DataFrame({"kpi": list(values), "value": [float(v) for v in values.values()],
-                         "period": period, "as_of": parse_as_of(as_of).isoformat()})
+                         "period": period, "as_of": as_of_date(as_of).isoformat()})
 
 
 def run_identity(record: Mapping[str, Any]) -> dict:

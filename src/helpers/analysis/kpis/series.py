@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.errors import ParamError
-from helpers.data.features import parse_as_of
+from helpers.core.params import as_of_date
 from helpers.stats.intervals import wilson_interval
 from helpers.stats.numbers import safe_divide
 
@@ -196,7 +196,7 @@ def kpi_series(ws: Workspace, as_of: Any, *, freq: str = "quarter", periods: int
         Spend, CAC and CLV:CAC are NaN in periods that end before the first marketing
         spend (``attrs["spend_start"]``): no spend recorded is not a cost of zero.
     """
-    day = parse_as_of(as_of)
+    day = as_of_date(as_of)
     start = _data_start(ws, day)
     frame = trim_to_data(kpi_periods(day, freq=freq, periods=periods), start)
     raw = _collect(ws, day, frame)
@@ -347,7 +347,7 @@ def compare_breakdowns(ws: Workspace, as_of: Any,
     ...                                                "industry": "industry"})  # doctest: +SKIP
     >>> tables["region"][["group", "revenue", "churn_rate"]]  # doctest: +SKIP
     """
-    day = parse_as_of(as_of)
+    day = as_of_date(as_of)
     frame = trailing_window(day, months=window_months)
     maps = {}
     for name, split in splits.items():

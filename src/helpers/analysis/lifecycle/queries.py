@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.errors import DataError, ParamError
-from helpers.data.features import parse_as_of
+from helpers.core.params import as_of_date
 
 from .migration import _stage_pairs, migration_matrix
 from .rules import _tidy_inputs, assign_stages
@@ -43,7 +43,7 @@ def stage_inputs_expr(ws: Workspace, as_of: Any) -> Any:
     -------
     ibis.Table
     """
-    as_of = parse_as_of(as_of)
+    as_of = as_of_date(as_of)
     for name in ("accounts", "orders"):
         if not ws.has(name):
             raise DataError(f"the data source has no {name!r} table, which lifecycle stages need")
@@ -165,7 +165,7 @@ def stage_migration(ws: Workspace, as_of: Any, *, period_days: int = 180,
             or period_days <= 0:
         raise ParamError(f"migration_period_days must be a positive whole number, got "
                          f"{period_days!r}")
-    now = parse_as_of(as_of)
+    now = as_of_date(as_of)
     earlier = now - dt.timedelta(days=int(period_days))
     before = stages_for(ws, earlier, rules)
     if current is None:

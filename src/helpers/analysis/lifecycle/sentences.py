@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from helpers.data.features import parse_as_of
+from helpers.core.params import as_of_date
 from helpers.presentation import findings, i18n
 
 from .rules import ENTRANT, PRECEDENCE, STAGES, check_rules
@@ -147,7 +147,7 @@ def migration_skip_note(first_order: Any, as_of: Any, period_days: int, *,
     str or None
         The one-line "skipped" note.
     """
-    start = parse_as_of(as_of) - dt.timedelta(days=int(period_days))
+    start = as_of_date(as_of) - dt.timedelta(days=int(period_days))
     if first_order is not None and not pd.isna(first_order) \
             and pd.Timestamp(first_order).date() <= start:
         return None

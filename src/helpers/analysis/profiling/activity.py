@@ -10,7 +10,7 @@ import pandas as pd
 from helpers.analysis.profiling import queries
 from helpers.analysis.profiling.segments import MISSING
 from helpers.core.errors import DataError, ParamError
-from helpers.data.features import parse_as_of
+from helpers.core.params import as_of_date
 from helpers.presentation import i18n
 from helpers.stats import multiple_testing
 
@@ -43,7 +43,7 @@ def activity_by_time(ws: Workspace, as_of, *, days: int | None = 365) -> pd.Data
     """
     if not ws.has("interactions"):
         raise DataError("activity by weekday and hour needs the interactions table")
-    as_of = parse_as_of(as_of)
+    as_of = as_of_date(as_of)
     if days is not None and days <= 0:
         raise ParamError(f"days must be a positive number of days, got {days!r}")
     out = queries.interaction_counts(ws, as_of, days)

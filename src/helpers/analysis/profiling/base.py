@@ -14,7 +14,7 @@ from helpers.analysis.profiling.segments import (
     _ordered_levels,
     segment_labels,
 )
-from helpers.data.features import parse_as_of
+from helpers.core.params import as_of_date
 
 __all__ = ["base_profile", "concentration", "typical_customer"]
 
@@ -132,7 +132,7 @@ def typical_customer(features: pd.DataFrame, as_of, *, min_tenure_days: int = 36
     for col in ("order_count", "orders_365d", "avg_order_value", "mean_gap_days",
                 "first_order_date"):
         _check_column(features, col, "behaviour column")
-    as_of = pd.Timestamp(parse_as_of(as_of))
+    as_of = pd.Timestamp(as_of_date(as_of))
     cust = features[features["order_count"] > 0]
     first = pd.to_datetime(cust["first_order_date"], errors="coerce")
     tenure = (as_of - first).dt.days.to_numpy(dtype=float)

@@ -10,7 +10,7 @@ import pandas as pd
 from helpers.analysis.profiling import queries
 from helpers.analysis.profiling.segments import MISSING, OTHER, _ordered_levels, _segment_frame
 from helpers.core.errors import DataError
-from helpers.data.features import parse_as_of
+from helpers.core.params import as_of_date
 
 if TYPE_CHECKING:
     from helpers.data.datasets import Workspace
@@ -108,7 +108,7 @@ def sales_cycle(ws: Workspace, as_of, features: pd.DataFrame, by: str = "size_ba
     """
     if not ws.has("opportunities"):
         raise DataError("win rates and sales cycles need the opportunities table")
-    as_of = parse_as_of(as_of)
+    as_of = as_of_date(as_of)
     df = queries.opportunity_cycles(ws, as_of)
     seg = _segment_frame(features, by, top)
     df = df.merge(seg, on="account_id", how="inner")

@@ -14,7 +14,7 @@ import pandas as pd
 
 from helpers.analysis.profiling.segments import MISSING
 from helpers.core.errors import DataError
-from helpers.data.features import parse_as_of
+from helpers.core.params import as_of_date
 
 if TYPE_CHECKING:
     from helpers.data.datasets import Workspace
@@ -132,7 +132,7 @@ def pain_point_mentions(ws: Workspace, as_of, separator: str = ";"
     if "pain_points" not in s.columns:
         raise DataError("the surveys table has no pain_points column, so pain points cannot "
                         "be ranked")
-    as_of = parse_as_of(as_of)
+    as_of = as_of_date(as_of)
     s = s.filter(s.response_date <= as_of)
     responses = s.group_by(account_id=s.account_id.cast("string")).aggregate(responses=s.count())
     tags = s.select(account_id=s.account_id.cast("string"),
