@@ -98,7 +98,7 @@ def test_table_given_twice_is_an_error(tmp_path, tables):
 def test_redaction_and_password_from_env(monkeypatch):
     assert datasets.redact_url("postgresql://u:s3cret@h:5432/db") == "postgresql://u:***@h:5432/db"
     monkeypatch.setenv("PW", "p@ss")
-    url = sources._with_password("postgresql://u@h:5432/db", "PW")
+    url = sources.with_password("postgresql://u@h:5432/db", "PW")
     assert url == "postgresql://u:p%40ss@h:5432/db"
 
 

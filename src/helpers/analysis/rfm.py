@@ -27,8 +27,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from helpers.core.errors import ParamError
-from helpers.core.params import suggest
+from helpers.core.errors import ParamError, suggest
 from helpers.presentation import i18n
 
 #: Named segments on the R x F grid, first match wins; every cell is covered.

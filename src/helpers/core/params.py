@@ -58,7 +58,6 @@ __all__ = [
     "rules_for",
     "shared_parameters",
     "split_url_password",
-    "suggest",
     "unknown_key_message",
 ]
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import ibis
 import pandas as pd
 
+from helpers.core.params import as_of_date
 from helpers.data.contract import CONTRACT
 
 if TYPE_CHECKING:
@@ -397,9 +398,6 @@ class Capabilities:
         return asdict(self)
 
 
-def _as_date(value) -> _dt.date:
-    return pd.Timestamp(value).date()
-
 
 def _column_counts(ws: Workspace, name: str) -> tuple[int, dict[str, int], dict[str, bool]]:
     """Rows, non-empty values per present contract column and time-of-day flags, one scan."""
@@ -446,7 +444,7 @@ def measure(ws: Workspace, as_of) -> Capabilities:
     -------
     Capabilities
     """
-    day = _as_date(as_of)
+    day = as_of_date(as_of)
     caps = Capabilities(as_of=day.isoformat(), ignored=dict(getattr(ws, "ignored", {})))
     for name in ws.names:
         rows, counts, times = _column_counts(ws, name)
@@ -470,13 +468,13 @@ def measure(ws: Workspace, as_of) -> Capabilities:
         caps.customers = int(stats["customers"] or 0)
         caps.repeat_buyers = int(stats["repeat"] or 0)
         if stats["first"] is not None:
-            first = _as_date(stats["first"])
+            first = pd.Timestamp(stats["first"]).date()
             caps.first_order = first.isoformat()
             caps.history_days = max((day - first).days, 0)
         if stats["tenure"] is not None:
             caps.median_tenure_days = float(stats["tenure"])
         if totals["last"] is not None:
-            caps.last_order = _as_date(totals["last"]).isoformat()
+            caps.last_order = pd.Timestamp(totals["last"]).date().isoformat()
         caps.order_months = int(totals["months"] or 0)
     if caps.has("interactions", "experiment_id") and caps.has("interactions", "variant"):
         i = ws.table("interactions")
@@ -513,7 +511,7 @@ def cached_measure(ws: Workspace, as_of, cache_dir=None, *, refresh: bool = Fals
     from helpers.data import feature_cache
 
     code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-    key = {"data": feature_cache.workspace_fingerprint(ws), "as_of": _as_date(as_of).isoformat(),
+    key = {"data": feature_cache.workspace_fingerprint(ws), "as_of": as_of_date(as_of).isoformat(),
            "code": code}
     stored = feature_cache.cached_json("capabilities", key,
                                        lambda: measure(ws, as_of).as_dict(), cache_dir,

@@ -97,7 +97,7 @@ def connect_target(target: str, password_env: str | None = None):
     password_env : str, optional
         Environment variable with the password for a URL target.
     """
-    from helpers.data.datasets.sources import _with_password
+    from helpers.data.datasets.sources import with_password
 
     kind = target_kind(target)
     text = str(target)
@@ -118,7 +118,7 @@ def connect_target(target: str, password_env: str | None = None):
                         f"in the environment variable ${password_env or 'WORKBOOK_DB_PASSWORD'}")
     check_driver(text, reading=False)
     try:
-        return ibis.connect(_with_password(text, password_env))
+        return ibis.connect(with_password(text, password_env))
     except Exception as exc:
         raise DataError(f"cannot connect to {redact_url(text)}: {redact_url(_first(exc))}. "
                         f"Check the URL and that ${password_env or 'WORKBOOK_DB_PASSWORD'} "

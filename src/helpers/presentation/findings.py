@@ -6,11 +6,12 @@ and its interval, n, and the family of comparisons it belongs to. Notebooks buil
 sufficiency gate, such as an alarm or a model-based number) or :func:`fact` (a plain
 measured number that compares nothing). A :class:`FindingLog` collects them per notebook:
 
-- :meth:`FindingLog.text` gives the sentence to show: the claim when it passed, otherwise
-  its honest fallback ("no reliable difference among the 13 industries");
+- :attr:`Finding.shown` is the sentence to show: the claim when it passed, otherwise its
+  honest fallback ("no reliable difference among the 13 industries");
 - :meth:`FindingLog.evidence` is the table behind every sentence, for the analyst version;
-- :meth:`FindingLog.record` saves them for the portal's executive summary, which states
-  only the findings that passed and orders them by business impact.
+- :meth:`FindingLog.records` gives them as plain records; the notebook saves them with
+  :func:`helpers.report.outputs.record_findings` for the portal's executive summary, which
+  states only the findings that passed and orders them by business impact.
 
 **The error rate of a whole run.** ``finding_alpha`` is the false-discovery rate of a whole
 run, not of one table: a manager reads every report, and 30 families each tested at 5 % would
@@ -40,7 +41,7 @@ from helpers.stats.multiple_testing import METHODS, adjust
 __all__ = [
     "KINDS", "Evidence", "Finding", "FindingLog", "comparison", "gated", "fact",
     "no_difference", "impact_weight", "is_missing_level", "to_record", "from_record",
-    "family_level", "RUN_FAMILIES", "EXPERIMENT_SHARE", "brief",
+    "family_level", "RUN_FAMILIES", "EXPERIMENT_SHARE", "brief", "format_p_value",
 ]
 
 #: Kinds of finding. ``comparison`` and ``trend`` claim a difference or a change and need a
@@ -244,7 +245,7 @@ def comparison(text: str, *, test: str, p_value: float, p_adjusted: float,
     passed = math.isfinite(ev.p_adjusted) and ev.p_adjusted < alpha and not missing
     gate = "" if passed else i18n.t(
         "findings.gate.missing" if missing else "findings.gate.p", language,
-        p=_fmt_p(ev.p_adjusted), alpha=f"{alpha:g}")
+        p=format_p_value(ev.p_adjusted), alpha=f"{alpha:g}")
     return Finding(text, "comparison", passed, ev, fallback, gate, impact, action)
 
 
@@ -285,7 +286,8 @@ def no_difference(count: int, what: str, language: str = "en") -> str:
     return i18n.t("findings.no_difference", language, n=int(count), what=what)
 
 
-def _fmt_p(p: float) -> str:
+def format_p_value(p: float) -> str:
+    """A p-value as a report shows it: three decimals, ``< 0.001`` below that, – when missing."""
     if not math.isfinite(p):
         return "–"
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
@@ -320,7 +322,7 @@ class FindingLog:
                              f"of {', '.join(METHODS)}")
 
     def add(self, *findings: Finding) -> Finding | None:
-        """Keep findings; returns the last one, for chaining into :meth:`text`."""
+        """Keep findings; returns the last one, whose :attr:`Finding.shown` a notebook displays."""
         for f in findings:
             if not isinstance(f, Finding):
                 raise TypeError(f"FindingLog.add takes Finding objects, got {type(f).__name__}")
@@ -408,8 +410,8 @@ class FindingLog:
                     f"{_fmt_num(ev.low)} – {_fmt_num(ev.high)}"
                     if math.isfinite(ev.low) and math.isfinite(ev.high) else "–"),
                 i18n.t("findings.col.n", lang): f"{ev.n:,}" if ev.n else "–",
-                i18n.t("findings.col.p", lang): _fmt_p(ev.p_value),
-                i18n.t("findings.col.p_adjusted", lang): _fmt_p(ev.p_adjusted),
+                i18n.t("findings.col.p", lang): format_p_value(ev.p_value),
+                i18n.t("findings.col.p_adjusted", lang): format_p_value(ev.p_adjusted),
                 i18n.t("findings.col.family", lang): (
                     f"{ev.family} ({ev.family_size})" if ev.family else "–"),
                 i18n.t("findings.col.gate", lang): f.gate or "–",

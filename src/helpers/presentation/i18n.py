@@ -348,7 +348,7 @@ def t(key: str, language: str = "en", *, default: str | None = None, **values) -
     entry = LABELS.get(key)
     if entry is None:
         if default is None:
-            from helpers.core.params import suggest
+            from helpers.core.errors import suggest
 
             raise KeyError(f"no text for {key!r}{suggest(key, list(LABELS))}")
         text = default

@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis.response_curves import ResponseCurve
-from helpers.core.errors import WorkbookError
-from helpers.core.params import suggest
+from helpers.core.errors import WorkbookError, suggest
 from helpers.presentation import i18n
 
 __all__ = [

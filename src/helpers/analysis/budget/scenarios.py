@@ -17,7 +17,7 @@ from helpers.analysis.budget.plan import (
     widen_bounds,
 )
 from helpers.analysis.response_curves import ResponseCurve
-from helpers.core.params import suggest
+from helpers.core.errors import suggest
 from helpers.presentation import i18n
 
 __all__ = [

@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis.budget.plan import DEFAULT_TIER_WEIGHTS, TIERS, BudgetError, _number
-from helpers.core.errors import DataError
-from helpers.core.params import suggest
+from helpers.core.errors import DataError, suggest
 
 __all__ = [
     "tier_allocation",

@@ -34,7 +34,8 @@ that reads the workspace); :mod:`.performance`, :mod:`.stages`, :mod:`.planning`
 holds the tests, :mod:`.findings` and :mod:`.sentences` the report text, :mod:`.views` the
 tables for people, :mod:`.captions` and :mod:`.plots` the charts, :mod:`.labels` and
 :mod:`.formats` the labels and number formats; :mod:`.definitions` the shared names and
-checks. Everything public is re-exported here: notebooks call ``content.leaderboard(...)``.
+checks. The functions notebooks call are re-exported here, so a notebook writes
+``content.leaderboard(...)``; the engine queries stay in :mod:`.queries`.
 """
 
 from __future__ import annotations

@@ -24,8 +24,7 @@ from helpers.analysis.content.queries import (
     _need,
     stage_counts,
 )
-from helpers.core.errors import ParamError
-from helpers.core.params import suggest
+from helpers.core.errors import ParamError, suggest
 from helpers.presentation import findings as fnd
 from helpers.stats import multiple_testing as mt
 from helpers.stats.intervals import ratio_interval

@@ -35,7 +35,8 @@ Modules: :mod:`.attributes` (the attributes compared), :mod:`.labels` (display t
 :mod:`.model` (look-alike model), :mod:`.fit` (scorecard, MCP, fit scores), :mod:`.queries`
 (every engine query), :mod:`.targets` (Strong / scored selections and target lists),
 :mod:`.whitespace`, :mod:`.views` (tables), :mod:`.sentences` (report text) and
-:mod:`.plots`. This package re-exports their public API.
+:mod:`.plots`. This package re-exports the functions notebooks call; the engine
+queries stay in :mod:`.queries`.
 """
 
 from __future__ import annotations

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from helpers.core.errors import ParamError
-from helpers.core.params import suggest
+from helpers.core.errors import ParamError, suggest
 
 __all__ = [
     "EXCLUDED", "FIT_BUCKETS", "ICP_ATTRIBUTES", "LOOKALIKE_CATEGORICAL", "LOOKALIKE_NUMERIC",

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.core.errors import DataError, ParamError
-from helpers.core.params import suggest
+from helpers.core.errors import DataError, ParamError, suggest
 from helpers.presentation import i18n
 
 __all__ = [

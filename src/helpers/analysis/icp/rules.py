@@ -20,8 +20,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis.icp.labels import _join_or, _label, _value_text
-from helpers.core.errors import ParamError
-from helpers.core.params import suggest
+from helpers.core.errors import ParamError, suggest
 from helpers.presentation import i18n
 
 __all__ = ["Rule", "parse_rule", "rule_label", "rule_warnings"]

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis.key_accounts.tiers import value_column
-from helpers.core.errors import DataError, ParamError
-from helpers.core.params import suggest
+from helpers.core.errors import DataError, ParamError, suggest
 from helpers.presentation import i18n
 
 DEFAULT_CRITERIA: dict[str, Any] = {

@@ -8,8 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.core.errors import ParamError
-from helpers.core.params import suggest
+from helpers.core.errors import ParamError, suggest
 
 VALUE_TIERS: tuple[str, ...] = ("strategic", "key", "growth", "maintain")
 #: Tier thresholds. ``share``: cumulative top share of accounts by value; ``amount``:

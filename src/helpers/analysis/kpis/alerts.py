@@ -9,8 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.core.errors import ParamError
-from helpers.core.params import suggest
+from helpers.core.errors import ParamError, suggest
 from helpers.presentation import i18n
 
 from .breaks import _flag_map
@@ -156,7 +155,7 @@ def alert_table(alerts: pd.DataFrame, language: str = "en", findings: Sequence |
     analyst version) and whether the alert holds up (``✓``, or ``–`` and why not) are
     added.
     """
-    from helpers.presentation.findings import _fmt_p
+    from helpers.presentation.findings import format_p_value
 
     t = i18n.t
     table = pd.DataFrame({
@@ -167,7 +166,7 @@ def alert_table(alerts: pd.DataFrame, language: str = "en", findings: Sequence |
     if findings is not None and len(findings) == len(alerts):
         if p_values:
             table[t("kpi.col.p_adjusted", language)] = [
-                _fmt_p(f.evidence.p_adjusted) if f.evidence is not None else "–"
+                format_p_value(f.evidence.p_adjusted) if f.evidence is not None else "–"
                 for f in findings]
         table[t("kpi.col.holds", language)] = [
             "✓" if f.stated else f"– {f.gate}" for f in findings]
@@ -340,7 +339,7 @@ def alert_findings(alerts: pd.DataFrame, series: pd.DataFrame, rules: Sequence[A
     list of Finding
         One per alert, in the alerts' order.
     """
-    from helpers.presentation.findings import Evidence, _fmt_p, gated, impact_weight
+    from helpers.presentation.findings import Evidence, format_p_value, gated, impact_weight
     from helpers.stats.multiple_testing import adjust
 
     t = i18n.t
@@ -368,7 +367,7 @@ def alert_findings(alerts: pd.DataFrame, series: pd.DataFrame, rules: Sequence[A
             passed, gate = False, flagged[row.kpi]
         elif test:
             passed = bool(np.isfinite(adj[i]) and adj[i] < alpha)
-            gate = t("findings.gate.p", language, p=_fmt_p(adj[i]), alpha=f"{alpha:g}")
+            gate = t("findings.gate.p", language, p=format_p_value(adj[i]), alpha=f"{alpha:g}")
         else:
             passed, gate = True, ""
         money, total = _alert_money(row.kpi, series) if len(series) else (math.nan, math.nan)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.core.errors import ParamError
-from helpers.core.params import as_of_date, suggest
+from helpers.core.errors import ParamError, suggest
+from helpers.core.params import as_of_date
 
 from .formulas import FREQS
 

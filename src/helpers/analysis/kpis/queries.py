@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pandas as pd
 
-from helpers.core.errors import DataError, ParamError
-from helpers.core.params import as_of_date, suggest
+from helpers.core.errors import DataError, ParamError, suggest
+from helpers.core.params import as_of_date
 
 from .formulas import CLOSED_STAGES, CSAT_SATISFIED, NPS_DETRACTOR, NPS_PROMOTER
 from .periods import _month_index

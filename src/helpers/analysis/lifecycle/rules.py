@@ -9,8 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.core.errors import DataError, ParamError
-from helpers.core.params import suggest
+from helpers.core.errors import DataError, ParamError, suggest
 from helpers.data.contract import LIFECYCLE_STAGES
 
 __all__ = [

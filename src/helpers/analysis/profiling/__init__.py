@@ -20,7 +20,7 @@ modules work on the small pandas frames it returns.
 Modules: :mod:`.segments` (segment labels), :mod:`.base`, :mod:`.behaviour`,
 :mod:`.activity`, :mod:`.decisions`, :mod:`.needs`, :mod:`.queries` (every engine query),
 :mod:`.views` (tables), :mod:`.sentences` (report text) and :mod:`.plots`. This package
-re-exports their public API.
+re-exports the functions notebooks call; the engine queries stay in :mod:`.queries`.
 """
 
 from __future__ import annotations

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.core.errors import ParamError
-from helpers.core.params import suggest
+from helpers.core.errors import ParamError, suggest
 
 __all__ = ["DASH", "MISSING", "OTHER", "PROFILE_DIMENSIONS", "segment_labels", "top_values"]
 

@@ -1,9 +1,9 @@
-"""Response curves: how a channel's outcome per period responds to its spend.
+r"""Response curves: how a channel's outcome per period responds to its spend.
 
 The model is the saturating Hill curve used in marketing-mix modelling,
 
-.. math:: y_t = \beta \\, \frac{x_t^s}{k^s + x_t^s}, \\qquad
-          x_t = (1 - d)\\, \\mathrm{spend}_t + d\\, x_{t-1},
+.. math:: y_t = \beta \, \frac{x_t^s}{k^s + x_t^s}, \qquad
+          x_t = (1 - d)\, \mathrm{spend}_t + d\, x_{t-1},
 
 where ``beta`` is the outcome per period at saturation, ``k`` the spend that reaches half of
 it, ``s`` the shape (``s > 1`` gives an S-curve) and ``d`` the geometric carry-over

@@ -9,7 +9,7 @@ import ibis
 import yaml
 
 from helpers.core.errors import DataError
-from helpers.core.params import suggest
+from helpers.core.errors import suggest
 from helpers.core.paths import resolve
 from helpers.data.contract import CONTRACT
 

@@ -20,10 +20,16 @@ __all__ = [
     "fingerprint",
     "open_connection",
     "open_workspace",
+    "with_password",
 ]
 
 
-def _with_password(url: str, password_env: str | None) -> str:
+def with_password(url: str, password_env: str | None) -> str:
+    """``url`` with the password from the environment variable ``password_env`` filled in.
+
+    A URL that already has a password, or a user-less URL, or an unset variable, is returned
+    unchanged; the password is percent-encoded.
+    """
     parts = urlsplit(url)
     if parts.password is not None or not password_env:
         return url
@@ -71,7 +77,7 @@ def open_workspace(source: str | os.PathLike, *, mapping_file: str | os.PathLike
             return _open_spark(text, mapping)
         else:
             try:
-                con = ibis.connect(_with_password(text, password_env))
+                con = ibis.connect(with_password(text, password_env))
             except Exception as exc:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise DataError(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from helpers.data.datasets import Workspace
 from helpers.data.validation.checks import validate
-from helpers.data.validation.column_types import _as_date
+from helpers.core.params import as_of_date
 from helpers.data.validation.findings import Finding, has_errors, raise_for_errors
 
 __all__ = [
@@ -62,7 +62,7 @@ def cached_validate(ws: Workspace, as_of, cache_dir, *, mapping_file=None,
         "data": feature_cache.workspace_fingerprint(ws),
         "mapping": (hashlib.sha256(Path(mapping_file).read_bytes()).hexdigest()[:16]
                     if mapping_file and Path(mapping_file).is_file() else None),
-        "as_of": _as_date(as_of).isoformat() if as_of is not None else None,
+        "as_of": as_of_date(as_of).isoformat() if as_of is not None else None,
         "code": _code_version(),
     }
 

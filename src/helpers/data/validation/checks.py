@@ -5,7 +5,8 @@ from __future__ import annotations
 from helpers.data.contract import CONTRACT
 from helpers.data.datasets import Workspace
 from helpers.data.validation.column_rules import _check_column_rules
-from helpers.data.validation.column_types import _as_date, _check_types
+from helpers.core.params import as_of_date
+from helpers.data.validation.column_types import _check_types
 from helpers.data.validation.findings import EXAMPLES, SEVERITY_ORDER, Finding
 from helpers.data.validation.structure import (
     _populated,
@@ -36,7 +37,7 @@ def validate(ws: Workspace, as_of=None) -> list[Finding]:
         types, missing amounts, dates after today, ...); warnings name what the data lacks
         (absent or empty columns and the analyses they disable) or what looks odd.
     """
-    as_of_date = _as_date(as_of) if as_of is not None else None
+    day = as_of_date(as_of) if as_of is not None else None
     findings, lookalikes = _structure_findings(ws)
     for tname, spec in CONTRACT.items():
         if not ws.has(tname):
@@ -89,6 +90,6 @@ def validate(ws: Workspace, as_of=None) -> list[Finding]:
         findings.extend(problems)
         mistyped = {f.column for f in problems}
         typed_ok = [col for col in columns if col.name not in mistyped]
-        findings.extend(_check_column_rules(ws, tname, typed_ok, where, as_of_date, medians))
+        findings.extend(_check_column_rules(ws, tname, typed_ok, where, day, medians))
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.table, f.column))
     return findings

@@ -38,9 +38,6 @@ def _examples(expr, limit: int = EXAMPLES) -> list:
     return [str(v) for v in values.tolist()]
 
 
-def _as_date(value) -> _dt.date:
-    return pd.Timestamp(value).date()
-
 
 _TYPE_HINTS = {
     "integer": "whole numbers",
