@@ -961,7 +961,7 @@ def test_management_tables_are_narrow_translated_and_readable():
     brief = ct.channel_brief(_comparison_rows())
     assert list(brief.columns) == ["channel", "group", "coverage", "conversion_ci",
                                    "cost_per_lead", "roi"]
-    html = ct.people_table(brief, list(brief.columns), language="zh", currency="EUR").to_html()
+    html = ct.content_table(brief, list(brief.columns), language="zh", currency="EUR").to_html()
     assert "展会" in html and "线下" in html and "trade_show" not in html
     assert "单条线索成本 (EUR)" in html and "+150%" in html and "4,167" in html
     assert not any(word in html for word in ("nan", "None", "True", "False", "4166.67"))
@@ -989,7 +989,7 @@ def test_every_brief_table_keeps_to_six_columns():
                            "significant": [False]})
     assert ct.timing_brief(timing, hours=True).window.iloc[0] == "09:00–11:00"
     assert "window" not in ct.timing_brief(timing, hours=False).columns
-    html = ct.people_table(ct.timing_brief(timing, hours=True), ["channel", "weekday_name",
+    html = ct.content_table(ct.timing_brief(timing, hours=True), ["channel", "weekday_name",
                                                                   "window", "share", "lift"],
                            language="zh").to_html()
     assert "周二" in html and "3.1×" in html and "20.0%" in html

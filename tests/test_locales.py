@@ -33,3 +33,12 @@ def test_scoped_is_t_under_one_prefix_and_language():
         say("nope")
     with pytest.raises(ParamError, match="language must be one of"):
         i18n.scoped("budget_allocation.mix", "fr")("why_no_room")
+
+
+def test_a_code_reads_in_the_report_language_or_with_spaces():
+    from helpers.presentation import i18n
+
+    assert i18n.code_label("budget_allocation.channel", "trade_show", "zh") == \
+        i18n.t("budget_allocation.channel.trade_show", "zh")
+    assert i18n.code_label("budget_allocation.channel", "new_market", "en") == "new market"
+    assert i18n.code_label("kpi.channel", 7, "en") == "7"

@@ -65,7 +65,7 @@ def test_base_profile_keeps_band_order_and_folds_rare_values(world):
     cities = profiling.base_profile(f, "city", top=5)
     assert len(cities) == 6 and cities["segment"].iloc[-1] == "Other"
     assert cities["accounts"].sum() == len(f)
-    top = profiling.concentration(bands)
+    top = profiling.revenue_concentration(bands)
     assert top["ratio"] == pytest.approx(top["revenue_share"] / top["account_share"])
     with pytest.raises(ParamError, match="did you mean 'industry'"):
         profiling.base_profile(f, "industri")
@@ -328,7 +328,7 @@ def test_unknown_margin_and_missing_segment_never_win():
     profile = profiling.base_profile(feats, "industry", top=None)
     assert list(profile["segment"]) == ["M", "R", profiling.MISSING]  # (missing) has most revenue
     assert profile["margin_share"].isna().all()
-    assert profiling.concentration(profile)["segment"] == "M"
+    assert profiling.revenue_concentration(profile)["segment"] == "M"
     text = profiling.base_finding(profile, profiling.base_profile(feats, "industry"), "en")
     assert text.startswith("**M** is the largest industry") and "margin" not in text
     assert "nan" not in text.lower()
@@ -559,7 +559,7 @@ def test_base_finding_names_the_richest_segment_only_when_it_is_tested():
                           "margin_total": np.nan})
     ind, size = (profiling.base_profile(feats, b) for b in ("industry", "size_band"))
     # the untested rule always had a segment that "brings the most" relative to its size
-    assert profiling.concentration(ind)["segment"] is not None
+    assert profiling.revenue_concentration(ind)["segment"] is not None
     assert "brings the most" not in profiling.base_finding(ind, size)
     text = profiling.base_finding(ind, size, features=feats, log=FindingLog("x"))
     assert "brings the most" not in text and "Among size bands" not in text

@@ -45,7 +45,7 @@ __all__ = [
     "load_folder",
     "load_workspace",
     "target_kind",
-    "urlsplit_password",
+    "has_password",
 ]
 
 DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
@@ -113,7 +113,7 @@ def connect_target(target: str, password_env: str | None = None):
         except Exception as exc:
             raise DataError(f"{path.name}: cannot be opened for writing as a DuckDB "
                             f"database ({_first(exc)})") from None
-    if urlsplit_password(text):
+    if has_password(text):
         raise DataError("the target URL contains a password; remove it and put the password "
                         f"in the environment variable ${password_env or 'WORKBOOK_DB_PASSWORD'}")
     check_driver(text, reading=False)
@@ -176,7 +176,7 @@ def check_driver(source: str, *, reading: bool = True) -> None:
         )
 
 
-def urlsplit_password(url: str) -> bool:
+def has_password(url: str) -> bool:
     """Whether a URL carries a password."""
     from urllib.parse import urlsplit
 

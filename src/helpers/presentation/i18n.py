@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -25,6 +26,7 @@ __all__ = [
     "LOCALES",
     "MARKDOWN_KEY",
     "check_language",
+    "code_label",
     "labels",
     "missing",
     "scoped",
@@ -355,6 +357,27 @@ def t(key: str, language: str = "en", *, default: str | None = None, **values) -
     else:
         text = entry.get(language) or entry["en"]
     return text.format(**values) if values else text
+
+
+def code_label(prefix: str, code: Any, language: str = "en") -> str:
+    """A code from the data (``trade_show``) in the report's words.
+
+    Parameters
+    ----------
+    prefix : str
+        Locale prefix of the codes' texts, e.g. ``"budget_allocation.channel"``.
+    code : object
+        The code as the data holds it.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        The text of ``<prefix>.<code>``; a code without a text reads with its underscores
+        as spaces (``new_market`` → ``new market``).
+    """
+    text = str(code)
+    return t(f"{prefix}.{text}", language, default=text.replace("_", " "))
 
 
 def scoped(prefix: str, language: str = "en") -> Callable[..., str]:

@@ -92,8 +92,7 @@ def channel_label(channel: Any, language: str = "en") -> str:
     Known channels have a text in both languages (``budget_allocation.channel.<name>``);
     any other name is shown with its underscores as spaces.
     """
-    key = f"budget_allocation.channel.{channel}"
-    return i18n.t(key, language) if key in i18n.LABELS else str(channel).replace("_", " ")
+    return i18n.code_label("budget_allocation.channel", channel, language)
 
 
 def allocation_shares(table: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ __all__ = [
     "attribution_brief",
     "channel_brief",
     "leaderboard_brief",
-    "people_table",
+    "content_table",
     "performance_brief",
     "stage_brief",
     "timing_brief",
@@ -46,7 +46,7 @@ _PEOPLE_KINDS = {"count": "int", "money": "money", "percent": "share", "percent0
                  "number": "number"}
 
 
-def people_table(frame: pd.DataFrame, columns: Iterable[str], *, language: str = "en",
+def content_table(frame: pd.DataFrame, columns: Iterable[str], *, language: str = "en",
                  currency: str = "", max_rows: int | None = 15, caption: str | None = None,
                  kinds: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None,
                  label_kinds: Mapping[str, str] | None = None):

@@ -144,5 +144,4 @@ def _unsupported(kpi: str, caps) -> str | None:
 
 def channel_name(channel: Any, language: str = "en") -> str:
     """An acquisition channel in the report language (``trade_show`` -> ``trade show``)."""
-    key = f"kpi.channel.{channel}"
-    return i18n.t(key, language) if key in i18n.LABELS else str(channel).replace("_", " ")
+    return i18n.code_label("kpi.channel", channel, language)

@@ -32,7 +32,7 @@ from helpers.analysis.profiling.activity import (
     has_time_of_day,
     weekday_name,
 )
-from helpers.analysis.profiling.base import base_profile, concentration, typical_customer
+from helpers.analysis.profiling.base import base_profile, revenue_concentration, typical_customer
 from helpers.analysis.profiling.behaviour import (
     behaviour_by_segment,
     channel_engagement,
@@ -91,7 +91,7 @@ __all__ = [
     "ALT_KINDS", "DASH", "MISSING", "OTHER", "PROFILE_DIMENSIONS", "WEEKDAYS",
     "activity_by_time", "activity_findings", "activity_peaks", "base_finding", "base_profile",
     "behaviour_by_segment", "behaviour_finding", "buying_committee", "channel_engagement",
-    "chart_alt", "committee_finding", "committee_shares", "committee_table", "concentration",
+    "chart_alt", "committee_finding", "committee_shares", "committee_table", "revenue_concentration",
     "cycle_finding", "distinctive_pain_points", "engagement_finding", "evidence_table",
     "format_list", "has_time_of_day", "known_channels", "known_segments", "location_finding",
     "location_table", "p_text", "pain_points", "pains_finding", "peak_detail", "peak_table",

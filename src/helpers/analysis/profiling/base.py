@@ -16,7 +16,7 @@ from helpers.analysis.profiling.segments import (
 )
 from helpers.core.params import as_of_date
 
-__all__ = ["base_profile", "concentration", "typical_customer"]
+__all__ = ["base_profile", "revenue_concentration", "typical_customer"]
 
 
 def base_profile(features: pd.DataFrame, by: str, *, revenue: str = "revenue_total",
@@ -76,7 +76,7 @@ def base_profile(features: pd.DataFrame, by: str, *, revenue: str = "revenue_tot
     return out.rename_axis("segment").reset_index()
 
 
-def concentration(profile: pd.DataFrame) -> dict[str, Any]:
+def revenue_concentration(profile: pd.DataFrame) -> dict[str, Any]:
     """The segment with the most revenue relative to its account share.
 
     Parameters

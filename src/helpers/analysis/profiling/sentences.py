@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis.profiling.activity import weekday_name
-from helpers.analysis.profiling.base import concentration
+from helpers.analysis.profiling.base import revenue_concentration
 from helpers.analysis.profiling.behaviour import segment_value_tests
 from helpers.analysis.profiling.segments import MISSING
 from helpers.analysis.profiling.views import _known, _pct, known_segments
@@ -110,11 +110,11 @@ def base_finding(by_industry: pd.DataFrame, by_size: pd.DataFrame, language: str
         row = lead.iloc[0]
         parts.append(t("base_lead", lead=row.segment, lead_revenue=_pct(row.revenue_share),
                        lead_accounts=_pct(row.account_share)))
-        conc = concentration(by_industry)
+        conc = revenue_concentration(by_industry)
         if _brings_most(features, "industry", conc["segment"], top, log, alpha, method):
             parts.append(t("base_conc", conc=conc["segment"], conc_revenue=_pct(conc["revenue_share"]),
                            conc_accounts=_pct(conc["account_share"])))
-    size = concentration(by_size)
+    size = revenue_concentration(by_size)
     if _brings_most(features, "size_band", size["segment"], top, log, alpha, method):
         key = "base_size" if _known(size["margin_share"]) else "base_size_revenue"
         parts.append(t(key, size=size["segment"], size_revenue=_pct(size["revenue_share"]),

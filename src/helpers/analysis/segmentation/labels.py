@@ -52,9 +52,7 @@ def channel_label(channel: str, language: str = "en") -> str:
 
     Known channels have a text in the locale; others lose their underscores.
     """
-    code = str(channel)
-    return i18n.t(f"customer_segmentation.channel.{code}", language,
-                  default=code.replace("_", " "))
+    return i18n.code_label("customer_segmentation.channel", channel, language)
 
 
 def _words(feature: str, language: str = "en") -> tuple[str | None, str | None]:
