@@ -104,3 +104,17 @@ def test_no_module_is_too_long_to_read():
     long = {str(p.relative_to(PACKAGE)): n for p in _modules()
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+def test_every_workspace_parameter_has_the_one_workspace_type():
+    """A ``ws`` parameter is typed ``Workspace`` (helpers.data.datasets), nothing else."""
+    wrong = []
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for arg in node.args.args + node.args.kwonlyargs:
+                shown = ast.unparse(arg.annotation) if arg.annotation else "nothing"
+                if arg.arg == "ws" and shown.strip("'\"") not in ("Workspace", "Workspace | None"):
+                    wrong.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name}(ws: {shown})")
+    assert not wrong, "\n".join(wrong)
